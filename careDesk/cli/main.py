@@ -1,0 +1,63 @@
+"""``caredesk`` subcommands: parse global options, open the vault, run one command.
+
+Exit 0 on success; 1 with one clear line on stderr for an expected problem; 2 for a usage
+error; 3 for a bug (logged without patient data, never a traceback on screen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from importlib import import_module
+
+from careDesk import __version__
+from careDesk.cli.context import Context
+from careDesk.errors import CareDeskError
+from careDesk.logs import log_unexpected
+
+# Each module has ``register(subparsers)``; its parsers set ``func(ctx) -> int``.
+COMMAND_MODULES = [
+    "careDesk.cli.vault_cmds",
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # Override: one line, exit 2
+        self.exit(2, f"caredesk: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="caredesk", description="careDesk: care management for small clinics.")
+    parser.add_argument("--version", action="version", version=f"careDesk {__version__}")
+    parser.add_argument("--data-dir", help="data folder (env CAREDESK_DATA_DIR)")
+    parser.add_argument("--user", help="sign in as this user (env CAREDESK_USER)")
+    parser.add_argument("--password-file", help="read the password from this file")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[Context], int] | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    ctx = Context(args)
+    try:
+        return func(ctx)
+    except CareDeskError as exc:
+        print(f"caredesk: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("caredesk: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        where = log_unexpected(exc)
+        print(f"caredesk: unexpected problem ({type(exc).__name__}); see {where}", file=sys.stderr)
+        return 3
+    finally:
+        ctx.close()

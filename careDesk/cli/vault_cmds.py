@@ -1,0 +1,177 @@
+"""Vault commands: init, users, backup, restore, check, audit, config."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from careDesk.cli.context import Context
+from careDesk.errors import CareDeskError
+from careDesk.settings import DECLARED
+from careDesk.store.backup import restore_backup, verify_backup
+from careDesk.store.check import check_vault
+from careDesk.store.vault import create_vault, unlock
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("init", help="create a vault; prints the recovery key once")
+    p.add_argument("--admin", required=True, help="login of the first admin")
+    p.add_argument("--name", default="", help="the admin's full name")
+    p.set_defaults(func=cmd_init)
+
+    users = sub.add_parser("users", help="add, list, disable users or change passwords")
+    usub = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    p = usub.add_parser("add", help="add a user (password from CAREDESK_NEW_PASSWORD or prompt)")
+    p.add_argument("login")
+    p.add_argument("--role", required=True, help="admin, coordinator, clinician or read-only")
+    p.add_argument("--name", default="")
+    p.set_defaults(func=cmd_users_add)
+    p = usub.add_parser("list", help="list users")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_users_list)
+    p = usub.add_parser("disable", help="disable a user")
+    p.add_argument("login")
+    p.set_defaults(func=cmd_users_disable)
+    p = usub.add_parser("enable", help="enable a disabled user")
+    p.add_argument("login")
+    p.set_defaults(func=cmd_users_enable)
+    p = usub.add_parser("passwd", help="change a password (new one from CAREDESK_NEW_PASSWORD)")
+    p.add_argument("login")
+    p.set_defaults(func=cmd_users_passwd)
+
+    p = sub.add_parser("backup", help="write an encrypted backup")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore a backup (the current vault is kept aside)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_restore)
+    p = sub.add_parser("check", help="check the database, key slots and audit chain")
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("audit", help="show the audit trail")
+    p.add_argument("--patient", help="only events about this patient id")
+    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_audit)
+
+    cfg = sub.add_parser("config", help="clinic settings")
+    csub = cfg.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    p = csub.add_parser("get", help="show a setting (or all)")
+    p.add_argument("key", nargs="?")
+    p.set_defaults(func=cmd_config_get)
+    p = csub.add_parser("set", help="change a setting")
+    p.add_argument("key")
+    p.add_argument("value")
+    p.set_defaults(func=cmd_config_set)
+
+
+def cmd_init(ctx: Context) -> int:
+    args: argparse.Namespace = ctx.args
+    password = ctx.password("New admin password: ")
+    desk, recovery = create_vault(ctx.paths, args.admin, password, display_name=args.name)
+    desk.close()
+    print(f"Created the vault in {ctx.paths.root}.")
+    print("Recovery key (shown once; print it and keep it locked away):")
+    print(f"  {recovery}")
+    return 0
+
+
+def _new_password(ctx: Context) -> str:
+    return ctx.password("New password: ", env="CAREDESK_NEW_PASSWORD")
+
+
+def cmd_users_add(ctx: Context) -> int:
+    desk = ctx.desk()
+    new = _new_password(ctx)
+    info = desk.users.add(ctx.args.login, new, ctx.args.role, ctx.args.name)
+    print(f"Added {info.login} ({info.role}).")
+    return 0
+
+
+def cmd_users_list(ctx: Context) -> int:
+    users = ctx.desk(readonly=True).users.list()
+    if ctx.args.json:
+        ctx.emit_json([dataclasses.asdict(u) for u in users])
+        return 0
+    for u in users:
+        state = " (disabled)" if u.disabled else ""
+        print(f"{u.login:<20} {u.role:<12} {u.display_name}{state}")
+    return 0
+
+
+def cmd_users_disable(ctx: Context) -> int:
+    ctx.desk().users.set_disabled(ctx.args.login, True)
+    print(f"Disabled {ctx.args.login}.")
+    return 0
+
+
+def cmd_users_enable(ctx: Context) -> int:
+    ctx.desk().users.set_disabled(ctx.args.login, False)
+    print(f"Enabled {ctx.args.login}.")
+    return 0
+
+
+def cmd_users_passwd(ctx: Context) -> int:
+    desk = ctx.desk()
+    desk.users.change_password(ctx.args.login, _new_password(ctx), ctx.password())
+    print(f"Changed the password of {ctx.args.login}.")
+    return 0
+
+
+def cmd_backup(ctx: Context) -> int:
+    info = ctx.desk().backups.make(Path(ctx.args.output))
+    print(f"Backup written and verified: {info.path} ({info.size:,} bytes).")
+    return 0
+
+
+def cmd_restore(ctx: Context) -> int:
+    archive = Path(ctx.args.file)
+    verify_backup(archive)
+    aside = restore_backup(archive, ctx.paths)
+    # Prove the restored vault opens for this user before calling it done.
+    desk = unlock(ctx.paths, ctx.login(), ctx.password())
+    with desk.writing(None) as tx:
+        tx.audit("backup.restore", detail={"file": archive.name})
+    desk.close()
+    print(f"Restored {archive.name} into {ctx.paths.root}.")
+    if aside:
+        print(f"The previous vault was kept in {aside}.")
+    return 0
+
+
+def cmd_check(ctx: Context) -> int:
+    report = check_vault(ctx.desk(readonly=True))
+    for line in report.ok:
+        print(f"ok       {line}")
+    for line in report.problems:
+        print(f"PROBLEM  {line}")
+    if not report.passed:
+        raise CareDeskError(f"check failed: {len(report.problems)} problem(s)")
+    return 0
+
+
+def cmd_audit(ctx: Context) -> int:
+    events = ctx.desk(readonly=True).audit_events(patient_id=ctx.args.patient, limit=ctx.args.limit)
+    if ctx.args.json:
+        ctx.emit_json([e.model_dump() for e in events])
+        return 0
+    for e in events:
+        target = f" {e.entity}:{e.entity_id}" if e.entity else ""
+        print(f"{e.seq:>7} {e.at:%Y-%m-%d %H:%M:%S} {e.user_login:<16} {e.action}{target}")
+    return 0
+
+
+def cmd_config_get(ctx: Context) -> int:
+    settings = ctx.desk(readonly=True).settings
+    keys = [ctx.args.key] if ctx.args.key else list(DECLARED)
+    for key in keys:
+        value = settings.display(key)
+        print(value if ctx.args.key else f"{key} = {value}")
+    return 0
+
+
+def cmd_config_set(ctx: Context) -> int:
+    ctx.desk().settings.set(ctx.args.key, ctx.args.value)
+    print(f"{ctx.args.key} set.")
+    return 0

@@ -1,0 +1,232 @@
+"""The one entry object: a signed-in session on an unlocked vault.
+
+The UI and the command line open a :class:`Desk` and call verbs on its services
+(``desk.users.add(...)``, ``desk.patients.search(...)``). Each verb checks the user's role,
+writes inside one transaction with its audit event, and reports what changed through
+:meth:`Desk.on_changed` listeners; it returns plain data, never a live session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from careDesk.changes import Changes
+from careDesk.errors import PermissionDenied
+from careDesk.model.base import Record, utcnow
+from careDesk.paths import VaultPaths
+from careDesk.security import audit
+from careDesk.security.roles import Permission, allows
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
+
+    from careDesk.settings import Settings
+    from careDesk.security.users import Users
+    from careDesk.store.backup import Backups
+
+R = TypeVar("R", bound=Record)
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """Who is signed in."""
+
+    id: str
+    login: str
+    display_name: str
+    role: str
+
+
+class Tx:
+    """One write transaction: the session, the audit helper and the change summary."""
+
+    def __init__(self, desk: Desk, session: Session) -> None:
+        self.desk = desk
+        self.session = session
+        self.changes = Changes()
+        self.now = utcnow()
+
+    def audit(
+        self,
+        action: str,
+        *,
+        entity: str = "",
+        entity_id: str = "",
+        patient_id: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Append an audit event in this transaction."""
+        audit.append(
+            self.session,
+            self.desk.user.login,
+            action,
+            entity=entity,
+            entity_id=entity_id,
+            patient_id=patient_id,
+            detail=detail,
+            at=self.now,
+        )
+
+    def add(self, record: R, *, kind: str, patient_id: str | None = None) -> R:
+        """Insert a new record stamped with this user and time."""
+        record.created_at = record.updated_at = self.now
+        record.changed_by = self.desk.user.id
+        self.session.add(record)
+        self.changes.add(kind, record.id, patient_id)
+        return record
+
+    def touch(self, record: R, *, kind: str, patient_id: str | None = None) -> R:
+        """Mark an existing record changed: new version, time and user."""
+        record.updated_at = self.now
+        record.changed_by = self.desk.user.id
+        record.version = (record.version or 0) + 1
+        self.session.add(record)
+        self.changes.add(kind, record.id, patient_id)
+        return record
+
+    def tombstone(self, record: R, *, kind: str, patient_id: str | None = None) -> R:
+        """Delete by tombstone (DESIGN §3): the row stays with ``deleted_at`` set."""
+        record.deleted_at = self.now
+        return self.touch(record, kind=kind, patient_id=patient_id)
+
+
+class Desk:
+    """A signed-in user's session on an unlocked vault."""
+
+    def __init__(
+        self,
+        *,
+        paths: VaultPaths,
+        engine: Engine,
+        key: bytes,
+        vault_id: str,
+        user: CurrentUser,
+        lock: BaseFileLock | None,
+    ) -> None:
+        self.paths = paths
+        self.engine = engine
+        self._key: bytes | None = key
+        self.vault_id = vault_id
+        self.user = user
+        self._lock = lock
+        self._listeners: list[Callable[[Changes], None]] = []
+        self.opened_at: datetime = utcnow()
+
+    # ----- lifetime --------------------------------------------------------------------------
+    @property
+    def is_open(self) -> bool:
+        return self._key is not None
+
+    @property
+    def key(self) -> bytes:
+        """The database key (kept only while the desk is open)."""
+        if self._key is None:
+            raise RuntimeError("the desk is closed")
+        return self._key
+
+    @property
+    def readonly(self) -> bool:
+        return self._lock is None
+
+    def close(self, *, reason: str = "logout") -> None:
+        """Sign out: record it, drop the key, release the vault."""
+        if self._key is None:
+            return
+        if not self.readonly:
+            with self.writing(None) as tx:
+                tx.audit(reason)
+        self.engine.dispose()
+        self._key = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> Desk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----- permissions -----------------------------------------------------------------------
+    def can(self, permission: Permission) -> bool:
+        return allows(self.user.role, permission)
+
+    def require(self, permission: Permission) -> None:
+        """Raise :class:`PermissionDenied` unless the signed-in role grants ``permission``."""
+        if not self.can(permission):
+            raise PermissionDenied(self.user.role, permission.value)
+
+    # ----- transactions ----------------------------------------------------------------------
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only session; objects stay usable after it closes."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def writing(self, permission: Permission | None = Permission.EDIT) -> Iterator[Tx]:
+        """One write transaction; on success, listeners hear what changed."""
+        if permission is not None:
+            self.require(permission)
+        if self.readonly:
+            raise PermissionDenied(self.user.role, "change a vault opened read-only")
+        with Session(self.engine, expire_on_commit=False) as session:
+            tx = Tx(self, session)
+            yield tx
+            session.commit()
+        if tx.changes:
+            self._emit(tx.changes)
+
+    def on_changed(self, listener: Callable[[Changes], None]) -> Callable[[], None]:
+        """Call ``listener`` after each committed write; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _emit(self, changes: Changes) -> None:
+        for listener in list(self._listeners):
+            listener(changes)
+
+    # ----- services --------------------------------------------------------------------------
+    @cached_property
+    def users(self) -> Users:
+        from careDesk.security.users import Users
+
+        return Users(self)
+
+    @cached_property
+    def settings(self) -> Settings:
+        from careDesk.settings import Settings
+
+        return Settings(self)
+
+    @cached_property
+    def backups(self) -> Backups:
+        from careDesk.store.backup import Backups
+
+        return Backups(self)
+
+    def audit_events(
+        self,
+        *,
+        patient_id: str | None = None,
+        user_login: str | None = None,
+        action: str | None = None,
+        limit: int = 500,
+    ) -> list[audit.AuditEvent]:
+        """The audit trail, newest first (admins see everything; others see patient events)."""
+        if patient_id is None:
+            self.require(Permission.ADMIN)
+        else:
+            self.require(Permission.READ)
+        with self.reading() as session:
+            return audit.events(
+                session, patient_id=patient_id, user_login=user_login, action=action, limit=limit
+            )

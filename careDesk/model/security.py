@@ -1,0 +1,50 @@
+"""Users, the audit trail and clinic settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from careDesk.model.base import Record, utcnow
+
+
+class User(Record, table=True):
+    """A person who signs in. The password itself lives only as a key slot."""
+
+    __tablename__ = "user_account"
+
+    login: str = Field(index=True, unique=True, max_length=64)
+    display_name: str = Field(max_length=120)
+    role: str = Field(max_length=20)
+    disabled: bool = Field(default=False)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=200)
+
+
+class AuditEvent(SQLModel, table=True):
+    """One append-only, hash-chained event. Triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_event"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_login: str = Field(max_length=64, index=True)
+    action: str = Field(max_length=40, index=True)
+    entity: str = Field(default="", max_length=40)
+    entity_id: str = Field(default="", max_length=36)
+    patient_id: str | None = Field(default=None, max_length=36, index=True)
+    detail: str = Field(default="{}")
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class Setting(SQLModel, table=True):
+    """A clinic setting (declared once in ``careDesk.settings``); secrets stay encrypted here."""
+
+    __tablename__ = "setting"
+
+    key: str = Field(primary_key=True, max_length=80)
+    value: str = Field(default="")
+    updated_at: datetime = Field(default_factory=utcnow)
+    changed_by: str | None = Field(default=None, max_length=36)

@@ -1,0 +1,1 @@
+"""Users, roles, password rules and the audit trail."""

@@ -1,0 +1,306 @@
+"""Encrypted, self-contained backups: verified after writing, restored without losing anything.
+
+A backup file is a zip of the encrypted database (a consistent copy made with SQLite's online
+backup API, still under the same SQLCipher key), the key-slot file, and a manifest with SHA-256
+sums. Nothing in it is readable without a password or the recovery key. It is written to a
+temporary file beside the target, verified, then renamed over it, so a failed or interrupted
+backup leaves the previous one intact.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import shutil
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import sqlcipher3
+
+from careDesk.errors import (
+    BackupInvalid,
+    CareDeskError,
+    NotEnoughSpace,
+    VaultInUse,
+)
+from careDesk.model.base import utcnow
+from careDesk.paths import VaultPaths
+from careDesk.security.roles import Permission
+from careDesk.store import migrate
+from careDesk.store.engine import raw_connect
+from careDesk.store.keyslots import KeySlotFile
+
+if TYPE_CHECKING:
+    from careDesk.desk import Desk
+
+FORMAT = 1
+SUFFIX = ".cdbak"
+_MEMBERS = ("vault.db", "vault.keys")
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    size: int
+    created_at: datetime
+    schema: int
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _map_os_error(exc: OSError, target: Path) -> CareDeskError:
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return NotEnoughSpace(str(target))
+    return CareDeskError(f"Could not write {target}: {exc.strerror or exc}.")
+
+
+def _snapshot(paths: VaultPaths, key: bytes, staging: Path) -> Path:
+    """A consistent encrypted copy of the live database in ``staging``."""
+    copy = staging / "vault.db"
+    src = raw_connect(paths.database, key, readonly=False)
+    dst = sqlcipher3.connect(str(copy), isolation_level=None)
+    try:
+        dst.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        dst.close()
+        src.close()
+    return copy
+
+
+def _write_archive(fh: IO[bytes], files: dict[str, Path], manifest: dict[str, Any]) -> None:
+    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("manifest.json", json.dumps(manifest, indent=1, sort_keys=True))
+        for name, path in files.items():
+            archive.write(path, name)
+
+
+def _staging_dir(paths: VaultPaths) -> Path:
+    folder = paths.root / ".staging"
+    folder.mkdir(exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=folder))
+
+
+def write_backup(paths: VaultPaths, key: bytes, target: Path) -> BackupInfo:
+    """Write a verified backup of the vault to ``target``."""
+    target = target.expanduser()
+    staging = _staging_dir(paths)
+    try:
+        db_copy = _snapshot(paths, key, staging)
+        keys_copy = staging / "vault.keys"
+        shutil.copyfile(paths.key_slots, keys_copy)
+        files = {"vault.db": db_copy, "vault.keys": keys_copy}
+        created = utcnow()
+        manifest = {
+            "format": FORMAT,
+            "created_at": created.isoformat(),
+            "schema": migrate.SCHEMA_VERSION,
+            "vault_id": KeySlotFile.load(paths.key_slots).vault_id,
+            "sha256": {name: _sha256(p) for name, p in files.items()},
+        }
+        needed = sum(p.stat().st_size for p in files.values()) + 4096
+        _write_target(target, files, manifest, needed)
+        return BackupInfo(target, needed, created, migrate.SCHEMA_VERSION)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_target(target: Path, files: dict[str, Path], manifest: dict[str, Any], needed: int) -> None:
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = 0
+    try:
+        if mode and not stat.S_ISREG(mode):
+            # A device or pipe: stream straight into it (there is no file to keep intact).
+            with open(target, "wb") as fh:
+                _write_archive(fh, files, manifest)
+                fh.flush()
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if shutil.disk_usage(target.parent).free < needed:
+            raise NotEnoughSpace(str(target))
+        tmp = target.with_name(f".{target.name}.partial")
+        try:
+            with open(tmp, "wb") as fh:
+                _write_archive(fh, files, manifest)
+                fh.flush()
+                os.fsync(fh.fileno())
+            verify_backup(tmp)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+    except OSError as exc:
+        raise _map_os_error(exc, target) from exc
+
+
+def verify_backup(path: Path) -> dict[str, Any]:
+    """Check the archive's structure and checksums; returns its manifest."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            manifest = json.loads(archive.read("manifest.json"))
+            if manifest.get("format") != FORMAT:
+                raise BackupInvalid(str(path), "unknown backup format")
+            for name in _MEMBERS:
+                digest = hashlib.sha256()
+                with archive.open(name) as member:
+                    for block in iter(lambda: member.read(1 << 20), b""):
+                        digest.update(block)
+                if digest.hexdigest() != manifest["sha256"][name]:
+                    raise BackupInvalid(str(path), f"{name} does not match its checksum")
+            return dict(manifest)
+    except FileNotFoundError:
+        raise BackupInvalid(str(path), "the file does not exist") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as exc:
+        raise BackupInvalid(str(path), "the file is damaged or not a careDesk backup") from exc
+
+
+def restore_backup(archive: Path, paths: VaultPaths) -> Path | None:
+    """Restore ``archive`` into ``paths``; the current vault (if any) is kept aside.
+
+    Returns the folder holding the previous vault, or ``None`` for a fresh data folder.
+    """
+    from filelock import FileLock, Timeout
+
+    manifest = verify_backup(archive)
+    if int(manifest.get("schema", 0)) > migrate.SCHEMA_VERSION:
+        from careDesk.errors import SchemaTooNew
+
+        raise SchemaTooNew(int(manifest["schema"]), migrate.SCHEMA_VERSION)
+    paths.root.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(paths.lock), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise VaultInUse(str(paths.root)) from None
+    try:
+        staging = _staging_dir(paths)
+        try:
+            with zipfile.ZipFile(archive) as zf:
+                for name in _MEMBERS:
+                    zf.extract(name, staging)
+            aside = _move_current_aside(paths)
+            os.replace(staging / "vault.db", paths.database)
+            os.replace(staging / "vault.keys", paths.key_slots)
+            return aside
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    finally:
+        lock.release()
+
+
+def _move_current_aside(paths: VaultPaths) -> Path | None:
+    current = [p for p in [paths.database, paths.key_slots, *paths.sidecars()] if p.exists()]
+    if not current:
+        return None
+    aside = paths.root / f"before-restore-{utcnow():%Y%m%d-%H%M%S}"
+    aside.mkdir()
+    for path in current:
+        os.replace(path, aside / path.name)
+    return aside
+
+
+def backup_before_migration(paths: VaultPaths, key: bytes, version: int) -> Path:
+    """The automatic backup taken before a schema upgrade."""
+    paths.backups.mkdir(parents=True, exist_ok=True)
+    target = paths.backups / f"before-schema-{version}-{utcnow():%Y%m%d-%H%M%S}{SUFFIX}"
+    write_backup(paths, key, target)
+    return target
+
+
+# ----- rotation --------------------------------------------------------------------------------
+def _stamp(path: Path) -> datetime | None:
+    try:
+        return datetime.strptime(path.stem.removeprefix("caredesk-"), "%Y%m%d-%H%M%S")
+    except ValueError:
+        return None
+
+
+def rotate_backups(folder: Path, keep_daily: int = 7, keep_weekly: int = 4) -> list[Path]:
+    """Delete old scheduled backups, keeping the newest per day for ``keep_daily`` days and
+    the newest per ISO week for ``keep_weekly`` weeks. Returns what was deleted."""
+    dated = sorted(
+        ((stamp, p) for p in folder.glob(f"caredesk-*{SUFFIX}") if (stamp := _stamp(p))),
+        reverse=True,
+    )
+    keep: set[Path] = set()
+    days: list[Any] = []
+    weeks: list[Any] = []
+    for stamp, path in dated:
+        day, week = stamp.date(), stamp.isocalendar()[:2]
+        if day not in days and len(days) < keep_daily:
+            days.append(day)
+            keep.add(path)
+        if week not in weeks and len(weeks) < keep_weekly:
+            weeks.append(week)
+            keep.add(path)
+    removed = [path for _, path in dated if path not in keep]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
+def scheduled_name(now: datetime | None = None) -> str:
+    return f"caredesk-{(now or utcnow()):%Y%m%d-%H%M%S}{SUFFIX}"
+
+
+class Backups:
+    """Backup verbs on an open desk (admins)."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    def folder(self) -> Path:
+        configured = self.desk.settings.get("backup.folder")
+        return Path(configured).expanduser() if configured else self.desk.paths.backups
+
+    def make(self, target: Path | None = None) -> BackupInfo:
+        """Write a backup (to ``target`` or the backup folder) and audit it."""
+        self.desk.require(Permission.ADMIN)
+        target = target or self.folder() / scheduled_name()
+        try:
+            info = write_backup(self.desk.paths, self.desk.key, target)
+        except CareDeskError as exc:
+            with self.desk.writing(None) as tx:
+                tx.audit("backup.failed", detail={"reason": exc.message})
+            raise
+        with self.desk.writing(None) as tx:
+            tx.audit("backup.make", detail={"file": target.name, "bytes": info.size})
+        return info
+
+    def nightly(self) -> BackupInfo:
+        """The scheduled backup with rotation (7 daily, 4 weekly by default)."""
+        info = self.make()
+        rotate_backups(
+            self.folder(),
+            self.desk.settings.get_int("backup.keep_daily"),
+            self.desk.settings.get_int("backup.keep_weekly"),
+        )
+        return info
+
+    def last_result(self) -> tuple[str, datetime] | None:
+        """The latest backup outcome ("backup.make" or "backup.failed") and when."""
+        events = [
+            e
+            for action in ("backup.make", "backup.failed")
+            for e in self.desk.audit_events(action=action, limit=1)
+        ]
+        if not events:
+            return None
+        latest = max(events, key=lambda e: e.seq or 0)
+        return latest.action, latest.at
+

@@ -1,0 +1,314 @@
+"""Creating and unlocking a vault: the database file plus its key-slot file.
+
+Opening checks, in order, before anything is written: the files are there, the vault is not
+open elsewhere, the sign-in is not in back-off, the password opens a key slot, the database
+decrypts, and its schema is not newer than this app. Each failure is its own typed error.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import sqlcipher3
+from filelock import FileLock, Timeout
+from sqlalchemy import Engine
+from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlmodel import Session, select
+
+from careDesk.desk import CurrentUser, Desk
+from careDesk.errors import (
+    AccountDisabled,
+    KeySlotsMissing,
+    LoginDelayed,
+    SchemaTooNew,
+    VaultDamaged,
+    VaultExists,
+    VaultInUse,
+    VaultMissing,
+    WrongPassword,
+)
+from careDesk.model.base import utcnow
+from careDesk.model.security import User
+from careDesk.paths import VaultPaths
+from careDesk.security import audit
+from careDesk.security.passwords import check_password
+from careDesk.security.roles import Role
+from careDesk.store import keyslots, migrate
+from careDesk.store.engine import build_engine
+from careDesk.store.keyslots import KeySlotFile, SignInRecord
+
+KEYRING_SERVICE = "careDesk"
+
+
+def _take_lock(paths: VaultPaths) -> FileLock:
+    lock = FileLock(str(paths.lock), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise VaultInUse(str(paths.root)) from None
+    return lock
+
+
+def _open_engine(paths: VaultPaths, key: bytes, readonly: bool) -> Engine:
+    engine = build_engine(paths.database, key, readonly=readonly)
+    try:
+        version = migrate.schema_version(engine)
+    except (sqlcipher3.DatabaseError, SADatabaseError) as exc:
+        engine.dispose()
+        raise VaultDamaged(str(paths.database), "it does not decrypt") from exc
+    if version > migrate.SCHEMA_VERSION:
+        engine.dispose()
+        raise SchemaTooNew(version, migrate.SCHEMA_VERSION)
+    if version < migrate.SCHEMA_VERSION:
+        if readonly:
+            engine.dispose()
+            raise VaultDamaged(str(paths.database), "it needs an upgrade; open it for writing")
+        if version > 0:
+            from careDesk.store.backup import backup_before_migration
+
+            backup_before_migration(paths, key, version)
+        migrate.upgrade(engine)
+    return engine
+
+
+# ----- create ---------------------------------------------------------------------------------
+def create_vault(
+    paths: VaultPaths, admin_login: str, password: str, *, display_name: str = ""
+) -> tuple[Desk, str]:
+    """Create a new vault with its first admin; returns the open desk and the recovery key.
+
+    The recovery key is shown once and never stored in readable form.
+    """
+    if paths.exists():
+        raise VaultExists(str(paths.root))
+    from careDesk.security.users import validate_login
+
+    validate_login(admin_login)
+    check_password(password, admin_login)
+    paths.root.mkdir(parents=True, exist_ok=True)
+    lock = _take_lock(paths)
+    try:
+        key = os.urandom(keyslots.KEY_BYTES)
+        engine = _open_engine(paths, key, readonly=False)
+        admin = User(login=admin_login, display_name=display_name or admin_login, role=Role.ADMIN)
+        admin.changed_by = admin.id
+        with Session(engine, expire_on_commit=False) as session:
+            session.add(admin)
+            audit.append(session, admin_login, "vault.create")
+            audit.append(
+                session,
+                admin_login,
+                "user.add",
+                entity="user",
+                entity_id=admin.id,
+                detail={"login": admin_login, "role": "admin"},
+            )
+            session.commit()
+        vault_id = admin.id  # the first admin's id names the vault for key-slot binding
+        recovery_key = keyslots.new_recovery_key()
+        slots = KeySlotFile(vault_id=vault_id)
+        slots.put(keyslots.wrap(vault_id, "password", admin_login, password, key))
+        slots.put(
+            keyslots.wrap(
+                vault_id, "recovery", "recovery", keyslots.recovery_secret(recovery_key), key
+            )
+        )
+        slots.save(paths.key_slots)
+    except BaseException:
+        # A vault that failed half-way is removed, so the next attempt starts clean.
+        for path in [paths.database, *paths.sidecars(), paths.key_slots]:
+            path.unlink(missing_ok=True)
+        lock.release()
+        raise
+    user = CurrentUser(admin.id, admin.login, admin.display_name, admin.role)
+    desk = Desk(paths=paths, engine=engine, key=key, vault_id=vault_id, user=user, lock=lock)
+    return desk, recovery_key
+
+
+# ----- unlock ---------------------------------------------------------------------------------
+def _check_files(paths: VaultPaths) -> KeySlotFile:
+    if not paths.database.exists():
+        if paths.key_slots.exists():
+            raise VaultDamaged(str(paths.database), "the database file is missing")
+        raise VaultMissing(str(paths.root))
+    return KeySlotFile.load(paths.key_slots)
+
+
+def _record_failure(paths: VaultPaths, slots: KeySlotFile, login: str, reason: str) -> None:
+    record = slots.sign_ins.setdefault(login, SignInRecord())
+    record.failures += 1
+    record.last_failure = time.time()
+    slots.pending_events.append(
+        {"at": utcnow().isoformat(), "login": login[:64], "reason": reason}
+    )
+    slots.pending_events = slots.pending_events[-200:]
+    slots.save(paths.key_slots)
+
+
+def _unwrap_key(
+    paths: VaultPaths, slots: KeySlotFile, login: str, secret: str | bytes, kind: str
+) -> bytes:
+    wait = keyslots.backoff_seconds(slots.sign_ins.get(login, SignInRecord()))
+    if wait:
+        raise LoginDelayed(wait)
+    slot = slots.find(kind, login)
+    key = keyslots.unwrap(slots.vault_id, slot, secret) if slot else None
+    if key is None:
+        _record_failure(paths, slots, login, "wrong password" if slot else "unknown login")
+        raise WrongPassword(login)
+    return key
+
+
+def unlock(
+    paths: VaultPaths,
+    login: str,
+    password: str | None = None,
+    *,
+    remembered_secret: bytes | None = None,
+    readonly: bool = False,
+) -> Desk:
+    """Sign ``login`` in with a password (or a remembered workstation secret)."""
+    slots = _check_files(paths)
+    lock = None if readonly else _take_lock(paths)
+    try:
+        if remembered_secret is not None:
+            key = _unwrap_key(paths, slots, login, remembered_secret, "remember")
+        else:
+            key = _unwrap_key(paths, slots, login, password or "", "password")
+        engine = _open_engine(paths, key, readonly)
+        try:
+            user = _signed_in_user(engine, login)
+        except BaseException:
+            engine.dispose()
+            raise
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    desk = Desk(paths=paths, engine=engine, key=key, vault_id=slots.vault_id, user=user, lock=lock)
+    if not readonly:
+        _finish_sign_in(desk, slots)
+    return desk
+
+
+def _signed_in_user(engine: Engine, login: str) -> CurrentUser:
+    with Session(engine) as session:
+        row = session.exec(select(User).where(User.login == login)).first()
+    if row is None:
+        raise WrongPassword(login)
+    if row.disabled:
+        raise AccountDisabled(login)
+    return CurrentUser(row.id, row.login, row.display_name, row.role)
+
+
+def _finish_sign_in(desk: Desk, slots: KeySlotFile) -> None:
+    """Record the sign-in and any failed attempts waiting in the slot file; reset back-off."""
+    pending = slots.pending_events
+    with desk.writing(None) as tx:
+        for event in pending:
+            tx.audit("login.failed", detail=event)
+        tx.audit("login")
+    if pending or desk.user.login in slots.sign_ins:
+        slots.pending_events = []
+        slots.sign_ins.pop(desk.user.login, None)
+        slots.save(desk.paths.key_slots)
+
+
+def recover(paths: VaultPaths, recovery_key: str, login: str, new_password: str) -> Desk:
+    """Reset ``login``'s password with the recovery key; returns the signed-in desk."""
+    slots = _check_files(paths)
+    check_password(new_password, login)
+    lock = _take_lock(paths)
+    try:
+        key = _unwrap_key(
+            paths, slots, "recovery", keyslots.recovery_secret(recovery_key), "recovery"
+        )
+        engine = _open_engine(paths, key, readonly=False)
+        user = _signed_in_user(engine, login)
+    except BaseException:
+        lock.release()
+        raise
+    slots.put(keyslots.wrap(slots.vault_id, "password", login, new_password, key))
+    slots.sign_ins.pop("recovery", None)
+    slots.save(paths.key_slots)
+    desk = Desk(paths=paths, engine=engine, key=key, vault_id=slots.vault_id, user=user, lock=lock)
+    with desk.writing(None) as tx:
+        tx.audit("user.password.recovered", entity="user", entity_id=user.id)
+    _finish_sign_in(desk, slots)
+    return desk
+
+
+# ----- remember on this workstation -----------------------------------------------------------
+def keyring_available() -> bool:
+    """Whether the OS offers a keyring backend (headless Linux often has none)."""
+    import keyring
+    from keyring.backends.fail import Keyring as FailKeyring
+
+    try:
+        backend: Any = keyring.get_keyring()
+    except Exception:  # a broken backend counts as none
+        return False
+    return not isinstance(backend, FailKeyring) and backend.priority > 0
+
+
+def _keyring_name(vault_id: str, login: str) -> str:
+    return f"{vault_id}:{login}"
+
+
+def remember_on_workstation(desk: Desk) -> bool:
+    """Keep a secret in the OS keyring that unlocks this vault for this user; False if none."""
+    if not keyring_available():
+        return False
+    import base64
+
+    import keyring
+
+    secret = os.urandom(32)
+    slots = KeySlotFile.load(desk.paths.key_slots)
+    slots.put(keyslots.wrap(desk.vault_id, "remember", desk.user.login, secret, desk.key))
+    keyring.set_password(
+        KEYRING_SERVICE,
+        _keyring_name(desk.vault_id, desk.user.login),
+        base64.b64encode(secret).decode("ascii"),
+    )
+    slots.save(desk.paths.key_slots)
+    with desk.writing(None) as tx:
+        tx.audit("workstation.remember")
+    return True
+
+
+def remembered_secret(paths: VaultPaths, login: str) -> bytes | None:
+    """The remembered secret for ``login`` from the keyring, if any."""
+    if not keyring_available() or not paths.key_slots.exists():
+        return None
+    import base64
+
+    import keyring
+
+    slots = KeySlotFile.load(paths.key_slots)
+    if slots.find("remember", login) is None:
+        return None
+    stored = keyring.get_password(KEYRING_SERVICE, _keyring_name(slots.vault_id, login))
+    return base64.b64decode(stored) if stored else None
+
+
+def forget_workstation(desk: Desk) -> None:
+    """Remove the remembered secret for the signed-in user."""
+    slots = KeySlotFile.load(desk.paths.key_slots)
+    slots.remove("remember", desk.user.login)
+    slots.save(desk.paths.key_slots)
+    if keyring_available():
+        import keyring
+        from keyring.errors import PasswordDeleteError
+
+        try:
+            keyring.delete_password(
+                KEYRING_SERVICE, _keyring_name(desk.vault_id, desk.user.login)
+            )
+        except PasswordDeleteError:
+            pass
+    with desk.writing(None) as tx:
+        tx.audit("workstation.forget")
+

@@ -1,0 +1,42 @@
+"""Regenerate the initial migration from the SQLModel tables (before the first release only).
+
+Run ``.venv/bin/python tools/regen_schema.py`` after adding or changing tables. Once a release
+has shipped, add a new revision with ``alembic revision --autogenerate`` instead.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from alembic import command
+from sqlalchemy import create_engine
+
+from careDesk.store.migrate import _HERE, alembic_config
+
+VERSIONS = _HERE / "versions"
+EXTRAS = '''
+    from careDesk.store.schema_extras import create_extras
+
+    create_extras(op)
+'''
+
+
+def main() -> None:
+    for old in VERSIONS.glob("0001_*.py"):
+        old.unlink()
+    engine = create_engine("sqlite://", module=sqlite3)
+    with engine.begin() as conn:
+        command.revision(
+            alembic_config(conn), message="initial", autogenerate=True, rev_id="0001"
+        )
+    script = next(VERSIONS.glob("0001_*.py"))
+    text = script.read_text()
+    marker = "    # ### end Alembic commands ###\n"
+    text = text.replace(marker, marker + EXTRAS, 1)
+    script.write_text(text)
+    print(f"wrote {script.relative_to(Path.cwd())}")
+
+
+if __name__ == "__main__":
+    main()
