@@ -1,3 +1,14 @@
 """SQLModel tables, one module per aggregate. Importing this package registers them all."""
 
-from careDesk.model import security  # noqa: F401
+from careDesk.model import (  # noqa: F401
+    assessment,
+    clinical,
+    patient,
+    plan,
+    referral,
+    risk,
+    schedule,
+    security,
+    team,
+    timeline,
+)

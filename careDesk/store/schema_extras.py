@@ -24,3 +24,36 @@ def create_extras(op: Any) -> None:
 
     for statement in EXTRA_STATEMENTS:
         op.execute(statement)
+
+# Patient search (DESIGN §3, issue "care record"): FTS5 over names, MRN and phone digits, with
+# diacritics removed so "nguyen" finds "Nguyễn" and "munoz" finds "Muñoz". An external-content
+# table kept in step by triggers, so search is one index lookup.
+PATIENT_SEARCH = [
+    """CREATE VIRTUAL TABLE patient_search USING fts5(
+         given_name, family_name, preferred_name, mrn, phone_digits,
+         content='patient', content_rowid='rowid',
+         tokenize="unicode61 remove_diacritics 2", prefix='2 3')""",
+    """CREATE TRIGGER patient_search_ai AFTER INSERT ON patient BEGIN
+         INSERT INTO patient_search(rowid, given_name, family_name, preferred_name, mrn,
+                                    phone_digits)
+         VALUES (new.rowid, new.given_name, new.family_name, new.preferred_name, new.mrn,
+                 new.phone_digits);
+       END""",
+    """CREATE TRIGGER patient_search_ad AFTER DELETE ON patient BEGIN
+         INSERT INTO patient_search(patient_search, rowid, given_name, family_name,
+                                    preferred_name, mrn, phone_digits)
+         VALUES ('delete', old.rowid, old.given_name, old.family_name, old.preferred_name,
+                 old.mrn, old.phone_digits);
+       END""",
+    """CREATE TRIGGER patient_search_au AFTER UPDATE ON patient BEGIN
+         INSERT INTO patient_search(patient_search, rowid, given_name, family_name,
+                                    preferred_name, mrn, phone_digits)
+         VALUES ('delete', old.rowid, old.given_name, old.family_name, old.preferred_name,
+                 old.mrn, old.phone_digits);
+         INSERT INTO patient_search(rowid, given_name, family_name, preferred_name, mrn,
+                                    phone_digits)
+         VALUES (new.rowid, new.given_name, new.family_name, new.preferred_name, new.mrn,
+                 new.phone_digits);
+       END""",
+]
+EXTRA_STATEMENTS.extend(PATIENT_SEARCH)

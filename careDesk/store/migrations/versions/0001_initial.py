@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:25:29.004886
+Create Date: 2026-11-25 12:29:14.329468
 """
 from alembic import op
 import sqlalchemy as sa
@@ -36,6 +36,102 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_event_patient_id'), ['patient_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_user_login'), ['user_login'], unique=False)
 
+    op.create_table('community_resource',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('website', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('hours', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('languages', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('eligibility', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('notes', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('community_resource', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_community_resource_category'), ['category'], unique=False)
+        batch_op.create_index(batch_op.f('ix_community_resource_name'), ['name'], unique=False)
+
+    op.create_table('organization',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('fax', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('source_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('organization', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_organization_name'), ['name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_organization_source_id'), ['source_id'], unique=False)
+
+    op.create_table('patient',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('mrn', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('given_name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('family_name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('preferred_name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('birth_date', sa.Date(), nullable=False),
+    sa.Column('sex', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('gender_identity', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('interpreter_needed', sa.Boolean(), nullable=False),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('phone_digits', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('address_line', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('city', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('postal_code', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('timezone', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+    sa.Column('preferred_channel', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('consent_program', sa.Boolean(), nullable=False),
+    sa.Column('consent_program_on', sa.Date(), nullable=True),
+    sa.Column('consent_sms', sa.Boolean(), nullable=False),
+    sa.Column('consent_email', sa.Boolean(), nullable=False),
+    sa.Column('consent_letter', sa.Boolean(), nullable=False),
+    sa.Column('consent_phone', sa.Boolean(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('status_changed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('enrolled_on', sa.Date(), nullable=True),
+    sa.Column('coordinator_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('what_matters', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('own_goals', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('lifestyle', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('family_support', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('deceased_on', sa.Date(), nullable=True),
+    sa.Column('source_system', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('source_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('patient', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_patient_birth_date'), ['birth_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_patient_coordinator_id'), ['coordinator_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_patient_family_name'), ['family_name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_patient_mrn'), ['mrn'], unique=True)
+        batch_op.create_index(batch_op.f('ix_patient_phone_digits'), ['phone_digits'], unique=False)
+        batch_op.create_index(batch_op.f('ix_patient_source_id'), ['source_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_patient_status'), ['status'], unique=False)
+
     op.create_table('setting',
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('value', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -61,6 +157,585 @@ def upgrade() -> None:
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_account_login'), ['login'], unique=True)
 
+    op.create_table('alert',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('severity', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('message', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('raised_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('resolved_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('resolved_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('screener_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('alert', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_alert_patient_id'), ['patient_id'], unique=False)
+
+    op.create_table('allergy',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('substance', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('reaction', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('severity', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('source_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('allergy', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_allergy_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_allergy_source_id'), ['source_id'], unique=False)
+
+    op.create_table('appointment',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('starts_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('ends_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('with_whom', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('place', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('telehealth_url', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('transport_needed', sa.Boolean(), nullable=False),
+    sa.Column('transport_note', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('source_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('appointment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_appointment_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_appointment_source_id'), ['source_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_appointment_starts_at'), ['starts_at'], unique=False)
+
+    op.create_table('care_plan',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('version_no', sa.Integer(), nullable=False),
+    sa.Column('review_date', sa.Date(), nullable=True),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('care_plan', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_care_plan_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_care_plan_review_date'), ['review_date'], unique=False)
+
+    op.create_table('condition',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('display', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('icd10', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=True),
+    sa.Column('snomed', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('onset', sa.Date(), nullable=True),
+    sa.Column('abated', sa.Date(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('chronic', sa.Boolean(), nullable=False),
+    sa.Column('source_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('condition', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_condition_icd10'), ['icd10'], unique=False)
+        batch_op.create_index(batch_op.f('ix_condition_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_condition_source_id'), ['source_id'], unique=False)
+
+    op.create_table('encounter',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('start', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('end', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('acute', sa.Boolean(), nullable=False),
+    sa.Column('facility', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('discharge_disposition', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+    sa.Column('source_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('encounter', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_encounter_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_encounter_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_encounter_source_id'), ['source_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_encounter_start'), ['start'], unique=False)
+
+    op.create_table('family_member',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('relationship', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('caregiver', sa.Boolean(), nullable=False),
+    sa.Column('emergency_contact', sa.Boolean(), nullable=False),
+    sa.Column('legal_representative', sa.Boolean(), nullable=False),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('may_be_told', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('notes', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('source_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('family_member', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_family_member_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_family_member_source_id'), ['source_id'], unique=False)
+
+    op.create_table('follow_up',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('due_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('timezone', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+    sa.Column('recurrence', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('assignee_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('urgent', sa.Boolean(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('snoozed_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('completed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('result', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('notified_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('origin', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+    sa.Column('activity_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('follow_up', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_follow_up_assignee_id'), ['assignee_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follow_up_due_at'), ['due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follow_up_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follow_up_status'), ['status'], unique=False)
+
+    op.create_table('medication',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('ingredient', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('dose', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('dose_amount', sa.Float(), nullable=True),
+    sa.Column('dose_unit', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
+    sa.Column('route', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('prescriber', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('start_date', sa.Date(), nullable=True),
+    sa.Column('stop_date', sa.Date(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('slots', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('times_per_day', sa.Integer(), nullable=True),
+    sa.Column('every_hours', sa.Integer(), nullable=True),
+    sa.Column('as_needed', sa.Boolean(), nullable=False),
+    sa.Column('as_needed_for', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('instructions', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('source_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('medication', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_medication_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_medication_source_id'), ['source_id'], unique=False)
+
+    op.create_table('observation',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('loinc', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('display', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('value', sa.Float(), nullable=True),
+    sa.Column('value_text', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
+    sa.Column('effective', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('source_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('observation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_observation_effective'), ['effective'], unique=False)
+        batch_op.create_index(batch_op.f('ix_observation_loinc'), ['loinc'], unique=False)
+        batch_op.create_index(batch_op.f('ix_observation_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_observation_source_id'), ['source_id'], unique=False)
+
+    op.create_table('provider',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('specialty', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('organization_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('source_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('provider', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_provider_name'), ['name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_provider_source_id'), ['source_id'], unique=False)
+
+    op.create_table('referral',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('to_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('specialty', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('provider_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('organization_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('urgency', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('accepted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('seen_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('report_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('closed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('closed_reason', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('notes', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('referral', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referral_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referral_state'), ['state'], unique=False)
+
+    op.create_table('resource_referral',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('resource_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('need', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('referred_on', sa.Date(), nullable=False),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.ForeignKeyConstraint(['resource_id'], ['community_resource.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('resource_referral', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_resource_referral_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_resource_referral_resource_id'), ['resource_id'], unique=False)
+
+    op.create_table('risk_score',
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('priority', sa.Float(), nullable=False),
+    sa.Column('band', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('charlson_quan2011', sa.Integer(), nullable=False),
+    sa.Column('charlson_1987', sa.Integer(), nullable=False),
+    sa.Column('charlson_age_adjusted', sa.Integer(), nullable=False),
+    sa.Column('lace', sa.Integer(), nullable=True),
+    sa.Column('admissions_6m', sa.Integer(), nullable=False),
+    sa.Column('admissions_12m', sa.Integer(), nullable=False),
+    sa.Column('ed_visits_6m', sa.Integer(), nullable=False),
+    sa.Column('ed_visits_12m', sa.Integer(), nullable=False),
+    sa.Column('active_medications', sa.Integer(), nullable=False),
+    sa.Column('phq9', sa.Integer(), nullable=True),
+    sa.Column('phq9_band', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('gad7', sa.Integer(), nullable=True),
+    sa.Column('gad7_band', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('social_needs', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('overdue', sa.Integer(), nullable=False),
+    sa.Column('urgent_alerts', sa.Integer(), nullable=False),
+    sa.Column('reasons', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('computed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('patient_id')
+    )
+    with op.batch_alter_table('risk_score', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_risk_score_band'), ['band'], unique=False)
+        batch_op.create_index(batch_op.f('ix_risk_score_priority'), ['priority'], unique=False)
+
+    op.create_table('screener_result',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('instrument', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('loinc', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('answers', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=True),
+    sa.Column('band', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('positive', sa.Boolean(), nullable=False),
+    sa.Column('positive_domains', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('taken_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('screener_result', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_screener_result_instrument'), ['instrument'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screener_result_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_screener_result_taken_at'), ['taken_at'], unique=False)
+
+    op.create_table('time_entry',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('on_date', sa.Date(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('activity', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('timeline_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('time_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_time_entry_on_date'), ['on_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_time_entry_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_time_entry_user_id'), ['user_id'], unique=False)
+
+    op.create_table('timeline_entry',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('author_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('summary', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('body', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('direction', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+    sa.Column('minutes', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('timeline_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_timeline_entry_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_timeline_entry_patient_id'), ['patient_id'], unique=False)
+
+    op.create_table('transition',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('on_date', sa.Date(), nullable=False),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('summary', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('to_provider', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('transition', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_transition_patient_id'), ['patient_id'], unique=False)
+
+    op.create_table('care_team_member',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('provider_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('lead', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('care_team_member', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_care_team_member_patient_id'), ['patient_id'], unique=False)
+
+    op.create_table('plan_version',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('plan_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('snapshot', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.ForeignKeyConstraint(['plan_id'], ['care_plan.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('plan_version', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_version_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_plan_version_plan_id'), ['plan_id'], unique=False)
+
+    op.create_table('problem',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('plan_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('condition_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.ForeignKeyConstraint(['plan_id'], ['care_plan.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('problem', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_problem_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_problem_plan_id'), ['plan_id'], unique=False)
+
+    op.create_table('goal',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('problem_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('plan_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('patient_words', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('measure', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('target', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('achieved_on', sa.Date(), nullable=True),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.ForeignKeyConstraint(['plan_id'], ['care_plan.id'], ),
+    sa.ForeignKeyConstraint(['problem_id'], ['problem.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('goal', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_goal_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_goal_plan_id'), ['plan_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_goal_problem_id'), ['problem_id'], unique=False)
+
+    op.create_table('activity',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('goal_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('plan_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('patient_words', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('owner_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('schedule', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('due_date', sa.Date(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('done_on', sa.Date(), nullable=True),
+    sa.Column('test_code', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('medication_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('resource_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['goal_id'], ['goal.id'], ),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.ForeignKeyConstraint(['plan_id'], ['care_plan.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('activity', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_activity_goal_id'), ['goal_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_plan_id'), ['plan_id'], unique=False)
+
+    op.create_table('goal_progress',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('goal_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('noted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('value', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.ForeignKeyConstraint(['goal_id'], ['goal.id'], ),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('goal_progress', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_goal_progress_goal_id'), ['goal_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_goal_progress_patient_id'), ['patient_id'], unique=False)
+
     # ### end Alembic commands ###
 
     from careDesk.store.schema_extras import create_extras
@@ -70,11 +745,160 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('goal_progress', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_goal_progress_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_goal_progress_goal_id'))
+
+    op.drop_table('goal_progress')
+    with op.batch_alter_table('activity', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_activity_plan_id'))
+        batch_op.drop_index(batch_op.f('ix_activity_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_activity_goal_id'))
+
+    op.drop_table('activity')
+    with op.batch_alter_table('goal', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_goal_problem_id'))
+        batch_op.drop_index(batch_op.f('ix_goal_plan_id'))
+        batch_op.drop_index(batch_op.f('ix_goal_patient_id'))
+
+    op.drop_table('goal')
+    with op.batch_alter_table('problem', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_problem_plan_id'))
+        batch_op.drop_index(batch_op.f('ix_problem_patient_id'))
+
+    op.drop_table('problem')
+    with op.batch_alter_table('plan_version', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_version_plan_id'))
+        batch_op.drop_index(batch_op.f('ix_plan_version_patient_id'))
+
+    op.drop_table('plan_version')
+    with op.batch_alter_table('care_team_member', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_care_team_member_patient_id'))
+
+    op.drop_table('care_team_member')
+    with op.batch_alter_table('transition', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_transition_patient_id'))
+
+    op.drop_table('transition')
+    with op.batch_alter_table('timeline_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_timeline_entry_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_timeline_entry_at'))
+
+    op.drop_table('timeline_entry')
+    with op.batch_alter_table('time_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_time_entry_user_id'))
+        batch_op.drop_index(batch_op.f('ix_time_entry_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_time_entry_on_date'))
+
+    op.drop_table('time_entry')
+    with op.batch_alter_table('screener_result', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_screener_result_taken_at'))
+        batch_op.drop_index(batch_op.f('ix_screener_result_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_screener_result_instrument'))
+
+    op.drop_table('screener_result')
+    with op.batch_alter_table('risk_score', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_risk_score_priority'))
+        batch_op.drop_index(batch_op.f('ix_risk_score_band'))
+
+    op.drop_table('risk_score')
+    with op.batch_alter_table('resource_referral', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_resource_referral_resource_id'))
+        batch_op.drop_index(batch_op.f('ix_resource_referral_patient_id'))
+
+    op.drop_table('resource_referral')
+    with op.batch_alter_table('referral', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referral_state'))
+        batch_op.drop_index(batch_op.f('ix_referral_patient_id'))
+
+    op.drop_table('referral')
+    with op.batch_alter_table('provider', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_provider_source_id'))
+        batch_op.drop_index(batch_op.f('ix_provider_name'))
+
+    op.drop_table('provider')
+    with op.batch_alter_table('observation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_observation_source_id'))
+        batch_op.drop_index(batch_op.f('ix_observation_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_observation_loinc'))
+        batch_op.drop_index(batch_op.f('ix_observation_effective'))
+
+    op.drop_table('observation')
+    with op.batch_alter_table('medication', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_medication_source_id'))
+        batch_op.drop_index(batch_op.f('ix_medication_patient_id'))
+
+    op.drop_table('medication')
+    with op.batch_alter_table('follow_up', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_follow_up_status'))
+        batch_op.drop_index(batch_op.f('ix_follow_up_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_follow_up_due_at'))
+        batch_op.drop_index(batch_op.f('ix_follow_up_assignee_id'))
+
+    op.drop_table('follow_up')
+    with op.batch_alter_table('family_member', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_family_member_source_id'))
+        batch_op.drop_index(batch_op.f('ix_family_member_patient_id'))
+
+    op.drop_table('family_member')
+    with op.batch_alter_table('encounter', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_encounter_start'))
+        batch_op.drop_index(batch_op.f('ix_encounter_source_id'))
+        batch_op.drop_index(batch_op.f('ix_encounter_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_encounter_kind'))
+
+    op.drop_table('encounter')
+    with op.batch_alter_table('condition', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_condition_source_id'))
+        batch_op.drop_index(batch_op.f('ix_condition_patient_id'))
+        batch_op.drop_index(batch_op.f('ix_condition_icd10'))
+
+    op.drop_table('condition')
+    with op.batch_alter_table('care_plan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_care_plan_review_date'))
+        batch_op.drop_index(batch_op.f('ix_care_plan_patient_id'))
+
+    op.drop_table('care_plan')
+    with op.batch_alter_table('appointment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_appointment_starts_at'))
+        batch_op.drop_index(batch_op.f('ix_appointment_source_id'))
+        batch_op.drop_index(batch_op.f('ix_appointment_patient_id'))
+
+    op.drop_table('appointment')
+    with op.batch_alter_table('allergy', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_allergy_source_id'))
+        batch_op.drop_index(batch_op.f('ix_allergy_patient_id'))
+
+    op.drop_table('allergy')
+    with op.batch_alter_table('alert', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_alert_patient_id'))
+
+    op.drop_table('alert')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_account_login'))
 
     op.drop_table('user_account')
     op.drop_table('setting')
+    with op.batch_alter_table('patient', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_patient_status'))
+        batch_op.drop_index(batch_op.f('ix_patient_source_id'))
+        batch_op.drop_index(batch_op.f('ix_patient_phone_digits'))
+        batch_op.drop_index(batch_op.f('ix_patient_mrn'))
+        batch_op.drop_index(batch_op.f('ix_patient_family_name'))
+        batch_op.drop_index(batch_op.f('ix_patient_coordinator_id'))
+        batch_op.drop_index(batch_op.f('ix_patient_birth_date'))
+
+    op.drop_table('patient')
+    with op.batch_alter_table('organization', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_organization_source_id'))
+        batch_op.drop_index(batch_op.f('ix_organization_name'))
+
+    op.drop_table('organization')
+    with op.batch_alter_table('community_resource', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_community_resource_name'))
+        batch_op.drop_index(batch_op.f('ix_community_resource_category'))
+
+    op.drop_table('community_resource')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_user_login'))
         batch_op.drop_index(batch_op.f('ix_audit_event_patient_id'))
