@@ -118,6 +118,9 @@ class Desk:
         self.user = user
         self._lock = lock
         self._listeners: list[Callable[[Changes], None]] = []
+        # Derived data kept current inside the same transaction (e.g. risk scores): each hook
+        # sees the transaction just before it commits.
+        self.before_commit: list[Callable[[Tx], None]] = []
         self.opened_at: datetime = utcnow()
 
     # ----- lifetime --------------------------------------------------------------------------
@@ -181,6 +184,10 @@ class Desk:
         with Session(self.engine, expire_on_commit=False) as session:
             tx = Tx(self, session)
             yield tx
+            if tx.changes:
+                session.flush()
+                for hook in self.before_commit:
+                    hook(tx)
             session.commit()
         if tx.changes:
             self._emit(tx.changes)
