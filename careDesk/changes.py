@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -27,3 +30,11 @@ class Changes:
 
     def __bool__(self) -> bool:
         return bool(self.kinds)
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What a verb returns: the resulting plain data and what the write changed."""
+
+    value: T
+    changes: Changes
