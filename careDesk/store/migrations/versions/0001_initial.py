@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:29:14.329468
+Create Date: 2026-11-25 12:33:14.905802
 """
 from alembic import op
 import sqlalchemy as sa
@@ -346,6 +346,7 @@ def upgrade() -> None:
     with op.batch_alter_table('follow_up', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_follow_up_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_follow_up_due_at'), ['due_at'], unique=False)
+        batch_op.create_index('ix_follow_up_open_due', ['status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_follow_up_patient_id'), ['patient_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_follow_up_status'), ['status'], unique=False)
 
@@ -405,6 +406,35 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_observation_loinc'), ['loinc'], unique=False)
         batch_op.create_index(batch_op.f('ix_observation_patient_id'), ['patient_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_observation_source_id'), ['source_id'], unique=False)
+
+    op.create_table('outbox_message',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('template', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('recipient', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('body', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('related_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('idempotency_key')
+    )
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_message_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index('ix_outbox_state_next', ['state', 'next_attempt_at'], unique=False)
 
     op.create_table('provider',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -817,6 +847,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_provider_name'))
 
     op.drop_table('provider')
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_state_next')
+        batch_op.drop_index(batch_op.f('ix_outbox_message_patient_id'))
+
+    op.drop_table('outbox_message')
     with op.batch_alter_table('observation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_observation_source_id'))
         batch_op.drop_index(batch_op.f('ix_observation_patient_id'))
@@ -832,6 +867,7 @@ def downgrade() -> None:
     with op.batch_alter_table('follow_up', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_follow_up_status'))
         batch_op.drop_index(batch_op.f('ix_follow_up_patient_id'))
+        batch_op.drop_index('ix_follow_up_open_due')
         batch_op.drop_index(batch_op.f('ix_follow_up_due_at'))
         batch_op.drop_index(batch_op.f('ix_follow_up_assignee_id'))
 
