@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:33:14.905802
+Create Date: 2026-11-25 12:33:55.613724
 """
 from alembic import op
 import sqlalchemy as sa
@@ -559,6 +559,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_screener_result_patient_id'), ['patient_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_screener_result_taken_at'), ['taken_at'], unique=False)
 
+    op.create_table('source_link',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('source_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('record_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('kind', 'patient_id', 'source_id')
+    )
+    with op.batch_alter_table('source_link', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_source_link_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_source_link_record_id'), ['record_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_source_link_source_id'), ['source_id'], unique=False)
+
     op.create_table('time_entry',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -821,6 +841,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_time_entry_on_date'))
 
     op.drop_table('time_entry')
+    with op.batch_alter_table('source_link', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_source_link_source_id'))
+        batch_op.drop_index(batch_op.f('ix_source_link_record_id'))
+        batch_op.drop_index(batch_op.f('ix_source_link_patient_id'))
+
+    op.drop_table('source_link')
     with op.batch_alter_table('screener_result', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_screener_result_taken_at'))
         batch_op.drop_index(batch_op.f('ix_screener_result_patient_id'))
