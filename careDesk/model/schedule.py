@@ -43,6 +43,7 @@ class Appointment(Record, table=True):
     with_whom: str | None = Field(default=None, max_length=200)
     purpose: str | None = Field(default=None, max_length=200)
     place: str | None = Field(default=None, max_length=300)
+    address: str | None = Field(default=None, max_length=300)  # how to get there (handouts)
     telehealth_url: str | None = Field(default=None, max_length=500)
     transport_needed: bool = Field(default=False)
     transport_note: str | None = Field(default=None, max_length=300)

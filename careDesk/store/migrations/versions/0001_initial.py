@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:33:55.613724
+Create Date: 2026-11-25 12:34:07.214989
 """
 from alembic import op
 import sqlalchemy as sa
@@ -211,6 +211,7 @@ def upgrade() -> None:
     sa.Column('with_whom', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('place', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
     sa.Column('telehealth_url', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('transport_needed', sa.Boolean(), nullable=False),
     sa.Column('transport_note', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
