@@ -3,6 +3,7 @@
 from careDesk.model import (  # noqa: F401
     assessment,
     clinical,
+    handout,
     interop,
     outreach,
     patient,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:34:07.214989
+Create Date: 2026-11-25 12:34:48.897001
 """
 from alembic import op
 import sqlalchemy as sa
@@ -350,6 +350,22 @@ def upgrade() -> None:
         batch_op.create_index('ix_follow_up_open_due', ['status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_follow_up_patient_id'), ['patient_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_follow_up_status'), ['status'], unique=False)
+
+    op.create_table('handout_preference',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+    sa.Column('large_print', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('handout_preference', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_handout_preference_patient_id'), ['patient_id'], unique=True)
 
     op.create_table('medication',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -891,6 +907,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_medication_patient_id'))
 
     op.drop_table('medication')
+    with op.batch_alter_table('handout_preference', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_handout_preference_patient_id'))
+
+    op.drop_table('handout_preference')
     with op.batch_alter_table('follow_up', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_follow_up_status'))
         batch_op.drop_index(batch_op.f('ix_follow_up_patient_id'))
