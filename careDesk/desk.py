@@ -21,6 +21,7 @@ from sqlmodel import Session
 from careDesk.changes import Changes
 from careDesk.errors import PermissionDenied
 from careDesk.model.base import Record, utcnow
+from careDesk.model.security import AuditEvent
 from careDesk.paths import VaultPaths
 from careDesk.security import audit
 from careDesk.security.roles import Permission, allows
@@ -28,6 +29,8 @@ from careDesk.security.roles import Permission, allows
 if TYPE_CHECKING:
     from filelock import BaseFileLock
 
+    from careDesk.schedule.outbox import Outbox
+    from careDesk.schedule.reminders import Reminders
     from careDesk.settings import Settings
     from careDesk.security.users import Users
     from careDesk.store.backup import Backups
@@ -220,6 +223,18 @@ class Desk:
 
         return Backups(self)
 
+    @cached_property
+    def reminders(self) -> Reminders:
+        from careDesk.schedule.reminders import Reminders
+
+        return Reminders(self)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        from careDesk.schedule.outbox import Outbox
+
+        return Outbox(self)
+
     def audit_events(
         self,
         *,
@@ -227,7 +242,7 @@ class Desk:
         user_login: str | None = None,
         action: str | None = None,
         limit: int = 500,
-    ) -> list[audit.AuditEvent]:
+    ) -> list[AuditEvent]:
         """The audit trail, newest first (admins see everything; others see patient events)."""
         if patient_id is None:
             self.require(Permission.ADMIN)

@@ -19,6 +19,7 @@ from careDesk.logs import log_unexpected
 # Each module has ``register(subparsers)``; its parsers set ``func(ctx) -> int``.
 COMMAND_MODULES = [
     "careDesk.cli.vault_cmds",
+    "careDesk.cli.schedule_cmds",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Follow-ups and reminders, the reminder clock, and the outreach outbox with its channels."""

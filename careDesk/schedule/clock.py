@@ -1,0 +1,210 @@
+"""The reminder clock: APScheduler only wakes us; the reminders themselves are rows.
+
+DESIGN §5: APScheduler 3.11 with a persistent job store on the same encrypted engine,
+``misfire_grace_time=None`` and ``coalesce=True`` (a job missed while the app was closed runs
+once at the next start, never once per missed beat), module-level job functions with plain
+arguments. A handful of jobs: wake at the next due time, retry the outbox, the nightly backup
+and the nightly risk refresh. 100,000 follow-ups cost one indexed query, not 100,000 jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from careDesk.changes import Changes
+from careDesk.model.base import utcnow
+from careDesk.schedule.recurrence import zone
+
+if TYPE_CHECKING:
+    from careDesk.desk import Desk
+    from careDesk.schedule.reminders import DueItem
+
+log = logging.getLogger("careDesk.clock")
+
+WAKE, OUTBOX, BACKUP, RISK = "wake", "outbox", "nightly-backup", "nightly-risk"
+BACKSTOP = timedelta(minutes=5)
+
+# Jobs are stored by reference with plain arguments (a token), so they survive a restart;
+# the token finds the running clock in this process.
+_CLOCKS: dict[str, ReminderClock] = {}
+
+
+def wake_job(token: str) -> None:
+    """Announce due follow-ups, then sleep until the next due time."""
+    clock = _CLOCKS.get(token)
+    if clock is not None:
+        clock.tick()
+
+
+def outbox_job(token: str) -> None:
+    clock = _CLOCKS.get(token)
+    if clock is not None:
+        clock.run_outbox()
+
+
+def backup_job(token: str) -> None:
+    clock = _CLOCKS.get(token)
+    if clock is not None:
+        clock.run_backup()
+
+
+def risk_job(token: str) -> None:
+    clock = _CLOCKS.get(token)
+    if clock is not None:
+        clock.run_risk_refresh()
+
+
+class ReminderClock:
+    """Runs the reminder jobs for one open desk while the app (or a script) is running."""
+
+    def __init__(
+        self,
+        desk: Desk,
+        on_due: Callable[[list[DueItem]], None] | None = None,
+        *,
+        outbox_every: timedelta = timedelta(minutes=2),
+        nightly_at: str = "02:30",
+    ) -> None:
+        self.desk = desk
+        self.on_due = on_due
+        self.outbox_every = outbox_every
+        self.nightly_at = nightly_at
+        self.token = secrets.token_hex(8)
+        self.scheduler: BackgroundScheduler | None = None
+        self.errors: list[str] = []
+        self._lock = threading.Lock()
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # ----- lifetime -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Recover interrupted sends, announce what fell due while closed, start the jobs."""
+        _CLOCKS[self.token] = self
+        self.desk.outbox.recover_interrupted()
+        scheduler = BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=self.desk.engine)},
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+            timezone=UTC,
+        )
+        hour, minute = (int(x) for x in self.nightly_at.split(":"))
+        tz = zone(self.desk.settings.get("clinic.timezone"))
+        args: list[Any] = [self.token]
+        scheduler.add_job(
+            outbox_job,
+            "interval",
+            id=OUTBOX,
+            replace_existing=True,
+            args=args,
+            seconds=self.outbox_every.total_seconds(),
+        )
+        scheduler.add_job(
+            backup_job,
+            "cron",
+            id=BACKUP,
+            replace_existing=True,
+            args=args,
+            hour=hour,
+            minute=minute,
+            timezone=tz,
+        )
+        scheduler.add_job(
+            risk_job,
+            "cron",
+            id=RISK,
+            replace_existing=True,
+            args=args,
+            hour=(hour + 1) % 24,
+            minute=minute,
+            timezone=tz,
+        )
+        scheduler.add_job(
+            wake_job, "date", id=WAKE, replace_existing=True, args=args, run_date=utcnow()
+        )
+        self.scheduler = scheduler
+        self._unsubscribe = self.desk.on_changed(self._on_changed)
+        scheduler.start()
+
+    def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+            self.scheduler = None
+        _CLOCKS.pop(self.token, None)
+
+    # ----- jobs -----------------------------------------------------------------------------
+    def tick(self) -> list[DueItem]:
+        """Announce newly due follow-ups once, then schedule the next wake."""
+        with self._lock:
+            items = self._guard("reminders", lambda: self.desk.reminders.announce())
+            if items and self.on_due is not None:
+                self.on_due(items)
+            self._schedule_wake()
+            return items or []
+
+    def _schedule_wake(self) -> None:
+        if self.scheduler is None:
+            return
+        now = utcnow()
+        upcoming = self.desk.reminders.next_due_at(now)
+        when = min(upcoming, now + BACKSTOP) if upcoming else now + BACKSTOP
+        self.scheduler.add_job(
+            wake_job,
+            "date",
+            id=WAKE,
+            replace_existing=True,
+            args=[self.token],
+            run_date=when + timedelta(milliseconds=10),
+        )
+
+    def _on_changed(self, changes: Changes) -> None:
+        # A new or changed follow-up may be due sooner than the wake we planned.
+        if "follow_up" in changes.kinds and self.scheduler is not None:
+            self.scheduler.add_job(
+                wake_job,
+                "date",
+                id=WAKE,
+                replace_existing=True,
+                args=[self.token],
+                run_date=utcnow(),
+            )
+
+    def run_outbox(self) -> None:
+        self._guard("outbox", lambda: self.desk.outbox.send_due())
+
+    def run_backup(self) -> None:
+        self._guard("backup", lambda: self.desk.backups.nightly())
+
+    def run_risk_refresh(self) -> None:
+        risk = getattr(self.desk, "risk", None)
+        if risk is not None:
+            self._guard("risk", lambda: risk.refresh_all())
+
+    def _guard(self, what: str, job: Callable[[], Any]) -> Any:
+        """Run a job; an expected failure is kept for the UI, a bug is logged (no patient data)."""
+        from careDesk.errors import CareDeskError
+        from careDesk.logs import log_unexpected
+
+        try:
+            return job()
+        except CareDeskError as exc:
+            self.errors.append(f"{what}: {exc.message}")
+        except Exception as exc:
+            log_unexpected(exc)
+            self.errors.append(f"{what}: unexpected {type(exc).__name__}")
+        return None
+
+
+def jobs_due_summary(clock: ReminderClock) -> dict[str, datetime | None]:
+    """When each job runs next (for the admin screen and tests)."""
+    if clock.scheduler is None:
+        return {}
+    return {job.id: job.next_run_time for job in clock.scheduler.get_jobs()}
