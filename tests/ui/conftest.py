@@ -1,0 +1,56 @@
+"""UI fixtures: the app controller on a real encrypted vault, a workspace on the admin's desk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from careDesk.desk import Desk
+from careDesk.paths import VaultPaths
+from ui.app import App
+from ui.worker import DbWorker
+from ui.workspace import Workspace
+
+
+# The offscreen platform plugin warns that it cannot raise windows or propagate size hints;
+# those are facts about the test platform, not problems in the app.
+OFFSCREEN_NOISE = ("This plugin does not support",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/ui/" in item.nodeid.replace("\\", "/"):
+            item.add_marker(pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE))
+
+
+@pytest.fixture
+def worker(qtbot: QtBot) -> Iterator[DbWorker]:
+    """The one database thread, stopped after the test."""
+    db = DbWorker()
+    yield db
+    db.stop()
+
+
+@pytest.fixture
+def ws(desk: Desk, worker: DbWorker) -> Workspace:
+    """A workspace over the admin's desk on a fresh encrypted vault."""
+    return Workspace(desk, worker)
+
+
+@pytest.fixture
+def make_app(
+    qtbot: QtBot, vault_paths: VaultPaths, fast_kdf: None
+) -> Iterator[Callable[..., App]]:
+    """Build the app controller (first run or sign-in); shut down after the test."""
+    apps: list[App] = []
+
+    def build(idle_ms: int | None = None) -> App:
+        app = App(vault_paths, idle_ms=idle_ms)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        app.shutdown()

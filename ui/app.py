@@ -1,0 +1,216 @@
+"""The application controller: first run or sign-in, the main window, auto-lock, sign-out.
+
+Lifecycle: no vault → :class:`FirstRunDialog` → recovery key → (demo patients?) → main window.
+A vault → a remembered workstation secret signs in silently on start, else
+:class:`UnlockDialog`. Idle for ``lock.idle_minutes`` (or Ctrl+L) → the window closes, the desk
+closes (the key is dropped) and the unlock dialog returns.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from careDesk.desk import Desk
+from careDesk.errors import CareDeskError
+from careDesk.paths import VaultPaths, vault_paths
+from careDesk.store import vault
+from ui.errors import install_excepthook, show_crash, show_message
+from ui.idle import IdleWatcher
+from ui.login import FirstRunDialog, UnlockDialog
+from ui.main_window import MainWindow
+from ui.prefs import Prefs
+from ui.recovery import RecoveryKeyDialog
+from ui.worker import DbWorker
+from ui.workspace import Workspace
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+MINUTE_MS = 60_000
+
+
+class App(QObject):
+    """Owns the worker, the idle watcher, the current workspace and its main window."""
+
+    #: Emitted when a main window is shown for a signed-in user.
+    ready = Signal(object)
+    #: Emitted after the app locked (the desk is closed and the key dropped).
+    locked = Signal()
+
+    def __init__(self, paths: VaultPaths, *, idle_ms: int | None = None) -> None:
+        super().__init__()
+        self.paths = paths
+        self.worker = DbWorker(self)
+        self.worker.crashed.connect(lambda exc: show_crash(self.window, exc))
+        self.worker.failed.connect(lambda text: show_message(self.window, text))
+        self._idle_override = idle_ms
+        self.idle = IdleWatcher(0, self)
+        self.idle.idle.connect(self.lock)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+        self.ws: Workspace | None = None
+        self.window: MainWindow | None = None
+        self.dialog: QWidget | None = None
+
+    # ----- start ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """First run when there is no vault; otherwise sign in."""
+        if not self.paths.exists():
+            dialog = FirstRunDialog(self.paths, self.worker)
+            dialog.created.connect(self._created)
+            self._show_dialog(dialog)
+            return
+        login = Prefs(self.paths.root).text("last_login")
+        secret = vault.remembered_secret(self.paths, login) if login else None
+        if secret is None:
+            self.ask_unlock()
+            return
+        paths = self.paths
+        self.worker.run(
+            lambda: vault.unlock(paths, login, remembered_secret=secret),
+            self._signed_in,
+            lambda _error: self.ask_unlock(),
+        )
+
+    def ask_unlock(self, *, locked: bool = False) -> None:
+        dialog = UnlockDialog(self.paths, self.worker, locked=locked)
+        dialog.signed_in.connect(self._signed_in)
+        self._show_dialog(dialog)
+
+    def _show_dialog(self, dialog: QWidget) -> None:
+        self.dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+
+    def _created(self, desk: Desk, recovery_key: str) -> None:
+        clinic = desk.settings.get("clinic.name")
+        dialog = RecoveryKeyDialog(recovery_key, clinic)
+        dialog.accepted.connect(lambda: self._offer_demo(desk))
+        self._show_dialog(dialog)
+
+    def _offer_demo(self, desk: Desk) -> None:
+        self._signed_in(desk)
+        try:
+            from ui.demo import offer_demo
+        except ImportError:  # no demo data generator in this build
+            return
+        assert self.ws is not None and self.window is not None
+        offer_demo(self.ws, self.window)
+
+    def _signed_in(self, desk: Desk) -> None:
+        self.dialog = None
+        self.ws = Workspace(desk, self.worker, self)
+        Prefs(self.paths.root).set("last_login", desk.user.login)
+        self.window = MainWindow(self.ws)
+        self.window.lock_requested.connect(self.lock)
+        self.window.sign_out_requested.connect(self.sign_out)
+        self.window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        admin = getattr(self.window.pages.get("admin"), "backups", None)
+        if admin is not None:
+            admin.restore_requested.connect(self.restore)
+        self.window.show()
+        self._arm_idle(desk)
+        self.ready.emit(self.window)
+
+    def _arm_idle(self, desk: Desk) -> None:
+        if self._idle_override is not None:
+            self.idle.set_interval_ms(self._idle_override)
+            return
+        settings = desk.settings
+        self.worker.run(
+            lambda: settings.get_int("lock.idle_minutes"),
+            lambda minutes: self.idle.set_interval_ms(int(minutes) * MINUTE_MS),
+        )
+
+    # ----- lock and sign out ----------------------------------------------------------------
+    def lock(self) -> None:
+        """Close the window and the desk (dropping the key); ask for the password again."""
+        self._end_session("lock", then=lambda: self.ask_unlock(locked=True))
+
+    def sign_out(self) -> None:
+        self._end_session("logout", then=self.ask_unlock)
+
+    def restore(self, archive: Path) -> None:
+        """Sign out, restore ``archive`` over the vault (current kept aside), sign in again."""
+        paths = self.paths
+
+        def restored() -> None:
+            self.worker.run(
+                lambda: vault_restore(archive, paths),
+                lambda _aside: self.ask_unlock(),
+                self._restore_failed,
+            )
+
+        self._end_session("logout", then=restored)
+
+    def _restore_failed(self, error: CareDeskError) -> None:
+        show_message(None, error.message)
+        self.ask_unlock()
+
+    def _end_session(self, reason: str, *, then: Callable[[], None]) -> None:
+        self.idle.stop()
+        ws, window = self.ws, self.window
+        self.ws, self.window = None, None
+        if window is not None:
+            window.save_layout()
+            window.hide()
+            window.deleteLater()
+        if ws is None:
+            return
+
+        def closed(_result: object) -> None:
+            if reason == "lock":
+                self.locked.emit()
+            then()
+
+        ws.close(reason, closed)
+
+    def shutdown(self) -> None:
+        """At exit: sign out (on the worker, so the audit event is written) and stop it."""
+        self.idle.stop()
+        if self.ws is not None:
+            desk = self.ws.desk
+            self.ws = None
+            self.worker.run(lambda: desk.close(reason="logout"))
+        self.worker.stop()
+
+
+def vault_restore(archive: Path, paths: VaultPaths) -> Path | None:
+    """Verify and restore a backup into ``paths`` (the vault must be closed)."""
+    from careDesk.store.backup import restore_backup
+
+    return restore_backup(archive, paths)
+
+
+def load_style(app: QApplication) -> None:
+    """The one style sheet (resources/style.qss)."""
+    qss = RESOURCES / "style.qss"
+    if qss.exists():
+        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+
+
+def run_gui(data_dir: str | None = None) -> int:
+    """Start the desktop app; returns the exit status."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("careDesk")
+    app.setOrganizationName("careDesk")
+    app.setWindowIcon(QIcon(str(RESOURCES / "icons" / "caredesk.svg")))
+    load_style(app)
+    install_excepthook()
+    try:
+        paths = vault_paths(data_dir)
+    except OSError as exc:
+        QMessageBox.critical(None, "careDesk", f"The data folder cannot be used: {exc.strerror}")
+        return 1
+    controller = App(paths)
+    app.aboutToQuit.connect(controller.shutdown)
+    controller.start()
+    return app.exec()

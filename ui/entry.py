@@ -1,0 +1,29 @@
+"""The ``caredesk`` console script (DESIGN §8).
+
+With no subcommand it starts the desktop app; otherwise it hands the arguments to
+:func:`careDesk.cli.main.main`, which never imports Qt (so subcommands work on a server
+without a display and Qt is imported only for the GUI).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``caredesk``: the GUI without a subcommand, the command line with one."""
+    from careDesk.cli.main import build_parser
+    from careDesk.cli.main import main as cli_main
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    parsed = build_parser().parse_args(args)  # --help, --version and usage errors exit here
+    if getattr(parsed, "command", None):
+        return cli_main(args)
+    from ui.app import run_gui
+
+    return run_gui(parsed.data_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""The main window: navigation (Today, Patients, Schedule, Reports, Resources, Admin), open
+charts as tabs (interruptions leave them where they were), status bar with the user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QWidget,
+)
+
+from careDesk.security.roles import Permission
+from ui.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A navigation entry: shown only when the core offers its services (and the role may)."""
+
+    key: str
+    title: str
+    factory: str  # "module:Class"
+    services: tuple[str, ...]
+    permission: Permission = Permission.READ
+
+
+PAGES = (
+    PageSpec("today", "Today", "ui.pages.today:TodayPage", ("worklist",)),
+    PageSpec("patients", "Patients", "ui.pages.patients:PatientsPage", ("patients",)),
+    PageSpec(
+        "schedule", "Schedule", "ui.pages.schedule:SchedulePage", ("followups", "appointments")
+    ),
+    PageSpec("reports", "Reports", "ui.pages.reports:ReportsPage", ("metrics",)),
+    PageSpec("resources", "Resources", "ui.pages.resources:ResourcesPage", ("resources",)),
+    PageSpec("admin", "Admin", "ui.pages.admin:AdminPage", ("users",), Permission.ADMIN),
+)
+
+
+def _build(spec: PageSpec, ws: Workspace) -> QWidget:
+    module, name = spec.factory.split(":")
+    factory: Callable[[Workspace], QWidget] = getattr(import_module(module), name)
+    return factory(ws)
+
+
+class MainWindow(QMainWindow):
+    """Navigation on the left, the current page on the right; charts open as tabs."""
+
+    lock_requested = Signal()
+    sign_out_requested = Signal()
+
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__()
+        self.ws = ws
+        self.setWindowTitle("careDesk")
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setAccessibleName("Navigation")
+        self.stack = QStackedWidget()
+        self.pages: dict[str, QWidget] = {}
+        for spec in PAGES:
+            if all(ws.has(s) for s in spec.services) and ws.can(spec.permission):
+                self._add_page(spec.key, spec.title, _build(spec, ws))
+        self.charts = QTabWidget()
+        self.charts.setObjectName("charts")
+        self.charts.setAccessibleName("Open charts")
+        self.charts.setTabsClosable(True)
+        self.charts.setDocumentMode(True)
+        self.charts.tabCloseRequested.connect(self.close_chart)
+        self._add_page("charts", "Open charts", self.charts)
+        self.nav.item(self.nav.count() - 1).setHidden(True)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(self.splitter)
+        user = ws.user
+        self.user_label = QLabel(f"Signed in as {user.display_name} ({user.login}, {user.role})")
+        self.user_label.setAccessibleName("Signed-in user")
+        self.statusBar().addPermanentWidget(self.user_label)
+        self._actions()
+        ws.open_chart.connect(self.open_chart)
+        self.restore_layout()
+        if self.nav.currentRow() < 0:
+            self.nav.setCurrentRow(0)
+
+    # ----- building -------------------------------------------------------------------------
+    def _add_page(self, key: str, title: str, widget: QWidget) -> None:
+        self.pages[key] = widget
+        self.stack.addWidget(widget)
+        item = QListWidgetItem(title)
+        item.setData(Qt.ItemDataRole.UserRole, key)
+        self.nav.addItem(item)
+
+    def _action(self, text: str, shortcut: QKeySequence | str, slot: Callable[[], None]) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _actions(self) -> None:
+        menu = self.menuBar().addMenu("&careDesk")
+        menu.addAction(self._action("&Lock", "Ctrl+L", self.lock_requested.emit))
+        menu.addAction(self._action("Sign &out", "Ctrl+Shift+Q", self.sign_out_requested.emit))
+        menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
+        go = self.menuBar().addMenu("&Go")
+        for number, key in enumerate(self.pages, start=1):
+            if key == "charts":
+                continue
+            title = self.nav.item(list(self.pages).index(key)).text()
+            go.addAction(self._action(title, f"Ctrl+{number}", lambda k=key: self.show_page(k)))
+        patient = self.menuBar().addMenu("&Patient")
+        patient.addAction(self._action("&Find a patient", QKeySequence.StandardKey.Find, self.find))
+        patient.addAction(self._action("New &note", QKeySequence.StandardKey.New, self.new_note))
+        patient.addAction(
+            self._action("&Print handout", QKeySequence.StandardKey.Print, self.print)
+        )
+
+    # ----- navigation -----------------------------------------------------------------------
+    def show_page(self, key: str) -> None:
+        """Switch to page ``key`` (if this build and role have it)."""
+        if key in self.pages:
+            row = list(self.pages).index(key)
+            self.nav.item(row).setHidden(False)
+            self.nav.setCurrentRow(row)
+
+    def current_key(self) -> str:
+        item = self.nav.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else ""
+
+    def find(self) -> None:
+        """Ctrl+F: go to Patients and put the cursor in the search box."""
+        page = self.pages.get("patients")
+        if page is not None:
+            self.show_page("patients")
+            getattr(page, "focus_search", lambda: None)()
+
+    def current_chart(self) -> QWidget | None:
+        return self.charts.currentWidget() if self.current_key() == "charts" else None
+
+    def new_note(self) -> None:
+        """Ctrl+N: add a note to the chart in front."""
+        chart = self.current_chart()
+        if chart is not None:
+            getattr(chart, "new_note", lambda: None)()
+
+    def print(self) -> None:
+        """Ctrl+P: print (or save as PDF) the handout of the chart in front."""
+        chart = self.current_chart()
+        if chart is not None:
+            getattr(chart, "print_handout", lambda: None)()
+
+    def open_chart(self, patient_id: str, tab: str = "") -> None:
+        """Open (or bring forward) a patient's chart, optionally on a named tab."""
+        for index in range(self.charts.count()):
+            widget = self.charts.widget(index)
+            if getattr(widget, "patient_id", None) == patient_id:
+                self.charts.setCurrentIndex(index)
+                break
+        else:
+            from ui.chart.view import ChartView
+
+            widget = ChartView(self.ws, patient_id)
+            widget.title_changed.connect(lambda text, w=widget: self._retitle(w, text))
+            index = self.charts.addTab(widget, "Chart")
+            self.charts.setCurrentIndex(index)
+        self.show_page("charts")
+        if tab:
+            getattr(widget, "show_tab", lambda _t: None)(tab)
+
+    def _retitle(self, widget: QWidget, text: str) -> None:
+        index = self.charts.indexOf(widget)
+        if index >= 0:
+            self.charts.setTabText(index, text)
+
+    def close_chart(self, index: int) -> None:
+        widget = self.charts.widget(index)
+        self.charts.removeTab(index)
+        widget.deleteLater()
+        if self.charts.count() == 0:
+            self.nav.item(list(self.pages).index("charts")).setHidden(True)
+            self.nav.setCurrentRow(0)
+
+    # ----- layout memory (per user; no patient data) ----------------------------------------
+    def save_layout(self) -> None:
+        prefs = self.ws.prefs
+        prefs.set("window/geometry", self.saveGeometry())
+        prefs.set("window/state", self.saveState())
+        prefs.set("window/splitter", self.splitter.saveState())
+        prefs.set("window/page", self.current_key() if self.current_key() != "charts" else "")
+        prefs.sync()
+
+    def restore_layout(self) -> None:
+        prefs = self.ws.prefs
+        geometry = prefs.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(self.screen().availableGeometry().size() * 0.8)
+        state = prefs.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        splitter = prefs.value("window/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        page = prefs.text("window/page")
+        if page:
+            self.show_page(page)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Override QWidget::closeEvent: remember the layout."""
+        self.save_layout()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""The main window's pages (Today, Patients, Schedule, Reports, Resources, Admin)."""

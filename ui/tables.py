@@ -1,0 +1,175 @@
+"""Table models: a lazy, paged model over ids for patient-sized lists, and a small row model.
+
+:class:`PagedModel` keeps the ids in order and each row's plain data by id; the first page is
+fetched on the database worker and further pages only when the view scrolls to the end
+(``canFetchMore``/``fetchMore``), so a 50,000-patient list costs one page at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor
+
+from ui.workspace import Workspace
+
+Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+
+URGENT = QColor("#a4262c")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its title, how to show a row in it, and an optional tooltip."""
+
+    title: str
+    text: Callable[[Any], Any]
+    tooltip: Callable[[Any], str] | None = None
+
+
+def row_id(row: Any) -> str:
+    """The id of a row given as a mapping or an object with an ``id``/``patient_id``."""
+    if isinstance(row, dict):
+        return str(row.get("patient_id") or row.get("id"))
+    return str(getattr(row, "patient_id", None) or row.id)
+
+
+class RowModel(QAbstractTableModel):
+    """A small list of plain rows shown in columns (search results, users, audit events)."""
+
+    def __init__(self, columns: Sequence[Column], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self.rows: list[Any] = []
+        self.urgent: Callable[[Any], bool] = lambda _row: False
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> Any:
+        return self.rows[row]
+
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        """Override QAbstractItemModel::rowCount."""
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = _ROOT) -> int:
+        """Override QAbstractItemModel::columnCount."""
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Override QAbstractItemModel::data."""
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        column = self.columns[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            value = column.text(row)
+            return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
+            return column.tooltip(row)
+        if role == Qt.ItemDataRole.ForegroundRole and self.urgent(row):
+            return QBrush(URGENT)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Override QAbstractItemModel::headerData."""
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            return self.columns[section].title
+        if orientation == Qt.Orientation.Vertical:
+            return section + 1
+        return None
+
+
+class PagedModel(RowModel):
+    """Rows over ids, fetched a page at a time on the worker as the view scrolls."""
+
+    page_loaded = Signal(int)  # rows now held
+
+    def __init__(
+        self,
+        ws: Workspace,
+        columns: Sequence[Column],
+        fetch: Callable[[int, int], Sequence[Any]],
+        *,
+        page_size: int = 100,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(columns, parent)
+        self.ws = ws
+        self.fetch = fetch
+        self.page_size = page_size
+        self.ids: list[str] = []
+        self.by_id: dict[str, Any] = {}
+        self._more = True
+        self._loading = False
+        self._generation = 0
+
+    def reload(self, fetch: Callable[[int, int], Sequence[Any]] | None = None) -> None:
+        """Start over (new filters): results of an older generation are dropped."""
+        if fetch is not None:
+            self.fetch = fetch
+        self._generation += 1
+        self.beginResetModel()
+        self.ids, self.by_id, self.rows = [], {}, []
+        self._more, self._loading = True, False
+        self.endResetModel()
+        self._request()
+
+    def _request(self) -> None:
+        if self._loading or not self._more:
+            return
+        self._loading = True
+        generation, offset, fetch = self._generation, len(self.ids), self.fetch
+        self.ws.run(
+            lambda: list(fetch(self.page_size, offset)),
+            lambda rows: self._arrived(generation, rows),
+            lambda _error: self._failed(generation),
+        )
+
+    def _failed(self, generation: int) -> None:
+        if generation == self._generation:
+            self._loading = False
+            self._more = False
+
+    def _arrived(self, generation: int, rows: list[Any]) -> None:
+        if generation != self._generation:
+            return  # stale: the filters changed while this page was on its way
+        self._loading = False
+        self._more = len(rows) >= self.page_size
+        fresh = [r for r in rows if row_id(r) not in self.by_id]
+        if fresh:
+            start = len(self.ids)
+            self.beginInsertRows(_ROOT, start, start + len(fresh) - 1)
+            for row in fresh:
+                self.ids.append(row_id(row))
+                self.by_id[row_id(row)] = row
+            self.rows = [self.by_id[i] for i in self.ids]
+            self.endInsertRows()
+        self.page_loaded.emit(len(self.ids))
+
+    def canFetchMore(self, parent: Index = _ROOT) -> bool:
+        """Override QAbstractItemModel::canFetchMore."""
+        return not parent.isValid() and self._more and not self._loading
+
+    def fetchMore(self, parent: Index = _ROOT) -> None:
+        """Override QAbstractItemModel::fetchMore: ask the worker for the next page."""
+        if not parent.isValid():
+            self._request()

@@ -1,0 +1,220 @@
+"""The single database worker: every database call runs here, results come back as signals.
+
+Anki's operation pattern (STYLE.md): a user action becomes a small :class:`Op` — a function run
+on ONE worker thread, then ``on_done(result)`` or ``on_error(exc)`` called on the GUI thread.
+Widgets are touched only on the GUI thread. Expected failures (:class:`CareDeskError`) go to the
+op's ``on_error`` or a plain message; anything else is a bug: logged without patient data
+(:func:`careDesk.logs.log_unexpected`) and shown in a crash dialog.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from careDesk.errors import CareDeskError
+
+PROGRESS_DELAY_MS = 500
+PROGRESS_POLL_MS = 100
+
+
+class Cancelled(CareDeskError):
+    """The user cancelled a long job; nothing after the last commit was written."""
+
+    def __init__(self) -> None:
+        super().__init__("Cancelled.")
+
+
+class Progress:
+    """A thread-safe progress report a long job updates and the GUI polls (and may cancel)."""
+
+    def __init__(self, label: str = "Working…") -> None:
+        self._lock = threading.Lock()
+        self.label = label
+        self.done = 0
+        self.total = 0
+        self._cancelled = False
+        self._finished = False
+
+    def update(self, done: int, total: int | None = None, label: str | None = None) -> None:
+        """Called by the job (worker thread); raises :class:`Cancelled` once the user cancels."""
+        with self._lock:
+            self.done = done
+            if total is not None:
+                self.total = total
+            if label is not None:
+                self.label = label
+            if self._cancelled:
+                raise Cancelled()
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next update."""
+        with self._lock:
+            self._cancelled = True
+
+    def finish(self) -> None:
+        """Mark the job over (called by the worker once the op returned or failed)."""
+        with self._lock:
+            self._finished = True
+
+    @property
+    def finished(self) -> bool:
+        with self._lock:
+            return self._finished
+
+    @property
+    def cancelled(self) -> bool:
+        with self._lock:
+            return self._cancelled
+
+    def snapshot(self) -> tuple[str, int, int]:
+        with self._lock:
+            return self.label, self.done, self.total
+
+
+@dataclass
+class Op:
+    """One unit of database work: ``fn()`` on the worker, then a callback on the GUI thread."""
+
+    fn: Callable[[], Any]
+    on_done: Callable[[Any], None] | None = None
+    on_error: Callable[[CareDeskError], None] | None = None
+    progress: Progress | None = None
+    name: str = ""
+
+
+class _Runner(QObject):
+    """Lives on the worker thread and runs each op it is handed, in order."""
+
+    finished = Signal(object, object, object)  # op, result, error
+
+    @Slot(object)
+    def run(self, op: Op) -> None:
+        try:
+            result = op.fn()
+        except BaseException as exc:  # every failure goes back to the GUI thread
+            self.finished.emit(op, None, exc)
+            return
+        self.finished.emit(op, result, None)
+
+
+class DbWorker(QObject):
+    """The one database thread of the app, plus error routing and delayed progress."""
+
+    _submit = Signal(object)
+    #: Emitted on the GUI thread when an op raised an unexpected error (a bug).
+    crashed = Signal(object)
+    #: Emitted on the GUI thread for an expected error no op handled.
+    failed = Signal(str)
+    idle = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread = QThread()
+        self._thread.setObjectName("careDesk-db")
+        self._runner = _Runner()
+        self._runner.moveToThread(self._thread)
+        self._submit.connect(self._runner.run)
+        self._runner.finished.connect(self._on_finished)
+        self._pending = 0
+        self._thread.start()
+
+    @property
+    def busy(self) -> bool:
+        return self._pending > 0
+
+    def submit(self, op: Op, *, parent: QWidget | None = None) -> Op:
+        """Queue ``op`` on the database thread; returns it (handy for progress)."""
+        self._pending += 1
+        if op.progress is not None:
+            _DelayedProgress(op.progress, parent, self)
+        self._submit.emit(op)
+        return op
+
+    def run(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[CareDeskError], None] | None = None,
+        **kwargs: Any,
+    ) -> Op:
+        """Shorthand for ``submit(Op(fn, on_done, on_error))``."""
+        parent = kwargs.pop("parent", None)
+        return self.submit(Op(fn, on_done, on_error, **kwargs), parent=parent)
+
+    @Slot(object, object, object)
+    def _on_finished(self, op: Op, result: Any, error: BaseException | None) -> None:
+        self._pending -= 1
+        try:
+            if error is None:
+                if op.on_done is not None:
+                    op.on_done(result)
+            elif isinstance(error, CareDeskError):
+                if op.on_error is not None:
+                    op.on_error(error)
+                elif not isinstance(error, Cancelled):
+                    self.failed.emit(error.message)
+            else:
+                self.crashed.emit(error)
+        except Exception as exc:  # a bug in a GUI callback is still a bug, not a silent loss
+            self.crashed.emit(exc)
+        finally:
+            if op.progress is not None:
+                op.progress.finish()
+            if self._pending == 0:
+                self.idle.emit()
+
+    def stop(self) -> None:
+        """Finish queued work and end the thread (at application exit)."""
+        self._thread.quit()
+        self._thread.wait()
+
+
+class _DelayedProgress(QObject):
+    """Shows a cancellable progress dialog only if the job is still running after ~0.5 s."""
+
+    def __init__(self, progress: Progress, parent: QWidget | None, worker: DbWorker) -> None:
+        super().__init__(worker)
+        self._progress = progress
+        self._parent = parent
+        self._dialog: QProgressDialog | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._show)
+        self._timer.start(PROGRESS_DELAY_MS)
+
+    def _show(self) -> None:
+        if self._progress.finished:
+            self.deleteLater()
+            return
+        label, _done, _total = self._progress.snapshot()
+        dialog = QProgressDialog(label, "Cancel", 0, 0, self._parent)
+        dialog.setWindowTitle("careDesk")
+        dialog.setAccessibleName("Progress")
+        dialog.setMinimumDuration(0)
+        dialog.canceled.connect(self._progress.cancel)
+        dialog.show()
+        self._dialog = dialog
+        self._timer.timeout.disconnect(self._show)
+        self._timer.timeout.connect(self._poll)
+        self._timer.setSingleShot(False)
+        self._timer.start(PROGRESS_POLL_MS)
+
+    def _poll(self) -> None:
+        assert self._dialog is not None
+        if self._progress.finished:
+            self._timer.stop()
+            self._dialog.reset()
+            self._dialog.deleteLater()
+            self.deleteLater()
+            return
+        label, done, total = self._progress.snapshot()
+        self._dialog.setLabelText(label)
+        self._dialog.setMaximum(max(total, 0))
+        if total:
+            self._dialog.setValue(min(done, total))

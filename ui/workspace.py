@@ -1,0 +1,71 @@
+"""What every screen needs: the signed-in desk, the database worker and the changed event.
+
+A :class:`Workspace` lives from sign-in to lock or sign-out. Screens call
+``ws.run(fn, on_done)`` for every database call (never touching the desk on the GUI thread,
+except for ``ws.can`` which reads only the role) and listen to :attr:`Workspace.changed`, the one
+"changed" event, to decide whether to refresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from careDesk.desk import CurrentUser, Desk
+from careDesk.errors import CareDeskError
+from careDesk.security.roles import Permission
+from ui.prefs import Prefs
+from ui.worker import DbWorker, Op, Progress
+
+
+class Workspace(QObject):
+    """A signed-in session as the GUI sees it."""
+
+    #: The one "changed" event: a :class:`Changes` after each committed write (GUI thread).
+    changed = Signal(object)
+    #: Asks the main window to open a patient's chart (patient id, tab name or "").
+    open_chart = Signal(str, str)
+
+    def __init__(self, desk: Desk, worker: DbWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.worker = worker
+        self.prefs = Prefs(desk.paths.root, desk.user.login)
+        # Listeners run on the worker thread (where commits happen); emitting the signal queues
+        # the change to the GUI thread, where views decide whether to refresh.
+        self._unsubscribe: Callable[[], None] | None = desk.on_changed(self.changed.emit)
+
+    @property
+    def user(self) -> CurrentUser:
+        return self.desk.user
+
+    def can(self, permission: Permission) -> bool:
+        """Whether the signed-in role grants ``permission`` (the core checks again)."""
+        return self.desk.can(permission)
+
+    def has(self, service: str) -> bool:
+        """Whether the core offers ``service`` (e.g. "worklist") in this build."""
+        return hasattr(type(self.desk), service)
+
+    def run(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[CareDeskError], None] | None = None,
+        *,
+        progress: Progress | None = None,
+        parent: QWidget | None = None,
+    ) -> Op:
+        """Run ``fn`` on the database worker; callbacks come back on the GUI thread."""
+        return self.worker.submit(Op(fn, on_done, on_error, progress=progress), parent=parent)
+
+    def close(self, reason: str, on_closed: Callable[[Any], None] | None = None) -> None:
+        """Sign out (or lock): record it, drop the key and release the vault, on the worker."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        desk = self.desk
+        self.run(lambda: desk.close(reason=reason), on_closed)
