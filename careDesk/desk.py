@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 
     from careDesk.schedule.outbox import Outbox
     from careDesk.schedule.reminders import Reminders
-    from careDesk.settings import Settings
     from careDesk.security.users import Users
+    from careDesk.settings import Settings
     from careDesk.store.backup import Backups
 
 R = TypeVar("R", bound=Record)
@@ -146,9 +146,16 @@ class Desk:
         """Sign out: record it, drop the key, release the vault."""
         if self._key is None:
             return
-        if not self.readonly:
-            with self.writing(None) as tx:
-                tx.audit(reason)
+        try:
+            if not self.readonly:
+                with self.writing(None) as tx:
+                    tx.audit(reason)
+        finally:
+            self.abandon()
+
+    def abandon(self) -> None:
+        """Close without writing anything (the vault could not be written): drop the key,
+        release the vault."""
         self.engine.dispose()
         self._key = None
         if self._lock is not None:

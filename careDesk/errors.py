@@ -30,9 +30,7 @@ class WrongPassword(VaultError):
 
 class LoginDelayed(VaultError):
     def __init__(self, seconds: int) -> None:
-        super().__init__(
-            f"Too many failed sign-ins. Wait {seconds} seconds, then try again."
-        )
+        super().__init__(f"Too many failed sign-ins. Wait {seconds} seconds, then try again.")
         self.seconds = seconds
 
 

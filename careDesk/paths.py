@@ -32,6 +32,11 @@ class VaultPaths:
         return self.root / "vault.keys"
 
     @property
+    def sign_ins(self) -> Path:
+        """Failed sign-in counters (never a password), readable before the vault opens."""
+        return self.root / "vault.signins"
+
+    @property
     def lock(self) -> Path:
         return self.root / "vault.lock"
 

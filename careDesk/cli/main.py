@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
+from typing import NoReturn
 
 from careDesk import __version__
 from careDesk.cli.context import Context
@@ -24,7 +25,7 @@ COMMAND_MODULES = [
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # Override: one line, exit 2
+    def error(self, message: str) -> NoReturn:  # Override: one line, exit 2
         self.exit(2, f"caredesk: {message}\n")
 
 
@@ -41,8 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``caredesk`` command; returns the exit status (also for usage errors)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error already printed
+        return done.code if isinstance(done.code, int) else 2
     func: Callable[[Context], int] | None = getattr(args, "func", None)
     if func is None:
         parser.print_help()

@@ -27,6 +27,7 @@ def register(sub: Any) -> None:
     p.add_argument("login")
     p.add_argument("--role", required=True, help="admin, coordinator, clinician or read-only")
     p.add_argument("--name", default="")
+    p.add_argument("--new-password-file", help="read the new user's password from this file")
     p.set_defaults(func=cmd_users_add)
     p = usub.add_parser("list", help="list users")
     p.add_argument("--json", action="store_true")
@@ -39,6 +40,7 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_users_enable)
     p = usub.add_parser("passwd", help="change a password (new one from CAREDESK_NEW_PASSWORD)")
     p.add_argument("login")
+    p.add_argument("--new-password-file", help="read the new password from this file")
     p.set_defaults(func=cmd_users_passwd)
 
     p = sub.add_parser("backup", help="write an encrypted backup")
@@ -77,13 +79,9 @@ def cmd_init(ctx: Context) -> int:
     return 0
 
 
-def _new_password(ctx: Context) -> str:
-    return ctx.password("New password: ", env="CAREDESK_NEW_PASSWORD")
-
-
 def cmd_users_add(ctx: Context) -> int:
     desk = ctx.desk()
-    new = _new_password(ctx)
+    new = ctx.new_password()
     info = desk.users.add(ctx.args.login, new, ctx.args.role, ctx.args.name)
     print(f"Added {info.login} ({info.role}).")
     return 0
@@ -114,7 +112,7 @@ def cmd_users_enable(ctx: Context) -> int:
 
 def cmd_users_passwd(ctx: Context) -> int:
     desk = ctx.desk()
-    desk.users.change_password(ctx.args.login, _new_password(ctx), ctx.password())
+    desk.users.change_password(ctx.args.login, ctx.new_password(), ctx.password())
     print(f"Changed the password of {ctx.args.login}.")
     return 0
 
@@ -128,9 +126,14 @@ def cmd_backup(ctx: Context) -> int:
 def cmd_restore(ctx: Context) -> int:
     archive = Path(ctx.args.file)
     verify_backup(archive)
+    login, password = ctx.login(), ctx.password()  # asked before anything moves
     aside = restore_backup(archive, ctx.paths)
     # Prove the restored vault opens for this user before calling it done.
-    desk = unlock(ctx.paths, ctx.login(), ctx.password())
+    try:
+        desk = unlock(ctx.paths, login, password)
+    except CareDeskError as exc:
+        kept = f" The previous vault is kept in {aside}." if aside else ""
+        raise CareDeskError(f"restored, but it does not open: {exc.message}{kept}") from exc
     with desk.writing(None) as tx:
         tx.audit("backup.restore", detail={"file": archive.name})
     desk.close()
@@ -147,7 +150,8 @@ def cmd_check(ctx: Context) -> int:
     for line in report.problems:
         print(f"PROBLEM  {line}")
     if not report.passed:
-        raise CareDeskError(f"check failed: {len(report.problems)} problem(s)")
+        more = f" (and {len(report.problems) - 1} more)" if len(report.problems) > 1 else ""
+        raise CareDeskError(f"check failed: {report.problems[0]}{more}")
     return 0
 
 

@@ -56,7 +56,7 @@ def append(
     last = session.exec(
         select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)
     ).first()
-    seq = (last[0] if last else 0) + 1
+    seq = ((last[0] or 0) if last else 0) + 1
     prev = last[1] if last else GENESIS
     event = AuditEvent(
         seq=seq,

@@ -93,7 +93,9 @@ class Users:
         with self.desk.writing(Permission.ADMIN) as tx:
             user.disabled = disabled
             tx.touch(user, kind="user")
-            tx.audit("user.disable" if disabled else "user.enable", entity="user", entity_id=user.id)
+            tx.audit(
+                "user.disable" if disabled else "user.enable", entity="user", entity_id=user.id
+            )
         if disabled:
             slots = KeySlotFile.load(self.desk.paths.key_slots)
             slots.remove("remember", login)

@@ -18,7 +18,7 @@ import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -47,6 +47,8 @@ _MEMBERS = ("vault.db", "vault.keys")
 
 @dataclass(frozen=True)
 class BackupInfo:
+    """A backup that was written and verified."""
+
     path: Path
     size: int
     created_at: datetime
@@ -67,15 +69,21 @@ def _map_os_error(exc: OSError, target: Path) -> CareDeskError:
     return CareDeskError(f"Could not write {target}: {exc.strerror or exc}.")
 
 
-def _snapshot(paths: VaultPaths, key: bytes, staging: Path) -> Path:
+def _snapshot(paths: VaultPaths, key: bytes, staging: Path, target: Path) -> Path:
     """A consistent encrypted copy of the live database in ``staging``."""
     copy = staging / "vault.db"
     src = raw_connect(paths.database, key, readonly=False)
     dst = sqlcipher3.connect(str(copy), isolation_level=None)
     try:
+        dst.execute("PRAGMA cipher_log_level = NONE")
         dst.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         src.backup(dst)
         dst.execute("PRAGMA journal_mode = DELETE")
+    except sqlcipher3.Error as exc:
+        # SQLITE_FULL ("database or disk is full") or an I/O error from a size limit.
+        if "full" in str(exc).lower() or "disk i/o" in str(exc).lower():
+            raise NotEnoughSpace(str(target)) from exc
+        raise CareDeskError(f"Could not copy the vault for the backup to {target}.") from exc
     finally:
         dst.close()
         src.close()
@@ -96,11 +104,18 @@ def _staging_dir(paths: VaultPaths) -> Path:
 
 
 def write_backup(paths: VaultPaths, key: bytes, target: Path) -> BackupInfo:
-    """Write a verified backup of the vault to ``target``."""
+    """Write a verified backup of the vault to ``target``.
+
+    Nothing is written at ``target`` until the new archive is complete and verified: a full
+    disk, a size limit or a crash leaves the previous backup there as it was.
+    """
     target = target.expanduser()
-    staging = _staging_dir(paths)
     try:
-        db_copy = _snapshot(paths, key, staging)
+        staging = _staging_dir(paths)
+    except OSError as exc:
+        raise _map_os_error(exc, target) from exc
+    try:
+        db_copy = _snapshot(paths, key, staging, target)
         keys_copy = staging / "vault.keys"
         shutil.copyfile(paths.key_slots, keys_copy)
         files = {"vault.db": db_copy, "vault.keys": keys_copy}
@@ -115,11 +130,15 @@ def write_backup(paths: VaultPaths, key: bytes, target: Path) -> BackupInfo:
         needed = sum(p.stat().st_size for p in files.values()) + 4096
         _write_target(target, files, manifest, needed)
         return BackupInfo(target, needed, created, migrate.SCHEMA_VERSION)
+    except OSError as exc:
+        raise _map_os_error(exc, target) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _write_target(target: Path, files: dict[str, Path], manifest: dict[str, Any], needed: int) -> None:
+def _write_target(
+    target: Path, files: dict[str, Path], manifest: dict[str, Any], needed: int
+) -> None:
     try:
         mode = target.stat().st_mode
     except FileNotFoundError:
@@ -193,10 +212,13 @@ def restore_backup(archive: Path, paths: VaultPaths) -> Path | None:
             with zipfile.ZipFile(archive) as zf:
                 for name in _MEMBERS:
                     zf.extract(name, staging)
+            # Only now, with both files complete, is the current vault moved aside.
             aside = _move_current_aside(paths)
             os.replace(staging / "vault.db", paths.database)
             os.replace(staging / "vault.keys", paths.key_slots)
             return aside
+        except OSError as exc:
+            raise _map_os_error(exc, paths.database) from exc
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     finally:
@@ -255,6 +277,7 @@ def rotate_backups(folder: Path, keep_daily: int = 7, keep_weekly: int = 4) -> l
 
 
 def scheduled_name(now: datetime | None = None) -> str:
+    """The file name of a scheduled backup taken at ``now`` (rotation reads it back)."""
     return f"caredesk-{(now or utcnow()):%Y%m%d-%H%M%S}{SUFFIX}"
 
 
@@ -265,6 +288,7 @@ class Backups:
         self.desk = desk
 
     def folder(self) -> Path:
+        """Where scheduled backups go (setting ``backup.folder``, else the data folder)."""
         configured = self.desk.settings.get("backup.folder")
         return Path(configured).expanduser() if configured else self.desk.paths.backups
 
@@ -303,4 +327,3 @@ class Backups:
             return None
         latest = max(events, key=lambda e: e.seq or 0)
         return latest.action, latest.at
-

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import sqlcipher3
+from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlmodel import select
 
-from careDesk.errors import AuditChainBroken
+from careDesk.errors import AuditChainBroken, VaultError
 from careDesk.model.security import User
 from careDesk.security import audit
 from careDesk.store.engine import raw_connect
@@ -19,41 +21,66 @@ if TYPE_CHECKING:
 
 @dataclass
 class CheckReport:
+    """What passed and what did not, in words (never patient data)."""
+
     ok: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
+        """True when no check found a problem."""
         return not self.problems
 
 
 def check_vault(desk: Desk) -> CheckReport:
-    """Run every check; problems are described in words, never with patient data."""
+    """Run every check; problems are described in words, never with patient data.
+
+    A check that cannot even read what it checks (pages that do not decrypt) is reported as a
+    problem too, so the other checks still run.
+    """
     report = CheckReport()
-    _check_database(desk, report)
-    _check_slots(desk, report)
-    _check_audit(desk, report)
+    for name, check in (
+        ("database", _check_database),
+        ("key slots", _check_slots),
+        ("audit trail", _check_audit),
+    ):
+        try:
+            check(desk, report)
+        except (sqlcipher3.DatabaseError, SADatabaseError):
+            report.problems.append(f"{name}: cannot be read, the file is damaged")
+        except VaultError as exc:
+            report.problems.append(f"{name}: {exc.message}")
     return report
 
 
-def _check_database(desk: Desk, report: CheckReport) -> None:
-    conn = raw_connect(desk.paths.database, desk.key, readonly=False)
+def _pragma(conn: Any, pragma: str) -> list[str] | None:
+    """The rows of a checking pragma, or None when it cannot read the pages at all."""
     try:
-        cipher = [row[0] for row in conn.execute("PRAGMA cipher_integrity_check")]
-        integrity = [row[0] for row in conn.execute("PRAGMA integrity_check")]
-        fk = conn.execute("PRAGMA foreign_key_check").fetchall()
-    except Exception as exc:  # sqlcipher3.DatabaseError: a page that fails to decrypt
-        report.problems.append(f"database: pages cannot be read ({type(exc).__name__})")
-        return
+        return [str(row[0]) for row in conn.execute(f"PRAGMA {pragma}")]
+    except sqlcipher3.DatabaseError:
+        return None
+
+
+def _check_database(desk: Desk, report: CheckReport) -> None:
+    conn = raw_connect(desk.paths.database, desk.key, readonly=desk.readonly)
+    try:
+        # SQLCipher's own check: every page's HMAC (finds flipped bytes anywhere in the file).
+        cipher = _pragma(conn, "cipher_integrity_check")
+        integrity = _pragma(conn, "integrity_check")
+        fk = _pragma(conn, "foreign_key_check")
     finally:
         conn.close()
-    if cipher:
-        report.problems.append(f"database: {len(cipher)} page(s) fail their encryption check")
+    if cipher is None or cipher:
+        pages = "some" if cipher is None else str(len(cipher))
+        report.problems.append(f"database: {pages} page(s) fail their encryption check")
     if integrity != ["ok"]:
-        report.problems.append(f"database: integrity check found {len(integrity)} problem(s)")
-    if fk:
+        found = "pages cannot be read" if integrity is None else f"{len(integrity)} problem(s)"
+        report.problems.append(f"database: integrity check found {found}")
+    if fk is None:
+        report.problems.append("database: references cannot be checked")
+    elif fk:
         report.problems.append(f"database: {len(fk)} broken reference(s)")
-    if not cipher and integrity == ["ok"] and not fk:
+    if not report.problems:
         report.ok.append("database: encryption, integrity and references ok")
 
 

@@ -21,16 +21,22 @@ BUSY_TIMEOUT_MS = 5000
 def _connect(path: Path, key: bytes | None, readonly: bool) -> Any:
     uri = f"file:{path.as_posix()}{'?mode=ro' if readonly else ''}"
     conn = sqlcipher3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
-    if key is not None:
-        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    # Reading the schema is what first decrypts a page: a wrong key or damaged header fails here.
-    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    if not readonly:
-        conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA temp_store = MEMORY")  # never spill temporary tables to plain files
+    try:
+        # SQLCipher logs failed page checks to stderr by default; our typed errors say it once.
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        if key is not None:
+            conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Reading the schema first decrypts a page: a wrong key or damaged header fails here.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA temp_store = MEMORY")  # never spill temporary tables to plain files
+    except BaseException:
+        conn.close()  # a half-opened connection must not keep -wal/-shm files alive
+        raise
     return conn
 
 

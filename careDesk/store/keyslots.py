@@ -4,8 +4,8 @@ The database key is 32 random bytes and never stored in plain form. Each slot wr
 AES-256-GCM under a key derived from a secret: Argon2id for passwords (parameters kept in the
 slot so they can be raised later; RFC 9106 §4 second recommended option, 64 MiB, t=3, p=4) and
 HKDF-SHA256 for the recovery key and the "remember on this workstation" secret, which are
-already 256-bit random. The slot file also holds the failed-sign-in counters (so the back-off
-works before the database is open) and failed sign-ins waiting to enter the audit trail.
+already 256-bit random. Failed sign-ins are counted elsewhere (``careDesk.store.signins``), so a
+wrong password never rewrites this file.
 
 The file is rewritten atomically (temporary file, fsync, rename): a crash leaves the old file or
 the new one, never half of one. Changing a password rewrites only that user's slot entry.
@@ -17,7 +17,6 @@ import base64
 import json
 import os
 import secrets
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +54,7 @@ class Slot:
     wrapped: str
 
     def to_json(self) -> dict[str, Any]:
+        """The slot as stored in the file."""
         return {
             "kind": self.kind,
             "name": self.name,
@@ -65,21 +65,11 @@ class Slot:
 
 
 @dataclass
-class SignInRecord:
-    """Failed sign-in counters for one login, readable before the vault opens."""
-
-    failures: int = 0
-    last_failure: float = 0.0
-
-
-@dataclass
 class KeySlotFile:
     """The parsed key-slot file that sits beside the database."""
 
     vault_id: str
     slots: list[Slot] = field(default_factory=list)
-    sign_ins: dict[str, SignInRecord] = field(default_factory=dict)
-    pending_events: list[dict[str, Any]] = field(default_factory=list)
 
     # ----- reading and writing -------------------------------------------------------------
     @classmethod
@@ -96,11 +86,6 @@ class KeySlotFile:
             return cls(
                 vault_id=str(data["vault_id"]),
                 slots=[Slot(**s) for s in data["slots"]],
-                sign_ins={
-                    k: SignInRecord(int(v["failures"]), float(v["last_failure"]))
-                    for k, v in data.get("sign_ins", {}).items()
-                },
-                pending_events=list(data.get("pending_events", [])),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise VaultDamaged(str(path), "key-slot file unreadable") from exc
@@ -111,30 +96,32 @@ class KeySlotFile:
             "format": FORMAT,
             "vault_id": self.vault_id,
             "slots": [s.to_json() for s in self.slots],
-            "sign_ins": {
-                k: {"failures": v.failures, "last_failure": v.last_failure}
-                for k, v in self.sign_ins.items()
-            },
-            "pending_events": self.pending_events,
         }
         write_atomic(path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
 
     # ----- slots ---------------------------------------------------------------------------
     def find(self, kind: str, name: str) -> Slot | None:
+        """The slot of this kind and name, if there is one."""
         for slot in self.slots:
             if slot.kind == kind and slot.name == name:
                 return slot
         return None
 
     def put(self, slot: Slot) -> None:
-        """Add a slot or replace the one with the same kind and name."""
-        self.slots = [s for s in self.slots if not (s.kind == slot.kind and s.name == slot.name)]
+        """Add a slot, or replace the one with the same kind and name in its place (so the
+        other slots' entries stay exactly as they were)."""
+        for i, existing in enumerate(self.slots):
+            if existing.kind == slot.kind and existing.name == slot.name:
+                self.slots[i] = slot
+                return
         self.slots.append(slot)
 
     def remove(self, kind: str, name: str) -> None:
+        """Drop the slot of this kind and name (if any)."""
         self.slots = [s for s in self.slots if not (s.kind == kind and s.name == name)]
 
     def logins(self) -> list[str]:
+        """Logins that have a password slot."""
         return sorted(s.name for s in self.slots if s.kind == "password")
 
 
@@ -226,7 +213,7 @@ def unwrap(vault_id: str, slot: Slot, secret: str | bytes) -> bytes | None:
 
 # ----- recovery key --------------------------------------------------------------------------
 def new_recovery_key() -> str:
-    """A printable recovery key: 8 groups of 4 base32 characters plus a check group."""
+    """A printable recovery key: 8 groups of 4 base32 characters (160 random bits)."""
     raw = base64.b32encode(os.urandom(20)).decode("ascii")
     groups = [raw[i : i + 4] for i in range(0, len(raw), 4)][:RECOVERY_GROUPS]
     return "-".join(groups)
@@ -236,13 +223,3 @@ def recovery_secret(recovery_key: str) -> bytes:
     """Normalise a typed recovery key (case, spaces, dashes) to its bytes."""
     cleaned = "".join(ch for ch in recovery_key.upper() if ch.isalnum())
     return cleaned.encode("ascii")
-
-
-def backoff_seconds(record: SignInRecord, now: float | None = None) -> int:
-    """Seconds a login must still wait: none for 3 failures, then doubling to 5 minutes."""
-    if record.failures < 3:
-        return 0
-    delay = min(2 ** (record.failures - 3), 300)
-    now = time.time() if now is None else now
-    remaining = record.last_failure + delay - now
-    return max(0, int(remaining + 0.999))

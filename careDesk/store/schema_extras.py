@@ -25,6 +25,7 @@ def create_extras(op: Any) -> None:
     for statement in EXTRA_STATEMENTS:
         op.execute(statement)
 
+
 # Patient search (DESIGN §3, issue "care record"): FTS5 over names, MRN and phone digits, with
 # diacritics removed so "nguyen" finds "Nguyễn" and "munoz" finds "Muñoz". An external-content
 # table kept in step by triggers, so search is one index lookup.

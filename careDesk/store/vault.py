@@ -7,6 +7,7 @@ decrypts, and its schema is not newer than this app. Each failure is its own typ
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from typing import Any
@@ -15,12 +16,12 @@ import sqlcipher3
 from filelock import FileLock, Timeout
 from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlalchemy.exc import OperationalError as SAOperationalError
 from sqlmodel import Session, select
 
 from careDesk.desk import CurrentUser, Desk
 from careDesk.errors import (
     AccountDisabled,
-    KeySlotsMissing,
     LoginDelayed,
     SchemaTooNew,
     VaultDamaged,
@@ -29,7 +30,6 @@ from careDesk.errors import (
     VaultMissing,
     WrongPassword,
 )
-from careDesk.model.base import utcnow
 from careDesk.model.security import User
 from careDesk.paths import VaultPaths
 from careDesk.security import audit
@@ -37,7 +37,8 @@ from careDesk.security.passwords import check_password
 from careDesk.security.roles import Role
 from careDesk.store import keyslots, migrate
 from careDesk.store.engine import build_engine
-from careDesk.store.keyslots import KeySlotFile, SignInRecord
+from careDesk.store.keyslots import KeySlotFile
+from careDesk.store.signins import Clock, SignInLog
 
 KEYRING_SERVICE = "careDesk"
 
@@ -136,29 +137,31 @@ def _check_files(paths: VaultPaths) -> KeySlotFile:
     return KeySlotFile.load(paths.key_slots)
 
 
-def _record_failure(paths: VaultPaths, slots: KeySlotFile, login: str, reason: str) -> None:
-    record = slots.sign_ins.setdefault(login, SignInRecord())
-    record.failures += 1
-    record.last_failure = time.time()
-    slots.pending_events.append(
-        {"at": utcnow().isoformat(), "login": login[:64], "reason": reason}
-    )
-    slots.pending_events = slots.pending_events[-200:]
-    slots.save(paths.key_slots)
-
-
 def _unwrap_key(
-    paths: VaultPaths, slots: KeySlotFile, login: str, secret: str | bytes, kind: str
+    paths: VaultPaths,
+    slots: KeySlotFile,
+    login: str,
+    secret: str | bytes,
+    kind: str,
+    clock: Clock,
 ) -> bytes:
-    wait = keyslots.backoff_seconds(slots.sign_ins.get(login, SignInRecord()))
+    sign_ins = SignInLog.load(paths.sign_ins)
+    wait = sign_ins.wait_for(login, clock())
     if wait:
         raise LoginDelayed(wait)
     slot = slots.find(kind, login)
     key = keyslots.unwrap(slots.vault_id, slot, secret) if slot else None
     if key is None:
-        _record_failure(paths, slots, login, "wrong password" if slot else "unknown login")
+        sign_ins.record_failure(login, "wrong password" if slot else "unknown login", clock())
         raise WrongPassword(login)
     return key
+
+
+def _is_damage(exc: BaseException) -> bool:
+    """A database error that means unreadable pages (not a busy or locked database)."""
+    damage = (sqlcipher3.DatabaseError, SADatabaseError)
+    busy = (sqlcipher3.OperationalError, SAOperationalError)
+    return isinstance(exc, damage) and not isinstance(exc, busy)
 
 
 def unlock(
@@ -168,20 +171,29 @@ def unlock(
     *,
     remembered_secret: bytes | None = None,
     readonly: bool = False,
+    clock: Clock = time.time,
 ) -> Desk:
-    """Sign ``login`` in with a password (or a remembered workstation secret)."""
-    slots = _check_files(paths)
+    """Sign ``login`` in with a password (or a remembered workstation secret).
+
+    ``clock`` (seconds since the epoch) decides the failed-sign-in back-off; tests pass their
+    own instead of sleeping. In write mode the vault is locked against a second writer before
+    anything is read; a read-only desk takes no lock and never writes.
+    """
+    _check_files(paths)  # missing files are reported before anything is touched
     lock = None if readonly else _take_lock(paths)
     try:
+        slots = _check_files(paths)
         if remembered_secret is not None:
-            key = _unwrap_key(paths, slots, login, remembered_secret, "remember")
+            key = _unwrap_key(paths, slots, login, remembered_secret, "remember", clock)
         else:
-            key = _unwrap_key(paths, slots, login, password or "", "password")
+            key = _unwrap_key(paths, slots, login, password or "", "password", clock)
         engine = _open_engine(paths, key, readonly)
         try:
             user = _signed_in_user(engine, login)
-        except BaseException:
+        except BaseException as exc:
             engine.dispose()
+            if _is_damage(exc):
+                raise VaultDamaged(str(paths.database), "some pages do not decrypt") from exc
             raise
     except BaseException:
         if lock is not None:
@@ -189,7 +201,7 @@ def unlock(
         raise
     desk = Desk(paths=paths, engine=engine, key=key, vault_id=slots.vault_id, user=user, lock=lock)
     if not readonly:
-        _finish_sign_in(desk, slots)
+        _finish_sign_in(desk)
     return desk
 
 
@@ -203,40 +215,54 @@ def _signed_in_user(engine: Engine, login: str) -> CurrentUser:
     return CurrentUser(row.id, row.login, row.display_name, row.role)
 
 
-def _finish_sign_in(desk: Desk, slots: KeySlotFile) -> None:
-    """Record the sign-in and any failed attempts waiting in the slot file; reset back-off."""
-    pending = slots.pending_events
-    with desk.writing(None) as tx:
-        for event in pending:
-            tx.audit("login.failed", detail=event)
-        tx.audit("login")
-    if pending or desk.user.login in slots.sign_ins:
-        slots.pending_events = []
-        slots.sign_ins.pop(desk.user.login, None)
-        slots.save(desk.paths.key_slots)
+def _finish_sign_in(desk: Desk) -> None:
+    """Audit the sign-in and the failed attempts waiting beside the vault; reset back-off."""
+    sign_ins = SignInLog.load(desk.paths.sign_ins)
+    try:
+        with desk.writing(None) as tx:
+            for event in sign_ins.pending:
+                tx.audit("login.failed", detail=event)
+            tx.audit("login")
+    except BaseException as exc:
+        desk.abandon()
+        if _is_damage(exc):
+            raise VaultDamaged(str(desk.paths.database), "some pages do not decrypt") from exc
+        raise
+    sign_ins.clear(desk.user.login)
 
 
-def recover(paths: VaultPaths, recovery_key: str, login: str, new_password: str) -> Desk:
+def recover(
+    paths: VaultPaths,
+    recovery_key: str,
+    login: str,
+    new_password: str,
+    *,
+    clock: Clock = time.time,
+) -> Desk:
     """Reset ``login``'s password with the recovery key; returns the signed-in desk."""
-    slots = _check_files(paths)
     check_password(new_password, login)
+    _check_files(paths)
     lock = _take_lock(paths)
     try:
-        key = _unwrap_key(
-            paths, slots, "recovery", keyslots.recovery_secret(recovery_key), "recovery"
-        )
+        slots = _check_files(paths)
+        secret = keyslots.recovery_secret(recovery_key)
+        key = _unwrap_key(paths, slots, "recovery", secret, "recovery", clock)
         engine = _open_engine(paths, key, readonly=False)
-        user = _signed_in_user(engine, login)
+        try:
+            user = _signed_in_user(engine, login)
+        except BaseException:
+            engine.dispose()
+            raise
     except BaseException:
         lock.release()
         raise
     slots.put(keyslots.wrap(slots.vault_id, "password", login, new_password, key))
-    slots.sign_ins.pop("recovery", None)
     slots.save(paths.key_slots)
+    SignInLog.load(paths.sign_ins).clear("recovery")
     desk = Desk(paths=paths, engine=engine, key=key, vault_id=slots.vault_id, user=user, lock=lock)
     with desk.writing(None) as tx:
         tx.audit("user.password.recovered", entity="user", entity_id=user.id)
-    _finish_sign_in(desk, slots)
+    _finish_sign_in(desk)
     return desk
 
 
@@ -303,12 +329,7 @@ def forget_workstation(desk: Desk) -> None:
         import keyring
         from keyring.errors import PasswordDeleteError
 
-        try:
-            keyring.delete_password(
-                KEYRING_SERVICE, _keyring_name(desk.vault_id, desk.user.login)
-            )
-        except PasswordDeleteError:
-            pass
+        with contextlib.suppress(PasswordDeleteError):
+            keyring.delete_password(KEYRING_SERVICE, _keyring_name(desk.vault_id, desk.user.login))
     with desk.writing(None) as tx:
         tx.audit("workstation.forget")
-
