@@ -29,6 +29,7 @@ from careDesk.security.roles import Permission, allows
 if TYPE_CHECKING:
     from filelock import BaseFileLock
 
+    from careDesk.care.plans import Plans
     from careDesk.schedule.outbox import Outbox
     from careDesk.schedule.reminders import Reminders
     from careDesk.security.users import Users
@@ -241,6 +242,12 @@ class Desk:
         from careDesk.schedule.outbox import Outbox
 
         return Outbox(self)
+
+    @cached_property
+    def plans(self) -> Plans:
+        from careDesk.care.plans import Plans
+
+        return Plans(self)
 
     def audit_events(
         self,

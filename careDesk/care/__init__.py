@@ -1,0 +1,1 @@
+"""Care-management services: the record, assessment, planning, coordination, evaluation."""

@@ -1,0 +1,583 @@
+"""Care plans: one active plan per patient; problems → goals (with progress) → activities.
+
+Each level can be added, updated, reordered and removed (a tombstone that also removes what
+hangs below it). ``save_version`` freezes the whole plan as JSON so a later edit never
+changes what an earlier version said (DESIGN §2, Plan).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlmodel import Session, col, func, select
+
+from careDesk.care.plan_forms import (
+    ActivityForm,
+    ActivityRead,
+    ActivityStatus,
+    ActivityUpdate,
+    GoalForm,
+    GoalNode,
+    GoalRead,
+    GoalStatus,
+    GoalUpdate,
+    PlanForm,
+    PlanRead,
+    PlanStatus,
+    PlanTree,
+    PlanUpdate,
+    PlanVersionRead,
+    ProblemForm,
+    ProblemNode,
+    ProblemRead,
+    ProblemUpdate,
+    ProgressForm,
+    ProgressRead,
+    VersionInfo,
+    VersionNote,
+)
+from careDesk.care.verb_kit import (
+    Form,
+    ReadModel,
+    apply,
+    live,
+    local_today,
+    parse,
+    record_change,
+    require_patient,
+)
+from careDesk.changes import Outcome
+from careDesk.errors import NotFound, ValidationFailed
+from careDesk.model.base import Record
+from careDesk.model.clinical import Medication
+from careDesk.model.plan import Activity, CarePlan, Goal, GoalProgress, Owner, PlanVersion, Problem
+from careDesk.model.referral import CommunityResource
+from careDesk.security.roles import Permission
+
+if TYPE_CHECKING:
+    from careDesk.desk import Desk, Tx
+
+Part = TypeVar("Part", Problem, Goal, Activity)
+RM = TypeVar("RM", bound=ReadModel)
+Rule = Callable[[Session, Any, date], list[str]]
+
+
+# ----- queries shared with other services -----------------------------------------------------
+def active_plan_row(session: Session, patient_id: str) -> CarePlan | None:
+    """The patient's one active plan, if any."""
+    return session.exec(
+        select(CarePlan).where(
+            CarePlan.patient_id == patient_id,
+            CarePlan.status == PlanStatus.ACTIVE,
+            col(CarePlan.deleted_at).is_(None),
+        )
+    ).first()
+
+
+def complete_active_plans(tx: Tx, patient_id: str) -> int:
+    """Mark the patient's active plan completed (used by discharge); how many were."""
+    rows = tx.session.exec(
+        select(CarePlan).where(
+            CarePlan.patient_id == patient_id,
+            CarePlan.status == PlanStatus.ACTIVE,
+            col(CarePlan.deleted_at).is_(None),
+        )
+    ).all()
+    for plan in rows:
+        plan.status = PlanStatus.COMPLETED
+        record_change(
+            tx, "plan.complete", plan, kind="care_plan", patient_id=patient_id, fields=["status"]
+        )
+    return len(rows)
+
+
+def build_tree(session: Session, plan: CarePlan) -> PlanTree:
+    """The plan with its live problems, goals, progress and activities, in their order."""
+
+    def rows(table: type[Part]) -> list[Part]:
+        return list(
+            session.exec(
+                select(table)
+                .where(table.plan_id == plan.id, col(table.deleted_at).is_(None))
+                .order_by(col(table.position), col(table.id))
+            )
+        )
+
+    goals = rows(Goal)
+    progress: dict[str, list[ProgressRead]] = defaultdict(list)
+    for entry in session.exec(
+        select(GoalProgress)
+        .where(col(GoalProgress.goal_id).in_([g.id for g in goals]))
+        .where(col(GoalProgress.deleted_at).is_(None))
+        .order_by(col(GoalProgress.noted_at))
+    ):
+        progress[entry.goal_id].append(ProgressRead.model_validate(entry))
+    activities: dict[str, list[ActivityRead]] = defaultdict(list)
+    for act in rows(Activity):
+        activities[act.goal_id].append(ActivityRead.model_validate(act))
+    nodes: dict[str, list[GoalNode]] = defaultdict(list)
+    for goal in goals:
+        base = GoalRead.model_validate(goal).model_dump()
+        node = GoalNode(
+            **base, progress=tuple(progress[goal.id]), activities=tuple(activities[goal.id])
+        )
+        nodes[goal.problem_id].append(node)
+    problems = tuple(
+        ProblemNode(**ProblemRead.model_validate(p).model_dump(), goals=tuple(nodes[p.id]))
+        for p in rows(Problem)
+    )
+    return PlanTree(**PlanRead.model_validate(plan).model_dump(), problems=problems)
+
+
+def _open_plan(session: Session, plan_id: str) -> CarePlan:
+    plan = live(session, CarePlan, plan_id, "care plan")
+    if plan.status == PlanStatus.COMPLETED:
+        raise ValidationFailed("plan", "this plan is completed and can no longer be changed")
+    return plan
+
+
+def _next_position(session: Session, column: Any, parent_id: str, table: type[Part]) -> int:
+    top = session.exec(
+        select(func.max(table.position)).where(column == parent_id, col(table.deleted_at).is_(None))
+    ).one()
+    return 0 if top is None else int(top) + 1
+
+
+def _goal_rules(session: Session, goal: Goal, today: date) -> list[str]:
+    if goal.status == GoalStatus.ACHIEVED and goal.achieved_on is None:
+        goal.achieved_on = today
+        return ["achieved_on"]
+    return []
+
+
+def _activity_rules(session: Session, act: Activity, today: date) -> list[str]:
+    if act.owner == Owner.OTHER and not act.owner_name:
+        raise ValidationFailed("owner_name", "name the owner when the owner is 'other'")
+    if act.resource_id:
+        live(session, CommunityResource, act.resource_id, "community resource")
+    if act.medication_id:
+        live(session, Medication, act.medication_id, "medication")
+    if act.status == ActivityStatus.DONE and act.done_on is None:
+        act.done_on = today
+        return ["done_on"]
+    return []
+
+
+def _no_rules(session: Session, row: Any, today: date) -> list[str]:
+    return []
+
+
+def _version_info(row: PlanVersion) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "plan_id": row.plan_id,
+        "number": row.number,
+        "note": row.note,
+        "saved_at": row.created_at,
+        "saved_by": row.changed_by,
+    }
+
+
+class Plans:
+    """Verbs on care plans (``desk.plans``)."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    # ----- reading ---------------------------------------------------------------------------
+    def active_plan(self, patient_id: str) -> PlanRead | None:
+        """The patient's active plan (without its contents), or None."""
+        self.desk.require(Permission.READ)
+        with self.desk.reading() as session:
+            row = active_plan_row(session, patient_id)
+        return None if row is None else PlanRead.model_validate(row)
+
+    def plan_tree(self, patient_id: str) -> PlanTree | None:
+        """The active plan (else the latest one) as nested plain data, or None."""
+        self.desk.require(Permission.READ)
+        with self.desk.reading() as session:
+            plan = (
+                active_plan_row(session, patient_id)
+                or session.exec(
+                    select(CarePlan)
+                    .where(CarePlan.patient_id == patient_id, col(CarePlan.deleted_at).is_(None))
+                    .order_by(col(CarePlan.updated_at).desc())
+                ).first()
+            )
+            return None if plan is None else build_tree(session, plan)
+
+    def due_for_review(self, on: date | None = None) -> list[PlanRead]:
+        """Active plans whose review date is on or before ``on`` (default today), oldest first."""
+        self.desk.require(Permission.READ)
+        day = on or date.today()
+        with self.desk.reading() as session:
+            rows = session.exec(
+                select(CarePlan)
+                .where(CarePlan.status == PlanStatus.ACTIVE, col(CarePlan.deleted_at).is_(None))
+                .where(col(CarePlan.review_date) <= day)
+                .order_by(col(CarePlan.review_date))
+            )
+            return [PlanRead.model_validate(r) for r in rows]
+
+    def versions(self, plan_id: str) -> list[VersionInfo]:
+        """Saved versions of a plan, newest first."""
+        self.desk.require(Permission.READ)
+        with self.desk.reading() as session:
+            live(session, CarePlan, plan_id, "care plan")
+            rows = session.exec(
+                select(PlanVersion)
+                .where(PlanVersion.plan_id == plan_id, col(PlanVersion.deleted_at).is_(None))
+                .order_by(col(PlanVersion.number).desc())
+            )
+            return [VersionInfo(**_version_info(r)) for r in rows]
+
+    def get_version(self, plan_id: str, number: int) -> PlanVersionRead:
+        """One saved version with the plan exactly as it stood when saved."""
+        self.desk.require(Permission.READ)
+        with self.desk.reading() as session:
+            row = session.exec(
+                select(PlanVersion).where(
+                    PlanVersion.plan_id == plan_id,
+                    PlanVersion.number == number,
+                    col(PlanVersion.deleted_at).is_(None),
+                )
+            ).first()
+        if row is None:
+            raise NotFound("plan version", f"{plan_id} #{number}")
+        return PlanVersionRead(
+            **_version_info(row), tree=PlanTree.model_validate_json(row.snapshot)
+        )
+
+    # ----- the plan --------------------------------------------------------------------------
+    def ensure_active(self, patient_id: str, **fields: Any) -> Outcome[PlanRead]:
+        """The patient's active plan, created from ``fields`` if there is none yet."""
+        self.desk.require(Permission.EDIT)
+        form = parse(PlanForm, fields)
+        with self.desk.writing() as tx:
+            require_patient(tx.session, patient_id)
+            plan = active_plan_row(tx.session, patient_id)
+            if plan is None:
+                plan = tx.add(
+                    CarePlan(patient_id=patient_id, **form.model_dump()),
+                    kind="care_plan",
+                    patient_id=patient_id,
+                )
+                record_change(
+                    tx,
+                    "plan.create",
+                    plan,
+                    kind="care_plan",
+                    patient_id=patient_id,
+                    fields=form.model_fields_set,
+                    touch=False,
+                )
+            return Outcome(PlanRead.model_validate(plan), tx.changes)
+
+    def update_plan(self, plan_id: str, **fields: Any) -> Outcome[PlanRead]:
+        """Change the title, review date or language of a plan."""
+        self.desk.require(Permission.EDIT)
+        values = parse(PlanUpdate, fields).values()
+        with self.desk.writing() as tx:
+            plan = _open_plan(tx.session, plan_id)
+            changed = apply(plan, values)
+            if changed:
+                record_change(
+                    tx,
+                    "plan.update",
+                    plan,
+                    kind="care_plan",
+                    patient_id=plan.patient_id,
+                    fields=changed,
+                )
+            return Outcome(PlanRead.model_validate(plan), tx.changes)
+
+    def save_version(self, plan_id: str, note: str | None = None) -> Outcome[VersionInfo]:
+        """Freeze the plan as it stands now as version ``version_no``; then bump ``version_no``."""
+        self.desk.require(Permission.EDIT)
+        form = parse(VersionNote, {"note": note})
+        with self.desk.writing() as tx:
+            plan = live(tx.session, CarePlan, plan_id, "care plan")
+            tree = build_tree(tx.session, plan)
+            row = tx.add(
+                PlanVersion(
+                    plan_id=plan.id,
+                    patient_id=plan.patient_id,
+                    number=plan.version_no,
+                    snapshot=tree.model_dump_json(),
+                    note=form.note,
+                ),
+                kind="plan_version",
+                patient_id=plan.patient_id,
+            )
+            plan.version_no += 1
+            record_change(
+                tx,
+                "plan.version",
+                plan,
+                kind="care_plan",
+                patient_id=plan.patient_id,
+                fields=["version_no"],
+            )
+            return Outcome(VersionInfo(**_version_info(row)), tx.changes)
+
+    # ----- problems --------------------------------------------------------------------------
+    def add_problem(self, plan_id: str, **fields: Any) -> Outcome[ProblemRead]:
+        """Add a problem or concern at the end of the plan."""
+        self.desk.require(Permission.EDIT)
+        form = parse(ProblemForm, fields)
+        with self.desk.writing() as tx:
+            plan = _open_plan(tx.session, plan_id)
+            pos = _next_position(tx.session, Problem.plan_id, plan.id, Problem)
+            row = Problem(
+                plan_id=plan.id, patient_id=plan.patient_id, position=pos, **form.model_dump()
+            )
+            return self._added(tx, row, "problem", form, ProblemRead, _no_rules)
+
+    def update_problem(self, problem_id: str, **fields: Any) -> Outcome[ProblemRead]:
+        """Change a problem's wording or linked condition."""
+        return self._update(Problem, ProblemRead, problem_id, ProblemUpdate, fields, _no_rules)
+
+    def remove_problem(self, problem_id: str) -> Outcome[None]:
+        """Remove a problem with its goals, progress and activities (tombstones)."""
+        return self._remove(Problem, problem_id)
+
+    def reorder_problems(self, plan_id: str, ids: Sequence[str]) -> Outcome[list[ProblemRead]]:
+        """Put the plan's problems in the order of ``ids`` (each listed once)."""
+        return self._reorder(Problem, Problem.plan_id, CarePlan, plan_id, ids, ProblemRead)
+
+    # ----- goals -----------------------------------------------------------------------------
+    def add_goal(self, problem_id: str, **fields: Any) -> Outcome[GoalRead]:
+        """Add a goal (measurable target, due date, the patient's own words) to a problem."""
+        self.desk.require(Permission.EDIT)
+        form = parse(GoalForm, fields)
+        with self.desk.writing() as tx:
+            problem = live(tx.session, Problem, problem_id, "problem")
+            _open_plan(tx.session, problem.plan_id)
+            pos = _next_position(tx.session, Goal.problem_id, problem.id, Goal)
+            row = Goal(
+                problem_id=problem.id,
+                plan_id=problem.plan_id,
+                patient_id=problem.patient_id,
+                position=pos,
+                **form.model_dump(),
+            )
+            return self._added(tx, row, "goal", form, GoalRead, _goal_rules)
+
+    def update_goal(self, goal_id: str, **fields: Any) -> Outcome[GoalRead]:
+        """Change a goal; marking it achieved stamps today unless a date is given."""
+        return self._update(Goal, GoalRead, goal_id, GoalUpdate, fields, _goal_rules)
+
+    def remove_goal(self, goal_id: str) -> Outcome[None]:
+        """Remove a goal with its progress entries and activities (tombstones)."""
+        return self._remove(Goal, goal_id)
+
+    def reorder_goals(self, problem_id: str, ids: Sequence[str]) -> Outcome[list[GoalRead]]:
+        """Put a problem's goals in the order of ``ids``."""
+        return self._reorder(Goal, Goal.problem_id, Problem, problem_id, ids, GoalRead)
+
+    def add_progress(self, goal_id: str, **fields: Any) -> Outcome[ProgressRead]:
+        """Record progress on a goal: a value (e.g. "7.9") and/or a note."""
+        self.desk.require(Permission.EDIT)
+        form = parse(ProgressForm, fields)
+        with self.desk.writing() as tx:
+            goal = live(tx.session, Goal, goal_id, "goal")
+            _open_plan(tx.session, goal.plan_id)
+            row = tx.add(
+                GoalProgress(
+                    goal_id=goal.id,
+                    patient_id=goal.patient_id,
+                    noted_at=form.noted_at or tx.now,
+                    value=form.value,
+                    note=form.note,
+                ),
+                kind="goal_progress",
+                patient_id=goal.patient_id,
+            )
+            tx.changes.add("care_plan", goal.plan_id, goal.patient_id)
+            record_change(
+                tx,
+                "goal_progress.add",
+                row,
+                kind="goal_progress",
+                patient_id=goal.patient_id,
+                fields=form.model_fields_set,
+                touch=False,
+            )
+            return Outcome(ProgressRead.model_validate(row), tx.changes)
+
+    def remove_progress(self, progress_id: str) -> Outcome[None]:
+        """Remove a progress entry entered by mistake (tombstone)."""
+        self.desk.require(Permission.EDIT)
+        with self.desk.writing() as tx:
+            row = live(tx.session, GoalProgress, progress_id, "progress entry")
+            tx.tombstone(row, kind="goal_progress", patient_id=row.patient_id)
+            record_change(
+                tx,
+                "goal_progress.remove",
+                row,
+                kind="goal_progress",
+                patient_id=row.patient_id,
+                touch=False,
+            )
+            return Outcome(None, tx.changes)
+
+    # ----- activities ------------------------------------------------------------------------
+    def add_activity(self, goal_id: str, **fields: Any) -> Outcome[ActivityRead]:
+        """Add an activity (who does what, when) under a goal."""
+        self.desk.require(Permission.EDIT)
+        form = parse(ActivityForm, fields)
+        with self.desk.writing() as tx:
+            goal = live(tx.session, Goal, goal_id, "goal")
+            _open_plan(tx.session, goal.plan_id)
+            pos = _next_position(tx.session, Activity.goal_id, goal.id, Activity)
+            row = Activity(
+                goal_id=goal.id,
+                plan_id=goal.plan_id,
+                patient_id=goal.patient_id,
+                position=pos,
+                **form.model_dump(),
+            )
+            return self._added(tx, row, "activity", form, ActivityRead, _activity_rules)
+
+    def update_activity(self, activity_id: str, **fields: Any) -> Outcome[ActivityRead]:
+        """Change an activity; marking it done stamps today unless a date is given."""
+        return self._update(
+            Activity, ActivityRead, activity_id, ActivityUpdate, fields, _activity_rules
+        )
+
+    def remove_activity(self, activity_id: str) -> Outcome[None]:
+        """Remove an activity (tombstone)."""
+        return self._remove(Activity, activity_id)
+
+    def reorder_activities(self, goal_id: str, ids: Sequence[str]) -> Outcome[list[ActivityRead]]:
+        """Put a goal's activities in the order of ``ids``."""
+        return self._reorder(Activity, Activity.goal_id, Goal, goal_id, ids, ActivityRead)
+
+    # ----- shared steps ----------------------------------------------------------------------
+    def _added(
+        self, tx: Tx, row: Part, kind: str, form: Form, read: type[RM], rule: Rule
+    ) -> Outcome[RM]:
+        rule(tx.session, row, local_today(tx.now))
+        tx.add(row, kind=kind, patient_id=row.patient_id)
+        tx.changes.add("care_plan", row.plan_id, row.patient_id)
+        record_change(
+            tx,
+            f"{kind}.add",
+            row,
+            kind=kind,
+            patient_id=row.patient_id,
+            fields=form.model_fields_set,
+            touch=False,
+        )
+        return Outcome(read.model_validate(row), tx.changes)
+
+    def _update(
+        self,
+        table: type[Part],
+        read: type[RM],
+        record_id: str,
+        form: type[Form],
+        fields: dict[str, Any],
+        rule: Rule,
+    ) -> Outcome[RM]:
+        self.desk.require(Permission.EDIT)
+        values = parse(form, fields).values()
+        kind = str(table.__tablename__)
+        with self.desk.writing() as tx:
+            row = live(tx.session, table, record_id, kind)
+            _open_plan(tx.session, row.plan_id)
+            changed = apply(row, values)
+            changed += rule(tx.session, row, local_today(tx.now))
+            if changed:
+                tx.changes.add("care_plan", row.plan_id, row.patient_id)
+                record_change(
+                    tx, f"{kind}.update", row, kind=kind, patient_id=row.patient_id, fields=changed
+                )
+            return Outcome(read.model_validate(row), tx.changes)
+
+    def _remove(self, table: type[Part], record_id: str) -> Outcome[None]:
+        self.desk.require(Permission.EDIT)
+        kind = str(table.__tablename__)
+        with self.desk.writing() as tx:
+            row = live(tx.session, table, record_id, kind)
+            _open_plan(tx.session, row.plan_id)
+            below = _below(tx.session, row)
+            for child in below:
+                tx.tombstone(child, kind=str(child.__tablename__), patient_id=row.patient_id)
+            tx.tombstone(row, kind=kind, patient_id=row.patient_id)
+            tx.changes.add("care_plan", row.plan_id, row.patient_id)
+            tx.audit(
+                f"{kind}.remove",
+                entity=kind,
+                entity_id=row.id,
+                patient_id=row.patient_id,
+                detail={"fields": [], "also_removed": len(below)},
+            )
+            return Outcome(None, tx.changes)
+
+    def _reorder(
+        self,
+        table: type[Part],
+        column: Any,
+        parent: type[Record],
+        parent_id: str,
+        ids: Sequence[str],
+        read: type[RM],
+    ) -> Outcome[list[RM]]:
+        self.desk.require(Permission.EDIT)
+        kind = str(table.__tablename__)
+        with self.desk.writing() as tx:
+            owner = live(tx.session, parent, parent_id, str(parent.__tablename__))
+            _open_plan(tx.session, getattr(owner, "plan_id", owner.id))
+            rows = {
+                r.id: r
+                for r in tx.session.exec(
+                    select(table).where(column == parent_id, col(table.deleted_at).is_(None))
+                )
+            }
+            if len(ids) != len(rows) or set(ids) != set(rows):
+                raise ValidationFailed("order", f"list each of the {len(rows)} items exactly once")
+            for position, record_id in enumerate(ids):
+                row = rows[record_id]
+                if row.position != position:
+                    row.position = position
+                    tx.touch(row, kind=kind, patient_id=row.patient_id)
+            patient_id = getattr(owner, "patient_id", None)
+            tx.changes.add("care_plan", "", patient_id)
+            tx.audit(
+                f"{kind}.reorder",
+                entity=kind,
+                entity_id=parent_id,
+                patient_id=patient_id,
+                detail={"fields": ["position"]},
+            )
+            return Outcome([read.model_validate(rows[i]) for i in ids], tx.changes)
+
+
+def _below(session: Session, row: Problem | Goal | Activity) -> list[Record]:
+    """Live rows that hang below ``row`` (removed with it)."""
+    if isinstance(row, Activity):
+        return []
+    goals: list[Goal] = []
+    if isinstance(row, Problem):
+        goals = list(
+            session.exec(
+                select(Goal).where(Goal.problem_id == row.id, col(Goal.deleted_at).is_(None))
+            )
+        )
+    goal_ids = [g.id for g in goals] if isinstance(row, Problem) else [row.id]
+    found: list[Record] = [*goals]
+    found += session.exec(
+        select(Activity).where(
+            col(Activity.goal_id).in_(goal_ids), col(Activity.deleted_at).is_(None)
+        )
+    ).all()
+    found += session.exec(
+        select(GoalProgress).where(
+            col(GoalProgress.goal_id).in_(goal_ids), col(GoalProgress.deleted_at).is_(None)
+        )
+    ).all()
+    return found
