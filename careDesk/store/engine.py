@@ -19,7 +19,9 @@ BUSY_TIMEOUT_MS = 5000
 
 
 def _connect(path: Path, key: bytes | None, readonly: bool) -> Any:
-    uri = f"file:{path.as_posix()}{'?mode=ro' if readonly else ''}"
+    # Read-only desks use query_only rather than a mode=ro file handle: a mode=ro connection
+    # cannot remove the -wal/-shm files it creates, so a mere look would leave files behind.
+    uri = f"file:{path.as_posix()}"
     conn = sqlcipher3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
     try:
         # SQLCipher logs failed page checks to stderr by default; our typed errors say it once.
@@ -29,7 +31,9 @@ def _connect(path: Path, key: bytes | None, readonly: bool) -> Any:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # Reading the schema first decrypts a page: a wrong key or damaged header fails here.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        if not readonly:
+        if readonly:
+            conn.execute("PRAGMA query_only = ON")
+        else:
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
