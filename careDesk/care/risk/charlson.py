@@ -1,0 +1,153 @@
+"""Charlson comorbidity index from ICD-10 (Quan 2005 coding) and SNOMED CT (curated map).
+
+- Coding: Quan H et al., Med Care 2005;43:1130-9 — ICD-10 code with the dot removed,
+  ``startswith(prefix)`` (so ``E11.22`` matches ``E112``).
+- Hierarchy (Quan 2005 / comorbidity R package ``assign0``): mild liver disease scores 0 when
+  moderate/severe liver disease is present; diabetes without complications 0 when diabetes with
+  complications is present; any malignancy 0 when a metastatic solid tumour is present.
+- Weights: Charlson ME et al., J Chronic Dis 1987;40:373-83 (1987), and Quan H et al.,
+  Am J Epidemiol 2011;173:676-82 (2011: AIDS/HIV 4 as in the paper; several libraries ship 2).
+- Age points (Charlson 1994 combined age-comorbidity): 50–59 +1, 60–69 +2, 70–79 +3, ≥80 +4.
+- SNOMED CT: ``snomed_charlson.json`` maps Synthea's chronic-condition concepts to ICD-10.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+_PACKAGE = "careDesk.care.risk"
+
+
+@dataclass(frozen=True)
+class Category:
+    """A Charlson condition category with its ICD-10 prefixes and both weight sets."""
+
+    key: str
+    name: str
+    prefixes: tuple[str, ...]
+    weight_1987: int
+    weight_2011: int
+
+
+@dataclass(frozen=True)
+class CharlsonResult:
+    """Categories present (after the hierarchy) and the scores."""
+
+    categories: frozenset[str]
+    quan2011: int
+    charlson1987: int
+    age_points: int
+
+    @property
+    def age_adjusted(self) -> int:
+        """Charlson 1987 weights plus age points."""
+        return self.charlson1987 + self.age_points
+
+
+def _load(name: str) -> Any:
+    return json.loads(resources.files(_PACKAGE).joinpath(name).read_text("utf-8"))
+
+
+@cache
+def categories() -> dict[str, Category]:
+    """The Quan 2005 categories, by key, loaded once from the data file."""
+    data = _load("charlson_quan2005_icd10.json")
+    return {
+        c["key"]: Category(
+            c["key"],
+            c["name"],
+            tuple(c["icd10_prefixes"]),
+            int(c["weight_charlson1987"]),
+            int(c["weight_quan2011"]),
+        )
+        for c in data["categories"]
+    }
+
+
+@cache
+def _hierarchy() -> dict[str, str]:
+    """Mild category → severe category that zeroes it (``"mld": "0 if msld"``)."""
+    raw: dict[str, str] = _load("charlson_quan2005_icd10.json")["hierarchy_assign0"]
+    return {mild: rule.split()[-1] for mild, rule in raw.items()}
+
+
+@cache
+def _prefix_index() -> dict[str, str]:
+    return {p: cat.key for cat in categories().values() for p in cat.prefixes}
+
+
+@cache
+def snomed_map() -> dict[str, str]:
+    """SNOMED CT concept id → ICD-10-CM code (curated; see ``snomed_charlson.json``)."""
+    concepts = _load("snomed_charlson.json")["concepts"]
+    return {c["snomed"]: c["icd10"] for c in concepts}
+
+
+def normalise_icd10(code: str) -> str:
+    """``e11.22 `` → ``E1122``: upper case, no dot, no spaces."""
+    return code.replace(".", "").replace(" ", "").strip().upper()
+
+
+def category_of_icd10(code: str) -> str | None:
+    """The Charlson category of an ICD-10 code (longest matching prefix), or None."""
+    clean = normalise_icd10(code)
+    index = _prefix_index()
+    for length in range(min(len(clean), 5), 2, -1):
+        key = index.get(clean[:length])
+        if key is not None:
+            return key
+    return None
+
+
+def category_of(icd10: str | None, snomed: str | None) -> str | None:
+    """Category from the ICD-10 code, else from the SNOMED CT concept through the curated map."""
+    if icd10:
+        found = category_of_icd10(icd10)
+        if found is not None:
+            return found
+    if snomed:
+        mapped = snomed_map().get(snomed.strip())
+        if mapped:
+            return category_of_icd10(mapped)
+    return None
+
+
+def age_points(age: int | None) -> int:
+    """Charlson age points: <50 0, 50–59 1, 60–69 2, 70–79 3, ≥80 4."""
+    if age is None or age < 50:
+        return 0
+    return min((age - 40) // 10, 4)
+
+
+def apply_hierarchy(present: Iterable[str]) -> frozenset[str]:
+    """Drop the mild form when its severe form is present (Quan 2005 hierarchy)."""
+    found = set(present)
+    for mild, severe in _hierarchy().items():
+        if severe in found:
+            found.discard(mild)
+    return frozenset(found)
+
+
+def charlson(present: Iterable[str], age: int | None = None) -> CharlsonResult:
+    """Score a set of Charlson category keys (hierarchy applied) for a patient of ``age``."""
+    cats = categories()
+    kept = apply_hierarchy(k for k in present if k in cats)
+    return CharlsonResult(
+        categories=kept,
+        quan2011=sum(cats[k].weight_2011 for k in kept),
+        charlson1987=sum(cats[k].weight_1987 for k in kept),
+        age_points=age_points(age),
+    )
+
+
+def charlson_from_codes(
+    codes: Iterable[tuple[str | None, str | None]], age: int | None = None
+) -> CharlsonResult:
+    """Score ``(icd10, snomed)`` pairs of active conditions."""
+    found = (category_of(icd10, snomed) for icd10, snomed in codes)
+    return charlson((c for c in found if c is not None), age)

@@ -1,0 +1,224 @@
+"""Batch reads for the risk engine: a handful of queries per refresh, never one per patient.
+
+``facts(session, now, ids)`` reads conditions, utilization, medications, screeners, overdue work
+and alerts for the given patients (or every patient when ``ids`` is None) and windows them to
+``now`` — which tests inject, so "6 months ago" is reproducible.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.sql import Select
+from sqlmodel import Session, col
+
+from careDesk.care.risk.charlson import charlson_from_codes
+from careDesk.care.risk.lace import LaceResult, lace
+from careDesk.care.risk.priority import Facts, aware
+from careDesk.care.risk.weights import Weights
+from careDesk.model.assessment import Alert, ScreenerResult
+from careDesk.model.clinical import Condition, Encounter, Medication
+from careDesk.model.patient import Patient
+from careDesk.model.plan import CarePlan
+from careDesk.model.schedule import FollowUp
+
+CHUNK = 900  # stays under SQLite's bound-parameter limit
+
+
+@dataclass
+class _Raw:
+    birth: date | None = None
+    codes: list[tuple[str | None, str | None]] = field(default_factory=list)
+    admissions: list[tuple[datetime, datetime | None, bool]] = field(default_factory=list)
+    ed: list[datetime] = field(default_factory=list)
+    meds: int = 0
+    screens: dict[str, tuple[int | None, str | None, str]] = field(default_factory=dict)
+    overdue: int = 0
+    urgent: int = 0
+
+
+def _chunks(ids: Sequence[str] | None) -> Iterator[list[str] | None]:
+    if ids is None:
+        yield None
+        return
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), CHUNK):
+        yield unique[start : start + CHUNK]
+
+
+Q = TypeVar("Q", bound="Select[*tuple[Any, ...]]")
+
+
+def _only(query: Q, column: Any, chunk: list[str] | None) -> Q:
+    return query if chunk is None else query.where(column.in_(chunk))
+
+
+def _age(birth: date | None, today: date) -> int | None:
+    if birth is None:
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def _read(session: Session, now: datetime, w: Weights, chunk: list[str] | None) -> dict[str, _Raw]:
+    raw: dict[str, _Raw] = defaultdict(_Raw)
+    q: Any = select(col(Patient.id), col(Patient.birth_date))
+    for pid, birth in session.execute(
+        _only(q.where(col(Patient.deleted_at).is_(None)), col(Patient.id), chunk)
+    ):
+        raw[pid].birth = birth
+    alive = set(raw)
+    q = select(col(Condition.patient_id), col(Condition.icd10), col(Condition.snomed)).where(
+        col(Condition.deleted_at).is_(None), col(Condition.status) == "active"
+    )
+    for pid, icd10, snomed in session.execute(_only(q, col(Condition.patient_id), chunk)):
+        raw[pid].codes.append((icd10, snomed))
+    _read_encounters(session, now, w, chunk, raw)
+    q = select(col(Medication.patient_id), func.count()).where(
+        col(Medication.deleted_at).is_(None), col(Medication.status) == "active"
+    )
+    q = _only(q, col(Medication.patient_id), chunk).group_by(col(Medication.patient_id))
+    for pid, n in session.execute(q):
+        raw[pid].meds = int(n)
+    _read_screeners(session, now, w, chunk, raw)
+    _read_work(session, now, chunk, raw)
+    return {pid: r for pid, r in raw.items() if pid in alive}
+
+
+def _read_encounters(
+    session: Session, now: datetime, w: Weights, chunk: list[str] | None, raw: dict[str, _Raw]
+) -> None:
+    # ED visits up to 6 months before the oldest admission LACE may look at.
+    since = now - timedelta(days=int(w.section("lace")["lookback_days"])) - relativedelta(months=6)
+    q = select(
+        col(Encounter.patient_id),
+        col(Encounter.kind),
+        col(Encounter.start),
+        col(Encounter.end),
+        col(Encounter.acute),
+    ).where(
+        col(Encounter.deleted_at).is_(None),
+        col(Encounter.kind).in_(("admission", "emergency")),
+        col(Encounter.start) >= since,
+    )
+    for pid, kind, start, end, acute in session.execute(_only(q, col(Encounter.patient_id), chunk)):
+        if kind == "admission":
+            raw[pid].admissions.append((aware(start), aware(end) if end else None, bool(acute)))
+        else:
+            raw[pid].ed.append(aware(start))
+
+
+def _read_screeners(
+    session: Session, now: datetime, w: Weights, chunk: list[str] | None, raw: dict[str, _Raw]
+) -> None:
+    since = now - timedelta(days=int(w.number("screener_lookback_days")))
+    q = (
+        select(
+            col(ScreenerResult.patient_id),
+            col(ScreenerResult.instrument),
+            col(ScreenerResult.total),
+            col(ScreenerResult.band),
+            col(ScreenerResult.positive_domains),
+        )
+        .where(
+            col(ScreenerResult.deleted_at).is_(None),
+            col(ScreenerResult.instrument).in_(("phq9", "gad7", "ahc_hrsn")),
+            col(ScreenerResult.taken_at) >= since,
+            col(ScreenerResult.taken_at) <= now,
+        )
+        .order_by(col(ScreenerResult.taken_at), col(ScreenerResult.id))
+    )
+    for pid, inst, total, band, domains in session.execute(
+        _only(q, col(ScreenerResult.patient_id), chunk)
+    ):
+        raw[pid].screens[inst] = (total, band, domains)  # ordered by time: the latest wins
+
+
+def _read_work(
+    session: Session, now: datetime, chunk: list[str] | None, raw: dict[str, _Raw]
+) -> None:
+    q = select(col(FollowUp.patient_id), func.count()).where(
+        col(FollowUp.status) == "open",
+        col(FollowUp.deleted_at).is_(None),
+        col(FollowUp.due_at) < now,
+        or_(col(FollowUp.snoozed_until).is_(None), col(FollowUp.snoozed_until) < now),
+    )
+    for pid, n in session.execute(
+        _only(q, col(FollowUp.patient_id), chunk).group_by(col(FollowUp.patient_id))
+    ):
+        raw[pid].overdue += int(n)
+    q = select(col(CarePlan.patient_id), func.count()).where(
+        col(CarePlan.deleted_at).is_(None),
+        col(CarePlan.status) == "active",
+        col(CarePlan.review_date) < now.date(),
+    )
+    for pid, n in session.execute(
+        _only(q, col(CarePlan.patient_id), chunk).group_by(col(CarePlan.patient_id))
+    ):
+        raw[pid].overdue += int(n)
+    q = select(col(Alert.patient_id), func.count()).where(
+        and_(col(Alert.deleted_at).is_(None), col(Alert.resolved_at).is_(None)),
+        col(Alert.severity) == "urgent",
+    )
+    for pid, n in session.execute(
+        _only(q, col(Alert.patient_id), chunk).group_by(col(Alert.patient_id))
+    ):
+        raw[pid].urgent = int(n)
+
+
+def _lace_of(r: _Raw, now: datetime, charlson_1987: int, w: Weights) -> LaceResult | None:
+    """LACE for the latest admission within the look-back (van Walraven 2010)."""
+    recent = [
+        a
+        for a in r.admissions
+        if a[0] >= now - timedelta(days=int(w.section("lace")["lookback_days"]))
+    ]
+    if not recent:
+        return None
+    start, end, acute = max(recent, key=lambda a: a[0])
+    days = ((end or now).date() - start.date()).days
+    # The ED visit that led to this admission (within the 24 h before it) is the index visit.
+    window = (start - relativedelta(months=6), start - timedelta(hours=24))
+    ed = sum(1 for v in r.ed if window[0] <= v < window[1])
+    return lace(days, acute, charlson_1987, ed)
+
+
+def _facts(pid: str, r: _Raw, now: datetime, w: Weights) -> Facts:
+    six, twelve = now - relativedelta(months=6), now - relativedelta(months=12)
+    ch = charlson_from_codes(r.codes, _age(r.birth, now.date()))
+    phq9 = r.screens.get("phq9")
+    gad7 = r.screens.get("gad7")
+    ahc = r.screens.get("ahc_hrsn")
+    return Facts(
+        patient_id=pid,
+        charlson=ch,
+        lace=_lace_of(r, now, ch.charlson1987, w),
+        admissions_6m=sum(1 for a in r.admissions if six <= a[0] <= now),
+        admissions_12m=sum(1 for a in r.admissions if twelve <= a[0] <= now),
+        ed_visits_6m=sum(1 for v in r.ed if six <= v <= now),
+        ed_visits_12m=sum(1 for v in r.ed if twelve <= v <= now),
+        active_medications=r.meds,
+        phq9=(int(phq9[0] or 0), str(phq9[1])) if phq9 and phq9[1] else None,
+        gad7=(int(gad7[0] or 0), str(gad7[1])) if gad7 and gad7[1] else None,
+        social_needs=list(json.loads(ahc[2] or "[]")) if ahc else [],
+        overdue=r.overdue,
+        urgent_alerts=r.urgent,
+    )
+
+
+def facts(
+    session: Session, now: datetime, w: Weights, ids: Sequence[str] | None = None
+) -> tuple[dict[str, Facts], set[str]]:
+    """Facts for ``ids`` (or everyone), and the requested ids that are no longer patients."""
+    found: dict[str, Facts] = {}
+    for chunk in _chunks(ids):
+        for pid, r in _read(session, now, w, chunk).items():
+            found[pid] = _facts(pid, r, now, w)
+    missing = set(ids or ()) - set(found)
+    return found, missing
