@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from filelock import BaseFileLock
 
     from careDesk.care.plans import Plans
+    from careDesk.care.team import Team
     from careDesk.schedule.outbox import Outbox
     from careDesk.schedule.reminders import Reminders
     from careDesk.security.users import Users
@@ -248,6 +249,12 @@ class Desk:
         from careDesk.care.plans import Plans
 
         return Plans(self)
+
+    @cached_property
+    def team(self) -> Team:
+        from careDesk.care.team import Team
+
+        return Team(self)
 
     def audit_events(
         self,

@@ -1,0 +1,342 @@
+"""The care team: organizations, providers, and each patient's care team members.
+
+A member is a provider from the directory, a careDesk user, or just a named person; their
+contact details default to the provider's or user's. One member per patient may be the lead
+(the patient's one point of contact, DESIGN §2 Engage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from sqlmodel import col, select
+
+from careDesk.care.verb_kit import (
+    Email,
+    Form,
+    Line,
+    OptId,
+    OptLine,
+    OptLong,
+    OptShort,
+    Phone,
+    ReadModel,
+    Short,
+    apply,
+    live,
+    parse,
+    record_change,
+    require_patient,
+)
+from careDesk.changes import Outcome
+from careDesk.errors import NotFound, ValidationFailed
+from careDesk.model.security import User
+from careDesk.model.team import CareTeamMember, Organization, Provider
+from careDesk.security.roles import Permission
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from careDesk.desk import Desk, Tx
+
+Directory = TypeVar("Directory", Organization, Provider)
+
+
+# ----- forms ----------------------------------------------------------------------------------
+class OrganizationUpdate(Form):
+    not_null: ClassVar[frozenset[str]] = frozenset({"name"})
+    name: Line | None = None
+    kind: OptShort = None
+    phone: Phone = None
+    fax: Phone = None
+    email: Email = None
+    address: OptLong = None
+
+
+class OrganizationForm(OrganizationUpdate):
+    name: Line
+
+
+class ProviderUpdate(Form):
+    not_null: ClassVar[frozenset[str]] = frozenset({"name"})
+    name: Line | None = None
+    specialty: OptShort = None
+    organization_id: OptId = None
+    phone: Phone = None
+    email: Email = None
+
+
+class ProviderForm(ProviderUpdate):
+    name: Line
+
+
+class MemberUpdate(Form):
+    not_null: ClassVar[frozenset[str]] = frozenset({"name", "role", "lead"})
+    name: OptLine = None
+    role: Short | None = None
+    phone: Phone = None
+    email: Email = None
+    lead: bool | None = None
+
+
+class MemberForm(MemberUpdate):
+    role: Short
+    provider_id: OptId = None
+    user_id: OptId = None
+    lead: bool = False
+
+
+# ----- read models ----------------------------------------------------------------------------
+class OrganizationRead(ReadModel):
+    id: str
+    name: str
+    kind: str | None
+    phone: str | None
+    fax: str | None
+    email: str | None
+    address: str | None
+
+
+class ProviderRead(ReadModel):
+    id: str
+    name: str
+    specialty: str | None
+    organization_id: str | None
+    phone: str | None
+    email: str | None
+
+
+class MemberRead(ReadModel):
+    id: str
+    patient_id: str
+    name: str
+    role: str
+    provider_id: str | None
+    user_id: str | None
+    phone: str | None
+    email: str | None
+    lead: bool
+    updated_at: datetime
+
+
+def _check_links(session: Session, row: Provider) -> None:
+    if row.organization_id:
+        live(session, Organization, row.organization_id, "organization")
+
+
+class Team:
+    """Verbs on organizations, providers and care team members (``desk.team``)."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    # ----- directory: organizations and providers --------------------------------------------
+    def add_organization(self, **fields: Any) -> Outcome[OrganizationRead]:
+        """Add a clinic, hospital, pharmacy or agency to the directory."""
+        form = self._form(OrganizationForm, fields)
+        return self._add_entry(Organization(**form.model_dump()), form, OrganizationRead)
+
+    def update_organization(self, org_id: str, **fields: Any) -> Outcome[OrganizationRead]:
+        """Change an organization's details."""
+        values = self._form(OrganizationUpdate, fields).values()
+        return self._update_entry(Organization, org_id, values, OrganizationRead)
+
+    def remove_organization(self, org_id: str) -> Outcome[None]:
+        """Remove an organization from the directory (tombstone)."""
+        return self._remove_entry(Organization, org_id)
+
+    def organizations(self, search: str = "") -> list[OrganizationRead]:
+        """Organizations whose name contains ``search``, by name."""
+        return [OrganizationRead.model_validate(r) for r in self._find(Organization, search)]
+
+    def add_provider(self, **fields: Any) -> Outcome[ProviderRead]:
+        """Add a provider (name, specialty, phone, e-mail) to the directory."""
+        form = self._form(ProviderForm, fields)
+        return self._add_entry(Provider(**form.model_dump()), form, ProviderRead)
+
+    def update_provider(self, provider_id: str, **fields: Any) -> Outcome[ProviderRead]:
+        """Change a provider's details."""
+        values = self._form(ProviderUpdate, fields).values()
+        return self._update_entry(Provider, provider_id, values, ProviderRead)
+
+    def remove_provider(self, provider_id: str) -> Outcome[None]:
+        """Remove a provider from the directory (tombstone)."""
+        return self._remove_entry(Provider, provider_id)
+
+    def providers(self, search: str = "", specialty: str = "") -> list[ProviderRead]:
+        """Providers whose name contains ``search`` (and of ``specialty``), by name."""
+        rows = self._find(Provider, search)
+        wanted = specialty.strip().casefold()
+        return [
+            ProviderRead.model_validate(r)
+            for r in rows
+            if not wanted or (r.specialty or "").casefold() == wanted
+        ]
+
+    # ----- a patient's care team -------------------------------------------------------------
+    def members(self, patient_id: str) -> list[MemberRead]:
+        """The patient's care team: the lead first, then by role and name."""
+        self.desk.require(Permission.READ)
+        with self.desk.reading() as session:
+            rows = session.exec(
+                select(CareTeamMember)
+                .where(CareTeamMember.patient_id == patient_id)
+                .where(col(CareTeamMember.deleted_at).is_(None))
+                .order_by(
+                    col(CareTeamMember.lead).desc(),
+                    col(CareTeamMember.role),
+                    col(CareTeamMember.name),
+                )
+            )
+            return [MemberRead.model_validate(r) for r in rows]
+
+    def add_member(self, patient_id: str, **fields: Any) -> Outcome[MemberRead]:
+        """Add someone to the patient's care team (a provider, a user, or a named person)."""
+        form = self._form(MemberForm, fields)
+        with self.desk.writing() as tx:
+            require_patient(tx.session, patient_id)
+            row = CareTeamMember(patient_id=patient_id, **_member_values(tx.session, form))
+            tx.add(row, kind="care_team_member", patient_id=patient_id)
+            if row.lead:
+                _clear_other_leads(tx, row)
+            record_change(
+                tx,
+                "care_team.add",
+                row,
+                kind="care_team_member",
+                patient_id=patient_id,
+                fields=form.model_fields_set,
+                touch=False,
+            )
+            return Outcome(MemberRead.model_validate(row), tx.changes)
+
+    def update_member(self, member_id: str, **fields: Any) -> Outcome[MemberRead]:
+        """Change a member's role, contact details or lead flag."""
+        values = self._form(MemberUpdate, fields).values()
+        with self.desk.writing() as tx:
+            row = live(tx.session, CareTeamMember, member_id, "care team member")
+            changed = apply(row, values)
+            if changed:
+                record_change(
+                    tx,
+                    "care_team.update",
+                    row,
+                    kind="care_team_member",
+                    patient_id=row.patient_id,
+                    fields=changed,
+                )
+                if row.lead:
+                    _clear_other_leads(tx, row)
+            return Outcome(MemberRead.model_validate(row), tx.changes)
+
+    def remove_member(self, member_id: str) -> Outcome[None]:
+        """Take someone off the patient's care team (tombstone)."""
+        self.desk.require(Permission.EDIT)
+        with self.desk.writing() as tx:
+            row = live(tx.session, CareTeamMember, member_id, "care team member")
+            tx.tombstone(row, kind="care_team_member", patient_id=row.patient_id)
+            record_change(
+                tx,
+                "care_team.remove",
+                row,
+                kind="care_team_member",
+                patient_id=row.patient_id,
+                touch=False,
+            )
+            return Outcome(None, tx.changes)
+
+    # ----- shared steps ----------------------------------------------------------------------
+    def _form(self, model: type[Any], fields: dict[str, Any]) -> Any:
+        self.desk.require(Permission.EDIT)
+        return parse(model, fields)
+
+    def _find(self, table: type[Directory], search: str) -> Sequence[Directory]:
+        self.desk.require(Permission.READ)
+        query = select(table).where(col(table.deleted_at).is_(None)).order_by(col(table.name))
+        if search.strip():
+            query = query.where(col(table.name).contains(search.strip(), autoescape=True))
+        with self.desk.reading() as session:
+            return session.exec(query).all()
+
+    def _add_entry(self, row: Directory, form: Form, read: type[Any]) -> Outcome[Any]:
+        kind = str(row.__tablename__)
+        with self.desk.writing() as tx:
+            if isinstance(row, Provider):
+                _check_links(tx.session, row)
+            tx.add(row, kind=kind)
+            record_change(
+                tx,
+                f"{kind}.add",
+                row,
+                kind=kind,
+                patient_id=None,
+                fields=form.model_fields_set,
+                touch=False,
+            )
+            return Outcome(read.model_validate(row), tx.changes)
+
+    def _update_entry(
+        self, table: type[Directory], record_id: str, values: dict[str, Any], read: type[Any]
+    ) -> Outcome[Any]:
+        kind = str(table.__tablename__)
+        with self.desk.writing() as tx:
+            row = live(tx.session, table, record_id, kind)
+            changed = apply(row, values)
+            if isinstance(row, Provider):
+                _check_links(tx.session, row)
+            if changed:
+                record_change(tx, f"{kind}.update", row, kind=kind, patient_id=None, fields=changed)
+            return Outcome(read.model_validate(row), tx.changes)
+
+    def _remove_entry(self, table: type[Directory], record_id: str) -> Outcome[None]:
+        self.desk.require(Permission.EDIT)
+        kind = str(table.__tablename__)
+        with self.desk.writing() as tx:
+            row = live(tx.session, table, record_id, kind)
+            tx.tombstone(row, kind=kind)
+            record_change(tx, f"{kind}.remove", row, kind=kind, patient_id=None, touch=False)
+            return Outcome(None, tx.changes)
+
+
+def _member_values(session: Session, form: MemberForm) -> dict[str, Any]:
+    """A member's fields, filling name and contact details from the provider or user."""
+    values = form.model_dump()
+    source: Provider | User | None = None
+    if form.provider_id:
+        source = live(session, Provider, form.provider_id, "provider")
+        values["name"] = values["name"] or source.name
+    elif form.user_id:
+        source = session.get(User, form.user_id)
+        if source is None:
+            raise NotFound("careDesk user", form.user_id)
+        values["name"] = values["name"] or source.display_name
+    if not values["name"]:
+        raise ValidationFailed("name", "give a name, a provider or a careDesk user")
+    if source is not None:
+        values["phone"] = values["phone"] or source.phone
+        values["email"] = values["email"] or source.email
+    return values
+
+
+def _clear_other_leads(tx: Tx, lead: CareTeamMember) -> None:
+    """Only one lead per patient: taking the lead clears it on the others."""
+    others = tx.session.exec(
+        select(CareTeamMember).where(
+            CareTeamMember.patient_id == lead.patient_id,
+            col(CareTeamMember.lead).is_(True),
+            CareTeamMember.id != lead.id,
+            col(CareTeamMember.deleted_at).is_(None),
+        )
+    )
+    for other in others:
+        other.lead = False
+        record_change(
+            tx,
+            "care_team.update",
+            other,
+            kind="care_team_member",
+            patient_id=lead.patient_id,
+            fields=["lead"],
+        )
