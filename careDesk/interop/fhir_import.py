@@ -1,0 +1,119 @@
+"""FHIR R4 import: a file (Bundle or ``.ndjson``) in one transaction, or nothing at all.
+
+Each supported resource is first checked against its ``fhir.resources`` R4B model (so a wrong
+type anywhere is reported with its FHIR path), then mapped to careDesk records. Resource types
+careDesk does not keep (Claim, Immunization…) are counted and skipped. Any problem rolls the
+whole file back; the report names the file, the resource (type, entry number, id) and the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from careDesk.desk import Desk
+from careDesk.interop import fhir_clinical, fhir_events, fhir_people, fhir_plans
+from careDesk.interop.fhir_context import ImportContext
+from careDesk.interop.fhir_read import Entry, parse_entries, read_entries
+from careDesk.interop.fhir_values import Place
+from careDesk.interop.report import ImportRejected, ImportReport, Problem
+from careDesk.security.roles import Permission
+
+Mapper = Callable[[ImportContext, Entry, Place], None]
+
+# In dependency order: who (organizations, practitioners, patients) before what refers to them.
+MAPPERS: dict[str, Mapper] = {
+    "Organization": fhir_people.map_organization,
+    "Practitioner": fhir_people.map_practitioner,
+    "Patient": fhir_people.map_patient,
+    "RelatedPerson": fhir_people.map_related_person,
+    "Encounter": fhir_events.map_encounter,
+    "Condition": fhir_clinical.map_condition,
+    "MedicationRequest": fhir_clinical.map_medication,
+    "MedicationStatement": fhir_clinical.map_medication,
+    "AllergyIntolerance": fhir_clinical.map_allergy,
+    "Observation": fhir_events.map_observation,
+    "CarePlan": fhir_plans.map_care_plan,
+    "Goal": fhir_plans.map_goal,
+    "CareTeam": fhir_people.map_care_team,
+    "Appointment": fhir_plans.map_appointment,
+}
+ORDER = {name: i for i, name in enumerate(MAPPERS)}
+
+
+def _validate(entry: Entry, place: Place) -> None:
+    """Check the resource against its R4B model; the first error names its FHIR path."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    model: Any = get_fhir_model_class(entry.type)
+    try:
+        model.model_validate(entry.resource)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        path = ".".join(str(p) for p in error["loc"]) or "resource"
+        raise place.reject(path, str(error["msg"])[:160]) from None
+    except (ValueError, TypeError, RecursionError) as exc:  # model internals on odd input
+        raise place.reject("resource", f"does not fit FHIR R4 ({type(exc).__name__})") from None
+
+
+def map_entries(ctx: ImportContext, entries: list[Entry]) -> None:
+    """Validate and map every supported resource, in dependency order."""
+    supported = [e for e in entries if e.type in MAPPERS]
+    for entry in entries:
+        if entry.type not in MAPPERS:
+            ctx.report.skipped[entry.type[:40]] += 1
+    for entry in sorted(supported, key=lambda e: (ORDER[e.type], e.index)):
+        place = Place(ctx.report.file, entry.where)
+        _validate(entry, place)
+        MAPPERS[entry.type](ctx, entry, place)
+    for step in ctx.finally_:
+        step()
+
+
+class FhirImporter:
+    """Imports FHIR files for a desk, one transaction per file."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    def import_file(self, path: Path) -> ImportReport:
+        """Import one ``.json``/``.ndjson`` file; a rejected file changes nothing."""
+        report = ImportReport(file=path.name, format="fhir")
+        try:
+            entries = read_entries(path)
+        except ImportRejected as exc:
+            return self._rejected(report, exc)
+        return self.import_entries(entries, report)
+
+    def import_bytes(self, raw: bytes, name: str, *, ndjson: bool = False) -> ImportReport:
+        """Import file content already in memory (the import dialog, tests)."""
+        report = ImportReport(file=name, format="fhir")
+        try:
+            entries = parse_entries(raw, name, ndjson=ndjson)
+        except ImportRejected as exc:
+            return self._rejected(report, exc)
+        return self.import_entries(entries, report)
+
+    def import_entries(self, entries: list[Entry], report: ImportReport) -> ImportReport:
+        """Map parsed entries in one transaction with one ``import.fhir`` audit event."""
+        self.desk.require(Permission.EDIT)
+        try:
+            with self.desk.writing(Permission.EDIT) as tx:
+                ctx = ImportContext(tx, report)
+                map_entries(ctx, entries)
+                report.patient_ids = list(ctx.patients)
+                only = ctx.patients[0] if len(ctx.patients) == 1 else None
+                tx.audit("import.fhir", entity="file", patient_id=only, detail=report.counts())
+        except ImportRejected as exc:
+            return self._rejected(report, exc)
+        return report
+
+    def _rejected(self, report: ImportReport, exc: ImportRejected) -> ImportReport:
+        report.reject(Problem(exc.where, exc.field, exc.reason))
+        report.patient_ids = []
+        with self.desk.writing(Permission.EDIT) as tx:
+            tx.audit("import.rejected", entity="file", detail={"format": report.format})
+        return report
