@@ -29,7 +29,11 @@ from careDesk.security.roles import Permission, allows
 if TYPE_CHECKING:
     from filelock import BaseFileLock
 
+    from careDesk.care.clinical import Clinical
     from careDesk.care.plans import Plans
+    from careDesk.care.registry import Patients
+    from careDesk.care.risk import RiskEngine
+    from careDesk.care.screeners import Screeners
     from careDesk.care.team import Team
     from careDesk.schedule.outbox import Outbox
     from careDesk.schedule.reminders import Reminders
@@ -103,6 +107,13 @@ class Tx:
         return self.touch(record, kind=kind, patient_id=patient_id)
 
 
+def _refresh_risk(tx: Tx) -> None:
+    """Keep each changed patient's risk score current in the same transaction (issue 3)."""
+    from careDesk.care.risk import refresh_changed
+
+    refresh_changed(tx)
+
+
 class Desk:
     """A signed-in user's session on an unlocked vault."""
 
@@ -125,7 +136,7 @@ class Desk:
         self._listeners: list[Callable[[Changes], None]] = []
         # Derived data kept current inside the same transaction (e.g. risk scores): each hook
         # sees the transaction just before it commits.
-        self.before_commit: list[Callable[[Tx], None]] = []
+        self.before_commit: list[Callable[[Tx], None]] = [_refresh_risk]
         self.opened_at: datetime = utcnow()
 
     # ----- lifetime --------------------------------------------------------------------------
@@ -249,6 +260,30 @@ class Desk:
         from careDesk.care.plans import Plans
 
         return Plans(self)
+
+    @cached_property
+    def patients(self) -> Patients:
+        from careDesk.care.registry import Patients
+
+        return Patients(self)
+
+    @cached_property
+    def clinical(self) -> Clinical:
+        from careDesk.care.clinical import Clinical
+
+        return Clinical(self)
+
+    @cached_property
+    def screeners(self) -> Screeners:
+        from careDesk.care.screeners import Screeners
+
+        return Screeners(self)
+
+    @cached_property
+    def risk(self) -> RiskEngine:
+        from careDesk.care.risk import RiskEngine
+
+        return RiskEngine(self)
 
     @cached_property
     def team(self) -> Team:

@@ -1,0 +1,222 @@
+"""Input forms for the patient, their consent, their story, and their family and caregivers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import StringConstraints
+
+from careDesk.care.forms.base import Form
+from careDesk.care.forms.fields import (
+    BirthDate,
+    Email,
+    Language,
+    LongText,
+    Mrn,
+    Name,
+    PastDate,
+    Phone,
+    Text40,
+    Text60,
+    Text100,
+    Text200,
+    TimeZoneName,
+)
+from careDesk.errors import ValidationFailed
+from careDesk.model.patient import Channel, ProgramStatus
+
+Sex = Literal["female", "male", "other", "unknown"]
+MayBeTold = Literal["everything", "appointments", "nothing"]
+PostalCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+
+STORY_FIELDS = ("what_matters", "own_goals", "lifestyle", "family_support")
+CONSENT_CHANNELS = {
+    Channel.SMS: "consent_sms",
+    Channel.EMAIL: "consent_email",
+    Channel.LETTER: "consent_letter",
+    Channel.PHONE: "consent_phone",
+}
+
+
+class PatientCreate(Form):
+    """A new patient: identity, contacts, preferences (status defaults to candidate)."""
+
+    mrn: Mrn
+    given_name: Name
+    family_name: Name
+    preferred_name: Name | None = None
+    birth_date: BirthDate
+    sex: Sex = "unknown"
+    gender_identity: Text60 | None = None
+    language: Language = "en"
+    interpreter_needed: bool = False
+    phone: Phone | None = None
+    email: Email | None = None
+    address_line: Text200 | None = None
+    city: Text100 | None = None
+    state: Text40 | None = None
+    postal_code: PostalCode | None = None
+    timezone: TimeZoneName | None = None
+    preferred_channel: Channel = Channel.PHONE
+    status: ProgramStatus = ProgramStatus.CANDIDATE
+    consent_program: bool = False
+    consent_program_on: PastDate | None = None
+    consent_sms: bool = False
+    consent_email: bool = False
+    consent_letter: bool = True
+    consent_phone: bool = True
+    enrolled_on: PastDate | None = None
+    coordinator_id: Text40 | None = None
+    what_matters: LongText | None = None
+    own_goals: LongText | None = None
+    lifestyle: LongText | None = None
+    family_support: LongText | None = None
+    deceased_on: PastDate | None = None
+    source_system: Text200 | None = None
+    source_id: Text200 | None = None
+
+
+class PatientUpdate(Form):
+    """Changes to identity, contacts and preferences; only the fields set are applied.
+
+    Status, consent, coordinator and story have their own verbs (and audit actions).
+    """
+
+    mrn: Mrn | None = None
+    given_name: Name | None = None
+    family_name: Name | None = None
+    preferred_name: Name | None = None
+    birth_date: BirthDate | None = None
+    sex: Sex | None = None
+    gender_identity: Text60 | None = None
+    language: Language | None = None
+    interpreter_needed: bool | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    address_line: Text200 | None = None
+    city: Text100 | None = None
+    state: Text40 | None = None
+    postal_code: PostalCode | None = None
+    timezone: TimeZoneName | None = None
+    preferred_channel: Channel | None = None
+    deceased_on: PastDate | None = None
+
+
+PATIENT_REQUIRED = {
+    "mrn",
+    "given_name",
+    "family_name",
+    "birth_date",
+    "sex",
+    "language",
+    "interpreter_needed",
+    "preferred_channel",
+}
+
+
+CONSENT_FLAGS = {
+    "consent_program",
+    "consent_sms",
+    "consent_email",
+    "consent_letter",
+    "consent_phone",
+}
+
+
+class ConsentUpdate(Form):
+    """Program consent (with its date) and consent per outreach channel."""
+
+    consent_program: bool | None = None
+    consent_program_on: PastDate | None = None
+    consent_sms: bool | None = None
+    consent_email: bool | None = None
+    consent_letter: bool | None = None
+    consent_phone: bool | None = None
+
+
+class StoryUpdate(Form):
+    """The patient's story in their words: what matters, own goals, lifestyle, family support."""
+
+    what_matters: LongText | None = None
+    own_goals: LongText | None = None
+    lifestyle: LongText | None = None
+    family_support: LongText | None = None
+
+
+class FamilyMemberCreate(Form):
+    """A relative, caregiver or contact, and what they may be told."""
+
+    name: Text200
+    relationship: Text60
+    caregiver: bool = False
+    emergency_contact: bool = False
+    legal_representative: bool = False
+    phone: Phone | None = None
+    email: Email | None = None
+    may_be_told: MayBeTold = "nothing"
+    notes: LongText | None = None
+    source_id: Text200 | None = None
+
+
+class FamilyMemberUpdate(Form):
+    """Changes to a family member or caregiver; only the fields set are applied."""
+
+    name: Text200 | None = None
+    relationship: Text60 | None = None
+    caregiver: bool | None = None
+    emergency_contact: bool | None = None
+    legal_representative: bool | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    may_be_told: MayBeTold | None = None
+    notes: LongText | None = None
+
+
+FAMILY_REQUIRED = {
+    "name",
+    "relationship",
+    "caregiver",
+    "emergency_contact",
+    "legal_representative",
+    "may_be_told",
+}
+
+
+def check_patient(values: Mapping[str, Any]) -> None:
+    """Rules across fields, on the record as it will be saved (after an update is merged)."""
+    birth, deceased = values.get("birth_date"), values.get("deceased_on")
+    if birth is not None and deceased is not None and deceased < birth:
+        raise ValidationFailed("deceased_on", "cannot be before the birth date")
+    check_consent(values)
+    channel = values.get("preferred_channel")
+    if channel == Channel.SMS and not values.get("phone"):
+        raise ValidationFailed("preferred_channel", "add a phone number first")
+    if channel == Channel.EMAIL and not values.get("email"):
+        raise ValidationFailed("preferred_channel", "add an e-mail address first")
+    active = (ProgramStatus.ENROLLED, ProgramStatus.ACTIVE)
+    if values.get("status") in active and not values.get("consent_program"):
+        raise ValidationFailed("consent_program", "record program consent before enrolling")
+
+
+def check_consent(values: Mapping[str, Any]) -> None:
+    """Consent to a channel needs the contact detail it uses; program consent needs its date."""
+    if values.get("consent_sms") and not values.get("phone"):
+        raise ValidationFailed("consent_sms", "add a phone number before consenting to texts")
+    if values.get("consent_email") and not values.get("email"):
+        raise ValidationFailed("consent_email", "add an e-mail address before consenting to it")
+    if values.get("consent_program") and values.get("consent_program_on") is None:
+        raise ValidationFailed("consent_program_on", "give the date of program consent")
+    if not values.get("consent_program") and values.get("consent_program_on") is not None:
+        raise ValidationFailed("consent_program_on", "only set with program consent")
+
+
+def consent_defaults(values: dict[str, Any], given: set[str], today: date) -> dict[str, Any]:
+    """Program consent given without a date means today; withdrawing it clears the date
+    (unless a date was ``given`` too, which :func:`check_consent` then refuses)."""
+    if values.get("consent_program") and values.get("consent_program_on") is None:
+        values["consent_program_on"] = today
+    if values.get("consent_program") is False and "consent_program_on" not in given:
+        values["consent_program_on"] = None
+    return values

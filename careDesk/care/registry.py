@@ -1,0 +1,378 @@
+"""The patient registry: create and update patients, enrollment, consent, coordinator, story,
+family and caregivers (``desk.patients``).
+
+Every change needs the EDIT permission (checked here, in the core), runs in one transaction,
+writes one audit event naming the fields changed (never their values) and returns an
+:class:`~careDesk.changes.Outcome` with the read model and what changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlmodel import Session, SQLModel, col, select
+
+from careDesk.care.forms import (
+    ConsentUpdate,
+    FamilyMemberCreate,
+    FamilyMemberUpdate,
+    PatientCreate,
+    PatientUpdate,
+    StoryUpdate,
+    phone_digits,
+    refuse_empty,
+)
+from careDesk.care.forms.patient import (
+    CONSENT_FLAGS,
+    FAMILY_REQUIRED,
+    PATIENT_REQUIRED,
+    check_consent,
+    check_patient,
+    consent_defaults,
+)
+from careDesk.changes import Outcome
+from careDesk.errors import NotFound, ValidationFailed
+from careDesk.model.base import Record
+from careDesk.model.patient import FamilyMember, Patient, ProgramStatus
+from careDesk.model.security import User
+from careDesk.security.roles import Permission, Role
+
+if TYPE_CHECKING:
+    from careDesk.care.chart import Chart
+    from careDesk.care.search import PatientRow
+    from careDesk.desk import Desk, Tx
+
+R = TypeVar("R", bound=Record)
+Data = Mapping[str, Any] | None
+
+# The enrollment workflow (DESIGN §2). A candidate may decline (→ discharged); an enrolled
+# patient may leave before care starts (moved, died) and is then discharged too.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    ProgramStatus.CANDIDATE: frozenset({ProgramStatus.ENROLLED, ProgramStatus.DISCHARGED}),
+    ProgramStatus.ENROLLED: frozenset({ProgramStatus.ACTIVE, ProgramStatus.DISCHARGED}),
+    ProgramStatus.ACTIVE: frozenset({ProgramStatus.DISCHARGED, ProgramStatus.TRANSITIONED}),
+}
+
+
+class PatientRead(SQLModel):
+    """A patient as the app shows them: the record plus age and the coordinator's name."""
+
+    id: str
+    version: int
+    updated_at: datetime
+    mrn: str
+    given_name: str
+    family_name: str
+    preferred_name: str | None
+    birth_date: date
+    age: int
+    sex: str
+    gender_identity: str | None
+    language: str
+    interpreter_needed: bool
+    phone: str | None
+    email: str | None
+    address_line: str | None
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    timezone: str | None
+    preferred_channel: str
+    consent_program: bool
+    consent_program_on: date | None
+    consent_sms: bool
+    consent_email: bool
+    consent_letter: bool
+    consent_phone: bool
+    status: str
+    status_changed_at: datetime | None
+    enrolled_on: date | None
+    coordinator_id: str | None
+    coordinator_name: str | None
+    what_matters: str | None
+    own_goals: str | None
+    lifestyle: str | None
+    family_support: str | None
+    deceased_on: date | None
+
+    @property
+    def name(self) -> str:
+        """ "Family, Given" as lists show it."""
+        return f"{self.family_name}, {self.given_name}"
+
+
+def age_on(birth: date, day: date) -> int:
+    """Completed years between ``birth`` and ``day``."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def read_patient(session: Session, patient: Patient) -> PatientRead:
+    """The read model of ``patient`` (age today, or at death)."""
+    coordinator = session.get(User, patient.coordinator_id) if patient.coordinator_id else None
+    return PatientRead.model_validate(
+        patient,
+        from_attributes=True,
+        update={
+            "age": age_on(patient.birth_date, patient.deceased_on or date.today()),
+            "coordinator_name": coordinator.display_name if coordinator else None,
+        },
+    )
+
+
+def live_row(session: Session, table: type[R], record_id: str, what: str) -> R:
+    """The row with ``record_id`` unless missing or tombstoned (then :class:`NotFound`)."""
+    row = session.get(table, record_id)
+    if row is None or row.deleted_at is not None:
+        raise NotFound(what, record_id)
+    return row
+
+
+def apply_values(record: Record, values: Mapping[str, Any]) -> list[str]:
+    """Set the values that differ; the sorted names of the fields changed."""
+    changed = sorted(k for k, v in values.items() if getattr(record, k) != v)
+    for key in changed:
+        setattr(record, key, values[key])
+    return changed
+
+
+def audit_change(
+    tx: Tx, action: str, record: Record, kind: str, patient_id: str, fields: list[str]
+) -> None:
+    """Audit ``action`` on ``record`` with the names (not values) of the fields changed."""
+    detail = {"fields": sorted(fields)} if fields else None
+    tx.audit(action, entity=kind, entity_id=record.id, patient_id=patient_id, detail=detail)
+
+
+def _check_mrn(session: Session, mrn: str, patient_id: str | None) -> None:
+    query = select(Patient.id, Patient.deleted_at).where(Patient.mrn == mrn)
+    for other_id, deleted_at in session.exec(query):
+        if other_id != patient_id:
+            whom = "a removed patient record" if deleted_at else "another patient"
+            raise ValidationFailed("mrn", f"{whom} already has this MRN")
+
+
+def _coordinator(session: Session, user_id: str) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise ValidationFailed("coordinator_id", "no user with this id")
+    if user.disabled:
+        raise ValidationFailed("coordinator_id", "this user's account is disabled")
+    if user.role == Role.READ_ONLY:
+        raise ValidationFailed("coordinator_id", "a read-only user cannot coordinate care")
+    return user
+
+
+class Patients:
+    """Verbs on the patient registry (``desk.patients``)."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    # ----- reading ---------------------------------------------------------------------------
+    def get(self, patient_id: str) -> PatientRead:
+        """One patient's read model (:class:`NotFound` if missing or removed)."""
+        self.desk.require(Permission.READ)
+        with self.desk.reading() as session:
+            return read_patient(session, live_row(session, Patient, patient_id, "patient"))
+
+    def search(self, text: str, limit: int = 50) -> list[PatientRow]:
+        """Patients by name prefix (accent-insensitive), MRN, phone or birth date."""
+        from careDesk.care.search import search_patients
+
+        self.desk.require(Permission.READ)
+        with self.desk.reading() as session:
+            return search_patients(session, text, limit=limit)
+
+    def chart(self, patient_id: str) -> Chart:
+        """Everything a chart shows, in one call; the chart open is audited."""
+        from careDesk.care.chart import open_chart
+
+        return open_chart(self.desk, patient_id)
+
+    def family(self, patient_id: str) -> list[FamilyMember]:
+        """The patient's family members and caregivers (caregivers first)."""
+        self.desk.require(Permission.READ)
+        with self.desk.reading() as session:
+            live_row(session, Patient, patient_id, "patient")
+            return list_family(session, patient_id)
+
+    # ----- the patient -----------------------------------------------------------------------
+    def create(self, data: PatientCreate | Data = None, /, **fields: Any) -> Outcome[PatientRead]:
+        """Register a new patient (status candidate unless given)."""
+        self.desk.require(Permission.EDIT)
+        form = PatientCreate.parse(data, **fields)
+        values = consent_defaults(form.model_dump(), form.model_fields_set, date.today())
+        if values["status"] in (ProgramStatus.ENROLLED, ProgramStatus.ACTIVE):
+            values["enrolled_on"] = values["enrolled_on"] or date.today()
+        check_patient(values)
+        values["phone_digits"] = phone_digits(values["phone"])
+        with self.desk.writing() as tx:
+            _check_mrn(tx.session, values["mrn"], None)
+            if values["coordinator_id"]:
+                _coordinator(tx.session, values["coordinator_id"])
+            patient = Patient.model_validate(values)
+            if patient.status != ProgramStatus.CANDIDATE:
+                patient.status_changed_at = tx.now
+            tx.add(patient, kind="patient", patient_id=patient.id)
+            audit_change(tx, "patient.create", patient, "patient", patient.id, [])
+            return Outcome(read_patient(tx.session, patient), tx.changes)
+
+    def update(
+        self, patient_id: str, data: PatientUpdate | Data = None, /, **fields: Any
+    ) -> Outcome[PatientRead]:
+        """Change identity, contacts or preferences; only the fields given change."""
+        self.desk.require(Permission.EDIT)
+        values = PatientUpdate.parse(data, **fields).changes()
+        refuse_empty(values, PATIENT_REQUIRED)
+        if "phone" in values:
+            values["phone_digits"] = phone_digits(values["phone"])
+        with self.desk.writing() as tx:
+            patient = live_row(tx.session, Patient, patient_id, "patient")
+            check_patient(patient.model_dump() | values)
+            if "mrn" in values:
+                _check_mrn(tx.session, values["mrn"], patient.id)
+            return self._save(tx, patient, values, "patient.update")
+
+    def remove(self, patient_id: str) -> Outcome[PatientRead]:
+        """Remove a patient entered in error (a tombstone: the row stays, hidden everywhere)."""
+        self.desk.require(Permission.EDIT)
+        with self.desk.writing() as tx:
+            patient = live_row(tx.session, Patient, patient_id, "patient")
+            tx.tombstone(patient, kind="patient", patient_id=patient.id)
+            audit_change(tx, "patient.remove", patient, "patient", patient.id, [])
+            return Outcome(read_patient(tx.session, patient), tx.changes)
+
+    def set_status(
+        self, patient_id: str, status: str, *, on: date | None = None
+    ) -> Outcome[PatientRead]:
+        """Move along candidate → enrolled → active → discharged/transitioned."""
+        self.desk.require(Permission.EDIT)
+        try:
+            target = ProgramStatus(status)
+        except ValueError:
+            choices = ", ".join(s.value for s in ProgramStatus)
+            raise ValidationFailed("status", f"choose one of {choices}") from None
+        if on is not None and on > date.today():
+            raise ValidationFailed("enrolled_on", "cannot be in the future")
+        with self.desk.writing() as tx:
+            patient = live_row(tx.session, Patient, patient_id, "patient")
+            if patient.status == target:
+                return Outcome(read_patient(tx.session, patient), tx.changes)
+            if target not in TRANSITIONS.get(patient.status, frozenset()):
+                raise ValidationFailed("status", f"cannot go from {patient.status} to {target}")
+            values: dict[str, Any] = {"status": target.value, "status_changed_at": tx.now}
+            if target == ProgramStatus.ENROLLED:
+                if not patient.consent_program:
+                    raise ValidationFailed(
+                        "consent_program", "record program consent before enrolling"
+                    )
+                values["enrolled_on"] = on or date.today()
+            detail_from = patient.status
+            outcome = self._save(tx, patient, values, "patient.status", audit=False)
+            tx.audit(
+                "patient.status",
+                entity="patient",
+                entity_id=patient.id,
+                patient_id=patient.id,
+                detail={"from": detail_from, "to": target.value},
+            )
+            return outcome
+
+    def enroll(self, patient_id: str, *, on: date | None = None) -> Outcome[PatientRead]:
+        """Enroll a candidate who consented to the program (``on`` defaults to today)."""
+        return self.set_status(patient_id, ProgramStatus.ENROLLED, on=on)
+
+    def set_consent(
+        self, patient_id: str, data: ConsentUpdate | Data = None, /, **fields: Any
+    ) -> Outcome[PatientRead]:
+        """Record program consent (with its date) and consent per channel."""
+        self.desk.require(Permission.EDIT)
+        values = ConsentUpdate.parse(data, **fields).changes()
+        refuse_empty(values, CONSENT_FLAGS)
+        with self.desk.writing() as tx:
+            patient = live_row(tx.session, Patient, patient_id, "patient")
+            merged = consent_defaults(patient.model_dump() | values, set(values), date.today())
+            check_consent(merged)
+            values = {key: merged[key] for key in (*values, "consent_program_on")}
+            return self._save(tx, patient, values, "patient.consent")
+
+    def assign_coordinator(self, patient_id: str, user_id: str | None) -> Outcome[PatientRead]:
+        """Name the patient's care coordinator (``None`` clears it)."""
+        self.desk.require(Permission.EDIT)
+        with self.desk.writing() as tx:
+            patient = live_row(tx.session, Patient, patient_id, "patient")
+            if user_id is not None:
+                _coordinator(tx.session, user_id)
+            return self._save(tx, patient, {"coordinator_id": user_id}, "patient.coordinator")
+
+    def set_story(
+        self, patient_id: str, data: StoryUpdate | Data = None, /, **fields: Any
+    ) -> Outcome[PatientRead]:
+        """What matters to the patient, their own goals, lifestyle and family support."""
+        self.desk.require(Permission.EDIT)
+        values = StoryUpdate.parse(data, **fields).changes()
+        with self.desk.writing() as tx:
+            patient = live_row(tx.session, Patient, patient_id, "patient")
+            return self._save(tx, patient, values, "patient.story")
+
+    def _save(
+        self, tx: Tx, patient: Patient, values: dict[str, Any], action: str, audit: bool = True
+    ) -> Outcome[PatientRead]:
+        changed = apply_values(patient, values)
+        if changed:
+            tx.touch(patient, kind="patient", patient_id=patient.id)
+            if audit:
+                audit_change(tx, action, patient, "patient", patient.id, changed)
+        return Outcome(read_patient(tx.session, patient), tx.changes)
+
+    # ----- family and caregivers -------------------------------------------------------------
+    def add_family(
+        self, patient_id: str, data: FamilyMemberCreate | Data = None, /, **fields: Any
+    ) -> Outcome[FamilyMember]:
+        """Add a family member or caregiver, with what they may be told."""
+        self.desk.require(Permission.EDIT)
+        values = FamilyMemberCreate.parse(data, **fields).model_dump()
+        with self.desk.writing() as tx:
+            live_row(tx.session, Patient, patient_id, "patient")
+            member = FamilyMember.model_validate(values | {"patient_id": patient_id})
+            tx.add(member, kind="family_member", patient_id=patient_id)
+            audit_change(tx, "family.add", member, "family_member", patient_id, [])
+            return Outcome(member, tx.changes)
+
+    def update_family(
+        self, member_id: str, data: FamilyMemberUpdate | Data = None, /, **fields: Any
+    ) -> Outcome[FamilyMember]:
+        """Change a family member's details, caregiver flag or what they may be told."""
+        self.desk.require(Permission.EDIT)
+        values = FamilyMemberUpdate.parse(data, **fields).changes()
+        refuse_empty(values, FAMILY_REQUIRED)
+        with self.desk.writing() as tx:
+            member = live_row(tx.session, FamilyMember, member_id, "family member")
+            changed = apply_values(member, values)
+            if changed:
+                tx.touch(member, kind="family_member", patient_id=member.patient_id)
+                audit_change(
+                    tx, "family.update", member, "family_member", member.patient_id, changed
+                )
+            return Outcome(member, tx.changes)
+
+    def remove_family(self, member_id: str) -> Outcome[FamilyMember]:
+        """Remove a family member (tombstone)."""
+        self.desk.require(Permission.EDIT)
+        with self.desk.writing() as tx:
+            member = live_row(tx.session, FamilyMember, member_id, "family member")
+            tx.tombstone(member, kind="family_member", patient_id=member.patient_id)
+            audit_change(tx, "family.remove", member, "family_member", member.patient_id, [])
+            return Outcome(member, tx.changes)
+
+
+def list_family(session: Session, patient_id: str) -> list[FamilyMember]:
+    """Live family members of a patient, caregivers first, then by name."""
+    query = (
+        select(FamilyMember)
+        .where(FamilyMember.patient_id == patient_id, col(FamilyMember.deleted_at).is_(None))
+        .order_by(col(FamilyMember.caregiver).desc(), col(FamilyMember.name))
+    )
+    return list(session.exec(query))
