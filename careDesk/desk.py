@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from careDesk.care.risk import RiskEngine
     from careDesk.care.screeners import Screeners
     from careDesk.care.team import Team
+    from careDesk.handouts.service import Handouts
     from careDesk.schedule.outbox import Outbox
     from careDesk.schedule.reminders import Reminders
     from careDesk.security.users import Users
@@ -290,6 +291,12 @@ class Desk:
         from careDesk.care.team import Team
 
         return Team(self)
+
+    @cached_property
+    def handouts(self) -> Handouts:
+        from careDesk.handouts.service import Handouts
+
+        return Handouts(self)
 
     def audit_events(
         self,

@@ -35,6 +35,7 @@ _DECLARED = [
     Declared("clinic.name", str, "", "Clinic name printed on handouts and letters"),
     Declared("clinic.phone", str, "", "Clinic phone number printed on handouts"),
     Declared("clinic.address", str, "", "Clinic address printed on letters"),
+    Declared("clinic.logo", str, "", "Logo picture (PNG or JPEG file) printed on handouts"),
     Declared("clinic.timezone", str, "", "Clinic time zone (IANA name, e.g. America/Chicago)"),
     Declared("smtp.host", str, "", "Outgoing mail server"),
     Declared("smtp.port", int, "587", "Outgoing mail server port"),

@@ -1,0 +1,6 @@
+"""Handouts: the care plan as simple steps, in the patient's language (DESIGN §6, issue 6).
+
+``desk.handouts`` (:class:`careDesk.handouts.service.Handouts`) builds and prints them;
+:func:`careDesk.handouts.render.write_pdf` saves the bytes where the user asked;
+:func:`careDesk.handouts.service.render_recovery_sheet` prints the vault's recovery key.
+"""

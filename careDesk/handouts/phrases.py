@@ -1,0 +1,128 @@
+"""The plain-language phrase library: one JSON file per language in ``resources/phrases``.
+
+Every word a patient reads comes from these files (STYLE.md §11: phrase libraries are data), so a
+new language is a new file. A language may be partial: a phrase it lacks falls back to English,
+which must be complete (a missing English phrase is a bug).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from careDesk.errors import ValidationFailed
+
+# resources/ sits beside the careDesk package at the root of the source tree (and of the
+# PyInstaller bundle, which keeps the same layout).
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+PHRASES = RESOURCES / "phrases"
+FALLBACK = "en"
+
+
+def _lookup(tree: dict[str, Any], key: str) -> Any:
+    node: Any = tree
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+@dataclass(frozen=True)
+class Abbreviation:
+    """A shorthand that must never reach a handout, and its plain words."""
+
+    pattern: re.Pattern[str]
+    plain: str
+
+
+class Phrasebook:
+    """The phrases of one language, with English behind it for anything missing."""
+
+    def __init__(self, language: str, tree: dict[str, Any], fallback: Phrasebook | None) -> None:
+        self.language = language
+        self.name = str(tree.get("name", language))
+        self._tree = tree
+        self._fallback = fallback
+        self.abbreviations = _abbreviations(tree.get("abbreviations") or [])
+        if not self.abbreviations and fallback is not None:
+            self.abbreviations = fallback.abbreviations
+
+    def raw(self, key: str) -> Any:
+        """The phrase (string, list or table) at a dotted key, from English if missing here."""
+        value = _lookup(self._tree, key)
+        if value is None and self._fallback is not None:
+            return self._fallback.raw(key)
+        if value is None:
+            raise KeyError(f"phrase {key!r} is missing from {self.language}.json")
+        return value
+
+    def has(self, key: str) -> bool:
+        """Whether this language or English has a phrase at ``key``."""
+        try:
+            self.raw(key)
+        except KeyError:
+            return False
+        return True
+
+    def text(self, key: str, **params: object) -> str:
+        """The phrase at ``key`` with ``{name}`` placeholders filled in."""
+        return str(self.raw(key)).format(**params)
+
+    def items(self, key: str) -> list[str]:
+        """A list of phrases (e.g. warning signs)."""
+        return [str(item) for item in self.raw(key)]
+
+
+def _abbreviations(rows: list[list[str]]) -> list[Abbreviation]:
+    result = []
+    for row in rows:
+        flags = 0 if len(row) > 2 and row[2] == "case" else re.IGNORECASE
+        pattern = re.compile(rf"(?<![\w.]){row[0]}(?![\w])", flags)
+        result.append(Abbreviation(pattern, row[1]))
+    return result
+
+
+@cache
+def _tree(language: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((PHRASES / f"{language}.json").read_text(encoding="utf-8"))
+    return data
+
+
+def available_languages() -> dict[str, str]:
+    """Language code → its own name, for every phrase file (e.g. ``{"es": "Español"}``)."""
+    return {
+        path.stem: str(_tree(path.stem).get("name", path.stem))
+        for path in sorted(PHRASES.glob("*.json"))
+        if not path.stem.startswith("_")
+    }
+
+
+@cache
+def phrasebook(language: str) -> Phrasebook:
+    """The phrasebook for ``language`` (a BCP 47 tag; only its primary part counts)."""
+    code = language.split("-")[0].split("_")[0].lower()
+    if code not in available_languages():
+        choices = ", ".join(available_languages())
+        raise ValidationFailed("language", f"no handout phrases for {language!r}; use {choices}")
+    fallback = None if code == FALLBACK else phrasebook(FALLBACK)
+    return Phrasebook(code, _tree(code), fallback)
+
+
+def supported(language: str | None) -> bool:
+    """Whether handouts can be printed in ``language``."""
+    if not language:
+        return False
+    return language.split("-")[0].split("_")[0].lower() in available_languages()
+
+
+@cache
+def condition_groups() -> list[dict[str, Any]]:
+    """The warning-sign groups with their ICD-10 prefixes and SNOMED codes, in print order."""
+    data = json.loads((PHRASES / "_conditions.json").read_text(encoding="utf-8"))
+    groups: list[dict[str, Any]] = data["groups"]
+    return groups

@@ -1,0 +1,111 @@
+"""Plain words for dates, times, schedules and free text from the record.
+
+No Latin or shorthand reaches a handout (The Joint Commission "Do Not Use" list; CLINICAL.md
+"Medication timing"): free text from the record passes through :func:`plain` first, which writes
+"2 times a day" for BID, "when needed" for PRN and so on, in the handout's language. Clock times
+are written "9:30 in the morning" rather than with AM/PM (Latin, and harder to read).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from careDesk.handouts.phrases import Phrasebook
+
+_WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def plain(book: Phrasebook, text: str | None) -> str:
+    """``text`` with every known abbreviation written out, spaces tidied."""
+    if not text:
+        return ""
+    result = text
+    for abbreviation in book.abbreviations:
+        result = abbreviation.pattern.sub(abbreviation.plain, result)
+    return " ".join(result.split())
+
+
+def sentence(text: str) -> str:
+    """``text`` ending in a full stop (so it reads, and is scored, as a sentence)."""
+    text = text.strip()
+    if not text or text[-1] in ".!?:":
+        return text
+    return text + "."
+
+
+def long_date(book: Phrasebook, day: date) -> str:
+    """E.g. "Tuesday, March 3, 2026" / "martes 3 de marzo de 2026"."""
+    return book.text(
+        "date.full",
+        weekday=book.items("date.weekdays")[day.weekday()],
+        month=book.items("date.months")[day.month - 1],
+        month_number=day.month,
+        day=day.day,
+        year=day.year,
+    )
+
+
+def short_date(book: Phrasebook, day: date) -> str:
+    """E.g. "March 3, 2026"."""
+    return book.text(
+        "date.short",
+        month=book.items("date.months")[day.month - 1],
+        month_number=day.month,
+        day=day.day,
+        year=day.year,
+    )
+
+
+def clock(book: Phrasebook, moment: datetime) -> str:
+    """E.g. "9:30 in the morning", "2:15 de la tarde", "7:00 tối"."""
+    hour = moment.hour % 12 or 12
+    time_text = f"{hour}:{moment.minute:02d}"
+    if moment.hour < 12:
+        part = "date.morning"
+    elif moment.hour < 17:
+        part = "date.afternoon"
+    else:
+        part = "date.evening"
+    return book.text(part, time=time_text)
+
+
+def date_and_time(book: Phrasebook, moment: datetime) -> str:
+    """E.g. "Tuesday, March 3, 2026 at 9:30 in the morning" (``moment`` in local time)."""
+    return book.text("date.at", date=long_date(book, moment.date()), time=clock(book, moment))
+
+
+def _join(book: Phrasebook, words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {book.text('schedule.and')} {words[-1]}"
+
+
+def schedule_words(book: Phrasebook, schedule: str | None) -> str:
+    """An activity's schedule in plain words: plain text as is, simple RRULEs written out.
+
+    RRULEs (RFC 5545) other than daily, weekly (with or without BYDAY) and monthly are left out
+    rather than printed as code.
+    """
+    if not schedule:
+        return ""
+    text = schedule.strip()
+    if "FREQ=" not in text.upper():
+        return plain(book, text)
+    parts = dict(
+        item.split("=", 1) for item in text.upper().removeprefix("RRULE:").split(";") if "=" in item
+    )
+    if parts.get("INTERVAL", "1") != "1":
+        return ""
+    freq = parts.get("FREQ")
+    if freq == "DAILY":
+        return book.text("schedule.every_day")
+    if freq == "MONTHLY":
+        return book.text("schedule.every_month")
+    if freq != "WEEKLY":
+        return ""
+    codes = [c for c in re.split(r",", parts.get("BYDAY", "")) if c in _WEEKDAY_CODES]
+    if not codes:
+        return book.text("schedule.every_week")
+    names = [book.items("date.weekdays")[_WEEKDAY_CODES.index(c)] for c in codes]
+    return book.text("schedule.every_days", days=_join(book, names))
