@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 
     from careDesk.care.clinical import Clinical
     from careDesk.care.plans import Plans
+    from careDesk.care.referrals import Referrals
     from careDesk.care.registry import Patients
+    from careDesk.care.resources import Resources
     from careDesk.care.risk import RiskEngine
     from careDesk.care.screeners import Screeners
     from careDesk.care.team import Team
@@ -297,6 +299,18 @@ class Desk:
         from careDesk.handouts.service import Handouts
 
         return Handouts(self)
+
+    @cached_property
+    def referrals(self) -> Referrals:
+        from careDesk.care.referrals import Referrals
+
+        return Referrals(self)
+
+    @cached_property
+    def resources(self) -> Resources:
+        from careDesk.care.resources import Resources
+
+        return Resources(self)
 
     def audit_events(
         self,

@@ -1,0 +1,269 @@
+"""Referrals with closed-loop tracking: draft → sent → accepted → seen → report received → closed.
+
+Each step stamps its time and a referral only ever moves one step forward, so the record shows
+when every step happened. Closing is allowed from any state but, before the report is back,
+needs a reason (the loop was closed without a report: patient declined, moved…). "Open loops"
+are referrals sent more than N days ago whose report has not come back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sqlmodel import col, select
+
+from careDesk.care.verb_kit import (
+    Form,
+    OptBody,
+    OptId,
+    OptLine,
+    OptLong,
+    OptShort,
+    Para,
+    ReadModel,
+    UtcTime,
+    apply,
+    live,
+    parse,
+    record_change,
+    require_patient,
+)
+from careDesk.changes import Outcome
+from careDesk.errors import ValidationFailed
+from careDesk.model.referral import Referral, ReferralState
+from careDesk.model.team import Organization, Provider
+from careDesk.security.roles import Permission
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from careDesk.desk import Desk
+
+ORDER: tuple[ReferralState, ...] = tuple(ReferralState)
+STAMPS: dict[ReferralState, str] = {
+    ReferralState.SENT: "sent_at",
+    ReferralState.ACCEPTED: "accepted_at",
+    ReferralState.SEEN: "seen_at",
+    ReferralState.REPORT_RECEIVED: "report_at",
+    ReferralState.CLOSED: "closed_at",
+}
+OPEN_LOOP = (ReferralState.SENT, ReferralState.ACCEPTED, ReferralState.SEEN)
+
+
+class Urgency(StrEnum):
+    ROUTINE = "routine"
+    SOON = "soon"
+    URGENT = "urgent"
+
+
+class ReferralUpdate(Form):
+    not_null: ClassVar[frozenset[str]] = frozenset({"to_name", "reason", "urgency"})
+    to_name: OptLine = None
+    specialty: OptShort = None
+    provider_id: OptId = None
+    organization_id: OptId = None
+    reason: Para | None = None
+    urgency: Urgency | None = None
+    notes: OptBody = None
+
+
+class ReferralForm(ReferralUpdate):
+    reason: Para
+    urgency: Urgency = Urgency.ROUTINE
+
+
+class StepForm(Form):
+    state: ReferralState
+    at: UtcTime | None = None
+    reason: OptLong = None
+
+
+class ReferralRead(ReadModel):
+    id: str
+    patient_id: str
+    to_name: str
+    specialty: str | None
+    provider_id: str | None
+    organization_id: str | None
+    reason: str
+    urgency: str
+    state: str
+    sent_at: datetime | None
+    accepted_at: datetime | None
+    seen_at: datetime | None
+    report_at: datetime | None
+    closed_at: datetime | None
+    closed_reason: str | None
+    notes: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _fill_recipient(session: Session, values: dict[str, Any]) -> None:
+    """Check the linked provider/organization; name the recipient after them if unnamed."""
+    names = []
+    if values.get("provider_id"):
+        names.append(live(session, Provider, values["provider_id"], "provider").name)
+    if values.get("organization_id"):
+        names.append(live(session, Organization, values["organization_id"], "organization").name)
+    if not values.get("to_name") and names:
+        values["to_name"] = names[0]
+
+
+class Referrals:
+    """Verbs on referrals to specialists and services (``desk.referrals``)."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    def create(self, patient_id: str, **fields: Any) -> Outcome[ReferralRead]:
+        """A new referral in the draft state."""
+        self.desk.require(Permission.EDIT)
+        form = parse(ReferralForm, fields)
+        values = form.model_dump()
+        with self.desk.writing() as tx:
+            require_patient(tx.session, patient_id)
+            _fill_recipient(tx.session, values)
+            if not values["to_name"]:
+                raise ValidationFailed("to_name", "name who the referral goes to")
+            row = tx.add(
+                Referral(patient_id=patient_id, **values), kind="referral", patient_id=patient_id
+            )
+            record_change(
+                tx,
+                "referral.add",
+                row,
+                kind="referral",
+                patient_id=patient_id,
+                fields=form.model_fields_set,
+                touch=False,
+            )
+            return Outcome(ReferralRead.model_validate(row), tx.changes)
+
+    def update(self, referral_id: str, **fields: Any) -> Outcome[ReferralRead]:
+        """Change who, why, how urgent, or the notes (not the state: see :meth:`advance`)."""
+        self.desk.require(Permission.EDIT)
+        values = parse(ReferralUpdate, fields).values()
+        with self.desk.writing() as tx:
+            row = live(tx.session, Referral, referral_id, "referral")
+            _fill_recipient(tx.session, values)
+            changed = apply(row, values)
+            if changed:
+                record_change(
+                    tx,
+                    "referral.update",
+                    row,
+                    kind="referral",
+                    patient_id=row.patient_id,
+                    fields=changed,
+                )
+            return Outcome(ReferralRead.model_validate(row), tx.changes)
+
+    def advance(
+        self, referral_id: str, state: str, *, at: datetime | None = None, reason: str | None = None
+    ) -> Outcome[ReferralRead]:
+        """Move a referral one step forward (or close it), stamping the step's time."""
+        self.desk.require(Permission.EDIT)
+        step = parse(StepForm, {"state": state, "at": at, "reason": reason})
+        target = ReferralState(step.state)
+        with self.desk.writing() as tx:
+            row = live(tx.session, Referral, referral_id, "referral")
+            current = ReferralState(row.state)
+            _check_step(current, target, step.reason)
+            setattr(row, STAMPS[target], step.at or tx.now)
+            row.state = target
+            changed = ["state", STAMPS[target]]
+            if target == ReferralState.CLOSED:
+                row.closed_reason = step.reason
+                changed.append("closed_reason")
+            record_change(
+                tx,
+                f"referral.{target.value}",
+                row,
+                kind="referral",
+                patient_id=row.patient_id,
+                fields=changed,
+            )
+            return Outcome(ReferralRead.model_validate(row), tx.changes)
+
+    def send(self, referral_id: str, at: datetime | None = None) -> Outcome[ReferralRead]:
+        """Record that the referral was sent."""
+        return self.advance(referral_id, ReferralState.SENT, at=at)
+
+    def accept(self, referral_id: str, at: datetime | None = None) -> Outcome[ReferralRead]:
+        """Record that the recipient accepted the referral."""
+        return self.advance(referral_id, ReferralState.ACCEPTED, at=at)
+
+    def mark_seen(self, referral_id: str, at: datetime | None = None) -> Outcome[ReferralRead]:
+        """Record that the patient was seen."""
+        return self.advance(referral_id, ReferralState.SEEN, at=at)
+
+    def record_report(self, referral_id: str, at: datetime | None = None) -> Outcome[ReferralRead]:
+        """Record that the report came back."""
+        return self.advance(referral_id, ReferralState.REPORT_RECEIVED, at=at)
+
+    def close(
+        self, referral_id: str, reason: str | None = None, at: datetime | None = None
+    ) -> Outcome[ReferralRead]:
+        """Close the loop; a reason is needed unless the report came back."""
+        return self.advance(referral_id, ReferralState.CLOSED, at=at, reason=reason)
+
+    def remove(self, referral_id: str) -> Outcome[None]:
+        """Remove a referral entered by mistake (tombstone)."""
+        self.desk.require(Permission.EDIT)
+        with self.desk.writing() as tx:
+            row = live(tx.session, Referral, referral_id, "referral")
+            tx.tombstone(row, kind="referral", patient_id=row.patient_id)
+            record_change(
+                tx, "referral.remove", row, kind="referral", patient_id=row.patient_id, touch=False
+            )
+            return Outcome(None, tx.changes)
+
+    def for_patient(self, patient_id: str, *, include_closed: bool = True) -> list[ReferralRead]:
+        """The patient's referrals, newest first."""
+        self.desk.require(Permission.READ)
+        query = (
+            select(Referral)
+            .where(Referral.patient_id == patient_id, col(Referral.deleted_at).is_(None))
+            .order_by(col(Referral.created_at).desc(), col(Referral.id).desc())
+        )
+        if not include_closed:
+            query = query.where(Referral.state != ReferralState.CLOSED)
+        with self.desk.reading() as session:
+            return [ReferralRead.model_validate(r) for r in session.exec(query)]
+
+    def open_loops(
+        self, days: int = 30, *, now: datetime | None = None, patient_id: str | None = None
+    ) -> list[ReferralRead]:
+        """Referrals sent more than ``days`` ago with no report yet, oldest first."""
+        self.desk.require(Permission.READ)
+        if days < 0:
+            raise ValidationFailed("days", "must not be negative")
+        cutoff = (now or datetime.now().astimezone()) - timedelta(days=days)
+        query = (
+            select(Referral)
+            .where(col(Referral.state).in_(OPEN_LOOP), col(Referral.deleted_at).is_(None))
+            .where(col(Referral.sent_at) <= cutoff)
+            .order_by(col(Referral.sent_at))
+        )
+        if patient_id:
+            query = query.where(Referral.patient_id == patient_id)
+        with self.desk.reading() as session:
+            return [ReferralRead.model_validate(r) for r in session.exec(query)]
+
+
+def _check_step(current: ReferralState, target: ReferralState, reason: str | None) -> None:
+    """Only one step forward; closing from anywhere, with a reason before the report."""
+    if current == ReferralState.CLOSED:
+        raise ValidationFailed("state", "this referral is already closed")
+    if target == ReferralState.CLOSED:
+        if reason is None and current != ReferralState.REPORT_RECEIVED:
+            raise ValidationFailed("reason", "say why the referral is closed without a report")
+        return
+    following = ORDER[ORDER.index(current) + 1]
+    if target != following:
+        raise ValidationFailed(
+            "state", f"a referral that is {current.value} can next be {following.value} or closed"
+        )
