@@ -123,6 +123,11 @@ class PasswordTooWeak(ValidationFailed):
 
 
 class AuditChainBroken(CareDeskError):
-    def __init__(self, seq: int, detail: str) -> None:
-        super().__init__(f"The audit trail was altered at event {seq}: {detail}.")
+    """The audit trail was altered at event ``seq`` (``None``: its protection was removed)."""
+
+    def __init__(self, seq: int | None, detail: str) -> None:
+        if seq is None:
+            super().__init__(f"The audit trail is no longer protected: {detail}.")
+        else:
+            super().__init__(f"The audit trail was altered at event {seq}: {detail}.")
         self.seq = seq

@@ -106,7 +106,7 @@ def verify_chain(session: Session) -> ChainReport:
     }
     missing = {"audit_event_no_update", "audit_event_no_delete"} - triggers
     if missing:
-        raise AuditChainBroken(0, "its protection triggers were removed")
+        raise AuditChainBroken(None, "its protection triggers were removed")
     prev = GENESIS
     expected_seq = 1
     count = 0
