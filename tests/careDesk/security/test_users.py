@@ -51,7 +51,7 @@ def test_add_list_disable_enable(desk: Desk, vault_paths: VaultPaths) -> None:
     other.close()
 
     desk.users.set_disabled("nurse.kim")
-    with pytest.raises(AccountDisabled, match="nurse.kim is disabled"):
+    with pytest.raises(AccountDisabled, match=r"nurse\.kim is disabled"):
         unlock(vault_paths, "nurse.kim", NURSE_PW, readonly=True)
     desk.users.set_disabled("nurse.kim", False)
     unlock(vault_paths, "nurse.kim", NURSE_PW, readonly=True).close()
