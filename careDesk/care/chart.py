@@ -7,11 +7,11 @@ count and first page only: a chart with years of notes opens as fast as a new on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from careDesk.care.registry import PatientRead, list_family, live_row, read_patient
@@ -51,6 +51,18 @@ class Chart:
     risk: RiskScore | None
     timeline_count: int
     timeline: list[TimelineEntry]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The chart as JSON-ready data (dates and times as ISO text)."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, SQLModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _live(table: type[R], patient_id: str) -> SelectOfScalar[R]:

@@ -21,6 +21,7 @@ from careDesk.logs import log_unexpected
 COMMAND_MODULES = [
     "careDesk.cli.vault_cmds",
     "careDesk.cli.schedule_cmds",
+    "careDesk.cli.patient_cmds",
 ]
 
 
