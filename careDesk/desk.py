@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from careDesk.care.risk import RiskEngine
     from careDesk.care.screeners import Screeners
     from careDesk.care.team import Team
+    from careDesk.care.timeline import Timeline
     from careDesk.handouts.service import Handouts
     from careDesk.schedule.outbox import Outbox
     from careDesk.schedule.reminders import Reminders
@@ -311,6 +312,12 @@ class Desk:
         from careDesk.care.resources import Resources
 
         return Resources(self)
+
+    @cached_property
+    def timeline(self) -> Timeline:
+        from careDesk.care.timeline import Timeline
+
+        return Timeline(self)
 
     def audit_events(
         self,
