@@ -82,8 +82,7 @@ class Handouts:
     def choice(self, patient: str) -> HandoutChoice:
         """The remembered choice for a patient (else their own language, normal print)."""
         self.desk.require(Permission.READ)
-        with self.desk.reading() as session:
-            record = self._record(session, patient)
+        record = self._load(patient)
         return _resolve(record, None, None)
 
     def remember(self, patient: str, *, language: str | None, large_print: bool | None) -> HandoutChoice:
@@ -101,8 +100,7 @@ class Handouts:
     ) -> HandoutContent:
         """The handout's content (for a preview); nothing is printed or audited."""
         self.desk.require(Permission.READ)
-        with self.desk.reading() as session:
-            record = self._record(session, patient)
+        record = self._load(patient)
         chosen = _resolve(record, language, large_print)
         book = phrasebook(chosen.language)
         return patient_handout_content(
@@ -158,8 +156,7 @@ class Handouts:
     ) -> bytes:
         """The discharge/transition summary (the latest transition unless one is named)."""
         self.desk.require(Permission.PRINT)
-        with self.desk.reading() as session:
-            record = self._record(session, patient)
+        record = self._load(patient)
         transition = _pick_transition(record, transition_id)
         chosen = _resolve(record, language, large_print)
         content = transition_content(
@@ -175,8 +172,7 @@ class Handouts:
         self.desk.require(Permission.PRINT)
         if not body.strip():
             raise ValidationFailed("body", "the letter is empty")
-        with self.desk.reading() as session:
-            record = self._record(session, patient)
+        record = self._load(patient)
         chosen = _resolve(record, language, large_print)
         content = letter_content(
             phrasebook(chosen.language), record, body, self.clinic(),
@@ -189,9 +185,9 @@ class Handouts:
         self.desk.require(Permission.PRINT)
         with self.desk.reading() as session:
             referral = session.get(Referral, referral_id)
-            if referral is None or referral.deleted_at is not None:
-                raise NotFound("referral", referral_id)
-            record = self._record(session, referral.patient_id)
+        if referral is None or referral.deleted_at is not None:
+            raise NotFound("referral", referral_id)
+        record = self._load(referral.patient_id)
         content = referral_content(record, referral, self.clinic(), today=self._today())
         return self._print(record, content, entity_id=referral.id)
 
@@ -204,9 +200,13 @@ class Handouts:
         return data
 
     # ----- helpers ---------------------------------------------------------------------------
-    def _record(self, session: Session, patient: str) -> PatientRecord:
-        found = find_patient(session, patient)
-        return load_record(session, found, now=utcnow(), clinic_zone=self._zone_name())
+    def _load(self, patient: str) -> PatientRecord:
+        # Settings are read first: every session holds the write lock (BEGIN IMMEDIATE), so no
+        # second session may open while the reading one is open.
+        zone_name = self._zone_name()
+        with self.desk.reading() as session:
+            found = find_patient(session, patient)
+            return load_record(session, found, now=utcnow(), clinic_zone=zone_name)
 
     def _print(self, record: PatientRecord, content: HandoutContent, entity_id: str = "") -> bytes:
         data = render([content])
