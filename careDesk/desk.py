@@ -29,7 +29,9 @@ from careDesk.security.roles import Permission, allows
 if TYPE_CHECKING:
     from filelock import BaseFileLock
 
+    from careDesk.care.appointments import Appointments
     from careDesk.care.clinical import Clinical
+    from careDesk.care.followups import FollowUps
     from careDesk.care.plans import Plans
     from careDesk.care.referrals import Referrals
     from careDesk.care.registry import Patients
@@ -318,6 +320,18 @@ class Desk:
         from careDesk.care.timeline import Timeline
 
         return Timeline(self)
+
+    @cached_property
+    def followups(self) -> FollowUps:
+        from careDesk.care.followups import FollowUps
+
+        return FollowUps(self)
+
+    @cached_property
+    def appointments(self) -> Appointments:
+        from careDesk.care.appointments import Appointments
+
+        return Appointments(self)
 
     def audit_events(
         self,

@@ -1,0 +1,299 @@
+"""Follow-up tasks for staff: create, update, complete, cancel, reassign, and what is due.
+
+Follow-ups are rows with a UTC due time (DESIGN §5: reminders are data; the scheduler in
+``careDesk.schedule`` is only the clock). "What is due for me" is one query over the
+``(status, due_at)`` index. A recurring follow-up (RFC 5545 RRULE, run in its local time zone)
+gets its next occurrence when it is completed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, StringConstraints
+from sqlalchemy import or_
+from sqlmodel import col, select
+
+from careDesk.care.verb_kit import (
+    Body,
+    Form,
+    Line,
+    OptId,
+    ReadModel,
+    Rrule,
+    UtcTime,
+    Zone,
+    apply,
+    live,
+    parse,
+    record_change,
+    require_patient,
+)
+from careDesk.changes import Outcome
+from careDesk.errors import ValidationFailed
+from careDesk.model.base import utcnow
+from careDesk.model.schedule import FollowUp
+from careDesk.model.security import User
+from careDesk.schedule.recurrence import next_occurrence, validate_rule
+from careDesk.security.roles import Permission
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from careDesk.desk import Desk, Tx
+
+
+class FollowUpKind(StrEnum):
+    CALL = "call"
+    VISIT = "visit"
+    LAB_CHECK = "lab_check"
+    MEDICATION_REVIEW = "medication_review"
+    PLAN_REVIEW = "plan_review"
+
+
+def _usable_rule(value: str | None) -> str | None:
+    """The reminder clock runs single RRULEs in local time: check it can."""
+    if value is not None:
+        validate_rule(value)
+    return value
+
+
+class FollowUpUpdate(Form):
+    not_null: ClassVar[frozenset[str]] = frozenset({"kind", "title", "due_at", "urgent"})
+    kind: FollowUpKind | None = None
+    title: Line | None = None
+    due_at: UtcTime | None = None
+    timezone: Zone = None
+    recurrence: Annotated[Rrule, AfterValidator(_usable_rule)] = None
+    assignee_id: OptId = None
+    urgent: bool | None = None
+
+
+class FollowUpForm(FollowUpUpdate):
+    kind: FollowUpKind
+    title: Line
+    due_at: UtcTime
+    urgent: bool = False
+    origin: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = None
+    activity_id: OptId = None
+
+
+class ResultForm(Form):
+    result: Body
+
+
+class FollowUpRead(ReadModel):
+    id: str
+    patient_id: str
+    kind: str
+    title: str
+    due_at: datetime
+    timezone: str | None
+    recurrence: str | None
+    assignee_id: str | None
+    urgent: bool
+    status: str
+    snoozed_until: datetime | None
+    completed_at: datetime | None
+    result: str | None
+    origin: str | None
+    activity_id: str | None
+    updated_at: datetime
+
+
+def _check_assignee(session: Session, user_id: str | None) -> None:
+    if user_id is None:
+        return
+    user = session.get(User, user_id)
+    if user is None or user.disabled:
+        raise ValidationFailed("assignee_id", "choose an active careDesk user")
+
+
+def _open(session: Session, follow_up_id: str) -> FollowUp:
+    row = live(session, FollowUp, follow_up_id, "follow-up")
+    if row.status != "open":
+        raise ValidationFailed("status", f"this follow-up is already {row.status}")
+    return row
+
+
+def cancel_open(tx: Tx, patient_id: str, reason: str) -> int:
+    """Cancel every open follow-up of a patient with ``reason`` (used by discharge)."""
+    rows = tx.session.exec(
+        select(FollowUp).where(
+            FollowUp.patient_id == patient_id,
+            FollowUp.status == "open",
+            col(FollowUp.deleted_at).is_(None),
+        )
+    ).all()
+    for row in rows:
+        changed = apply(row, {"status": "cancelled", "result": reason})
+        record_change(
+            tx, "follow_up.cancel", row, kind="follow_up", patient_id=patient_id, fields=changed
+        )
+    return len(rows)
+
+
+class FollowUps:
+    """Verbs on follow-up tasks (``desk.followups``)."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    def create(self, patient_id: str, **fields: Any) -> Outcome[FollowUpRead]:
+        """A new open follow-up for a patient."""
+        self.desk.require(Permission.EDIT)
+        form = parse(FollowUpForm, fields)
+        with self.desk.writing() as tx:
+            require_patient(tx.session, patient_id)
+            _check_assignee(tx.session, form.assignee_id)
+            row = tx.add(
+                FollowUp(patient_id=patient_id, **form.model_dump()),
+                kind="follow_up",
+                patient_id=patient_id,
+            )
+            record_change(
+                tx,
+                "follow_up.add",
+                row,
+                kind="follow_up",
+                patient_id=patient_id,
+                fields=form.model_fields_set,
+                touch=False,
+            )
+            return Outcome(FollowUpRead.model_validate(row), tx.changes)
+
+    def update(self, follow_up_id: str, **fields: Any) -> Outcome[FollowUpRead]:
+        """Change an open follow-up (a new due time is announced again)."""
+        self.desk.require(Permission.EDIT)
+        values = parse(FollowUpUpdate, fields).values()
+        with self.desk.writing() as tx:
+            row = _open(tx.session, follow_up_id)
+            _check_assignee(tx.session, values.get("assignee_id"))
+            changed = apply(row, values)
+            if {"due_at", "assignee_id"} & set(changed):
+                row.notified_at = None
+            if changed:
+                record_change(
+                    tx,
+                    "follow_up.update",
+                    row,
+                    kind="follow_up",
+                    patient_id=row.patient_id,
+                    fields=changed,
+                )
+            return Outcome(FollowUpRead.model_validate(row), tx.changes)
+
+    def complete(self, follow_up_id: str, result: str) -> Outcome[FollowUpRead]:
+        """Mark done with what happened; a recurring follow-up gets its next occurrence."""
+        return self._close(follow_up_id, "done", result)
+
+    def cancel(self, follow_up_id: str, reason: str) -> Outcome[FollowUpRead]:
+        """Cancel an open follow-up, saying why."""
+        return self._close(follow_up_id, "cancelled", reason)
+
+    def reassign(self, follow_up_id: str, assignee_id: str | None) -> Outcome[FollowUpRead]:
+        """Give an open follow-up to another user (or to nobody)."""
+        return self.update(follow_up_id, assignee_id=assignee_id)
+
+    def remove(self, follow_up_id: str) -> Outcome[None]:
+        """Remove a follow-up created in error (tombstone)."""
+        self.desk.require(Permission.EDIT)
+        with self.desk.writing() as tx:
+            row = live(tx.session, FollowUp, follow_up_id, "follow-up")
+            tx.tombstone(row, kind="follow_up", patient_id=row.patient_id)
+            record_change(
+                tx,
+                "follow_up.remove",
+                row,
+                kind="follow_up",
+                patient_id=row.patient_id,
+                touch=False,
+            )
+            return Outcome(None, tx.changes)
+
+    def open_for_patient(self, patient_id: str) -> list[FollowUpRead]:
+        """The patient's open follow-ups, soonest first."""
+        self.desk.require(Permission.READ)
+        with self.desk.reading() as session:
+            rows = session.exec(
+                select(FollowUp)
+                .where(FollowUp.patient_id == patient_id, FollowUp.status == "open")
+                .where(col(FollowUp.deleted_at).is_(None))
+                .order_by(col(FollowUp.due_at), col(FollowUp.id))
+            )
+            return [FollowUpRead.model_validate(r) for r in rows]
+
+    def due(
+        self, assignee_id: str | None = None, *, now: datetime | None = None, limit: int = 500
+    ) -> list[FollowUpRead]:
+        """Open follow-ups due by ``now`` (overdue included, snoozed ones not), urgent first.
+
+        One range scan over the ``(status, due_at)`` index, optionally for one assignee.
+        """
+        self.desk.require(Permission.READ)
+        moment = now or utcnow()
+        query = (
+            select(FollowUp)
+            .where(FollowUp.status == "open", col(FollowUp.due_at) <= moment)
+            .where(col(FollowUp.deleted_at).is_(None))
+            .where(
+                or_(col(FollowUp.snoozed_until).is_(None), col(FollowUp.snoozed_until) <= moment)
+            )
+            .order_by(col(FollowUp.urgent).desc(), col(FollowUp.due_at))
+            .limit(limit)
+        )
+        if assignee_id is not None:
+            query = query.where(FollowUp.assignee_id == assignee_id)
+        with self.desk.reading() as session:
+            return [FollowUpRead.model_validate(r) for r in session.exec(query)]
+
+    def _close(self, follow_up_id: str, status: str, text: str) -> Outcome[FollowUpRead]:
+        self.desk.require(Permission.EDIT)
+        form = parse(ResultForm, {"result": text}, where="follow-up")
+        with self.desk.writing() as tx:
+            row = _open(tx.session, follow_up_id)
+            values: dict[str, Any] = {"status": status, "result": form.result}
+            if status == "done":
+                values["completed_at"] = tx.now
+            changed = apply(row, values)
+            action = "follow_up.complete" if status == "done" else "follow_up.cancel"
+            record_change(
+                tx, action, row, kind="follow_up", patient_id=row.patient_id, fields=changed
+            )
+            if status == "done":
+                _next_occurrence(tx, row)
+            return Outcome(FollowUpRead.model_validate(row), tx.changes)
+
+
+def _next_occurrence(tx: Tx, done: FollowUp) -> FollowUp | None:
+    """The next open follow-up of a recurring one, after its due time (local wall time)."""
+    if not done.recurrence:
+        return None
+    when = next_occurrence(done.recurrence, done.due_at, done.due_at, done.timezone)
+    if when is None:
+        return None
+    following = FollowUp(
+        patient_id=done.patient_id,
+        kind=done.kind,
+        title=done.title,
+        due_at=when,
+        timezone=done.timezone,
+        recurrence=done.recurrence,
+        assignee_id=done.assignee_id,
+        urgent=False,
+        origin=done.origin,
+        activity_id=done.activity_id,
+    )
+    tx.add(following, kind="follow_up", patient_id=done.patient_id)
+    record_change(
+        tx,
+        "follow_up.recur",
+        following,
+        kind="follow_up",
+        patient_id=done.patient_id,
+        fields=["due_at"],
+        touch=False,
+    )
+    return following
