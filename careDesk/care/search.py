@@ -15,6 +15,7 @@ syntax characters (``"``, ``*``, ``-``, ``(``) are only text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -52,6 +53,13 @@ class PatientRow:
     status: str
     coordinator: str | None
     risk_band: str | None
+
+
+def clean(typed: str) -> str:
+    """Drop control and format characters (a NUL would end the FTS query early) and squeeze
+    white space."""
+    kept = "".join(ch for ch in typed if not unicodedata.category(ch).startswith("C"))
+    return " ".join(kept.split())
 
 
 def parse_date(typed: str) -> date | None:
@@ -146,7 +154,7 @@ def search_patients(session: Session, typed: str, *, limit: int = 50) -> list[Pa
 
     An empty search lists patients by name.
     """
-    typed = " ".join(typed.split())
+    typed = clean(typed)
     query = (
         select(
             col(Patient.id),
