@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
+from importlib.util import find_spec
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -47,6 +48,11 @@ PAGES = (
 )
 
 
+def available(factory: str, services: tuple[str, ...], ws: Workspace) -> bool:
+    """Whether the core offers every service a screen needs, and the screen exists."""
+    return all(ws.has(s) for s in services) and find_spec(factory.split(":")[0]) is not None
+
+
 def _build(spec: PageSpec, ws: Workspace) -> QWidget:
     module, name = spec.factory.split(":")
     factory: Callable[[Workspace], QWidget] = getattr(import_module(module), name)
@@ -69,7 +75,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.pages: dict[str, QWidget] = {}
         for spec in PAGES:
-            if all(ws.has(s) for s in spec.services) and ws.can(spec.permission):
+            if available(spec.factory, spec.services, ws) and ws.can(spec.permission):
                 self._add_page(spec.key, spec.title, _build(spec, ws))
         self.charts = QTabWidget()
         self.charts.setObjectName("charts")

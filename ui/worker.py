@@ -89,24 +89,37 @@ class Op:
 
 
 class _Runner(QObject):
-    """Lives on the worker thread and runs each op it is handed, in order."""
+    """Lives on the worker thread and runs each op it is handed, in order.
 
-    finished = Signal(object, object, object)  # op, result, error
+    It receives only a ticket number and looks the op up in the shared table, which the GUI
+    thread empties after the callback. So the last reference to an op (whose callbacks hold
+    widgets) is always dropped on the GUI thread: Qt objects must never be destroyed on the
+    worker thread.
+    """
 
-    @Slot(object)
-    def run(self, op: Op) -> None:
+    finished = Signal(int, object, object)  # ticket, result, error
+
+    def __init__(self, ops: dict[int, Op]) -> None:
+        super().__init__()
+        self._ops = ops
+
+    @Slot(int)
+    def run(self, ticket: int) -> None:
+        fn = self._ops[ticket].fn
         try:
-            result = op.fn()
+            result = fn()
         except BaseException as exc:  # every failure goes back to the GUI thread
-            self.finished.emit(op, None, exc)
+            del fn
+            self.finished.emit(ticket, None, exc)
             return
-        self.finished.emit(op, result, None)
+        del fn
+        self.finished.emit(ticket, result, None)
 
 
 class DbWorker(QObject):
     """The one database thread of the app, plus error routing and delayed progress."""
 
-    _submit = Signal(object)
+    _submit = Signal(int)
     #: Emitted on the GUI thread when an op raised an unexpected error (a bug).
     crashed = Signal(object)
     #: Emitted on the GUI thread for an expected error no op handled.
@@ -117,23 +130,25 @@ class DbWorker(QObject):
         super().__init__(parent)
         self._thread = QThread()
         self._thread.setObjectName("careDesk-db")
-        self._runner = _Runner()
+        self._ops: dict[int, Op] = {}
+        self._tickets = 0
+        self._runner = _Runner(self._ops)
         self._runner.moveToThread(self._thread)
         self._submit.connect(self._runner.run)
         self._runner.finished.connect(self._on_finished)
-        self._pending = 0
         self._thread.start()
 
     @property
     def busy(self) -> bool:
-        return self._pending > 0
+        return bool(self._ops)
 
     def submit(self, op: Op, *, parent: QWidget | None = None) -> Op:
         """Queue ``op`` on the database thread; returns it (handy for progress)."""
-        self._pending += 1
+        self._tickets += 1
+        self._ops[self._tickets] = op
         if op.progress is not None:
             _DelayedProgress(op.progress, parent, self)
-        self._submit.emit(op)
+        self._submit.emit(self._tickets)
         return op
 
     def run(
@@ -147,9 +162,9 @@ class DbWorker(QObject):
         parent = kwargs.pop("parent", None)
         return self.submit(Op(fn, on_done, on_error, **kwargs), parent=parent)
 
-    @Slot(object, object, object)
-    def _on_finished(self, op: Op, result: Any, error: BaseException | None) -> None:
-        self._pending -= 1
+    @Slot(int, object, object)
+    def _on_finished(self, ticket: int, result: Any, error: BaseException | None) -> None:
+        op = self._ops[ticket]
         try:
             if error is None:
                 if op.on_done is not None:
@@ -166,7 +181,8 @@ class DbWorker(QObject):
         finally:
             if op.progress is not None:
                 op.progress.finish()
-            if self._pending == 0:
+            del self._ops[ticket]
+            if not self._ops:
                 self.idle.emit()
 
     def stop(self) -> None:

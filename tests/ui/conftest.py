@@ -13,7 +13,6 @@ from ui.app import App
 from ui.worker import DbWorker
 from ui.workspace import Workspace
 
-
 # The offscreen platform plugin warns that it cannot raise windows or propagate size hints;
 # those are facts about the test platform, not problems in the app.
 OFFSCREEN_NOISE = ("This plugin does not support",)
@@ -40,9 +39,7 @@ def ws(desk: Desk, worker: DbWorker) -> Workspace:
 
 
 @pytest.fixture
-def make_app(
-    qtbot: QtBot, vault_paths: VaultPaths, fast_kdf: None
-) -> Iterator[Callable[..., App]]:
+def make_app(qtbot: QtBot, vault_paths: VaultPaths, fast_kdf: None) -> Iterator[Callable[..., App]]:
     """Build the app controller (first run or sign-in); shut down after the test."""
     apps: list[App] = []
 
@@ -54,3 +51,20 @@ def make_app(
     yield build
     for app in apps:
         app.shutdown()
+
+
+def wait_idle(qtbot: QtBot, worker: DbWorker) -> None:
+    """Wait until every queued database op has finished and its callback ran."""
+    qtbot.waitUntil(lambda: not worker.busy, timeout=10_000)
+
+
+def add_patient(desk: Desk, given: str, family: str, mrn: str, **extra: object) -> str:
+    """Register a patient through the core and return the id."""
+    fields: dict[str, object] = {
+        "given_name": given,
+        "family_name": family,
+        "mrn": mrn,
+        "birth_date": "1950-03-02",
+    }
+    fields.update(extra)
+    return str(desk.patients.create(**fields).value.id)

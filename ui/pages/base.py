@@ -34,7 +34,12 @@ class Page(QWidget):
             self.load()
 
     def _changed(self, changes: Changes) -> None:
-        if not self._loaded or not (changes.kinds & self.watches):
+        if changes.kinds & self.watches:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Reload now if shown (and loaded), else on the next show."""
+        if not self._loaded:
             return
         if self.isVisible():
             self.load()

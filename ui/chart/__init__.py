@@ -1,0 +1,1 @@
+"""The patient chart: a header and one tab per part of the patient's care."""
