@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from careDesk.care.screeners import Screeners
     from careDesk.care.team import Team
     from careDesk.care.timeline import Timeline
+    from careDesk.care.transitions import Transitions
     from careDesk.handouts.service import Handouts
     from careDesk.schedule.outbox import Outbox
     from careDesk.schedule.reminders import Reminders
@@ -332,6 +333,12 @@ class Desk:
         from careDesk.care.appointments import Appointments
 
         return Appointments(self)
+
+    @cached_property
+    def transitions(self) -> Transitions:
+        from careDesk.care.transitions import Transitions
+
+        return Transitions(self)
 
     def audit_events(
         self,
