@@ -39,7 +39,13 @@ _DECLARED = [
     Declared("clinic.timezone", str, "", "Clinic time zone (IANA name, e.g. America/Chicago)"),
     Declared("smtp.host", str, "", "Outgoing mail server"),
     Declared("smtp.port", int, "587", "Outgoing mail server port"),
-    Declared("smtp.security", str, "starttls", "none, starttls or tls", choices=("none", "starttls", "tls")),
+    Declared(
+        "smtp.security",
+        str,
+        "starttls",
+        "none, starttls or tls",
+        choices=("none", "starttls", "tls"),
+    ),
     Declared("smtp.user", str, "", "Mail server login"),
     Declared("smtp.password", str, "", "Mail server password", secret=True),
     Declared("smtp.sender", str, "", "From address for patient e-mail"),
@@ -109,7 +115,9 @@ class Settings:
             tx.session.add(row)
             tx.changes.add("setting", key)
             shown = "(secret)" if decl.secret else value
-            tx.audit("setting.change", entity="setting", entity_id=key[:36], detail={"value": shown})
+            tx.audit(
+                "setting.change", entity="setting", entity_id=key[:36], detail={"value": shown}
+            )
 
     def display(self, key: str) -> str:
         """The value as shown to people: secrets masked."""
