@@ -99,7 +99,11 @@ class RowModel(QAbstractTableModel):
 
 
 class PagedModel(RowModel):
-    """Rows over ids, fetched a page at a time on the worker as the view scrolls."""
+    """Rows over ids, fetched a page at a time on the worker as the view scrolls.
+
+    ``fetch(limit, offset, last_row)`` runs on the worker and returns the next page (keyset
+    paging can use ``last_row``; offset paging ``offset``).
+    """
 
     page_loaded = Signal(int)  # rows now held
 
@@ -107,7 +111,7 @@ class PagedModel(RowModel):
         self,
         ws: Workspace,
         columns: Sequence[Column],
-        fetch: Callable[[int, int], Sequence[Any]],
+        fetch: Callable[[int, int, Any], Sequence[Any]],
         *,
         page_size: int = 100,
         parent: QObject | None = None,
@@ -122,7 +126,7 @@ class PagedModel(RowModel):
         self._loading = False
         self._generation = 0
 
-    def reload(self, fetch: Callable[[int, int], Sequence[Any]] | None = None) -> None:
+    def reload(self, fetch: Callable[[int, int, Any], Sequence[Any]] | None = None) -> None:
         """Start over (new filters): results of an older generation are dropped."""
         if fetch is not None:
             self.fetch = fetch
@@ -137,9 +141,15 @@ class PagedModel(RowModel):
         if self._loading or not self._more:
             return
         self._loading = True
-        generation, offset, fetch = self._generation, len(self.ids), self.fetch
+        generation, offset, fetch, size = (
+            self._generation,
+            len(self.ids),
+            self.fetch,
+            self.page_size,
+        )
+        last = self.rows[-1] if self.rows else None
         self.ws.run(
-            lambda: list(fetch(self.page_size, offset)),
+            lambda: list(fetch(size, offset, last)),
             lambda rows: self._arrived(generation, rows),
             lambda _error: self._failed(generation),
         )
@@ -161,7 +171,7 @@ class PagedModel(RowModel):
             for row in fresh:
                 self.ids.append(row_id(row))
                 self.by_id[row_id(row)] = row
-            self.rows = [self.by_id[i] for i in self.ids]
+                self.rows.append(row)
             self.endInsertRows()
         self.page_loaded.emit(len(self.ids))
 

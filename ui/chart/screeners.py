@@ -231,16 +231,13 @@ class ScreenersTab(ChartTab):
 
     def _saved(self, reading: Any) -> None:
         self.save.setEnabled(True)
+        self._pick()  # a fresh, empty form for the next questionnaire
         text = f"Saved {SHORT_NAMES.get(reading.instrument, reading.instrument)}: "
         text += _result_text(reading)
         if reading.urgent:
             text += ". An urgent call for today was added to the follow-ups, with an alert."
         self.result.setText(text)
-        self._pick_same()
         self.recorded.emit(reading)
-
-    def _pick_same(self) -> None:
-        self._pick()
 
     def _failed(self, error: CareDeskError) -> None:
         self.save.setEnabled(True)

@@ -1,0 +1,140 @@
+"""The patient chart: header, care plan editor, screeners with live score, timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from careDesk.desk import Desk
+from tests.ui.conftest import add_patient, wait_idle
+from ui.chart.plan import PlanTab
+from ui.chart.screeners import ScreenersTab, live_summary
+from ui.chart.timeline import TimelineTab
+from ui.chart.view import ChartView
+from ui.workspace import Workspace
+
+
+@pytest.fixture
+def patient(desk: Desk) -> str:
+    return add_patient(desk, "Thi", "Nguyễn", "MRN-7", language="vi", consent_program=True)
+
+
+def _chart(qtbot: QtBot, ws: Workspace, patient_id: str) -> ChartView:
+    view = ChartView(ws, patient_id)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.loaded):
+        view.show()
+    return view
+
+
+def test_header_shows_patient_and_opening_is_audited(
+    qtbot: QtBot, ws: Workspace, desk: Desk, patient: str
+) -> None:
+    view = _chart(qtbot, ws, patient)
+    assert view.header.name.text() == "Thi Nguyễn"
+    assert "Vietnamese" in view.header.facts.text()
+    assert "Program consent" in view.header.consent.text()
+    assert desk.audit_events(patient_id=patient, action="chart.open")
+
+
+def test_phq9_item9_shows_urgent_alert_in_header(qtbot: QtBot, ws: Workspace, patient: str) -> None:
+    view = _chart(qtbot, ws, patient)
+    tab = view.show_tab("screeners")
+    assert isinstance(tab, ScreenersTab)
+    form = tab.select("phq9")
+    for number in range(1, 10):
+        form.answer(f"phq9_{number}", 1 if number == 9 else 0)
+    assert "URGENT" in tab.live.text()
+    with qtbot.waitSignal(view.loaded):  # the header reloads after the change
+        tab.submit()
+    assert "urgent call" in tab.result.text()
+    assert not view.header.alerts.isHidden()
+
+
+def test_screener_live_score_follows_answers(qtbot: QtBot, ws: Workspace, patient: str) -> None:
+    tab = ScreenersTab(ws, patient)
+    qtbot.addWidget(tab)
+    form = tab.select("gad7")
+    form.answer("gad7_1", 3)
+    assert "1 of 7 answered · running total 3" in tab.live.text()
+    for number in range(2, 8):
+        form.answer(f"gad7_{number}", 2)
+    assert tab.live.text().startswith("Score 15")
+
+
+def test_ahc_hrsn_names_positive_domains() -> None:
+    from careDesk.care.instruments import instrument
+
+    inst = instrument("ahc_hrsn")
+    assert "answered" in live_summary(inst, {})
+
+
+def test_plan_with_two_goals_and_four_activities(
+    qtbot: QtBot, ws: Workspace, desk: Desk, patient: str, qtmodeltester: Any
+) -> None:
+    tab = PlanTab(ws, patient)
+    qtbot.addWidget(tab)
+    tab.show()
+    wait_idle(qtbot, ws.worker)
+    dialog = tab.add_problem()
+    dialog.set_value("description", "Blood sugar is high")
+    with qtbot.waitSignal(dialog.saved) as saved:
+        dialog.submit()
+    wait_idle(qtbot, ws.worker)
+    for goal_text in ("A1c below 8", "Walk every day"):
+        tab.select_row(saved.args[0].id)
+        goal = tab.add_goal()
+        assert goal is not None
+        goal.set_value("description", goal_text)
+        with qtbot.waitSignal(goal.saved) as made:
+            goal.submit()
+        wait_idle(qtbot, ws.worker)
+        for activity_text in ("Take metformin", "Call to check in"):
+            tab.select_row(made.args[0].id)
+            act = tab.add_activity()
+            assert act is not None
+            act.set_value("description", activity_text)
+            act.set_value("schedule", "every morning")
+            with qtbot.waitSignal(act.saved):
+                act.submit()
+            wait_idle(qtbot, ws.worker)
+    tree = desk.plans.plan_tree(patient)
+    assert tree is not None
+    goals = tree.problems[0].goals
+    assert len(goals) == 2 and sum(len(g.activities) for g in goals) == 4
+    assert tab.tree.topLevelItem(0).childCount() == 2
+
+
+def test_plan_activity_error_beside_field(qtbot: QtBot, ws: Workspace, patient: str) -> None:
+    tab = PlanTab(ws, patient)
+    qtbot.addWidget(tab)
+    tab.show()
+    dialog = tab.add_problem()
+    dialog.set_value("description", "")
+    dialog.submit()
+    wait_idle(qtbot, ws.worker)
+    assert dialog.form.error_for("description")
+
+
+def test_timeline_note_with_minutes_and_call(
+    qtbot: QtBot, ws: Workspace, desk: Desk, patient: str, qtmodeltester: Any
+) -> None:
+    tab = TimelineTab(ws, patient)
+    qtbot.addWidget(tab)
+    tab.show()
+    wait_idle(qtbot, ws.worker)
+    note = tab.add_note()
+    note.set_value("summary", "Talked about meals")
+    note.set_value("minutes", 15)
+    with qtbot.waitSignal(note.saved):
+        note.submit()
+    call = tab.log_call()
+    call.set_value("outcome", "voicemail")
+    call.set_value("minutes", 5)
+    with qtbot.waitSignal(call.saved):
+        call.submit()
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 2)
+    qtmodeltester.check(tab.model)
+    assert sum(desk.timeline.minutes_by_month(patient).values()) == 20
