@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from careDesk.care.timeline import Timeline
     from careDesk.care.transitions import Transitions
     from careDesk.handouts.service import Handouts
+    from careDesk.interop.service import Interop
     from careDesk.schedule.outbox import Outbox
     from careDesk.schedule.reminders import Reminders
     from careDesk.security.users import Users
@@ -297,6 +298,12 @@ class Desk:
         from careDesk.care.team import Team
 
         return Team(self)
+
+    @cached_property
+    def interop(self) -> Interop:
+        from careDesk.interop.service import Interop
+
+        return Interop(self)
 
     @cached_property
     def handouts(self) -> Handouts:

@@ -129,7 +129,7 @@ def _dosage(res: dict[str, Any], place: Place) -> dict[str, Any]:
         dosage.get("asNeededCodeableConcept"), place, f"{where}.asNeededCodeableConcept", 200
     )
     values: dict[str, Any] = {
-        "slots": "" if as_needed else schedule.slots,
+        "slots": schedule.slots,
         "times_per_day": schedule.times_per_day,
         "every_hours": schedule.every_hours,
         "as_needed": as_needed or as_needed_for is not None,
@@ -171,7 +171,8 @@ def map_medication(ctx: ImportContext, entry: Entry, place: Place) -> None:
         "ingredient": text(extension(res, "ingredient", place), place, "extension", 200)
         or ingredient_of(name),
         "purpose": text(extension(res, "purpose", place), place, "extension", 200),
-        "prescriber": ctx.label(res.get("requester"), place, "requester")
+        "prescriber": text(extension(res, "prescriber", place), place, "extension", 200)
+        or ctx.label(res.get("requester"), place, "requester")
         or ctx.label(res.get("informationSource"), place, "informationSource"),
         "start_date": start,
         "stop_date": fhir_date(period.get("end"), place, "effectivePeriod.end"),
@@ -181,6 +182,9 @@ def map_medication(ctx: ImportContext, entry: Entry, place: Place) -> None:
         "dose_unit": None,
         **_dosage(res, place),
     }
+    dose = text(extension(res, "dose", place), place, "extension dose", 100)
+    if dose:
+        values["dose"] = dose
     ctx.upsert(Medication, entry, patient_id, values)
 
 

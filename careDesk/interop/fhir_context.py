@@ -35,6 +35,7 @@ class ImportContext:
         self.patients: list[str] = []
         self.team: dict[str, set[str]] = {}  # patient id → provider ids on their care team
         self.goal_homes: dict[str, tuple[str, str]] = {}  # goal ref → (plan id, problem id)
+        self.plan_problems: dict[str, list[str]] = {}  # plan id → problem ids in order
         self.finally_: list[Callable[[], None]] = []  # run once every resource is mapped
 
     # ----- references --------------------------------------------------------------------------
@@ -59,13 +60,15 @@ class ImportContext:
         return None
 
     def label(self, value: Any, place: Place, field: str) -> str | None:
-        """The name of what a Reference points to (its display, or the resource in the file)."""
+        """The name of what a Reference points to: its display, else the resource in the file."""
+        display = value.get("display") if isinstance(value, dict) else None
+        if isinstance(display, str) and display.strip():
+            return display.strip()[:200]
         ref = reference(value, place, field)
         for key in ref_keys(ref) if ref else []:
             if key in self.labels:
                 return self.labels[key]
-        display = value.get("display") if isinstance(value, dict) else None
-        return display[:200] if isinstance(display, str) else None
+        return None
 
     def patient_id(self, resource: dict[str, Any], place: Place, field: str) -> str:
         """The patient a resource belongs to: in this file, or already in careDesk."""

@@ -100,6 +100,7 @@ def map_care_plan(ctx: ImportContext, entry: Entry, place: Place) -> None:
             Problem, entry, patient_id, {"plan_id": plan.id, "description": title}, part="problem"
         )
         problems.append(problem.id)
+    ctx.plan_problems[plan.id] = problems
     home = PlanHome(plan.id, problems[0])
     for i, ref in enumerate(items(res.get("goal"), place, "goal")):
         key = reference(ref, place, f"goal[{i}]")
@@ -175,9 +176,14 @@ def map_goal(ctx: ImportContext, entry: Entry, place: Place) -> None:
     if detail is None and qty.get("value") is not None:
         detail = f"{qty['value']} {qty.get('unit') or ''}".strip()[:100]
     status = _goal_status(res, place)
+    problem_id = home[1]
+    index = extension(res, "problemIndex", place)
+    known = ctx.plan_problems.get(home[0], [])
+    if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(known):
+        problem_id = known[index]
     values = {
         "plan_id": home[0],
-        "problem_id": home[1],
+        "problem_id": problem_id,
         "description": description,
         "patient_words": text(
             extension(res, "patientWords", place), place, "extension patientWords", 300

@@ -72,7 +72,7 @@ class ImportReport:
 
     def line(self) -> str:
         """One line for the command line and the import dialog."""
-        if not self.accepted:
+        if not self.accepted and not self.dry_run:
             first = self.problems[0] if self.problems else Problem("file", "", "rejected")
             more = f" (+{len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
             return f"{self.file}: REJECTED, nothing imported: {first}{more}"
@@ -87,7 +87,9 @@ class ImportReport:
         if self.skipped:
             parts.append(f"skipped {_summary(self.skipped)}")
         if self.problems:
-            parts.append(f"rejected {len(self.problems)} row(s)")
+            parts.append(f"rejected {len(self.problems)} row(s), first: {self.problems[0]}")
+            if self.dry_run and not self.accepted:
+                parts.append("nothing would be imported unless rejected rows are skipped")
         return f"{self.file}: " + "; ".join(parts)
 
 

@@ -1,0 +1,308 @@
+"""CSV import of patient lists: a column mapping, a dry run, and a report of rejected rows.
+
+Rows are numbered as a spreadsheet shows them (the header is row 1). A file is all or nothing:
+with any rejected row nothing is imported, unless the caller asks to skip rejected rows. Text is
+read as UTF-8 (with or without a byte-order mark), else as Latin-1 with a note in the report.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import col, select
+
+from careDesk.desk import Desk
+from careDesk.interop.fhir_values import digits
+from careDesk.interop.report import ImportRejected, ImportReport, Problem
+from careDesk.model.patient import Patient
+from careDesk.security.roles import Permission
+
+# target field → (max length, required)
+FIELDS: dict[str, tuple[int, bool]] = {
+    "mrn": (40, True),
+    "given_name": (100, True),
+    "family_name": (100, True),
+    "birth_date": (10, True),
+    "preferred_name": (100, False),
+    "sex": (20, False),
+    "language": (10, False),
+    "phone": (40, False),
+    "email": (200, False),
+    "address_line": (200, False),
+    "city": (100, False),
+    "state": (40, False),
+    "postal_code": (20, False),
+}
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "mrn": ("mrn", "medicalrecordnumber", "recordnumber", "patientid", "chartnumber"),
+    "given_name": ("givenname", "given", "firstname", "first", "forename"),
+    "family_name": ("familyname", "family", "lastname", "last", "surname"),
+    "birth_date": ("birthdate", "dateofbirth", "dob", "born"),
+    "preferred_name": ("preferredname", "nickname", "knownas"),
+    "sex": ("sex", "gender"),
+    "language": ("language", "preferredlanguage", "lang"),
+    "phone": ("phone", "phonenumber", "telephone", "mobile", "cell"),
+    "email": ("email", "emailaddress", "mail"),
+    "address_line": ("address", "addressline", "street", "streetaddress"),
+    "city": ("city", "town"),
+    "state": ("state", "province", "region"),
+    "postal_code": ("postalcode", "zip", "zipcode", "postcode"),
+}
+SEX_WORDS = {"f": "female", "female": "female", "w": "female", "woman": "female",
+             "m": "male", "male": "male", "man": "male", "other": "other", "x": "other",
+             "u": "unknown", "unknown": "unknown", "": "unknown"}  # fmt: skip
+LANGUAGE_WORDS = {"english": "en", "spanish": "es", "español": "es", "espanol": "es",
+                  "vietnamese": "vi", "tiếng việt": "vi", "chinese": "zh", "french": "fr",
+                  "portuguese": "pt", "russian": "ru", "arabic": "ar", "korean": "ko",
+                  "tagalog": "tl", "haitian creole": "ht"}  # fmt: skip
+MAX_FIELD = 100_000
+
+
+def _norm(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+def default_mapping(headers: list[str]) -> dict[str, str]:
+    """Target field → CSV header, guessed from the header names (case and spaces ignored)."""
+    by_norm = {_norm(h): h for h in headers}
+    mapping: dict[str, str] = {}
+    for target, names in SYNONYMS.items():
+        for name in names:
+            if name in by_norm:
+                mapping[target] = by_norm[name]
+                break
+    return mapping
+
+
+def decode_csv(raw: bytes, report: ImportReport) -> str:
+    """UTF-8 (BOM allowed), else Latin-1 with a note (every byte is valid Latin-1)."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.notes.append("The file is not UTF-8; it was read as Latin-1 (ISO 8859-1).")
+        return raw.decode("latin-1")
+
+
+def parse_birth_date(value: str) -> date:
+    """ISO 8601 (1980-04-30) or US month/day/year (4/30/1980); 1900 up to today."""
+    for fmt in ("%Y-%m-%d", "%m/%d/%Y"):
+        try:
+            day = datetime.strptime(value, fmt).date()
+            break
+        except ValueError:
+            continue
+    else:
+        raise ValueError("is not a date (use YYYY-MM-DD or MM/DD/YYYY)")
+    if not date(1900, 1, 1) <= day <= date.today():
+        raise ValueError("is outside 1900 to today")
+    return day
+
+
+@dataclass
+class RowPlan:
+    """What one valid row will do."""
+
+    row: int
+    values: dict[str, Any]
+
+
+def _clean(target: str, raw: str) -> Any:
+    value = raw.strip()
+    limit, required = FIELDS[target]
+    if required and not value:
+        raise ValueError("is empty")
+    if target == "birth_date":
+        return parse_birth_date(value)
+    if target == "sex":
+        if value.lower() not in SEX_WORDS:
+            raise ValueError("should be female, male, other or unknown")
+        return SEX_WORDS[value.lower()]
+    if target == "language" and value:
+        value = LANGUAGE_WORDS.get(value.lower(), value.lower().split("-")[0])
+        if not re.fullmatch(r"[a-z]{2,3}", value):
+            raise ValueError("should be a language code such as en, es or vi")
+    if target == "email" and value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        raise ValueError("is not an e-mail address")
+    if len(value) > limit:
+        raise ValueError(f"is longer than {limit} characters")
+    return value or None
+
+
+def _rows(text: str, name: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    sample = text[:4096]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    number = 0
+    try:
+        for number, row in enumerate(reader, start=1):
+            if any(len(cell) > MAX_FIELD for cell in row):
+                raise ImportRejected(
+                    name, f"row {number}", "cell", "is larger than 100,000 characters"
+                )
+            rows.append((number, row))
+    except csv.Error as exc:
+        raise ImportRejected(
+            name, f"row {number + 1}", "quoting", f"cannot be read ({exc})"
+        ) from None
+    if not rows:
+        raise ImportRejected(name, "row 1", "header", "the file is empty")
+    return rows[0][1], [(n, r) for n, r in rows[1:] if any(cell.strip() for cell in r)]
+
+
+class CsvImporter:
+    """Imports a CSV patient list for a desk."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    def import_file(
+        self,
+        path: Path,
+        mapping: Mapping[str, str] | None = None,
+        *,
+        dry_run: bool = False,
+        skip_rejected: bool = False,
+    ) -> ImportReport:
+        """Import (or with ``dry_run`` only assess) one CSV file; see the module docstring."""
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            report = ImportReport(file=path.name, format="csv", dry_run=dry_run)
+            report.reject(Problem("file", "file", f"cannot be read ({exc.strerror})"))
+            return report
+        return self.import_bytes(
+            raw, path.name, mapping, dry_run=dry_run, skip_rejected=skip_rejected
+        )
+
+    def import_bytes(
+        self,
+        raw: bytes,
+        name: str,
+        mapping: Mapping[str, str] | None = None,
+        *,
+        dry_run: bool = False,
+        skip_rejected: bool = False,
+    ) -> ImportReport:
+        """Import CSV content already in memory."""
+        self.desk.require(Permission.EDIT)
+        report = ImportReport(file=name, format="csv", dry_run=dry_run)
+        try:
+            headers, rows = _rows(decode_csv(raw, report), name)
+            chosen = self._mapping(headers, mapping, name)
+        except ImportRejected as exc:
+            report.reject(Problem(exc.where, exc.field, exc.reason))
+            return report
+        plans = self._plan(headers, rows, chosen, report)
+        if report.problems and not skip_rejected:
+            report.accepted = False  # a dry run keeps its counts: what the valid rows would do
+            if not dry_run:
+                report.created.clear()
+                report.updated.clear()
+            return report
+        if not dry_run:
+            self._write(plans, report)
+        return report
+
+    def _mapping(
+        self, headers: list[str], mapping: Mapping[str, str] | None, name: str
+    ) -> dict[str, int]:
+        chosen = dict(mapping) if mapping is not None else default_mapping(headers)
+        index: dict[str, int] = {}
+        for target, header in chosen.items():
+            if target not in FIELDS:
+                raise ImportRejected(
+                    name, "mapping", target, "is not a patient field careDesk imports"
+                )
+            if header not in headers:
+                raise ImportRejected(name, "row 1", header, "no such column in the header")
+            index[target] = headers.index(header)
+        missing = [t for t, (_, required) in FIELDS.items() if required and t not in index]
+        if missing:
+            raise ImportRejected(name, "row 1", ", ".join(missing), "no column is mapped to it")
+        return index
+
+    def _plan(
+        self,
+        headers: list[str],
+        rows: list[tuple[int, list[str]]],
+        index: dict[str, int],
+        report: ImportReport,
+    ) -> list[RowPlan]:
+        plans: list[RowPlan] = []
+        seen: set[str] = set()
+        for number, row in rows:
+            values: dict[str, Any] = {}
+            problem = None
+            for target, position in index.items():
+                raw = row[position] if position < len(row) else ""
+                try:
+                    values[target] = _clean(target, raw)
+                except ValueError as exc:
+                    problem = Problem(f"row {number}", headers[position], str(exc))
+                    break
+            if problem is None and values["mrn"] in seen:
+                problem = Problem(
+                    f"row {number}", headers[index["mrn"]], "the same MRN is on an earlier row"
+                )
+            if problem is not None:
+                report.problems.append(problem)
+                continue
+            seen.add(values["mrn"])
+            if values.get("phone") is not None or "phone" in index:
+                values["phone_digits"] = digits(values.get("phone"))
+            plans.append(RowPlan(number, values))
+        existing = self._existing([p.values["mrn"] for p in plans])
+        for plan in plans:
+            report.updated["patient"] += plan.values["mrn"] in existing
+            report.created["patient"] += plan.values["mrn"] not in existing
+        return plans
+
+    def _existing(self, mrns: list[str]) -> set[str]:
+        found: set[str] = set()
+        with self.desk.reading() as session:
+            for start in range(0, len(mrns), 500):
+                chunk = mrns[start : start + 500]
+                found.update(
+                    session.exec(select(Patient.mrn).where(col(Patient.mrn).in_(chunk))).all()
+                )
+        return found
+
+    def _write(self, plans: list[RowPlan], report: ImportReport) -> None:
+        report.created.clear()
+        report.updated.clear()
+        with self.desk.writing(Permission.EDIT) as tx:
+            for plan in plans:
+                values = plan.values
+                found = tx.session.exec(
+                    select(Patient).where(col(Patient.mrn) == values["mrn"])
+                ).first()
+                if found is None:
+                    patient = tx.add(Patient(**values), kind="patient")
+                    tx.changes.add("patient", patient.id, patient.id)
+                    report.created["patient"] += 1
+                    report.patient_ids.append(patient.id)
+                    continue
+                changed = {
+                    k: v for k, v in values.items() if v is not None and getattr(found, k) != v
+                }
+                for key, value in changed.items():
+                    setattr(found, key, value)
+                if changed:
+                    tx.touch(found, kind="patient", patient_id=found.id)
+                    report.updated["patient"] += 1
+                else:
+                    report.unchanged["patient"] += 1
+                report.patient_ids.append(found.id)
+            tx.audit("import.csv", entity="file", detail=report.counts())

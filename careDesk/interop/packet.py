@@ -1,0 +1,114 @@
+"""The referral packet: a PDF summary for a partner (DESIGN §7), optionally password-protected.
+
+Reason for referral, problems, medicines, allergies, recent results, the care plan and how to
+reach the care team. The handouts' TrueType font is used when it ships (so accents render),
+else reportlab's Helvetica. With a password the PDF is encrypted (RC4-128/AES via reportlab's
+``StandardEncryption``): readers must type it to open the file.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from sqlmodel import Session
+
+from careDesk.interop.packet_content import PacketContent, gather
+from careDesk.model.patient import Patient
+
+FONTS = Path(__file__).resolve().parents[2] / "resources" / "fonts"
+
+
+@cache
+def font_names() -> tuple[str, str]:
+    """(regular, bold): the shipped DejaVu Sans when present, else Helvetica."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    regular, bold = FONTS / "DejaVuSans.ttf", FONTS / "DejaVuSans-Bold.ttf"
+    if not (regular.exists() and bold.exists()):
+        return "Helvetica", "Helvetica-Bold"
+    pdfmetrics.registerFont(TTFont("PacketSans", str(regular)))
+    pdfmetrics.registerFont(TTFont("PacketSans-Bold", str(bold)))
+    return "PacketSans", "PacketSans-Bold"
+
+
+def _styles() -> dict[str, Any]:
+    from reportlab.lib.styles import ParagraphStyle
+
+    regular, bold = font_names()
+    return {
+        "title": ParagraphStyle("title", fontName=bold, fontSize=16, leading=20, spaceAfter=6),
+        "h": ParagraphStyle(
+            "h", fontName=bold, fontSize=12, leading=15, spaceBefore=10, spaceAfter=3
+        ),
+        "p": ParagraphStyle("p", fontName=regular, fontSize=10, leading=13),
+        "cell": ParagraphStyle("cell", fontName=regular, fontSize=9, leading=11),
+    }
+
+
+def _table(rows: Sequence[Sequence[str]], header: Sequence[str], styles: dict[str, Any]) -> Any:
+    from reportlab.lib import colors
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    data = [[Paragraph(f"<b>{escape(h)}</b>", styles["cell"]) for h in header]]
+    data += [[Paragraph(escape(c), styles["cell"]) for c in row] for row in rows]
+    table = Table(data, repeatRows=1, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#888888")),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table
+
+
+def _section(
+    story: list[Any], title: str, rows: list[list[str]], header: list[str], styles: dict[str, Any]
+) -> None:
+    from reportlab.platypus import Paragraph
+
+    story.append(Paragraph(escape(title), styles["h"]))
+    if rows:
+        story.append(_table(rows, header, styles))
+    else:
+        story.append(Paragraph("None recorded.", styles["p"]))
+
+
+def render(content: PacketContent, *, password: str | None = None) -> bytes:
+    """The PDF bytes for gathered packet content."""
+    from reportlab.lib.pagesizes import LETTER
+    from reportlab.lib.pdfencrypt import StandardEncryption
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    styles = _styles()
+    buffer = io.BytesIO()
+    encrypt = None
+    if password:
+        encrypt = StandardEncryption(password, ownerPassword=secrets.token_hex(16), strength=128)
+    doc = SimpleDocTemplate(
+        buffer, pagesize=LETTER, title="Referral packet", author=content.clinic or "careDesk",
+        encrypt=encrypt, leftMargin=48, rightMargin=48, topMargin=48, bottomMargin=48,
+    )  # fmt: skip
+    story: list[Any] = [Paragraph("Referral packet", styles["title"])]
+    for line in content.heading:
+        story.append(Paragraph(escape(line), styles["p"]))
+    for title, header, rows in content.sections:
+        _section(story, title, rows, header, styles)
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def packet_pdf(
+    session: Session, patient: Patient, *, clinic: str = "", password: str | None = None
+) -> bytes:
+    """Gather the patient's packet content and render it."""
+    return render(gather(session, patient, clinic=clinic), password=password)

@@ -1,0 +1,178 @@
+"""``desk.interop``: import files and folders, export a patient (FHIR, referral packet, .ics).
+
+Import needs EDIT; every export needs EXPORT and is audited (``export.fhir``, ``export.pdf``,
+``export.ics``) with counts only. Exports are written beside the target and renamed into place,
+so a failed export never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlmodel import col, select
+
+from careDesk.errors import CareDeskError, NotFound
+from careDesk.interop.report import ImportReport, Problem
+from careDesk.model.patient import Patient
+from careDesk.security.roles import Permission
+
+if TYPE_CHECKING:
+    from careDesk.desk import Desk
+
+IMPORTABLE = (".json", ".ndjson", ".csv")
+Progress = Callable[[int, int, str], None]
+
+
+def expand(paths: Sequence[Path]) -> list[Path]:
+    """Files named, and the importable files inside folders named (sorted, recursive)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(
+                p for p in path.rglob("*") if p.suffix.lower() in IMPORTABLE and p.is_file()
+            )
+        else:
+            found.append(path)
+    return found
+
+
+def write_atomically(target: Path, data: bytes) -> Path:
+    """Write ``data`` to ``target`` via a sibling file and a rename (all or nothing)."""
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with open(partial, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise CareDeskError(f"cannot write {target}: {exc.strerror}") from None
+    return target
+
+
+class Interop:
+    """Import and export for one desk."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    # ----- import -----------------------------------------------------------------------------
+    def import_paths(
+        self, paths: Sequence[Path], progress: Progress | None = None
+    ) -> list[ImportReport]:
+        """Import every file (folders expanded); one report per file, each file atomic."""
+        self.desk.require(Permission.EDIT)
+        files = expand(paths)
+        reports = []
+        for number, path in enumerate(files, start=1):
+            if progress is not None:
+                progress(number - 1, len(files), path.name)
+            reports.append(self.import_file(path))
+        if progress is not None:
+            progress(len(files), len(files), "")
+        return reports
+
+    def import_file(self, path: Path) -> ImportReport:
+        """Import one FHIR (``.json``/``.ndjson``) or CSV file by its extension."""
+        suffix = path.suffix.lower()
+        if suffix == ".csv":
+            return self.import_csv(path)
+        if suffix in (".json", ".ndjson"):
+            from careDesk.interop.fhir_import import FhirImporter
+
+            return FhirImporter(self.desk).import_file(path)
+        report = ImportReport(file=path.name, format="unknown")
+        report.reject(Problem("file", "file type", "should be .json, .ndjson (FHIR) or .csv"))
+        return report
+
+    def import_csv(
+        self,
+        path: Path,
+        mapping: Mapping[str, str] | None = None,
+        *,
+        dry_run: bool = False,
+        skip_rejected: bool = False,
+    ) -> ImportReport:
+        """Import a CSV patient list (see :mod:`careDesk.interop.csv_import`)."""
+        from careDesk.interop.csv_import import CsvImporter
+
+        return CsvImporter(self.desk).import_file(
+            path, mapping, dry_run=dry_run, skip_rejected=skip_rejected
+        )
+
+    # ----- export -----------------------------------------------------------------------------
+    def find_patient(self, key: str) -> Patient:
+        """A patient by careDesk id or MRN."""
+        self.desk.require(Permission.READ)
+        with self.desk.reading() as session:
+            found = (
+                session.get(Patient, key)
+                or session.exec(select(Patient).where(col(Patient.mrn) == key)).first()
+            )
+        if found is None or found.deleted_at is not None:
+            raise NotFound("patient", key)
+        return found
+
+    def fhir_bundle(self, key: str) -> dict[str, object]:
+        """The patient's FHIR Bundle (audited as an export)."""
+        from careDesk.interop.fhir_export import patient_bundle
+
+        self.desk.require(Permission.EXPORT)
+        patient = self.find_patient(key)
+        with self.desk.reading() as session:
+            bundle = patient_bundle(session, patient)
+        self._audit("export.fhir", patient.id, resources=len(bundle["entry"]))
+        return bundle
+
+    def export_fhir(self, key: str, out: Path) -> Path:
+        """Write the patient's FHIR Bundle as JSON to ``out``."""
+        bundle = self.fhir_bundle(key)
+        data = json.dumps(bundle, indent=1, ensure_ascii=False).encode("utf-8")
+        return write_atomically(out, data)
+
+    def export_packet(
+        self, key: str, out: Path, *, password: str | None = None
+    ) -> tuple[Path, Path]:
+        """A referral packet: the PDF at ``out`` and the FHIR Bundle beside it (``.json``)."""
+        from careDesk.interop.packet import packet_pdf
+
+        self.desk.require(Permission.EXPORT)
+        patient = self.find_patient(key)
+        with self.desk.reading() as session:
+            pdf = packet_pdf(session, patient, clinic=self._clinic(), password=password)
+        pdf_path = write_atomically(out, pdf)
+        self._audit("export.pdf", patient.id, protected=password is not None)
+        json_path = self.export_fhir(key, out.with_suffix(".json"))
+        return pdf_path, json_path
+
+    def export_ics(self, key: str, out: Path) -> Path:
+        """The patient's upcoming appointments as an iCalendar file."""
+        from careDesk.interop.ics import appointments_ics
+
+        self.desk.require(Permission.EXPORT)
+        patient = self.find_patient(key)
+        with self.desk.reading() as session:
+            data, count = appointments_ics(session, patient, clinic=self._clinic())
+        self._audit("export.ics", patient.id, appointments=count)
+        return write_atomically(out, data)
+
+    def _clinic(self) -> str:
+        try:
+            return str(self.desk.settings.get("clinic.name") or "")
+        except CareDeskError:
+            return ""
+
+    def _audit(self, action: str, patient_id: str, **counts: object) -> None:
+        with self.desk.writing(Permission.EXPORT) as tx:
+            tx.audit(
+                action,
+                entity="patient",
+                entity_id=patient_id,
+                patient_id=patient_id,
+                detail=dict(counts),
+            )
