@@ -118,7 +118,7 @@ class Users:
         own = login == self.desk.user.login
         if not own and not self.desk.can(Permission.ADMIN):
             raise PermissionDenied(self.desk.user.role, "change another user's password")
-        self._get(login)
+        user = self._get(login)
         check_password(new_password, login)
         slots = KeySlotFile.load(self.desk.paths.key_slots)
         if own and not self.desk.can(Permission.ADMIN):
@@ -126,7 +126,7 @@ class Users:
             if slot is None or keyslots.unwrap(self.desk.vault_id, slot, old_password) is None:
                 raise WrongPassword(login)
         with self.desk.writing(None) as tx:
-            tx.audit("user.password", entity="user", detail={"login": login})
+            tx.audit("user.password", entity="user", entity_id=user.id, detail={"login": login})
             slots.put(
                 keyslots.wrap(self.desk.vault_id, "password", login, new_password, self.desk.key)
             )
