@@ -7,22 +7,18 @@ changes what an earlier version said (DESIGN §2, Plan).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import col, select
 
 from careDesk.care.plan_forms import (
     ActivityForm,
     ActivityRead,
-    ActivityStatus,
     ActivityUpdate,
     GoalForm,
-    GoalNode,
     GoalRead,
-    GoalStatus,
     GoalUpdate,
     PlanForm,
     PlanRead,
@@ -31,7 +27,6 @@ from careDesk.care.plan_forms import (
     PlanUpdate,
     PlanVersionRead,
     ProblemForm,
-    ProblemNode,
     ProblemRead,
     ProblemUpdate,
     ProgressForm,
@@ -39,9 +34,23 @@ from careDesk.care.plan_forms import (
     VersionInfo,
     VersionNote,
 )
+from careDesk.care.plan_rows import (
+    RM,
+    Part,
+    Rule,
+    active_plan_row,
+    activity_rules,
+    build_tree,
+    goal_rules,
+    next_position,
+    no_rules,
+    open_plan,
+    remove_part,
+    reorder_parts,
+    version_info,
+)
 from careDesk.care.verb_kit import (
     Form,
-    ReadModel,
     apply,
     live,
     local_today,
@@ -50,135 +59,13 @@ from careDesk.care.verb_kit import (
     require_patient,
 )
 from careDesk.changes import Outcome
-from careDesk.errors import NotFound, ValidationFailed
+from careDesk.errors import NotFound
 from careDesk.model.base import Record
-from careDesk.model.clinical import Medication
-from careDesk.model.plan import Activity, CarePlan, Goal, GoalProgress, Owner, PlanVersion, Problem
-from careDesk.model.referral import CommunityResource
+from careDesk.model.plan import Activity, CarePlan, Goal, GoalProgress, PlanVersion, Problem
 from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk, Tx
-
-Part = TypeVar("Part", Problem, Goal, Activity)
-RM = TypeVar("RM", bound=ReadModel)
-Rule = Callable[[Session, Any, date], list[str]]
-
-
-# ----- queries shared with other services -----------------------------------------------------
-def active_plan_row(session: Session, patient_id: str) -> CarePlan | None:
-    """The patient's one active plan, if any."""
-    return session.exec(
-        select(CarePlan).where(
-            CarePlan.patient_id == patient_id,
-            CarePlan.status == PlanStatus.ACTIVE,
-            col(CarePlan.deleted_at).is_(None),
-        )
-    ).first()
-
-
-def complete_active_plans(tx: Tx, patient_id: str) -> int:
-    """Mark the patient's active plan completed (used by discharge); how many were."""
-    rows = tx.session.exec(
-        select(CarePlan).where(
-            CarePlan.patient_id == patient_id,
-            CarePlan.status == PlanStatus.ACTIVE,
-            col(CarePlan.deleted_at).is_(None),
-        )
-    ).all()
-    for plan in rows:
-        plan.status = PlanStatus.COMPLETED
-        record_change(
-            tx, "plan.complete", plan, kind="care_plan", patient_id=patient_id, fields=["status"]
-        )
-    return len(rows)
-
-
-def build_tree(session: Session, plan: CarePlan) -> PlanTree:
-    """The plan with its live problems, goals, progress and activities, in their order."""
-
-    def rows(table: type[Part]) -> list[Part]:
-        return list(
-            session.exec(
-                select(table)
-                .where(table.plan_id == plan.id, col(table.deleted_at).is_(None))
-                .order_by(col(table.position), col(table.id))
-            )
-        )
-
-    goals = rows(Goal)
-    progress: dict[str, list[ProgressRead]] = defaultdict(list)
-    for entry in session.exec(
-        select(GoalProgress)
-        .where(col(GoalProgress.goal_id).in_([g.id for g in goals]))
-        .where(col(GoalProgress.deleted_at).is_(None))
-        .order_by(col(GoalProgress.noted_at))
-    ):
-        progress[entry.goal_id].append(ProgressRead.model_validate(entry))
-    activities: dict[str, list[ActivityRead]] = defaultdict(list)
-    for act in rows(Activity):
-        activities[act.goal_id].append(ActivityRead.model_validate(act))
-    nodes: dict[str, list[GoalNode]] = defaultdict(list)
-    for goal in goals:
-        base = GoalRead.model_validate(goal).model_dump()
-        node = GoalNode(
-            **base, progress=tuple(progress[goal.id]), activities=tuple(activities[goal.id])
-        )
-        nodes[goal.problem_id].append(node)
-    problems = tuple(
-        ProblemNode(**ProblemRead.model_validate(p).model_dump(), goals=tuple(nodes[p.id]))
-        for p in rows(Problem)
-    )
-    return PlanTree(**PlanRead.model_validate(plan).model_dump(), problems=problems)
-
-
-def _open_plan(session: Session, plan_id: str) -> CarePlan:
-    plan = live(session, CarePlan, plan_id, "care plan")
-    if plan.status == PlanStatus.COMPLETED:
-        raise ValidationFailed("plan", "this plan is completed and can no longer be changed")
-    return plan
-
-
-def _next_position(session: Session, column: Any, parent_id: str, table: type[Part]) -> int:
-    top = session.exec(
-        select(func.max(table.position)).where(column == parent_id, col(table.deleted_at).is_(None))
-    ).one()
-    return 0 if top is None else int(top) + 1
-
-
-def _goal_rules(session: Session, goal: Goal, today: date) -> list[str]:
-    if goal.status == GoalStatus.ACHIEVED and goal.achieved_on is None:
-        goal.achieved_on = today
-        return ["achieved_on"]
-    return []
-
-
-def _activity_rules(session: Session, act: Activity, today: date) -> list[str]:
-    if act.owner == Owner.OTHER and not act.owner_name:
-        raise ValidationFailed("owner_name", "name the owner when the owner is 'other'")
-    if act.resource_id:
-        live(session, CommunityResource, act.resource_id, "community resource")
-    if act.medication_id:
-        live(session, Medication, act.medication_id, "medication")
-    if act.status == ActivityStatus.DONE and act.done_on is None:
-        act.done_on = today
-        return ["done_on"]
-    return []
-
-
-def _no_rules(session: Session, row: Any, today: date) -> list[str]:
-    return []
-
-
-def _version_info(row: PlanVersion) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "plan_id": row.plan_id,
-        "number": row.number,
-        "note": row.note,
-        "saved_at": row.created_at,
-        "saved_by": row.changed_by,
-    }
 
 
 class Plans:
@@ -232,7 +119,7 @@ class Plans:
                 .where(PlanVersion.plan_id == plan_id, col(PlanVersion.deleted_at).is_(None))
                 .order_by(col(PlanVersion.number).desc())
             )
-            return [VersionInfo(**_version_info(r)) for r in rows]
+            return [VersionInfo(**version_info(r)) for r in rows]
 
     def get_version(self, plan_id: str, number: int) -> PlanVersionRead:
         """One saved version with the plan exactly as it stood when saved."""
@@ -247,9 +134,7 @@ class Plans:
             ).first()
         if row is None:
             raise NotFound("plan version", f"{plan_id} #{number}")
-        return PlanVersionRead(
-            **_version_info(row), tree=PlanTree.model_validate_json(row.snapshot)
-        )
+        return PlanVersionRead(**version_info(row), tree=PlanTree.model_validate_json(row.snapshot))
 
     # ----- the plan --------------------------------------------------------------------------
     def ensure_active(self, patient_id: str, **fields: Any) -> Outcome[PlanRead]:
@@ -281,7 +166,7 @@ class Plans:
         self.desk.require(Permission.EDIT)
         values = parse(PlanUpdate, fields).values()
         with self.desk.writing() as tx:
-            plan = _open_plan(tx.session, plan_id)
+            plan = open_plan(tx.session, plan_id)
             changed = apply(plan, values)
             if changed:
                 record_change(
@@ -321,7 +206,7 @@ class Plans:
                 patient_id=plan.patient_id,
                 fields=["version_no"],
             )
-            return Outcome(VersionInfo(**_version_info(row)), tx.changes)
+            return Outcome(VersionInfo(**version_info(row)), tx.changes)
 
     # ----- problems --------------------------------------------------------------------------
     def add_problem(self, plan_id: str, **fields: Any) -> Outcome[ProblemRead]:
@@ -329,16 +214,16 @@ class Plans:
         self.desk.require(Permission.EDIT)
         form = parse(ProblemForm, fields)
         with self.desk.writing() as tx:
-            plan = _open_plan(tx.session, plan_id)
-            pos = _next_position(tx.session, Problem.plan_id, plan.id, Problem)
+            plan = open_plan(tx.session, plan_id)
+            pos = next_position(tx.session, Problem.plan_id, plan.id, Problem)
             row = Problem(
                 plan_id=plan.id, patient_id=plan.patient_id, position=pos, **form.model_dump()
             )
-            return self._added(tx, row, "problem", form, ProblemRead, _no_rules)
+            return self._added(tx, row, "problem", form, ProblemRead, no_rules)
 
     def update_problem(self, problem_id: str, **fields: Any) -> Outcome[ProblemRead]:
         """Change a problem's wording or linked condition."""
-        return self._update(Problem, ProblemRead, problem_id, ProblemUpdate, fields, _no_rules)
+        return self._update(Problem, ProblemRead, problem_id, ProblemUpdate, fields, no_rules)
 
     def remove_problem(self, problem_id: str) -> Outcome[None]:
         """Remove a problem with its goals, progress and activities (tombstones)."""
@@ -355,8 +240,8 @@ class Plans:
         form = parse(GoalForm, fields)
         with self.desk.writing() as tx:
             problem = live(tx.session, Problem, problem_id, "problem")
-            _open_plan(tx.session, problem.plan_id)
-            pos = _next_position(tx.session, Goal.problem_id, problem.id, Goal)
+            open_plan(tx.session, problem.plan_id)
+            pos = next_position(tx.session, Goal.problem_id, problem.id, Goal)
             row = Goal(
                 problem_id=problem.id,
                 plan_id=problem.plan_id,
@@ -364,11 +249,11 @@ class Plans:
                 position=pos,
                 **form.model_dump(),
             )
-            return self._added(tx, row, "goal", form, GoalRead, _goal_rules)
+            return self._added(tx, row, "goal", form, GoalRead, goal_rules)
 
     def update_goal(self, goal_id: str, **fields: Any) -> Outcome[GoalRead]:
         """Change a goal; marking it achieved stamps today unless a date is given."""
-        return self._update(Goal, GoalRead, goal_id, GoalUpdate, fields, _goal_rules)
+        return self._update(Goal, GoalRead, goal_id, GoalUpdate, fields, goal_rules)
 
     def remove_goal(self, goal_id: str) -> Outcome[None]:
         """Remove a goal with its progress entries and activities (tombstones)."""
@@ -384,7 +269,7 @@ class Plans:
         form = parse(ProgressForm, fields)
         with self.desk.writing() as tx:
             goal = live(tx.session, Goal, goal_id, "goal")
-            _open_plan(tx.session, goal.plan_id)
+            open_plan(tx.session, goal.plan_id)
             row = tx.add(
                 GoalProgress(
                     goal_id=goal.id,
@@ -431,8 +316,8 @@ class Plans:
         form = parse(ActivityForm, fields)
         with self.desk.writing() as tx:
             goal = live(tx.session, Goal, goal_id, "goal")
-            _open_plan(tx.session, goal.plan_id)
-            pos = _next_position(tx.session, Activity.goal_id, goal.id, Activity)
+            open_plan(tx.session, goal.plan_id)
+            pos = next_position(tx.session, Activity.goal_id, goal.id, Activity)
             row = Activity(
                 goal_id=goal.id,
                 plan_id=goal.plan_id,
@@ -440,12 +325,12 @@ class Plans:
                 position=pos,
                 **form.model_dump(),
             )
-            return self._added(tx, row, "activity", form, ActivityRead, _activity_rules)
+            return self._added(tx, row, "activity", form, ActivityRead, activity_rules)
 
     def update_activity(self, activity_id: str, **fields: Any) -> Outcome[ActivityRead]:
         """Change an activity; marking it done stamps today unless a date is given."""
         return self._update(
-            Activity, ActivityRead, activity_id, ActivityUpdate, fields, _activity_rules
+            Activity, ActivityRead, activity_id, ActivityUpdate, fields, activity_rules
         )
 
     def remove_activity(self, activity_id: str) -> Outcome[None]:
@@ -488,7 +373,7 @@ class Plans:
         kind = str(table.__tablename__)
         with self.desk.writing() as tx:
             row = live(tx.session, table, record_id, kind)
-            _open_plan(tx.session, row.plan_id)
+            open_plan(tx.session, row.plan_id)
             changed = apply(row, values)
             changed += rule(tx.session, row, local_today(tx.now))
             if changed:
@@ -500,22 +385,8 @@ class Plans:
 
     def _remove(self, table: type[Part], record_id: str) -> Outcome[None]:
         self.desk.require(Permission.EDIT)
-        kind = str(table.__tablename__)
         with self.desk.writing() as tx:
-            row = live(tx.session, table, record_id, kind)
-            _open_plan(tx.session, row.plan_id)
-            below = _below(tx.session, row)
-            for child in below:
-                tx.tombstone(child, kind=str(child.__tablename__), patient_id=row.patient_id)
-            tx.tombstone(row, kind=kind, patient_id=row.patient_id)
-            tx.changes.add("care_plan", row.plan_id, row.patient_id)
-            tx.audit(
-                f"{kind}.remove",
-                entity=kind,
-                entity_id=row.id,
-                patient_id=row.patient_id,
-                detail={"fields": [], "also_removed": len(below)},
-            )
+            remove_part(tx, live(tx.session, table, record_id, str(table.__tablename__)))
             return Outcome(None, tx.changes)
 
     def _reorder(
@@ -528,56 +399,6 @@ class Plans:
         read: type[RM],
     ) -> Outcome[list[RM]]:
         self.desk.require(Permission.EDIT)
-        kind = str(table.__tablename__)
         with self.desk.writing() as tx:
-            owner = live(tx.session, parent, parent_id, str(parent.__tablename__))
-            _open_plan(tx.session, getattr(owner, "plan_id", owner.id))
-            rows = {
-                r.id: r
-                for r in tx.session.exec(
-                    select(table).where(column == parent_id, col(table.deleted_at).is_(None))
-                )
-            }
-            if len(ids) != len(rows) or set(ids) != set(rows):
-                raise ValidationFailed("order", f"list each of the {len(rows)} items exactly once")
-            for position, record_id in enumerate(ids):
-                row = rows[record_id]
-                if row.position != position:
-                    row.position = position
-                    tx.touch(row, kind=kind, patient_id=row.patient_id)
-            patient_id = getattr(owner, "patient_id", None)
-            tx.changes.add("care_plan", "", patient_id)
-            tx.audit(
-                f"{kind}.reorder",
-                entity=kind,
-                entity_id=parent_id,
-                patient_id=patient_id,
-                detail={"fields": ["position"]},
-            )
-            return Outcome([read.model_validate(rows[i]) for i in ids], tx.changes)
-
-
-def _below(session: Session, row: Problem | Goal | Activity) -> list[Record]:
-    """Live rows that hang below ``row`` (removed with it)."""
-    if isinstance(row, Activity):
-        return []
-    goals: list[Goal] = []
-    if isinstance(row, Problem):
-        goals = list(
-            session.exec(
-                select(Goal).where(Goal.problem_id == row.id, col(Goal.deleted_at).is_(None))
-            )
-        )
-    goal_ids = [g.id for g in goals] if isinstance(row, Problem) else [row.id]
-    found: list[Record] = [*goals]
-    found += session.exec(
-        select(Activity).where(
-            col(Activity.goal_id).in_(goal_ids), col(Activity.deleted_at).is_(None)
-        )
-    ).all()
-    found += session.exec(
-        select(GoalProgress).where(
-            col(GoalProgress.goal_id).in_(goal_ids), col(GoalProgress.deleted_at).is_(None)
-        )
-    ).all()
-    return found
+            rows = reorder_parts(tx, table, column, parent, parent_id, ids)
+            return Outcome([read.model_validate(r) for r in rows], tx.changes)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import col, select
 
 from careDesk.care.followups import cancel_open
-from careDesk.care.plans import complete_active_plans
+from careDesk.care.plan_rows import complete_active_plans
 from careDesk.care.verb_kit import (
     Body,
     Form,
