@@ -269,6 +269,9 @@ def render(documents: Sequence[HandoutContent], *, title: str = "") -> bytes:
         author=documents[0].frame.clinic_name if documents else "",
         creator="careDesk",
         lang=documents[0].language if documents else "en",
+        # Start pages in the embedded font, so no unembedded standard font is referenced.
+        initialFontName=FONT,
+        initialFontSize=BODY_PT,
     )
     flow: list[Flowable] = []
     for number, content in enumerate(documents):
