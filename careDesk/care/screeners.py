@@ -1,0 +1,159 @@
+"""Recording screeners (``desk.screeners``): score, store with LOINC, raise same-day work.
+
+A PHQ-9 item 9 answer ≥ 1 (thoughts of being better off dead or of self-harm) needs same-day
+follow-up whatever the total (Kroenke 2001; CLINICAL.md): the screener, an urgent call task and
+an alert on the chart are written in one transaction, so none exists without the others.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import col, select
+
+from careDesk.care.instruments import SHORT_NAMES, Scored, instrument, score
+from careDesk.changes import Outcome
+from careDesk.errors import NotFound, ValidationFailed
+from careDesk.model.assessment import Alert, ScreenerResult
+from careDesk.model.patient import Patient
+from careDesk.model.schedule import FollowUp
+from careDesk.security.roles import Permission
+
+if TYPE_CHECKING:
+    from careDesk.desk import Desk, Tx
+
+URGENT_ORIGIN = "phq9_item9"
+
+
+@dataclass(frozen=True)
+class ScreenerReading:
+    """A stored screener result as plain data."""
+
+    id: str
+    patient_id: str
+    instrument: str
+    loinc: str
+    taken_at: datetime
+    total: int | None
+    band: str | None
+    positive: bool
+    positive_domains: tuple[str, ...]
+    urgent: bool = False
+    follow_up_id: str | None = None
+    alert_id: str | None = None
+
+
+def _reading(row: ScreenerResult, scored_urgent: bool = False) -> ScreenerReading:
+    return ScreenerReading(
+        id=row.id,
+        patient_id=row.patient_id,
+        instrument=row.instrument,
+        loinc=row.loinc,
+        taken_at=row.taken_at,
+        total=row.total,
+        band=row.band,
+        positive=row.positive,
+        positive_domains=tuple(json.loads(row.positive_domains or "[]")),
+        urgent=scored_urgent,
+    )
+
+
+def _taken_at(value: datetime | None, now: datetime) -> datetime:
+    if value is None:
+        return now
+    if value.tzinfo is None:
+        raise ValidationFailed("taken_at", "needs a time zone (UTC)")
+    if value > now + timedelta(minutes=5):
+        raise ValidationFailed("taken_at", "cannot be in the future")
+    return value
+
+
+class Screeners:
+    """Assessment verbs on the desk."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    def record(
+        self,
+        patient_id: str,
+        instrument_id: str,
+        answers: Mapping[str, Any],
+        taken_at: datetime | None = None,
+    ) -> Outcome[ScreenerReading]:
+        """Score and store a screener; PHQ-9 item 9 ≥ 1 also creates an urgent call and alert."""
+        self.desk.require(Permission.EDIT)
+        inst = instrument(instrument_id)
+        scored = score(inst, answers)
+        with self.desk.writing(Permission.EDIT) as tx:
+            patient = tx.session.get(Patient, patient_id)
+            if patient is None or patient.deleted_at is not None:
+                raise NotFound("patient", patient_id)
+            row = ScreenerResult(
+                patient_id=patient_id,
+                instrument=inst.id,
+                loinc=inst.loinc_panel,
+                answers=json.dumps(scored.answers, sort_keys=True),
+                total=scored.total,
+                band=scored.band,
+                positive=scored.positive,
+                positive_domains=json.dumps(list(scored.positive_domains)),
+                taken_at=_taken_at(taken_at, tx.now),
+            )
+            tx.add(row, kind="screener", patient_id=patient_id)
+            follow_up_id = alert_id = None
+            if scored.urgent:
+                follow_up_id, alert_id = _raise_urgent(tx, patient, row, scored)
+            tx.audit(
+                "screener.record",
+                entity="screener_result",
+                entity_id=row.id,
+                patient_id=patient_id,
+                detail={"instrument": inst.id, "urgent": scored.urgent},
+            )
+        reading = replace(
+            _reading(row, scored.urgent), follow_up_id=follow_up_id, alert_id=alert_id
+        )
+        return Outcome(reading, tx.changes)
+
+    def history(self, patient_id: str, instrument_id: str | None = None) -> list[ScreenerReading]:
+        """The patient's screeners, newest first (optionally of one instrument)."""
+        self.desk.require(Permission.READ)
+        query = select(ScreenerResult).where(
+            ScreenerResult.patient_id == patient_id, col(ScreenerResult.deleted_at).is_(None)
+        )
+        if instrument_id is not None:
+            query = query.where(ScreenerResult.instrument == instrument_id)
+        query = query.order_by(col(ScreenerResult.taken_at).desc())
+        with self.desk.reading() as session:
+            return [_reading(row) for row in session.exec(query)]
+
+
+def _raise_urgent(tx: Tx, patient: Patient, row: ScreenerResult, scored: Scored) -> tuple[str, str]:
+    """Same-day call task and chart alert for PHQ-9 item 9 ≥ 1 (Kroenke 2001; CLINICAL.md)."""
+    name = SHORT_NAMES[scored.instrument]
+    item_value = scored.answers.get("phq9_9")
+    follow_up = FollowUp(
+        patient_id=patient.id,
+        kind="call",
+        title=f"Same-day call: {name} item 9 answered {item_value} (thoughts of self-harm)",
+        due_at=tx.now,
+        assignee_id=patient.coordinator_id or tx.desk.user.id,
+        urgent=True,
+        origin=URGENT_ORIGIN,
+    )
+    tx.add(follow_up, kind="follow_up", patient_id=patient.id)
+    alert = Alert(
+        patient_id=patient.id,
+        kind=URGENT_ORIGIN,
+        severity="urgent",
+        message=f"{name} item 9 ≥ 1: thoughts of self-harm. Contact the patient today.",
+        raised_at=tx.now,
+        screener_id=row.id,
+    )
+    tx.add(alert, kind="alert", patient_id=patient.id)
+    return follow_up.id, alert.id

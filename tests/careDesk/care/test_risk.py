@@ -1,0 +1,170 @@
+"""The risk engine: scores kept current in normal writes, bulk refresh, reasons in words."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import select
+
+from careDesk.desk import Desk
+from careDesk.model.assessment import Alert, ScreenerResult
+from careDesk.model.clinical import Condition, Encounter, Medication
+from careDesk.model.plan import CarePlan
+from careDesk.model.risk import RiskScore
+from careDesk.model.schedule import FollowUp
+from tests.careDesk.care.clinic_rows import NOW, patient, store
+
+
+def score_of(desk: Desk, patient_id: str) -> RiskScore:
+    with desk.reading() as session:
+        row = session.get(RiskScore, patient_id)
+    assert row is not None
+    return row
+
+
+def test_adding_a_condition_in_a_normal_write_refreshes_the_score(desk: Desk) -> None:
+    p = patient("R-1", birth_date=date(1950, 1, 1))
+    store(desk, p)
+    before = score_of(desk, p.id)
+    assert (before.charlson_1987, before.charlson_quan2011) == (0, 0)
+    store(desk, Condition(patient_id=p.id, display="Heart failure", icd10="I50.9"))
+    after = score_of(desk, p.id)
+    assert (after.charlson_1987, after.charlson_quan2011) == (1, 2)
+    assert after.priority > before.priority
+
+
+def test_snomed_coded_conditions_count(desk: Desk) -> None:
+    p = patient("R-2", birth_date=date(1990, 1, 1))
+    store(
+        desk,
+        p,
+        Condition(patient_id=p.id, display="Chronic CHF", snomed="88805009"),
+        Condition(patient_id=p.id, display="HIV", snomed="86406008"),
+        Condition(patient_id=p.id, display="Old CHF", icd10="I50.9", status="resolved"),
+    )
+    row = score_of(desk, p.id)
+    assert (row.charlson_quan2011, row.charlson_1987) == (6, 7)
+
+
+def admission(pid: str, start: datetime, days: int, *, acute: bool = True) -> Encounter:
+    return Encounter(
+        patient_id=pid, kind="admission", start=start, end=start + timedelta(days=days), acute=acute
+    )
+
+
+def ed(pid: str, start: datetime) -> Encounter:
+    return Encounter(patient_id=pid, kind="emergency", start=start, end=start, acute=True)
+
+
+def test_lace_and_utilization_with_injected_today(desk: Desk) -> None:
+    p = patient("R-3", birth_date=date(1940, 5, 1))
+    admitted = NOW - timedelta(days=20)
+    store(
+        desk,
+        p,
+        Condition(patient_id=p.id, display="COPD", icd10="J44.9"),
+        Condition(patient_id=p.id, display="CKD", icd10="N18.4"),
+        Condition(patient_id=p.id, display="Diabetes", icd10="E11.22"),
+        admission(p.id, admitted, 8),
+        ed(p.id, admitted - timedelta(hours=3)),  # the index visit: not counted in E
+        ed(p.id, admitted - timedelta(days=30)),
+        ed(p.id, admitted - timedelta(days=60)),
+        ed(p.id, admitted - timedelta(days=90)),
+        ed(p.id, NOW - timedelta(days=300)),  # within 12 months only
+        admission(p.id, NOW - timedelta(days=250), 2, acute=False),
+    )
+    assert desk.risk.refresh([p.id], now=NOW).value == 1
+    row = score_of(desk, p.id)
+    assert row.charlson_age_adjusted == 5 + 4  # 86 years old on NOW → +4
+    # L: 8 days → 5; A: 3; C: COPD 1 + renal 2 + diabetes with complications 2 = 5 → 5; E: 3.
+    assert row.lace == 16
+    assert (row.admissions_6m, row.admissions_12m) == (1, 2)
+    assert (row.ed_visits_6m, row.ed_visits_12m) == (4, 5)
+    reasons = json.loads(row.reasons)
+    assert reasons[:3] == ["1 admission in 6 months", "4 ED visits in 6 months", "LACE 16"]
+    assert row.band == "high"
+
+
+def test_reasons_in_words_and_polypharmacy(desk: Desk) -> None:
+    p = patient("R-4", birth_date=date(1980, 1, 1))
+    meds = [Medication(patient_id=p.id, name=f"Med {i}") for i in range(10)]
+    stopped = Medication(patient_id=p.id, name="Old", status="stopped")
+    screeners = [
+        ScreenerResult(
+            patient_id=p.id,
+            instrument="phq9",
+            loinc="44249-1",
+            total=4,
+            band="minimal",
+            taken_at=NOW - timedelta(days=90),
+        ),
+        ScreenerResult(
+            patient_id=p.id,
+            instrument="phq9",
+            loinc="44249-1",
+            total=12,
+            band="moderate",
+            taken_at=NOW - timedelta(days=10),
+        ),
+        ScreenerResult(
+            patient_id=p.id,
+            instrument="ahc_hrsn",
+            loinc="96777-8",
+            positive=True,
+            positive_domains='["food"]',
+            taken_at=NOW - timedelta(days=10),
+        ),
+    ]
+    overdue = FollowUp(patient_id=p.id, kind="call", title="Call", due_at=NOW - timedelta(days=2))
+    done = FollowUp(
+        patient_id=p.id, kind="call", title="Done", due_at=NOW - timedelta(days=9), status="done"
+    )
+    plan = CarePlan(patient_id=p.id, review_date=NOW.date() - timedelta(days=1))
+    store(desk, p, *meds, stopped, *screeners, overdue, done, plan)
+    desk.risk.refresh([p.id], now=NOW)
+    row = score_of(desk, p.id)
+    assert row.active_medications == 10
+    assert (row.phq9, row.phq9_band) == (12, "moderate")
+    assert json.loads(row.social_needs) == ["food"]
+    assert row.overdue == 2
+    assert json.loads(row.reasons) == [
+        "10 active medications (severe polypharmacy)",
+        "PHQ-9 moderate",
+        "food insecurity",
+        "2 overdue tasks",
+    ]
+
+
+def test_refresh_all_rescores_everyone_and_drops_deleted_patients(desk: Desk) -> None:
+    patients = [patient(f"R-A{i}") for i in range(5)]
+    store(desk, *patients)
+    alert = Alert(patient_id=patients[2].id, kind="phq9_item9", message="call", raised_at=NOW)
+    with desk.writing() as tx:
+        tx.session.add(alert)  # bypasses the hook on purpose: only refresh_all sees it
+    outcome = desk.risk.refresh_all(now=NOW)
+    assert outcome.value == 5
+    assert "risk_score" in outcome.changes.kinds
+    assert score_of(desk, patients[2].id).urgent_alerts == 1
+    with desk.writing() as tx:
+        gone = tx.session.get(type(patients[0]), patients[0].id)
+        assert gone is not None
+        tx.tombstone(gone, kind="patient", patient_id=gone.id)
+    with desk.reading() as session:
+        assert session.get(RiskScore, patients[0].id) is None
+        assert len(session.exec(select(RiskScore)).all()) == 4
+
+
+def test_scores_look_only_at_recent_screeners(desk: Desk) -> None:
+    p = patient("R-5")
+    old = ScreenerResult(
+        patient_id=p.id,
+        instrument="gad7",
+        loinc="69737-5",
+        total=18,
+        band="severe",
+        taken_at=datetime(2020, 1, 1, tzinfo=UTC),
+    )
+    store(desk, p, old)
+    desk.risk.refresh([p.id], now=NOW)
+    assert score_of(desk, p.id).gad7 is None
