@@ -29,9 +29,20 @@ from careDesk.security.roles import Permission, allows
 if TYPE_CHECKING:
     from filelock import BaseFileLock
 
+    from careDesk.care.appointments import Appointments
+    from careDesk.care.clinical import Clinical
+    from careDesk.care.followups import FollowUps
     from careDesk.care.plans import Plans
+    from careDesk.care.referrals import Referrals
+    from careDesk.care.registry import Patients
+    from careDesk.care.resources import Resources
     from careDesk.care.risk import RiskEngine
     from careDesk.care.screeners import Screeners
+    from careDesk.care.team import Team
+    from careDesk.care.timeline import Timeline
+    from careDesk.care.transitions import Transitions
+    from careDesk.handouts.service import Handouts
+    from careDesk.interop.service import Interop
     from careDesk.schedule.outbox import Outbox
     from careDesk.schedule.reminders import Reminders
     from careDesk.security.users import Users
@@ -259,6 +270,18 @@ class Desk:
         return Plans(self)
 
     @cached_property
+    def patients(self) -> Patients:
+        from careDesk.care.registry import Patients
+
+        return Patients(self)
+
+    @cached_property
+    def clinical(self) -> Clinical:
+        from careDesk.care.clinical import Clinical
+
+        return Clinical(self)
+
+    @cached_property
     def screeners(self) -> Screeners:
         from careDesk.care.screeners import Screeners
 
@@ -269,6 +292,60 @@ class Desk:
         from careDesk.care.risk import RiskEngine
 
         return RiskEngine(self)
+
+    @cached_property
+    def team(self) -> Team:
+        from careDesk.care.team import Team
+
+        return Team(self)
+
+    @cached_property
+    def interop(self) -> Interop:
+        from careDesk.interop.service import Interop
+
+        return Interop(self)
+
+    @cached_property
+    def handouts(self) -> Handouts:
+        from careDesk.handouts.service import Handouts
+
+        return Handouts(self)
+
+    @cached_property
+    def referrals(self) -> Referrals:
+        from careDesk.care.referrals import Referrals
+
+        return Referrals(self)
+
+    @cached_property
+    def resources(self) -> Resources:
+        from careDesk.care.resources import Resources
+
+        return Resources(self)
+
+    @cached_property
+    def timeline(self) -> Timeline:
+        from careDesk.care.timeline import Timeline
+
+        return Timeline(self)
+
+    @cached_property
+    def followups(self) -> FollowUps:
+        from careDesk.care.followups import FollowUps
+
+        return FollowUps(self)
+
+    @cached_property
+    def appointments(self) -> Appointments:
+        from careDesk.care.appointments import Appointments
+
+        return Appointments(self)
+
+    @cached_property
+    def transitions(self) -> Transitions:
+        from careDesk.care.transitions import Transitions
+
+        return Transitions(self)
 
     def audit_events(
         self,
