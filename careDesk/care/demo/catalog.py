@@ -57,6 +57,7 @@ class NameSet:
     family: tuple[str, ...]
     middle_female: tuple[str, ...] = ()
     middle_male: tuple[str, ...] = ()
+    family_skew: float = 1.0
 
 
 def _load(name: str) -> Any:
@@ -94,6 +95,7 @@ def _names(language: str, raw: dict[str, Any]) -> NameSet:
         family=tuple(raw["family"]),
         middle_female=tuple(raw.get("middle_female", [])),
         middle_male=tuple(raw.get("middle_male", [])),
+        family_skew=float(raw.get("family_skew", 1.0)),
     )
 
 

@@ -86,6 +86,11 @@ class Draft:
         """One element of a sequence."""
         return options[int(self.rng.random() * len(options))]
 
+    def pick_common(self, options: Any, power: float = 2.0) -> Any:
+        """One element of a list ordered most common first, favouring the common ones
+        (index ∝ u^power: the first of 20 names is drawn about 22% of the time)."""
+        return options[int((self.rng.random() ** power) * len(options))]
+
     def chance(self, p: float) -> bool:
         """True with probability ``p``."""
         return self.rng.random() < p

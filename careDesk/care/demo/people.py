@@ -36,11 +36,11 @@ def _weighted(draft: Draft, pairs: tuple[tuple[str, float], ...]) -> str:
 
 def _name(draft: Draft, names: NameSet) -> tuple[str, str]:
     female = draft.sex == "female"
-    given = draft.pick(names.female if female else names.male)
+    given = draft.pick_common(names.female if female else names.male, 1.5)
     middles = names.middle_female if female else names.middle_male
     if middles:  # Vietnamese: middle name written with the given name ("Thị Lan")
         given = f"{draft.pick(middles)} {given}"
-    return given, draft.pick(names.family)
+    return given, draft.pick_common(names.family, names.family_skew)
 
 
 def phone(draft: Draft) -> tuple[str, str]:
@@ -147,7 +147,7 @@ def family(draft: Draft) -> None:
             relation not in ("son", "brother") and draft.chance(0.5)
         )
         given = draft.pick(names.female if female else names.male)
-        surname = draft.family_name if draft.chance(0.6) else draft.pick(names.family)
+        surname = draft.family_name if draft.chance(0.6) else draft.pick_common(names.family, names.family_skew)
         caregiver = number == 0 and draft.age >= 70 and draft.chance(0.7)
         shown, _digits = phone(draft)
         draft.out.add(

@@ -37,7 +37,7 @@ def _severity(draft: Draft) -> float:
 
 
 def _scale(draft: Draft, severity: float) -> int:
-    return min(3, int(draft.rng.random() * 6 * severity))
+    return min(3, int(draft.rng.random() * 7 * severity))
 
 
 def _store(draft: Draft, result: Scored, taken_at: datetime) -> str:
