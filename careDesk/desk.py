@@ -146,6 +146,7 @@ class Desk:
         # sees the transaction just before it commits.
         self.before_commit: list[Callable[[Tx], None]] = [_refresh_risk]
         self.opened_at: datetime = utcnow()
+        self._read_engine = engine.execution_options(read_only=True)
 
     # ----- lifetime --------------------------------------------------------------------------
     @property
@@ -202,7 +203,7 @@ class Desk:
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A read-only session; objects stay usable after it closes."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with Session(self._read_engine, expire_on_commit=False) as session:
             yield session
 
     @contextmanager

@@ -81,6 +81,7 @@ class ReminderClock:
         self.scheduler: BackgroundScheduler | None = None
         self.errors: list[str] = []
         self._lock = threading.Lock()
+        self._stopping = False
         self._unsubscribe: Callable[[], None] | None = None
 
     # ----- lifetime -------------------------------------------------------------------------
@@ -132,6 +133,9 @@ class ReminderClock:
         scheduler.start()
 
     def stop(self) -> None:
+        """Stop the jobs; waits for a running tick (which may reschedule) to finish first."""
+        with self._lock:
+            self._stopping = True
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -144,6 +148,8 @@ class ReminderClock:
     def tick(self) -> list[DueItem]:
         """Announce newly due follow-ups once, then schedule the next wake."""
         with self._lock:
+            if self._stopping:
+                return []
             items = self._guard("reminders", lambda: self.desk.reminders.announce())
             if items and self.on_due is not None:
                 self.on_due(items)
@@ -167,7 +173,7 @@ class ReminderClock:
 
     def _on_changed(self, changes: Changes) -> None:
         # A new or changed follow-up may be due sooner than the wake we planned.
-        if "follow_up" in changes.kinds and self.scheduler is not None:
+        if "follow_up" in changes.kinds and self.scheduler is not None and not self._stopping:
             self.scheduler.add_job(
                 wake_job,
                 "date",

@@ -23,6 +23,7 @@ from careDesk.errors import NotFound, ValidationFailed
 from careDesk.model.base import utcnow
 from careDesk.model.outreach import MessageState, OutboxMessage
 from careDesk.model.patient import Patient, ProgramStatus
+from careDesk.model.security import User
 from careDesk.model.timeline import TimelineEntry
 from careDesk.schedule import channels, templates
 from careDesk.schedule.recurrence import zone
@@ -147,10 +148,7 @@ class Outbox:
         """Queue one message (or return the one already queued under the same key)."""
         self.desk.require(Permission.MESSAGE)
         now = now or utcnow()
-        clinic = {
-            "clinic_name": self.desk.settings.get("clinic.name"),
-            "clinic_phone": self.desk.settings.get("clinic.phone"),
-        }
+        clinic = self._clinic_values()
         with self.desk.writing(Permission.MESSAGE) as tx:
             patient = tx.session.get(Patient, patient_id)
             if patient is None or patient.deleted_at is not None:
@@ -165,6 +163,9 @@ class Outbox:
             if existing is not None:
                 return Outcome(_row(existing), tx.changes)
             filled = {"first_name": patient.preferred_name or patient.given_name, **clinic}
+            coordinator = patient.coordinator_id and tx.session.get(User, patient.coordinator_id)
+            if coordinator:
+                filled["coordinator_name"] = coordinator.display_name
             rendered = templates.render(template, patient.language, {**filled, **(values or {})})
             message = self._new_message(patient, chosen, template, rendered, key, related_id, now)
             tx.add(message, kind="message", patient_id=patient_id)
@@ -176,6 +177,18 @@ class Outbox:
                 detail={"channel": chosen, "template": template, "reason": message.reason},
             )
             return Outcome(_row(message), tx.changes)
+
+    def _clinic_values(self) -> dict[str, str]:
+        """Who the message is from; a message without them would leave the patient guessing."""
+        values = {}
+        for key in ("clinic.name", "clinic.phone"):
+            value = self.desk.settings.get(key)
+            if not value:
+                raise ValidationFailed(
+                    key, f"set it before sending messages (caredesk config set {key})"
+                )
+            values[key.replace(".", "_")] = value
+        return values
 
     def _new_message(
         self,

@@ -70,7 +70,7 @@ def render(template: str, language: str, values: dict[str, str]) -> Rendered:
         place_line = places["telehealth"].format(link=values["link"])
     elif values.get("place"):
         place_line = places["place"].format(place=values["place"])
-    filled = {**values, "place_line": place_line}
+    filled = {"coordinator_name": str(data["care_team"]), **values, "place_line": place_line}
     subject = text["subject"].format_map(_Blank(filled))
     body = " ".join(text["body"].format_map(_Blank(filled)).split())
     sms = " ".join(text["sms"].format_map(_Blank(filled)).split())

@@ -64,7 +64,9 @@ def build_engine(path: Path, key: bytes | None, *, readonly: bool = False) -> En
     @event.listens_for(engine, "begin")
     def _begin_immediate(conn: Any) -> None:
         # pysqlite's own BEGIN handling is off (isolation_level=None); take the write lock at
-        # the start so two writers queue instead of failing half-way.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if not readonly else "BEGIN")
+        # the start so two writers queue instead of failing half-way. Reads (engines made with
+        # ``execution_options(read_only=True)``) begin deferred: in WAL they never wait on a writer.
+        deferred = readonly or conn.get_execution_options().get("read_only", False)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
     return engine
