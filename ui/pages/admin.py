@@ -114,10 +114,11 @@ class UsersTab(QWidget):
         rows = self.view.selectionModel().selectedRows()
         return self.model.row_at(rows[0].row()) if rows else None
 
-    def add_user(self) -> None:
+    def add_user(self) -> AddUserDialog:
         dialog = AddUserDialog(self.ws, self)
         dialog.accepted.connect(self.load)
         dialog.open()
+        return dialog
 
     def set_role(self) -> None:
         user = self.selected()

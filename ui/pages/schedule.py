@@ -1,0 +1,157 @@
+"""Schedule: follow-ups and appointments for a day or a week, overdue and urgent first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from PySide6.QtCore import QDate, QModelIndex
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from careDesk.model.base import utcnow
+from ui.pages.base import Page
+from ui.tables import Column, RowModel
+from ui.views import table_view
+from ui.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """One line of the schedule: a follow-up or an appointment."""
+
+    id: str
+    patient_id: str
+    patient: str
+    when: datetime
+    what: str
+    kind: str
+    overdue: bool
+    urgent: bool
+
+
+def _range(day: date, span: str) -> tuple[date, date]:
+    start = day - timedelta(days=day.weekday()) if span == "week" else day
+    return start, start + timedelta(days=7 if span == "week" else 1)
+
+
+def schedule_rows(desk: Any, day: date, span: str, mine: bool) -> list[ScheduleRow]:
+    """Follow-ups due by the end of the range (overdue included) and the range's appointments."""
+    _start, end = _range(day, span)
+    end_at = datetime.combine(end, time(0)).astimezone().astimezone(UTC)
+    now = utcnow()
+    assignee = desk.user.id if mine else None
+    follow_ups = desk.followups.due(assignee, now=end_at)
+    appointments = (
+        desk.appointments.week_of(day) if span == "week" else desk.appointments.on_day(day)
+    )
+    names: dict[str, str] = {}
+
+    def name(pid: str) -> str:
+        if pid not in names:
+            patient = desk.patients.get(pid)
+            names[pid] = f"{patient.family_name}, {patient.given_name}"
+        return names[pid]
+
+    rows = [
+        ScheduleRow(
+            f.id,
+            f.patient_id,
+            name(f.patient_id),
+            f.due_at,
+            f.title,
+            f"follow-up ({f.kind.replace('_', ' ')})",
+            f.due_at < now,
+            f.urgent,
+        )
+        for f in follow_ups
+    ]
+    rows += [
+        ScheduleRow(
+            a.id,
+            a.patient_id,
+            name(a.patient_id),
+            a.starts_at,
+            " · ".join(filter(None, [a.purpose, a.with_whom, a.place])) or "appointment",
+            "appointment",
+            False,
+            False,
+        )
+        for a in appointments
+        if a.status == "scheduled"
+    ]
+    rows.sort(key=lambda r: (not r.overdue, not r.urgent, r.when))
+    return rows
+
+
+class SchedulePage(Page):
+    """The day's or week's work; Enter opens the patient's chart."""
+
+    watches = frozenset({"follow_up", "appointment"})
+
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(ws, parent)
+        self.day = QDateEdit(QDate.currentDate())
+        self.day.setCalendarPopup(True)
+        self.day.setAccessibleName("Day")
+        self.span = QComboBox()
+        self.span.setAccessibleName("Show")
+        self.span.addItem("Day", "day")
+        self.span.addItem("Week", "week")
+        self.who = QComboBox()
+        self.who.setAccessibleName("Whose work")
+        self.who.addItem("My work", "mine")
+        self.who.addItem("Everyone's", "all")
+        self.span.setCurrentIndex(max(self.span.findData(ws.prefs.text("schedule/span", "day")), 0))
+        self.who.setCurrentIndex(max(self.who.findData(ws.prefs.text("schedule/who", "mine")), 0))
+        for combo in (self.span, self.who):
+            combo.currentIndexChanged.connect(self._filters_changed)
+        self.day.dateChanged.connect(self.load)
+        self.summary = QLabel()
+        self.model = RowModel(
+            [
+                Column("When", lambda r: f"{r.when.astimezone():%a %Y-%m-%d %H:%M}"),
+                Column("Patient", lambda r: r.patient),
+                Column("What", lambda r: r.what),
+                Column("Kind", lambda r: r.kind),
+                Column("", lambda r: "OVERDUE" if r.overdue else ("urgent" if r.urgent else "")),
+            ],
+            self,
+        )
+        self.model.urgent = lambda r: r.overdue or r.urgent
+        self.view = table_view(self.model, "Schedule")
+        self.view.activated.connect(self._open)
+        bar = QHBoxLayout()
+        for widget in (self.day, self.span, self.who):
+            bar.addWidget(widget)
+        bar.addStretch()
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.view)
+
+    def _filters_changed(self) -> None:
+        self.ws.prefs.set("schedule/span", self.span.currentData())
+        self.ws.prefs.set("schedule/who", self.who.currentData())
+        self.load()
+
+    def load(self) -> None:
+        desk = self.ws.desk
+        day: date = self.day.date().toPython()
+        span, mine = str(self.span.currentData()), self.who.currentData() == "mine"
+        self.ws.run(lambda: schedule_rows(desk, day, span, mine), self._show)
+
+    def _show(self, rows: list[ScheduleRow]) -> None:
+        self.model.set_rows(rows)
+        overdue = sum(r.overdue for r in rows)
+        self.summary.setText(f"{len(rows)} item(s), {overdue} overdue.")
+
+    def _open(self, index: QModelIndex) -> None:
+        self.ws.open_chart.emit(self.model.row_at(index.row()).patient_id, "timeline")
