@@ -1,9 +1,9 @@
-"""Staff reminders over follow-up rows: what is due, notify once, snooze, complete, reassign.
+"""Staff reminders over follow-up rows: what is due, announce once, snooze.
 
 Reminders are data (DESIGN §5): "what is due now" is one indexed range query over open
 follow-ups, and each follow-up is announced once (``notified_at``), including those that fell
-due while the app was closed. Completing a recurring follow-up creates the next one from its
-RFC 5545 rule, in local wall time.
+due while the app was closed. Completing (with the next occurrence of a recurring follow-up),
+cancelling and reassigning live with the follow-up record in ``careDesk.care.followups``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from careDesk.errors import NotFound, ValidationFailed
 from careDesk.model.base import utcnow
 from careDesk.model.patient import Patient
 from careDesk.model.schedule import FollowUp
-from careDesk.model.security import User
-from careDesk.schedule.recurrence import next_occurrence
 from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
@@ -167,71 +165,5 @@ class Reminders:
             tx.touch(row, kind="follow_up", patient_id=row.patient_id)
             tx.audit(
                 "follow_up.snooze", entity="follow_up", entity_id=row.id, patient_id=row.patient_id
-            )
-            return Outcome(row.id, tx.changes)
-
-    def complete(self, follow_up_id: str, result: str) -> Outcome[str | None]:
-        """Complete with a result; a recurring follow-up gets its next occurrence.
-
-        Returns the id of the next occurrence, or None.
-        """
-        if not result.strip():
-            raise ValidationFailed("result", "say what happened")
-        with self.desk.writing() as tx:
-            row = self._open(tx, follow_up_id)
-            row.status, row.result, row.completed_at = "done", result.strip(), tx.now
-            tx.touch(row, kind="follow_up", patient_id=row.patient_id)
-            tx.audit(
-                "follow_up.complete",
-                entity="follow_up",
-                entity_id=row.id,
-                patient_id=row.patient_id,
-            )
-            following = self._next(tx, row)
-            return Outcome(following.id if following else None, tx.changes)
-
-    @staticmethod
-    def _next(tx: Tx, done: FollowUp) -> FollowUp | None:
-        if not done.recurrence:
-            return None
-        when = next_occurrence(done.recurrence, done.due_at, done.due_at, done.timezone)
-        if when is None:
-            return None
-        following = FollowUp(
-            patient_id=done.patient_id,
-            kind=done.kind,
-            title=done.title,
-            due_at=when,
-            timezone=done.timezone,
-            recurrence=done.recurrence,
-            assignee_id=done.assignee_id,
-            urgent=False,
-            origin=done.origin,
-            activity_id=done.activity_id,
-        )
-        tx.add(following, kind="follow_up", patient_id=done.patient_id)
-        tx.audit(
-            "follow_up.recur",
-            entity="follow_up",
-            entity_id=following.id,
-            patient_id=done.patient_id,
-        )
-        return following
-
-    def reassign(self, follow_up_id: str, login: str) -> Outcome[str]:
-        """Give a follow-up to another user (by login)."""
-        with self.desk.writing() as tx:
-            row = self._open(tx, follow_up_id)
-            user = tx.session.exec(select(User).where(User.login == login)).first()
-            if user is None or user.disabled:
-                raise ValidationFailed("assignee", f"no active user {login}")
-            row.assignee_id, row.notified_at = user.id, None
-            tx.touch(row, kind="follow_up", patient_id=row.patient_id)
-            tx.audit(
-                "follow_up.reassign",
-                entity="follow_up",
-                entity_id=row.id,
-                patient_id=row.patient_id,
-                detail={"to": login},
             )
             return Outcome(row.id, tx.changes)
