@@ -184,7 +184,9 @@ class MainWindow(QMainWindow):
             index = self.charts.addTab(widget, "Chart")
             self.charts.setCurrentIndex(index)
         self.show_page("charts")
-        if tab:
+        if tab == "call":
+            getattr(widget, "log_call", lambda: None)()
+        elif tab:
             getattr(widget, "show_tab", lambda _t: None)(tab)
 
     def _retitle(self, widget: QWidget, text: str) -> None:

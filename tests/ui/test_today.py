@@ -1,0 +1,59 @@
+"""Today: the lazy worklist, urgent first, filters remembered, one click to chart or call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytestqt.qtbot import QtBot
+
+from careDesk.desk import Desk
+from tests.ui.conftest import add_patient, wait_idle
+from ui.pages.today import TodayPage
+from ui.workspace import Workspace
+
+
+def _phq9(desk: Desk, pid: str, item9: int) -> None:
+    answers = {f"phq9_{n}": 2 for n in range(1, 9)} | {"phq9_9": item9}
+    desk.screeners.record(pid, "phq9", answers)
+
+
+def test_worklist_pages_lazily_and_shows_urgent_first(
+    qtbot: QtBot, ws: Workspace, desk: Desk, qtmodeltester: Any
+) -> None:
+    ids = [add_patient(desk, f"P{n}", f"Family{n:03d}", f"W-{n}") for n in range(12)]
+    _phq9(desk, ids[7], 2)  # item 9 answered: urgent call and alert
+    page = TodayPage(ws)
+    page.model.page_size = 5
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 5)
+    wait_idle(qtbot, ws.worker)
+    assert page.model.canFetchMore()
+    assert page.model.row_at(0).id == ids[7]
+    assert page.model.urgent(page.model.row_at(0))
+    assert "12 patient(s)" in page.count.text()
+    page.model.fetchMore()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 10)
+    qtmodeltester.check(page.model)
+
+
+def test_filters_are_remembered_and_actions_open_chart(
+    qtbot: QtBot, ws: Workspace, desk: Desk
+) -> None:
+    pid = add_patient(desk, "Ana", "Peña", "W-1")
+    page = TodayPage(ws)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+    page.filters["band"].setCurrentIndex(page.filters["band"].findData("high"))
+    qtbot.waitUntil(lambda: "0 patient(s)" in page.count.text())
+    assert ws.prefs.text("today/band") == "high"
+    again = TodayPage(ws)
+    qtbot.addWidget(again)
+    assert again.filters["band"].currentData() == "high"
+    page.filters["band"].setCurrentIndex(0)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+    page.view.selectRow(0)
+    with qtbot.waitSignal(ws.open_chart) as opened:
+        page.call_button.click()
+    assert opened.args == [pid, "call"]
