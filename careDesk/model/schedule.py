@@ -15,7 +15,11 @@ class FollowUp(Record, table=True):
 
     __tablename__ = "follow_up"
     # "What is due now" is one range scan over open rows (DESIGN §5: 100,000 follow-ups, one query).
-    __table_args__ = (Index("ix_follow_up_open_due", "status", "due_at"),)
+    # "What is due for me" is the same range scan within one assignee (desk.followups.due).
+    __table_args__ = (
+        Index("ix_follow_up_open_due", "status", "due_at"),
+        Index("ix_follow_up_assignee_due", "assignee_id", "status", "due_at"),
+    )
 
     patient_id: str = Field(foreign_key="patient.id", index=True, max_length=36)
     kind: str = Field(max_length=30)  # call, visit, lab_check, medication_review, plan_review

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:34:48.897001
+Create Date: 2026-11-25 12:48:38.314452
 """
 from alembic import op
 import sqlalchemy as sa
@@ -345,6 +345,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('follow_up', schema=None) as batch_op:
+        batch_op.create_index('ix_follow_up_assignee_due', ['assignee_id', 'status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_follow_up_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_follow_up_due_at'), ['due_at'], unique=False)
         batch_op.create_index('ix_follow_up_open_due', ['status', 'due_at'], unique=False)
@@ -917,6 +918,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_follow_up_open_due')
         batch_op.drop_index(batch_op.f('ix_follow_up_due_at'))
         batch_op.drop_index(batch_op.f('ix_follow_up_assignee_id'))
+        batch_op.drop_index('ix_follow_up_assignee_due')
 
     op.drop_table('follow_up')
     with op.batch_alter_table('family_member', schema=None) as batch_op:
