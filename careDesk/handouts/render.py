@@ -145,6 +145,8 @@ def _grid(grid: Grid, st: Styles, width: float) -> Table:
     table.setStyle(
         TableStyle(
             [
+                # Cells hold paragraphs, but the table still selects its own cell font.
+                ("FONT", (0, 0), (-1, -1), FONT, st.size),
                 ("GRID", (0, 0), (-1, -1), 0.75, RULE),
                 ("BACKGROUND", (0, 0), (-1, 0), SHADE),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),

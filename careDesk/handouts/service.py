@@ -8,6 +8,7 @@ asked (:func:`careDesk.handouts.render.write_pdf`), so no patient data lands in 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -54,6 +55,15 @@ def render_recovery_sheet(clinic_name: str, recovery_key: str, *, today: date | 
     return render([content])
 
 
+@dataclass(frozen=True)
+class _Setting:
+    """The clinic settings a document needs, read once (one session) per verb."""
+
+    clinic: ClinicInfo
+    zone: str
+    today: date
+
+
 class Handouts:
     """Handouts and printed documents for one signed-in desk."""
 
@@ -63,29 +73,31 @@ class Handouts:
     # ----- clinic and choices ----------------------------------------------------------------
     def clinic(self) -> ClinicInfo:
         """Name, phone, address and logo from the clinic settings."""
-        settings = self.desk.settings
-        logo_setting = settings.get("clinic.logo")
-        logo = Path(logo_setting).expanduser() if logo_setting else LOGO
-        return ClinicInfo(
-            name=settings.get("clinic.name"),
-            phone=settings.get("clinic.phone"),
-            address=settings.get("clinic.address"),
+        return self._setting().clinic
+
+    def _setting(self) -> _Setting:
+        # Read before any other session opens: every session holds the write lock (BEGIN
+        # IMMEDIATE), so no second one may open inside it.
+        values = self.desk.settings.all()
+        logo = Path(values["clinic.logo"]).expanduser() if values.get("clinic.logo") else LOGO
+        clinic = ClinicInfo(
+            name=values["clinic.name"],
+            phone=values["clinic.phone"],
+            address=values["clinic.address"],
             logo=logo if logo.is_file() else None,
         )
-
-    def _zone_name(self) -> str:
-        return self.desk.settings.get("clinic.timezone")
-
-    def _today(self) -> date:
-        return utcnow().astimezone(zone_named(self._zone_name())).date()
+        zone = values.get("clinic.timezone", "")
+        return _Setting(clinic, zone, utcnow().astimezone(zone_named(zone)).date())
 
     def choice(self, patient: str) -> HandoutChoice:
         """The remembered choice for a patient (else their own language, normal print)."""
         self.desk.require(Permission.READ)
-        record = self._load(patient)
-        return _resolve(record, None, None)
+        with self.desk.reading() as session:
+            return _resolve(_load(session, patient, ""), None, None)
 
-    def remember(self, patient: str, *, language: str | None, large_print: bool | None) -> HandoutChoice:
+    def remember(
+        self, patient: str, *, language: str | None, large_print: bool | None
+    ) -> HandoutChoice:
         """Store a patient's language and large-print choice for later handouts."""
         if language is not None:
             phrasebook(language)  # refuses unknown languages with a clear message
@@ -100,48 +112,44 @@ class Handouts:
     ) -> HandoutContent:
         """The handout's content (for a preview); nothing is printed or audited."""
         self.desk.require(Permission.READ)
-        record = self._load(patient)
-        chosen = _resolve(record, language, large_print)
-        book = phrasebook(chosen.language)
-        return patient_handout_content(
-            book, record, self.clinic(), today=self._today(), large_print=chosen.large_print
-        )
+        setting = self._setting()
+        with self.desk.reading() as session:
+            record = _load(session, patient, setting.zone)
+        return _handout(record, setting, language, large_print)
 
     def patient_handout(
         self, patient: str, language: str | None = None, large_print: bool | None = None
     ) -> bytes:
-        """The patient handout as PDF bytes; audited as a print, choices remembered."""
+        """The patient handout as PDF bytes; audited as a print, choices remembered.
+
+        Read, render and audit happen in one transaction: the audit event describes exactly
+        what was printed, and a failure leaves no audit event.
+        """
         self.desk.require(Permission.PRINT)
-        content = self.patient_content(patient, language, large_print)
-        data = render([content])
+        setting = self._setting()
         with self.desk.writing(Permission.PRINT) as tx:
-            found = find_patient(tx.session, patient)
+            record = _load(tx.session, patient, setting.zone)
+            content = _handout(record, setting, language, large_print)
+            data = render([content])
             if language is not None or large_print is not None:
-                _store_choice(tx, found.id, content.language, content.large_print)
-            _audit_print(tx, found.id, content)
+                _store_choice(tx, record.patient.id, content.language, content.large_print)
+            _audit_print(tx, record.patient.id, content)
         return data
 
     def batch_for_appointments(self, day: date) -> bytes:
         """One PDF with the handout of every patient who has an appointment on ``day``."""
         self.desk.require(Permission.PRINT)
-        zone = zone_named(self._zone_name())
-        start = datetime.combine(day, time(0), zone)
-        clinic, today = self.clinic(), self._today()
-        printed: list[tuple[str, HandoutContent]] = []
-        with self.desk.reading() as session:
-            for patient_id in _patients_seen(session, start, start + timedelta(days=1)):
-                patient = find_patient(session, patient_id)
-                record = load_record(session, patient, now=start, clinic_zone=zone.key)
-                chosen = _resolve(record, None, None)
-                content = patient_handout_content(
-                    phrasebook(chosen.language), record, clinic,
-                    today=today, large_print=chosen.large_print,
-                )
-                printed.append((patient_id, content))
-        if not printed:
-            raise ValidationFailed("day", f"no appointments on {day.isoformat()}")
-        data = render([content for _, content in printed])
+        setting = self._setting()
+        start = datetime.combine(day, time(0), zone_named(setting.zone))
         with self.desk.writing(Permission.PRINT) as tx:
+            printed: list[tuple[str, HandoutContent]] = []
+            for patient_id in _patients_seen(tx.session, start, start + timedelta(days=1)):
+                patient = find_patient(tx.session, patient_id)
+                record = load_record(tx.session, patient, now=start, clinic_zone=setting.zone)
+                printed.append((patient_id, _handout(record, setting, None, None)))
+            if not printed:
+                raise ValidationFailed("day", f"no appointments on {day.isoformat()}")
+            data = render([content for _, content in printed])
             for patient_id, content in printed:
                 _audit_print(tx, patient_id, content, batch=day.isoformat())
         return data
@@ -155,64 +163,83 @@ class Handouts:
         large_print: bool | None = None,
     ) -> bytes:
         """The discharge/transition summary (the latest transition unless one is named)."""
-        self.desk.require(Permission.PRINT)
-        record = self._load(patient)
-        transition = _pick_transition(record, transition_id)
-        chosen = _resolve(record, language, large_print)
-        content = transition_content(
-            phrasebook(chosen.language), record, transition, self.clinic(),
-            today=self._today(), large_print=chosen.large_print,
-        )
-        return self._print(record, content)
+
+        def build(record: PatientRecord, setting: _Setting) -> HandoutContent:
+            transition = _pick_transition(record, transition_id)
+            chosen = _resolve(record, language, large_print)
+            return transition_content(
+                phrasebook(chosen.language), record, transition, setting.clinic,
+                today=setting.today, large_print=chosen.large_print,
+            )
+
+        return self._print(patient, build)
 
     def outreach_letter(
         self, patient: str, body: str, language: str | None = None, large_print: bool | None = None
     ) -> bytes:
         """A letter to the patient with ``body`` (paragraphs split on blank lines)."""
-        self.desk.require(Permission.PRINT)
         if not body.strip():
             raise ValidationFailed("body", "the letter is empty")
-        record = self._load(patient)
-        chosen = _resolve(record, language, large_print)
-        content = letter_content(
-            phrasebook(chosen.language), record, body, self.clinic(),
-            today=self._today(), large_print=chosen.large_print,
-        )
-        return self._print(record, content)
+
+        def build(record: PatientRecord, setting: _Setting) -> HandoutContent:
+            chosen = _resolve(record, language, large_print)
+            return letter_content(
+                phrasebook(chosen.language), record, body, setting.clinic,
+                today=setting.today, large_print=chosen.large_print,
+            )
+
+        return self._print(patient, build)
 
     def referral_summary(self, referral_id: str) -> bytes:
         """The one-page referral summary for the partner named in the referral."""
-        self.desk.require(Permission.PRINT)
         with self.desk.reading() as session:
             referral = session.get(Referral, referral_id)
         if referral is None or referral.deleted_at is not None:
             raise NotFound("referral", referral_id)
-        record = self._load(referral.patient_id)
-        content = referral_content(record, referral, self.clinic(), today=self._today())
-        return self._print(record, content, entity_id=referral.id)
+
+        def build(record: PatientRecord, setting: _Setting) -> HandoutContent:
+            return referral_content(record, referral, setting.clinic, today=setting.today)
+
+        return self._print(referral.patient_id, build, entity_id=referral.id)
 
     def recovery_sheet(self, recovery_key: str) -> bytes:
         """The vault's recovery-key sheet (admins); the audit event never holds the key."""
         self.desk.require(Permission.ADMIN)
-        data = render_recovery_sheet(self.clinic().name, recovery_key, today=self._today())
+        setting = self._setting()
+        data = render_recovery_sheet(setting.clinic.name, recovery_key, today=setting.today)
         with self.desk.writing(Permission.ADMIN) as tx:
             tx.audit("print", entity="recovery_sheet", detail={"document": "recovery"})
         return data
 
     # ----- helpers ---------------------------------------------------------------------------
-    def _load(self, patient: str) -> PatientRecord:
-        # Settings are read first: every session holds the write lock (BEGIN IMMEDIATE), so no
-        # second session may open while the reading one is open.
-        zone_name = self._zone_name()
-        with self.desk.reading() as session:
-            found = find_patient(session, patient)
-            return load_record(session, found, now=utcnow(), clinic_zone=zone_name)
-
-    def _print(self, record: PatientRecord, content: HandoutContent, entity_id: str = "") -> bytes:
-        data = render([content])
+    def _print(
+        self,
+        patient: str,
+        build: Callable[[PatientRecord, _Setting], HandoutContent],
+        entity_id: str = "",
+    ) -> bytes:
+        self.desk.require(Permission.PRINT)
+        setting = self._setting()
         with self.desk.writing(Permission.PRINT) as tx:
+            record = _load(tx.session, patient, setting.zone)
+            content = build(record, setting)
+            data = render([content])
             _audit_print(tx, record.patient.id, content, entity_id=entity_id)
         return data
+
+
+def _load(session: Session, patient: str, zone: str) -> PatientRecord:
+    return load_record(session, find_patient(session, patient), now=utcnow(), clinic_zone=zone)
+
+
+def _handout(
+    record: PatientRecord, setting: _Setting, language: str | None, large_print: bool | None
+) -> HandoutContent:
+    chosen = _resolve(record, language, large_print)
+    return patient_handout_content(
+        phrasebook(chosen.language), record, setting.clinic,
+        today=setting.today, large_print=chosen.large_print,
+    )
 
 
 def _resolve(record: PatientRecord, language: str | None, large_print: bool | None) -> HandoutChoice:
