@@ -87,48 +87,91 @@ def _phrase(word: str) -> str:
     return '"' + word.replace('"', '""') + '"*'
 
 
+def name_words(typed: str) -> list[str]:
+    """The words of a name search (lower case; bare punctuation dropped)."""
+    return [w.lower() for w in typed.split() if any(ch.isalnum() for ch in w)][:MAX_WORDS]
+
+
 def fts_query(typed: str) -> str | None:
     """An FTS5 expression where each typed word must prefix-match a name word (None if none).
 
     Each word is a quoted phrase with a prefix star, so nothing typed is read as FTS syntax.
     """
-    words = [w.lower() for w in typed.split() if any(ch.isalnum() for ch in w)][:MAX_WORDS]
+    words = name_words(typed)
     if not words:
         return None
     terms = ["(" + " OR ".join(_phrase(v) for v in _variants(w)) + ")" for w in words]
     return f"{NAME_COLUMNS} : (" + " AND ".join(terms) + ")"
 
 
-def _mrn_ranges(typed: str, params: dict[str, Any]) -> list[str]:
-    """Prefix ranges on the MRN index, as typed and in upper/lower case."""
+BY_NAME = "ORDER BY family_name, given_name LIMIT :limit"
+# Above this many name matches, walking the family-name index in order and stopping at the
+# limit beats sorting every match (measured on 50,000 patients: "wil" 63 ms → 1 ms).
+BROAD = 300
+
+
+def _group(where: str, order: str) -> str:
+    """Matching live rowids, in index order, at most ``:limit`` of them."""
+    return (
+        f"SELECT rowid FROM (SELECT rowid FROM patient WHERE {where} "
+        f"AND deleted_at IS NULL {order})"
+    )
+
+
+def _mrn_groups(typed: str, params: dict[str, Any]) -> list[str]:
+    """MRN prefix ranges on the unique MRN index, as typed and in upper/lower case."""
     parts = []
     for n, prefix in enumerate(sorted({typed, typed.upper(), typed.lower()})):
         params[f"mrn_lo{n}"], params[f"mrn_hi{n}"] = prefix, prefix + _TOP
-        parts.append(f"SELECT rowid FROM patient WHERE mrn >= :mrn_lo{n} AND mrn < :mrn_hi{n}")
+        where = f"mrn >= :mrn_lo{n} AND mrn < :mrn_hi{n}"
+        parts.append(_group(where, "ORDER BY mrn LIMIT :limit"))
     return parts
 
 
-def candidates(typed: str) -> tuple[str, dict[str, Any]] | None:
-    """The SQL that selects matching patient rowids, and its parameters (None: no match)."""
-    params: dict[str, Any] = {}
+def _is_broad(session: Session, typed: str, match: str) -> bool:
+    """Whether a name search matches many patients. A one-letter word always does (and the
+    index keeps no one-letter prefixes, so counting would cost as much as the search)."""
+    if any(len(word) < 2 for word in name_words(typed)):
+        return True
+    sql = "SELECT count(*) FROM (SELECT 1 FROM patient_search WHERE patient_search MATCH :fts"
+    found = session.connection().execute(
+        text(f"{sql} LIMIT :cap)"), {"fts": match, "cap": BROAD + 1}
+    )
+    return (found.scalar() or 0) > BROAD
+
+
+def _name_group(session: Session, typed: str, match: str) -> str:
+    # "+rowid" stops SQLite from starting at the matches, so for a broad query it walks the
+    # family-name index in order and stops at the limit instead of sorting every match.
+    rowid = "+rowid" if _is_broad(session, typed, match) else "rowid"
+    found = "SELECT rowid FROM patient_search WHERE patient_search MATCH :fts"
+    return _group(f"{rowid} IN ({found})", BY_NAME)
+
+
+def candidates(session: Session, typed: str, limit: int) -> tuple[str, dict[str, Any]] | None:
+    """SQL selecting the rowids worth showing, and its parameters (None: nothing can match).
+
+    Each way of matching (MRN, phone, name, birth date) contributes at most ``limit`` rows in
+    its own index order, so no search reads or sorts more than a few pages of patients.
+    """
+    params: dict[str, Any] = {"limit": limit}
     born = parse_date(typed)
     if born is not None:
         params["born"] = born.isoformat()
-        return "SELECT rowid FROM patient WHERE birth_date = :born", params
+        return _group("birth_date = :born", BY_NAME), params
     if _ISO_DATE.match(typed) or _US_DATE.match(typed):
         return None  # looks like a date but is not one (e.g. 1950-02-30)
-    parts = _mrn_ranges(typed, params) if " " not in typed else []
+    parts = _mrn_groups(typed, params) if " " not in typed else []
     digits = phone_digits(typed) if _PHONE_LIKE.match(typed) else None
     if digits and len(digits) >= 3:
         params["tel_lo"], params["tel_hi"] = digits, digits + ":"  # ':' sorts after '9'
-        parts.append(
-            "SELECT rowid FROM patient WHERE phone_digits >= :tel_lo AND phone_digits < :tel_hi"
-        )
+        where = "phone_digits >= :tel_lo AND phone_digits < :tel_hi"
+        parts.append(_group(where, "ORDER BY phone_digits LIMIT :limit"))
     else:
         match = fts_query(typed)
         if match is not None:
             params["fts"] = match
-            parts.append("SELECT rowid FROM patient_search WHERE patient_search MATCH :fts")
+            parts.append(_name_group(session, typed, match))
     if not parts:
         return None
     return " UNION ".join(parts), params
@@ -154,7 +197,7 @@ def search_patients(session: Session, typed: str, *, limit: int = 50) -> list[Pa
 
     An empty search lists patients by name.
     """
-    typed = clean(typed)
+    typed, limit = clean(typed), max(1, min(limit, 1000))
     query = (
         select(
             col(Patient.id),
@@ -171,10 +214,10 @@ def search_patients(session: Session, typed: str, *, limit: int = 50) -> list[Pa
         .outerjoin(User, col(User.id) == col(Patient.coordinator_id))
         .outerjoin(RiskScore, col(RiskScore.patient_id) == col(Patient.id))
         .where(col(Patient.deleted_at).is_(None))
-        .limit(max(1, min(limit, 1000)))
+        .limit(limit)
     )
     if typed:
-        found = candidates(typed)
+        found = candidates(session, typed, limit)
         if found is None:
             return []
         sql, params = found

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from careDesk.care import search
 from careDesk.care.search import fts_query, parse_date
 from careDesk.desk import Desk
 from careDesk.model.risk import RiskScore
+from careDesk.paths import VaultPaths
+from careDesk.store import keyslots
+from careDesk.store.vault import create_vault
+from tests.conftest import ADMIN, PASSWORD
+
+FAST_KDF = {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}
 
 PEOPLE = [
     ("MRN-0001", "Văn An", "Nguyễn", date(1950, 3, 2), "(555) 010-2345"),
@@ -23,8 +31,7 @@ PEOPLE = [
 ]
 
 
-@pytest.fixture
-def clinic(desk: Desk) -> dict[str, str]:
+def fill(desk: Desk) -> dict[str, str]:
     """Seven patients; returns MRN → patient id."""
     ids = {}
     for mrn, given_name, family, born, phone in PEOPLE:
@@ -33,6 +40,23 @@ def clinic(desk: Desk) -> dict[str, str]:
         )
         ids[mrn] = created.value.id
     return ids
+
+
+@pytest.fixture
+def clinic(desk: Desk) -> dict[str, str]:
+    """The seven patients in the test's own vault (for tests that change them)."""
+    return fill(desk)
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    """One vault with the seven patients for the tests that only search."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keyslots, "ARGON2_DEFAULTS", FAST_KDF)
+        desk, _ = create_vault(VaultPaths(tmp_path_factory.mktemp("search")), ADMIN, PASSWORD)
+    fill(desk)
+    yield desk
+    desk.close()
 
 
 def mrns(desk: Desk, text: str) -> list[str]:
@@ -57,31 +81,29 @@ def mrns(desk: Desk, text: str) -> list[str]:
         ("jones", ["MRN-0005"]),
     ],
 )
-def test_names_by_prefix_ignoring_accents(
-    desk: Desk, clinic: dict[str, str], typed: str, expected: list[str]
-) -> None:
-    assert sorted(mrns(desk, typed)) == expected
+def test_names_by_prefix_ignoring_accents(shared: Desk, typed: str, expected: list[str]) -> None:
+    assert sorted(mrns(shared, typed)) == expected
 
 
-def test_mrn_prefix_and_exact_mrn_first(desk: Desk, clinic: dict[str, str]) -> None:
-    assert mrns(desk, "ab-7") == ["AB-77"]
-    assert sorted(mrns(desk, "MRN-000")) == [f"MRN-000{n}" for n in range(1, 7)]
-    assert mrns(desk, "mrn-0004") == ["MRN-0004"]
+def test_mrn_prefix_and_exact_mrn_first(shared: Desk) -> None:
+    assert mrns(shared, "ab-7") == ["AB-77"]
+    assert sorted(mrns(shared, "MRN-000")) == [f"MRN-000{n}" for n in range(1, 7)]
+    assert mrns(shared, "mrn-0004") == ["MRN-0004"]
 
 
-def test_phone_digits_whatever_the_punctuation(desk: Desk, clinic: dict[str, str]) -> None:
-    assert sorted(mrns(desk, "555")) == ["MRN-0001", "MRN-0002"]
-    assert mrns(desk, "555-010-23") == ["MRN-0001"]
-    assert mrns(desk, "(555) 0107788") == ["MRN-0002"]
-    assert mrns(desk, "520 555") == ["MRN-0004"]  # stored as +1 520…: the country code is dropped
-    assert mrns(desk, "999") == []
+def test_phone_digits_whatever_the_punctuation(shared: Desk) -> None:
+    assert sorted(mrns(shared, "555")) == ["MRN-0001", "MRN-0002"]
+    assert mrns(shared, "555-010-23") == ["MRN-0001"]
+    assert mrns(shared, "(555) 0107788") == ["MRN-0002"]
+    assert mrns(shared, "520 555") == ["MRN-0004"]  # stored as +1 520…: the country code is dropped
+    assert mrns(shared, "999") == []
 
 
-def test_birth_date_iso_or_us(desk: Desk, clinic: dict[str, str]) -> None:
-    assert sorted(mrns(desk, "1950-03-02")) == ["MRN-0001", "MRN-0005"]
-    assert sorted(mrns(desk, "03/02/1950")) == ["MRN-0001", "MRN-0005"]
-    assert mrns(desk, "7/4/1939") == ["AB-77"]
-    assert mrns(desk, "1950-02-30") == []
+def test_birth_date_iso_or_us(shared: Desk) -> None:
+    assert sorted(mrns(shared, "1950-03-02")) == ["MRN-0001", "MRN-0005"]
+    assert sorted(mrns(shared, "03/02/1950")) == ["MRN-0001", "MRN-0005"]
+    assert mrns(shared, "7/4/1939") == ["AB-77"]
+    assert mrns(shared, "1950-02-30") == []
     assert parse_date("13/45/2000") is None
 
 
@@ -114,10 +136,10 @@ def test_renamed_patients_are_found_by_their_new_name(desk: Desk, clinic: dict[s
     assert mrns(desk, "munoz") == []
 
 
-def test_empty_search_lists_by_name_with_a_limit(desk: Desk, clinic: dict[str, str]) -> None:
-    assert len(desk.patients.search("")) == len(PEOPLE)
-    assert len(desk.patients.search("", limit=3)) == 3
-    assert len(desk.patients.search("mrn", limit=2)) == 2
+def test_empty_search_lists_by_name_with_a_limit(shared: Desk) -> None:
+    assert len(shared.patients.search("")) == len(PEOPLE)
+    assert len(shared.patients.search("", limit=3)) == 3
+    assert len(shared.patients.search("mrn", limit=2)) == 2
 
 
 @pytest.mark.parametrize(
@@ -144,17 +166,15 @@ def test_empty_search_lists_by_name_with_a_limit(desk: Desk, clinic: dict[str, s
         "\\",
     ],
 )
-def test_fts_syntax_characters_never_raise(desk: Desk, clinic: dict[str, str], typed: str) -> None:
-    desk.patients.search(typed)
-    assert len(mrns(desk, "")) == len(PEOPLE)
+def test_fts_syntax_characters_never_raise(shared: Desk, typed: str) -> None:
+    shared.patients.search(typed)
+    assert len(mrns(shared, "")) == len(PEOPLE)
 
 
-@settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=150, deadline=None)
 @given(st.text(max_size=30))
-def test_any_text_is_safe_to_search(desk: Desk, typed: str) -> None:
-    assert isinstance(desk.patients.search(typed), list)
+def test_any_text_is_safe_to_search(shared: Desk, typed: str) -> None:
+    assert isinstance(shared.patients.search(typed), list)
 
 
 def test_each_word_is_a_quoted_prefix() -> None:
@@ -162,3 +182,14 @@ def test_each_word_is_a_quoted_prefix() -> None:
         '{given_name family_name preferred_name} : (("say"*) AND ("""hi"*))'
     )
     assert fts_query("* - (") is None
+
+
+@pytest.mark.parametrize("typed", ["nguyen", "ng", "mrn", "a", "jos garc", "555", ""])
+def test_broad_and_narrow_plans_agree(
+    desk: Desk, clinic: dict[str, str], monkeypatch: pytest.MonkeyPatch, typed: str
+) -> None:
+    """Many matches walk the name index instead of sorting: same rows, same order."""
+    desk.patients.remove(clinic["MRN-0006"])
+    narrow = desk.patients.search(typed, limit=3)
+    monkeypatch.setattr(search, "BROAD", 0)
+    assert desk.patients.search(typed, limit=3) == narrow
