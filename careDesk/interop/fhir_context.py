@@ -35,6 +35,7 @@ class ImportContext:
         self.patients: list[str] = []
         self.team: dict[str, set[str]] = {}  # patient id → provider ids on their care team
         self.goal_homes: dict[str, tuple[str, str]] = {}  # goal ref → (plan id, problem id)
+        self._claimed: set[str] = set()  # records matched by natural keys in this file
         self.plan_problems: dict[str, list[str]] = {}  # plan id → problem ids in order
         self.finally_: list[Callable[[], None]] = []  # run once every resource is mapped
 
@@ -142,8 +143,14 @@ class ImportContext:
         values: dict[str, Any],
         *,
         part: str = "",
+        natural: tuple[str, ...] = (),
     ) -> R:
-        """Update or create a record of a table without ``source_id`` (kept in SourceLink)."""
+        """Update or create a record of a table without ``source_id`` (kept in SourceLink).
+
+        Parts of a resource (a plan's problems, its activities) have no id of their own: when
+        no link knows them, ``natural`` names the fields that identify one (e.g. plan and
+        description), so re-importing careDesk's own export finds the record it came from.
+        """
         kind = str(model.__tablename__)
         links = self._link_index(kind, patient_id)
         source_id = f"{entry.source_id}#{part}"[:200] if part else entry.source_id
@@ -155,16 +162,28 @@ class ImportContext:
             own = self.tx.session.get(model, str(entry.resource.get("id", "")))
             if own is not None and getattr(own, "patient_id", None) == patient_id:
                 found = own
+        if found is None and natural:
+            found = self._natural(model, patient_id, {k: values[k] for k in natural})
         if found is not None:
+            self._claimed.add(found.id)
             return self.apply(found, values, patient_id)
         record = model(**{"patient_id": patient_id, **values})
         self.created(record, patient_id)
+        self._claimed.add(record.id)
         new_link = SourceLink(
             kind=kind, patient_id=patient_id, source_id=source_id, record_id=record.id
         )
         self.tx.add(new_link, kind="source_link", patient_id=patient_id)
         links[source_id] = new_link
         return record
+
+    def _natural(self, model: type[R], patient_id: str, keys: dict[str, Any]) -> R | None:
+        query = select(model).where(col(model.patient_id) == patient_id)  # type: ignore[attr-defined]
+        for name, value in keys.items():
+            column = col(getattr(model, name))
+            query = query.where(column.is_(None) if value is None else column == value)
+        rows = self.tx.session.exec(query.where(col(model.deleted_at).is_(None))).all()
+        return next((row for row in rows if row.id not in self._claimed), None)
 
     def _link_index(self, kind: str, patient_id: str) -> dict[str, SourceLink]:
         key = (kind, patient_id)

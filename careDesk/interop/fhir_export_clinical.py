@@ -39,7 +39,9 @@ def ext(name: str, value: Any) -> dict[str, Any]:
 
 def extensions(**values: Any) -> dict[str, Any]:
     """``{"extension": [...]}`` for the values that are set (nothing when none are)."""
-    found = [ext(_camel(k), v) for k, v in values.items() if v not in (None, "", False)]
+    found = [
+        ext(_camel(k), v) for k, v in values.items() if v is not None and v is not False and v != ""
+    ]
     return {"extension": found} if found else {}
 
 

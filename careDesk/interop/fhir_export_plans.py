@@ -93,10 +93,12 @@ def care_team(team_id: str, patient_id: str, members: list[CareTeamMember]) -> d
     """The patient's care team; members who are providers point to their Practitioner."""
     participants = []
     for m in members:
-        member = ref(m.provider_id, m.name) if m.provider_id else {"display": m.name}
-        participants.append(
-            {**extensions(lead=m.lead), "role": [{"text": m.role}], "member": member}
-        )
+        if m.provider_id:
+            member, contact = ref(m.provider_id, m.name), extensions(lead=m.lead)
+        else:  # not a provider resource: the contact details travel with the participant
+            member = {"display": m.name}
+            contact = extensions(lead=m.lead, phone=m.phone, email=m.email)
+        participants.append({**contact, "role": [{"text": m.role}], "member": member})
     return clean(
         {
             "resourceType": "CareTeam",

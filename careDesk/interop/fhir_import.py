@@ -102,6 +102,9 @@ class FhirImporter:
         self.desk.require(Permission.EDIT)
         try:
             with self.desk.writing(Permission.EDIT) as tx:
+                # Rows of one file refer to each other (goal → problem → plan); the unit of work
+                # does not order inserts by foreign key, so the check waits for the commit.
+                tx.session.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")
                 ctx = ImportContext(tx, report)
                 map_entries(ctx, entries)
                 report.patient_ids = list(ctx.patients)

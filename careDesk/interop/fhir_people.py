@@ -289,7 +289,7 @@ def join_care_team(
 
 
 def map_care_team(ctx: ImportContext, entry: Entry, place: Place) -> None:
-    """A CareTeam: each participant that is a Practitioner in this file joins the team."""
+    """A CareTeam: practitioners in the file join the team; others by name (and contacts)."""
     res = entry.resource
     patient_id = ctx.patient_id(res, place, "subject")
     for i, part in enumerate(items(res.get("participant"), place, "participant")):
@@ -300,7 +300,25 @@ def map_care_team(ctx: ImportContext, entry: Entry, place: Place) -> None:
             for r in items(part.get("role"), place, f"participant[{i}].role")
         ]
         lead = bool(boolean(extension(part, "lead", place), place, f"participant[{i}].extension"))
+        role = next((r for r in roles if r), "care team")
         if member:
-            join_care_team(
-                ctx, patient_id, member, next((r for r in roles if r), "care team"), lead
+            join_care_team(ctx, patient_id, member, role, lead)
+            continue
+        name = ctx.label(part.get("member"), place, f"participant[{i}].member")
+        if name:
+            values = {
+                "name": name,
+                "role": role,
+                "lead": lead,
+                "provider_id": None,
+                "phone": text(extension(part, "phone", place), place, "extension phone", 40),
+                "email": text(extension(part, "email", place), place, "extension email", 200),
+            }
+            ctx.upsert_linked(
+                CareTeamMember,
+                entry,
+                patient_id,
+                values,
+                part=f"member{i}",
+                natural=("name", "provider_id"),
             )

@@ -93,11 +93,23 @@ def map_care_plan(ctx: ImportContext, entry: Entry, place: Place) -> None:
             "condition_id": condition_id,
             "position": i,
         }
-        problem = ctx.upsert_linked(Problem, entry, patient_id, problem_values, part=f"problem{i}")
+        problem = ctx.upsert_linked(
+            Problem,
+            entry,
+            patient_id,
+            problem_values,
+            part=f"problem{i}",
+            natural=("plan_id", "description"),
+        )
         problems.append(problem.id)
     if not problems:
         problem = ctx.upsert_linked(
-            Problem, entry, patient_id, {"plan_id": plan.id, "description": title}, part="problem"
+            Problem,
+            entry,
+            patient_id,
+            {"plan_id": plan.id, "description": title},
+            part="problem",
+            natural=("plan_id", "description"),
         )
         problems.append(problem.id)
     ctx.plan_problems[plan.id] = problems
@@ -137,7 +149,14 @@ def _activities(
             "status": ACTIVITY_STATUS.get(str(detail.get("status")), "planned"),
             "position": i,
         }
-        ctx.upsert_linked(Activity, entry, patient_id, values, part=f"activity{i}")
+        ctx.upsert_linked(
+            Activity,
+            entry,
+            patient_id,
+            values,
+            part=f"activity{i}",
+            natural=("plan_id", "description"),
+        )
 
 
 def _goal_status(res: dict[str, Any], place: Place) -> str:
@@ -245,6 +264,7 @@ def map_appointment(ctx: ImportContext, entry: Entry, place: Place) -> None:
         "with_whom": with_whom,
         "purpose": text(res.get("description"), place, "description", 200, clip=True),
         "place": text(extension(res, "place", place), place, "extension place", 300),
+        "address": text(extension(res, "address", place), place, "extension address", 300),
         "telehealth_url": text(
             extension(res, "telehealthUrl", place), place, "extension telehealthUrl", 500
         ),
