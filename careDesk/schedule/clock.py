@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("careDesk.clock")
 
 WAKE, OUTBOX, BACKUP, RISK = "wake", "outbox", "nightly-backup", "nightly-risk"
+WAKE_AT = "wake-at-"
 BACKSTOP = timedelta(minutes=5)
 
 # Jobs are stored by reference with plain arguments (a token), so they survive a restart;
@@ -130,7 +131,12 @@ class ReminderClock:
         )
         self.scheduler = scheduler
         self._unsubscribe = self.desk.on_changed(self._on_changed)
-        scheduler.start()
+        scheduler.start(paused=True)
+        for job in scheduler.get_jobs():  # precise wakes planned by an earlier session
+            if job.id.startswith(WAKE_AT):
+                job.remove()
+        self._wake_at(utcnow())  # announce what fell due while the app was closed
+        scheduler.resume()
 
     def stop(self) -> None:
         """Stop the jobs; waits for a running tick (which may reschedule) to finish first."""
@@ -157,31 +163,28 @@ class ReminderClock:
             return items or []
 
     def _schedule_wake(self) -> None:
-        if self.scheduler is None:
+        upcoming = self.desk.reminders.next_due_at(utcnow())
+        if upcoming is not None and upcoming < utcnow() + BACKSTOP:
+            self._wake_at(upcoming + timedelta(milliseconds=10))
+
+    def _wake_at(self, when: datetime) -> None:
+        """A one-off wake. Each has its own id: a running job must not replace itself, since
+        APScheduler removes a finished date job by id, which would drop its replacement."""
+        if self.scheduler is None or self._stopping:
             return
-        now = utcnow()
-        upcoming = self.desk.reminders.next_due_at(now)
-        when = min(upcoming, now + BACKSTOP) if upcoming else now + BACKSTOP
         self.scheduler.add_job(
             wake_job,
             "date",
-            id=WAKE,
+            id=f"{WAKE_AT}{when.isoformat()}",
             replace_existing=True,
             args=[self.token],
-            run_date=when + timedelta(milliseconds=10),
+            run_date=when,
         )
 
     def _on_changed(self, changes: Changes) -> None:
         # A new or changed follow-up may be due sooner than the wake we planned.
-        if "follow_up" in changes.kinds and self.scheduler is not None and not self._stopping:
-            self.scheduler.add_job(
-                wake_job,
-                "date",
-                id=WAKE,
-                replace_existing=True,
-                args=[self.token],
-                run_date=utcnow(),
-            )
+        if "follow_up" in changes.kinds:
+            self._wake_at(utcnow())
 
     def run_outbox(self) -> None:
         self._guard("outbox", lambda: self.desk.outbox.send_due())

@@ -8,11 +8,13 @@ cancelling and reassigning live with the follow-up record in ``careDesk.care.fol
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from careDesk.changes import Outcome
@@ -51,6 +53,44 @@ def _due_filter(now: datetime) -> ColumnElement[bool]:
     )
 
 
+# Only the columns the panel shows: hydrating whole rows would cost more than the query.
+_URGENT_FIRST = (col(FollowUp.urgent).desc(), col(FollowUp.due_at))
+
+
+def _select_items() -> Select[*tuple[Any, ...]]:
+    columns = [
+        col(FollowUp.id),
+        col(FollowUp.patient_id),
+        col(Patient.given_name),
+        col(Patient.family_name),
+        col(FollowUp.kind),
+        col(FollowUp.title),
+        col(FollowUp.due_at),
+        col(FollowUp.urgent),
+        col(FollowUp.assignee_id),
+        col(FollowUp.recurrence),
+    ]
+    return sa_select(*columns).join(Patient, col(Patient.id) == FollowUp.patient_id)
+
+
+def _items(rows: Iterable[Any], now: datetime) -> list[DueItem]:
+    return [
+        DueItem(
+            r.id,
+            r.patient_id,
+            f"{r.given_name} {r.family_name}",
+            r.kind,
+            r.title,
+            r.due_at,
+            r.urgent,
+            r.assignee_id,
+            r.recurrence,
+            r.due_at.date() < now.date(),
+        )
+        for r in rows
+    ]
+
+
 class Reminders:
     """Reminder verbs on an open desk."""
 
@@ -67,62 +107,42 @@ class Reminders:
         """Open follow-ups due by ``now`` (urgent first, then oldest), not snoozed."""
         self.desk.require(Permission.READ)
         now = now or utcnow()
-        query = (
-            select(FollowUp, Patient.given_name, Patient.family_name)
-            .join(Patient, col(Patient.id) == FollowUp.patient_id)
-            .where(_due_filter(now))
-            .order_by(col(FollowUp.urgent).desc(), col(FollowUp.due_at))
-            .limit(limit)
-        )
+        query = _select_items().where(_due_filter(now)).order_by(*_URGENT_FIRST).limit(limit)
         if assignee_id:
-            query = query.where(FollowUp.assignee_id == assignee_id)
+            query = query.where(col(FollowUp.assignee_id) == assignee_id)
         with self.desk.reading() as session:
-            rows = session.exec(query).all()
-        return [self._item(f, f"{given} {family}", now) for f, given, family in rows]
-
-    @staticmethod
-    def _item(f: FollowUp, name: str, now: datetime) -> DueItem:
-        return DueItem(
-            f.id,
-            f.patient_id,
-            name,
-            f.kind,
-            f.title,
-            f.due_at,
-            f.urgent,
-            f.assignee_id,
-            f.recurrence,
-            f.due_at.date() < now.date(),
-        )
+            return _items(session.execute(query), now)
 
     def upcoming(self, start: datetime, end: datetime, limit: int = 2000) -> list[DueItem]:
         """Open follow-ups due between ``start`` and ``end`` (the schedule view)."""
         self.desk.require(Permission.READ)
+        query = (
+            _select_items()
+            .where(col(FollowUp.status) == "open", col(FollowUp.deleted_at).is_(None))
+            .where(col(FollowUp.due_at) >= start, col(FollowUp.due_at) < end)
+            .order_by(col(FollowUp.due_at))
+            .limit(limit)
+        )
         with self.desk.reading() as session:
-            rows = session.exec(
-                select(FollowUp, Patient.given_name, Patient.family_name)
-                .join(Patient, col(Patient.id) == FollowUp.patient_id)
-                .where(FollowUp.status == "open", col(FollowUp.deleted_at).is_(None))
-                .where(col(FollowUp.due_at) >= start, col(FollowUp.due_at) < end)
-                .order_by(col(FollowUp.due_at))
-                .limit(limit)
-            ).all()
-        return [self._item(f, f"{g} {fam}", start) for f, g, fam in rows]
+            return _items(session.execute(query), start)
 
     def announce(self, now: datetime | None = None) -> list[DueItem]:
         """Due follow-ups not yet announced; marks them, so each is announced exactly once."""
         now = now or utcnow()
+        query = (
+            _select_items()
+            .where(_due_filter(now), col(FollowUp.notified_at).is_(None))
+            .order_by(*_URGENT_FIRST)
+        )
         with self.desk.writing(None) as tx:
-            rows = tx.session.exec(
-                select(FollowUp, Patient.given_name, Patient.family_name)
-                .join(Patient, col(Patient.id) == FollowUp.patient_id)
-                .where(_due_filter(now), col(FollowUp.notified_at).is_(None))
-                .order_by(col(FollowUp.urgent).desc(), col(FollowUp.due_at))
-            ).all()
-            for follow_up, _, _ in rows:
-                follow_up.notified_at = now
-                tx.session.add(follow_up)
-        return [self._item(f, f"{g} {fam}", now) for f, g, fam in rows]
+            items = _items(tx.session.execute(query), now)
+            if items:
+                tx.session.execute(
+                    update(FollowUp)
+                    .where(col(FollowUp.id).in_([i.id for i in items]))
+                    .values(notified_at=now)
+                )
+        return items
 
     def next_due_at(self, now: datetime | None = None) -> datetime | None:
         """When the next open follow-up (or snooze) falls due after ``now``."""
