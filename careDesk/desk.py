@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 
     from careDesk.care.appointments import Appointments
     from careDesk.care.clinical import Clinical
+    from careDesk.care.coordination import Coordination
     from careDesk.care.followups import FollowUps
+    from careDesk.care.metrics import Metrics
     from careDesk.care.plans import Plans
     from careDesk.care.referrals import Referrals
     from careDesk.care.registry import Patients
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from careDesk.care.team import Team
     from careDesk.care.timeline import Timeline
     from careDesk.care.transitions import Transitions
+    from careDesk.care.worklist import Worklist
     from careDesk.handouts.service import Handouts
     from careDesk.interop.service import Interop
     from careDesk.schedule.outbox import Outbox
@@ -293,6 +296,24 @@ class Desk:
         from careDesk.care.risk import RiskEngine
 
         return RiskEngine(self)
+
+    @cached_property
+    def worklist(self) -> Worklist:
+        from careDesk.care.worklist import Worklist
+
+        return Worklist(self)
+
+    @cached_property
+    def coordination(self) -> Coordination:
+        from careDesk.care.coordination import Coordination
+
+        return Coordination(self)
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        from careDesk.care.metrics import Metrics
+
+        return Metrics(self)
 
     @cached_property
     def team(self) -> Team:

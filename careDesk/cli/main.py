@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "careDesk.cli.vault_cmds",
     "careDesk.cli.schedule_cmds",
     "careDesk.cli.patient_cmds",
+    "careDesk.cli.care_cmds",
     "careDesk.cli.demo_cmds",
     "careDesk.cli.interop_cmds",
     "careDesk.cli.handout_cmds",

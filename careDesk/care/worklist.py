@@ -1,0 +1,249 @@
+"""The worklist (``desk.worklist``): patients ranked by priority with reasons and due work.
+
+Ranking is one indexed query over the stored ``RiskScore`` rows (kept current by the risk
+engine), so the first page costs a range scan, not a recomputation (DESIGN §9: ≤ 300 ms on
+50,000 patients). Urgent alerts come first because their points outweigh every other
+component together (``risk_weights.json``, checked when the weights load). Every patient not
+discharged or transitioned is listed — candidates too: finding them is the worklist's first job.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, or_, select
+from sqlmodel import Session, col
+
+from careDesk.care.risk.engine import scores_by_name
+from careDesk.care.risk.priority import aware
+from careDesk.errors import ValidationFailed
+from careDesk.model.assessment import Alert, ScreenerResult
+from careDesk.model.base import utcnow
+from careDesk.model.patient import Patient, ProgramStatus
+from careDesk.model.plan import CarePlan
+from careDesk.model.risk import RiskScore
+from careDesk.model.schedule import FollowUp
+from careDesk.security.roles import Permission
+
+if TYPE_CHECKING:
+    from careDesk.desk import Desk
+
+OPEN_STATUSES = (ProgramStatus.CANDIDATE, ProgramStatus.ENROLLED, ProgramStatus.ACTIVE)
+BANDS = ("high", "moderate", "low")
+SCREENED_STATUSES = (ProgramStatus.ENROLLED, ProgramStatus.ACTIVE)
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One piece of work due today or overdue."""
+
+    kind: str  # alert, follow_up, plan_review, screening
+    title: str
+    due: datetime | date | None
+    overdue: bool
+    urgent: bool = False
+    ref_id: str | None = None
+
+
+@dataclass(frozen=True)
+class WorklistRow:
+    """A patient on the worklist."""
+
+    id: str
+    name: str
+    status: str
+    coordinator_id: str | None
+    priority: float
+    band: str
+    scores: dict[str, int | None]
+    reasons: list[str]
+    due: list[DueItem] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``caredesk worklist --json`` row: id, name, priority, band, scores, reasons, due."""
+        named = ("charlson_quan2011", "charlson_1987", "charlson_age_adjusted", "lace", "phq9")
+        return {
+            "id": self.id,
+            "name": self.name,
+            "priority": self.priority,
+            "band": self.band,
+            **{key: self.scores[key] for key in (*named, "gad7")},
+            "reasons": self.reasons,
+            "due": [
+                {
+                    "kind": d.kind,
+                    "title": d.title,
+                    "due": d.due.isoformat() if d.due else None,
+                    "overdue": d.overdue,
+                }
+                for d in self.due
+            ],
+        }
+
+
+def _filters(coordinator_id: str | None, status: str | None, band: str | None) -> list[Any]:
+    where: list[Any] = [col(Patient.deleted_at).is_(None)]
+    if status is None:
+        where.append(col(Patient.status).in_([s.value for s in OPEN_STATUSES]))
+    elif status in OPEN_STATUSES:
+        where.append(col(Patient.status) == status)
+    else:
+        raise ValidationFailed(
+            "status", "the worklist shows candidate, enrolled or active patients"
+        )
+    if band is not None:
+        if band not in BANDS:
+            raise ValidationFailed("band", f"must be one of {', '.join(BANDS)}")
+        where.append(col(RiskScore.band) == band)
+    if coordinator_id is not None:
+        where.append(col(Patient.coordinator_id) == coordinator_id)
+    return where
+
+
+def _name(given: str, family: str, preferred: str | None) -> str:
+    """ "Family, Given" as the patient list shows it (the preferred name when there is one)."""
+    return f"{family}, {preferred or given}"
+
+
+class Worklist:
+    """Risk-ranked patients with reasons and today's work."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    def rows(
+        self,
+        limit: int = 50,
+        offset: int = 0,
+        coordinator_id: str | None = None,
+        status: str | None = None,
+        band: str | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> list[WorklistRow]:
+        """One page of the worklist, highest priority first."""
+        self.desk.require(Permission.READ)
+        if limit < 1 or offset < 0:
+            raise ValidationFailed("limit", "must be at least 1 (and offset not negative)")
+        query = (
+            select(
+                col(Patient.id),
+                col(Patient.given_name),
+                col(Patient.family_name),
+                col(Patient.preferred_name),
+                col(Patient.status),
+                col(Patient.coordinator_id),
+                RiskScore,
+            )
+            .join(RiskScore, col(RiskScore.patient_id) == col(Patient.id))
+            .where(*_filters(coordinator_id, status, band))
+            .order_by(col(RiskScore.priority).desc(), col(Patient.family_name), col(Patient.id))
+            .limit(limit)
+            .offset(offset)
+        )
+        with self.desk.reading() as session:
+            found = session.execute(query).all()
+            due = due_work(session, [r[0] for r in found], now or utcnow())
+        return [
+            WorklistRow(
+                id=pid,
+                name=_name(given, family, preferred),
+                status=st,
+                coordinator_id=coord,
+                priority=score.priority,
+                band=score.band,
+                scores=scores_by_name(score),
+                reasons=list(json.loads(score.reasons or "[]")),
+                due=due.get(pid, []),
+            )
+            for pid, given, family, preferred, st, coord, score in found
+        ]
+
+    def count(
+        self, coordinator_id: str | None = None, status: str | None = None, band: str | None = None
+    ) -> int:
+        """How many rows the worklist has with these filters (for lazy views)."""
+        self.desk.require(Permission.READ)
+        query = (
+            select(func.count())
+            .select_from(Patient)
+            .join(RiskScore, col(RiskScore.patient_id) == col(Patient.id))
+            .where(*_filters(coordinator_id, status, band))
+        )
+        with self.desk.reading() as session:
+            return int(session.execute(query).scalar_one())
+
+
+def due_work(session: Session, ids: Sequence[str], now: datetime) -> dict[str, list[DueItem]]:
+    """Urgent alerts, overdue and today's follow-ups, plan reviews due, never-screened patients."""
+    found: dict[str, list[DueItem]] = defaultdict(list)
+    if not ids:
+        return found
+    day_end = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=now.tzinfo)
+    alerts = (
+        select(Alert)
+        .where(
+            col(Alert.patient_id).in_(ids),
+            col(Alert.deleted_at).is_(None),
+            col(Alert.resolved_at).is_(None),
+            col(Alert.severity) == "urgent",
+        )
+        .order_by(col(Alert.raised_at))
+    )
+    for a in session.execute(alerts).scalars():
+        found[a.patient_id].append(
+            DueItem("alert", a.message, aware(a.raised_at), False, True, a.id)
+        )
+    tasks = (
+        select(FollowUp)
+        .where(
+            col(FollowUp.patient_id).in_(ids),
+            col(FollowUp.status) == "open",
+            col(FollowUp.deleted_at).is_(None),
+            col(FollowUp.due_at) < day_end,
+            or_(col(FollowUp.snoozed_until).is_(None), col(FollowUp.snoozed_until) < day_end),
+        )
+        .order_by(col(FollowUp.urgent).desc(), col(FollowUp.due_at))
+    )
+    for t in session.execute(tasks).scalars():
+        due_at = aware(t.due_at)
+        found[t.patient_id].append(
+            DueItem("follow_up", t.title, due_at, due_at < now, t.urgent, t.id)
+        )
+    plans = select(CarePlan).where(
+        col(CarePlan.patient_id).in_(ids),
+        col(CarePlan.deleted_at).is_(None),
+        col(CarePlan.status) == "active",
+        col(CarePlan.review_date) <= now.date(),
+    )
+    for p in session.execute(plans).scalars():
+        review = p.review_date
+        found[p.patient_id].append(
+            DueItem(
+                "plan_review",
+                "Care plan review due",
+                review,
+                bool(review and review < now.date()),
+                ref_id=p.id,
+            )
+        )
+    _never_screened(session, ids, found)
+    return found
+
+
+def _never_screened(session: Session, ids: Sequence[str], found: dict[str, list[DueItem]]) -> None:
+    screened = select(col(ScreenerResult.patient_id)).where(
+        col(ScreenerResult.patient_id) == col(Patient.id), col(ScreenerResult.deleted_at).is_(None)
+    )
+    query = select(col(Patient.id)).where(
+        col(Patient.id).in_(ids),
+        col(Patient.status).in_([s.value for s in SCREENED_STATUSES]),
+        ~screened.exists(),
+    )
+    for (pid,) in session.execute(query):
+        found[pid].append(DueItem("screening", "Enrolled but never screened", None, True))
