@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic import computed_field
 from sqlmodel import Session, SQLModel, col, select
 
 from careDesk.care.forms import (
@@ -97,10 +98,17 @@ class PatientRead(SQLModel):
     family_support: str | None
     deceased_on: date | None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def name(self) -> str:
-        """ "Family, Given" as lists show it."""
+        """The name as lists show it: "Family, Given"."""
         return f"{self.family_name}, {self.given_name}"
+
+
+def check_transition(current: str, target: str) -> None:
+    """Refuse a status change the enrollment workflow does not allow (:data:`TRANSITIONS`)."""
+    if target not in TRANSITIONS.get(current, frozenset()):
+        raise ValidationFailed("status", f"cannot go from {current} to {target}")
 
 
 def age_on(birth: date, day: date) -> int:
@@ -260,8 +268,7 @@ class Patients:
             patient = live_row(tx.session, Patient, patient_id, "patient")
             if patient.status == target:
                 return Outcome(read_patient(tx.session, patient), tx.changes)
-            if target not in TRANSITIONS.get(patient.status, frozenset()):
-                raise ValidationFailed("status", f"cannot go from {patient.status} to {target}")
+            check_transition(patient.status, target)
             values: dict[str, Any] = {"status": target.value, "status_changed_at": tx.now}
             if target == ProgramStatus.ENROLLED:
                 if not patient.consent_program:
