@@ -87,7 +87,9 @@ def who_to_call(book: Phrasebook, record: PatientRecord, clinic: ClinicInfo) -> 
     if coordinator is not None:
         lines.append(Para(book.text("plan.coordinator", name=coordinator.name)))
         if coordinator.phone:
-            text = book.text("plan.coordinator_phone", name=coordinator.name, phone=coordinator.phone)
+            text = book.text(
+                "plan.coordinator_phone", name=coordinator.name, phone=coordinator.phone
+            )
             lines.append(Para(text))
     if clinic.phone:
         key = "plan.clinic_phone" if clinic.name else "plan.clinic_phone_plain"
@@ -95,8 +97,10 @@ def who_to_call(book: Phrasebook, record: PatientRecord, clinic: ClinicInfo) -> 
     return lines
 
 
-def care_plan_section(book: Phrasebook, record: PatientRecord, clinic: ClinicInfo) -> Section | None:
-    """"My care plan": goals, what I do each day, who to call."""
+def care_plan_section(
+    book: Phrasebook, record: PatientRecord, clinic: ClinicInfo
+) -> Section | None:
+    """ "My care plan": goals, what I do each day, who to call."""
     blocks: list[Block] = []
     goals = [_goal_text(book, record, g) for g in record.goals]
     if goals:
@@ -113,7 +117,7 @@ def care_plan_section(book: Phrasebook, record: PatientRecord, clinic: ClinicInf
 
 
 def appointments_section(book: Phrasebook, record: PatientRecord) -> Section | None:
-    """"My appointments": when, with whom, why, where or the video link, getting there."""
+    """ "My appointments": when, with whom, why, where or the video link, getting there."""
     blocks: list[Block] = []
     for appt in record.appointments[:MAX_APPOINTMENTS]:
         lines = []
@@ -141,7 +145,7 @@ def appointments_section(book: Phrasebook, record: PatientRecord) -> Section | N
 
 
 def community_section(book: Phrasebook, record: PatientRecord) -> Section | None:
-    """"Community help": each resource the patient was referred to, with phone and hours."""
+    """ "Community help": each resource the patient was referred to, with phone and hours."""
     blocks: list[Block] = []
     for referral, resource in record.resources:
         lines = []

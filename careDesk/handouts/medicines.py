@@ -99,7 +99,7 @@ def _grid(book: Phrasebook, meds: list[tuple[Medication, Timing]]) -> Grid:
 
 
 def medicines_section(book: Phrasebook, medications: list[Medication]) -> Section | None:
-    """"My medicines": the calendar grid, then each medicine explained, then the others."""
+    """ "My medicines": the calendar grid, then each medicine explained, then the others."""
     timed = [(m, timing(m)) for m in sorted(medications, key=lambda m: m.name.lower())]
     in_grid = [(m, t) for m, t in timed if t.slots]
     every = [(m, t) for m, t in timed if t.every_hours]

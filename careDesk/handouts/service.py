@@ -49,7 +49,9 @@ class HandoutChoice:
     large_print: bool
 
 
-def render_recovery_sheet(clinic_name: str, recovery_key: str, *, today: date | None = None) -> bytes:
+def render_recovery_sheet(
+    clinic_name: str, recovery_key: str, *, today: date | None = None
+) -> bytes:
     """The recovery-key sheet as PDF bytes (usable before any desk is open, e.g. at setup)."""
     content = recovery_content(clinic_name, recovery_key, today=today or date.today())
     return render([content])
@@ -168,8 +170,12 @@ class Handouts:
             transition = _pick_transition(record, transition_id)
             chosen = _resolve(record, language, large_print)
             return transition_content(
-                phrasebook(chosen.language), record, transition, setting.clinic,
-                today=setting.today, large_print=chosen.large_print,
+                phrasebook(chosen.language),
+                record,
+                transition,
+                setting.clinic,
+                today=setting.today,
+                large_print=chosen.large_print,
             )
 
         return self._print(patient, build)
@@ -184,8 +190,12 @@ class Handouts:
         def build(record: PatientRecord, setting: _Setting) -> HandoutContent:
             chosen = _resolve(record, language, large_print)
             return letter_content(
-                phrasebook(chosen.language), record, body, setting.clinic,
-                today=setting.today, large_print=chosen.large_print,
+                phrasebook(chosen.language),
+                record,
+                body,
+                setting.clinic,
+                today=setting.today,
+                large_print=chosen.large_print,
             )
 
         return self._print(patient, build)
@@ -237,12 +247,17 @@ def _handout(
 ) -> HandoutContent:
     chosen = _resolve(record, language, large_print)
     return patient_handout_content(
-        phrasebook(chosen.language), record, setting.clinic,
-        today=setting.today, large_print=chosen.large_print,
+        phrasebook(chosen.language),
+        record,
+        setting.clinic,
+        today=setting.today,
+        large_print=chosen.large_print,
     )
 
 
-def _resolve(record: PatientRecord, language: str | None, large_print: bool | None) -> HandoutChoice:
+def _resolve(
+    record: PatientRecord, language: str | None, large_print: bool | None
+) -> HandoutChoice:
     pref = record.preference
     if language is not None:
         lang = phrasebook(language).language
@@ -287,7 +302,10 @@ def _audit_print(
     if batch:
         detail["batch"] = batch
     tx.audit(
-        "print", entity=content.kind, entity_id=entity_id or patient_id, patient_id=patient_id,
+        "print",
+        entity=content.kind,
+        entity_id=entity_id or patient_id,
+        patient_id=patient_id,
         detail=detail,
     )
 

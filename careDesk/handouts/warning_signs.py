@@ -35,7 +35,7 @@ def groups_present(conditions: Iterable[Condition]) -> list[str]:
 
 
 def warning_section(book: Phrasebook, conditions: Iterable[Condition]) -> Section | None:
-    """"Warning signs" for each known condition the patient has (None when there are none)."""
+    """ "Warning signs" for each known condition the patient has (None when there are none)."""
     blocks: list[Block] = []
     for group in groups_present(conditions):
         key = f"warning.groups.{group}"

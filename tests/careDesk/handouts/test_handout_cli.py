@@ -41,7 +41,20 @@ def test_handout_by_mrn_in_spanish_large_print(
 
 def test_the_choice_is_remembered_for_the_next_print(closed: Clinic, tmp_path: Path) -> None:
     first, second = tmp_path / "1.pdf", tmp_path / "2.pdf"
-    assert main(["handout", closed.robert.patient_id, "--language", "es", "--large-print", "-o", str(first)]) == 0
+    assert (
+        main(
+            [
+                "handout",
+                closed.robert.patient_id,
+                "--language",
+                "es",
+                "--large-print",
+                "-o",
+                str(first),
+            ]
+        )
+        == 0
+    )
     assert main(["handout", closed.robert.patient_id, "-o", str(second)]) == 0
     data = second.read_bytes()
     assert "Mis medicinas" in pdfcheck.all_text(data)
@@ -61,14 +74,21 @@ def test_appointments_batch(closed: Clinic, tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["handout", "NO-SUCH", "-o", "{tmp}/x.pdf"], "No patient with id NO-SUCH."),
-        (["handout", "M-1001", "--language", "fr", "-o", "{tmp}/x.pdf"], "no handout phrases for 'fr'"),
+        (
+            ["handout", "M-1001", "--language", "fr", "-o", "{tmp}/x.pdf"],
+            "no handout phrases for 'fr'",
+        ),
         (["handout", "M-1001", "-o", "{tmp}/missing/x.pdf"], "does not exist"),
         (["handout", "-o", "{tmp}/x.pdf"], "name one patient"),
         (["handout", "--appointments", "tomorrow", "-o", "{tmp}/x.pdf"], "YYYY-MM-DD"),
     ],
 )
 def test_bad_input_gets_one_clear_line_and_no_file(
-    closed: Clinic, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+    closed: Clinic,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
 ) -> None:
     assert main([a.format(tmp=tmp_path) for a in args]) == 1
     err = capsys.readouterr().err

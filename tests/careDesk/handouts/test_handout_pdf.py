@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from careDesk.handouts.render import render
 from careDesk.handouts.document import Bullets, HandoutContent, PageFrame, Para, Section
+from careDesk.handouts.render import render
 from tests.careDesk.handouts import pdfcheck
 from tests.careDesk.handouts.conftest import Clinic
 from tests.careDesk.handouts.patients import CLINIC, CLINIC_PHONE
@@ -61,15 +61,26 @@ def test_english_handout_has_every_section_with_the_record_in_plain_words(clinic
 def test_no_abbreviation_or_latin_reaches_the_page(clinic: Clinic, language: str) -> None:
     for built in (clinic.maria, clinic.robert, clinic.linh, clinic.sam):
         text = pdfcheck.all_text(clinic.desk.handouts.patient_handout(built.patient_id, language))
-        found = [word for word in FORBIDDEN if re.search(rf"\b{word}\b", text, re.IGNORECASE if len(word) > 2 else 0)]
+        found = [
+            word
+            for word in FORBIDDEN
+            if re.search(rf"\b{word}\b", text, re.IGNORECASE if len(word) > 2 else 0)
+        ]
         assert found == [], (built.mrn, language, found)
 
 
 def test_empty_sections_are_left_out(clinic: Clinic) -> None:
     text = pdfcheck.all_text(clinic.desk.handouts.patient_handout(clinic.sam.patient_id, "en"))
     assert "My medicines" in text and "Levothyroxine" in text
-    for absent in ("My goals", "What I do each day", "My appointments", "Warning signs",
-                   "Community help", "Only when needed", "Medicines at other times"):
+    for absent in (
+        "My goals",
+        "What I do each day",
+        "My appointments",
+        "Warning signs",
+        "Community help",
+        "Only when needed",
+        "Medicines at other times",
+    ):
         assert absent not in text
     assert "What is one goal" not in text  # teach-back asks only about what was printed
 
@@ -94,8 +105,16 @@ def test_every_font_is_the_shipped_truetype_and_is_embedded(clinic: Clinic) -> N
 
 def test_vietnamese_diacritics_come_back_intact(clinic: Clinic) -> None:
     text = pdfcheck.all_text(clinic.desk.handouts.patient_handout(clinic.linh.patient_id))
-    for phrase in ("Chăm sóc sức khỏe của tôi", "Thuốc của tôi", "Buổi sáng", "Trước khi",
-                   "Dấu hiệu cảnh báo", "Gọi 911 nếu:", "Linh Nguyễn", "Trang 1 /"):
+    for phrase in (
+        "Chăm sóc sức khỏe của tôi",
+        "Thuốc của tôi",
+        "Buổi sáng",
+        "Trước khi",
+        "Dấu hiệu cảnh báo",
+        "Gọi 911 nếu:",
+        "Linh Nguyễn",
+        "Trang 1 /",
+    ):
         assert phrase in text
     # Missing Vietnamese phrases fall back to English rather than printing nothing.
     assert "You are more short of breath than normal." in text
@@ -103,9 +122,19 @@ def test_vietnamese_diacritics_come_back_intact(clinic: Clinic) -> None:
 
 def test_spanish_handout_is_complete_in_spanish(clinic: Clinic) -> None:
     text = pdfcheck.all_text(clinic.desk.handouts.patient_handout(clinic.maria.patient_id))
-    for heading in ("Mi plan de cuidado", "Mis metas", "Mis medicinas", "Solo cuando las necesito",
-                    "Mis citas", "Señales de alerta", "Ayuda en mi comunidad", "Lista para repasar",
-                    "a las 9:30 de la mañana", "Llame al 911 si:", "Página 1 de"):
+    for heading in (
+        "Mi plan de cuidado",
+        "Mis metas",
+        "Mis medicinas",
+        "Solo cuando las necesito",
+        "Mis citas",
+        "Señales de alerta",
+        "Ayuda en mi comunidad",
+        "Lista para repasar",
+        "a las 9:30 de la mañana",
+        "Llame al 911 si:",
+        "Página 1 de",
+    ):
         assert heading in text
     for english in ("My care plan", "Call the clinic", "Page 1", "each time"):
         assert english not in text
@@ -129,10 +158,17 @@ def _png(width: int, height: int) -> bytes:
     raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_logo_is_drawn_on_every_page_when_the_setting_points_to_one(
@@ -149,9 +185,17 @@ def test_logo_is_drawn_on_every_page_when_the_setting_points_to_one(
 
 def test_batch_numbers_pages_per_patient() -> None:
     def doc(name: str, lines: int) -> HandoutContent:
-        frame = PageFrame("Clinic", "Phone: 1", f"For: {name}", "Date: today", "Page {page} of {pages}")
+        frame = PageFrame(
+            "Clinic", "Phone: 1", f"For: {name}", "Date: today", "Page {page} of {pages}"
+        )
         items = tuple(f"Line {i} for {name}." for i in range(lines))
-        return HandoutContent("patient_handout", "Title", "en", frame, (Section("s", "S", (Para("x"), Bullets(items))),))
+        return HandoutContent(
+            "patient_handout",
+            "Title",
+            "en",
+            frame,
+            (Section("s", "S", (Para("x"), Bullets(items))),),
+        )
 
     pages = pdfcheck.read(render([doc("Ann", 60), doc("Bo", 5)]))
     ann = [p.text for p in pages if "For: Ann" in p.text]

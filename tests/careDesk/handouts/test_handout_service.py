@@ -28,15 +28,23 @@ def test_printing_a_handout_is_audited_without_patient_data(clinic: Clinic) -> N
     clinic.desk.handouts.patient_handout(clinic.maria.patient_id, "en")
     [event] = prints(clinic, clinic.maria.patient_id)
     assert event == {
-        "document": "patient_handout", "language": "en", "large_print": False,
-        "user": "admin", "entity": "patient_handout",
+        "document": "patient_handout",
+        "language": "en",
+        "large_print": False,
+        "user": "admin",
+        "entity": "patient_handout",
     }
 
 
 def test_preview_content_is_not_a_print(clinic: Clinic) -> None:
     content = clinic.desk.handouts.patient_content(clinic.maria.patient_id, "en")
     assert [s.key for s in content.sections] == [
-        "care_plan", "medicines", "appointments", "warning_signs", "community", "teach_back",
+        "care_plan",
+        "medicines",
+        "appointments",
+        "warning_signs",
+        "community",
+        "teach_back",
     ]
     assert prints(clinic, clinic.maria.patient_id) == []
 
@@ -96,9 +104,16 @@ def test_batch_for_tomorrows_appointments(clinic: Clinic) -> None:
 def test_transition_summary(clinic: Clinic) -> None:
     data = clinic.desk.handouts.transition_summary(clinic.linh.patient_id, language="en")
     text = pdfcheck.all_text(data)
-    for line in ("My care summary", "Leaving the care program", "Why: you moved.",
-                 "Your care now goes to: Lakeside Health Center.", "You moved closer to your son.",
-                 "My medicines", "Warning signs", "My care team"):
+    for line in (
+        "My care summary",
+        "Leaving the care program",
+        "Why: you moved.",
+        "Your care now goes to: Lakeside Health Center.",
+        "You moved closer to your son.",
+        "My medicines",
+        "Warning signs",
+        "My care team",
+    ):
         assert line in text
     assert prints(clinic, clinic.linh.patient_id)[0]["document"] == "transition"
     with pytest.raises(ValidationFailed, match="no discharge or transition"):
@@ -117,10 +132,16 @@ def test_outreach_letter(clinic: Clinic) -> None:
 def test_referral_summary(clinic: Clinic) -> None:
     assert clinic.maria.referral_id is not None
     text = pdfcheck.all_text(clinic.desk.handouts.referral_summary(clinic.maria.referral_id))
-    for line in ("Referral summary", "To: Dr. Ortiz (endocrinology)",
-                 "Reason: A1c rising despite metformin", "Record number: M-1001",
-                 "Type 2 diabetes mellitus", "Metformin, 500 mg", "Penicillin (rash)",
-                 "Care coordinator"):
+    for line in (
+        "Referral summary",
+        "To: Dr. Ortiz (endocrinology)",
+        "Reason: A1c rising despite metformin",
+        "Record number: M-1001",
+        "Type 2 diabetes mellitus",
+        "Metformin, 500 mg",
+        "Penicillin (rash)",
+        "Care coordinator",
+    ):
         assert line in text
     assert "Old fracture" not in text  # resolved condition
     assert prints(clinic, clinic.maria.patient_id)[0]["entity"] == "referral"

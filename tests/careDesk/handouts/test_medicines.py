@@ -68,8 +68,16 @@ def test_no_medicines_means_no_section() -> None:
     ("language", "written", "expected"),
     [
         ("en", "1 tab PO BID PRN pain", "1 pill by mouth 2 times a day when needed pain"),
-        ("en", "Take QD, not QOD; q8h x 7 days; HS", "Take every day, not every other day; every 8 hours for 7 days; at bedtime"),
-        ("en", "Metformin 500 MG 24 HR tablet at 8 AM", "Metformin 500 mg 24 hour tablet at 8 in the morning"),
+        (
+            "en",
+            "Take QD, not QOD; q8h x 7 days; HS",
+            "Take every day, not every other day; every 8 hours for 7 days; at bedtime",
+        ),
+        (
+            "en",
+            "Metformin 500 MG 24 HR tablet at 8 AM",
+            "Metformin 500 mg 24 hour tablet at 8 in the morning",
+        ),
         ("es", "1 tab PO BID", "1 pastilla por la boca 2 veces al día"),
         ("vi", "1 tab PO TID", "1 viên uống 3 lần mỗi ngày"),
     ],

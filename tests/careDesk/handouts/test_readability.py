@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from careDesk.handouts import readability
 from tests.careDesk.handouts import pdfcheck
 from tests.careDesk.handouts.conftest import Clinic
@@ -18,10 +16,13 @@ def test_the_measures_are_real() -> None:
     assert readability.flesch_kincaid_grade(easy) < 2
     assert readability.flesch_kincaid_grade(hard) > 16
     assert readability.fernandez_huerta("El gato come. La casa es roja. Yo voy a la playa.") > 90
-    assert readability.fernandez_huerta(
-        "La administración farmacológica requiere consideraciones interdisciplinarias "
-        "extraordinariamente complejas respecto a contraindicaciones."
-    ) < 30
+    assert (
+        readability.fernandez_huerta(
+            "La administración farmacológica requiere consideraciones interdisciplinarias "
+            "extraordinariamente complejas respecto a contraindicaciones."
+        )
+        < 30
+    )
 
 
 def test_english_handouts_read_at_grade_6_or_below(clinic: Clinic) -> None:
@@ -29,7 +30,9 @@ def test_english_handouts_read_at_grade_6_or_below(clinic: Clinic) -> None:
     for built in (clinic.maria, clinic.robert, clinic.linh, clinic.sam):
         for large_print in (False, True):
             data = clinic.desk.handouts.patient_handout(built.patient_id, "en", large_print)
-            grades[built.mrn, large_print] = readability.flesch_kincaid_grade(pdfcheck.all_text(data))
+            grades[built.mrn, large_print] = readability.flesch_kincaid_grade(
+                pdfcheck.all_text(data)
+            )
     assert max(grades.values()) <= readability.ENGLISH_MAX_GRADE, grades
     assert min(grades.values()) > 1  # real text, really measured
 
