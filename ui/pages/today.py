@@ -60,9 +60,10 @@ class TodayPage(Page):
             combo.setAccessibleName(label)
             for value, text in choices:
                 combo.addItem(text, value)
-            combo.setCurrentIndex(
-                max(combo.findData(ws.prefs.text(f"today/{key}", choices[0][0])), 0)
-            )
+            default = choices[0][0]
+            if key == "who" and ws.user.role != "coordinator":
+                default = "all"  # admins and clinicians start from the whole clinic
+            combo.setCurrentIndex(max(combo.findData(ws.prefs.text(f"today/{key}", default)), 0))
             combo.currentIndexChanged.connect(self._filters_changed)
             self.filters[key] = combo
             bar.addWidget(combo)
