@@ -27,10 +27,11 @@ from careDesk.care.forms import (
 )
 from careDesk.care.forms.patient import (
     CONSENT_FLAGS,
+    CONSENT_RULES,
     FAMILY_REQUIRED,
     PATIENT_REQUIRED,
-    check_consent,
-    check_patient,
+    PATIENT_RULES,
+    check_rules,
     consent_defaults,
 )
 from careDesk.changes import Outcome
@@ -214,7 +215,7 @@ class Patients:
         values = consent_defaults(form.model_dump(), form.model_fields_set, date.today())
         if values["status"] in (ProgramStatus.ENROLLED, ProgramStatus.ACTIVE):
             values["enrolled_on"] = values["enrolled_on"] or date.today()
-        check_patient(values)
+        check_rules(PATIENT_RULES, values, values.keys())
         values["phone_digits"] = phone_digits(values["phone"])
         with self.desk.writing() as tx:
             _check_mrn(tx.session, values["mrn"], None)
@@ -238,7 +239,7 @@ class Patients:
             values["phone_digits"] = phone_digits(values["phone"])
         with self.desk.writing() as tx:
             patient = live_row(tx.session, Patient, patient_id, "patient")
-            check_patient(patient.model_dump() | values)
+            check_rules(PATIENT_RULES, patient.model_dump() | values, values.keys())
             if "mrn" in values:
                 _check_mrn(tx.session, values["mrn"], patient.id)
             return self._save(tx, patient, values, "patient.update")
@@ -301,7 +302,7 @@ class Patients:
         with self.desk.writing() as tx:
             patient = live_row(tx.session, Patient, patient_id, "patient")
             merged = consent_defaults(patient.model_dump() | values, set(values), date.today())
-            check_consent(merged)
+            check_rules(CONSENT_RULES, merged, values.keys())
             values = {key: merged[key] for key in (*values, "consent_program_on")}
             return self._save(tx, patient, values, "patient.consent")
 

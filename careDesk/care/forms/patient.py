@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -184,37 +185,99 @@ FAMILY_REQUIRED = {
 }
 
 
-def check_patient(values: Mapping[str, Any]) -> None:
-    """Rules across fields, on the record as it will be saved (after an update is merged)."""
-    birth, deceased = values.get("birth_date"), values.get("deceased_on")
-    if birth is not None and deceased is not None and deceased < birth:
-        raise ValidationFailed("deceased_on", "cannot be before the birth date")
-    check_consent(values)
-    channel = values.get("preferred_channel")
-    if channel == Channel.SMS and not values.get("phone"):
-        raise ValidationFailed("preferred_channel", "add a phone number first")
-    if channel == Channel.EMAIL and not values.get("email"):
-        raise ValidationFailed("preferred_channel", "add an e-mail address first")
-    active = (ProgramStatus.ENROLLED, ProgramStatus.ACTIVE)
-    if values.get("status") in active and not values.get("consent_program"):
-        raise ValidationFailed("consent_program", "record program consent before enrolling")
+@dataclass(frozen=True)
+class Rule:
+    """A rule across fields: ``broken(values)`` means refuse, naming ``field``.
+
+    It is checked only when one of ``about`` changes, so a record that came in without it
+    (e.g. imported) can still have its other fields edited.
+    """
+
+    about: frozenset[str]
+    field: str
+    reason: str
+    broken: Callable[[Mapping[str, Any]], bool]
 
 
-def check_consent(values: Mapping[str, Any]) -> None:
-    """Consent to a channel needs the contact detail it uses; program consent needs its date."""
-    if values.get("consent_sms") and not values.get("phone"):
-        raise ValidationFailed("consent_sms", "add a phone number before consenting to texts")
-    if values.get("consent_email") and not values.get("email"):
-        raise ValidationFailed("consent_email", "add an e-mail address before consenting to it")
-    if values.get("consent_program") and values.get("consent_program_on") is None:
-        raise ValidationFailed("consent_program_on", "give the date of program consent")
-    if not values.get("consent_program") and values.get("consent_program_on") is not None:
-        raise ValidationFailed("consent_program_on", "only set with program consent")
+def _rule(about: str, field: str, reason: str, broken: Callable[[Mapping[str, Any]], bool]) -> Rule:
+    return Rule(frozenset(about.split()), field, reason, broken)
+
+
+CONSENT_RULES = (
+    _rule(
+        "consent_sms phone",
+        "consent_sms",
+        "consent to texts needs a phone number",
+        lambda v: bool(v.get("consent_sms") and not v.get("phone")),
+    ),
+    _rule(
+        "consent_email email",
+        "consent_email",
+        "consent to e-mail needs an e-mail address",
+        lambda v: bool(v.get("consent_email") and not v.get("email")),
+    ),
+    _rule(
+        "consent_program consent_program_on",
+        "consent_program_on",
+        "give the date of program consent",
+        lambda v: bool(v.get("consent_program")) and v.get("consent_program_on") is None,
+    ),
+    _rule(
+        "consent_program consent_program_on",
+        "consent_program_on",
+        "only set with program consent",
+        lambda v: not v.get("consent_program") and v.get("consent_program_on") is not None,
+    ),
+)
+PATIENT_RULES = (
+    *CONSENT_RULES,
+    _rule(
+        "birth_date deceased_on",
+        "deceased_on",
+        "cannot be before the birth date",
+        lambda v: (
+            None not in (v.get("birth_date"), v.get("deceased_on"))
+            and v["deceased_on"] < v["birth_date"]
+        ),
+    ),
+    _rule(
+        "preferred_channel phone",
+        "preferred_channel",
+        "texts need a phone number first",
+        lambda v: v.get("preferred_channel") == Channel.SMS and not v.get("phone"),
+    ),
+    _rule(
+        "preferred_channel email",
+        "preferred_channel",
+        "e-mail needs an e-mail address first",
+        lambda v: v.get("preferred_channel") == Channel.EMAIL and not v.get("email"),
+    ),
+    _rule(
+        "status consent_program",
+        "consent_program",
+        "record program consent before enrolling",
+        lambda v: (
+            v.get("status") in (ProgramStatus.ENROLLED, ProgramStatus.ACTIVE)
+            and not v.get("consent_program")
+        ),
+    ),
+)
+
+
+def check_rules(rules: Iterable[Rule], values: Mapping[str, Any], changed: Iterable[str]) -> None:
+    """Refuse the first broken rule among those about a ``changed`` field.
+
+    ``values`` is the record as it will be saved (an update merged over the stored row).
+    """
+    touched = set(changed)
+    for rule in rules:
+        if rule.about & touched and rule.broken(values):
+            raise ValidationFailed(rule.field, rule.reason)
 
 
 def consent_defaults(values: dict[str, Any], given: set[str], today: date) -> dict[str, Any]:
     """Program consent given without a date means today; withdrawing it clears the date
-    (unless a date was ``given`` too, which :func:`check_consent` then refuses)."""
+    (unless a date was ``given`` too, which the consent rules then refuse)."""
     if values.get("consent_program") and values.get("consent_program_on") is None:
         values["consent_program_on"] = today
     if values.get("consent_program") is False and "consent_program_on" not in given:

@@ -13,6 +13,7 @@ from careDesk.care.registry import PatientRead
 from careDesk.changes import Changes
 from careDesk.desk import Desk
 from careDesk.errors import NotFound, ValidationFailed
+from careDesk.model.patient import Patient
 
 PASSWORD = "another long pass phrase"
 
@@ -225,3 +226,15 @@ def test_every_change_is_audited_with_field_names_not_values(desk: Desk) -> None
     trail = " ".join(e.detail for e in events)
     for value in ("Tucson", "rosa@example.org", "Smokes", "Ana", "Muñoz"):
         assert value not in trail
+
+
+def test_rules_apply_to_what_changes(desk: Desk) -> None:
+    """A record that came in without consent (an import) can still have its phone edited."""
+    imported = Patient(
+        mrn="IMP-1", given_name="Ha", family_name="Vo", birth_date=date(1960, 1, 1), status="active"
+    )
+    with desk.writing() as tx:
+        tx.add(imported, kind="patient", patient_id=imported.id)
+    assert desk.patients.update(imported.id, phone="555 010 1234").value.phone == "555 010 1234"
+    error = failure(desk.patients.update, imported.id, preferred_channel="email")
+    assert error.field == "preferred_channel"
