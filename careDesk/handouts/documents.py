@@ -18,7 +18,15 @@ from careDesk.handouts.content import (
     page_frame,
     who_to_call,
 )
-from careDesk.handouts.document import Block, Bullets, HandoutContent, PageFrame, Para, Section
+from careDesk.handouts.document import (
+    Block,
+    Bullets,
+    HandoutContent,
+    PageFrame,
+    Para,
+    Section,
+    Subheading,
+)
 from careDesk.handouts.medicines import medicines_section
 from careDesk.handouts.phrases import Phrasebook, phrasebook
 from careDesk.handouts.record import PatientRecord
@@ -185,7 +193,7 @@ def recovery_content(clinic_name: str, recovery_key: str, *, today: date) -> Han
     )
     blocks: tuple[Block, ...] = (
         Para("Recovery key:", bold=True),
-        Para(recovery_key, bold=True),
+        Subheading(recovery_key),
         Bullets(RECOVERY_STEPS),
     )
     return HandoutContent(
