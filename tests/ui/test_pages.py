@@ -134,3 +134,25 @@ def test_admin_adds_user_and_makes_backup(
     page.audit.load()
     qtbot.waitUntil(lambda: page.audit.model.rowCount() == 1)
     qtmodeltester.check(page.audit.model)
+
+
+def test_reports_dashboard_charts_and_csv(
+    qtbot: QtBot, ws: Workspace, desk: Desk, tmp_path: Path
+) -> None:
+    from ui.pages.reports import ReportsPage
+
+    for n in range(3):
+        add_patient(desk, f"P{n}", "Lopez", f"M-{n}")
+    page = ReportsPage(ws)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.report is not None)
+    chart = page.cards["caseload by status"].chart
+    assert ("candidate", 3.0) in chart.bars
+    assert "candidate: 3" in chart.accessibleDescription()
+    assert chart.grab().width() > 0  # paints without error
+    out = page.export("caseload by status", tmp_path / "caseload.csv")
+    assert out is not None
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "section,metric,value"
+    assert "caseload by status,candidate,3" in lines
