@@ -148,6 +148,18 @@ def _name_group(session: Session, typed: str, match: str) -> str:
     return _group(f"{rowid} IN ({found})", BY_NAME)
 
 
+def _phone_prefix(typed: str) -> str | None:
+    """The digits to look for when the text looks like (part of) a phone number.
+
+    A North American "+1 " or "1-" in front is dropped, as it is from stored numbers.
+    """
+    if not _PHONE_LIKE.match(typed):
+        return None
+    if re.match(r"^\+?1[\s(.\-/]", typed):
+        typed = typed.lstrip("+")[1:]
+    return phone_digits(typed)
+
+
 def candidates(session: Session, typed: str, limit: int) -> tuple[str, dict[str, Any]] | None:
     """SQL selecting the rowids worth showing, and its parameters (None: nothing can match).
 
@@ -162,7 +174,7 @@ def candidates(session: Session, typed: str, limit: int) -> tuple[str, dict[str,
     if _ISO_DATE.match(typed) or _US_DATE.match(typed):
         return None  # looks like a date but is not one (e.g. 1950-02-30)
     parts = _mrn_groups(typed, params) if " " not in typed else []
-    digits = phone_digits(typed) if _PHONE_LIKE.match(typed) else None
+    digits = _phone_prefix(typed)
     if digits and len(digits) >= 3:
         params["tel_lo"], params["tel_hi"] = digits, digits + ":"  # ':' sorts after '9'
         where = "phone_digits >= :tel_lo AND phone_digits < :tel_hi"

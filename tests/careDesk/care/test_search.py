@@ -97,6 +97,8 @@ def test_phone_digits_whatever_the_punctuation(shared: Desk) -> None:
     assert mrns(shared, "(555) 0107788") == ["MRN-0002"]
     assert mrns(shared, "520 555") == ["MRN-0004"]  # stored as +1 520…: the country code is dropped
     assert mrns(shared, "999") == []
+    assert mrns(shared, "+1 520 55") == ["MRN-0004"]
+    assert mrns(shared, "1-520-555-0199") == ["MRN-0004"]
 
 
 def test_birth_date_iso_or_us(shared: Desk) -> None:
