@@ -13,17 +13,27 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from careDesk.logs import log_unexpected
 
+# Message boxes without a parent would be garbage-collected at once: keep them until closed.
+_OPEN: set[QMessageBox] = set()
 
-def show_message(parent: QWidget | None, message: str, *, title: str = "careDesk") -> None:
+
+def _keep(box: QMessageBox) -> QMessageBox:
+    _OPEN.add(box)
+    box.finished.connect(lambda _result: _OPEN.discard(box))
+    box.open()
+    return box
+
+
+def show_message(parent: QWidget | None, message: str, *, title: str = "careDesk") -> QMessageBox:
     """A plain message the user can act on (expected errors)."""
     box = QMessageBox(
         QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent
     )
     box.setAccessibleName("Message")
-    box.open()
+    return _keep(box)
 
 
-def show_crash(parent: QWidget | None, exc: BaseException) -> None:
+def show_crash(parent: QWidget | None, exc: BaseException) -> QMessageBox:
     """Log a scrubbed report and tell the user, without any of the error's text."""
     try:
         where = str(log_unexpected(exc))
@@ -40,7 +50,7 @@ def show_crash(parent: QWidget | None, exc: BaseException) -> None:
     )
     box.setObjectName("crashDialog")
     box.setAccessibleName("Unexpected problem")
-    box.open()
+    return _keep(box)
 
 
 def install_excepthook() -> None:
