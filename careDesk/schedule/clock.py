@@ -127,7 +127,12 @@ class ReminderClock:
             timezone=tz,
         )
         scheduler.add_job(
-            wake_job, "date", id=WAKE, replace_existing=True, args=args, run_date=utcnow()
+            wake_job,
+            "interval",
+            id=WAKE,
+            replace_existing=True,
+            args=args,
+            seconds=BACKSTOP.total_seconds(),
         )
         self.scheduler = scheduler
         self._unsubscribe = self.desk.on_changed(self._on_changed)
@@ -135,8 +140,8 @@ class ReminderClock:
         for job in scheduler.get_jobs():  # precise wakes planned by an earlier session
             if job.id.startswith(WAKE_AT):
                 job.remove()
-        self._wake_at(utcnow())  # announce what fell due while the app was closed
         scheduler.resume()
+        self.tick()  # announce what fell due while the app was closed, once
 
     def stop(self) -> None:
         """Stop the jobs; waits for a running tick (which may reschedule) to finish first."""
@@ -146,6 +151,13 @@ class ReminderClock:
             self._unsubscribe()
             self._unsubscribe = None
         if self.scheduler is not None:
+            # Pause first: APScheduler's loop would otherwise submit one more round to an
+            # executor that shutdown() has already closed.
+            self.scheduler.pause()
+            # A round already under way holds the job-store lock (APScheduler 3.11
+            # ``_process_jobs``); wait for it, so shutdown never races a submission.
+            with self.scheduler._jobstores_lock:
+                pass
             self.scheduler.shutdown(wait=True)
             self.scheduler = None
         _CLOCKS.pop(self.token, None)

@@ -1,0 +1,72 @@
+"""The reminder clock: APScheduler with its job store inside the encrypted vault."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from careDesk.desk import Desk
+from careDesk.model.base import utcnow
+from careDesk.model.schedule import FollowUp
+from careDesk.schedule.clock import BACKUP, OUTBOX, RISK, WAKE, ReminderClock, jobs_due_summary
+from careDesk.schedule.reminders import DueItem
+from careDesk.store.engine import raw_connect
+from tests.careDesk.schedule.conftest import add_patient
+
+
+def test_jobs_live_in_the_encrypted_vault(desk: Desk) -> None:
+    clock = ReminderClock(desk)
+    clock.start()
+    try:
+        assert {OUTBOX, BACKUP, RISK, WAKE} <= set(jobs_due_summary(clock))
+    finally:
+        clock.stop()
+    conn = raw_connect(desk.paths.database, desk.key)
+    try:
+        ids = {row[0] for row in conn.execute("SELECT id FROM apscheduler_jobs")}
+    finally:
+        conn.close()
+    assert {OUTBOX, BACKUP, RISK, WAKE} <= ids
+    assert b"apscheduler" not in desk.paths.database.read_bytes()  # the job store is encrypted
+
+
+def test_a_follow_up_added_while_running_is_announced_when_due(desk: Desk) -> None:
+    patient = add_patient(desk)
+    announced: list[DueItem] = []
+    fired = threading.Event()
+
+    def on_due(items: list[DueItem]) -> None:
+        announced.extend(items)
+        fired.set()
+
+    clock = ReminderClock(desk, on_due)
+    clock.start()
+    try:
+        with desk.writing() as tx:
+            row = FollowUp(
+                patient_id=patient.id,
+                kind="call",
+                title="Call back",
+                due_at=utcnow() + timedelta(milliseconds=300),
+            )
+            tx.add(row, kind="follow_up", patient_id=patient.id)
+        assert fired.wait(15)
+    finally:
+        clock.stop()
+    assert [item.id for item in announced] == [row.id]
+
+
+def test_nightly_backup_job_writes_a_verified_backup_and_rotates(desk: Desk) -> None:
+    clock = ReminderClock(desk)
+    clock.run_backup()
+    backups = list(desk.backups.folder().glob("caredesk-*.cdbak"))
+    assert len(backups) == 1
+    assert clock.errors == []
+    assert desk.backups.last_result() is not None
+
+
+def test_a_failing_job_is_reported_not_raised(desk: Desk) -> None:
+    desk.settings.set("backup.folder", "/dev/full/not-a-folder")
+    clock = ReminderClock(desk)
+    clock.run_backup()
+    assert clock.errors and clock.errors[0].startswith("backup:")
