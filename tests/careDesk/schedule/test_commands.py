@@ -1,0 +1,101 @@
+"""``caredesk reminders`` and ``caredesk outbox`` as an admin or a script would run them."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from careDesk.cli.main import main
+from careDesk.desk import Desk
+from careDesk.model.base import utcnow
+from careDesk.model.schedule import Appointment, FollowUp
+from tests.careDesk.schedule.conftest import Inbox, add_patient, configure_smtp
+from tests.conftest import ADMIN, PASSWORD
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def signed_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAREDESK_USER", ADMIN)
+    monkeypatch.setenv("CAREDESK_PASSWORD", PASSWORD)
+
+
+def test_reminders_due_json_lists_overdue_follow_ups(
+    desk: Desk, signed_in: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    patient = add_patient(desk, given_name="Lan", family_name="Nguyễn")
+    with desk.writing() as tx:
+        tx.add(
+            FollowUp(
+                patient_id=patient.id,
+                kind="call",
+                title="Call about the new inhaler",
+                due_at=utcnow() - timedelta(days=1),
+            ),
+            kind="follow_up",
+        )
+        tx.add(
+            FollowUp(
+                patient_id=patient.id,
+                kind="visit",
+                title="Home visit",
+                due_at=utcnow() + timedelta(days=3),
+            ),
+            kind="follow_up",
+        )
+    desk.close()
+    code, out, err = run(capsys, "reminders", "--due", "--json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [(r["title"], r["overdue"], r["patient_name"]) for r in rows] == [
+        ("Call about the new inhaler", True, "Lan Nguyễn")
+    ]
+    code, out, _ = run(capsys, "reminders", "--days", "7")
+    assert "Home visit" in out and "overdue" in out
+
+
+def test_outbox_send_delivers_appointment_reminders(
+    desk: Desk,
+    signed_in: None,
+    capsys: pytest.CaptureFixture[str],
+    smtp_server: Controller,
+    inbox: Inbox,
+    smtp_port: int,
+) -> None:
+    configure_smtp(desk, smtp_port)
+    desk.settings.set("outreach.quiet_start", "00:00")  # no quiet hours for this test
+    desk.settings.set("outreach.quiet_end", "00:00")
+    patient = add_patient(desk, language="en")
+    with desk.writing() as tx:
+        tx.add(
+            Appointment(
+                patient_id=patient.id,
+                starts_at=utcnow() + timedelta(hours=30),
+                place="Riverside Clinic",
+            ),
+            kind="appointment",
+        )
+    desk.close()
+    code, out, err = run(capsys, "outbox", "--send")
+    assert code == 0, err
+    assert "Queued 1 reminder(s); sent 1" in out
+    assert len(inbox.messages) == 1
+    code, out, _ = run(capsys, "outbox", "--send", "--json")
+    assert [m["state"] for m in json.loads(out)] == ["sent"]
+    assert len(inbox.messages) == 1  # a second run sends nothing twice
+
+
+def test_outbox_without_a_vault_is_one_clear_line(
+    signed_in: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "outbox")
+    assert code == 1
+    assert err.startswith("caredesk: No vault in") and err.count("\n") == 1
