@@ -80,7 +80,10 @@ class ImportContext:
         if found:
             return found
         ref = reference(value, place, field) or ""
-        for key in ref_keys(ref):
+        keys = ref_keys(ref)
+        if ref.startswith("urn:uuid:"):  # a bundle-local id: the same id may be in careDesk
+            keys.append("Patient/" + ref.removeprefix("urn:uuid:"))
+        for key in keys:
             if key.startswith("Patient/"):
                 local = key.removeprefix("Patient/")
                 row = self.tx.session.exec(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from careDesk.desk import Desk
 from careDesk.interop import fhir_clinical, fhir_events, fhir_people, fhir_plans
@@ -112,6 +113,9 @@ class FhirImporter:
                 tx.audit("import.fhir", entity="file", patient_id=only, detail=report.counts())
         except ImportRejected as exc:
             return self._rejected(report, exc)
+        except IntegrityError:  # e.g. a changed MRN that another patient already has
+            reason = "conflicts with records already in careDesk (such as an MRN in use)"
+            return self._rejected(report, ImportRejected(report.file, "file", "records", reason))
         return report
 
     def _rejected(self, report: ImportReport, exc: ImportRejected) -> ImportReport:

@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
 
@@ -118,22 +118,27 @@ class Interop:
             raise NotFound("patient", key)
         return found
 
-    def fhir_bundle(self, key: str) -> dict[str, object]:
-        """The patient's FHIR Bundle (audited as an export)."""
+    def _bundle(self, key: str) -> tuple[str, dict[str, Any]]:
         from careDesk.interop.fhir_export import patient_bundle
 
         self.desk.require(Permission.EXPORT)
         patient = self.find_patient(key)
         with self.desk.reading() as session:
-            bundle = patient_bundle(session, patient)
-        self._audit("export.fhir", patient.id, resources=len(bundle["entry"]))
+            return patient.id, patient_bundle(session, patient)
+
+    def fhir_bundle(self, key: str) -> dict[str, Any]:
+        """The patient's FHIR Bundle as JSON data (audited as an export)."""
+        patient_id, bundle = self._bundle(key)
+        self._audit("export.fhir", patient_id, resources=len(bundle["entry"]))
         return bundle
 
     def export_fhir(self, key: str, out: Path) -> Path:
-        """Write the patient's FHIR Bundle as JSON to ``out``."""
-        bundle = self.fhir_bundle(key)
+        """Write the patient's FHIR Bundle as JSON to ``out`` (audited once written)."""
+        patient_id, bundle = self._bundle(key)
         data = json.dumps(bundle, indent=1, ensure_ascii=False).encode("utf-8")
-        return write_atomically(out, data)
+        write_atomically(out, data)
+        self._audit("export.fhir", patient_id, resources=len(bundle["entry"]))
+        return out
 
     def export_packet(
         self, key: str, out: Path, *, password: str | None = None

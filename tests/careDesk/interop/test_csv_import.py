@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from sqlmodel import col, select
+from sqlmodel import select
 
 from careDesk.desk import Desk
 from careDesk.interop.csv_import import default_mapping
@@ -89,7 +89,10 @@ def test_encodings_quoting_and_custom_mapping(desk: Desk) -> None:
     report = desk.interop.import_csv(_file(desk, "latin.csv", latin), mapping)
     assert report.accepted and "Latin-1" in report.notes[0]
     assert _patients(desk)["L-1"].given_name == "José"
-    bom = '\ufeffMRN,First,Last,DOB,Address\nB-1,"Mary, Ann","O""Brien",1955-05-05,"1 Main St\nApt 2"\n'
+    bom = (
+        "\ufeffMRN,First,Last,DOB,Address\n"
+        'B-1,"Mary, Ann","O""Brien",1955-05-05,"1 Main St\nApt 2"\n'
+    )
     report = desk.interop.import_csv(_file(desk, "bom.csv", bom.encode("utf-8")))
     assert report.accepted and not report.notes
     mary = _patients(desk)["B-1"]

@@ -17,7 +17,6 @@ from careDesk.errors import PermissionDenied
 from careDesk.model.clinical import Condition, Encounter, Medication, Observation
 from careDesk.model.patient import Patient
 from careDesk.model.plan import Goal
-from careDesk.model.security import AuditEvent
 from careDesk.model.team import CareTeamMember
 from careDesk.paths import VaultPaths
 from careDesk.store.vault import unlock
@@ -210,3 +209,23 @@ def _write(desk: Desk, name: str, raw: bytes) -> Path:
     path.parent.mkdir(exist_ok=True)
     path.write_bytes(raw)
     return path
+
+
+def test_an_mrn_taken_by_another_patient_rejects_the_file(desk: Desk) -> None:
+    mr = {
+        "type": {
+            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]
+        }
+    }
+    first = PATIENT | {"identifier": [mr | {"value": "M-1"}]}
+    second = PATIENT | {
+        "id": "44444444-4444-4444-8444-444444444444",
+        "identifier": [mr | {"value": "M-2"}],
+    }
+    assert desk.interop.import_file(_write(desk, "a.json", _bundle(first, second))).accepted
+    moved = second | {"identifier": [mr | {"value": "M-1"}]}
+    report = desk.interop.import_file(_write(desk, "b.json", _bundle(moved, _condition(7))))
+    assert not report.accepted and "MRN in use" in report.line()
+    with desk.reading() as session:
+        assert sorted(p.mrn for p in session.exec(select(Patient)).all()) == ["M-1", "M-2"]
+    assert _count(desk, Condition) == 0

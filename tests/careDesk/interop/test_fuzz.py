@@ -50,7 +50,9 @@ TABLES = (Patient, Condition, Medication, Encounter, Observation)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 huge = st.integers(min_value=300, max_value=200_000).map(lambda n: "x" * n)
@@ -71,7 +73,9 @@ def _check(desk: Desk, before: list[int], report: ImportReport) -> None:
 
 
 def _bundle(resources: list[dict[str, Any]]) -> bytes:
-    entries = [{"fullUrl": f"urn:uuid:{r.get('id', i)}", "resource": r} for i, r in enumerate(resources)]
+    entries = [
+        {"fullUrl": f"urn:uuid:{r.get('id', i)}", "resource": r} for i, r in enumerate(resources)
+    ]
     return json.dumps({"resourceType": "Bundle", "type": "batch", "entry": entries}).encode()
 
 
@@ -79,7 +83,9 @@ def _bundle(resources: list[dict[str, Any]]) -> bytes:
 @given(raw=st.binary(max_size=300) | st.text(max_size=300).map(str.encode), ndjson=st.booleans())
 def test_random_bytes_are_rejected_cleanly(desk: Desk, raw: bytes, ndjson: bool) -> None:
     before = _counts(desk)
-    report = FhirImporter(desk).import_bytes(raw, "fuzz.ndjson" if ndjson else "fuzz.json", ndjson=ndjson)
+    report = FhirImporter(desk).import_bytes(
+        raw, "fuzz.ndjson" if ndjson else "fuzz.json", ndjson=ndjson
+    )
     _check(desk, before, report)
 
 
