@@ -224,6 +224,9 @@ class MainWindow(QMainWindow):
         splitter = prefs.value("window/splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
+        else:
+            nav = self.nav.fontMetrics().averageCharWidth() * 18
+            self.splitter.setSizes([nav, max(self.width() - nav, nav)])
         page = prefs.text("window/page")
         if page:
             self.show_page(page)

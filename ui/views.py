@@ -21,3 +21,10 @@ def table_view(model: QAbstractItemModel, name: str) -> QTableView:
     header.setStretchLastSection(True)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     return view
+
+
+def size_columns(view: QTableView, chars: list[int]) -> None:
+    """Give columns widths in characters of the current font (so they follow the zoom)."""
+    width = view.fontMetrics().averageCharWidth()
+    for column, count in enumerate(chars):
+        view.setColumnWidth(column, width * count)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -37,7 +37,7 @@ from careDesk.care.instruments import (
 from careDesk.errors import CareDeskError, ValidationFailed
 from ui.chart.base import ChartTab
 from ui.tables import Column, RowModel
-from ui.views import table_view
+from ui.views import size_columns, table_view
 from ui.workspace import Workspace
 
 
@@ -84,9 +84,18 @@ class QuestionnaireForm(QWidget):
         layout.addStretch()
 
     def _question(self, number: int, item: Item) -> QGroupBox:
-        box = QGroupBox(f"{number}. {item.text}")
+        box = QGroupBox()
         box.setAccessibleName(item.text)
-        row = QVBoxLayout(box)
+        column = QVBoxLayout(box)
+        question = QLabel(f"{number}. {item.text}")
+        question.setObjectName("question")
+        question.setWordWrap(True)
+        column.addWidget(question)
+        # Short answer scales sit on one line; long choice lists stack.
+        row: QHBoxLayout | QVBoxLayout = (
+            QHBoxLayout() if len(item.options) <= 5 and item.kind != "multi" else QVBoxLayout()
+        )
+        column.addLayout(row)
         if item.kind == "multi":
             checks = [QCheckBox(option.text) for option in item.options]
             for check in checks:
@@ -99,6 +108,8 @@ class QuestionnaireForm(QWidget):
             radio = QRadioButton(option.text)
             group.addButton(radio, position)
             row.addWidget(radio)
+        if isinstance(row, QHBoxLayout):
+            row.addStretch()
         group.buttonToggled.connect(self._toggled)
         self.groups[item.id] = group
         return box
@@ -164,6 +175,7 @@ class ScreenersTab(ChartTab):
         self.save.setVisible(self.editable)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.form: QuestionnaireForm | None = None
         self.history = RowModel(
             [
@@ -175,6 +187,7 @@ class ScreenersTab(ChartTab):
             self,
         )
         self.history_view = table_view(self.history, "Screener history")
+        size_columns(self.history_view, [12, 10, 7])
         left = QWidget()
         column = QVBoxLayout(left)
         column.addWidget(self.choice)
@@ -189,6 +202,8 @@ class ScreenersTab(ChartTab):
         split.addWidget(self.history_view)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        chars = self.fontMetrics().averageCharWidth()
+        split.setSizes([chars * 90, chars * 50])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self._pick()

@@ -42,6 +42,13 @@ SECTIONS = (
 )
 
 
+BAND_ORDER = {"high": 0, "moderate": 1, "low": 2}
+
+
+def _words(metric: str) -> str:
+    return metric.replace("_", " ")
+
+
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     """Rows of (section, metric, value) as a CSV file with a header."""
     with open(path, "w", newline="", encoding="utf-8") as fh:
@@ -78,6 +85,7 @@ class ReportsPage(Page):
         self.end = QDateEdit(today)
         for edit, name in ((self.start, "From"), (self.end, "To")):
             edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
             edit.setAccessibleName(name)
             edit.dateChanged.connect(self.load)
         self.export_all = QPushButton("Export all as CSV…")
@@ -118,7 +126,9 @@ class ReportsPage(Page):
         rows = report.to_rows()
         for section, card in self.cards.items():
             bars = [(r["metric"], r["value"]) for r in rows if r["section"] == section]
-            numeric = [(m, v) for m, v in bars if isinstance(v, int | float)]
+            numeric = [(_words(m), v) for m, v in bars if isinstance(v, int | float)]
+            if section == "caseload by risk band":
+                numeric.sort(key=lambda bar: BAND_ORDER.get(bar[0], 9))
             if section == "screening":
                 numeric = [(m, v * 100 if "rate" in m else v) for m, v in numeric if "rate" in m]
                 card.chart.set_bars([(m.replace(" positive rate", ""), v) for m, v in numeric], "%")

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 from careDesk.security.roles import Permission
 from ui.pages.base import Page
 from ui.tables import Column, PagedModel
-from ui.views import table_view
+from ui.views import size_columns, table_view
 from ui.workspace import Workspace
 
 STATUSES = (
@@ -83,9 +83,9 @@ class TodayPage(Page):
                 Column("Priority", lambda r: f"{r.priority:.0f}"),
                 Column("Patient", lambda r: r.name),
                 Column("Risk", lambda r: r.band),
+                Column("Status", lambda r: r.status),
                 Column("Due work", due_text, due_text),
                 Column("Why", lambda r: "; ".join(r.reasons), lambda r: "\n".join(r.reasons)),
-                Column("Status", lambda r: r.status),
             ],
             self._fetcher(),
             page_size=100,
@@ -93,6 +93,7 @@ class TodayPage(Page):
         )
         self.model.urgent = is_urgent
         self.view = table_view(self.model, "Worklist")
+        size_columns(self.view, [10, 26, 10, 13, 40])
         self.view.activated.connect(lambda _index: self.open_selected())
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
