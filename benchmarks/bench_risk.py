@@ -1,0 +1,184 @@
+"""Risk engine benchmarks (issue 3): bulk ``refresh_all`` and the per-write hook.
+
+A synthetic clinic is bulk-inserted straight into a fresh encrypted vault (conditions with
+ICD-10 and SNOMED codes, admissions and ED visits, medications, PHQ-9 results, follow-ups), then:
+
+- ``refresh_all`` over every patient (budget: well under a minute for 50,000 → 30 s);
+- one patient's refresh inside a normal write (what every clinical edit pays; budget 20 ms);
+- the worklist first page after the refresh (budget 300 ms, DESIGN §9).
+
+``CAREDESK_BENCH_PATIENTS`` sets a smaller clinic for a quick try.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from careDesk.care.risk import refresh
+from careDesk.desk import Desk
+from careDesk.model.assessment import ScreenerResult
+from careDesk.model.base import new_id, utcnow
+from careDesk.model.clinical import Condition, Encounter, Medication
+from careDesk.model.patient import Patient
+from careDesk.model.schedule import FollowUp
+from careDesk.paths import VaultPaths
+from careDesk.store.vault import create_vault
+
+PATIENTS = int(os.environ.get("CAREDESK_BENCH_PATIENTS", "50000"))
+PASSWORD = "quiet lantern river 42"  # synthetic data only
+ICD10 = ["I50.9", "E11.9", "E11.22", "J44.9", "N18.4", "I10", "C50.9", "I21.9", "B20"]
+SNOMED = ["88805009", "44054006", "195967001", "38341003", "433144002"]
+
+
+def _stamp(row: dict[str, Any], now: Any) -> dict[str, Any]:
+    row.update(created_at=now, updated_at=now, version=1)
+    return row
+
+
+def _patient_rows(rng: random.Random, i: int, now: Any) -> dict[str, list[dict[str, Any]]]:
+    pid = new_id()
+    rows: dict[str, list[dict[str, Any]]] = {"patient": [], "condition": [], "encounter": []}
+    rows |= {"medication": [], "screener": [], "follow_up": []}
+    status = rng.choice(["candidate", "enrolled", "active", "active", "discharged"])
+    rows["patient"].append(
+        _stamp(
+            dict(
+                id=pid,
+                mrn=f"B{i:07d}",
+                given_name="Bench",
+                family_name=f"Patient{i % 997}",
+                birth_date=date(1930 + i % 70, 1 + i % 12, 1),
+                status=status,
+            ),
+            now,
+        )
+    )
+    for _ in range(rng.randint(0, 4)):
+        code = rng.choice([*ICD10, None])
+        rows["condition"].append(
+            _stamp(
+                dict(
+                    id=new_id(),
+                    patient_id=pid,
+                    display="condition",
+                    icd10=code,
+                    snomed=None if code else rng.choice(SNOMED),
+                ),
+                now,
+            )
+        )
+    for _ in range(rng.randint(0, 3)):
+        start = now - timedelta(days=rng.randint(0, 500))
+        rows["encounter"].append(
+            _stamp(
+                dict(
+                    id=new_id(),
+                    patient_id=pid,
+                    kind=rng.choice(["admission", "emergency"]),
+                    start=start,
+                    end=start + timedelta(days=rng.randint(0, 9)),
+                    acute=True,
+                ),
+                now,
+            )
+        )
+    rows["medication"] += [
+        _stamp(dict(id=new_id(), patient_id=pid, name="medicine"), now)
+        for _ in range(rng.randint(0, 8))
+    ]
+    if rng.random() < 0.5:
+        rows["screener"].append(
+            _stamp(
+                dict(
+                    id=new_id(),
+                    patient_id=pid,
+                    instrument="phq9",
+                    loinc="44249-1",
+                    total=12,
+                    band="moderate",
+                    positive=True,
+                    taken_at=now - timedelta(days=20),
+                ),
+                now,
+            )
+        )
+    if rng.random() < 0.3:
+        rows["follow_up"].append(
+            _stamp(
+                dict(
+                    id=new_id(),
+                    patient_id=pid,
+                    kind="call",
+                    title="Call",
+                    due_at=now + timedelta(days=rng.randint(-10, 10)),
+                ),
+                now,
+            )
+        )
+    return rows
+
+
+TABLES = {
+    "patient": Patient,
+    "condition": Condition,
+    "encounter": Encounter,
+    "medication": Medication,
+    "screener": ScreenerResult,
+    "follow_up": FollowUp,
+}
+
+
+def _fill(desk: Desk, count: int) -> list[str]:
+    rng, now = random.Random(2026), utcnow()
+    batch: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+    ids: list[str] = []
+    for i in range(count):
+        for name, rows in _patient_rows(rng, i, now).items():
+            batch[name] += rows
+        ids.append(batch["patient"][-1]["id"])
+        if (i + 1) % 5000 == 0 or i + 1 == count:
+            with desk.engine.begin() as conn:
+                for name, model in TABLES.items():
+                    if batch[name]:
+                        conn.execute(insert(model.__table__), batch[name])  # type: ignore[attr-defined]
+            batch = {name: [] for name in TABLES}
+    return ids
+
+
+def _median(fn: Callable[[], object], runs: int = 9) -> float:
+    fn()  # warm the page cache
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def run(report: Any) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        desk, _ = create_vault(VaultPaths(Path(folder) / "enc"), "admin", PASSWORD)
+        ids = _fill(desk, PATIENTS)
+        start = time.perf_counter()
+        desk.risk.refresh_all()
+        report(f"risk refresh_all, {PATIENTS:,} patients", time.perf_counter() - start, 30.0)
+
+        def one_patient() -> None:
+            with desk.writing(None) as tx:
+                refresh(tx.session, [ids[len(ids) // 2]], tx.now)
+
+        report("risk refresh of one patient in a write (hook cost)", _median(one_patient), 0.020)
+        report(
+            "worklist first page (50 rows)", _median(lambda: desk.worklist.rows(limit=50)), 0.300
+        )
+        desk.close()
