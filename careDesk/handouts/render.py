@@ -30,6 +30,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
     PageBreak,
     Paragraph,
@@ -94,7 +95,7 @@ def styles(large_print: bool) -> Styles:
     body = ParagraphStyle(
         "body", fontName=FONT, fontSize=size, leading=lead, textColor=INK, spaceAfter=size * 0.5
     )
-    bold = ParagraphStyle("bold", parent=body, fontName=FONT_BOLD, keepWithNext=1)
+    bold = ParagraphStyle("bold", parent=body, fontName=FONT_BOLD)
     indent = size * 1.6
     bullet = ParagraphStyle(
         "bullet",
@@ -121,7 +122,6 @@ def styles(large_print: bool) -> Styles:
         leading=size * 1.8,
         spaceBefore=size * 1.1,
         spaceAfter=size * 0.5,
-        keepWithNext=1,
     )
     sub = ParagraphStyle(
         "subheading",
@@ -131,7 +131,6 @@ def styles(large_print: bool) -> Styles:
         leading=size * 1.5,
         spaceBefore=size * 0.5,
         spaceAfter=size * 0.3,
-        keepWithNext=1,
     )
     cell = ParagraphStyle("cell", parent=body, spaceAfter=0, leading=size * 1.25)
     cell_head = ParagraphStyle("cell_head", parent=cell, fontName=FONT_BOLD)
@@ -186,10 +185,14 @@ def _grid(grid: Grid, st: Styles, width: float) -> Table:
 
 
 def _block(block: Block, st: Styles, width: float) -> list[Flowable]:
+    # Headings never end a page: a conditional page break keeps room for what follows (cheaper
+    # than keepWithNext, which wraps every paragraph twice).
+    if isinstance(block, Para) and block.bold:
+        return [CondPageBreak(st.size * 4.5), _p(block.text, st.bold)]
     if isinstance(block, Para):
-        return [_p(block.text, st.bold if block.bold else st.body)]
+        return [_p(block.text, st.body)]
     if isinstance(block, Subheading):
-        return [_p(block.text, st.subheading)]
+        return [CondPageBreak(st.size * 6), _p(block.text, st.subheading)]
     if isinstance(block, Bullets):
         mark = "☐" if block.checkbox else "•"
         return [_p(item, st.bullet, bulletText=mark) for item in block.items]
@@ -207,7 +210,7 @@ def story(content: HandoutContent, width: float) -> list[Flowable]:
     ]
     for section in content.sections:
         if section.heading:
-            flow.append(_p(section.heading, st.heading))
+            flow += [CondPageBreak(st.size * 9), _p(section.heading, st.heading)]
         for block in section.blocks:
             flow.extend(_block(block, st, width))
     return flow
