@@ -116,6 +116,7 @@ class App(QObject):
         if admin is not None:
             admin.restore_requested.connect(self.restore)
         self.window.show()
+        self.ws.warm_up()
         self._arm_idle(desk)
         self.ready.emit(self.window)
 

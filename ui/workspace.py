@@ -20,6 +20,8 @@ from careDesk.security.roles import Permission
 from ui.prefs import Prefs
 from ui.worker import DbWorker, Op, Progress
 
+WARM_SERVICES = ("patients", "worklist", "plans", "screeners", "timeline", "followups", "clinical")
+
 
 class Workspace(QObject):
     """A signed-in session as the GUI sees it."""
@@ -61,6 +63,24 @@ class Workspace(QObject):
     ) -> Op:
         """Run ``fn`` on the database worker; callbacks come back on the GUI thread."""
         return self.worker.submit(Op(fn, on_done, on_error, progress=progress), parent=parent)
+
+    def warm_up(self) -> Op:
+        """Load the core services and run one empty search on the worker right after sign-in.
+
+        The first use of a service pays one-time Python work (imports, model and query
+        compilation) that competes with the GUI thread for the interpreter; doing it while the
+        user looks at the Today page keeps the first search from stalling typing.
+        """
+        desk = self.desk
+
+        def warm() -> None:
+            for name in WARM_SERVICES:
+                if hasattr(type(desk), name):
+                    getattr(desk, name)
+            if hasattr(type(desk), "patients"):
+                desk.patients.search("zzzz", limit=1)
+
+        return self.run(warm)
 
     def close(self, reason: str, on_closed: Callable[[Any], None] | None = None) -> None:
         """Sign out (or lock): record it, drop the key and release the vault, on the worker."""
