@@ -160,6 +160,16 @@ def _phone_prefix(typed: str) -> str | None:
     return phone_digits(typed)
 
 
+def _phone_groups(digits: str, params: dict[str, Any]) -> list[str]:
+    """Phone prefix ranges; numbers stored by other writers with the "1" in front count too."""
+    parts = []
+    for n, prefix in enumerate(dict.fromkeys([digits, f"1{digits}"])):
+        params[f"tel_lo{n}"], params[f"tel_hi{n}"] = prefix, prefix + ":"  # ':' sorts after '9'
+        where = f"phone_digits >= :tel_lo{n} AND phone_digits < :tel_hi{n}"
+        parts.append(_group(where, "ORDER BY phone_digits LIMIT :limit"))
+    return parts
+
+
 def candidates(session: Session, typed: str, limit: int) -> tuple[str, dict[str, Any]] | None:
     """SQL selecting the rowids worth showing, and its parameters (None: nothing can match).
 
@@ -176,9 +186,7 @@ def candidates(session: Session, typed: str, limit: int) -> tuple[str, dict[str,
     parts = _mrn_groups(typed, params) if " " not in typed else []
     digits = _phone_prefix(typed)
     if digits and len(digits) >= 3:
-        params["tel_lo"], params["tel_hi"] = digits, digits + ":"  # ':' sorts after '9'
-        where = "phone_digits >= :tel_lo AND phone_digits < :tel_hi"
-        parts.append(_group(where, "ORDER BY phone_digits LIMIT :limit"))
+        parts += _phone_groups(digits, params)
     else:
         match = fts_query(typed)
         if match is not None:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from careDesk.care import search
 from careDesk.care.search import fts_query, parse_date
 from careDesk.desk import Desk
+from careDesk.model.patient import Patient
 from careDesk.model.risk import RiskScore
 from careDesk.paths import VaultPaths
 from careDesk.store import keyslots
@@ -99,6 +100,20 @@ def test_phone_digits_whatever_the_punctuation(shared: Desk) -> None:
     assert mrns(shared, "999") == []
     assert mrns(shared, "+1 520 55") == ["MRN-0004"]
     assert mrns(shared, "1-520-555-0199") == ["MRN-0004"]
+
+
+def test_phone_digits_stored_with_the_country_code(desk: Desk) -> None:
+    imported = Patient(
+        mrn="IMP-1",
+        given_name="Al",
+        family_name="Ng",
+        birth_date=date(1960, 1, 1),
+        phone="+1 602 555 0100",
+        phone_digits="16025550100",
+    )
+    with desk.writing() as tx:
+        tx.add(imported, kind="patient", patient_id=imported.id)
+    assert mrns(desk, "602 555") == ["IMP-1"]
 
 
 def test_birth_date_iso_or_us(shared: Desk) -> None:
