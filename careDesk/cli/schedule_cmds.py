@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from careDesk.cli.context import Context
+from careDesk.errors import CareDeskError
 from careDesk.model.base import utcnow
 
 
@@ -21,6 +23,13 @@ def register(sub: Any) -> None:
     p.add_argument("--send", action="store_true", help="queue reminders and send what is due")
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=200)
+    p.add_argument(
+        "--print",
+        dest="print_batch",
+        choices=("letters", "calls"),
+        help="write the queued letters (or the call list) to -o FILE and mark them printed",
+    )
+    p.add_argument("-o", "--output", help="PDF file for --print")
     p.set_defaults(func=cmd_outbox)
 
 
@@ -45,6 +54,8 @@ def cmd_reminders(ctx: Context) -> int:
 
 
 def cmd_outbox(ctx: Context) -> int:
+    if ctx.args.print_batch:
+        return _print_batch(ctx)
     desk = ctx.desk(readonly=not ctx.args.send)
     if ctx.args.send:
         desk.outbox.recover_interrupted()
@@ -62,4 +73,18 @@ def cmd_outbox(ctx: Context) -> int:
     for r in rows:
         reason = f" ({r.reason})" if r.reason else ""
         print(f"{r.created_at:%Y-%m-%d %H:%M}  {r.state:<8} {r.channel:<6} {r.template}{reason}")
+    return 0
+
+
+def _print_batch(ctx: Context) -> int:
+    from careDesk.handouts.render import write_pdf
+    from careDesk.schedule.printing import call_list, letter_batch
+
+    if not ctx.args.output:
+        raise CareDeskError("say where to write the PDF with -o FILE")
+    desk = ctx.desk()
+    batch = letter_batch(desk) if ctx.args.print_batch == "letters" else call_list(desk)
+    write_pdf(Path(ctx.args.output), batch.pdf)
+    marked = desk.outbox.mark_printed(batch.message_ids)
+    print(f"Wrote {ctx.args.output}: {marked} {ctx.args.print_batch[:-1]}(s), now marked sent.")
     return 0

@@ -212,7 +212,7 @@ class Outbox:
             language=rendered.language,
             recipient=recipient,
             subject=rendered.subject,
-            body=rendered.sms if channel == "sms" else rendered.body,
+            body={"sms": rendered.sms, "letter": rendered.letter}.get(channel, rendered.body),
             state=MessageState.BLOCKED if problem else MessageState.QUEUED,
             reason=problem,
             next_attempt_at=None if problem else self.allowed_at(now, patient.timezone),

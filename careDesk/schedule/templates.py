@@ -41,6 +41,7 @@ class Rendered:
     subject: str
     body: str
     sms: str
+    letter: str  # the body of a printed letter (the letter itself adds greeting and closing)
 
 
 def format_date(when: datetime, language: str) -> str:
@@ -74,7 +75,8 @@ def render(template: str, language: str, values: dict[str, str]) -> Rendered:
     subject = text["subject"].format_map(_Blank(filled))
     body = " ".join(text["body"].format_map(_Blank(filled)).split())
     sms = " ".join(text["sms"].format_map(_Blank(filled)).split())
-    return Rendered(lang, subject, body, sms)
+    letter = " ".join(text["letter"].format_map(_Blank(filled)).split())
+    return Rendered(lang, subject, body, sms, letter)
 
 
 class _Blank(dict[str, str]):

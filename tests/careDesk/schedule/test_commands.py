@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from pypdf import PdfReader
 
 from careDesk.cli.main import main
 from careDesk.desk import Desk
@@ -99,3 +101,29 @@ def test_outbox_without_a_vault_is_one_clear_line(
     code, _, err = run(capsys, "outbox")
     assert code == 1
     assert err.startswith("caredesk: No vault in") and err.count("\n") == 1
+
+
+def test_outbox_prints_letters_and_the_call_list(
+    desk: Desk, signed_in: None, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    configure_smtp(desk, 25)
+    letter = add_patient(desk, preferred_channel="letter", language="es", given_name="José")
+    caller = add_patient(desk, preferred_channel="phone", given_name="Thảo", family_name="Trần")
+    desk.outbox.queue(letter.id, "missed_appointment", values={"date": "lunes 30 de noviembre"})
+    desk.outbox.queue(caller.id, "follow_up_checkin")
+    desk.close()
+
+    code, out, err = run(capsys, "outbox", "--print", "letters", "-o", str(tmp_path / "l.pdf"))
+    assert code == 0, err
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "l.pdf").pages)
+    assert "José" in text and "No pudo venir a su cita del lunes 30 de noviembre" in text
+    code, out, err = run(capsys, "outbox", "--print", "calls", "-o", str(tmp_path / "c.pdf"))
+    assert code == 0, err
+    text = " ".join(
+        " ".join(page.extract_text().split()) for page in PdfReader(tmp_path / "c.pdf").pages
+    )
+    assert "Thảo Trần" in text and "follow up checkin" in text and "Calls to make: 1" in text
+    code, out, _ = run(capsys, "outbox", "--json")
+    assert sorted(m["state"] for m in json.loads(out)) == ["sent", "sent"]
+    code, _, err = run(capsys, "outbox", "--print", "letters", "-o", str(tmp_path / "x.pdf"))
+    assert code == 1 and "no letters are waiting" in err
