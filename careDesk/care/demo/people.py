@@ -147,7 +147,11 @@ def family(draft: Draft) -> None:
             relation not in ("son", "brother") and draft.chance(0.5)
         )
         given = draft.pick(names.female if female else names.male)
-        surname = draft.family_name if draft.chance(0.6) else draft.pick_common(names.family, names.family_skew)
+        surname = (
+            draft.family_name
+            if draft.chance(0.6)
+            else draft.pick_common(names.family, names.family_skew)
+        )
         caregiver = number == 0 and draft.age >= 70 and draft.chance(0.7)
         shown, _digits = phone(draft)
         draft.out.add(

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -223,6 +224,36 @@ def test_filling_again_adds_new_patients_after_the_first(clinic: Desk) -> None:
     assert summary.created_users == []  # the coordinators are reused
     with clinic.reading() as s:
         assert _count(s, "SELECT count(DISTINCT id) FROM patient") == 40
+
+
+def test_bulk_rows_store_times_and_dates_as_the_orm_does(clinic: Desk) -> None:
+    with clinic.reading() as s:
+        demo = s.exec(select(FollowUp).where(FollowUp.origin == "demo")).first()
+        person = s.exec(select(Patient)).first()
+    assert demo is not None and person is not None
+    with clinic.writing() as tx:
+        # Same instant, written through the ORM in another time zone.
+        local = demo.due_at.astimezone(ZoneInfo("America/Chicago"))
+        copy = FollowUp(patient_id=demo.patient_id, kind="call", title="Copy", due_at=local)
+        tx.add(copy, kind="follow_up")
+        twin = Patient(mrn="ORM-1", given_name="A", family_name="B", birth_date=person.birth_date)
+        tx.add(twin, kind="patient")
+    with clinic.reading() as s:
+        due = dict(
+            s.execute(
+                text("SELECT title, due_at FROM follow_up WHERE id IN (:a, :b)"),
+                {"a": demo.id, "b": copy.id},
+            ).all()
+        )
+        born = (
+            s.execute(
+                text("SELECT birth_date FROM patient WHERE mrn IN ('ORM-1', :m)"), {"m": person.mrn}
+            )
+            .scalars()
+            .all()
+        )
+    assert due["Copy"] == due[demo.title]
+    assert len(set(born)) == 1
 
 
 def test_only_an_admin_may_generate(clinic: Desk, vault_paths: VaultPaths) -> None:
