@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from careDesk.desk import Desk
 from careDesk.errors import CareDeskError
 from careDesk.paths import VaultPaths, vault_paths
+from careDesk.schedule.clock import ReminderClock
 from careDesk.store import vault
 from ui.errors import install_excepthook, show_crash, show_message
 from ui.idle import IdleWatcher
@@ -26,6 +27,7 @@ from ui.login import FirstRunDialog, UnlockDialog
 from ui.main_window import MainWindow
 from ui.prefs import Prefs
 from ui.recovery import RecoveryKeyDialog
+from ui.tray import ReminderNotifier, start_reminders
 from ui.worker import DbWorker
 from ui.workspace import Workspace
 
@@ -56,6 +58,8 @@ class App(QObject):
         self.ws: Workspace | None = None
         self.window: MainWindow | None = None
         self.dialog: QWidget | None = None
+        self.clock: ReminderClock | None = None
+        self.notifier: ReminderNotifier | None = None
 
     # ----- start ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -117,6 +121,7 @@ class App(QObject):
             admin.restore_requested.connect(self.restore)
         self.window.show()
         self.ws.warm_up()
+        self.clock, self.notifier = start_reminders(self.ws, self.window)
         self._arm_idle(desk)
         self.ready.emit(self.window)
 
@@ -159,6 +164,7 @@ class App(QObject):
         self.idle.stop()
         ws, window = self.ws, self.window
         self.ws, self.window = None, None
+        self._stop_reminders()
         if window is not None:
             window.save_layout()
             window.hide()
@@ -173,9 +179,16 @@ class App(QObject):
 
         ws.close(reason, closed)
 
+    def _stop_reminders(self) -> None:
+        """Stop the reminder clock on the worker, before the desk closes there."""
+        clock, self.clock = self.clock, None
+        if clock is not None:
+            self.worker.run(clock.stop)
+
     def shutdown(self) -> None:
         """At exit: sign out (on the worker, so the audit event is written) and stop it."""
         self.idle.stop()
+        self._stop_reminders()
         if self.ws is not None:
             desk = self.ws.desk
             self.ws = None

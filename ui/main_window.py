@@ -42,6 +42,9 @@ PAGES = (
     PageSpec(
         "schedule", "Schedule", "ui.pages.schedule:SchedulePage", ("followups", "appointments")
     ),
+    PageSpec(
+        "reminders", "Reminders", "ui.pages.reminders:RemindersPage", ("reminders", "outbox")
+    ),
     PageSpec("reports", "Reports", "ui.pages.reports:ReportsPage", ("metrics",)),
     PageSpec("resources", "Resources", "ui.pages.resources:ResourcesPage", ("resources",)),
     PageSpec("admin", "Admin", "ui.pages.admin:AdminPage", ("users",), Permission.ADMIN),
