@@ -11,6 +11,7 @@ from careDesk.cli.context import Context
 
 
 def register(sub: Any) -> None:
+    """Add the ``import`` and ``export`` subcommands."""
     p = sub.add_parser("import", help="import FHIR R4 bundles (.json/.ndjson) or CSV patient lists")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     p.add_argument("--dry-run", action="store_true", help="CSV only: show what would happen")
@@ -30,6 +31,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_import(ctx: Context) -> int:
+    """Import files and folders; one report line per file; exit 1 if any was rejected."""
     args = ctx.args
     interop = ctx.desk().interop
     paths = [Path(p) for p in args.paths]
@@ -67,6 +69,7 @@ def cmd_import(ctx: Context) -> int:
 
 
 def cmd_export(ctx: Context) -> int:
+    """Export one patient (id or MRN) as FHIR, a referral packet PDF or .ics."""
     args = ctx.args
     interop = ctx.desk().interop
     out = Path(args.output)

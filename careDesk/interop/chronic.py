@@ -40,6 +40,7 @@ def _charlson_snomed() -> frozenset[str]:
     found: set[str] = set()
 
     def walk(node: Any) -> None:
+        """Collect digit strings that look like SNOMED CT ids."""
         if isinstance(node, dict):
             for key, value in node.items():
                 walk(key)

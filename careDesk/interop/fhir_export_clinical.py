@@ -51,10 +51,12 @@ def _camel(name: str) -> str:
 
 
 def day(value: date | None) -> str | None:
+    """A date as FHIR ``date`` text."""
     return value.isoformat() if value else None
 
 
 def instant(value: datetime | None) -> str | None:
+    """An aware datetime as FHIR ``dateTime`` text (with its UTC offset)."""
     return value.isoformat() if value else None
 
 
@@ -78,6 +80,7 @@ def _telecom(phone: str | None, email: str | None) -> list[dict[str, Any]]:
 
 
 def patient(p: Patient) -> dict[str, Any]:
+    """A Patient: MR identifier, names, contacts, address, language, interpreter flag."""
     names: list[dict[str, Any]] = [
         {"use": "official", "family": p.family_name, "given": [p.given_name]}
     ]
@@ -117,6 +120,7 @@ def patient(p: Patient) -> dict[str, Any]:
 
 
 def related_person(m: FamilyMember) -> dict[str, Any]:
+    """A family member or caregiver as a RelatedPerson (what they may be told as an extension)."""
     return clean(
         {
             "resourceType": "RelatedPerson",
@@ -136,6 +140,7 @@ def related_person(m: FamilyMember) -> dict[str, Any]:
 
 
 def condition(c: Condition) -> dict[str, Any]:
+    """A Condition with its SNOMED CT / ICD-10-CM codes and careDesk's chronic flag."""
     codes = []
     if c.snomed:
         codes.append({"system": SNOMED, "code": c.snomed})
@@ -171,6 +176,7 @@ def _dosage(m: Medication) -> dict[str, Any]:
 
 
 def medication_statement(m: Medication) -> dict[str, Any]:
+    """A medicine as a MedicationStatement, its schedule as a FHIR ``Timing``."""
     return clean(
         {
             "resourceType": "MedicationStatement",
@@ -188,6 +194,7 @@ def medication_statement(m: Medication) -> dict[str, Any]:
 
 
 def allergy(a: Allergy) -> dict[str, Any]:
+    """An AllergyIntolerance with the first reaction and its severity."""
     reaction = []
     if a.reaction:
         reaction = [{"manifestation": [{"text": a.reaction}], "severity": a.severity}]
@@ -205,6 +212,7 @@ def allergy(a: Allergy) -> dict[str, Any]:
 
 
 def encounter(e: Encounter) -> dict[str, Any]:
+    """An Encounter; admissions carry priority EM (acute) or R (routine) for LACE."""
     priority = None
     if e.kind == "admission":
         priority = {"coding": [{"system": PRIORITY, "code": "EM" if e.acute else "R"}]}
@@ -227,6 +235,7 @@ def encounter(e: Encounter) -> dict[str, Any]:
 
 
 def observation(o: Observation) -> dict[str, Any]:
+    """A LOINC-coded measurement as an Observation."""
     value: dict[str, Any] = {}
     if o.value is not None:
         value["valueQuantity"] = {"value": o.value, "unit": o.unit}

@@ -60,6 +60,7 @@ def care_plan(
 
 
 def goal(g: Goal, problem_index: int | None) -> dict[str, Any]:
+    """A Goal; ``problem_index`` tells which of the plan's problems it belongs to."""
     target = {"measure": {"text": g.measure} if g.measure else None, "detailString": g.target,
               "dueDate": day(g.due_date)}  # fmt: skip
     achievement = GOAL_ACHIEVEMENT.get(g.status)
@@ -81,6 +82,7 @@ def goal(g: Goal, problem_index: int | None) -> dict[str, Any]:
 
 
 def practitioner(p: Provider) -> dict[str, Any]:
+    """A provider on the care team as a Practitioner."""
     telecom = [{"system": "phone", "value": p.phone}] if p.phone else []
     if p.email:
         telecom.append({"system": "email", "value": p.email})
@@ -129,6 +131,7 @@ def task(f: FollowUp) -> dict[str, Any]:
 
 
 def appointment(a: Appointment) -> dict[str, Any]:
+    """An Appointment with the patient (and whom it is with) as participants."""
     participants: list[dict[str, Any]] = [{"actor": ref(a.patient_id), "status": "accepted"}]
     if a.with_whom:
         participants.append({"actor": {"display": a.with_whom}, "status": "accepted"})

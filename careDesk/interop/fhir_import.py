@@ -9,6 +9,7 @@ whole file back; the report names the file, the resource (type, entry number, id
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ MAPPERS: dict[str, Mapper] = {
     "Appointment": fhir_plans.map_appointment,
 }
 ORDER = {name: i for i, name in enumerate(MAPPERS)}
+NOT_FHIR = "not a FHIR R4 type"
 
 
 def _validate(entry: Entry, place: Place) -> None:
@@ -60,12 +62,24 @@ def _validate(entry: Entry, place: Place) -> None:
         raise place.reject("resource", f"does not fit FHIR R4 ({type(exc).__name__})") from None
 
 
+@cache
+def _type_label(name: str) -> str:
+    """The type name for counts, when it is a FHIR type (a file's made-up names stay out)."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    try:
+        get_fhir_model_class(name)
+    except (ValueError, KeyError, AttributeError, ImportError):
+        return NOT_FHIR
+    return name
+
+
 def map_entries(ctx: ImportContext, entries: list[Entry]) -> None:
     """Validate and map every supported resource, in dependency order."""
     supported = [e for e in entries if e.type in MAPPERS]
     for entry in entries:
         if entry.type not in MAPPERS:
-            ctx.report.skipped[entry.type[:40]] += 1
+            ctx.report.skipped[_type_label(entry.type)] += 1
     for entry in sorted(supported, key=lambda e: (ORDER[e.type], e.index)):
         place = Place(ctx.report.file, entry.where)
         _validate(entry, place)

@@ -26,10 +26,12 @@ class Entry:
 
     @property
     def type(self) -> str:
+        """The resource type named in the JSON."""
         return str(self.resource.get("resourceType"))
 
     @property
     def where(self) -> str:
+        """How reports name this resource: type, position and id."""
         rid = self.resource.get("id")
         ident = f" (id {rid})" if isinstance(rid, str) and len(rid) <= 64 else ""
         return f"{self.type} #{self.index}{ident}"

@@ -90,6 +90,7 @@ def number(value: Any, place: Place, field: str) -> float | None:
 
 
 def boolean(value: Any, place: Place, field: str) -> bool | None:
+    """A JSON boolean."""
     if value is None:
         return None
     if not isinstance(value, bool):

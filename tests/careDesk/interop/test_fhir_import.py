@@ -61,8 +61,8 @@ def test_all_synthea_samples_import_once_and_count_in_risk(desk: Desk, synthea: 
     assert len(events) == 20
     assert "Alejandro" not in events[0].detail and '"created"' in events[0].detail
 
-    again = desk.interop.import_paths(synthea)
-    assert all(r.accepted and not r.created for r in again)
+    again = desk.interop.import_paths(synthea[:4])  # a few suffice: matching is per resource
+    assert all(r.accepted and not r.created and not r.updated for r in again)
     assert _count(desk, Patient) == 20 and _count(desk, Condition) == expected["Condition"]
     assert _count(desk, Observation) == sum(r.created["observation"] for r in reports)
 
@@ -152,7 +152,7 @@ def test_unknown_resource_types_are_counted_and_skipped(desk: Desk) -> None:
         _write(desk, "mixed.json", _bundle(PATIENT, odd, claim, odd | {"id": "x2"}))
     )
     assert report.accepted
-    assert report.skipped == Counter({"Spaceship": 2, "Claim": 1})
+    assert report.skipped == Counter({"not a FHIR R4 type": 2, "Claim": 1})
     assert report.created["patient"] == 1
 
 
