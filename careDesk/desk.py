@@ -175,6 +175,10 @@ class Desk:
             if not self.readonly:
                 with self.writing(None) as tx:
                     tx.audit(reason)
+                # SQLite's advice for long-lived connections: refresh the planner's statistics
+                # where they went stale, so queries keep choosing their indexes.
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA optimize")
         finally:
             self.abandon()
 

@@ -58,3 +58,9 @@ PATIENT_SEARCH = [
        END""",
 ]
 EXTRA_STATEMENTS.extend(PATIENT_SEARCH)
+
+# The reminders panel's order (urgent first, then oldest) read straight from an index, so a page
+# of due work costs a page of rows however large the backlog (issue 5: 100,000 follow-ups).
+EXTRA_STATEMENTS.append(
+    "CREATE INDEX ix_follow_up_open_urgent_due ON follow_up (status, urgent DESC, due_at)"
+)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:48:38.314452
+Create Date: 2026-11-25 13:05:46.070147
 """
 from alembic import op
 import sqlalchemy as sa
