@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from datetime import time as clock
 from zoneinfo import ZoneInfo
@@ -55,7 +55,6 @@ class DemoSummary:
     seconds: float
     risk_seconds: float | None = None
     risk_scored: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
 
 
 def clinic_clock(today: date | None) -> tuple[date, datetime]:
