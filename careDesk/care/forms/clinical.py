@@ -65,6 +65,8 @@ class ConditionCreate(Form):
 
 
 class ConditionUpdate(Form):
+    """Changes to a condition; only the fields set are applied."""
+
     display: Text300 | None = None
     icd10: Icd10 | None = None
     snomed: Snomed | None = None
@@ -100,6 +102,8 @@ class MedicationCreate(Form):
 
 
 class MedicationUpdate(Form):
+    """Changes to a medicine; only the fields set are applied."""
+
     name: Text300 | None = None
     ingredient: Text200 | None = None
     dose: Text100 | None = None
@@ -122,6 +126,8 @@ class MedicationUpdate(Form):
 
 
 class AllergyCreate(Form):
+    """An allergy or intolerance: substance, reaction, severity."""
+
     substance: Text200
     reaction: Text200 | None = None
     severity: Severity | None = None
@@ -130,6 +136,8 @@ class AllergyCreate(Form):
 
 
 class AllergyUpdate(Form):
+    """Changes to an allergy; only the fields set are applied."""
+
     substance: Text200 | None = None
     reaction: Text200 | None = None
     severity: Severity | None = None
@@ -150,6 +158,8 @@ class EncounterCreate(Form):
 
 
 class EncounterUpdate(Form):
+    """Changes to an encounter (e.g. the discharge time); only the fields set apply."""
+
     kind: EncounterKind | None = None
     start: PastTime | None = None
     end: PastTime | None = None
@@ -172,6 +182,8 @@ class ObservationCreate(Form):
 
 
 class ObservationUpdate(Form):
+    """Changes to an observation; only the fields set are applied."""
+
     loinc: Loinc | None = None
     display: Text200 | None = None
     value: float | None = None
