@@ -2,8 +2,9 @@
 
 The 20 Synthea R4 bundles (``../shared/fixtures/synthea``, about 13 MB) are imported into a fresh
 encrypted vault and, for the ratio, into an unencrypted copy of the same empty vault (SQLCipher's
-``sqlcipher_export``); a third copy takes the first-use costs first. Budgets: import at least 1 MB/s (so the samples within size ÷ 1 MB/s), a
-patient's FHIR Bundle in at most 200 ms, a referral packet PDF in at most 300 ms.
+``sqlcipher_export``); a third copy takes the first-use costs first. Budgets: import at least
+1 MB/s (so the samples within size ÷ 1 MB/s), a patient's FHIR Bundle in at most 200 ms, a
+referral packet PDF in at most 300 ms.
 """
 
 from __future__ import annotations
