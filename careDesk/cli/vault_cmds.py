@@ -35,8 +35,9 @@ def register(sub: Any) -> None:
     p = usub.add_parser("disable", help="disable a user")
     p.add_argument("login")
     p.set_defaults(func=cmd_users_disable)
-    p = usub.add_parser("enable", help="enable a disabled user")
+    p = usub.add_parser("enable", help="enable a disabled user with a new password")
     p.add_argument("login")
+    p.add_argument("--new-password-file", help="read the new password from this file")
     p.set_defaults(func=cmd_users_enable)
     p = usub.add_parser("passwd", help="change a password (new one from CAREDESK_NEW_PASSWORD)")
     p.add_argument("login")
@@ -99,13 +100,14 @@ def cmd_users_list(ctx: Context) -> int:
 
 
 def cmd_users_disable(ctx: Context) -> int:
-    ctx.desk().users.set_disabled(ctx.args.login, True)
+    ctx.desk().users.disable(ctx.args.login)
     print(f"Disabled {ctx.args.login}.")
     return 0
 
 
 def cmd_users_enable(ctx: Context) -> int:
-    ctx.desk().users.set_disabled(ctx.args.login, False)
+    desk = ctx.desk()
+    desk.users.enable(ctx.args.login, ctx.new_password())
     print(f"Enabled {ctx.args.login}.")
     return 0
 

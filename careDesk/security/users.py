@@ -84,21 +84,36 @@ class Users:
             raise NotFound("user", session_user)
         return user
 
-    def set_disabled(self, login: str, disabled: bool = True) -> UserInfo:
-        """Disable (or enable) an account; a disabled user cannot sign in."""
+    def disable(self, login: str) -> UserInfo:
+        """Disable an account and revoke its key slots: the password no longer unlocks the
+        vault at all (not only refused by the app), nor does a remembered workstation secret."""
         self.desk.require(Permission.ADMIN)
-        if login == self.desk.user.login and disabled:
+        if login == self.desk.user.login:
             raise ValidationFailed("login", "you cannot disable your own account")
         user = self._get(login)
+        slots = KeySlotFile.load(self.desk.paths.key_slots)
         with self.desk.writing(Permission.ADMIN) as tx:
-            user.disabled = disabled
+            user.disabled = True
             tx.touch(user, kind="user")
-            tx.audit(
-                "user.disable" if disabled else "user.enable", entity="user", entity_id=user.id
-            )
-        if disabled:
-            slots = KeySlotFile.load(self.desk.paths.key_slots)
+            tx.audit("user.disable", entity="user", entity_id=user.id)
+            slots.remove("password", login)
             slots.remove("remember", login)
+            slots.save(self.desk.paths.key_slots)
+        return _info(user)
+
+    def enable(self, login: str, new_password: str) -> UserInfo:
+        """Enable a disabled account with a new password (its old slot was revoked)."""
+        self.desk.require(Permission.ADMIN)
+        user = self._get(login)
+        check_password(new_password, login)
+        slots = KeySlotFile.load(self.desk.paths.key_slots)
+        with self.desk.writing(Permission.ADMIN) as tx:
+            user.disabled = False
+            tx.touch(user, kind="user")
+            tx.audit("user.enable", entity="user", entity_id=user.id)
+            slots.put(
+                keyslots.wrap(self.desk.vault_id, "password", login, new_password, self.desk.key)
+            )
             slots.save(self.desk.paths.key_slots)
         return _info(user)
 

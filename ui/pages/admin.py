@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -126,13 +127,25 @@ class UsersTab(QWidget):
             users, role = self.ws.desk.users, self.role.currentText()
             self.ws.run(lambda: users.set_role(user.login, role), lambda _u: self.load())
 
-    def toggle_disabled(self) -> None:
+    def toggle_disabled(self, new_password: str | None = None) -> None:
+        """Disable the selected user (their password stops unlocking the vault), or enable
+        them again with a new password the admin sets."""
         user = self.selected()
-        if user is not None:
-            users = self.ws.desk.users
-            self.ws.run(
-                lambda: users.set_disabled(user.login, not user.disabled), lambda _u: self.load()
+        if user is None:
+            return
+        users = self.ws.desk.users
+        if not user.disabled:
+            self.ws.run(lambda: users.disable(user.login), lambda _u: self.load())
+            return
+        if new_password is None:
+            text, ok = QInputDialog.getText(
+                self, "Enable user", f"New password for {user.login}:", QLineEdit.EchoMode.Password
             )
+            if not ok:
+                return
+            new_password = text
+        chosen = new_password
+        self.ws.run(lambda: users.enable(user.login, chosen), lambda _u: self.load())
 
 
 class BackupsTab(QWidget):

@@ -11,7 +11,6 @@ from sqlmodel import select
 
 from careDesk.desk import Desk
 from careDesk.errors import (
-    AccountDisabled,
     LoginDelayed,
     PasswordTooWeak,
     PermissionDenied,
@@ -50,11 +49,17 @@ def test_add_list_disable_enable(desk: Desk, vault_paths: VaultPaths) -> None:
     assert other.user.display_name == "Kim Lee"
     other.close()
 
-    desk.users.set_disabled("nurse.kim")
-    with pytest.raises(AccountDisabled, match=r"nurse\.kim is disabled"):
+    desk.users.disable("nurse.kim")
+    # Revoked, not only refused: no slot for the old password is left to unwrap the key.
+    assert ("password", "nurse.kim") not in _slots(vault_paths)
+    with pytest.raises(WrongPassword):
         unlock(vault_paths, "nurse.kim", NURSE_PW, readonly=True)
-    desk.users.set_disabled("nurse.kim", False)
-    unlock(vault_paths, "nurse.kim", NURSE_PW, readonly=True).close()
+    with pytest.raises(PasswordTooWeak):
+        desk.users.enable("nurse.kim", "short")
+    desk.users.enable("nurse.kim", "amber harbour violin 3")
+    with pytest.raises(WrongPassword):
+        unlock(vault_paths, "nurse.kim", NURSE_PW, readonly=True)
+    unlock(vault_paths, "nurse.kim", "amber harbour violin 3", readonly=True).close()
     actions = [e.action for e in desk.audit_events(limit=10)]
     assert {"user.add", "user.disable", "user.enable"} <= set(actions)
 
@@ -68,7 +73,7 @@ def test_bad_user_input_is_refused_with_the_field(desk: Desk) -> None:
     with pytest.raises(ValidationFailed, match="kim is already taken"):
         desk.users.add("kim", NURSE_PW, "clinician")
     with pytest.raises(ValidationFailed, match="cannot disable your own account"):
-        desk.users.set_disabled(ADMIN)
+        desk.users.disable(ADMIN)
 
 
 @pytest.mark.parametrize(
