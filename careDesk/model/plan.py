@@ -73,7 +73,8 @@ class Goal(Record, table=True):
     measure: str | None = Field(default=None, max_length=100)  # "A1c", "steps a day"
     target: str | None = Field(default=None, max_length=100)  # "below 8%", "3000"
     due_date: date | None = None
-    status: str = Field(default="active", max_length=20)  # active, achieved, not_achieved, cancelled
+    # active, achieved, not_achieved, cancelled
+    status: str = Field(default="active", max_length=20)
     achieved_on: date | None = None
     position: int = Field(default=0)
 

@@ -53,5 +53,6 @@ class Appointment(Record, table=True):
     telehealth_url: str | None = Field(default=None, max_length=500)
     transport_needed: bool = Field(default=False)
     transport_note: str | None = Field(default=None, max_length=300)
-    status: str = Field(default="scheduled", max_length=20)  # scheduled, completed, missed, cancelled
+    # scheduled, completed, missed, cancelled
+    status: str = Field(default="scheduled", max_length=20)
     source_id: str | None = Field(default=None, max_length=200, index=True)
