@@ -70,3 +70,18 @@ def test_a_failing_job_is_reported_not_raised(desk: Desk) -> None:
     clock = ReminderClock(desk)
     clock.run_backup()
     assert clock.errors and clock.errors[0].startswith("backup:")
+
+
+def test_nightly_risk_refresh_scores_every_patient(desk: Desk) -> None:
+    from sqlalchemy import delete
+
+    from careDesk.model.risk import RiskScore
+
+    patient = add_patient(desk)
+    with desk.writing() as tx:  # as after a bulk load that bypassed the hook
+        tx.session.execute(delete(RiskScore))
+    clock = ReminderClock(desk)
+    clock.run_risk_refresh()
+    assert clock.errors == []
+    with desk.reading() as session:
+        assert session.get(RiskScore, patient.id) is not None
