@@ -17,6 +17,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from careDesk.cli.main import main as cli_main
 
     args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--self-test"]:  # the installer check (installer/README.md)
+        from ui.selftest import main as self_test
+
+        return self_test()
     parsed = build_parser().parse_args(args)  # --help, --version and usage errors exit here
     if getattr(parsed, "command", None):
         return cli_main(args)
