@@ -13,5 +13,6 @@ from careDesk.model import (  # noqa: F401
     schedule,
     security,
     team,
+    template,
     timeline,
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 13:05:46.070147
+Create Date: 2026-11-25 13:18:41.002175
 """
 from alembic import op
 import sqlalchemy as sa
@@ -131,6 +131,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_patient_phone_digits'), ['phone_digits'], unique=False)
         batch_op.create_index(batch_op.f('ix_patient_source_id'), ['source_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_patient_status'), ['status'], unique=False)
+
+    op.create_table('plan_template',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('template_key', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('body', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('based_on', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('retired', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('template_key', 'number', name='uq_plan_template_version')
+    )
+    with op.batch_alter_table('plan_template', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_template_template_key'), ['template_key'], unique=False)
 
     op.create_table('setting',
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
@@ -597,6 +617,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_source_link_record_id'), ['record_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_source_link_source_id'), ['source_id'], unique=False)
 
+    op.create_table('suggestion_decision',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('rule', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('finding', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('decision', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.ForeignKeyConstraint(['patient_id'], ['patient.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('suggestion_decision', schema=None) as batch_op:
+        batch_op.create_index('ix_suggestion_decision_finding', ['patient_id', 'rule', 'finding'], unique=False)
+
     op.create_table('time_entry',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -859,6 +897,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_time_entry_on_date'))
 
     op.drop_table('time_entry')
+    with op.batch_alter_table('suggestion_decision', schema=None) as batch_op:
+        batch_op.drop_index('ix_suggestion_decision_finding')
+
+    op.drop_table('suggestion_decision')
     with op.batch_alter_table('source_link', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_source_link_source_id'))
         batch_op.drop_index(batch_op.f('ix_source_link_record_id'))
@@ -964,6 +1006,10 @@ def downgrade() -> None:
 
     op.drop_table('user_account')
     op.drop_table('setting')
+    with op.batch_alter_table('plan_template', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_template_template_key'))
+
+    op.drop_table('plan_template')
     with op.batch_alter_table('patient', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_patient_status'))
         batch_op.drop_index(batch_op.f('ix_patient_source_id'))
