@@ -40,7 +40,9 @@ if TYPE_CHECKING:
     from careDesk.care.resources import Resources
     from careDesk.care.risk import RiskEngine
     from careDesk.care.screeners import Screeners
+    from careDesk.care.suggestions import Suggestions
     from careDesk.care.team import Team
+    from careDesk.care.templates import Templates
     from careDesk.care.timeline import Timeline
     from careDesk.care.transitions import Transitions
     from careDesk.care.worklist import Worklist
@@ -372,6 +374,18 @@ class Desk:
         from careDesk.care.transitions import Transitions
 
         return Transitions(self)
+
+    @cached_property
+    def templates(self) -> Templates:
+        from careDesk.care.templates import Templates
+
+        return Templates(self)
+
+    @cached_property
+    def suggestions(self) -> Suggestions:
+        from careDesk.care.suggestions import Suggestions
+
+        return Suggestions(self)
 
     def audit_events(
         self,

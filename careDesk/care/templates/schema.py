@@ -1,0 +1,178 @@
+"""The shape of a care plan template: problems → goals → activities, texts per language,
+education points, warning signs, the follow-up cadence and the tailoring rules.
+
+Shipped templates are JSON files in ``data/`` (STYLE.md §11: clinical content is data); clinic
+templates are the same JSON stored in the vault. Both are validated here, so a broken file or
+a bad edit is refused with the field named, never half-applied.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from careDesk.care.verb_kit import check_rrule, looks_like_rrule
+from careDesk.model.plan import ActivityKind, Owner
+
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,59}$")]
+Words = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+FALLBACK = "en"
+
+
+def _texts(value: dict[str, str]) -> dict[str, str]:
+    if FALLBACK not in value:
+        raise ValueError("give the English text (en)")
+    for code in value:
+        if not 2 <= len(code) <= 3 or not code.isalpha() or not code.islower():
+            raise ValueError(f"{code!r} is not a language code such as en or es")
+    return value
+
+
+def _rrule(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not looks_like_rrule(value):
+        raise ValueError("give the schedule as an RFC 5545 RRULE (for example FREQ=DAILY)")
+    check_rrule(value)
+    return value
+
+
+Text = Annotated[dict[str, Words], AfterValidator(_texts)]
+Rrule = Annotated[str | None, AfterValidator(_rrule)]
+
+
+class Spec(BaseModel):
+    """Base of every part: unknown keys refused (a typo in a data file is an error)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ActivitySpec(Spec):
+    """Who does what, when: ``schedule`` is an RRULE so the handout words it per language."""
+
+    kind: ActivityKind
+    owner: Owner = Owner.PATIENT
+    description: Words
+    patient_words: Text | None = None
+    schedule: Rrule = None
+    due_days: int | None = Field(default=None, ge=0, le=730)
+    resource_category: str | None = None  # bind a community resource of this category
+
+
+class GoalSpec(Spec):
+    """A goal with a measurable target, a typical time frame and the patient's words."""
+
+    key: Key
+    description: Words
+    patient_words: Text
+    measure: str | None = Field(default=None, max_length=100)
+    target: str | None = Field(default=None, max_length=100)
+    weeks: int = Field(ge=1, le=104)
+    activities: tuple[ActivitySpec, ...] = ()
+
+
+class ProblemSpec(Spec):
+    key: Key
+    description: Words
+    goals: tuple[GoalSpec, ...] = Field(min_length=1)
+
+
+class FollowUpSpec(Spec):
+    """A staff follow-up: first due ``start_days`` after applying; repeats by ``rrule``."""
+
+    kind: Annotated[
+        str, StringConstraints(pattern=r"^(call|visit|lab_check|medication_review|plan_review)$")
+    ]
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    start_days: int = Field(ge=0, le=730)
+    rrule: Rrule = None
+
+
+class When(Spec):
+    """When a tailoring rule applies: every given condition must hold.
+
+    Ages are whole years on the day the template is applied; ``any_code`` lists ICD-10-CM
+    prefixes (dot removed) or SNOMED CT codes of active conditions; ``min_other_chronic``
+    counts active chronic conditions the template does not itself address.
+    """
+
+    min_age: int | None = Field(default=None, ge=0, le=130)
+    max_age: int | None = Field(default=None, ge=0, le=130)
+    any_code: tuple[str, ...] = ()
+    min_other_chronic: int | None = Field(default=None, ge=0, le=50)
+
+
+class GoalChange(Spec):
+    goal: Key
+    target: str | None = Field(default=None, max_length=100)
+    patient_words: Text | None = None
+
+
+class AddActivities(Spec):
+    goal: Key
+    activities: tuple[ActivitySpec, ...] = Field(min_length=1)
+
+
+class RuleSpec(Spec):
+    """A tailoring rule, shown to the coordinator with its source before applying.
+
+    ``when_any`` holds alternatives (frail, or ≥ 65 with multimorbidity): one must hold.
+    """
+
+    key: Key
+    rule: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    source: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    when_any: tuple[When, ...] = Field(min_length=1)
+    set_goal: GoalChange | None = None
+    add_activities: AddActivities | None = None
+
+
+class ConditionMatch(Spec):
+    """Which conditions a template is for (labels shown; codes used by suggestions)."""
+
+    labels: tuple[Words, ...] = ()
+    icd10: tuple[str, ...] = ()
+    snomed: tuple[str, ...] = ()
+
+
+class TemplateBody(Spec):
+    """One care plan template."""
+
+    id: Key
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    category: Annotated[
+        str, StringConstraints(pattern=r"^(condition|older_adults|transition|social)$")
+    ]
+    conditions: ConditionMatch = ConditionMatch()
+    sources: tuple[Annotated[str, StringConstraints(min_length=1, max_length=400)], ...] = Field(
+        min_length=1
+    )
+    reviewed: str = ""
+    problems: tuple[ProblemSpec, ...] = Field(min_length=1)
+    education: tuple[Text, ...] = ()
+    warning_signs: tuple[Text, ...] = ()
+    follow_ups: tuple[FollowUpSpec, ...] = ()
+    tailoring: tuple[RuleSpec | Key, ...] = ()  # a key names a shared rule
+
+    def languages(self) -> list[str]:
+        """The languages every patient-facing text of this template is written in."""
+        texts = [g.patient_words for p in self.problems for g in p.goals]
+        texts += [
+            a.patient_words
+            for p in self.problems
+            for g in p.goals
+            for a in g.activities
+            if a.patient_words is not None
+        ]
+        texts += [*self.education, *self.warning_signs]
+        common = set.intersection(*(set(t) for t in texts)) if texts else {FALLBACK}
+        return sorted(common, key=lambda c: (c != FALLBACK, c))
+
+
+def text_in(text: dict[str, str] | None, language: str) -> str | None:
+    """``text`` in ``language`` (its primary tag), else English."""
+    if text is None:
+        return None
+    code = language.split("-")[0].lower()
+    return text.get(code) or text[FALLBACK]
