@@ -21,11 +21,12 @@ from careDesk.care.verb_kit import (
     ReadModel,
     UtcTime,
     Zone,
-    apply,
+    add_audited,
     live,
     parse,
-    record_change,
+    remove_live,
     require_patient,
+    update_audited,
 )
 from careDesk.changes import Outcome
 from careDesk.errors import ValidationFailed
@@ -109,15 +110,13 @@ class Appointments:
             require_patient(tx.session, patient_id)
             row = Appointment(patient_id=patient_id, **form.model_dump())
             _check_times(row)
-            tx.add(row, kind="appointment", patient_id=patient_id)
-            record_change(
+            add_audited(
                 tx,
                 "appointment.add",
                 row,
                 kind="appointment",
                 patient_id=patient_id,
                 fields=form.model_fields_set,
-                touch=False,
             )
             return Outcome(AppointmentRead.model_validate(row), tx.changes)
 
@@ -127,17 +126,15 @@ class Appointments:
         values = parse(AppointmentUpdate, fields).values()
         with self.desk.writing() as tx:
             row = self._scheduled(tx.session, appointment_id)
-            changed = apply(row, values)
-            _check_times(row)
-            if changed:
-                record_change(
-                    tx,
-                    "appointment.update",
-                    row,
-                    kind="appointment",
-                    patient_id=row.patient_id,
-                    fields=changed,
-                )
+            update_audited(
+                tx,
+                "appointment.update",
+                row,
+                values,
+                kind="appointment",
+                patient_id=row.patient_id,
+            )
+            _check_times(row)  # a refusal rolls the whole write back
             return Outcome(AppointmentRead.model_validate(row), tx.changes)
 
     def cancel(self, appointment_id: str) -> Outcome[AppointmentRead]:
@@ -154,19 +151,14 @@ class Appointments:
 
     def remove(self, appointment_id: str) -> Outcome[None]:
         """Remove an appointment entered in error (tombstone)."""
-        self.desk.require(Permission.EDIT)
-        with self.desk.writing() as tx:
-            row = live(tx.session, Appointment, appointment_id, "appointment")
-            tx.tombstone(row, kind="appointment", patient_id=row.patient_id)
-            record_change(
-                tx,
-                "appointment.remove",
-                row,
-                kind="appointment",
-                patient_id=row.patient_id,
-                touch=False,
-            )
-            return Outcome(None, tx.changes)
+        return remove_live(
+            self.desk,
+            Appointment,
+            appointment_id,
+            what="appointment",
+            kind="appointment",
+            action="appointment.remove",
+        )
 
     # ----- reading ---------------------------------------------------------------------------
     def upcoming(
@@ -229,13 +221,13 @@ class Appointments:
             row = self._scheduled(tx.session, appointment_id)
             if status == "missed" and row.starts_at > tx.now:
                 raise ValidationFailed("status", "an appointment can be missed only once it starts")
-            changed = apply(row, {"status": status})
-            record_change(
+            # Only a scheduled appointment gets here, so the status always changes.
+            update_audited(
                 tx,
                 f"appointment.{status}",
                 row,
+                {"status": status},
                 kind="appointment",
                 patient_id=row.patient_id,
-                fields=changed,
             )
             return Outcome(AppointmentRead.model_validate(row), tx.changes)

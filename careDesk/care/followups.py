@@ -25,11 +25,12 @@ from careDesk.care.verb_kit import (
     Rrule,
     UtcTime,
     Zone,
-    apply,
+    add_audited,
     live,
     parse,
-    record_change,
+    remove_live,
     require_patient,
+    update_audited,
 )
 from careDesk.changes import Outcome
 from careDesk.errors import ValidationFailed
@@ -128,9 +129,13 @@ def cancel_open(tx: Tx, patient_id: str, reason: str) -> int:
         )
     ).all()
     for row in rows:
-        changed = apply(row, {"status": "cancelled", "result": reason})
-        record_change(
-            tx, "follow_up.cancel", row, kind="follow_up", patient_id=patient_id, fields=changed
+        update_audited(
+            tx,
+            "follow_up.cancel",
+            row,
+            {"status": "cancelled", "result": reason},
+            kind="follow_up",
+            patient_id=patient_id,
         )
     return len(rows)
 
@@ -148,19 +153,13 @@ class FollowUps:
         with self.desk.writing() as tx:
             require_patient(tx.session, patient_id)
             _check_assignee(tx.session, form.assignee_id)
-            row = tx.add(
+            row = add_audited(
+                tx,
+                "follow_up.add",
                 FollowUp(patient_id=patient_id, **form.model_dump()),
                 kind="follow_up",
                 patient_id=patient_id,
-            )
-            record_change(
-                tx,
-                "follow_up.add",
-                row,
-                kind="follow_up",
-                patient_id=patient_id,
                 fields=form.model_fields_set,
-                touch=False,
             )
             return Outcome(FollowUpRead.model_validate(row), tx.changes)
 
@@ -171,18 +170,11 @@ class FollowUps:
         with self.desk.writing() as tx:
             row = _open(tx.session, follow_up_id)
             _check_assignee(tx.session, values.get("assignee_id"))
-            changed = apply(row, values)
+            changed = update_audited(
+                tx, "follow_up.update", row, values, kind="follow_up", patient_id=row.patient_id
+            )
             if {"due_at", "assignee_id"} & set(changed):
                 row.notified_at = None
-            if changed:
-                record_change(
-                    tx,
-                    "follow_up.update",
-                    row,
-                    kind="follow_up",
-                    patient_id=row.patient_id,
-                    fields=changed,
-                )
             return Outcome(FollowUpRead.model_validate(row), tx.changes)
 
     def complete(self, follow_up_id: str, result: str) -> Outcome[FollowUpRead]:
@@ -199,19 +191,14 @@ class FollowUps:
 
     def remove(self, follow_up_id: str) -> Outcome[None]:
         """Remove a follow-up created in error (tombstone)."""
-        self.desk.require(Permission.EDIT)
-        with self.desk.writing() as tx:
-            row = live(tx.session, FollowUp, follow_up_id, "follow-up")
-            tx.tombstone(row, kind="follow_up", patient_id=row.patient_id)
-            record_change(
-                tx,
-                "follow_up.remove",
-                row,
-                kind="follow_up",
-                patient_id=row.patient_id,
-                touch=False,
-            )
-            return Outcome(None, tx.changes)
+        return remove_live(
+            self.desk,
+            FollowUp,
+            follow_up_id,
+            what="follow-up",
+            kind="follow_up",
+            action="follow_up.remove",
+        )
 
     def open_for_patient(self, patient_id: str) -> list[FollowUpRead]:
         """The patient's open follow-ups, soonest first."""
@@ -257,11 +244,9 @@ class FollowUps:
             values: dict[str, Any] = {"status": status, "result": form.result}
             if status == "done":
                 values["completed_at"] = tx.now
-            changed = apply(row, values)
             action = "follow_up.complete" if status == "done" else "follow_up.cancel"
-            record_change(
-                tx, action, row, kind="follow_up", patient_id=row.patient_id, fields=changed
-            )
+            # Only an open follow-up gets here, so the status always changes.
+            update_audited(tx, action, row, values, kind="follow_up", patient_id=row.patient_id)
             if status == "done":
                 _next_occurrence(tx, row)
             return Outcome(FollowUpRead.model_validate(row), tx.changes)
@@ -286,14 +271,11 @@ def _next_occurrence(tx: Tx, done: FollowUp) -> FollowUp | None:
         origin=done.origin,
         activity_id=done.activity_id,
     )
-    tx.add(following, kind="follow_up", patient_id=done.patient_id)
-    record_change(
+    return add_audited(
         tx,
         "follow_up.recur",
         following,
         kind="follow_up",
         patient_id=done.patient_id,
         fields=["due_at"],
-        touch=False,
     )
-    return following

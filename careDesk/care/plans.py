@@ -51,12 +51,15 @@ from careDesk.care.plan_rows import (
 )
 from careDesk.care.verb_kit import (
     Form,
+    add_audited,
     apply,
     live,
     local_today,
     parse,
     record_change,
+    remove_live,
     require_patient,
+    update_audited,
 )
 from careDesk.changes import Outcome
 from careDesk.errors import NotFound
@@ -145,19 +148,13 @@ class Plans:
             require_patient(tx.session, patient_id)
             plan = active_plan_row(tx.session, patient_id)
             if plan is None:
-                plan = tx.add(
+                plan = add_audited(
+                    tx,
+                    "plan.create",
                     CarePlan(patient_id=patient_id, **form.model_dump()),
                     kind="care_plan",
                     patient_id=patient_id,
-                )
-                record_change(
-                    tx,
-                    "plan.create",
-                    plan,
-                    kind="care_plan",
-                    patient_id=patient_id,
                     fields=form.model_fields_set,
-                    touch=False,
                 )
             return Outcome(PlanRead.model_validate(plan), tx.changes)
 
@@ -167,16 +164,9 @@ class Plans:
         values = parse(PlanUpdate, fields).values()
         with self.desk.writing() as tx:
             plan = open_plan(tx.session, plan_id)
-            changed = apply(plan, values)
-            if changed:
-                record_change(
-                    tx,
-                    "plan.update",
-                    plan,
-                    kind="care_plan",
-                    patient_id=plan.patient_id,
-                    fields=changed,
-                )
+            update_audited(
+                tx, "plan.update", plan, values, kind="care_plan", patient_id=plan.patient_id
+            )
             return Outcome(PlanRead.model_validate(plan), tx.changes)
 
     def save_version(self, plan_id: str, note: str | None = None) -> Outcome[VersionInfo]:
@@ -270,7 +260,9 @@ class Plans:
         with self.desk.writing() as tx:
             goal = live(tx.session, Goal, goal_id, "goal")
             open_plan(tx.session, goal.plan_id)
-            row = tx.add(
+            row = add_audited(
+                tx,
+                "goal_progress.add",
                 GoalProgress(
                     goal_id=goal.id,
                     patient_id=goal.patient_id,
@@ -280,34 +272,21 @@ class Plans:
                 ),
                 kind="goal_progress",
                 patient_id=goal.patient_id,
+                fields=form.model_fields_set,
             )
             tx.changes.add("care_plan", goal.plan_id, goal.patient_id)
-            record_change(
-                tx,
-                "goal_progress.add",
-                row,
-                kind="goal_progress",
-                patient_id=goal.patient_id,
-                fields=form.model_fields_set,
-                touch=False,
-            )
             return Outcome(ProgressRead.model_validate(row), tx.changes)
 
     def remove_progress(self, progress_id: str) -> Outcome[None]:
         """Remove a progress entry entered by mistake (tombstone)."""
-        self.desk.require(Permission.EDIT)
-        with self.desk.writing() as tx:
-            row = live(tx.session, GoalProgress, progress_id, "progress entry")
-            tx.tombstone(row, kind="goal_progress", patient_id=row.patient_id)
-            record_change(
-                tx,
-                "goal_progress.remove",
-                row,
-                kind="goal_progress",
-                patient_id=row.patient_id,
-                touch=False,
-            )
-            return Outcome(None, tx.changes)
+        return remove_live(
+            self.desk,
+            GoalProgress,
+            progress_id,
+            what="progress entry",
+            kind="goal_progress",
+            action="goal_progress.remove",
+        )
 
     # ----- activities ------------------------------------------------------------------------
     def add_activity(self, goal_id: str, **fields: Any) -> Outcome[ActivityRead]:
@@ -346,17 +325,15 @@ class Plans:
         self, tx: Tx, row: Part, kind: str, form: Form, read: type[RM], rule: Rule
     ) -> Outcome[RM]:
         rule(tx.session, row, local_today(tx.now))
-        tx.add(row, kind=kind, patient_id=row.patient_id)
-        tx.changes.add("care_plan", row.plan_id, row.patient_id)
-        record_change(
+        add_audited(
             tx,
             f"{kind}.add",
             row,
             kind=kind,
             patient_id=row.patient_id,
             fields=form.model_fields_set,
-            touch=False,
         )
+        tx.changes.add("care_plan", row.plan_id, row.patient_id)
         return Outcome(read.model_validate(row), tx.changes)
 
     def _update(

@@ -24,11 +24,13 @@ from careDesk.care.verb_kit import (
     Para,
     ReadModel,
     UtcTime,
-    apply,
+    add_audited,
     live,
     parse,
     record_change,
+    remove_live,
     require_patient,
+    update_audited,
 )
 from careDesk.changes import Outcome
 from careDesk.errors import ValidationFailed
@@ -128,17 +130,13 @@ class Referrals:
             _fill_recipient(tx.session, values)
             if not values["to_name"]:
                 raise ValidationFailed("to_name", "name who the referral goes to")
-            row = tx.add(
-                Referral(patient_id=patient_id, **values), kind="referral", patient_id=patient_id
-            )
-            record_change(
+            row = add_audited(
                 tx,
                 "referral.add",
-                row,
+                Referral(patient_id=patient_id, **values),
                 kind="referral",
                 patient_id=patient_id,
                 fields=form.model_fields_set,
-                touch=False,
             )
             return Outcome(ReferralRead.model_validate(row), tx.changes)
 
@@ -149,16 +147,9 @@ class Referrals:
         with self.desk.writing() as tx:
             row = live(tx.session, Referral, referral_id, "referral")
             _fill_recipient(tx.session, values)
-            changed = apply(row, values)
-            if changed:
-                record_change(
-                    tx,
-                    "referral.update",
-                    row,
-                    kind="referral",
-                    patient_id=row.patient_id,
-                    fields=changed,
-                )
+            update_audited(
+                tx, "referral.update", row, values, kind="referral", patient_id=row.patient_id
+            )
             return Outcome(ReferralRead.model_validate(row), tx.changes)
 
     def advance(
@@ -212,14 +203,14 @@ class Referrals:
 
     def remove(self, referral_id: str) -> Outcome[None]:
         """Remove a referral entered by mistake (tombstone)."""
-        self.desk.require(Permission.EDIT)
-        with self.desk.writing() as tx:
-            row = live(tx.session, Referral, referral_id, "referral")
-            tx.tombstone(row, kind="referral", patient_id=row.patient_id)
-            record_change(
-                tx, "referral.remove", row, kind="referral", patient_id=row.patient_id, touch=False
-            )
-            return Outcome(None, tx.changes)
+        return remove_live(
+            self.desk,
+            Referral,
+            referral_id,
+            what="referral",
+            kind="referral",
+            action="referral.remove",
+        )
 
     def for_patient(self, patient_id: str, *, include_closed: bool = True) -> list[ReferralRead]:
         """The patient's referrals, newest first."""

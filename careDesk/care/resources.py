@@ -26,12 +26,13 @@ from careDesk.care.verb_kit import (
     OptPara,
     Phone,
     ReadModel,
-    apply,
+    add_audited,
     live,
     local_today,
     parse,
-    record_change,
+    remove_live,
     require_patient,
+    update_audited,
 )
 from careDesk.changes import Outcome
 from careDesk.errors import ValidationFailed
@@ -185,15 +186,13 @@ class Resources:
         self.desk.require(Permission.EDIT)
         form = parse(ResourceForm, fields)
         with self.desk.writing() as tx:
-            row = tx.add(CommunityResource(**form.model_dump()), kind="community_resource")
-            record_change(
+            row = add_audited(
                 tx,
                 "resource.add",
-                row,
+                CommunityResource(**form.model_dump()),
                 kind="community_resource",
                 patient_id=None,
                 fields=form.model_fields_set,
-                touch=False,
             )
             return Outcome(ResourceRead.model_validate(row), tx.changes)
 
@@ -203,28 +202,21 @@ class Resources:
         values = parse(ResourceUpdate, fields).values()
         with self.desk.writing() as tx:
             row = live(tx.session, CommunityResource, resource_id, "community resource")
-            changed = apply(row, values)
-            if changed:
-                record_change(
-                    tx,
-                    "resource.update",
-                    row,
-                    kind="community_resource",
-                    patient_id=None,
-                    fields=changed,
-                )
+            update_audited(
+                tx, "resource.update", row, values, kind="community_resource", patient_id=None
+            )
             return Outcome(ResourceRead.model_validate(row), tx.changes)
 
     def remove(self, resource_id: str) -> Outcome[None]:
         """Take a resource out of the directory (tombstone)."""
-        self.desk.require(Permission.EDIT)
-        with self.desk.writing() as tx:
-            row = live(tx.session, CommunityResource, resource_id, "community resource")
-            tx.tombstone(row, kind="community_resource")
-            record_change(
-                tx, "resource.remove", row, kind="community_resource", patient_id=None, touch=False
-            )
-            return Outcome(None, tx.changes)
+        return remove_live(
+            self.desk,
+            CommunityResource,
+            resource_id,
+            what="community resource",
+            kind="community_resource",
+            action="resource.remove",
+        )
 
     def search(
         self, text: str = "", *, category: str = "", language: str = ""
@@ -257,15 +249,13 @@ class Resources:
                 referred_on=form.referred_on or local_today(tx.now),
                 outcome=form.outcome,
             )
-            tx.add(row, kind="resource_referral", patient_id=patient_id)
-            record_change(
+            add_audited(
                 tx,
                 "resource_referral.add",
                 row,
                 kind="resource_referral",
                 patient_id=patient_id,
                 fields=form.model_fields_set,
-                touch=False,
             )
             return Outcome(_referral_read(row, resource), tx.changes)
 
@@ -283,14 +273,14 @@ class Resources:
             values: dict[str, Any] = {"state": form.state}
             if form.outcome is not None:
                 values["outcome"] = form.outcome
-            changed = apply(row, values)
-            record_change(
+            # The state always changes (no state leads to itself), so this always writes.
+            update_audited(
                 tx,
                 "resource_referral.update",
                 row,
+                values,
                 kind="resource_referral",
                 patient_id=row.patient_id,
-                fields=changed,
             )
             resource = tx.session.get(CommunityResource, row.resource_id)
             assert resource is not None  # foreign key
@@ -311,16 +301,11 @@ class Resources:
 
     def remove_referral(self, referral_id: str) -> Outcome[None]:
         """Remove a resource referral entered by mistake (tombstone)."""
-        self.desk.require(Permission.EDIT)
-        with self.desk.writing() as tx:
-            row = live(tx.session, ResourceReferral, referral_id, "resource referral")
-            tx.tombstone(row, kind="resource_referral", patient_id=row.patient_id)
-            record_change(
-                tx,
-                "resource_referral.remove",
-                row,
-                kind="resource_referral",
-                patient_id=row.patient_id,
-                touch=False,
-            )
-            return Outcome(None, tx.changes)
+        return remove_live(
+            self.desk,
+            ResourceReferral,
+            referral_id,
+            what="resource referral",
+            kind="resource_referral",
+            action="resource_referral.remove",
+        )

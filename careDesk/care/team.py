@@ -24,11 +24,13 @@ from careDesk.care.verb_kit import (
     Phone,
     ReadModel,
     Short,
-    apply,
+    add_audited,
     live,
     parse,
     record_change,
+    remove_live,
     require_patient,
+    update_audited,
 )
 from careDesk.changes import Outcome
 from careDesk.errors import NotFound, ValidationFailed
@@ -199,7 +201,7 @@ class Team:
             require_patient(tx.session, patient_id)
             row = CareTeamMember(patient_id=patient_id, **_member_values(tx.session, form))
             tx.add(row, kind="care_team_member", patient_id=patient_id)
-            if row.lead:
+            if row.lead:  # the other leads are cleared (and audited) before this add is
                 _clear_other_leads(tx, row)
             record_change(
                 tx,
@@ -217,35 +219,28 @@ class Team:
         values = self._form(MemberUpdate, fields).values()
         with self.desk.writing() as tx:
             row = live(tx.session, CareTeamMember, member_id, "care team member")
-            changed = apply(row, values)
-            if changed:
-                record_change(
-                    tx,
-                    "care_team.update",
-                    row,
-                    kind="care_team_member",
-                    patient_id=row.patient_id,
-                    fields=changed,
-                )
-                if row.lead:
-                    _clear_other_leads(tx, row)
+            changed = update_audited(
+                tx,
+                "care_team.update",
+                row,
+                values,
+                kind="care_team_member",
+                patient_id=row.patient_id,
+            )
+            if changed and row.lead:
+                _clear_other_leads(tx, row)
             return Outcome(MemberRead.model_validate(row), tx.changes)
 
     def remove_member(self, member_id: str) -> Outcome[None]:
         """Take someone off the patient's care team (tombstone)."""
-        self.desk.require(Permission.EDIT)
-        with self.desk.writing() as tx:
-            row = live(tx.session, CareTeamMember, member_id, "care team member")
-            tx.tombstone(row, kind="care_team_member", patient_id=row.patient_id)
-            record_change(
-                tx,
-                "care_team.remove",
-                row,
-                kind="care_team_member",
-                patient_id=row.patient_id,
-                touch=False,
-            )
-            return Outcome(None, tx.changes)
+        return remove_live(
+            self.desk,
+            CareTeamMember,
+            member_id,
+            what="care team member",
+            kind="care_team_member",
+            action="care_team.remove",
+        )
 
     # ----- shared steps ----------------------------------------------------------------------
     def _form(self, model: type[Any], fields: dict[str, Any]) -> Any:
@@ -265,15 +260,8 @@ class Team:
         with self.desk.writing() as tx:
             if isinstance(row, Provider):
                 _check_links(tx.session, row)
-            tx.add(row, kind=kind)
-            record_change(
-                tx,
-                f"{kind}.add",
-                row,
-                kind=kind,
-                patient_id=None,
-                fields=form.model_fields_set,
-                touch=False,
+            add_audited(
+                tx, f"{kind}.add", row, kind=kind, patient_id=None, fields=form.model_fields_set
             )
             return Outcome(read.model_validate(row), tx.changes)
 
@@ -283,21 +271,16 @@ class Team:
         kind = str(table.__tablename__)
         with self.desk.writing() as tx:
             row = live(tx.session, table, record_id, kind)
-            changed = apply(row, values)
+            update_audited(tx, f"{kind}.update", row, values, kind=kind, patient_id=None)
             if isinstance(row, Provider):
-                _check_links(tx.session, row)
-            if changed:
-                record_change(tx, f"{kind}.update", row, kind=kind, patient_id=None, fields=changed)
+                _check_links(tx.session, row)  # a refusal rolls the whole write back
             return Outcome(read.model_validate(row), tx.changes)
 
     def _remove_entry(self, table: type[Directory], record_id: str) -> Outcome[None]:
-        self.desk.require(Permission.EDIT)
         kind = str(table.__tablename__)
-        with self.desk.writing() as tx:
-            row = live(tx.session, table, record_id, kind)
-            tx.tombstone(row, kind=kind)
-            record_change(tx, f"{kind}.remove", row, kind=kind, patient_id=None, touch=False)
-            return Outcome(None, tx.changes)
+        return remove_live(
+            self.desk, table, record_id, what=kind, kind=kind, action=f"{kind}.remove"
+        )
 
 
 def _member_values(session: Session, form: MemberForm) -> dict[str, Any]:

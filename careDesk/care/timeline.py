@@ -26,11 +26,13 @@ from careDesk.care.verb_kit import (
     OptLong,
     ReadModel,
     UtcTime,
+    add_audited,
     live,
     local_today,
     parse,
-    record_change,
+    remove_live,
     require_patient,
+    tombstone_audited,
 )
 from careDesk.changes import Outcome
 from careDesk.errors import NotFound, ValidationFailed
@@ -191,19 +193,15 @@ class Timeline:
 
     def remove(self, entry_id: str) -> Outcome[None]:
         """Remove an entry made in error, with the time it recorded (tombstones)."""
-        self.desk.require(Permission.EDIT)
-        with self.desk.writing() as tx:
+        with self.desk.writing(Permission.EDIT) as tx:
             row = live(tx.session, TimelineEntry, entry_id, "timeline entry")
-            tx.tombstone(row, kind="timeline", patient_id=row.patient_id)
+            tombstone_audited(tx, "timeline.remove", row, kind="timeline")
             for time in tx.session.exec(
                 select(TimeEntry).where(
                     TimeEntry.timeline_id == row.id, col(TimeEntry.deleted_at).is_(None)
                 )
             ):
                 tx.tombstone(time, kind="time_entry", patient_id=row.patient_id)
-            record_change(
-                tx, "timeline.remove", row, kind="timeline", patient_id=row.patient_id, touch=False
-            )
             return Outcome(None, tx.changes)
 
     # ----- reading the timeline --------------------------------------------------------------
@@ -261,28 +259,26 @@ class Timeline:
                 minutes=form.minutes,
                 activity=form.activity,
             )
-            tx.add(row, kind="time_entry", patient_id=patient_id)
-            record_change(
+            add_audited(
                 tx,
                 "time.add",
                 row,
                 kind="time_entry",
                 patient_id=patient_id,
                 fields=form.model_fields_set,
-                touch=False,
             )
             return Outcome(TimeRead.model_validate(row), tx.changes)
 
     def remove_time(self, time_id: str) -> Outcome[None]:
         """Remove a time entry made in error (tombstone)."""
-        self.desk.require(Permission.EDIT)
-        with self.desk.writing() as tx:
-            row = live(tx.session, TimeEntry, time_id, "time entry")
-            tx.tombstone(row, kind="time_entry", patient_id=row.patient_id)
-            record_change(
-                tx, "time.remove", row, kind="time_entry", patient_id=row.patient_id, touch=False
-            )
-            return Outcome(None, tx.changes)
+        return remove_live(
+            self.desk,
+            TimeEntry,
+            time_id,
+            what="time entry",
+            kind="time_entry",
+            action="time.remove",
+        )
 
     def time_entries(
         self, patient_id: str, year: int | None = None, month: int | None = None
@@ -349,18 +345,11 @@ class Timeline:
                 author_id=self.desk.user.id,
                 **values,
             )
-            tx.add(row, kind="timeline", patient_id=patient_id)
+            add_audited(
+                tx, f"timeline.{kind}", row, kind="timeline", patient_id=patient_id, fields=fields
+            )
             if row.minutes:
                 _time_for(tx, row)
-            record_change(
-                tx,
-                f"timeline.{kind}",
-                row,
-                kind="timeline",
-                patient_id=patient_id,
-                fields=fields,
-                touch=False,
-            )
             return Outcome(TimelineRead.model_validate(row), tx.changes)
 
 

@@ -18,12 +18,14 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Str
 from pydantic import ValidationError as PydanticError
 from sqlmodel import Session
 
+from careDesk.changes import Outcome
 from careDesk.errors import NotFound, ValidationFailed
 from careDesk.model.base import Record
 from careDesk.model.patient import Patient
+from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
-    from careDesk.desk import Tx
+    from careDesk.desk import Desk, Tx
 
 M = TypeVar("M", bound=BaseModel)
 _PHONE = re.compile(r"^[0-9+()./ x-]{3,40}$")
@@ -196,6 +198,57 @@ def record_change(
         patient_id=patient_id,
         detail={"fields": sorted(fields)},
     )
+
+
+def add_audited(
+    tx: Tx,
+    action: str,
+    record: R,
+    *,
+    kind: str,
+    patient_id: str | None,
+    fields: Iterable[str],
+) -> R:
+    """Insert the new ``record`` and audit ``action`` naming the fields the caller gave."""
+    tx.add(record, kind=kind, patient_id=patient_id)
+    record_change(tx, action, record, kind=kind, patient_id=patient_id, fields=fields, touch=False)
+    return record
+
+
+def update_audited(
+    tx: Tx,
+    action: str,
+    record: Record,
+    values: Mapping[str, Any],
+    *,
+    kind: str,
+    patient_id: str | None,
+) -> list[str]:
+    """Apply ``values``; if any field changed, stamp ``record`` and audit ``action``.
+
+    Returns the sorted names of the fields changed (empty: nothing was written).
+    """
+    changed = apply(record, values)
+    if changed:
+        record_change(tx, action, record, kind=kind, patient_id=patient_id, fields=changed)
+    return changed
+
+
+def tombstone_audited(tx: Tx, action: str, record: Record, *, kind: str) -> str | None:
+    """Tombstone ``record`` and audit ``action``; the patient it belonged to, if any."""
+    patient_id: str | None = getattr(record, "patient_id", None)
+    tx.tombstone(record, kind=kind, patient_id=patient_id)
+    record_change(tx, action, record, kind=kind, patient_id=patient_id, touch=False)
+    return patient_id
+
+
+def remove_live(
+    desk: Desk, table: type[Record], record_id: str, *, what: str, kind: str, action: str
+) -> Outcome[None]:
+    """The usual "remove (entered in error)" verb: tombstone one live row, audited."""
+    with desk.writing(Permission.EDIT) as tx:
+        tombstone_audited(tx, action, live(tx.session, table, record_id, what), kind=kind)
+        return Outcome(None, tx.changes)
 
 
 def local_today(tx_now: datetime) -> date:
