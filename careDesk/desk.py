@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from careDesk.security.users import Users
     from careDesk.settings import Settings
     from careDesk.store.backup import Backups
+    from careDesk.sync.service import Sync
 
 R = TypeVar("R", bound=Record)
 
@@ -223,6 +224,10 @@ class Desk:
         if self.readonly:
             raise PermissionDenied(self.user.role, "change a vault opened read-only")
         with Session(self.engine, expire_on_commit=False) as session:
+            # Sync (issue 10): once this vault replicates, every record change in this
+            # transaction is also written to the sync outbox, in the same transaction.
+            if self.sync.capturing:
+                self.sync.watch(session)
             tx = Tx(self, session)
             yield tx
             if tx.changes:
@@ -260,6 +265,12 @@ class Desk:
         from careDesk.store.backup import Backups
 
         return Backups(self)
+
+    @cached_property
+    def sync(self) -> Sync:
+        from careDesk.sync.service import Sync
+
+        return Sync(self)
 
     @cached_property
     def reminders(self) -> Reminders:

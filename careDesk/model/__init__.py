@@ -12,6 +12,7 @@ from careDesk.model import (  # noqa: F401
     risk,
     schedule,
     security,
+    sync,
     team,
     template,
     timeline,

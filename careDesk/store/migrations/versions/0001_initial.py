@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 13:18:41.002175
+Create Date: 2026-11-25 13:19:43.182377
 """
 from alembic import op
 import sqlalchemy as sa
@@ -158,6 +158,51 @@ def upgrade() -> None:
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
     sa.PrimaryKeyConstraint('key')
+    )
+    op.create_table('sync_conflict',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('server_id', sa.Integer(), nullable=False),
+    sa.Column('table_name', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('row_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('patient_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('field', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('mine', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('theirs', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('clinical', sa.Boolean(), nullable=False),
+    sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('resolved_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('sync_conflict', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sync_conflict_server_id'), ['server_id'], unique=True)
+
+    op.create_table('sync_outbox',
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('mutation_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('table_name', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('row_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('op', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('base_version', sa.Integer(), nullable=True),
+    sa.Column('fields', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('seq'),
+    sa.UniqueConstraint('mutation_id')
+    )
+    with op.batch_alter_table('sync_outbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sync_outbox_row_id'), ['row_id'], unique=False)
+
+    op.create_table('sync_state',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('cursor_txid', sa.Integer(), nullable=False),
+    sa.Column('cursor_seq', sa.Integer(), nullable=False),
+    sa.Column('bootstrapped', sa.Boolean(), nullable=False),
+    sa.Column('last_sync_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('last_attempt_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('schema_version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
     )
     op.create_table('user_account',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -1005,6 +1050,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_user_account_login'))
 
     op.drop_table('user_account')
+    op.drop_table('sync_state')
+    with op.batch_alter_table('sync_outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sync_outbox_row_id'))
+
+    op.drop_table('sync_outbox')
+    with op.batch_alter_table('sync_conflict', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sync_conflict_server_id'))
+
+    op.drop_table('sync_conflict')
     op.drop_table('setting')
     with op.batch_alter_table('plan_template', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plan_template_template_key'))

@@ -1,0 +1,100 @@
+"""Writing the server's rows into the local vault, and queueing a vault's rows for its first push.
+
+Rows are written with SQLAlchemy Core upserts (the ORM would be far too slow for a first sync of
+a whole clinic); the table's own bind processors convert values exactly as the ORM does. A row
+with edits still waiting in the outbox is never overwritten: the local edit goes to the server
+first, and the merged row comes back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import Connection, func, literal, select, text, update
+from sqlalchemy.dialects.sqlite import insert
+from sqlmodel import Session
+
+from careDesk.changes import Changes
+from careDesk.model.sync import SyncOutbox
+from careDesk.sync.tables import BOOKKEEPING, decode_row, patient_of, synced_tables, table
+
+
+def pending_rows(session: Session) -> set[tuple[str, str]]:
+    """(table, row id) of every row with edits not yet on the server."""
+    rows = session.execute(select(SyncOutbox.table_name, SyncOutbox.row_id).distinct())
+    return {(str(t), str(r)) for t, r in rows}
+
+
+def write_rows(
+    session: Session,
+    rows: Iterable[tuple[str, dict[str, Any]]],
+    *,
+    force: bool,
+    pending: set[tuple[str, str]],
+    changes: Changes | None = None,
+) -> int:
+    """Upsert server rows (in order); ``force`` overwrites even a higher local version."""
+    written = 0
+    for name, group in groupby(rows, key=lambda item: item[0]):
+        batch = [
+            decode_row(name, data) for _, data in group if (name, str(data["id"])) not in pending
+        ]
+        if not batch:
+            continue
+        t = table(name)
+        stmt = insert(t)
+        keep = {c.name: stmt.excluded[c.name] for c in t.columns if c.name != "id"}
+        where = None if force else stmt.excluded.version > t.c.version
+        upsert = stmt.on_conflict_do_update(index_elements=["id"], set_=keep, where=where)
+        session.execute(upsert, batch)
+        written += len(batch)
+        if changes is not None:
+            for row in batch:
+                changes.add(name, row["id"], patient_of(name, row))
+    return written
+
+
+def enqueue_everything(conn: Connection) -> int:
+    """Queue every local row as an insert (a vault's first sync); returns how many."""
+    total = 0
+    for t in synced_tables():
+        fields = [
+            x
+            for c in t.columns
+            if c.name not in BOOKKEEPING
+            for x in (literal(c.name), func.json_array(None, t.c[c.name]))
+        ]
+        rows = select(
+            func.lower(func.hex(func.randomblob(16))),
+            literal(t.name),
+            t.c.id,
+            literal("insert"),
+            func.json_object(*fields),
+            func.strftime("%Y-%m-%d %H:%M:%f", "now"),
+        )
+        result = conn.execute(
+            SyncOutbox.__table__.insert().from_select(  # type: ignore[attr-defined]
+                ["mutation_id", "table_name", "row_id", "op", "fields", "created_at"], rows
+            )
+        )
+        total += result.rowcount or 0
+    return total
+
+
+def tombstone_missing(session: Session, name: str, seen: set[str], now: Any) -> int:
+    """Tombstone live local rows the server no longer has (purged there after a delete)."""
+    t = table(name)
+    pending = {r for tname, r in pending_rows(session) if tname == name}
+    live = session.execute(select(t.c.id).where(t.c.deleted_at.is_(None))).scalars()
+    gone = [i for i in live if i not in seen and i not in pending]
+    for start in range(0, len(gone), 500):
+        chunk = gone[start : start + 500]
+        session.execute(update(t).where(t.c.id.in_(chunk)).values(deleted_at=now))
+    return len(gone)
+
+
+def outbox_count(session: Session) -> int:
+    """Edits waiting to be sent."""
+    return int(session.execute(text("SELECT count(*) FROM sync_outbox")).scalar_one())

@@ -1,0 +1,68 @@
+"""Connecting to the clinic server: verified TLS, the user's own login, typed errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import psycopg
+
+from careDesk.errors import CareDeskError
+
+Connect = Callable[[str], "psycopg.Connection[Any]"]
+
+
+class SyncNotConfigured(CareDeskError):
+    def __init__(self) -> None:
+        super().__init__(
+            "No clinic server is set. Set sync.url, sync.user and sync.password "
+            "(caredesk config set ...)."
+        )
+
+
+class SyncOffline(CareDeskError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The clinic server cannot be reached. Your changes stay on this workstation "
+            "and are sent at the next sync."
+        )
+
+
+class SyncUpgradeRequired(CareDeskError):
+    def __init__(self, needed: int) -> None:
+        super().__init__(
+            f"The clinic server needs careDesk schema {needed} or newer. Update careDesk on "
+            "this workstation; your unsent changes are kept and sent after the update."
+        )
+
+
+class SyncRefused(CareDeskError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The clinic server refused the sync: {reason}")
+
+
+def conninfo(url: str, user: str, password: str) -> str:
+    """The libpq connection string: always ``sslmode=verify-full`` against the given CA file."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
+        raise CareDeskError("sync.url must look like postgresql://host:port/database")
+    options = dict(parse_qsl(parts.query))
+    params: dict[str, Any] = {
+        "host": parts.hostname,
+        "port": parts.port or 5432,
+        "dbname": parts.path.lstrip("/") or "caredesk",
+        "user": user,
+        "password": password,
+        "sslmode": "verify-full",
+        "connect_timeout": options.get("connect_timeout", "10"),
+        "application_name": "careDesk",
+    }
+    if "sslrootcert" in options:
+        params["sslrootcert"] = options["sslrootcert"]
+    return psycopg.conninfo.make_conninfo(**params)
+
+
+def default_connect(info: str) -> psycopg.Connection[Any]:
+    """Open a connection (one transaction per call, committed by the caller)."""
+    return psycopg.connect(info)

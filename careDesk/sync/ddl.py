@@ -1,0 +1,75 @@
+"""The server's replicated tables, generated from the app's SQLModel tables (one definition).
+
+Each local table becomes ``sync.<name>`` with the same columns (types mapped to PostgreSQL,
+timestamps as ``timestamptz``) plus ``clinic_id``; its primary key is the record id. Foreign keys
+and unique constraints stay local: the server orders writes and records conflicts, it does not
+reject a workstation's edit. Row-level security limits every table to the caller's clinic, and a
+trigger writes each insert and update to ``sync.change_log``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, Table
+from sqlalchemy.dialects import postgresql
+
+from careDesk.sync.tables import CLINICAL, synced_tables
+
+_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
+def column_type(column: Column[object]) -> str:
+    """The PostgreSQL type of a local column."""
+    if isinstance(column.type, DateTime):
+        return "timestamptz"
+    return str(column.type.compile(dialect=_DIALECT))
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def column_list(table: Table) -> str:
+    """The quoted server column list, in the server table's order."""
+    return ", ".join(_q(c) for c in ["clinic_id", *(c.name for c in table.columns)])
+
+
+def table_statements(table: Table) -> list[str]:
+    """Create (or extend, on an upgrade) one replicated table with its trigger and policy."""
+    name = _q(table.name)
+    cols = ["clinic_id text NOT NULL"]
+    for c in table.columns:
+        null = "" if c.nullable or c.primary_key else " NOT NULL"
+        key = " PRIMARY KEY" if c.primary_key else ""
+        cols.append(f"{_q(c.name)} {column_type(c)}{null}{key}")
+    add = [
+        f"ALTER TABLE sync.{name} ADD COLUMN IF NOT EXISTS {_q(c.name)} {column_type(c)}"
+        for c in table.columns
+    ]
+    return [
+        f"CREATE TABLE IF NOT EXISTS sync.{name} ({', '.join(cols)})",
+        *add,
+        f"ALTER TABLE sync.{name} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE sync.{name} FORCE ROW LEVEL SECURITY",
+        f"DROP POLICY IF EXISTS by_clinic ON sync.{name}",
+        f"CREATE POLICY by_clinic ON sync.{name} USING (clinic_id = sync.my_clinic())"
+        " WITH CHECK (clinic_id = sync.my_clinic())",
+        f"DROP TRIGGER IF EXISTS log_change ON sync.{name}",
+        f"CREATE TRIGGER log_change AFTER INSERT OR UPDATE ON sync.{name}"
+        " FOR EACH ROW EXECUTE FUNCTION sync.log_change()",
+    ]
+
+
+def all_statements() -> list[tuple[str, tuple[object, ...]]]:
+    """Every replicated table's statements, and its row in ``sync.synced_table``."""
+    out: list[tuple[str, tuple[object, ...]]] = []
+    for table in synced_tables():
+        out.extend((s, ()) for s in table_statements(table))
+        out.append(
+            (
+                "INSERT INTO sync.synced_table (name, columns, clinical) VALUES (%s, %s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET columns = excluded.columns,"
+                " clinical = excluded.clinical",
+                (table.name, column_list(table), table.name in CLINICAL),
+            )
+        )
+    return out

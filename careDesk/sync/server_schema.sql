@@ -1,0 +1,354 @@
+-- careDesk clinic server: the `sync` schema (issue 10). PostgreSQL 15.
+-- Run by careDesk/sync/setup.py as the owner role caredesk_sync_owner (not a superuser, so row-level
+-- security applies to it too). The replicated tables themselves are generated from the app's
+-- SQLModel tables (careDesk/sync/ddl.py) and created after this file.
+-- Login roles (one per user) have no table privileges: they may only call push, pull and the
+-- bootstrap functions below, which are SECURITY DEFINER and see only their own clinic's rows.
+
+CREATE TABLE IF NOT EXISTS sync.meta (
+    id int PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+    schema_version int NOT NULL,            -- the synced tables' version on this server
+    min_client_schema int NOT NULL,         -- older clients are told to upgrade
+    purged_below xid8 NOT NULL DEFAULT '0'  -- change log and tombstones purged below this txid
+);
+
+CREATE TABLE IF NOT EXISTS sync.login (
+    role_name name PRIMARY KEY,
+    clinic_id text NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS sync.synced_table (
+    name text PRIMARY KEY,
+    columns text NOT NULL,       -- quoted column list, table order
+    clinical boolean NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS sync.client (
+    client_id text PRIMARY KEY,
+    clinic_id text NOT NULL,
+    role_name name NOT NULL,
+    schema_version int NOT NULL,
+    last_mutation text,
+    cursor_txid xid8 NOT NULL DEFAULT '0',
+    cursor_seq bigint NOT NULL DEFAULT 0,
+    last_push timestamptz,
+    last_pull timestamptz
+);
+
+CREATE TABLE IF NOT EXISTS sync.change_log (
+    seq bigserial PRIMARY KEY,
+    txid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    clinic_id text NOT NULL,
+    tbl text NOT NULL,
+    row_id text NOT NULL,
+    row_data jsonb NOT NULL,
+    client_id text
+);
+CREATE INDEX IF NOT EXISTS change_log_cursor ON sync.change_log (clinic_id, txid, seq);
+CREATE INDEX IF NOT EXISTS change_log_row ON sync.change_log (row_id);
+
+CREATE TABLE IF NOT EXISTS sync.applied (
+    mutation_id text PRIMARY KEY,
+    clinic_id text NOT NULL,
+    client_id text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS sync.conflict (
+    id bigserial PRIMARY KEY,
+    clinic_id text NOT NULL,
+    client_id text NOT NULL,
+    mutation_id text NOT NULL,
+    tbl text NOT NULL,
+    row_id text NOT NULL,
+    patient_id text,
+    field text NOT NULL,
+    kind text NOT NULL,   -- field, delete_edit, edit_deleted, missing, insert
+    base_value jsonb,
+    client_value jsonb,
+    server_value jsonb,
+    clinical boolean NOT NULL,
+    at timestamptz NOT NULL DEFAULT now()
+);
+
+-- The caller's clinic, from the login role that opened the connection (session_user: inside a
+-- SECURITY DEFINER function current_user is the owner).
+CREATE OR REPLACE FUNCTION sync.my_clinic() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = sync, pg_temp AS $$
+    SELECT clinic_id FROM sync.login WHERE role_name = session_user
+$$;
+
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['client', 'change_log', 'applied', 'conflict'] LOOP
+        EXECUTE format('ALTER TABLE sync.%I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE sync.%I FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format('DROP POLICY IF EXISTS by_clinic ON sync.%I', t);
+        EXECUTE format('CREATE POLICY by_clinic ON sync.%I USING (clinic_id = sync.my_clinic())'
+                       ' WITH CHECK (clinic_id = sync.my_clinic())', t);
+    END LOOP;
+END $$;
+
+-- Every insert or update of a replicated row lands in the change log with its transaction id.
+CREATE OR REPLACE FUNCTION sync.log_change() RETURNS trigger
+LANGUAGE plpgsql SET search_path = sync, pg_temp AS $$
+BEGIN
+    INSERT INTO sync.change_log (clinic_id, tbl, row_id, row_data, client_id)
+    VALUES (NEW.clinic_id, TG_TABLE_NAME, NEW.id, to_jsonb(NEW) - 'clinic_id',
+            nullif(current_setting('sync.client', true), ''));
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION sync.row_of(p_table text, p_id text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = sync, pg_temp AS $$
+DECLARE v jsonb;
+BEGIN
+    EXECUTE format('SELECT to_jsonb(x) - ''clinic_id'' FROM sync.%I x WHERE id = $1', p_table)
+        INTO v USING p_id;
+    RETURN v;
+END $$;
+
+CREATE OR REPLACE FUNCTION sync.note_conflict(
+    p_clinic text, p_client text, m jsonb, p_field text, p_kind text,
+    p_base jsonb, p_mine jsonb, p_theirs jsonb, p_clinical boolean, p_patient text
+) RETURNS jsonb
+LANGUAGE sql SET search_path = sync, pg_temp AS $$
+    INSERT INTO sync.conflict (clinic_id, client_id, mutation_id, tbl, row_id, patient_id, field,
+                               kind, base_value, client_value, server_value, clinical)
+    VALUES (p_clinic, p_client, m->>'id', m->>'table', m->>'row_id', p_patient, p_field, p_kind,
+            p_base, p_mine, p_theirs, p_clinical)
+    RETURNING jsonb_build_object('id', id, 'table', tbl, 'row_id', row_id, 'field', field,
+                                 'kind', kind, 'mine', client_value, 'theirs', server_value,
+                                 'clinical', clinical, 'patient_id', patient_id)
+$$;
+
+-- One mutation: apply when the base version matches, else merge field by field. The server
+-- orders writes; client clocks decide nothing (updated_at is carried, never compared).
+CREATE OR REPLACE FUNCTION sync.apply_mutation(p_clinic text, p_client text, m jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql SET search_path = sync, pg_temp AS $$
+DECLARE
+    t text := m->>'table';
+    rid text := m->>'row_id';
+    op text := m->>'op';
+    base int := (m->>'base_version')::int;
+    olds jsonb := '{}';
+    news jsonb := '{}';
+    cur jsonb;
+    old_n jsonb;
+    new_n jsonb;
+    cols text;
+    is_clinical boolean;
+    patient text;
+    k text;
+    changed jsonb := '{}';
+    conflicts jsonb := '[]';
+BEGIN
+    SELECT s.columns, s.clinical INTO cols, is_clinical FROM sync.synced_table s WHERE s.name = t;
+    IF cols IS NULL THEN
+        RAISE EXCEPTION 'table % is not replicated', t USING ERRCODE = '22023';
+    END IF;
+    SELECT coalesce(jsonb_object_agg(key, value->0), '{}'), coalesce(jsonb_object_agg(key, value->1), '{}')
+      INTO olds, news FROM jsonb_each(m->'fields');
+    -- Normalise the client's JSON to this server's canonical form (timestamps, numbers).
+    EXECUTE format('SELECT to_jsonb(jsonb_populate_record(NULL::sync.%I, $1)),'
+                   ' to_jsonb(jsonb_populate_record(NULL::sync.%I, $2))', t, t)
+        INTO old_n, new_n USING olds, news;
+    cur := sync.row_of(t, rid);
+    patient := CASE WHEN t = 'patient' THEN rid ELSE coalesce(cur->>'patient_id', news->>'patient_id') END;
+
+    IF cur IS NULL THEN
+        IF op = 'insert' THEN
+            EXECUTE format('INSERT INTO sync.%I SELECT * FROM jsonb_populate_record(NULL::sync.%I, $1)', t, t)
+                USING news || jsonb_build_object('id', rid, 'clinic_id', p_clinic, 'version', 1);
+        ELSE
+            conflicts := conflicts || sync.note_conflict(p_clinic, p_client, m, '*', 'missing',
+                NULL, news, NULL, is_clinical, patient);
+        END IF;
+        RETURN conflicts;
+    END IF;
+
+    IF cur->>'deleted_at' IS NOT NULL THEN
+        -- A tombstone stays a tombstone; an edit made elsewhere meanwhile is recorded.
+        IF op <> 'delete' THEN
+            conflicts := conflicts || sync.note_conflict(p_clinic, p_client, m, '*', 'edit_deleted',
+                olds, news, NULL, is_clinical, patient);
+        END IF;
+        RETURN conflicts;
+    END IF;
+
+    FOR k IN SELECT jsonb_object_keys(news) LOOP
+        CONTINUE WHEN k IN ('updated_at', 'changed_by');
+        IF op = 'insert' THEN
+            -- The row is already here (a first sync sending rows the server has): keep the server's.
+            IF cur->k IS DISTINCT FROM new_n->k THEN
+                conflicts := conflicts || sync.note_conflict(p_clinic, p_client, m, k, 'insert',
+                    NULL, new_n->k, cur->k, is_clinical, patient);
+            END IF;
+        ELSIF (cur->>'version')::int = base OR cur->k = old_n->k OR k = 'deleted_at' THEN
+            changed := changed || jsonb_build_object(k, new_n->k);
+        ELSIF cur->k = new_n->k THEN
+            NULL;  -- the server already has the new value
+        ELSE
+            conflicts := conflicts || sync.note_conflict(p_clinic, p_client, m, k, 'field',
+                old_n->k, new_n->k, cur->k, is_clinical, patient);
+        END IF;
+    END LOOP;
+
+    IF op = 'delete' AND (cur->>'version')::int <> base THEN
+        -- Delete against a concurrent edit: the tombstone wins, the edit is kept in the row.
+        conflicts := conflicts || sync.note_conflict(p_clinic, p_client, m, '*', 'delete_edit',
+            NULL, NULL, cur, is_clinical, patient);
+    END IF;
+
+    IF changed <> '{}' THEN
+        changed := changed || jsonb_build_object(
+            'updated_at', new_n->'updated_at', 'changed_by', new_n->'changed_by',
+            'version', (cur->>'version')::int + 1);
+        EXECUTE format('UPDATE sync.%I x SET (%s) = (SELECT %s FROM jsonb_populate_record(NULL::sync.%I, $1) r)'
+                       ' WHERE x.id = $2', t, cols, cols, t)
+            USING cur || changed || jsonb_build_object('clinic_id', p_clinic), rid;
+    END IF;
+    RETURN conflicts;
+END $$;
+
+CREATE OR REPLACE FUNCTION sync.register(p_client text, p_schema int) RETURNS text
+LANGUAGE plpgsql SET search_path = sync, pg_temp AS $$
+DECLARE v_clinic text := sync.my_clinic();
+BEGIN
+    IF v_clinic IS NULL THEN
+        RAISE EXCEPTION 'this login has no clinic on the sync server' USING ERRCODE = '42501';
+    END IF;
+    INSERT INTO sync.client (client_id, clinic_id, role_name, schema_version)
+    VALUES (p_client, v_clinic, session_user, p_schema)
+    ON CONFLICT (client_id) DO UPDATE SET schema_version = excluded.schema_version,
+                                          role_name = excluded.role_name;
+    RETURN v_clinic;
+END $$;
+
+-- Push: the client's outbox in order. Mutations already applied are skipped (a retry after a
+-- lost acknowledgement changes nothing). Returns the resulting rows and any conflicts.
+CREATE OR REPLACE FUNCTION sync.push(p_client text, p_schema int, p_mutations jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = sync, pg_temp SET timezone = 'UTC' AS $$
+DECLARE
+    v_clinic text;
+    v_min int;
+    m jsonb;
+    applied text[] := '{}';
+    duplicates text[] := '{}';
+    conflicts jsonb := '[]';
+    rows jsonb := '{}';
+    key text;
+BEGIN
+    SELECT min_client_schema INTO v_min FROM sync.meta;
+    IF p_schema < v_min THEN
+        RETURN jsonb_build_object('status', 'upgrade', 'min_schema', v_min);
+    END IF;
+    v_clinic := sync.register(p_client, p_schema);
+    PERFORM set_config('sync.client', p_client, true);
+    FOR m IN SELECT value FROM jsonb_array_elements(p_mutations) LOOP
+        IF EXISTS (SELECT 1 FROM sync.applied WHERE mutation_id = m->>'id') THEN
+            duplicates := duplicates || (m->>'id');
+        ELSE
+            conflicts := conflicts || sync.apply_mutation(v_clinic, p_client, m);
+            INSERT INTO sync.applied (mutation_id, clinic_id, client_id)
+            VALUES (m->>'id', v_clinic, p_client);
+            applied := applied || (m->>'id');
+        END IF;
+        rows := rows || jsonb_build_object((m->>'table') || ':' || (m->>'row_id'), m->>'table');
+    END LOOP;
+    UPDATE sync.client SET last_mutation = coalesce(applied[array_upper(applied, 1)], last_mutation),
+                           last_push = now()
+     WHERE client_id = p_client;
+    RETURN jsonb_build_object(
+        'status', 'ok', 'applied', to_jsonb(applied), 'duplicates', to_jsonb(duplicates),
+        'conflicts', conflicts,
+        'rows', (SELECT coalesce(jsonb_agg(jsonb_build_array(r.value #>> '{}', sync.row_of(r.value #>> '{}', split_part(r.key, ':', 2)))), '[]')
+                   FROM jsonb_each(rows) r));
+END $$;
+
+-- Pull: the clinic's changes after the client's cursor, in (txid, seq) order, only from
+-- transactions older than the oldest one still running: sequence values are drawn before
+-- commit, so a later seq can commit first; below pg_snapshot_xmin nothing can still appear.
+CREATE OR REPLACE FUNCTION sync.pull(p_client text, p_schema int, p_txid xid8, p_seq bigint, p_limit int)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = sync, pg_temp SET timezone = 'UTC' AS $$
+DECLARE
+    v_xmin xid8 := pg_snapshot_xmin(pg_current_snapshot());
+    v_clinic text;
+    v_purged xid8;
+    v_min int;
+    page jsonb;
+BEGIN
+    SELECT min_client_schema, purged_below INTO v_min, v_purged FROM sync.meta;
+    IF p_schema < v_min THEN
+        RETURN jsonb_build_object('status', 'upgrade', 'min_schema', v_min);
+    END IF;
+    IF p_txid < v_purged THEN
+        RETURN jsonb_build_object('status', 'rebootstrap');
+    END IF;
+    v_clinic := sync.register(p_client, p_schema);
+    -- The client has applied everything up to its cursor: that bounds the tombstone purge.
+    UPDATE sync.client SET cursor_txid = p_txid, cursor_seq = p_seq, last_pull = now()
+     WHERE client_id = p_client;
+    SELECT coalesce(jsonb_agg(jsonb_build_array(c.txid::text, c.seq, c.tbl, c.row_data)
+                              ORDER BY c.txid, c.seq), '[]')
+      INTO page
+      FROM (SELECT * FROM sync.change_log
+             WHERE clinic_id = v_clinic AND (txid, seq) > (p_txid, p_seq) AND txid < v_xmin
+             ORDER BY txid, seq LIMIT p_limit) c;
+    RETURN jsonb_build_object('status', 'ok', 'rows', page,
+                              'more', jsonb_array_length(page) >= p_limit);
+END $$;
+
+-- Bootstrap: call in one REPEATABLE READ transaction. snapshot_start gives the cursor to pull
+-- from afterwards (changes from transactions not older than the snapshot are pulled again,
+-- which is harmless); snapshot_page returns one table's rows by id, tombstones included.
+CREATE OR REPLACE FUNCTION sync.snapshot_start(p_client text, p_schema int) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = sync, pg_temp SET timezone = 'UTC' AS $$
+DECLARE v_min int;
+BEGIN
+    SELECT min_client_schema INTO v_min FROM sync.meta;
+    IF p_schema < v_min THEN
+        RETURN jsonb_build_object('status', 'upgrade', 'min_schema', v_min);
+    END IF;
+    PERFORM sync.register(p_client, p_schema);
+    RETURN jsonb_build_object('status', 'ok',
+                              'txid', pg_snapshot_xmin(pg_current_snapshot())::text);
+END $$;
+
+CREATE OR REPLACE FUNCTION sync.snapshot_page(p_table text, p_after text, p_limit int)
+RETURNS SETOF text
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = sync, pg_temp SET timezone = 'UTC' AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM sync.synced_table WHERE name = p_table) THEN
+        RAISE EXCEPTION 'table % is not replicated', p_table USING ERRCODE = '22023';
+    END IF;
+    RETURN QUERY EXECUTE format(
+        'SELECT (to_jsonb(x) - ''clinic_id'')::text FROM sync.%I x WHERE x.id > $1 ORDER BY x.id LIMIT $2',
+        p_table) USING p_after, p_limit;
+END $$;
+
+-- Tombstone purge (run by an administrator): change log entries and deleted rows below the
+-- oldest client cursor go; a client whose cursor is older must bootstrap again.
+CREATE OR REPLACE FUNCTION sync.purge() RETURNS xid8
+LANGUAGE plpgsql SET search_path = sync, pg_temp AS $$
+DECLARE
+    horizon xid8;
+    t text;
+BEGIN
+    SELECT min(cursor_txid) INTO horizon FROM sync.client;
+    IF horizon IS NULL OR horizon <= (SELECT purged_below FROM sync.meta) THEN
+        RETURN (SELECT purged_below FROM sync.meta);
+    END IF;
+    FOR t IN SELECT name FROM sync.synced_table LOOP
+        EXECUTE format('DELETE FROM sync.%I x WHERE x.deleted_at IS NOT NULL AND NOT EXISTS '
+                       '(SELECT 1 FROM sync.change_log c WHERE c.row_id = x.id AND c.txid >= $1)', t)
+            USING horizon;
+    END LOOP;
+    DELETE FROM sync.change_log WHERE txid < horizon;
+    UPDATE sync.meta SET purged_below = horizon;
+    RETURN horizon;
+END $$;

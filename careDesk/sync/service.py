@@ -1,0 +1,398 @@
+"""``desk.sync``: push the outbox, pull the clinic's changes, report status and conflicts.
+
+One sync is: (first time) queue this vault's rows and take a snapshot of the clinic; then push
+the outbox in order, in batches, each acknowledged locally only after the server committed it
+(a lost acknowledgement is harmless: the server skips mutation ids it has applied); then pull
+pages after the cursor. Nothing is decided by this workstation's clock.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import col
+
+from careDesk.model.schedule import FollowUp
+from careDesk.model.sync import SyncConflict, SyncOutbox, SyncState
+from careDesk.security.roles import Permission
+from careDesk.store.migrate import SCHEMA_VERSION
+from careDesk.sync import apply, capture
+from careDesk.sync.connection import (
+    Connect,
+    SyncNotConfigured,
+    SyncOffline,
+    SyncRefused,
+    SyncUpgradeRequired,
+    conninfo,
+    default_connect,
+)
+from careDesk.sync.tables import synced_tables
+
+if TYPE_CHECKING:
+    from careDesk.desk import Desk
+
+PUSH_BATCH = 500
+PULL_PAGE = 2000
+SNAPSHOT_PAGE = 5000
+REVIEW_KIND = "sync_review"
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status bar shows."""
+
+    enabled: bool
+    last_sync_at: datetime | None
+    pending: int
+    offline: bool
+    open_conflicts: int
+    client_id: str | None
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What one sync did (counts only)."""
+
+    pushed: int
+    duplicates: int
+    pulled: int
+    conflicts: int
+    snapshot_rows: int
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    """One conflict for the review list (values as JSON text)."""
+
+    id: str
+    table: str
+    row_id: str
+    patient_id: str | None
+    field: str
+    kind: str
+    mine: str | None
+    theirs: str | None
+    clinical: bool
+    at: datetime
+
+
+class Sync:
+    """The workstation side of clinic sync."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self.connect: Connect = default_connect  # tests swap in a switchable factory
+        self._capturing: bool | None = None
+        self.schema_version = SCHEMA_VERSION
+
+    # ----- capture ----------------------------------------------------------------------------
+    @property
+    def capturing(self) -> bool:
+        """Whether edits go to the outbox (from this vault's first sync on)."""
+        if self._capturing is None:
+            with self.desk.reading() as session:
+                self._capturing = session.get(SyncState, 1) is not None
+        return self._capturing
+
+    def watch(self, session: OrmSession) -> None:
+        """Capture this write session's record changes into the outbox."""
+        capture.watch(session)
+
+    # ----- status -----------------------------------------------------------------------------
+    def status(self) -> SyncStatus:
+        """Last sync, pending changes, offline, open conflicts."""
+        with self.desk.reading() as session:
+            state = session.get(SyncState, 1)
+            pending = apply.outbox_count(session)
+            open_conflicts = len(
+                session.execute(
+                    select(SyncConflict.id).where(col(SyncConflict.resolved_at).is_(None))
+                ).all()
+            )
+        return SyncStatus(
+            enabled=state is not None,
+            last_sync_at=state.last_sync_at if state else None,
+            pending=pending,
+            offline=bool(state and state.last_error == "offline"),
+            open_conflicts=open_conflicts,
+            client_id=state.client_id if state else None,
+        )
+
+    def conflicts(self, *, include_resolved: bool = False) -> list[ConflictView]:
+        """Conflicts reported by the server, newest first."""
+        self.desk.require(Permission.READ)
+        query = select(SyncConflict).order_by(col(SyncConflict.at).desc())
+        if not include_resolved:
+            query = query.where(col(SyncConflict.resolved_at).is_(None))
+        with self.desk.reading() as session:
+            return [_view(c) for c in session.execute(query).scalars()]
+
+    def resolve(self, conflict_id: str) -> None:
+        """Mark a conflict reviewed."""
+        with self.desk.writing(Permission.EDIT) as tx:
+            row = tx.session.get(SyncConflict, conflict_id)
+            if row is not None and row.resolved_at is None:
+                row.resolved_at = tx.now
+                tx.session.add(row)
+                tx.changes.add("sync_conflict", conflict_id, row.patient_id)
+                tx.audit("sync.resolve", entity="sync_conflict", entity_id=conflict_id)
+
+    # ----- sync -------------------------------------------------------------------------------
+    def run(self) -> SyncReport:
+        """Push and pull now (first sync included); raises SyncOffline when unreachable."""
+        self.desk.require(Permission.EDIT)
+        info = self._conninfo()
+        self._enable()
+        try:
+            with self.connect(info) as conn:
+                report = self._exchange(conn)
+        except psycopg.OperationalError as exc:
+            self._note_attempt("offline")
+            raise SyncOffline() from exc
+        except psycopg.Error as exc:
+            self._note_attempt("refused")
+            raise SyncRefused(type(exc).__name__) from exc
+        return report
+
+    def _exchange(self, conn: psycopg.Connection[Any]) -> SyncReport:
+        pushed, duplicates, conflicts = self._push(conn)
+        snapshot = 0
+        if not self._state().bootstrapped:
+            snapshot = self._snapshot(conn, again=False)
+        pulled = self._pull(conn)
+        self._note_attempt(None, synced=True)
+        return SyncReport(pushed, duplicates, pulled, conflicts, snapshot)
+
+    def _conninfo(self) -> str:
+        url = self.desk.settings.get("sync.url")
+        user = self.desk.settings.get("sync.user")
+        if not url or not user:
+            raise SyncNotConfigured()
+        return conninfo(url, user, self.desk.settings.get("sync.password"))
+
+    def _state(self) -> SyncState:
+        with self.desk.reading() as session:
+            state = session.get(SyncState, 1)
+        assert state is not None
+        return state
+
+    def _enable(self) -> None:
+        """First sync: start capturing and queue every existing row, in one transaction."""
+        if self.capturing:
+            return
+        with self.desk.writing(None) as tx:
+            tx.session.add(SyncState(schema_version=self.schema_version))
+            queued = apply.enqueue_everything(tx.session.connection())
+            tx.audit("sync.enable", detail={"queued": queued})
+        self._capturing = True
+
+    def _note_attempt(self, error: str | None, *, synced: bool = False) -> None:
+        with self.desk.writing(None) as tx:
+            state = tx.session.get(SyncState, 1)
+            if state is None:
+                return
+            state.last_attempt_at = tx.now
+            state.last_error = error
+            if synced:
+                state.last_sync_at = tx.now
+            tx.session.add(state)
+
+    # ----- push -------------------------------------------------------------------------------
+    def _push(self, conn: psycopg.Connection[Any]) -> tuple[int, int, int]:
+        pushed = duplicates = conflicts = 0
+        client = self._state().client_id
+        while True:
+            with self.desk.reading() as session:
+                batch = list(
+                    session.execute(
+                        select(SyncOutbox).order_by(col(SyncOutbox.seq)).limit(PUSH_BATCH)
+                    ).scalars()
+                )
+            if not batch:
+                return pushed, duplicates, conflicts
+            mutations = [
+                {
+                    "id": m.mutation_id,
+                    "table": m.table_name,
+                    "row_id": m.row_id,
+                    "op": m.op,
+                    "base_version": m.base_version,
+                    "fields": json.loads(m.fields),
+                }
+                for m in batch
+            ]
+            row = conn.execute(
+                "SELECT sync.push(%s, %s, %s)", (client, self.schema_version, Jsonb(mutations))
+            ).fetchone()
+            conn.commit()
+            result: dict[str, Any] = row[0] if row else {}
+            if result.get("status") == "upgrade":
+                self._note_attempt("upgrade")
+                raise SyncUpgradeRequired(int(result["min_schema"]))
+            self._acknowledge(batch[-1].seq or 0, result)
+            pushed += len(result["applied"])
+            duplicates += len(result["duplicates"])
+            conflicts += len(result["conflicts"])
+
+    def _acknowledge(self, last_seq: int, result: dict[str, Any]) -> None:
+        """Drop the sent entries, keep the conflicts, take the server's rows (one transaction)."""
+        with self.desk.writing(None) as tx:
+            tx.session.execute(delete(SyncOutbox).where(col(SyncOutbox.seq) <= last_seq))
+            for c in result["conflicts"]:
+                self._record_conflict(tx, c)
+            rows = [(t, data) for t, data in result["rows"] if data is not None]
+            apply.write_rows(
+                tx.session,
+                rows,
+                force=True,
+                pending=apply.pending_rows(tx.session),
+                changes=tx.changes,
+            )
+
+    def _record_conflict(self, tx: Any, c: dict[str, Any]) -> None:
+        if tx.session.execute(
+            select(SyncConflict.id).where(SyncConflict.server_id == c["id"])
+        ).first():
+            return
+        tx.session.add(
+            SyncConflict(
+                server_id=c["id"],
+                table_name=c["table"],
+                row_id=c["row_id"],
+                patient_id=c.get("patient_id"),
+                field=c["field"],
+                kind=c["kind"],
+                mine=json.dumps(c.get("mine")),
+                theirs=json.dumps(c.get("theirs")),
+                clinical=bool(c["clinical"]),
+            )
+        )
+        if c["clinical"] and c.get("patient_id"):
+            # A clinical field changed on two workstations: the server kept its value and a
+            # person decides (issue 10). The task names no patient data.
+            review = FollowUp(
+                patient_id=c["patient_id"],
+                kind=REVIEW_KIND,
+                title="Review a change made on two workstations at once",
+                due_at=tx.now,
+                urgent=False,
+                origin="sync",
+            )
+            tx.add(review, kind="follow_up", patient_id=c["patient_id"])
+
+    # ----- pull -------------------------------------------------------------------------------
+    def _pull(self, conn: psycopg.Connection[Any]) -> int:
+        pulled = 0
+        while True:
+            state = self._state()
+            row = conn.execute(
+                "SELECT sync.pull(%s, %s, %s::text::xid8, %s, %s)",
+                (
+                    state.client_id,
+                    self.schema_version,
+                    str(state.cursor_txid),
+                    state.cursor_seq,
+                    PULL_PAGE,
+                ),
+            ).fetchone()
+            conn.commit()
+            result: dict[str, Any] = row[0] if row else {}
+            if result.get("status") == "upgrade":
+                raise SyncUpgradeRequired(int(result["min_schema"]))
+            if result.get("status") == "rebootstrap":
+                self._snapshot(conn, again=True)
+                continue
+            page = result["rows"]
+            with self.desk.writing(None) as tx:
+                if page:
+                    pulled += apply.write_rows(
+                        tx.session,
+                        [(t, data) for _, _, t, data in page],
+                        force=False,
+                        pending=apply.pending_rows(tx.session),
+                        changes=tx.changes,
+                    )
+                    st = tx.session.get(SyncState, 1)
+                    assert st is not None
+                    st.cursor_txid, st.cursor_seq = int(page[-1][0]), int(page[-1][1])
+                    tx.session.add(st)
+            if not result["more"]:
+                return pulled
+
+    # ----- snapshot (first sync, or after the server purged past this cursor) -----------------
+    def _snapshot(self, conn: psycopg.Connection[Any], *, again: bool) -> int:
+        client = self._state().client_id
+        total = 0
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        try:
+            row = conn.execute(
+                "SELECT sync.snapshot_start(%s, %s)", (client, self.schema_version)
+            ).fetchone()
+            start: dict[str, Any] = row[0] if row else {}
+            if start.get("status") == "upgrade":
+                raise SyncUpgradeRequired(int(start["min_schema"]))
+            for t in synced_tables():
+                total += self._snapshot_table(conn, t.name, again=again)
+            conn.commit()
+        finally:
+            conn.rollback()
+            conn.isolation_level = None
+        with self.desk.writing(None) as tx:
+            st = tx.session.get(SyncState, 1)
+            assert st is not None
+            st.cursor_txid, st.cursor_seq, st.bootstrapped = int(start["txid"]), 0, True
+            tx.session.add(st)
+            from careDesk.care.risk.engine import refresh_all
+
+            refresh_all(tx.session, tx.now)
+        return total
+
+    def _snapshot_table(self, conn: psycopg.Connection[Any], name: str, *, again: bool) -> int:
+        after, total, seen = "", 0, set[str]()
+        while True:
+            page = [
+                json.loads(r[0])
+                for r in conn.execute(
+                    "SELECT sync.snapshot_page(%s, %s, %s)", (name, after, SNAPSHOT_PAGE)
+                )
+            ]
+            if page:
+                with self.desk.writing(None) as tx:
+                    apply.write_rows(
+                        tx.session,
+                        [(name, data) for data in page],
+                        force=True,
+                        pending=apply.pending_rows(tx.session),
+                    )
+                after = page[-1]["id"]
+                total += len(page)
+                if again:
+                    seen.update(d["id"] for d in page)
+            if len(page) < SNAPSHOT_PAGE:
+                break
+        if again:
+            with self.desk.writing(None) as tx:
+                apply.tombstone_missing(tx.session, name, seen, tx.now)
+        return total
+
+
+def _view(c: SyncConflict) -> ConflictView:
+    return ConflictView(
+        c.id,
+        c.table_name,
+        c.row_id,
+        c.patient_id,
+        c.field,
+        c.kind,
+        c.mine,
+        c.theirs,
+        c.clinical,
+        c.at,
+    )

@@ -1,0 +1,83 @@
+"""Create or upgrade the clinic server: schema, functions, roles (``caredesk sync --setup-server``).
+
+Run with an administrator's connection. Everything in schema ``sync`` is owned by
+``caredesk_sync_owner`` (no login, not a superuser, so row-level security applies to the
+functions too). Users log in with their own role, member of ``caredesk_sync_user``, which may
+only call the sync functions: no table privileges at all. Passwords are sent as SCRAM-SHA-256
+verifiers computed on this machine, never as plain text.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+
+from psycopg import Connection, sql
+
+from careDesk.store.migrate import SCHEMA_VERSION
+from careDesk.sync.ddl import all_statements
+
+OWNER = "caredesk_sync_owner"
+USERS = "caredesk_sync_user"
+CALLABLE = (
+    "push(text, integer, jsonb)",
+    "pull(text, integer, xid8, bigint, integer)",
+    "snapshot_start(text, integer)",
+    "snapshot_page(text, text, integer)",
+)
+
+
+def _role_exists(conn: Connection[Any], role: str) -> bool:
+    row = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+    return row is not None
+
+
+def install(conn: Connection[Any], *, min_client_schema: int = 1) -> None:
+    """Create or upgrade the ``sync`` schema in one transaction."""
+    with conn.transaction():
+        for role in (OWNER, USERS):
+            if not _role_exists(conn, role):
+                conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+        conn.execute(
+            sql.SQL("CREATE SCHEMA IF NOT EXISTS sync AUTHORIZATION {}").format(
+                sql.Identifier(OWNER)
+            )
+        )
+        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
+        script = files("careDesk.sync").joinpath("server_schema.sql").read_text()
+        conn.execute(script.encode())  # type: ignore[call-overload]
+        conn.execute(
+            "INSERT INTO sync.meta (schema_version, min_client_schema) VALUES (%s, %s)"
+            " ON CONFLICT (id) DO UPDATE SET schema_version = excluded.schema_version,"
+            " min_client_schema = excluded.min_client_schema",
+            (SCHEMA_VERSION, min_client_schema),
+        )
+        for statement, params in all_statements():
+            conn.execute(statement.encode() if not params else statement, params or None)  # type: ignore[call-overload]
+        conn.execute("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sync FROM PUBLIC")
+        conn.execute("RESET ROLE")
+        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA sync TO {}").format(sql.Identifier(USERS)))
+        for signature in CALLABLE:
+            conn.execute(
+                sql.SQL("GRANT EXECUTE ON FUNCTION sync.{} TO {}").format(
+                    sql.SQL(signature), sql.Identifier(USERS)
+                )
+            )
+
+
+def add_login(conn: Connection[Any], role: str, password: str, clinic_id: str) -> None:
+    """Create (or re-key) one user's login role for ``clinic_id``."""
+    verifier = conn.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256")
+    with conn.transaction():
+        verb = "ALTER" if _role_exists(conn, role) else "CREATE"
+        conn.execute(
+            sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(
+                sql.Identifier(role), sql.Literal(verifier.decode())
+            )
+        )
+        conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(USERS), sql.Identifier(role)))
+        conn.execute(
+            "INSERT INTO sync.login (role_name, clinic_id) VALUES (%s, %s)"
+            " ON CONFLICT (role_name) DO UPDATE SET clinic_id = excluded.clinic_id",
+            (role, clinic_id),
+        )

@@ -1,0 +1,134 @@
+"""Two workstations against a real clinic server: merge, conflicts, deletes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+
+from careDesk.model.patient import Patient
+from careDesk.model.schedule import FollowUp
+from careDesk.model.sync import SyncOutbox
+from tests.careDesk.sync.conftest import Workstation
+
+
+def reviews(session: Session) -> list[FollowUp]:
+    return list(session.exec(select(FollowUp).where(FollowUp.kind == "sync_review")).all())
+
+
+def patient_on(ws: Workstation, pid: str) -> Patient:
+    with ws.desk.reading() as session:
+        row = session.get(Patient, pid)
+    assert row is not None
+    return row
+
+
+def new_patient(ws: Workstation, mrn: str = "S-1") -> str:
+    return ws.desk.patients.create(
+        mrn=mrn, given_name="Grace", family_name="Okafor", birth_date=date(1944, 9, 9)
+    ).value.id
+
+
+def test_an_edit_travels_to_the_other_workstation(pair: Any) -> None:
+    a, b = pair
+    pid = new_patient(a)
+    assert a.desk.sync.status().pending == 1
+    report = a.sync()
+    assert report.pushed == 1 and a.desk.sync.status().pending == 0
+    assert b.sync().pulled >= 1
+    assert patient_on(b, pid).family_name == "Okafor"
+    assert b.desk.patients.search("okafor")  # the search index follows pulled rows
+
+
+def test_edits_on_different_fields_merge(pair: Any) -> None:
+    a, b = pair
+    pid = new_patient(a)
+    a.sync()
+    b.sync()
+    a.desk.patients.update(pid, phone="555-0101")
+    b.desk.patients.update(pid, city="Springfield")
+    a.sync()
+    report = b.sync()
+    assert report.conflicts == 0
+    a.sync()
+    for ws in (a, b):
+        row = patient_on(ws, pid)
+        assert (row.phone, row.city) == ("555-0101", "Springfield")
+    assert patient_on(a, pid).version == patient_on(b, pid).version
+
+
+def test_same_clinical_field_makes_a_conflict_and_a_review_task(pair: Any) -> None:
+    a, b = pair
+    pid = new_patient(a)
+    med = a.desk.clinical.add_medication(pid, name="Metformin 500 mg", dose="500 mg").value
+    a.sync()
+    b.sync()
+    a.desk.clinical.update_medication(med.id, dose="1000 mg")
+    b.desk.clinical.update_medication(med.id, dose="850 mg")
+    a.sync()
+    report = b.sync()
+    assert report.conflicts == 1
+    [conflict] = b.desk.sync.conflicts()
+    assert (conflict.table, conflict.field, conflict.clinical) == ("medication", "dose", True)
+    assert (conflict.mine, conflict.theirs) == ('"850 mg"', '"1000 mg"')
+    with b.desk.reading() as session:
+        tasks = reviews(session)
+    assert [t.patient_id for t in tasks] == [pid]
+    a.sync()  # the review task reaches the other desk too
+    for ws in (a, b):
+        assert ws.desk.clinical.medications(pid)[0].dose == "1000 mg"  # the server's value kept
+    with a.desk.reading() as session:
+        assert len(reviews(session)) == 1
+    b.desk.sync.resolve(conflict.id)
+    assert b.desk.sync.conflicts() == []
+
+
+def test_delete_against_a_concurrent_edit_keeps_the_tombstone(pair: Any) -> None:
+    a, b = pair
+    pid = new_patient(a)
+    a.sync()
+    b.sync()
+    b.desk.patients.update(pid, phone="555-0199")
+    b.sync()
+    a.desk.patients.remove(pid)  # a has not seen b's edit
+    a.sync()
+    b.sync()
+    for ws in (a, b):
+        row = patient_on(ws, pid)
+        assert row.deleted_at is not None
+        assert row.phone == "555-0199"  # the edit is kept in the tombstoned row
+    kinds = {c.kind for c in a.desk.sync.conflicts()}
+    assert kinds == {"delete_edit"}
+
+
+def test_an_edit_after_a_delete_is_recorded_not_applied(pair: Any) -> None:
+    a, b = pair
+    pid = new_patient(a)
+    a.sync()
+    b.sync()
+    a.desk.patients.remove(pid)
+    b.desk.patients.update(pid, phone="555-0123")
+    a.sync()
+    b.sync()
+    assert patient_on(b, pid).deleted_at is not None
+    assert [c.kind for c in b.desk.sync.conflicts()] == ["edit_deleted"]
+
+
+def test_capture_is_in_the_same_transaction(pair: Any) -> None:
+    a, _ = pair
+    pid = new_patient(a)
+    with a.desk.reading() as session:
+        [entry] = session.exec(select(SyncOutbox)).all()
+    assert (entry.table_name, entry.row_id, entry.op) == ("patient", pid, "insert")
+    try:
+        with a.desk.writing() as tx:
+            row = tx.session.get(Patient, pid)
+            assert row is not None
+            row.city = "Shelbyville"
+            tx.touch(row, kind="patient", patient_id=pid)
+            tx.session.flush()
+            raise RuntimeError("abandon")
+    except RuntimeError:
+        pass
+    assert a.desk.sync.status().pending == 1  # the rolled-back edit left no outbox entry
