@@ -14,7 +14,8 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from careDesk.care.registry import PatientRead, list_family, live_row, read_patient
+from careDesk.care.registry import PatientRead, list_family, read_patient
+from careDesk.care.verb_kit import live
 from careDesk.model.assessment import Alert, ScreenerResult
 from careDesk.model.base import Record
 from careDesk.model.clinical import Allergy, Condition, Encounter, Medication, Observation
@@ -151,7 +152,7 @@ def load_chart(session: Session, patient: Patient) -> Chart:
 def open_chart(desk: Desk, patient_id: str) -> Chart:
     """Load the chart and append its ``chart.open`` audit event, in one transaction."""
     with desk.writing(Permission.READ) as tx:
-        patient = live_row(tx.session, Patient, patient_id, "patient")
+        patient = live(tx.session, Patient, patient_id, "patient")
         chart = load_chart(tx.session, patient)
         tx.audit("chart.open", entity="patient", entity_id=patient.id, patient_id=patient.id)
     return chart

@@ -36,7 +36,8 @@ from careDesk.care.forms.clinical import (
     check_medication,
     check_observation,
 )
-from careDesk.care.registry import apply_values, audit_change, live_row
+from careDesk.care.registry import audit_change
+from careDesk.care.verb_kit import apply, live
 from careDesk.changes import Outcome
 from careDesk.model.base import Record
 from careDesk.model.clinical import Allergy, Condition, Encounter, Medication, Observation
@@ -137,7 +138,7 @@ class Clinical:
         values = entry.create.parse(data, **fields).model_dump()
         entry.check(values, date.today())
         with self.desk.writing() as tx:
-            live_row(tx.session, Patient, patient_id, "patient")
+            live(tx.session, Patient, patient_id, "patient")
             row = entry.table.model_validate(values | {"patient_id": patient_id})
             tx.add(row, kind=entry.kind, patient_id=patient_id)
             audit_change(tx, f"{entry.kind}.add", row, entry.kind, patient_id, [])
@@ -150,13 +151,13 @@ class Clinical:
         values = entry.update.parse(data, **fields).changes()
         refuse_empty(values, REQUIRED[entry.kind])
         with self.desk.writing() as tx:
-            row = live_row(tx.session, entry.table, record_id, entry.what)
+            row = live(tx.session, entry.table, record_id, entry.what)
             merged = row.model_dump(exclude=_SYSTEM_FIELDS) | values
             if "stop_date" in values and "status" not in values:
                 merged["status"] = None  # let the new stop date decide (medications)
             entry.check(merged, date.today())
             patient_id: str = getattr(row, "patient_id")  # noqa: B009
-            changed = apply_values(row, merged)
+            changed = apply(row, merged)
             if changed:
                 tx.touch(row, kind=entry.kind, patient_id=patient_id)
                 audit_change(tx, f"{entry.kind}.{action}", row, entry.kind, patient_id, changed)
@@ -165,7 +166,7 @@ class Clinical:
     def _remove(self, entry: _Entry[R], record_id: str) -> Outcome[R]:
         self.desk.require(Permission.EDIT)
         with self.desk.writing() as tx:
-            row = live_row(tx.session, entry.table, record_id, entry.what)
+            row = live(tx.session, entry.table, record_id, entry.what)
             patient_id: str = getattr(row, "patient_id")  # noqa: B009
             tx.tombstone(row, kind=entry.kind, patient_id=patient_id)
             audit_change(tx, f"{entry.kind}.remove", row, entry.kind, patient_id, [])
@@ -180,7 +181,7 @@ class Clinical:
             .order_by(*entry.order())
         )
         with self.desk.reading() as session:
-            live_row(session, Patient, patient_id, "patient")
+            live(session, Patient, patient_id, "patient")
             return list(session.exec(query))
 
     # ----- conditions ------------------------------------------------------------------------

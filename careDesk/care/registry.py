@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from pydantic import computed_field
 from sqlmodel import Session, SQLModel, col, select
@@ -34,8 +34,9 @@ from careDesk.care.forms.patient import (
     check_rules,
     consent_defaults,
 )
+from careDesk.care.verb_kit import apply, live
 from careDesk.changes import Outcome
-from careDesk.errors import NotFound, ValidationFailed
+from careDesk.errors import ValidationFailed
 from careDesk.model.base import Record
 from careDesk.model.patient import FamilyMember, Patient, ProgramStatus
 from careDesk.model.security import User
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
     from careDesk.care.search import PatientRow
     from careDesk.desk import Desk, Tx
 
-R = TypeVar("R", bound=Record)
 Data = Mapping[str, Any] | None
 
 # The enrollment workflow (DESIGN §2). A candidate may decline (→ discharged); an enrolled
@@ -130,22 +130,6 @@ def read_patient(session: Session, patient: Patient) -> PatientRead:
     )
 
 
-def live_row(session: Session, table: type[R], record_id: str, what: str) -> R:
-    """The row with ``record_id`` unless missing or tombstoned (then :class:`NotFound`)."""
-    row = session.get(table, record_id)
-    if row is None or row.deleted_at is not None:
-        raise NotFound(what, record_id)
-    return row
-
-
-def apply_values(record: Record, values: Mapping[str, Any]) -> list[str]:
-    """Set the values that differ; the sorted names of the fields changed."""
-    changed = sorted(k for k, v in values.items() if getattr(record, k) != v)
-    for key in changed:
-        setattr(record, key, values[key])
-    return changed
-
-
 def audit_change(
     tx: Tx, action: str, record: Record, kind: str, patient_id: str, fields: list[str]
 ) -> None:
@@ -184,7 +168,7 @@ class Patients:
         """One patient's read model (:class:`NotFound` if missing or removed)."""
         self.desk.require(Permission.READ)
         with self.desk.reading() as session:
-            return read_patient(session, live_row(session, Patient, patient_id, "patient"))
+            return read_patient(session, live(session, Patient, patient_id, "patient"))
 
     def search(self, text: str, limit: int = 50) -> list[PatientRow]:
         """Patients by name prefix (accent-insensitive), MRN, phone or birth date."""
@@ -204,7 +188,7 @@ class Patients:
         """The patient's family members and caregivers (caregivers first)."""
         self.desk.require(Permission.READ)
         with self.desk.reading() as session:
-            live_row(session, Patient, patient_id, "patient")
+            live(session, Patient, patient_id, "patient")
             return list_family(session, patient_id)
 
     # ----- the patient -----------------------------------------------------------------------
@@ -238,7 +222,7 @@ class Patients:
         if "phone" in values:
             values["phone_digits"] = phone_digits(values["phone"])
         with self.desk.writing() as tx:
-            patient = live_row(tx.session, Patient, patient_id, "patient")
+            patient = live(tx.session, Patient, patient_id, "patient")
             check_rules(PATIENT_RULES, patient.model_dump() | values, values.keys())
             if "mrn" in values:
                 _check_mrn(tx.session, values["mrn"], patient.id)
@@ -248,7 +232,7 @@ class Patients:
         """Remove a patient entered in error (a tombstone: the row stays, hidden everywhere)."""
         self.desk.require(Permission.EDIT)
         with self.desk.writing() as tx:
-            patient = live_row(tx.session, Patient, patient_id, "patient")
+            patient = live(tx.session, Patient, patient_id, "patient")
             tx.tombstone(patient, kind="patient", patient_id=patient.id)
             audit_change(tx, "patient.remove", patient, "patient", patient.id, [])
             return Outcome(read_patient(tx.session, patient), tx.changes)
@@ -266,7 +250,7 @@ class Patients:
         if on is not None and on > date.today():
             raise ValidationFailed("enrolled_on", "cannot be in the future")
         with self.desk.writing() as tx:
-            patient = live_row(tx.session, Patient, patient_id, "patient")
+            patient = live(tx.session, Patient, patient_id, "patient")
             if patient.status == target:
                 return Outcome(read_patient(tx.session, patient), tx.changes)
             check_transition(patient.status, target)
@@ -300,7 +284,7 @@ class Patients:
         values = ConsentUpdate.parse(data, **fields).changes()
         refuse_empty(values, CONSENT_FLAGS)
         with self.desk.writing() as tx:
-            patient = live_row(tx.session, Patient, patient_id, "patient")
+            patient = live(tx.session, Patient, patient_id, "patient")
             merged = consent_defaults(patient.model_dump() | values, set(values), date.today())
             check_rules(CONSENT_RULES, merged, values.keys())
             values = {key: merged[key] for key in (*values, "consent_program_on")}
@@ -310,7 +294,7 @@ class Patients:
         """Name the patient's care coordinator (``None`` clears it)."""
         self.desk.require(Permission.EDIT)
         with self.desk.writing() as tx:
-            patient = live_row(tx.session, Patient, patient_id, "patient")
+            patient = live(tx.session, Patient, patient_id, "patient")
             if user_id is not None:
                 _coordinator(tx.session, user_id)
             return self._save(tx, patient, {"coordinator_id": user_id}, "patient.coordinator")
@@ -322,13 +306,13 @@ class Patients:
         self.desk.require(Permission.EDIT)
         values = StoryUpdate.parse(data, **fields).changes()
         with self.desk.writing() as tx:
-            patient = live_row(tx.session, Patient, patient_id, "patient")
+            patient = live(tx.session, Patient, patient_id, "patient")
             return self._save(tx, patient, values, "patient.story")
 
     def _save(
         self, tx: Tx, patient: Patient, values: dict[str, Any], action: str, audit: bool = True
     ) -> Outcome[PatientRead]:
-        changed = apply_values(patient, values)
+        changed = apply(patient, values)
         if changed:
             tx.touch(patient, kind="patient", patient_id=patient.id)
             if audit:
@@ -343,7 +327,7 @@ class Patients:
         self.desk.require(Permission.EDIT)
         values = FamilyMemberCreate.parse(data, **fields).model_dump()
         with self.desk.writing() as tx:
-            live_row(tx.session, Patient, patient_id, "patient")
+            live(tx.session, Patient, patient_id, "patient")
             member = FamilyMember.model_validate(values | {"patient_id": patient_id})
             tx.add(member, kind="family_member", patient_id=patient_id)
             audit_change(tx, "family.add", member, "family_member", patient_id, [])
@@ -357,8 +341,8 @@ class Patients:
         values = FamilyMemberUpdate.parse(data, **fields).changes()
         refuse_empty(values, FAMILY_REQUIRED)
         with self.desk.writing() as tx:
-            member = live_row(tx.session, FamilyMember, member_id, "family member")
-            changed = apply_values(member, values)
+            member = live(tx.session, FamilyMember, member_id, "family member")
+            changed = apply(member, values)
             if changed:
                 tx.touch(member, kind="family_member", patient_id=member.patient_id)
                 audit_change(
@@ -370,7 +354,7 @@ class Patients:
         """Remove a family member (tombstone)."""
         self.desk.require(Permission.EDIT)
         with self.desk.writing() as tx:
-            member = live_row(tx.session, FamilyMember, member_id, "family member")
+            member = live(tx.session, FamilyMember, member_id, "family member")
             tx.tombstone(member, kind="family_member", patient_id=member.patient_id)
             audit_change(tx, "family.remove", member, "family_member", member.patient_id, [])
             return Outcome(member, tx.changes)
