@@ -26,6 +26,8 @@ COMMAND_MODULES = [
     "careDesk.cli.demo_cmds",
     "careDesk.cli.interop_cmds",
     "careDesk.cli.handout_cmds",
+    "careDesk.cli.template_cmds",
+    "careDesk.cli.sync_cmds",
 ]
 
 

@@ -1,0 +1,81 @@
+"""``caredesk sync``: push and pull now; ``--setup-server URL`` installs the clinic server."""
+
+from __future__ import annotations
+
+import dataclasses
+import getpass
+import os
+from typing import Any
+
+from careDesk.cli.context import Context
+from careDesk.errors import CareDeskError
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("sync", help="push and pull with the clinic PostgreSQL server")
+    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--setup-server",
+        metavar="URL",
+        help="create or upgrade the server schema, functions and roles (administrator URL)",
+    )
+    p.add_argument(
+        "--add-login",
+        metavar="ROLE",
+        help="with --setup-server: create a user's login role (password from "
+        "CAREDESK_SYNC_PASSWORD or a prompt)",
+    )
+    p.add_argument("--clinic", default="clinic", help="with --add-login: the clinic id")
+    p.add_argument("--status", action="store_true", help="only show the sync status")
+    p.set_defaults(func=cmd_sync)
+
+
+def cmd_sync(ctx: Context) -> int:
+    """Run a sync (or set up the server) and report."""
+    if ctx.args.setup_server:
+        return _setup(ctx)
+    desk = ctx.desk()
+    report = None if ctx.args.status else desk.sync.run()
+    status = desk.sync.status()
+    if ctx.args.json:
+        data: dict[str, Any] = {"status": dataclasses.asdict(status)}
+        if report is not None:
+            data["report"] = dataclasses.asdict(report)
+        ctx.emit_json(data)
+        return 0
+    if report is not None:
+        print(
+            f"sent {report.pushed} changes, received {report.pulled}, "
+            f"{report.conflicts} conflicts"
+            + (f", first sync {report.snapshot_rows} rows" if report.snapshot_rows else "")
+        )
+    last = status.last_sync_at.isoformat(timespec="seconds") if status.last_sync_at else "never"
+    print(
+        f"last sync: {last}; waiting to send: {status.pending}; "
+        f"conflicts to review: {status.open_conflicts}"
+    )
+    return 0
+
+
+def _setup(ctx: Context) -> int:
+    import psycopg
+
+    from careDesk.sync import setup
+
+    try:
+        with psycopg.connect(ctx.args.setup_server) as conn:
+            setup.install(conn)
+            if ctx.args.add_login:
+                password = os.environ.get("CAREDESK_SYNC_PASSWORD") or getpass.getpass(
+                    f"Password for {ctx.args.add_login}: "
+                )
+                setup.add_login(conn, ctx.args.add_login, password, ctx.args.clinic)
+    except psycopg.OperationalError as exc:
+        raise CareDeskError("Could not connect to the server with that URL.") from exc
+    except psycopg.Error as exc:
+        raise CareDeskError(f"The server refused the setup ({type(exc).__name__}).") from exc
+    print(
+        "clinic server ready"
+        + (f"; login {ctx.args.add_login} added" if ctx.args.add_login else "")
+    )
+    return 0

@@ -1,0 +1,64 @@
+"""``caredesk sync [--json]`` and ``caredesk sync --setup-server URL``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+
+from careDesk.cli.main import main
+from careDesk.desk import Desk
+from tests.conftest import ADMIN, PASSWORD
+
+
+def test_setup_then_sync_from_the_command_line(
+    desk: Desk, pg: Any, clinic: str, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    login = "cli_" + clinic[-12:]
+    monkeypatch.setenv("CAREDESK_SYNC_PASSWORD", "cli-secret-1")
+    assert (
+        main(["sync", "--setup-server", pg.admin_url(), "--add-login", login, "--clinic", clinic])
+        == 0
+    )
+    assert "clinic server ready" in capsys.readouterr().out
+    desk.patients.create(
+        mrn="CLI-9", given_name="Ida", family_name="Berg", birth_date=date(1950, 1, 1)
+    )
+    desk.settings.set("sync.url", pg.url())
+    desk.settings.set("sync.user", login)
+    desk.settings.set("sync.password", "cli-secret-1")
+    desk.close()
+    monkeypatch.setenv("CAREDESK_PASSWORD", PASSWORD)
+    monkeypatch.setenv("CAREDESK_USER", ADMIN)
+    assert main(["sync", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["report"]["pushed"] == 1
+    assert out["status"]["pending"] == 0 and out["status"]["last_sync_at"]
+    assert main(["sync"]) == 0
+    assert "waiting to send: 0" in capsys.readouterr().out
+
+
+def test_unreachable_server_is_one_line(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    desk.settings.set("sync.url", "postgresql://127.0.0.1:1/clinic?connect_timeout=2")
+    desk.settings.set("sync.user", "nobody")
+    desk.close()
+    monkeypatch.setenv("CAREDESK_PASSWORD", PASSWORD)
+    monkeypatch.setenv("CAREDESK_USER", ADMIN)
+    assert main(["sync"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot be reached" in err[0]
+    assert main(["sync", "--status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)["status"]
+    assert status["offline"] and status["pending"] == 0
+
+
+def test_setup_with_a_bad_url_is_one_line(capsys: Any) -> None:
+    assert main(["sync", "--setup-server", "postgresql://x:y@127.0.0.1:1/db"]) == 1
+    assert (
+        capsys.readouterr().err.strip()
+        == "caredesk: Could not connect to the server with that URL."
+    )
