@@ -1,14 +1,17 @@
 """Logging without patient data.
 
-Crash reports keep the exception type and the stack's file/line/function names only: never
-exception messages or local values, which could hold a name or a diagnosis.
+Crash reports go to the platform's log folder (:func:`careDesk.paths.log_dir`) and keep the
+exception type and the stack's file/line/function names only: never exception messages or
+local values, which could hold a name or a diagnosis.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import traceback
 from pathlib import Path
+from typing import TextIO
 
 from careDesk.model.base import utcnow
 from careDesk.paths import log_dir
@@ -29,4 +32,25 @@ def log_unexpected(exc: BaseException, folder: Path | None = None) -> Path:
     path = folder / f"crash-{utcnow():%Y%m%d-%H%M%S-%f}.txt"
     path.write_text(scrubbed_trace(exc) + "\n", encoding="utf-8")
     logging.getLogger("careDesk").error("unexpected %s; report %s", type(exc).__name__, path.name)
+    return path
+
+
+NATIVE_CRASH_LOG = "native-crashes.txt"
+_native_log: TextIO | None = None
+
+
+def record_native_crashes(folder: Path | None = None) -> Path:
+    """Have a hard crash (in Qt or SQLCipher, below Python) leave its stack in the log folder.
+
+    :mod:`faulthandler` writes the signal and each thread's file:line and function names, never
+    values. The installed app turns this on at start (``installer/caredesk_main.py``).
+    """
+    global _native_log
+    folder = folder or log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / NATIVE_CRASH_LOG
+    previous, _native_log = _native_log, path.open("a", encoding="utf-8")
+    faulthandler.enable(_native_log, all_threads=True)
+    if previous is not None:
+        previous.close()
     return path
