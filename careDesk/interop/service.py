@@ -8,7 +8,6 @@ so a failed export never leaves half a file.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from careDesk.errors import CareDeskError, NotFound
 from careDesk.interop.report import ImportReport, Problem
 from careDesk.model.patient import Patient
 from careDesk.security.roles import Permission
+from careDesk.store.keyslots import write_atomic
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk
@@ -41,16 +41,11 @@ def expand(paths: Sequence[Path]) -> list[Path]:
 
 
 def write_atomically(target: Path, data: bytes) -> Path:
-    """Write ``data`` to ``target`` via a sibling file and a rename (all or nothing)."""
-    partial = target.with_name(f".{target.name}.partial")
+    """Write ``data`` to ``target`` all or nothing (the store's sibling file and rename); a
+    failure is a :class:`CareDeskError` naming the file."""
     try:
-        with open(partial, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, target)
+        write_atomic(target, data)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise CareDeskError(f"cannot write {target}: {exc.strerror}") from None
     return target
 

@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from sqlmodel import col, select
 
 from careDesk.desk import Desk
+from careDesk.errors import CareDeskError
 from careDesk.model.assessment import ScreenerResult
 from careDesk.model.clinical import Allergy, Condition, Encounter, Medication, Observation
 from careDesk.model.patient import FamilyMember, Patient
@@ -93,3 +95,15 @@ def test_import_of_export_gives_back_the_same_record(
     # Re-importing its own export into the first vault updates nothing and adds nothing.
     back = desk.interop.import_file(out)
     assert back.accepted and not back.created and not back.updated, back.line()
+
+
+def test_failed_export_leaves_no_file_and_no_export_event(desk: Desk, tmp_path: Path) -> None:
+    pid = rich_patient(desk)
+    out = tmp_path / "out"
+    taken = out / "export.json"
+    taken.mkdir(parents=True)  # the target is a folder: the rename into place fails
+    with pytest.raises(CareDeskError, match="cannot write"):
+        desk.interop.export_fhir(pid, taken)
+    assert [p.name for p in out.iterdir()] == ["export.json"]
+    assert not list(taken.iterdir())
+    assert desk.audit_events(patient_id=pid, action="export.fhir") == []
