@@ -7,6 +7,7 @@ bundle and re-importing it into careDesk finds the same records again.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -24,6 +25,7 @@ from careDesk.model.schedule import Appointment, FollowUp
 from careDesk.model.team import CareTeamMember, Provider
 
 R = TypeVar("R", bound=Record)
+P = TypeVar("P", Problem, Goal, Activity)
 DERIVED = uuid.UUID("6f1c3a52-1d7e-4c55-9a39-5f0f3e2a7c11")  # namespace for derived resource ids
 
 
@@ -40,17 +42,25 @@ def derived_id(*parts: str) -> str:
     return str(uuid.uuid5(DERIVED, "/".join(parts)))
 
 
+def _by_plan(rows: Sequence[P]) -> dict[str, list[P]]:
+    grouped: dict[str, list[P]] = defaultdict(list)
+    for row in rows:
+        grouped[row.plan_id].append(row)
+    return grouped
+
+
 def _plans(session: Session, pid: str) -> list[dict[str, Any]]:
+    plans = _live(session, CarePlan, pid)
+    if not plans:
+        return []
+    # Each level is read once for the patient, then split by plan (not once per plan).
+    all_problems = _by_plan(_live(session, Problem, pid, col(Problem.position)))
+    all_goals = _by_plan(_live(session, Goal, pid, col(Goal.position)))
+    all_acts = _by_plan(_live(session, Activity, pid, col(Activity.position)))
     out: list[dict[str, Any]] = []
-    for plan in _live(session, CarePlan, pid):
-        problems = [
-            p for p in _live(session, Problem, pid, col(Problem.position)) if p.plan_id == plan.id
-        ]
-        goals = [g for g in _live(session, Goal, pid, col(Goal.position)) if g.plan_id == plan.id]
-        acts = [
-            a for a in _live(session, Activity, pid, col(Activity.position)) if a.plan_id == plan.id
-        ]
-        out.append(fp.care_plan(plan, problems, goals, acts))
+    for plan in plans:
+        problems, goals = all_problems[plan.id], all_goals[plan.id]
+        out.append(fp.care_plan(plan, problems, goals, all_acts[plan.id]))
         order = [p.id for p in problems]
         out += [
             fp.goal(g, order.index(g.problem_id) if g.problem_id in order else None) for g in goals
