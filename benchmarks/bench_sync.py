@@ -1,0 +1,124 @@
+"""Sync budgets (issue 10) against a throwaway PostgreSQL 15 server.
+
+* first sync of a whole clinic to a new, empty workstation (budget ≤ 60 s for 50,000 patients):
+  the server is loaded straight from the cached demo clinic (``bench_care`` builds it in
+  ``bench-data/``; its unencrypted copy is read here), then a new vault takes its snapshot;
+* steady state: 100 edits on one workstation, pushed, and pulled by another (≤ 500 ms).
+
+``CAREDESK_BENCH_SYNC_PATIENTS`` limits the clinic to its first N patients (default 50,000).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import text
+
+from careDesk.desk import Desk
+from careDesk.model.base import new_id
+from careDesk.paths import VaultPaths
+from careDesk.store import keyslots
+from careDesk.store.vault import create_vault
+from careDesk.sync import setup
+from careDesk.sync.tables import synced_tables
+from tests.careDesk.sync import server
+
+Report = Callable[..., None]
+ROOT = Path(__file__).resolve().parent.parent
+PATIENTS = int(os.environ.get("CAREDESK_BENCH_SYNC_PATIENTS", "50000"))
+CLINIC = "bench-clinic"
+PASSWORD = "quiet lantern river 42"  # synthetic data only
+
+
+def _plain_clinic() -> Path:
+    found = sorted(ROOT.glob("bench-data/care-50000-*/plain/vault.db"))
+    if not found:
+        raise RuntimeError("run `make bench` with bench_care first: it builds the demo clinic")
+    return found[-1]
+
+
+def _load_server(admin: psycopg.Connection[Any], source: Path) -> int:
+    """Copy the first PATIENTS patients' rows into the server (triggers off: a restore)."""
+    db = sqlite3.connect(source)
+    db.execute(
+        "CREATE TEMP TABLE chosen AS SELECT id FROM patient ORDER BY mrn LIMIT ?", (PATIENTS,)
+    )
+    total = 0
+    admin.execute("SET timezone = 'UTC'")
+    present = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for table in synced_tables():
+        if table.name not in present:
+            continue  # a table newer than the cached clinic
+        names = [c.name for c in table.columns]
+        where = ""
+        if table.name == "patient":
+            where = " WHERE id IN (SELECT id FROM chosen)"
+        elif "patient_id" in names:
+            where = " WHERE patient_id IN (SELECT id FROM chosen)"
+        quoted = ", ".join(f'"{n}"' for n in names)
+        admin.execute(f"ALTER TABLE sync.{table.name} DISABLE TRIGGER log_change")
+        with admin.cursor().copy(f"COPY sync.{table.name} (clinic_id, {quoted}) FROM STDIN") as cp:
+            for row in db.execute(f"SELECT {quoted} FROM {table.name}{where}"):
+                cp.write_row((CLINIC, *row))
+                total += 1
+        admin.execute(f"ALTER TABLE sync.{table.name} ENABLE TRIGGER log_change")
+    admin.commit()
+    db.close()
+    return total
+
+
+def _workstation(cluster: server.Cluster, folder: Path, name: str) -> Desk:
+    login = f"bench_{name}"
+    with psycopg.connect(cluster.admin_url()) as conn:
+        setup.add_login(conn, login, PASSWORD, CLINIC)
+    desk, _ = create_vault(VaultPaths(folder / name), "admin", PASSWORD)
+    desk.settings.set("sync.url", cluster.url())
+    desk.settings.set("sync.user", login)
+    desk.settings.set("sync.password", PASSWORD)
+    return desk
+
+
+def run(report: Report) -> None:
+    """First sync of the clinic, then a 100-edit round trip."""
+    keyslots.ARGON2_DEFAULTS = {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}
+    cluster = server.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="caredesk-bench-sync-") as tmp:
+            with psycopg.connect(cluster.admin_url()) as admin:
+                setup.install(admin)
+                rows = _load_server(admin, _plain_clinic())
+            a = _workstation(cluster, Path(tmp), "a")
+            start = time.perf_counter()
+            first = a.sync.run()
+            seconds = time.perf_counter() - start
+            print(f"   first sync: {first.snapshot_rows:,} of {rows:,} rows, {PATIENTS:,} patients")
+            report(f"sync: first sync, {PATIENTS:,} patients", seconds, 60.0)
+            b = _workstation(cluster, Path(tmp), "b")
+            b.sync.run()
+            _round_trip(report, a, b)
+            a.close()
+            b.close()
+    finally:
+        cluster.stop()
+
+
+def _round_trip(report: Report, a: Desk, b: Desk) -> None:
+    with a.reading() as session:
+        ids = [str(i) for i in session.execute(text("SELECT id FROM patient LIMIT 100")).scalars()]
+    timings = []
+    for round_no in range(3):
+        for pid in ids:
+            a.patients.update(pid, city=f"Town {round_no}-{new_id()[-4:]}")
+        start = time.perf_counter()
+        pushed = a.sync.run().pushed
+        pulled = b.sync.run().pulled
+        timings.append(time.perf_counter() - start)
+        assert pushed == len(ids) and pulled >= len(ids), (pushed, pulled)
+    report(f"sync: push+pull of {len(ids)} edits (median of 3)", sorted(timings)[1], 0.5)
