@@ -47,6 +47,7 @@ PAGES = (
     ),
     PageSpec("reports", "Reports", "ui.pages.reports:ReportsPage", ("metrics",)),
     PageSpec("resources", "Resources", "ui.pages.resources:ResourcesPage", ("resources",)),
+    PageSpec("templates", "Templates", "ui.pages.templates:TemplatesPage", ("templates",)),
     PageSpec("admin", "Admin", "ui.pages.admin:AdminPage", ("users",), Permission.ADMIN),
 )
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -98,6 +99,8 @@ class PlanTab(ChartTab):
             ("done", "Mark done / achieved", self.mark_done),
             ("remove", "Remove", self.remove),
             ("version", "Save version…", self.save_version),
+            ("suggestions", "Suggestions…", self.open_suggestions),
+            ("template", "Apply template…", self.open_templates),
         ):
             button = QPushButton(text)
             button.clicked.connect(slot)
@@ -256,6 +259,24 @@ class PlanTab(ChartTab):
             [Field("note", "What changed")],
             lambda v: plans.save_version(plan_id, v.get("note")).value,
         )
+
+    def open_suggestions(self) -> QDialog:
+        """What the latest findings suggest for the plan (issue 9)."""
+        from ui.chart.suggestions import SuggestionsDialog
+
+        dialog = SuggestionsDialog(self.ws, self.patient_id, self)
+        dialog.open()
+        dialog.load()
+        return dialog
+
+    def open_templates(self) -> QDialog:
+        """Apply a care plan template, tailored for this patient (issue 9)."""
+        from ui.chart.suggestions import ApplyTemplateDialog
+
+        dialog = ApplyTemplateDialog(self.ws, self.patient_id, self)
+        dialog.open()
+        dialog.load()
+        return dialog
 
     def set_review_date(self) -> None:
         if self.plan is None:
