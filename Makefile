@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 
-.PHONY: run test lint bench dist clean
+.PHONY: run test lint bench dist dist-check clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,17 +22,29 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check careDesk ui tests benchmarks
-	$(VENV)/bin/ruff format --check careDesk ui tests benchmarks
+	$(VENV)/bin/ruff check careDesk ui tests benchmarks installer
+	$(VENV)/bin/ruff format --check careDesk ui tests benchmarks installer
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks
 
-dist: $(STAMP)
+# The installable app (installer/README.md): dist/caredesk/, plus the Linux .tar.gz.
+DIST_STAMP := $(VENV)/.dist-installed
+
+$(DIST_STAMP): pyproject.toml | $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,dist]'
-	$(VENV)/bin/pyinstaller --noconfirm --clean --distpath dist --workpath build installer/caredesk.spec
+	touch $(DIST_STAMP)
+
+dist: $(DIST_STAMP)
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build installer/caredesk.spec
+	$(PY) installer/package.py dist
+
+# Build, then run the built app's self-test offscreen (what CI does).
+dist-check: dist
+	dist/caredesk/caredesk --version
+	QT_QPA_PLATFORM=offscreen dist/caredesk/caredesk --self-test
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache
