@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -161,6 +161,12 @@ def _rows(text: str, name: str) -> tuple[list[str], list[tuple[int, list[str]]]]
     return rows[0][1], [(n, r) for n, r in rows[1:] if any(cell.strip() for cell in r)]
 
 
+def _chunks(mrns: list[str], size: int = 500) -> Iterator[list[str]]:
+    """MRNs a few hundred at a time, well under SQLite's limit on bound parameters."""
+    for start in range(0, len(mrns), size):
+        yield mrns[start : start + size]
+
+
 class CsvImporter:
     """Imports a CSV patient list for a desk."""
 
@@ -272,8 +278,7 @@ class CsvImporter:
     def _existing(self, mrns: list[str]) -> set[str]:
         found: set[str] = set()
         with self.desk.reading() as session:
-            for start in range(0, len(mrns), 500):
-                chunk = mrns[start : start + 500]
+            for chunk in _chunks(mrns):
                 found.update(
                     session.exec(select(Patient.mrn).where(col(Patient.mrn).in_(chunk))).all()
                 )
@@ -283,11 +288,14 @@ class CsvImporter:
         report.created.clear()
         report.updated.clear()
         with self.desk.writing(Permission.EDIT) as tx:
+            # One query per chunk of MRNs, not one per row (MRNs are unique within a file).
+            known: dict[str, Patient] = {}
+            for chunk in _chunks([plan.values["mrn"] for plan in plans]):
+                query = select(Patient).where(col(Patient.mrn).in_(chunk))
+                known.update((p.mrn, p) for p in tx.session.exec(query))
             for plan in plans:
                 values = plan.values
-                found = tx.session.exec(
-                    select(Patient).where(col(Patient.mrn) == values["mrn"])
-                ).first()
+                found = known.get(values["mrn"])
                 if found is None:
                     patient = tx.add(Patient(**values), kind="patient")
                     tx.changes.add("patient", patient.id, patient.id)
