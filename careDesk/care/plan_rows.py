@@ -11,6 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from careDesk.care.plan_forms import (
     ActivityRead,
@@ -46,26 +47,22 @@ Rule = Callable[[Session, Any, date], list[str]]
 
 
 # ----- queries shared with other services -----------------------------------------------------
+def _active_plans(patient_id: str) -> SelectOfScalar[CarePlan]:
+    return select(CarePlan).where(
+        CarePlan.patient_id == patient_id,
+        CarePlan.status == PlanStatus.ACTIVE,
+        col(CarePlan.deleted_at).is_(None),
+    )
+
+
 def active_plan_row(session: Session, patient_id: str) -> CarePlan | None:
     """The patient's one active plan, if any."""
-    return session.exec(
-        select(CarePlan).where(
-            CarePlan.patient_id == patient_id,
-            CarePlan.status == PlanStatus.ACTIVE,
-            col(CarePlan.deleted_at).is_(None),
-        )
-    ).first()
+    return session.exec(_active_plans(patient_id)).first()
 
 
 def complete_active_plans(tx: Tx, patient_id: str) -> int:
     """Mark the patient's active plan completed (used by discharge); how many were."""
-    rows = tx.session.exec(
-        select(CarePlan).where(
-            CarePlan.patient_id == patient_id,
-            CarePlan.status == PlanStatus.ACTIVE,
-            col(CarePlan.deleted_at).is_(None),
-        )
-    ).all()
+    rows = tx.session.exec(_active_plans(patient_id)).all()
     for plan in rows:
         plan.status = PlanStatus.COMPLETED
         record_change(
@@ -113,6 +110,7 @@ def build_tree(session: Session, plan: CarePlan) -> PlanTree:
 
 
 def open_plan(session: Session, plan_id: str) -> CarePlan:
+    """The live plan, refused once it is completed (a completed plan is read-only)."""
     plan = live(session, CarePlan, plan_id, "care plan")
     if plan.status == PlanStatus.COMPLETED:
         raise ValidationFailed("plan", "this plan is completed and can no longer be changed")
@@ -120,6 +118,7 @@ def open_plan(session: Session, plan_id: str) -> CarePlan:
 
 
 def next_position(session: Session, column: Any, parent_id: str, table: type[Part]) -> int:
+    """The position after the last live child of ``parent_id`` (0 for the first)."""
     top = session.exec(
         select(func.max(table.position)).where(column == parent_id, col(table.deleted_at).is_(None))
     ).one()
@@ -127,6 +126,7 @@ def next_position(session: Session, column: Any, parent_id: str, table: type[Par
 
 
 def goal_rules(session: Session, goal: Goal, today: date) -> list[str]:
+    """An achieved goal gets today as its date unless one was given; the fields it set."""
     if goal.status == GoalStatus.ACHIEVED and goal.achieved_on is None:
         goal.achieved_on = today
         return ["achieved_on"]
@@ -134,6 +134,7 @@ def goal_rules(session: Session, goal: Goal, today: date) -> list[str]:
 
 
 def activity_rules(session: Session, act: Activity, today: date) -> list[str]:
+    """Check an activity's owner and links; a done one gets today unless dated."""
     if act.owner == Owner.OTHER and not act.owner_name:
         raise ValidationFailed("owner_name", "name the owner when the owner is 'other'")
     if act.resource_id:
@@ -147,10 +148,12 @@ def activity_rules(session: Session, act: Activity, today: date) -> list[str]:
 
 
 def no_rules(session: Session, row: Any, today: date) -> list[str]:
+    """The rule of a level that has none (problems)."""
     return []
 
 
 def version_info(row: PlanVersion) -> dict[str, Any]:
+    """The fields of :class:`VersionInfo` for a saved version (who saved it, and when)."""
     return {
         "id": row.id,
         "plan_id": row.plan_id,

@@ -360,7 +360,7 @@ def _time_for(tx: Tx, entry: TimelineEntry) -> TimeEntry:
         TimeEntry(
             patient_id=entry.patient_id,
             user_id=tx.desk.user.id,
-            on_date=entry.at.astimezone().date(),
+            on_date=local_today(entry.at),
             minutes=entry.minutes,
             activity=entry.kind,
             timeline_id=entry.id,
