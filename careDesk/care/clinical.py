@@ -37,7 +37,7 @@ from careDesk.care.forms.clinical import (
     check_observation,
 )
 from careDesk.care.registry import audit_change
-from careDesk.care.verb_kit import apply, live
+from careDesk.care.verb_kit import live, update_audited
 from careDesk.changes import Outcome
 from careDesk.model.base import Record
 from careDesk.model.clinical import Allergy, Condition, Encounter, Medication, Observation
@@ -157,10 +157,9 @@ class Clinical:
                 merged["status"] = None  # let the new stop date decide (medications)
             entry.check(merged, date.today())
             patient_id: str = getattr(row, "patient_id")  # noqa: B009
-            changed = apply(row, merged)
-            if changed:
-                tx.touch(row, kind=entry.kind, patient_id=patient_id)
-                audit_change(tx, f"{entry.kind}.{action}", row, entry.kind, patient_id, changed)
+            update_audited(
+                tx, f"{entry.kind}.{action}", row, merged, kind=entry.kind, patient_id=patient_id
+            )
             return Outcome(row, tx.changes)
 
     def _remove(self, entry: _Entry[R], record_id: str) -> Outcome[R]:

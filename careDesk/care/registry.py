@@ -34,7 +34,7 @@ from careDesk.care.forms.patient import (
     check_rules,
     consent_defaults,
 )
-from careDesk.care.verb_kit import apply, live
+from careDesk.care.verb_kit import apply, live, update_audited
 from careDesk.changes import Outcome
 from careDesk.errors import ValidationFailed
 from careDesk.model.base import Record
@@ -133,7 +133,11 @@ def read_patient(session: Session, patient: Patient) -> PatientRead:
 def audit_change(
     tx: Tx, action: str, record: Record, kind: str, patient_id: str, fields: list[str]
 ) -> None:
-    """Audit ``action`` on ``record`` with the names (not values) of the fields changed."""
+    """Audit ``action`` on ``record`` with the names (not values) of the fields changed.
+
+    An add or remove (no fields) is audited with no detail at all, unlike
+    :func:`~careDesk.care.verb_kit.record_change`; with fields the two write the same.
+    """
     detail = {"fields": sorted(fields)} if fields else None
     tx.audit(action, entity=kind, entity_id=record.id, patient_id=patient_id, detail=detail)
 
@@ -342,12 +346,14 @@ class Patients:
         refuse_empty(values, FAMILY_REQUIRED)
         with self.desk.writing() as tx:
             member = live(tx.session, FamilyMember, member_id, "family member")
-            changed = apply(member, values)
-            if changed:
-                tx.touch(member, kind="family_member", patient_id=member.patient_id)
-                audit_change(
-                    tx, "family.update", member, "family_member", member.patient_id, changed
-                )
+            update_audited(
+                tx,
+                "family.update",
+                member,
+                values,
+                kind="family_member",
+                patient_id=member.patient_id,
+            )
             return Outcome(member, tx.changes)
 
     def remove_family(self, member_id: str) -> Outcome[FamilyMember]:
