@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, literal, select, text, update
 from sqlalchemy.dialects.sqlite import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from careDesk.changes import Changes
 from careDesk.model.sync import SyncOutbox
@@ -23,7 +23,7 @@ from careDesk.sync.tables import BOOKKEEPING, decode_row, patient_of, synced_tab
 
 def pending_rows(session: Session) -> set[tuple[str, str]]:
     """(table, row id) of every row with edits not yet on the server."""
-    rows = session.execute(select(SyncOutbox.table_name, SyncOutbox.row_id).distinct())
+    rows = session.execute(select(col(SyncOutbox.table_name), col(SyncOutbox.row_id)).distinct())
     return {(str(t), str(r)) for t, r in rows}
 
 

@@ -113,7 +113,7 @@ class Sync:
             pending = apply.outbox_count(session)
             open_conflicts = len(
                 session.execute(
-                    select(SyncConflict.id).where(col(SyncConflict.resolved_at).is_(None))
+                    select(col(SyncConflict.id)).where(col(SyncConflict.resolved_at).is_(None))
                 ).all()
             )
         return SyncStatus(
@@ -258,7 +258,7 @@ class Sync:
 
     def _record_conflict(self, tx: Any, c: dict[str, Any]) -> None:
         if tx.session.execute(
-            select(SyncConflict.id).where(SyncConflict.server_id == c["id"])
+            select(col(SyncConflict.id)).where(SyncConflict.server_id == c["id"])
         ).first():
             return
         tx.session.add(

@@ -45,7 +45,7 @@ def install(conn: Connection[Any], *, min_client_schema: int = 1) -> None:
         )
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
         script = files("careDesk.sync").joinpath("server_schema.sql").read_text()
-        conn.execute(script.encode())  # type: ignore[call-overload]
+        conn.execute(script.encode())
         conn.execute(
             "INSERT INTO sync.meta (schema_version, min_client_schema) VALUES (%s, %s)"
             " ON CONFLICT (id) DO UPDATE SET schema_version = excluded.schema_version,"
@@ -53,7 +53,7 @@ def install(conn: Connection[Any], *, min_client_schema: int = 1) -> None:
             (SCHEMA_VERSION, min_client_schema),
         )
         for statement, params in all_statements():
-            conn.execute(statement.encode() if not params else statement, params or None)  # type: ignore[call-overload]
+            conn.execute(statement.encode() if not params else statement, params or None)
         conn.execute("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sync FROM PUBLIC")
         conn.execute("RESET ROLE")
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA sync TO {}").format(sql.Identifier(USERS)))

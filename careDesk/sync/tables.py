@@ -46,7 +46,7 @@ META = frozenset({"updated_at", "changed_by"})
 def _record_tables() -> list[Table]:
     """Every Record table in parent-before-child order."""
     names = {
-        cls.__tablename__
+        str(getattr(cls, "__tablename__", ""))
         for cls in _subclasses(Record)
         if getattr(cls, "__table__", None) is not None
     }
@@ -57,6 +57,7 @@ def _record_tables() -> list[Table]:
 
 def _subclasses(cls: type) -> list[type]:
     found: list[type] = []
+    sub: type
     for sub in cls.__subclasses__():
         found.append(sub)
         found.extend(_subclasses(sub))
