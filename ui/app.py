@@ -93,8 +93,7 @@ class App(QObject):
         dialog.raise_()
         dialog.activateWindow()
 
-    def _created(self, desk: Desk, recovery_key: str) -> None:
-        clinic = desk.settings.get("clinic.name")
+    def _created(self, desk: Desk, recovery_key: str, clinic: str) -> None:
         dialog = RecoveryKeyDialog(recovery_key, clinic)
         dialog.accepted.connect(lambda: self._offer_demo(desk))
         self._show_dialog(dialog)

@@ -37,9 +37,10 @@ def _password_field() -> QLineEdit:
 
 
 class FirstRunDialog(QDialog):
-    """Create the clinic vault and its first admin; emits :attr:`created` (desk, recovery key)."""
+    """Create the clinic vault and its first admin; emits :attr:`created` (desk, recovery key,
+    clinic name)."""
 
-    created = Signal(object, str)
+    created = Signal(object, str, str)
 
     def __init__(self, paths: VaultPaths, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,15 +83,15 @@ class FirstRunDialog(QDialog):
         paths, login, password = self.paths, self.login.text().strip(), self.password.text()
         name, clinic = self.display_name.text().strip(), self.clinic.text().strip()
 
-        def create() -> tuple[Desk, str]:
+        def create() -> tuple[Desk, str, str]:
             desk, recovery = vault.create_vault(paths, login, password, display_name=name)
             desk.settings.set("clinic.name", clinic)
-            return desk, recovery
+            return desk, recovery, clinic
 
         self.create_button.setEnabled(False)
         self.worker.run(create, self._done, self._failed)
 
-    def _done(self, result: tuple[Desk, str]) -> None:
+    def _done(self, result: tuple[Desk, str, str]) -> None:
         self.accept()
         self.created.emit(*result)
 

@@ -42,9 +42,7 @@ PAGES = (
     PageSpec(
         "schedule", "Schedule", "ui.pages.schedule:SchedulePage", ("followups", "appointments")
     ),
-    PageSpec(
-        "reminders", "Reminders", "ui.pages.reminders:RemindersPage", ("reminders", "outbox")
-    ),
+    PageSpec("reminders", "Reminders", "ui.pages.reminders:RemindersPage", ("reminders", "outbox")),
     PageSpec("reports", "Reports", "ui.pages.reports:ReportsPage", ("metrics",)),
     PageSpec("resources", "Resources", "ui.pages.resources:ResourcesPage", ("resources",)),
     PageSpec("templates", "Templates", "ui.pages.templates:TemplatesPage", ("templates",)),

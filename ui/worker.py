@@ -176,6 +176,11 @@ class DbWorker(QObject):
                     self.failed.emit(error.message)
             else:
                 self.crashed.emit(error)
+        except RuntimeError as exc:
+            # The widget that asked was closed while its op ran (a chart tab closed, the app
+            # locked): its answer has nowhere to go. Anything else is a bug.
+            if not _widget_gone(exc):
+                self.crashed.emit(exc)
         except Exception as exc:  # a bug in a GUI callback is still a bug, not a silent loss
             self.crashed.emit(exc)
         finally:
@@ -186,9 +191,21 @@ class DbWorker(QObject):
                 self.idle.emit()
 
     def stop(self) -> None:
-        """Finish queued work and end the thread (at application exit)."""
-        self._thread.quit()
-        self._thread.wait()
+        """Finish every queued op (e.g. the sign-out), then end the thread (at exit).
+
+        The quit is itself queued as the last op: quitting the thread's event loop directly
+        could drop ops still waiting in it.
+        """
+        if not self._thread.isRunning():
+            return
+        thread = self._thread
+        self.submit(Op(thread.quit))
+        thread.wait()
+
+
+def _widget_gone(exc: RuntimeError) -> bool:
+    """Whether ``exc`` is Shiboken saying the callback's Qt object was already deleted."""
+    return "already deleted" in str(exc)
 
 
 class _DelayedProgress(QObject):

@@ -18,7 +18,7 @@ from careDesk.desk import CurrentUser, Desk
 from careDesk.errors import CareDeskError
 from careDesk.security.roles import Permission
 from ui.prefs import Prefs
-from ui.worker import DbWorker, Op, Progress
+from ui.worker import Cancelled, DbWorker, Op, Progress
 
 WARM_SERVICES = ("patients", "worklist", "plans", "screeners", "timeline", "followups", "clinical")
 
@@ -36,6 +36,7 @@ class Workspace(QObject):
         self.desk = desk
         self.worker = worker
         self.prefs = Prefs(desk.paths.root, desk.user.login)
+        self.closed = False
         # Listeners run on the worker thread (where commits happen); emitting the signal queues
         # the change to the GUI thread, where views decide whether to refresh.
         self._unsubscribe: Callable[[], None] | None = desk.on_changed(self.changed.emit)
@@ -61,8 +62,27 @@ class Workspace(QObject):
         progress: Progress | None = None,
         parent: QWidget | None = None,
     ) -> Op:
-        """Run ``fn`` on the database worker; callbacks come back on the GUI thread."""
-        return self.worker.submit(Op(fn, on_done, on_error, progress=progress), parent=parent)
+        """Run ``fn`` on the database worker; callbacks come back on the GUI thread.
+
+        After :meth:`close` (sign-out or lock) nothing more runs and late answers are dropped:
+        the desk is closed and the windows that asked are gone.
+        """
+        if self.closed:
+            return Op(fn)
+
+        def done(result: Any) -> None:
+            if not self.closed and on_done is not None:
+                on_done(result)
+
+        def failed(error: CareDeskError) -> None:
+            if not self.closed:
+                (on_error or self._unhandled)(error)
+
+        return self.worker.submit(Op(fn, done, failed, progress=progress), parent=parent)
+
+    def _unhandled(self, error: CareDeskError) -> None:
+        if not isinstance(error, Cancelled):
+            self.worker.failed.emit(error.message)
 
     def warm_up(self) -> Op:
         """Load the core services and run one empty search on the worker right after sign-in.
@@ -87,5 +107,6 @@ class Workspace(QObject):
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        self.closed = True
         desk = self.desk
-        self.run(lambda: desk.close(reason=reason), on_closed)
+        self.worker.submit(Op(lambda: desk.close(reason=reason), on_closed))

@@ -126,3 +126,45 @@ def test_auto_lock_closes_desk_and_asks_again(
         _unlock(qtbot, app, PASSWORD)
     events = app.ws.desk.audit_events(action="lock")
     assert len(events) == 1
+
+
+def test_window_layout_and_page_are_remembered_per_user(
+    qtbot: QtBot, make_app: Callable[..., App], vault_paths: VaultPaths, fast_kdf: None
+) -> None:
+    from ui.prefs import Prefs
+
+    create_vault(vault_paths, ADMIN, PASSWORD)[0].close()
+    app = make_app()
+    app.start()
+    with qtbot.waitSignal(app.ready, timeout=10_000) as ready:
+        _unlock(qtbot, app, PASSWORD)
+    window = ready.args[0]
+    window.show_page("admin")
+    window.resize(700, 500)  # fits the offscreen 800×600 screen
+    with qtbot.waitSignal(app.locked, timeout=5_000):
+        app.lock()  # Ctrl+L: the layout is saved on the way out
+    assert Prefs(vault_paths.root, ADMIN).text("window/page") == "admin"
+    assert Prefs(vault_paths.root, "someone-else").text("window/page") == ""
+    with qtbot.waitSignal(app.ready, timeout=10_000) as again:
+        _unlock(qtbot, app, PASSWORD)
+    assert again.args[0].current_key() == "admin"
+    assert again.args[0].width() == 700
+
+
+def test_remember_on_this_workstation_signs_in_next_time(
+    qtbot: QtBot, make_app: Callable[..., App], vault_paths: VaultPaths, fast_kdf: None
+) -> None:
+    create_vault(vault_paths, ADMIN, PASSWORD)[0].close()
+    first = make_app()
+    first.start()
+    dialog = first.dialog
+    assert isinstance(dialog, UnlockDialog)
+    assert not dialog.remember.isHidden()  # the test keyring exists
+    dialog.remember.setChecked(True)
+    with qtbot.waitSignal(first.ready, timeout=10_000):
+        _unlock(qtbot, first, PASSWORD)
+    first.shutdown()
+    second = make_app()
+    with qtbot.waitSignal(second.ready, timeout=10_000):
+        second.start()  # no password asked
+    assert second.dialog is None
