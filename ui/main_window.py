@@ -11,6 +11,7 @@ from importlib.util import find_spec
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -136,6 +137,8 @@ class MainWindow(QMainWindow):
         patient.addAction(
             self._action("&Print handout", QKeySequence.StandardKey.Print, self.print)
         )
+        if self.ws.has("interop") and self.ws.can(Permission.EDIT):
+            patient.addAction(self._action("&Import records…", "Ctrl+I", self.import_records))
 
     # ----- navigation -----------------------------------------------------------------------
     def show_page(self, key: str) -> None:
@@ -164,6 +167,15 @@ class MainWindow(QMainWindow):
         chart = self.current_chart()
         if chart is not None:
             getattr(chart, "new_note", lambda: None)()
+
+    def import_records(self) -> QDialog:
+        """Ctrl+I: import FHIR bundles or CSV patient lists, with a per-file report."""
+        from ui.import_dialog import ImportDialog
+
+        dialog = ImportDialog(self.ws, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def print(self) -> None:
         """Ctrl+P: print (or save as PDF) the handout of the chart in front."""
