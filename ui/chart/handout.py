@@ -1,17 +1,16 @@
 """Print a patient's handout (Ctrl+P): choose language and large print, then print or save.
 
 The PDF comes from ``desk.handouts`` (reportlab; the print is audited there). It is never
-written to a temporary file: it is saved only where the user chooses, or piped to the system
-print queue (``lp``) when one exists.
+written to a temporary file: it is saved only where the user chooses, or printed through Qt's
+print and preview dialogs (pages rasterised in memory, see ``ui.printing``).
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QProcess
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,6 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from careDesk.errors import CareDeskError
+from careDesk.handouts.render import write_pdf
+from ui.printing import print_pdf
 from ui.workspace import Workspace
 
 LANGUAGES = (("en", "English"), ("es", "Spanish"), ("vi", "Vietnamese"))
@@ -47,13 +48,14 @@ class HandoutDialog(QDialog):
         self.message.setWordWrap(True)
         self.save_button = QPushButton("Save as PDF…")
         self.save_button.clicked.connect(self.pick_file)
-        self.print_button = QPushButton("Print")
-        self.print_button.setVisible(shutil.which("lp") is not None)
+        self.preview_button = QPushButton("Preview…")
+        self.preview_button.clicked.connect(self.preview)
+        self.print_button = QPushButton("Print…")
         self.print_button.clicked.connect(self.print_now)
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
         buttons = QHBoxLayout()
-        for button in (self.save_button, self.print_button, close):
+        for button in (self.preview_button, self.print_button, self.save_button, close):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.language)
@@ -86,21 +88,35 @@ class HandoutDialog(QDialog):
 
     def _write(self, path: Path, data: bytes) -> None:
         try:
-            path.write_bytes(data)
+            write_pdf(path, data)
         except OSError as exc:
             self.message.setText(f"Could not write {path}: {exc.strerror}.")
             return
         self.message.setText(f"Saved {path.name}.")
 
     def print_now(self) -> None:
-        self._render(self._spool)
+        """Qt's print dialog (printer, copies, pages), then print."""
+        self._render(self._print_dialog)
 
-    def _spool(self, data: bytes) -> None:
-        process = QProcess(self)
-        process.start("lp", ["-"])
-        process.write(data)
-        process.closeWriteChannel()
-        self.message.setText("Sent to the printer.")
+    def _print_dialog(self, data: bytes) -> None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.print_to(printer, data)
+
+    def print_to(self, printer: QPrinter, data: bytes) -> None:
+        pages = print_pdf(data, printer)
+        self.message.setText(f"Printed {pages} page(s)." if pages else "The printer refused.")
+
+    def preview(self) -> None:
+        """Qt's print preview of the handout, with its own Print button."""
+        self._render(self._preview_dialog)
+
+    def _preview_dialog(self, data: bytes) -> None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintPreviewDialog(printer, self)
+        dialog.paintRequested.connect(lambda target: print_pdf(data, target))
+        dialog.exec()
 
     def _failed(self, error: CareDeskError) -> None:
         self.message.setText(error.message)
