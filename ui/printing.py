@@ -25,9 +25,7 @@ def page_images(data: bytes, dpi: int) -> Iterator[QImage]:
         for index in range(len(document)):
             page = document[index]
             # RGBX byte order matches QImage's RGBX8888 with no per-pixel conversion.
-            bitmap = page.render(
-                scale=min(dpi, MAX_DPI) / 72, rev_byteorder=True, prefer_bgrx=True
-            )
+            bitmap = page.render(scale=min(dpi, MAX_DPI) / 72, rev_byteorder=True, prefer_bgrx=True)
             pixels = bytes(bitmap.buffer)
             image = QImage(
                 pixels, bitmap.width, bitmap.height, bitmap.stride, QImage.Format.Format_RGBX8888
