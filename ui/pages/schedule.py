@@ -7,17 +7,22 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDate, QModelIndex
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
+    QDialog,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from careDesk.model.base import utcnow
+from careDesk.security.roles import Permission
 from ui.pages.base import Page
+from ui.printing import print_pdf
 from ui.tables import Column, RowModel
 from ui.views import table_view
 from ui.workspace import Workspace
@@ -128,10 +133,15 @@ class SchedulePage(Page):
         self.model.urgent = lambda r: r.overdue or r.urgent
         self.view = table_view(self.model, "Schedule")
         self.view.activated.connect(self._open)
+        self.handouts_button = QPushButton("Print handouts for this day…")
+        self.handouts_button.setAccessibleName("Print handouts for the day's appointments")
+        self.handouts_button.setVisible(ws.has("handouts") and ws.can(Permission.PRINT))
+        self.handouts_button.clicked.connect(self.print_day_handouts)
         bar = QHBoxLayout()
         for widget in (self.day, self.span, self.who):
             bar.addWidget(widget)
         bar.addStretch()
+        bar.addWidget(self.handouts_button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.summary)
@@ -155,3 +165,17 @@ class SchedulePage(Page):
 
     def _open(self, index: QModelIndex) -> None:
         self.ws.open_chart.emit(self.model.row_at(index.row()).patient_id, "timeline")
+
+    def print_day_handouts(self, printer: QPrinter | None = None) -> None:
+        """One batch: the handout of every patient with an appointment on the chosen day,
+        each in their own language, through Qt's print dialog."""
+        handouts, day = self.ws.desk.handouts, self.day.date().toPython()
+        self.ws.run(lambda: handouts.batch_for_appointments(day), lambda d: self._print(d, printer))
+
+    def _print(self, data: bytes, printer: QPrinter | None) -> None:
+        if printer is None:
+            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+            if QPrintDialog(printer, self).exec() != QDialog.DialogCode.Accepted:
+                return
+        pages = print_pdf(data, printer)
+        self.summary.setText(f"Printed the day's handouts: {pages} page(s).")
