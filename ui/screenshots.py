@@ -3,7 +3,7 @@
 Run under a display (``xvfb-run -s "-screen 0 1440x900x24" python -m ui.screenshots
 docs/screenshots``). It creates a throwaway clinic with demo patients in a temporary data
 folder, signs in through the real sign-in dialog, and grabs the worklist, a chart's care plan,
-a screener and the dashboard with ``QWidget.grab()``.
+a screener, the dashboard and the reminders page with ``QWidget.grab()``.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def _chart_with_plan(window: MainWindow) -> ChartView:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Make the four screenshots in the folder named on the command line."""
+    """Make the screenshots in the folder named on the command line."""
     args = sys.argv[1:] if argv is None else argv
     out = Path(args[0] if args else "docs/screenshots").resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -112,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         _save(window, out, "screener-phq9.png")
         window.show_page("reports")
         _save(window, out, "dashboard.png")
+        window.show_page("reminders")
+        _save(window, out, "reminders.png")
         controller.shutdown()
     return 0
 
