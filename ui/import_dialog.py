@@ -2,7 +2,7 @@
 
 Each file is imported on its own, all or nothing (``desk.interop.import_paths``); the report
 says per file what was created or updated, and for a rejected file which resource or row and
-which field stopped it. A long import shows a cancellable progress dialog after half a second;
+which field stopped it. Progress shows in the dialog itself (file n of m) with a Cancel button;
 cancelling stops before the next file (files already imported stay imported).
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -47,6 +49,16 @@ class ImportDialog(QDialog):
         self.report.setReadOnly(True)
         self.report.setAccessibleName("Import report")
         self.report.setPlaceholderText("The report appears here, one line per file.")
+        self.bar = QProgressBar()
+        self.bar.setAccessibleName("Import progress")
+        self.bar.setVisible(False)
+        self.cancel = QPushButton("Cancel import")
+        self.cancel.setVisible(False)
+        self.progress: Progress | None = None
+        self.cancel.clicked.connect(self._cancel)
+        self.poll = QTimer(self)
+        self.poll.setInterval(100)
+        self.poll.timeout.connect(self._show_progress)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.start = buttons.addButton("Import", QDialogButtonBox.ButtonRole.ActionRole)
         self.start.setEnabled(False)
@@ -56,6 +68,8 @@ class ImportDialog(QDialog):
         layout.addWidget(QLabel("FHIR R4 bundles (.json, .ndjson) or CSV patient lists."))
         layout.addWidget(self.choose)
         layout.addWidget(self.chosen)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel)
         layout.addWidget(self.report)
         layout.addWidget(buttons)
 
@@ -79,13 +93,31 @@ class ImportDialog(QDialog):
 
         self.start.setEnabled(False)
         self.report.setPlainText("Importing…")
-        self.ws.run(
-            lambda: interop.import_paths(files, step),
-            self._done,
-            self._failed,
-            progress=progress,
-            parent=self,
-        )
+        self.progress = progress
+        self.bar.setRange(0, len(files))
+        self.bar.setValue(0)
+        for widget in (self.bar, self.cancel):
+            widget.setVisible(True)
+        self.poll.start()
+        self.ws.run(lambda: interop.import_paths(files, step), self._done, self._failed)
+
+    def _show_progress(self) -> None:
+        if self.progress is not None:
+            label, done, total = self.progress.snapshot()
+            self.bar.setMaximum(max(total, 1))
+            self.bar.setValue(done)
+            self.bar.setFormat(label or "%v of %m")
+
+    def _cancel(self) -> None:
+        if self.progress is not None:
+            self.progress.cancel()
+
+    def _finish(self) -> None:
+        self.poll.stop()
+        self.progress = None
+        for widget in (self.bar, self.cancel):
+            widget.setVisible(False)
+        self.start.setEnabled(bool(self.files))
 
     def _done(self, reports: list[ImportReport]) -> None:
         self.reports = reports
@@ -93,8 +125,8 @@ class ImportDialog(QDialog):
         lines = [r.line() for r in reports]
         lines.append(f"{len(reports) - rejected} file(s) imported, {rejected} rejected.")
         self.report.setPlainText("\n".join(lines))
-        self.start.setEnabled(bool(self.files))
+        self._finish()
 
     def _failed(self, error: CareDeskError) -> None:
         self.report.setPlainText(error.message)
-        self.start.setEnabled(bool(self.files))
+        self._finish()

@@ -16,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
+from shiboken6 import isValid
 
 from careDesk.errors import CareDeskError
 
@@ -226,7 +227,10 @@ class _DelayedProgress(QObject):
             self.deleteLater()
             return
         label, _done, _total = self._progress.snapshot()
-        dialog = QProgressDialog(label, "Cancel", 0, 0, self._parent)
+        # The window that asked may have closed meanwhile: never parent to a deleted widget.
+        # The window that asked may have closed meanwhile: never parent to a deleted widget.
+        parent = self._parent if self._parent is not None and isValid(self._parent) else None
+        dialog = QProgressDialog(label, "Cancel", 0, 0, parent)
         dialog.setWindowTitle("careDesk")
         dialog.setAccessibleName("Progress")
         dialog.setMinimumDuration(0)
@@ -240,6 +244,10 @@ class _DelayedProgress(QObject):
 
     def _poll(self) -> None:
         assert self._dialog is not None
+        if not isValid(self._dialog):  # closed along with its parent window
+            self._timer.stop()
+            self.deleteLater()
+            return
         if self._progress.finished:
             self._timer.stop()
             self._dialog.reset()

@@ -32,3 +32,4 @@ def test_import_reports_each_file_and_rejects_a_broken_one(
     assert "broken.json: REJECTED, nothing imported" in text
     assert text.endswith("1 file(s) imported, 1 rejected.")
     assert len(ws.desk.patients.search("", limit=10)) == 1
+    assert not dialog.bar.isVisible() and not dialog.poll.isActive()  # progress put away
