@@ -16,6 +16,10 @@ import urllib.request
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from careDesk.settings import Settings
 
 SMTP_TIMEOUT = 20.0
 HTTP_TIMEOUT = 20.0
@@ -107,3 +111,26 @@ def send_sms(config: SmsConfig, to: str, text: str, key: str) -> None:
         raise PermanentFailure(f"SMS gateway refused the message (HTTP {exc.code})") from exc
     except (TimeoutError, urllib.error.URLError, OSError) as exc:
         raise TransientFailure(f"SMS gateway not reachable ({type(exc).__name__})") from exc
+
+
+def smtp_config(settings: Settings) -> SmtpConfig:
+    """The clinic's mail server settings; without a host, sending waits (transient)."""
+    get = settings.get
+    if not get("smtp.host"):
+        raise TransientFailure("no mail server set up (smtp.host)")
+    return SmtpConfig(
+        get("smtp.host"),
+        settings.get_int("smtp.port"),
+        get("smtp.security"),
+        get("smtp.user"),
+        get("smtp.password"),
+        get("smtp.sender"),
+    )
+
+
+def sms_config(settings: Settings) -> SmsConfig:
+    """The clinic's SMS gateway settings; without a URL, sending waits (transient)."""
+    get = settings.get
+    if not get("sms.url"):
+        raise TransientFailure("no SMS gateway set up (sms.url)")
+    return SmsConfig(get("sms.url"), get("sms.token"), get("sms.body_template"))

@@ -22,17 +22,16 @@ from careDesk.changes import Outcome
 from careDesk.errors import NotFound, ValidationFailed
 from careDesk.model.base import utcnow
 from careDesk.model.outreach import MessageState, OutboxMessage
-from careDesk.model.patient import Patient, ProgramStatus
+from careDesk.model.patient import Patient
 from careDesk.model.security import User
 from careDesk.model.timeline import TimelineEntry
-from careDesk.schedule import channels, templates
+from careDesk.schedule import channels, rules, templates
 from careDesk.schedule.recurrence import zone
 from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk, Tx
 
-BACKOFF_MINUTES = (1, 5, 15, 60, 180, 360)
 MAX_ATTEMPTS = 8
 SENT_BY_SERVER = ("email", "sms")
 PRINTED = ("letter", "phone")
@@ -81,34 +80,6 @@ def _row(m: OutboxMessage) -> MessageRow:
     )
 
 
-def backoff(attempts: int) -> timedelta:
-    """Delay before retry number ``attempts`` (1, 5, 15, 60 minutes, then 3 and 6 hours)."""
-    return timedelta(minutes=BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1])
-
-
-def _consent_problem(patient: Patient, channel: str) -> str | None:
-    """Why ``channel`` may not be used for ``patient``, or None when it may."""
-    if patient.deceased_on is not None:
-        return "the patient has died"
-    if patient.status in (ProgramStatus.DISCHARGED, ProgramStatus.TRANSITIONED):
-        return "the patient has left the program"
-    consent = {
-        "email": patient.consent_email,
-        "sms": patient.consent_sms,
-        "letter": patient.consent_letter,
-        "phone": patient.consent_phone,
-    }[channel]
-    if not consent:
-        return f"no consent on file for {channel}"
-    if channel == "email" and not patient.email:
-        return "no e-mail address on file"
-    if channel in ("sms", "phone") and not patient.phone_digits:
-        return "no phone number on file"
-    if channel == "letter" and not patient.address_line:
-        return "no postal address on file"
-    return None
-
-
 class Outbox:
     """Outreach verbs on an open desk."""
 
@@ -124,14 +95,8 @@ class Outbox:
     def allowed_at(self, now: datetime, zone_name: str | None) -> datetime:
         """``now``, or the end of quiet hours in the patient's (or clinic's) zone."""
         start, end = self._quiet_hours()
-        local = now.astimezone(zone(zone_name or self.desk.settings.get("clinic.timezone")))
-        t = local.time()
-        quiet = (start <= t or t < end) if start > end else (start <= t < end)
-        if not quiet:
-            return now
-        day = local.date() if t < end else local.date() + timedelta(days=1)
-        opening = datetime.combine(day, end, tzinfo=local.tzinfo)
-        return opening.astimezone(now.tzinfo)
+        tz = zone(zone_name or self.desk.settings.get("clinic.timezone"))
+        return rules.after_quiet_hours(now, start, end, tz)
 
     # ----- queueing -----------------------------------------------------------------------
     def queue(
@@ -203,7 +168,7 @@ class Outbox:
         recipient = {"email": patient.email, "sms": patient.phone, "phone": patient.phone}.get(
             channel
         )
-        problem = _consent_problem(patient, channel)
+        problem = rules.consent_problem(patient, channel)
         return OutboxMessage(
             patient_id=patient.id,
             idempotency_key=key,
@@ -295,36 +260,12 @@ class Outbox:
         return self._finish(message, now)
 
     def _deliver(self, message: OutboxMessage) -> None:
-        recipient = message.recipient or ""
+        to, key, settings = message.recipient or "", message.idempotency_key, self.desk.settings
         if message.channel == "email":
-            channels.send_email(
-                self._smtp_config(),
-                recipient,
-                message.subject or "",
-                message.body,
-                message.idempotency_key,
-            )
+            config = channels.smtp_config(settings)
+            channels.send_email(config, to, message.subject or "", message.body, key)
         else:
-            channels.send_sms(self._sms_config(), recipient, message.body, message.idempotency_key)
-
-    def _smtp_config(self) -> channels.SmtpConfig:
-        get = self.desk.settings.get
-        if not get("smtp.host"):
-            raise channels.TransientFailure("no mail server set up (smtp.host)")
-        return channels.SmtpConfig(
-            get("smtp.host"),
-            self.desk.settings.get_int("smtp.port"),
-            get("smtp.security"),
-            get("smtp.user"),
-            get("smtp.password"),
-            get("smtp.sender"),
-        )
-
-    def _sms_config(self) -> channels.SmsConfig:
-        get = self.desk.settings.get
-        if not get("sms.url"):
-            raise channels.TransientFailure("no SMS gateway set up (sms.url)")
-        return channels.SmsConfig(get("sms.url"), get("sms.token"), get("sms.body_template"))
+            channels.send_sms(channels.sms_config(settings), to, message.body, key)
 
     def _finish(
         self,
@@ -339,7 +280,7 @@ class Outbox:
             assert row is not None
             if retry_reason and row.attempts < MAX_ATTEMPTS:
                 row.state, row.reason = MessageState.QUEUED, retry_reason
-                row.next_attempt_at = now + backoff(row.attempts)
+                row.next_attempt_at = now + rules.backoff(row.attempts)
                 outcome = "retry"
             elif retry_reason or fail_reason:
                 row.state, row.reason = MessageState.FAILED, fail_reason or retry_reason
