@@ -72,7 +72,10 @@ def _team(session: Session, pid: str) -> list[dict[str, Any]]:
     members = list(_live(session, CareTeamMember, pid))
     if not members:
         return []
-    providers = [session.get(Provider, m.provider_id) for m in members if m.provider_id]
+    # One Practitioner per provider, even when they fill two roles on the team (a Bundle
+    # must not hold two entries with the same fullUrl).
+    provider_ids = dict.fromkeys(m.provider_id for m in members if m.provider_id)
+    providers = [session.get(Provider, provider_id) for provider_id in provider_ids]
     out = [fp.practitioner(p) for p in providers if p is not None]
     return [*out, fp.care_team(derived_id("CareTeam", pid), pid, members)]
 

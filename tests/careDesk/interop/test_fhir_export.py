@@ -107,3 +107,23 @@ def test_failed_export_leaves_no_file_and_no_export_event(desk: Desk, tmp_path: 
     assert [p.name for p in out.iterdir()] == ["export.json"]
     assert not list(taken.iterdir())
     assert desk.audit_events(patient_id=pid, action="export.fhir") == []
+
+
+def test_a_provider_in_two_team_roles_is_one_practitioner(desk: Desk, tmp_path: Path) -> None:
+    from careDesk.model.team import Provider
+
+    pid = rich_patient(desk)
+    with desk.writing() as tx:
+        lee = tx.add(Provider(name="Dr. Lee", specialty="primary care"), kind="provider")
+    with desk.writing() as tx:  # the provider row first: inserts are not ordered by key
+        for role in ("primary care", "diabetes care"):
+            tx.add(
+                CareTeamMember(patient_id=pid, provider_id=lee.id, name="Dr. Lee", role=role),
+                kind="care_team",
+                patient_id=pid,
+            )
+    bundle = json.loads(desk.interop.export_fhir(pid, tmp_path / "e.json").read_text("utf-8"))
+    urls = [entry["fullUrl"] for entry in bundle["entry"]]
+    assert len(urls) == len(set(urls))  # no resource twice
+    practitioners = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "Practitioner"]
+    assert len([p for p in practitioners if p["resource"]["id"] == lee.id]) == 1
