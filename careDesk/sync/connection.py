@@ -42,6 +42,22 @@ class SyncRefused(CareDeskError):
         super().__init__(f"The clinic server refused the sync: {reason}")
 
 
+def connect_error(exc: psycopg.OperationalError) -> CareDeskError:
+    """What a failed connection means to the person at the desk: unreachable, a refused login,
+    or a certificate that does not check out (libpq's message is not shown: it names hosts)."""
+    text = str(exc).lower()
+    if "password authentication failed" in text or "no password supplied" in text:
+        return SyncRefused("the login was not accepted (check sync.user and sync.password)")
+    if "certificate" in text or ("ssl" in text and "verify" in text):
+        return SyncRefused(
+            "the server's TLS certificate could not be verified (check the certificate "
+            "authority file in sync.url)"
+        )
+    if "does not exist" in text:
+        return SyncRefused("the database or login does not exist on the server")
+    return SyncOffline()
+
+
 def conninfo(url: str, user: str, password: str) -> str:
     """The libpq connection string: always ``sslmode=verify-full`` against the given CA file."""
     parts = urlsplit(url)

@@ -9,6 +9,7 @@ pages after the cursor. Nothing is decided by this workstation's clock.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import col
 
+from careDesk.errors import CareDeskError
 from careDesk.model.schedule import FollowUp
 from careDesk.model.sync import SyncConflict, SyncOutbox, SyncState
 from careDesk.security.roles import Permission
@@ -30,6 +32,7 @@ from careDesk.sync.connection import (
     SyncOffline,
     SyncRefused,
     SyncUpgradeRequired,
+    connect_error,
     conninfo,
     default_connect,
 )
@@ -43,6 +46,14 @@ PULL_PAGE = 2000
 SNAPSHOT_PAGE = 5000
 REVIEW_KIND = "sync_review"
 
+# What a sync is doing, for a progress bar: (stage, done, total); total 0 when not known.
+# Stages: "send" (outbox entries), "snapshot" (rows of a first sync), "receive" (changes).
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(_stage: str, _done: int, _total: int) -> None:
+    return None
+
 
 @dataclass(frozen=True)
 class SyncStatus:
@@ -54,6 +65,15 @@ class SyncStatus:
     offline: bool
     open_conflicts: int
     client_id: str | None
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """The clinic server as the settings screen shows it (never the password itself)."""
+
+    url: str
+    user: str
+    has_password: bool
 
 
 @dataclass(frozen=True)
@@ -91,6 +111,7 @@ class Sync:
         self.connect: Connect = default_connect  # tests swap in a switchable factory
         self._capturing: bool | None = None
         self.schema_version = SCHEMA_VERSION
+        self._progress: Progress = _quiet
 
     # ----- capture ----------------------------------------------------------------------------
     @property
@@ -144,18 +165,56 @@ class Sync:
                 tx.changes.add("sync_conflict", conflict_id, row.patient_id)
                 tx.audit("sync.resolve", entity="sync_conflict", entity_id=conflict_id)
 
+    # ----- server settings --------------------------------------------------------------------
+    def server(self) -> ServerSettings:
+        """The configured server (``sync.url``, ``sync.user``; whether a password is set)."""
+        get = self.desk.settings.get
+        return ServerSettings(get("sync.url"), get("sync.user"), bool(get("sync.password")))
+
+    def configure(self, url: str, user: str, password: str | None = None) -> None:
+        """Set the server (admins): the URL and login are checked first; ``None`` keeps the
+        password already set. Nothing is stored when a value is refused."""
+        self.desk.require(Permission.ADMIN)
+        if not user.strip():
+            raise CareDeskError(
+                "sync.user: enter the login this workstation's user has on the server"
+            )
+        conninfo(url.strip(), user.strip(), password or "")  # raises with the field named
+        self.desk.settings.set("sync.url", url.strip())
+        self.desk.settings.set("sync.user", user.strip())
+        if password is not None:
+            self.desk.settings.set("sync.password", password)
+
+    def check_connection(self) -> str:
+        """Connect once and log in (no data moves); returns the server's version, or raises
+        SyncOffline / SyncRefused / SyncNotConfigured."""
+        info = self._conninfo()
+        try:
+            with self.connect(info) as conn:
+                row = conn.execute("SHOW server_version").fetchone()
+        except psycopg.OperationalError as exc:
+            raise connect_error(exc) from exc
+        except psycopg.Error as exc:
+            raise SyncRefused(type(exc).__name__) from exc
+        return str(row[0]) if row else ""
+
     # ----- sync -------------------------------------------------------------------------------
-    def run(self) -> SyncReport:
-        """Push and pull now (first sync included); raises SyncOffline when unreachable."""
+    def run(self, progress: Progress | None = None) -> SyncReport:
+        """Push and pull now (first sync included); raises SyncOffline when unreachable.
+
+        ``progress`` is called from the calling thread as work advances.
+        """
         self.desk.require(Permission.EDIT)
         info = self._conninfo()
         self._enable()
+        self._progress = progress or _quiet
         try:
             with self.connect(info) as conn:
                 report = self._exchange(conn)
         except psycopg.OperationalError as exc:
-            self._note_attempt("offline")
-            raise SyncOffline() from exc
+            error = connect_error(exc)
+            self._note_attempt("offline" if isinstance(error, SyncOffline) else "refused")
+            raise error from exc
         except psycopg.Error as exc:
             self._note_attempt("refused")
             raise SyncRefused(type(exc).__name__) from exc
@@ -208,7 +267,10 @@ class Sync:
     def _push(self, conn: psycopg.Connection[Any]) -> tuple[int, int, int]:
         pushed = duplicates = conflicts = 0
         client = self._state().client_id
+        with self.desk.reading() as session:
+            waiting = apply.outbox_count(session)
         while True:
+            self._progress("send", pushed + duplicates, waiting)
             with self.desk.reading() as session:
                 batch = list(
                     session.execute(
@@ -291,6 +353,7 @@ class Sync:
     def _pull(self, conn: psycopg.Connection[Any]) -> int:
         pulled = 0
         while True:
+            self._progress("receive", pulled, 0)
             state = self._state()
             row = conn.execute(
                 "SELECT sync.pull(%s, %s, %s::text::xid8, %s, %s)",
