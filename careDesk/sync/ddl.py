@@ -9,7 +9,7 @@ trigger writes each insert and update to ``sync.change_log``.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Table
+from sqlalchemy import Boolean, Column, Date, DateTime, Float, Integer, Table, TypeDecorator
 from sqlalchemy.dialects import postgresql
 
 from careDesk.sync.tables import CLINICAL, synced_tables
@@ -33,6 +33,49 @@ def column_list(table: Table) -> str:
     return ", ".join(_q(c) for c in ["clinic_id", *(c.name for c in table.columns)])
 
 
+def snapshot_function(table: Table) -> str:
+    """The name of the function that streams one table's rows for a first sync."""
+    return f"snapshot_rows_{table.name}"
+
+
+def _stored(column: Column[object]) -> tuple[str, str]:
+    """(server expression, result type) giving a column exactly as the vault stores it, so a
+    first sync writes server values without converting each one in Python: timestamps as
+    SQLAlchemy's SQLite text form (UTC, microseconds), dates as ISO text, booleans as 0/1."""
+    x = f"x.{_q(column.name)}"
+    kind = column.type
+    if isinstance(kind, TypeDecorator):  # sqlmodel's UTCDateTime wraps DateTime
+        kind = kind.impl_instance
+    if isinstance(kind, DateTime):
+        return f"to_char({x} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')", "text"
+    if isinstance(kind, Date):
+        return f"to_char({x}, 'YYYY-MM-DD')", "text"
+    if isinstance(kind, Boolean):
+        return f"{x}::int", "integer"
+    if isinstance(kind, Integer):
+        return x, "bigint"
+    if isinstance(kind, Float):
+        return x, "double precision"
+    return f"{x}::text", "text"
+
+
+def snapshot_statement(table: Table) -> str:
+    """``sync.snapshot_rows_<table>()``: the caller's clinic's rows (tombstones included), one
+    stream per table read through a cursor in the snapshot's REPEATABLE READ transaction."""
+    stored = [_stored(c) for c in table.columns]
+    result = ", ".join(
+        f"{_q(c.name)} {kind}" for c, (_, kind) in zip(table.columns, stored, strict=True)
+    )
+    select = ", ".join(expr for expr, _ in stored)
+    return (
+        f"CREATE OR REPLACE FUNCTION sync.{_q(snapshot_function(table))}()"
+        f" RETURNS TABLE ({result})"
+        " LANGUAGE sql STABLE SECURITY DEFINER SET search_path = sync, pg_temp"
+        " SET timezone = 'UTC' AS $fn$"
+        f" SELECT {select} FROM sync.{_q(table.name)} x $fn$"
+    )
+
+
 def table_statements(table: Table) -> list[str]:
     """Create (or extend, on an upgrade) one replicated table with its trigger and policy."""
     name = _q(table.name)
@@ -51,11 +94,15 @@ def table_statements(table: Table) -> list[str]:
         f"ALTER TABLE sync.{name} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE sync.{name} FORCE ROW LEVEL SECURITY",
         f"DROP POLICY IF EXISTS by_clinic ON sync.{name}",
-        f"CREATE POLICY by_clinic ON sync.{name} USING (clinic_id = sync.my_clinic())"
-        " WITH CHECK (clinic_id = sync.my_clinic())",
+        # (SELECT ...) runs once per query, not once per row.
+        f"CREATE POLICY by_clinic ON sync.{name} USING (clinic_id = (SELECT sync.my_clinic()))"
+        " WITH CHECK (clinic_id = (SELECT sync.my_clinic()))",
         f"DROP TRIGGER IF EXISTS log_change ON sync.{name}",
         f"CREATE TRIGGER log_change AFTER INSERT OR UPDATE ON sync.{name}"
         " FOR EACH ROW EXECUTE FUNCTION sync.log_change()",
+        # Dropped first: an upgrade that adds a column changes the function's result type.
+        f"DROP FUNCTION IF EXISTS sync.{_q(snapshot_function(table))}()",
+        snapshot_statement(table),
     ]
 
 

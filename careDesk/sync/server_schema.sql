@@ -85,8 +85,8 @@ BEGIN
         EXECUTE format('ALTER TABLE sync.%I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE sync.%I FORCE ROW LEVEL SECURITY', t);
         EXECUTE format('DROP POLICY IF EXISTS by_clinic ON sync.%I', t);
-        EXECUTE format('CREATE POLICY by_clinic ON sync.%I USING (clinic_id = sync.my_clinic())'
-                       ' WITH CHECK (clinic_id = sync.my_clinic())', t);
+        EXECUTE format('CREATE POLICY by_clinic ON sync.%I USING (clinic_id = (SELECT sync.my_clinic()))'
+                       ' WITH CHECK (clinic_id = (SELECT sync.my_clinic()))', t);
     END LOOP;
 END $$;
 
@@ -305,30 +305,29 @@ END $$;
 
 -- Bootstrap: call in one REPEATABLE READ transaction. snapshot_start gives the cursor to pull
 -- from afterwards (changes from transactions not older than the snapshot are pulled again,
--- which is harmless); snapshot_page returns one table's rows by id, tombstones included.
+-- which is harmless) and each table's row count for a progress bar; the generated functions
+-- sync.snapshot_rows_<table>() (careDesk/sync/ddl.py) stream the rows, tombstones included.
+DROP FUNCTION IF EXISTS sync.snapshot_page(text, text, integer);
+
 CREATE OR REPLACE FUNCTION sync.snapshot_start(p_client text, p_schema int) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = sync, pg_temp SET timezone = 'UTC' AS $$
-DECLARE v_min int;
+DECLARE
+    v_min int;
+    t text;
+    n bigint;
+    counts jsonb := '{}';
 BEGIN
     SELECT min_client_schema INTO v_min FROM sync.meta;
     IF p_schema < v_min THEN
         RETURN jsonb_build_object('status', 'upgrade', 'min_schema', v_min);
     END IF;
     PERFORM sync.register(p_client, p_schema);
-    RETURN jsonb_build_object('status', 'ok',
+    FOR t IN SELECT name FROM sync.synced_table LOOP
+        EXECUTE format('SELECT count(*) FROM sync.%I', t) INTO n;
+        counts := counts || jsonb_build_object(t, n);
+    END LOOP;
+    RETURN jsonb_build_object('status', 'ok', 'counts', counts,
                               'txid', pg_snapshot_xmin(pg_current_snapshot())::text);
-END $$;
-
-CREATE OR REPLACE FUNCTION sync.snapshot_page(p_table text, p_after text, p_limit int)
-RETURNS SETOF text
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = sync, pg_temp SET timezone = 'UTC' AS $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM sync.synced_table WHERE name = p_table) THEN
-        RAISE EXCEPTION 'table % is not replicated', p_table USING ERRCODE = '22023';
-    END IF;
-    RETURN QUERY EXECUTE format(
-        'SELECT (to_jsonb(x) - ''clinic_id'')::text FROM sync.%I x WHERE x.id > $1 ORDER BY x.id LIMIT $2',
-        p_table) USING p_after, p_limit;
 END $$;
 
 -- Tombstone purge (run by an administrator): change log entries and deleted rows below the

@@ -25,7 +25,7 @@ from careDesk.model.schedule import FollowUp
 from careDesk.model.sync import SyncConflict, SyncOutbox, SyncState
 from careDesk.security.roles import Permission
 from careDesk.store.migrate import SCHEMA_VERSION
-from careDesk.sync import apply, capture
+from careDesk.sync import apply, capture, snapshot
 from careDesk.sync.connection import (
     Connect,
     SyncNotConfigured,
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 
 PUSH_BATCH = 500
 PULL_PAGE = 2000
-SNAPSHOT_PAGE = 5000
 REVIEW_KIND = "sync_review"
 
 # What a sync is doing, for a progress bar: (stage, done, total); total 0 when not known.
@@ -391,59 +390,26 @@ class Sync:
 
     # ----- snapshot (first sync, or after the server purged past this cursor) -----------------
     def _snapshot(self, conn: psycopg.Connection[Any], *, again: bool) -> int:
-        client = self._state().client_id
-        total = 0
-        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        try:
-            row = conn.execute(
-                "SELECT sync.snapshot_start(%s, %s)", (client, self.schema_version)
-            ).fetchone()
-            start: dict[str, Any] = row[0] if row else {}
-            if start.get("status") == "upgrade":
-                raise SyncUpgradeRequired(int(start["min_schema"]))
-            for t in synced_tables():
-                total += self._snapshot_table(conn, t.name, again=again)
-            conn.commit()
-        finally:
-            conn.rollback()
-            conn.isolation_level = None
+        taken = snapshot.take(
+            self.desk,
+            conn,
+            self._state().client_id,
+            self.schema_version,
+            self._progress,
+            again=again,
+        )
         with self.desk.writing(None) as tx:
             st = tx.session.get(SyncState, 1)
             assert st is not None
-            st.cursor_txid, st.cursor_seq, st.bootstrapped = int(start["txid"]), 0, True
+            st.cursor_txid, st.cursor_seq, st.bootstrapped = taken.txid, 0, True
             tx.session.add(st)
+            # Every screen shows something new; risk is derived locally, never replicated.
+            for t in synced_tables():
+                tx.changes.add(t.name)
             from careDesk.care.risk.engine import refresh_all
 
             refresh_all(tx.session, tx.now)
-        return total
-
-    def _snapshot_table(self, conn: psycopg.Connection[Any], name: str, *, again: bool) -> int:
-        after, total, seen = "", 0, set[str]()
-        while True:
-            page = [
-                json.loads(r[0])
-                for r in conn.execute(
-                    "SELECT sync.snapshot_page(%s, %s, %s)", (name, after, SNAPSHOT_PAGE)
-                )
-            ]
-            if page:
-                with self.desk.writing(None) as tx:
-                    apply.write_rows(
-                        tx.session,
-                        [(name, data) for data in page],
-                        force=True,
-                        pending=apply.pending_rows(tx.session),
-                    )
-                after = page[-1]["id"]
-                total += len(page)
-                if again:
-                    seen.update(d["id"] for d in page)
-            if len(page) < SNAPSHOT_PAGE:
-                break
-        if again:
-            with self.desk.writing(None) as tx:
-                apply.tombstone_missing(tx.session, name, seen, tx.now)
-        return total
+        return taken.rows
 
 
 def _view(c: SyncConflict) -> ConflictView:

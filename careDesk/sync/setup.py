@@ -15,7 +15,8 @@ from typing import Any
 from psycopg import Connection, sql
 
 from careDesk.store.migrate import SCHEMA_VERSION
-from careDesk.sync.ddl import all_statements
+from careDesk.sync.ddl import all_statements, snapshot_function
+from careDesk.sync.tables import synced_tables
 
 OWNER = "caredesk_sync_owner"
 USERS = "caredesk_sync_user"
@@ -23,7 +24,6 @@ CALLABLE = (
     "push(text, integer, jsonb)",
     "pull(text, integer, xid8, bigint, integer)",
     "snapshot_start(text, integer)",
-    "snapshot_page(text, text, integer)",
 )
 
 
@@ -57,7 +57,8 @@ def install(conn: Connection[Any], *, min_client_schema: int = 1) -> None:
         conn.execute("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sync FROM PUBLIC")
         conn.execute("RESET ROLE")
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA sync TO {}").format(sql.Identifier(USERS)))
-        for signature in CALLABLE:
+        streams = [f"{snapshot_function(t)}()" for t in synced_tables()]
+        for signature in (*CALLABLE, *streams):
             conn.execute(
                 sql.SQL("GRANT EXECUTE ON FUNCTION sync.{} TO {}").format(
                     sql.SQL(signature), sql.Identifier(USERS)

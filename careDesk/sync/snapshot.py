@@ -1,0 +1,175 @@
+"""A workstation's first sync (or a re-bootstrap): the whole clinic, streamed table by table.
+
+The server hands every value over already in the form the vault stores it
+(``sync.snapshot_rows_<table>()``, generated in :mod:`careDesk.sync.ddl`), so rows go from
+psycopg straight into SQLite's ``executemany`` with no per-value work in Python. One thread reads
+from the server while the calling thread writes to the vault, so the two overlap. Writes commit
+every :data:`COMMIT_ROWS` rows to keep the write-ahead log small; an interrupted first sync
+starts again from the top next time (every write is an upsert). A row with edits still waiting
+in the outbox is never overwritten: the local edit reaches the server first.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from psycopg import sql
+
+from careDesk.sync import apply
+from careDesk.sync.connection import SyncUpgradeRequired
+from careDesk.sync.ddl import snapshot_function
+from careDesk.sync.tables import synced_tables, table
+
+if TYPE_CHECKING:
+    from careDesk.desk import Desk
+
+FETCH = 5_000  # rows per round trip
+COMMIT_ROWS = 50_000  # rows per local write transaction
+_QUEUED = 8  # pages held between the reading and the writing thread
+
+Page = tuple[str, list[tuple[Any, ...]] | None]  # (table, rows); None rows: the table ended
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Where the change stream continues after the snapshot, and how many rows came."""
+
+    txid: int
+    rows: int
+
+
+def take(
+    desk: Desk,
+    conn: psycopg.Connection[Any],
+    client_id: str,
+    schema_version: int,
+    progress: Callable[[str, int, int], None],
+    *,
+    again: bool,
+) -> Snapshot:
+    """Copy the clinic's rows into the vault from one consistent server snapshot.
+
+    ``again``: a re-bootstrap over existing rows; local rows the server no longer has (purged
+    after a delete) are tombstoned.
+    """
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    try:
+        row = conn.execute(
+            "SELECT sync.snapshot_start(%s, %s)", (client_id, schema_version)
+        ).fetchone()
+        start: dict[str, Any] = row[0] if row else {}
+        if start.get("status") == "upgrade":
+            raise SyncUpgradeRequired(int(start["min_schema"]))
+        total = sum(int(n) for n in start["counts"].values())
+        progress("snapshot", 0, total)
+        pages: queue.Queue[Page | BaseException | None] = queue.Queue(maxsize=_QUEUED)
+        stop = threading.Event()
+        reader = threading.Thread(
+            target=_read, args=(conn, pages, stop), name="sync-snapshot", daemon=True
+        )
+        reader.start()
+        try:
+            written = _write(desk, _pages(pages), total, progress, again=again)
+        finally:
+            stop.set()
+            reader.join()
+        conn.commit()
+    finally:
+        conn.rollback()
+        conn.isolation_level = None
+    return Snapshot(int(start["txid"]), written)
+
+
+def _read(
+    conn: psycopg.Connection[Any],
+    pages: queue.Queue[Page | BaseException | None],
+    stop: threading.Event,
+) -> None:
+    """The reading thread: every replicated table, parents before children."""
+
+    def put(item: Page | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                pages.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    try:
+        for t in synced_tables():
+            query = sql.SQL("SELECT * FROM sync.{}()").format(sql.Identifier(snapshot_function(t)))
+            with conn.cursor(name=f"snapshot_{t.name}", binary=True) as cursor:
+                cursor.execute(query)
+                while rows := cursor.fetchmany(FETCH):
+                    if not put((t.name, rows)):
+                        return
+            if not put((t.name, None)):
+                return
+        put(None)
+    except BaseException as exc:  # handed to the writing thread, which raises it
+        put(exc)
+
+
+def _pages(pages: queue.Queue[Page | BaseException | None]) -> Iterator[Page]:
+    while (item := pages.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+def _write(
+    desk: Desk,
+    pages: Iterator[Page],
+    total: int,
+    progress: Callable[[str, int, int], None],
+    *,
+    again: bool,
+) -> int:
+    written = in_tx = 0
+    seen: set[str] = set()
+    with ExitStack() as stack:  # an error rolls back the open write transaction
+        tx = None
+        for name, rows in pages:
+            if tx is None:
+                tx = stack.enter_context(desk.writing(None))
+            if rows is None:  # the table is complete
+                if again:
+                    apply.tombstone_missing(tx.session, name, seen, tx.now)
+                    seen = set()
+                continue
+            raw = tx.session.connection().connection.driver_connection
+            assert raw is not None
+            raw.executemany(_upsert(name), rows)
+            if again:
+                seen.update(str(r[0]) for r in rows)
+            written += len(rows)
+            in_tx += len(rows)
+            progress("snapshot", written, total)
+            if in_tx >= COMMIT_ROWS:
+                stack.close()
+                tx, in_tx = None, 0
+    return written
+
+
+@cache
+def _upsert(name: str) -> str:
+    """Insert or overwrite one row by id, unless it has edits waiting to be sent."""
+    columns = [c.name for c in table(name).columns]
+    if columns[0] != "id":
+        raise AssertionError(f"{name}: the id must come first")
+    q = [f'"{c}"' for c in columns]
+    keep = ", ".join(f"{c} = excluded.{c}" for c in q[1:])
+    return (
+        f'INSERT INTO "{name}" ({", ".join(q)}) VALUES ({", ".join("?" * len(q))})'
+        f' ON CONFLICT ("id") DO UPDATE SET {keep}'
+        " WHERE NOT EXISTS (SELECT 1 FROM sync_outbox o"
+        f" WHERE o.row_id = excluded.id AND o.table_name = '{name}')"
+    )
