@@ -21,6 +21,10 @@ from careDesk.store.vault import create_vault
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+# The real PostgreSQL server fixtures (pg, clinic, make_workstation, admin) for every test folder:
+# pytest accepts pytest_plugins only in the top-level conftest, and one plugin means one cluster.
+pytest_plugins = ["tests.pg_fixtures"]
+
 ADMIN = "admin"
 PASSWORD = "correct horse battery staple"
 

@@ -1,100 +1,19 @@
-"""A real PostgreSQL 15 clinic server for the session, and workstations with their own vaults.
-
-Each test gets its own clinic (clinic id and login roles), so tests share one server without
-seeing each other's rows. A workstation is a real encrypted vault with its own user, sync
-settings and client id, connected through a :class:`Network` switch that can cut it off.
-"""
+"""Sync tests: the real PostgreSQL server and workstations come from ``tests/pg_fixtures.py``
+(one cluster per session, shared with the Sync page tests); here, two synced workstations."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
 
-import psycopg
 import pytest
 
-from careDesk.desk import Desk
-from careDesk.model.base import new_id
-from careDesk.paths import VaultPaths
-from careDesk.store.vault import create_vault
-from careDesk.sync import setup
-from tests.careDesk.sync import server
+from tests.pg_fixtures import Network, Workstation
 
-PASSWORD = "correct horse battery staple"
-
-
-class Network:
-    """A workstation's link to the server: ``up = False`` cuts it (connects fail)."""
-
-    def __init__(self) -> None:
-        self.up = True
-        self.connections = 0
-
-    def connect(self, info: str) -> psycopg.Connection[Any]:
-        if not self.up:
-            raise psycopg.OperationalError("network is unreachable")
-        self.connections += 1
-        return psycopg.connect(info)
-
-
-@dataclass
-class Workstation:
-    desk: Desk
-    net: Network
-    login: str
-
-    def sync(self) -> Any:
-        return self.desk.sync.run()
-
-
-@pytest.fixture(scope="session")
-def pg() -> Iterator[server.Cluster]:
-    cluster = server.start()
-    with psycopg.connect(cluster.admin_url()) as conn:
-        setup.install(conn)
-    yield cluster
-    cluster.stop()
+__all__ = ["Network", "Workstation"]  # the sync tests import them from here
 
 
 @pytest.fixture
-def admin(pg: server.Cluster) -> Iterator[psycopg.Connection[Any]]:
-    with psycopg.connect(pg.admin_url(), autocommit=True) as conn:
-        yield conn
-
-
-@pytest.fixture
-def clinic(pg: server.Cluster) -> str:
-    return "clinic-" + new_id()[-12:]
-
-
-@pytest.fixture
-def make_workstation(
-    pg: server.Cluster, clinic: str, tmp_path: Path, fast_kdf: None
-) -> Iterator[Any]:
-    made: list[Desk] = []
-
-    def make(name: str) -> Workstation:
-        login = f"{name}_{clinic[-12:]}"
-        with psycopg.connect(pg.admin_url()) as conn:
-            setup.add_login(conn, login, f"pw-{login}", clinic)
-        desk, _ = create_vault(VaultPaths(tmp_path / name), "admin", PASSWORD)
-        made.append(desk)
-        desk.settings.set("sync.url", pg.url())
-        desk.settings.set("sync.user", login)
-        desk.settings.set("sync.password", f"pw-{login}")
-        net = Network()
-        desk.sync.connect = net.connect
-        return Workstation(desk, net, login)
-
-    yield make
-    for desk in made:
-        desk.close()
-
-
-@pytest.fixture
-def pair(make_workstation: Any) -> tuple[Workstation, Workstation]:
+def pair(make_workstation: Callable[[str], Workstation]) -> tuple[Workstation, Workstation]:
     """Two workstations of one clinic, both synced once."""
     a, b = make_workstation("anna"), make_workstation("ben")
     a.sync()
