@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import import_module
 from importlib.util import find_spec
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from careDesk.security.roles import Permission
+from careDesk.sync.service import SyncStatus
 from ui.workspace import Workspace
 
 
@@ -47,6 +49,7 @@ PAGES = (
     PageSpec("reports", "Reports", "ui.pages.reports:ReportsPage", ("metrics",)),
     PageSpec("resources", "Resources", "ui.pages.resources:ResourcesPage", ("resources",)),
     PageSpec("templates", "Templates", "ui.pages.templates:TemplatesPage", ("templates",)),
+    PageSpec("sync", "Sync", "ui.pages.sync:SyncPage", ("sync",)),
     PageSpec("admin", "Admin", "ui.pages.admin:AdminPage", ("users",), Permission.ADMIN),
 )
 
@@ -60,6 +63,53 @@ def _build(spec: PageSpec, ws: Workspace) -> QWidget:
     module, name = spec.factory.split(":")
     factory: Callable[[Workspace], QWidget] = getattr(import_module(module), name)
     return factory(ws)
+
+
+def sync_note(status: SyncStatus) -> str:
+    """The status bar's word on sync: "Synced 14:02 · 3 waiting", "Offline · 3 waiting"."""
+    if status.offline:
+        parts = ["Offline"]
+    elif status.last_sync_at is None:
+        parts = ["Not synced yet"]
+    else:
+        when = status.last_sync_at.astimezone()
+        today = when.date() == datetime.now().astimezone().date()
+        parts = [f"Synced {when:%H:%M}" if today else f"Synced {when:%Y-%m-%d %H:%M}"]
+    if status.pending:
+        parts.append(f"{status.pending:,} waiting")
+    if status.open_conflicts:
+        parts.append(f"{status.open_conflicts:,} to review")
+    return " · ".join(parts)
+
+
+class SyncIndicator(QLabel):
+    """Sync at a glance in the status bar; hidden while this workstation does not sync."""
+
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__()
+        self.ws = ws
+        self.setAccessibleName("Sync status")
+        self.setVisible(False)
+        self._asking = self._again = False
+        ws.changed.connect(lambda _changes: self.refresh())
+
+    def refresh(self) -> None:
+        """Read the sync status on the worker (one question at a time; a burst of changes
+        during a sync asks once more at the end, not once per change)."""
+        if self._asking:
+            self._again = True
+            return
+        self._asking = True
+        self.ws.run(self.ws.desk.sync.status, self._show, lambda _error: self._show(None))
+
+    def _show(self, status: SyncStatus | None) -> None:
+        self._asking = False
+        if status is not None:
+            self.setText(sync_note(status))
+        self.setVisible(status is not None and status.enabled)
+        if self._again:
+            self._again = False
+            self.refresh()
 
 
 class MainWindow(QMainWindow):
@@ -98,6 +148,7 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(f"Signed in as {user.display_name} ({user.login}, {user.role})")
         self.user_label.setAccessibleName("Signed-in user")
         self.statusBar().addPermanentWidget(self.user_label)
+        self._sync_indicator()
         self._actions()
         ws.open_chart.connect(self.open_chart)
         self.restore_layout()
@@ -139,6 +190,16 @@ class MainWindow(QMainWindow):
         )
         if self.ws.has("interop") and self.ws.can(Permission.EDIT):
             patient.addAction(self._action("&Import records…", "Ctrl+I", self.import_records))
+
+    def _sync_indicator(self) -> None:
+        if not self.ws.has("sync"):
+            return
+        self.sync_status = SyncIndicator(self.ws)
+        self.statusBar().addPermanentWidget(self.sync_status)
+        synced = getattr(self.pages.get("sync"), "synced", None)
+        if synced is not None:
+            synced.connect(self.sync_status.refresh)
+        self.sync_status.refresh()
 
     # ----- navigation -----------------------------------------------------------------------
     def show_page(self, key: str) -> None:

@@ -1,0 +1,462 @@
+"""Sync: this workstation's link to the clinic server (issue 10).
+
+The status (last sync, changes waiting to send, offline), "Sync now" with its progress, the
+conflicts the server reported for review, and the server settings (admins change them, others
+read them). A sync runs on the database worker like every long job; it reports through a
+:class:`ui.worker.Progress` the page polls, so the window stays responsive during the first
+sync of a new workstation (a copy of the whole clinic).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import parse_qsl, quote, urlsplit
+
+from PySide6.QtCore import QModelIndex, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from careDesk.changes import Changes
+from careDesk.errors import CareDeskError, ValidationFailed
+from careDesk.security.roles import Permission
+from careDesk.sync.connection import SyncOffline
+from careDesk.sync.service import ConflictView, ServerSettings, SyncReport, SyncStatus
+from ui.forms import FieldForm
+from ui.pages.base import Page
+from ui.tables import Column, RowModel
+from ui.views import size_columns, table_view
+from ui.worker import Progress
+from ui.workspace import Workspace
+
+STAGES = {
+    "send": "Sending changes",
+    "snapshot": "Copying the clinic to this workstation",
+    "receive": "Receiving changes",
+}
+# Whole-record conflicts (field "*"), in the words of the person at the desk.
+WHOLE_RECORD = {
+    "delete_edit": "deleted here, changed at another workstation",
+    "edit_deleted": "changed here, deleted at another workstation",
+    "missing": "changed here, not on the server",
+}
+DEFAULT_PORT = 5432
+DEFAULT_DATABASE = "caredesk"
+PATH_SAFE = "/:\\"
+HOST = re.compile(r"[A-Za-z0-9.\-_]+|\[[0-9A-Fa-f:.]+\]")
+
+
+def stage_text(stage: str, done: int, total: int) -> str:
+    """Progress in words, e.g. "Copying the clinic to this workstation 12,000 / 2,000,000"
+    (``total`` 0: not known)."""
+    label = STAGES.get(stage, "Syncing")
+    if total:
+        return f"{label} {done:,} / {total:,}"
+    return f"{label} {done:,}" if done else label
+
+
+def report_text(report: SyncReport) -> str:
+    """One line on what a sync did."""
+    line = (
+        f"Sync finished: sent {report.pushed:,}, received {report.pulled:,}, "
+        f"conflicts {report.conflicts:,}."
+    )
+    if report.snapshot_rows:
+        line += f" Copied {report.snapshot_rows:,} records from the clinic."
+    return line
+
+
+def value_text(raw: str | None) -> str:
+    """A conflict value (JSON text) as plain text; "(empty)" for none."""
+    value = json.loads(raw) if raw else None
+    if value is None or value == "":
+        return "(empty)"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def mine(conflict: ConflictView) -> str:
+    return value_text(conflict.mine)
+
+
+def theirs(conflict: ConflictView) -> str:
+    return value_text(conflict.theirs)
+
+
+def field_text(conflict: ConflictView) -> str:
+    if conflict.field == "*":
+        return WHOLE_RECORD.get(conflict.kind, conflict.kind.replace("_", " "))
+    return conflict.field.replace("_", " ")
+
+
+def _local(when: datetime | None) -> str:
+    return f"{when.astimezone():%a %Y-%m-%d %H:%M}" if when else ""
+
+
+def server_url(host: str, port: int, database: str, ca_file: str) -> str:
+    """``postgresql://host:port/database?sslrootcert=CA`` (TLS is always verify-full)."""
+    url = f"postgresql://{host.strip()}:{port}/{database.strip()}"
+    ca = quote(ca_file.strip(), safe=PATH_SAFE)  # spaces, & and # would break the URL
+    return f"{url}?sslrootcert={ca}" if ca else url
+
+
+def server_fields(url: str) -> tuple[str, int, str, str]:
+    """(host, port, database, CA file) of a ``sync.url`` ("" parts when not set)."""
+    if not url:
+        return "", DEFAULT_PORT, DEFAULT_DATABASE, ""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or DEFAULT_PORT
+    except ValueError:
+        port = DEFAULT_PORT
+    ca = dict(parse_qsl(parts.query)).get("sslrootcert", "")
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
+    return host, port, parts.path.lstrip("/") or DEFAULT_DATABASE, ca
+
+
+class ServerBox(QGroupBox):
+    """The clinic server: host, port, database, CA file, login. Admins save and test it."""
+
+    saved = Signal()
+
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__("Clinic server", parent)
+        self.ws = ws
+        self.editable = ws.can(Permission.ADMIN)
+        self.form = FieldForm()
+        self.host, self.database, self.ca_file = QLineEdit(), QLineEdit(), QLineEdit()
+        self.user, self.password, self.port = QLineEdit(), QLineEdit(), QSpinBox()
+        self.port.setRange(1, 65535)
+        self.form.add("host", "Server name or address", self.host)
+        self.form.add("port", "Port", self.port)
+        self.form.add("database", "Database", self.database)
+        self.ca_file.setAccessibleName("Certificate authority file")
+        self.choose = QPushButton("Choose…")
+        self.choose.setToolTip("The clinic's certificate authority file (ca.crt)")
+        self.choose.clicked.connect(self._choose_ca)
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(self.ca_file)
+        line.addWidget(self.choose)
+        self.form.add("ca_file", "Certificate authority file", row)
+        self.form.add("sync.user", "Sync login", self.user)
+        self.form.add("sync.password", "Password", self.password)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.save_button = QPushButton("Save")
+        self.save_button.clicked.connect(self.save)
+        self.test_button = QPushButton("Test connection")
+        self.test_button.setToolTip("Connect once with the saved settings (no data moves)")
+        self.test_button.clicked.connect(self.test_connection)
+        self.outcome = QLabel()
+        self.outcome.setAccessibleName("Server settings result")
+        self.outcome.setWordWrap(True)
+        bar = QHBoxLayout()
+        bar.addWidget(self.save_button)
+        bar.addWidget(self.test_button)
+        bar.addStretch()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addLayout(bar)
+        layout.addWidget(self.outcome)
+        self._lock_for_others()
+
+    def _lock_for_others(self) -> None:
+        """Non-admins read the settings; the core refuses their changes anyway."""
+        if self.editable:
+            return
+        for field in (self.host, self.database, self.ca_file, self.user, self.password):
+            field.setReadOnly(True)
+        self.port.setReadOnly(True)
+        for button in (self.choose, self.save_button, self.test_button):
+            button.setVisible(False)
+        self.outcome.setText("Only a clinic admin can change the clinic server.")
+
+    def load(self) -> None:
+        self.ws.run(self.ws.desk.sync.server, self.show_settings)
+
+    def show_settings(self, settings: ServerSettings) -> None:
+        host, port, database, ca = server_fields(settings.url)
+        self.host.setText(host)
+        self.port.setValue(port)
+        self.database.setText(database)
+        self.ca_file.setText(ca)
+        self.user.setText(settings.user)
+        self.password.clear()
+        kept = "(set; leave empty to keep it)" if settings.has_password else "(not set)"
+        self.password.setPlaceholderText(kept if self.editable else "")
+
+    def _choose_ca(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Certificate authority file", self.ca_file.text(), "Certificates (*.crt *.pem)"
+        )
+        if name:
+            self.ca_file.setText(name)
+
+    def save(self) -> None:
+        """Build ``sync.url`` from the fields and store it (the core checks it first)."""
+        self.form.clear_errors()
+        self.outcome.clear()
+        host, ca = self.host.text().strip(), self.ca_file.text().strip()
+        if host and not HOST.fullmatch(host):
+            self.form.show_error(ValidationFailed("host", "not a server name or address"))
+            return
+        if ca and not Path(ca).is_file():
+            self.form.show_error(ValidationFailed("ca_file", "no file at this path"))
+            return
+        url = server_url(host, self.port.value(), self.database.text(), ca)
+        user, password = self.user.text(), self.password.text() or None
+        sync = self.ws.desk.sync
+        self.ws.run(lambda: sync.configure(url, user, password), self._saved, self._failed)
+
+    def _saved(self, _result: object) -> None:
+        self.load()  # the stored values, and whether a password is now set
+        self.outcome.setText("Saved.")
+        self.saved.emit()
+
+    def _failed(self, error: CareDeskError) -> None:
+        field, _, reason = error.message.partition(": ")
+        if field == "sync.user" and reason:
+            error = ValidationFailed(field, reason)  # beside the login; the URL's on the form
+        self.form.show_error(error)
+
+    def test_connection(self) -> None:
+        """Connect with the saved settings on the worker; show the server version or why not."""
+        self.outcome.setText("Connecting…")
+        self.test_button.setEnabled(False)
+        self.ws.run(self.ws.desk.sync.check_connection, self._reached, self._unreached)
+
+    def _reached(self, version: str) -> None:
+        self.test_button.setEnabled(True)
+        self.outcome.setText(f"Connected to the saved server (PostgreSQL {version}).")
+
+    def _unreached(self, error: CareDeskError) -> None:
+        self.test_button.setEnabled(True)
+        self.outcome.setText(error.message)
+
+
+class ConflictsBox(QGroupBox):
+    """What the server kept when two workstations changed the same thing, for review."""
+
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__("Conflicts to review", parent)
+        self.ws = ws
+        self.model = RowModel(
+            [
+                Column("When", lambda c: _local(c.at)),
+                Column("Record", lambda c: c.table.replace("_", " ")),
+                Column("Field", field_text),
+                # Values can be long (a whole record): the tooltip shows all of it.
+                Column("This workstation's value", mine, mine),
+                Column("Kept (server) value", theirs, theirs),
+                Column("Clinical", lambda c: "yes" if c.clinical else "no"),
+            ],
+            self,
+        )
+        self.model.urgent = lambda c: c.clinical
+        self.view = table_view(self.model, "Conflicts to review")
+        size_columns(self.view, [22, 16, 30, 26, 26, 8])
+        self.view.activated.connect(self._activated)
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self._enable())
+        self.review_button = QPushButton("Mark reviewed")
+        self.review_button.setToolTip("The kept value is right (or you fixed it in the chart)")
+        self.review_button.clicked.connect(self.mark_reviewed)
+        self.review_button.setVisible(ws.can(Permission.EDIT))
+        self.chart_button = QPushButton("Open chart")
+        self.chart_button.clicked.connect(self.open_chart)
+        bar = QHBoxLayout()
+        bar.addWidget(self.review_button)
+        bar.addWidget(self.chart_button)
+        bar.addStretch()
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.view)
+        self._enable()
+
+    def load(self) -> None:
+        self.ws.run(self.ws.desk.sync.conflicts, self._show)
+
+    def _show(self, conflicts: list[ConflictView]) -> None:
+        self.model.set_rows(conflicts)
+        self.setTitle(f"Conflicts to review ({len(conflicts)})")
+        self._enable()
+
+    def selected(self) -> ConflictView | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def _enable(self) -> None:
+        chosen = self.selected()
+        self.review_button.setEnabled(chosen is not None)
+        self.chart_button.setEnabled(chosen is not None and chosen.patient_id is not None)
+
+    def mark_reviewed(self) -> None:
+        """Resolve the selected conflict; the list reloads from the change it makes."""
+        chosen, sync = self.selected(), self.ws.desk.sync
+        if chosen is not None:
+            self.ws.run(lambda: sync.resolve(chosen.id))
+
+    def open_chart(self) -> None:
+        chosen = self.selected()
+        if chosen is not None and chosen.patient_id:
+            self.ws.open_chart.emit(chosen.patient_id, "")
+
+    def _activated(self, index: QModelIndex) -> None:
+        self.view.selectRow(index.row())
+        self.open_chart()
+
+
+class SyncPage(Page):
+    """Status and Sync now, the conflicts to review, and the clinic server settings."""
+
+    #: After every Sync now, done or failed (the status bar refreshes its note).
+    synced = Signal()
+
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(ws, parent)
+        self.last_error: CareDeskError | None = None
+        self.progress: Progress | None = None
+        self.configured = False
+        self._server_shown = False
+        self.server = ServerBox(ws)
+        self.server.saved.connect(self.refresh)
+        self.conflicts = ConflictsBox(ws)
+        top = QHBoxLayout()
+        top.addWidget(self._status_box(), 1)
+        top.addWidget(self.server, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.conflicts, 1)
+        self.poll = QTimer(self)
+        self.poll.setInterval(100)
+        self.poll.timeout.connect(self._show_progress)
+
+    def _status_box(self) -> QGroupBox:
+        box = QGroupBox("This workstation")
+        self.last_sync, self.pending = QLabel(), QLabel()
+        self.connection, self.open_conflicts = QLabel(), QLabel()
+        self.connection.setWordWrap(True)
+        form = QFormLayout()
+        for text, label in (
+            ("Last sync", self.last_sync),
+            ("Changes waiting to send", self.pending),
+            ("Clinic server", self.connection),
+            ("Conflicts to review", self.open_conflicts),
+        ):
+            label.setAccessibleName(text)
+            form.addRow(f"{text}:", label)
+        self.sync_button = QPushButton("Sync now")
+        self.sync_button.setToolTip("Send this workstation's changes and receive the clinic's")
+        self.sync_button.clicked.connect(self.sync_now)
+        self.sync_button.setVisible(self.ws.can(Permission.EDIT))
+        self.stage = QLabel()
+        self.stage.setAccessibleName("Sync progress")
+        self.bar = QProgressBar()
+        self.bar.setAccessibleName("Sync progress bar")
+        self.bar.setTextVisible(False)
+        self.result = QLabel()
+        self.result.setAccessibleName("Sync result")
+        self.result.setWordWrap(True)
+        for widget in (self.stage, self.bar):
+            widget.setVisible(False)
+        layout = QVBoxLayout(box)
+        layout.addLayout(form)
+        layout.addWidget(self.sync_button)
+        for shown in (self.stage, self.bar, self.result):
+            layout.addWidget(shown)
+        layout.addStretch()
+        return box
+
+    # ----- loading -----------------------------------------------------------------------------
+    def load(self) -> None:
+        sync = self.ws.desk.sync
+        self.ws.run(lambda: (sync.status(), sync.server()), self._show_status)
+        self.conflicts.load()
+        if not self._server_shown:  # once: a reload must not wipe what an admin is typing
+            self._server_shown = True
+            self.server.load()
+
+    def _changed(self, changes: Changes) -> None:
+        """Override Page._changed: every edit changes "waiting to send"; not mid-sync, though
+        (a sync reloads once it is done)."""
+        if changes and self.progress is None:
+            self.refresh()
+
+    def _show_status(self, result: tuple[SyncStatus, ServerSettings]) -> None:
+        status, server = result
+        self.configured = bool(server.url and server.user)
+        self.last_sync.setText(_local(status.last_sync_at) or "never")
+        self.pending.setText(f"{status.pending:,}")
+        self.open_conflicts.setText(f"{status.open_conflicts:,}")
+        self.connection.setText(self._connection_text(status))
+        self.sync_button.setEnabled(self.configured and self.progress is None)
+
+    def _connection_text(self, status: SyncStatus) -> str:
+        if not self.configured:
+            who = "set it under Clinic server" if self.server.editable else "ask a clinic admin"
+            return f"Not set up: {who}."
+        if status.offline or isinstance(self.last_error, SyncOffline):
+            return "Offline at the last attempt: changes wait here until the next sync."
+        if self.last_error is not None:
+            return "Refused at the last attempt (the reason is below)."
+        return "Reached at the last sync." if status.last_sync_at else "Not synced yet."
+
+    # ----- sync now ----------------------------------------------------------------------------
+    def sync_now(self) -> None:
+        """Run a sync on the database worker; progress shows here until it is done."""
+        if self.progress is not None:
+            return
+        progress = self.progress = Progress(stage_text("send", 0, 0))
+
+        def step(stage: str, done: int, total: int) -> None:
+            progress.update(done, total, stage_text(stage, done, total))
+
+        sync = self.ws.desk.sync
+        self.sync_button.setEnabled(False)
+        self.result.clear()
+        self.bar.setRange(0, 0)
+        for widget in (self.stage, self.bar):
+            widget.setVisible(True)
+        self._show_progress()
+        self.poll.start()
+        self.ws.run(lambda: sync.run(step), self._synced, self._sync_failed)
+
+    def _show_progress(self) -> None:
+        if self.progress is None:
+            return
+        label, done, total = self.progress.snapshot()
+        self.stage.setText(label)
+        self.bar.setRange(0, max(total, 0))  # 0..0: busy, the total is not known
+        if total:
+            self.bar.setValue(min(done, total))
+
+    def _finish(self) -> None:
+        self.poll.stop()
+        self.progress = None
+        for widget in (self.stage, self.bar):
+            widget.setVisible(False)
+        self.load()
+        self.synced.emit()
+
+    def _synced(self, report: SyncReport) -> None:
+        self.last_error = None
+        self.result.setText(report_text(report))
+        self._finish()
+
+    def _sync_failed(self, error: CareDeskError) -> None:
+        self.last_error = error
+        self.result.setText(error.message)
+        self._finish()
