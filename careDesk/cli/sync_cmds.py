@@ -26,6 +26,19 @@ def register(sub: Any) -> None:
         "CAREDESK_SYNC_PASSWORD or a prompt)",
     )
     p.add_argument("--clinic", default="clinic", help="with --add-login: the clinic id")
+    p.add_argument(
+        "--purge",
+        metavar="URL",
+        help="remove old change records and tombstones every workstation already has "
+        "(administrator URL; run it nightly on the server)",
+    )
+    p.add_argument(
+        "--idle-days",
+        type=int,
+        metavar="N",
+        help="with --purge: workstations that have not synced for N days no longer hold the "
+        "purge back (they copy the clinic again at their next sync)",
+    )
     p.add_argument("--status", action="store_true", help="only show the sync status")
     p.set_defaults(func=cmd_sync)
 
@@ -34,6 +47,8 @@ def cmd_sync(ctx: Context) -> int:
     """Run a sync (or set up the server) and report."""
     if ctx.args.setup_server:
         return _setup(ctx)
+    if ctx.args.purge:
+        return _purge(ctx)
     desk = ctx.desk()
     report = None if ctx.args.status else desk.sync.run()
     status = desk.sync.status()
@@ -78,4 +93,32 @@ def _setup(ctx: Context) -> int:
         "clinic server ready"
         + (f"; login {ctx.args.add_login} added" if ctx.args.add_login else "")
     )
+    return 0
+
+
+def _purge(ctx: Context) -> int:
+    import psycopg
+
+    idle = ctx.args.idle_days
+    if idle is not None and idle < 1:
+        raise CareDeskError("--idle-days must be 1 or more")
+    try:
+        with psycopg.connect(ctx.args.purge) as conn:
+            rows = conn.execute(
+                "SELECT clinic, horizon::text, rows_removed FROM sync.purge(%s::interval)",
+                (f"{idle} days" if idle is not None else None,),
+            ).fetchall()
+    except psycopg.OperationalError as exc:
+        raise CareDeskError("Could not connect to the server with that URL.") from exc
+    except psycopg.Error as exc:
+        raise CareDeskError(f"The server refused the purge ({type(exc).__name__}).") from exc
+    if ctx.args.json:
+        ctx.emit_json(
+            {"purged": [{"clinic": c, "below_txid": h, "rows_removed": n} for c, h, n in rows]}
+        )
+        return 0
+    for clinic, _, removed in rows:
+        print(f"{clinic}: {removed} removed rows purged")
+    if not rows:
+        print("nothing to purge (a workstation has not caught up yet)")
     return 0

@@ -9,6 +9,8 @@ trigger writes each insert and update to ``sync.change_log``.
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import Boolean, Column, Date, DateTime, Float, Integer, Table, TypeDecorator
 from sqlalchemy.dialects import postgresql
 
@@ -106,17 +108,35 @@ def table_statements(table: Table) -> list[str]:
     ]
 
 
+def referenced_by(table: Table) -> list[list[str]]:
+    """[child table, column] for every replicated foreign key that points at ``table``."""
+    return [
+        [child.name, fk.parent.name]
+        for child in synced_tables()
+        for fk in child.foreign_keys
+        if fk.column.table.name == table.name
+    ]
+
+
 def all_statements() -> list[tuple[str, tuple[object, ...]]]:
     """Every replicated table's statements, and its row in ``sync.synced_table``."""
     out: list[tuple[str, tuple[object, ...]]] = []
-    for table in synced_tables():
+    for position, table in enumerate(synced_tables()):
         out.extend((s, ()) for s in table_statements(table))
         out.append(
             (
-                "INSERT INTO sync.synced_table (name, columns, clinical) VALUES (%s, %s, %s)"
+                "INSERT INTO sync.synced_table"
+                " (name, columns, clinical, position, referenced_by) VALUES (%s, %s, %s, %s, %s)"
                 " ON CONFLICT (name) DO UPDATE SET columns = excluded.columns,"
-                " clinical = excluded.clinical",
-                (table.name, column_list(table), table.name in CLINICAL),
+                " clinical = excluded.clinical, position = excluded.position,"
+                " referenced_by = excluded.referenced_by",
+                (
+                    table.name,
+                    column_list(table),
+                    table.name in CLINICAL,
+                    position,
+                    json.dumps(referenced_by(table)),
+                ),
             )
         )
     return out

@@ -8,8 +8,15 @@
 CREATE TABLE IF NOT EXISTS sync.meta (
     id int PRIMARY KEY DEFAULT 1 CHECK (id = 1),
     schema_version int NOT NULL,            -- the synced tables' version on this server
-    min_client_schema int NOT NULL,         -- older clients are told to upgrade
-    purged_below xid8 NOT NULL DEFAULT '0'  -- change log and tombstones purged below this txid
+    min_client_schema int NOT NULL          -- older clients are told to upgrade
+);
+ALTER TABLE sync.meta DROP COLUMN IF EXISTS purged_below;  -- now per clinic (sync.purged)
+
+-- Each clinic's purge horizon: its change log and tombstones are gone below this txid, so a
+-- client of that clinic whose cursor is older must bootstrap again.
+CREATE TABLE IF NOT EXISTS sync.purged (
+    clinic_id text PRIMARY KEY,
+    below xid8 NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS sync.login (
@@ -22,6 +29,10 @@ CREATE TABLE IF NOT EXISTS sync.synced_table (
     columns text NOT NULL,       -- quoted column list, table order
     clinical boolean NOT NULL
 );
+ALTER TABLE sync.synced_table ADD COLUMN IF NOT EXISTS position int NOT NULL DEFAULT 0;
+-- [[child table, column], ...]: rows that point at this table's rows (a tombstone they point
+-- at is kept by the purge, so a new workstation's foreign keys always hold).
+ALTER TABLE sync.synced_table ADD COLUMN IF NOT EXISTS referenced_by jsonb NOT NULL DEFAULT '[]';
 
 CREATE TABLE IF NOT EXISTS sync.client (
     client_id text PRIMARY KEY,
@@ -53,6 +64,7 @@ CREATE TABLE IF NOT EXISTS sync.applied (
     client_id text NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE sync.applied ADD COLUMN IF NOT EXISTS txid xid8 NOT NULL DEFAULT pg_current_xact_id();
 
 CREATE TABLE IF NOT EXISTS sync.conflict (
     id bigserial PRIMARY KEY,
@@ -282,14 +294,15 @@ DECLARE
     v_min int;
     page jsonb;
 BEGIN
-    SELECT min_client_schema, purged_below INTO v_min, v_purged FROM sync.meta;
+    SELECT min_client_schema INTO v_min FROM sync.meta;
     IF p_schema < v_min THEN
         RETURN jsonb_build_object('status', 'upgrade', 'min_schema', v_min);
     END IF;
+    v_clinic := sync.register(p_client, p_schema);
+    SELECT below INTO v_purged FROM sync.purged WHERE clinic_id = v_clinic;
     IF p_txid < v_purged THEN
         RETURN jsonb_build_object('status', 'rebootstrap');
     END IF;
-    v_clinic := sync.register(p_client, p_schema);
     -- The client has applied everything up to its cursor: that bounds the tombstone purge.
     UPDATE sync.client SET cursor_txid = p_txid, cursor_seq = p_seq, last_pull = now()
      WHERE client_id = p_client;
@@ -330,24 +343,52 @@ BEGIN
                               'txid', pg_snapshot_xmin(pg_current_snapshot())::text);
 END $$;
 
--- Tombstone purge (run by an administrator): change log entries and deleted rows below the
--- oldest client cursor go; a client whose cursor is older must bootstrap again.
-CREATE OR REPLACE FUNCTION sync.purge() RETURNS xid8
+-- Tombstone purge, clinic by clinic (run by the server administrator, e.g. nightly from cron, or
+-- `caredesk sync --purge URL`). Below the oldest cursor of a clinic's clients, its change log,
+-- its record of applied mutations and its tombstones go (a tombstone still pointed at by another
+-- row stays). A client whose cursor is older bootstraps again. p_idle: clients that have not
+-- pulled for that long no longer hold the purge back (NULL: every client counts).
+DROP FUNCTION IF EXISTS sync.purge();
+CREATE OR REPLACE FUNCTION sync.purge(p_idle interval DEFAULT NULL)
+RETURNS TABLE (clinic text, horizon xid8, rows_removed bigint)
 LANGUAGE plpgsql SET search_path = sync, pg_temp AS $$
 DECLARE
-    horizon xid8;
-    t text;
+    v_clinic text;
+    v_horizon xid8;
+    t record;
+    ref jsonb;
+    guard text;
+    n bigint;
 BEGIN
-    SELECT min(cursor_txid) INTO horizon FROM sync.client;
-    IF horizon IS NULL OR horizon <= (SELECT purged_below FROM sync.meta) THEN
-        RETURN (SELECT purged_below FROM sync.meta);
-    END IF;
-    FOR t IN SELECT name FROM sync.synced_table LOOP
-        EXECUTE format('DELETE FROM sync.%I x WHERE x.deleted_at IS NOT NULL AND NOT EXISTS '
-                       '(SELECT 1 FROM sync.change_log c WHERE c.row_id = x.id AND c.txid >= $1)', t)
-            USING horizon;
+    FOR v_clinic, v_horizon IN
+        SELECT c.clinic_id, min(c.cursor_txid) FROM sync.client c
+         WHERE p_idle IS NULL OR coalesce(c.last_pull, c.last_push) >= now() - p_idle
+         GROUP BY c.clinic_id
+    LOOP
+        IF v_horizon <= coalesce((SELECT below FROM sync.purged WHERE clinic_id = v_clinic), '0') THEN
+            CONTINUE;
+        END IF;
+        n := 0;
+        FOR t IN SELECT name, referenced_by FROM sync.synced_table ORDER BY position DESC LOOP
+            guard := '';
+            FOR ref IN SELECT value FROM jsonb_array_elements(t.referenced_by) LOOP
+                guard := guard || format(' AND NOT EXISTS (SELECT 1 FROM sync.%I r WHERE r.%I = x.id)',
+                                         ref->>0, ref->>1);
+            END LOOP;
+            EXECUTE format('DELETE FROM sync.%I x WHERE x.clinic_id = $1 AND x.deleted_at IS NOT NULL'
+                           ' AND NOT EXISTS (SELECT 1 FROM sync.change_log c'
+                           ' WHERE c.row_id = x.id AND c.txid >= $2)%s', t.name, guard)
+                USING v_clinic, v_horizon;
+            GET DIAGNOSTICS n = ROW_COUNT;
+            rows_removed := coalesce(rows_removed, 0) + n;
+        END LOOP;
+        DELETE FROM sync.change_log WHERE clinic_id = v_clinic AND txid < v_horizon;
+        DELETE FROM sync.applied WHERE clinic_id = v_clinic AND txid < v_horizon;
+        INSERT INTO sync.purged (clinic_id, below) VALUES (v_clinic, v_horizon)
+        ON CONFLICT (clinic_id) DO UPDATE SET below = excluded.below;
+        clinic := v_clinic;
+        horizon := v_horizon;
+        RETURN NEXT;
+        rows_removed := 0;
     END LOOP;
-    DELETE FROM sync.change_log WHERE txid < horizon;
-    UPDATE sync.meta SET purged_below = horizon;
-    RETURN horizon;
 END $$;

@@ -62,3 +62,24 @@ def test_setup_with_a_bad_url_is_one_line(capsys: Any) -> None:
         capsys.readouterr().err.strip()
         == "caredesk: Could not connect to the server with that URL."
     )
+
+
+def test_purge_from_the_command_line(
+    pair: Any, pg: Any, admin: Any, clinic: str, capsys: Any
+) -> None:
+    a, _ = pair
+    gone = a.desk.patients.create(
+        mrn="CLI-P", given_name="Edu", family_name="Sol", birth_date=date(1944, 4, 4)
+    ).value.id
+    a.desk.patients.remove(gone)
+    a.sync()
+    admin.execute(
+        "UPDATE sync.client SET cursor_txid = pg_snapshot_xmin(pg_current_snapshot())"
+        " WHERE clinic_id = %s",
+        (clinic,),
+    )
+    assert main(["sync", "--purge", pg.admin_url(), "--json"]) == 0
+    purged = {p["clinic"]: p["rows_removed"] for p in json.loads(capsys.readouterr().out)["purged"]}
+    assert purged[clinic] == 1
+    assert main(["sync", "--purge", pg.admin_url(), "--idle-days", "0"]) == 1
+    assert "--idle-days must be 1 or more" in capsys.readouterr().err

@@ -129,7 +129,7 @@ def test_a_too_old_client_is_told_to_upgrade_and_loses_nothing(
 
 
 def test_purged_tombstones_make_an_old_client_bootstrap_again(
-    pair: Any, admin: psycopg.Connection[Any], make_workstation: Any
+    pair: Any, admin: psycopg.Connection[Any], clinic: str
 ) -> None:
     a, b = pair
     keep, gone = new_patient(a, "R-5"), new_patient(a, "R-6")
@@ -139,12 +139,17 @@ def test_purged_tombstones_make_an_old_client_bootstrap_again(
     a.sync()
     a.sync()  # a's cursor now covers the delete
     # b is away; a newer client moves on; the administrator purges behind b.
-    admin.execute("UPDATE sync.client SET cursor_txid = pg_snapshot_xmin(pg_current_snapshot())")
-    admin.execute("SELECT sync.purge()")
+    admin.execute(
+        "UPDATE sync.client SET cursor_txid = pg_snapshot_xmin(pg_current_snapshot())"
+        " WHERE clinic_id = %s",
+        (clinic,),
+    )
+    purged = admin.execute("SELECT clinic, rows_removed FROM sync.purge()").fetchall()
+    assert (clinic, 1) in purged
     assert admin.execute("SELECT count(*) FROM sync.patient WHERE id = %s", (gone,)).fetchone() == (
         0,
     )
-    admin.execute("UPDATE sync.client SET cursor_txid = '0'")  # fine for the others
+    admin.execute("UPDATE sync.client SET cursor_txid = '0' WHERE clinic_id = %s", (clinic,))
     b.sync()  # cursor older than the purge: bootstrap again
     assert local(b, gone).deleted_at is not None
     assert local(b, keep).deleted_at is None
