@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from PySide6.QtCore import QModelIndex, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
@@ -256,7 +256,7 @@ class ConflictsBox(QGroupBox):
         self.ws = ws
         self.model = RowModel(
             [
-                Column("When", lambda c: _local(c.at)),
+                Column("When", lambda c: f"{c.at.astimezone():%Y-%m-%d %H:%M}"),
                 Column("Record", lambda c: c.table.replace("_", " ")),
                 Column("Field", field_text),
                 # Values can be long (a whole record): the tooltip shows all of it.
@@ -268,7 +268,7 @@ class ConflictsBox(QGroupBox):
         )
         self.model.urgent = lambda c: c.clinical
         self.view = table_view(self.model, "Conflicts to review")
-        size_columns(self.view, [22, 16, 30, 26, 26, 8])
+        size_columns(self.view, [27, 18, 22, 34, 34, 8])
         self.view.activated.connect(self._activated)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._enable())
         self.review_button = QPushButton("Mark reviewed")
@@ -374,7 +374,7 @@ class SyncPage(Page):
             widget.setVisible(False)
         layout = QVBoxLayout(box)
         layout.addLayout(form)
-        layout.addWidget(self.sync_button)
+        layout.addWidget(self.sync_button, 0, Qt.AlignmentFlag.AlignLeft)
         for shown in (self.stage, self.bar, self.result):
             layout.addWidget(shown)
         layout.addStretch()
