@@ -1,7 +1,7 @@
 """Regenerate the initial migration from the SQLModel tables (before the first release only).
 
-Run ``.venv/bin/python tools/regen_schema.py`` after adding or changing tables. Once a release
-has shipped, add a new revision with ``alembic revision --autogenerate`` instead.
+Retired at schema 2: vaults at schema 1 exist, so 0001 is history now. Add each change as a new
+revision in ``careDesk/store/migrations/versions`` (see 0002) and bump ``SCHEMA_VERSION``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ EXTRAS = '''
 
 
 def main() -> None:
+    if len(list(VERSIONS.glob("0*.py"))) > 1:
+        raise SystemExit("later revisions exist: add a new revision instead of regenerating 0001")
     for old in VERSIONS.glob("0001_*.py"):
         old.unlink()
     engine = create_engine("sqlite://", module=sqlite3)

@@ -159,6 +159,17 @@ def map_patient(ctx: ImportContext, entry: Entry, place: Place) -> None:
         )
         ctx.tx.changes.add("patient", patient.id, patient.id)
     else:
+        if (
+            values["mrn"] != found.mrn
+            and session.exec(
+                select(Patient.id).where(
+                    col(Patient.mrn) == values["mrn"], col(Patient.id) != found.id
+                )
+            ).first()
+        ):
+            # The vault does not enforce unique MRNs (two workstations may meet with one;
+            # sync reports it): an import must not make a duplicate itself.
+            raise place.reject("identifier", "this MRN is in use by another patient (MRN in use)")
         patient = ctx.apply(found, values, found.id)
     if patient.id in ctx.patients:
         raise place.reject("id", "the same patient appears twice in this file")

@@ -32,7 +32,7 @@ class Patient(Record, table=True):
 
     __tablename__ = "patient"
 
-    mrn: str = Field(max_length=40, unique=True, index=True)
+    mrn: str = Field(max_length=40, index=True)  # unique per clinic: see registry._check_mrn
     given_name: str = Field(max_length=100)
     family_name: str = Field(max_length=100, index=True)
     preferred_name: str | None = Field(default=None, max_length=100)

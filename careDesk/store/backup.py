@@ -69,8 +69,9 @@ def _map_os_error(exc: OSError, target: Path) -> CareDeskError:
     return CareDeskError(f"Could not write {target}: {exc.strerror or exc}.")
 
 
-def _snapshot(paths: VaultPaths, key: bytes, staging: Path, target: Path) -> Path:
-    """A consistent encrypted copy of the live database in ``staging``."""
+def _snapshot(paths: VaultPaths, key: bytes, staging: Path, target: Path) -> tuple[Path, int]:
+    """A consistent encrypted copy of the live database in ``staging``, and its schema number
+    (older than this app's for the backup taken before a migration)."""
     copy = staging / "vault.db"
     src = raw_connect(paths.database, key, readonly=False)
     dst = sqlcipher3.connect(str(copy), isolation_level=None)
@@ -79,6 +80,7 @@ def _snapshot(paths: VaultPaths, key: bytes, staging: Path, target: Path) -> Pat
         dst.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         src.backup(dst)
         dst.execute("PRAGMA journal_mode = DELETE")
+        schema = int(dst.execute("PRAGMA user_version").fetchone()[0])
     except sqlcipher3.Error as exc:
         # SQLITE_FULL ("database or disk is full") or an I/O error from a size limit.
         if "full" in str(exc).lower() or "disk i/o" in str(exc).lower():
@@ -87,7 +89,7 @@ def _snapshot(paths: VaultPaths, key: bytes, staging: Path, target: Path) -> Pat
     finally:
         dst.close()
         src.close()
-    return copy
+    return copy, schema
 
 
 def _write_archive(fh: IO[bytes], files: dict[str, Path], manifest: dict[str, Any]) -> None:
@@ -115,7 +117,7 @@ def write_backup(paths: VaultPaths, key: bytes, target: Path) -> BackupInfo:
     except OSError as exc:
         raise _map_os_error(exc, target) from exc
     try:
-        db_copy = _snapshot(paths, key, staging, target)
+        db_copy, schema = _snapshot(paths, key, staging, target)
         keys_copy = staging / "vault.keys"
         shutil.copyfile(paths.key_slots, keys_copy)
         files = {"vault.db": db_copy, "vault.keys": keys_copy}
@@ -123,13 +125,13 @@ def write_backup(paths: VaultPaths, key: bytes, target: Path) -> BackupInfo:
         manifest = {
             "format": FORMAT,
             "created_at": created.isoformat(),
-            "schema": migrate.SCHEMA_VERSION,
+            "schema": schema,
             "vault_id": KeySlotFile.load(paths.key_slots).vault_id,
             "sha256": {name: _sha256(p) for name, p in files.items()},
         }
         needed = sum(p.stat().st_size for p in files.values()) + 4096
         _write_target(target, files, manifest, needed)
-        return BackupInfo(target, needed, created, migrate.SCHEMA_VERSION)
+        return BackupInfo(target, needed, created, schema)
     except OSError as exc:
         raise _map_os_error(exc, target) from exc
     finally:
