@@ -28,7 +28,7 @@ from careDesk.handouts.documents import (
 from careDesk.handouts.phrases import FALLBACK, phrasebook, supported
 from careDesk.handouts.record import PatientRecord, find_patient, load_record, zone_named
 from careDesk.handouts.render import render
-from careDesk.model.base import utcnow
+from careDesk.model.base import stable_id, utcnow
 from careDesk.model.handout import HandoutPreference
 from careDesk.model.referral import Referral
 from careDesk.model.schedule import Appointment
@@ -277,7 +277,9 @@ def _store_choice(tx: Tx, patient_id: str, language: str | None, large_print: bo
         select(HandoutPreference).where(HandoutPreference.patient_id == patient_id)
     ).first()
     if pref is None:
-        pref = HandoutPreference(patient_id=patient_id)
+        pref = HandoutPreference(
+            id=stable_id("handout_preference", patient_id), patient_id=patient_id
+        )
         pref.language = language
         pref.large_print = bool(large_print)
         tx.add(pref, kind="handout_preference", patient_id=patient_id)

@@ -15,7 +15,7 @@ from careDesk.desk import Tx
 from careDesk.interop.fhir_read import Entry
 from careDesk.interop.fhir_values import Place, ref_keys, reference
 from careDesk.interop.report import ImportReport
-from careDesk.model.base import Record
+from careDesk.model.base import Record, stable_id
 from careDesk.model.interop import SourceLink
 from careDesk.model.patient import Patient
 
@@ -174,7 +174,11 @@ class ImportContext:
         self.created(record, patient_id)
         self._claimed.add(record.id)
         new_link = SourceLink(
-            kind=kind, patient_id=patient_id, source_id=source_id, record_id=record.id
+            id=stable_id("source_link", kind, patient_id, source_id),
+            kind=kind,
+            patient_id=patient_id,
+            source_id=source_id,
+            record_id=record.id,
         )
         self.tx.add(new_link, kind="source_link", patient_id=patient_id)
         links[source_id] = new_link

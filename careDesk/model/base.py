@@ -27,6 +27,21 @@ def new_id() -> str:
     return str(uuid.UUID(int=value))
 
 
+# RFC 9562 §5.5 name-based ids live in this namespace (a UUIDv7 drawn once for careDesk).
+_NAMESPACE = uuid.UUID("01a2134f-6e2b-7c44-9f3a-5d1e8b0c7a21")
+
+
+def stable_id(*parts: str) -> str:
+    """The same id on every workstation for the same natural key (a UUIDv5, RFC 9562 §5.5).
+
+    For rows unique by something other than their id (one handout preference per patient, one
+    link per imported resource, one number per template version): two workstations that make
+    "the same" row while apart make one row, which the clinic server then merges field by field,
+    instead of two rows that break a unique index when they meet.
+    """
+    return str(uuid.uuid5(_NAMESPACE, "\x1f".join(parts)))
+
+
 def utcnow() -> datetime:
     """Now, as an aware UTC datetime (how every timestamp is stored)."""
     return datetime.now(UTC)

@@ -14,7 +14,7 @@ import json
 from sqlalchemy import Boolean, Column, Date, DateTime, Float, Integer, Table, TypeDecorator
 from sqlalchemy.dialects import postgresql
 
-from careDesk.sync.tables import CLINICAL, synced_tables
+from careDesk.sync.tables import CLINIC_UNIQUE, CLINICAL, synced_tables
 
 _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 
@@ -102,6 +102,11 @@ def table_statements(table: Table) -> list[str]:
         f"DROP TRIGGER IF EXISTS log_change ON sync.{name}",
         f"CREATE TRIGGER log_change AFTER INSERT OR UPDATE ON sync.{name}"
         " FOR EACH ROW EXECUTE FUNCTION sync.log_change()",
+        *(
+            f"CREATE INDEX IF NOT EXISTS {_q(table.name + '_' + c)} ON sync.{name} "
+            f"(clinic_id, {_q(c)})"
+            for c in CLINIC_UNIQUE.get(table.name, ())
+        ),
         # Dropped first: an upgrade that adds a column changes the function's result type.
         f"DROP FUNCTION IF EXISTS sync.{_q(snapshot_function(table))}()",
         snapshot_statement(table),
@@ -126,16 +131,18 @@ def all_statements() -> list[tuple[str, tuple[object, ...]]]:
         out.append(
             (
                 "INSERT INTO sync.synced_table"
-                " (name, columns, clinical, position, referenced_by) VALUES (%s, %s, %s, %s, %s)"
+                " (name, columns, clinical, position, referenced_by, unique_columns)"
+                " VALUES (%s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (name) DO UPDATE SET columns = excluded.columns,"
                 " clinical = excluded.clinical, position = excluded.position,"
-                " referenced_by = excluded.referenced_by",
+                " referenced_by = excluded.referenced_by, unique_columns = excluded.unique_columns",
                 (
                     table.name,
                     column_list(table),
                     table.name in CLINICAL,
                     position,
                     json.dumps(referenced_by(table)),
+                    list(CLINIC_UNIQUE.get(table.name, ())),
                 ),
             )
         )

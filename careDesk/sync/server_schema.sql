@@ -33,6 +33,9 @@ ALTER TABLE sync.synced_table ADD COLUMN IF NOT EXISTS position int NOT NULL DEF
 -- [[child table, column], ...]: rows that point at this table's rows (a tombstone they point
 -- at is kept by the purge, so a new workstation's foreign keys always hold).
 ALTER TABLE sync.synced_table ADD COLUMN IF NOT EXISTS referenced_by jsonb NOT NULL DEFAULT '[]';
+-- Columns unique within a clinic that two workstations can fill alike while apart (a patient's
+-- MRN): the server keeps both rows and reports a 'duplicate' for a person to merge or correct.
+ALTER TABLE sync.synced_table ADD COLUMN IF NOT EXISTS unique_columns text[] NOT NULL DEFAULT '{}';
 
 CREATE TABLE IF NOT EXISTS sync.client (
     client_id text PRIMARY KEY,
@@ -135,6 +138,30 @@ LANGUAGE sql SET search_path = sync, pg_temp AS $$
                                  'clinical', clinical, 'patient_id', patient_id)
 $$;
 
+-- A 'duplicate' conflict for each clinic-unique column this mutation set to a value another live
+-- row already has (the row is kept: both workstations' records stay, a person decides).
+CREATE OR REPLACE FUNCTION sync.check_unique(
+    p_clinic text, p_client text, m jsonb, p_table text, p_row text, p_values jsonb, p_patient text
+) RETURNS jsonb
+LANGUAGE plpgsql SET search_path = sync, pg_temp AS $$
+DECLARE
+    k text;
+    other text;
+    found jsonb := '[]';
+BEGIN
+    FOR k IN SELECT unnest(unique_columns) FROM sync.synced_table WHERE name = p_table LOOP
+        CONTINUE WHEN NOT p_values ? k OR p_values->>k IS NULL;
+        EXECUTE format('SELECT id FROM sync.%I WHERE %I = $1 AND id <> $2 AND deleted_at IS NULL'
+                       ' LIMIT 1', p_table, k)
+            INTO other USING p_values->>k, p_row;
+        IF other IS NOT NULL THEN
+            found := found || sync.note_conflict(p_clinic, p_client, m, k, 'duplicate', NULL,
+                p_values->k, to_jsonb(other), true, p_patient);
+        END IF;
+    END LOOP;
+    RETURN found;
+END $$;
+
 -- One mutation: apply when the base version matches, else merge field by field. The server
 -- orders writes; client clocks decide nothing (updated_at is carried, never compared).
 CREATE OR REPLACE FUNCTION sync.apply_mutation(p_clinic text, p_client text, m jsonb)
@@ -174,6 +201,7 @@ BEGIN
         IF op = 'insert' THEN
             EXECUTE format('INSERT INTO sync.%I SELECT * FROM jsonb_populate_record(NULL::sync.%I, $1)', t, t)
                 USING news || jsonb_build_object('id', rid, 'clinic_id', p_clinic, 'version', 1);
+            conflicts := conflicts || sync.check_unique(p_clinic, p_client, m, t, rid, new_n, patient);
         ELSE
             conflicts := conflicts || sync.note_conflict(p_clinic, p_client, m, '*', 'missing',
                 NULL, news, NULL, is_clinical, patient);
@@ -221,6 +249,7 @@ BEGIN
         EXECUTE format('UPDATE sync.%I x SET (%s) = (SELECT %s FROM jsonb_populate_record(NULL::sync.%I, $1) r)'
                        ' WHERE x.id = $2', t, cols, cols, t)
             USING cur || changed || jsonb_build_object('clinic_id', p_clinic), rid;
+        conflicts := conflicts || sync.check_unique(p_clinic, p_client, m, t, rid, changed, patient);
     END IF;
     RETURN conflicts;
 END $$;

@@ -44,6 +44,11 @@ if TYPE_CHECKING:
 PUSH_BATCH = 500
 PULL_PAGE = 2000
 REVIEW_KIND = "sync_review"
+_REVIEW_TITLES = {
+    # Two workstations registered one MRN while apart: both records stay until a person
+    # merges them (the same patient) or corrects one (a typing slip).
+    "duplicate": "Another patient has the same MRN: merge the records or correct one",
+}
 
 # What a sync is doing, for a progress bar: (stage, done, total); total 0 when not known.
 # Stages: "send" (outbox entries), "snapshot" (rows of a first sync), "receive" (changes).
@@ -341,7 +346,9 @@ class Sync:
             review = FollowUp(
                 patient_id=c["patient_id"],
                 kind=REVIEW_KIND,
-                title="Review a change made on two workstations at once",
+                title=_REVIEW_TITLES.get(
+                    c["kind"], "Review a change made on two workstations at once"
+                ),
                 due_at=tx.now,
                 urgent=False,
                 origin="sync",

@@ -21,7 +21,7 @@ from careDesk.care.verb_kit import local_today, record_change
 from careDesk.changes import Outcome
 from careDesk.errors import NotFound, ValidationFailed
 from careDesk.handouts.record import find_patient
-from careDesk.model.base import utcnow
+from careDesk.model.base import stable_id, utcnow
 from careDesk.model.clinical import Condition
 from careDesk.model.patient import Patient
 from careDesk.model.template import PlanTemplate
@@ -290,9 +290,11 @@ class Templates:
             )
         if note is not None and len(note) > 300:
             raise ValidationFailed("note", "at most 300 characters")
+        number = 1 if current is None else current.number + 1
         row = PlanTemplate(
+            id=stable_id("plan_template", body.id, str(number)),
             template_key=body.id,
-            number=1 if current is None else current.number + 1,
+            number=number,
             title=body.title,
             body=body.model_dump_json(),
             based_on=based_on,

@@ -132,3 +132,47 @@ def test_capture_is_in_the_same_transaction(pair: Any) -> None:
     except RuntimeError:
         pass
     assert a.desk.sync.status().pending == 1  # the rolled-back edit left no outbox entry
+
+
+def test_one_mrn_registered_on_two_workstations_apart_keeps_both_for_review(pair: Any) -> None:
+    a, b = pair
+    a.net.up = b.net.up = False  # both apart: each registers "the same" new patient
+    first = new_patient(a, mrn="DUP-1")
+    second = b.desk.patients.create(
+        mrn="DUP-1", given_name="Grace", family_name="Okafor-Bell", birth_date=date(1944, 9, 9)
+    ).value.id
+    a.net.up = b.net.up = True
+    a.sync()
+    report = b.sync()
+    assert report.conflicts == 1
+    a.sync()
+    for ws in (a, b):  # nobody's sync stops on the shared MRN; both records are everywhere
+        assert {patient_on(ws, first).mrn, patient_on(ws, second).mrn} == {"DUP-1"}
+        assert ws.desk.sync.status().pending == 0
+    (conflict,) = b.desk.sync.conflicts()
+    assert (conflict.kind, conflict.field, conflict.row_id) == ("duplicate", "mrn", second)
+    with a.desk.reading() as session:  # the review task reached the other workstation too
+        (task,) = reviews(session)
+    assert task.patient_id == second and "same MRN" in task.title
+    # Correcting the slip on one workstation travels as usual.
+    b.desk.patients.update(second, mrn="DUP-2")
+    b.sync()
+    a.sync()
+    assert patient_on(a, second).mrn == "DUP-2"
+
+
+def test_a_handout_choice_made_on_two_workstations_apart_is_one_row(pair: Any) -> None:
+    """Rows unique by their patient get the same id everywhere, so they merge, not collide."""
+    a, b = pair
+    pid = new_patient(a)
+    a.sync()
+    b.sync()
+    a.desk.handouts.remember(pid, language="es", large_print=None)
+    b.desk.handouts.remember(pid, language=None, large_print=True)
+    a.sync()
+    b.sync()
+    a.sync()
+    for ws in (a, b):
+        choice = ws.desk.handouts.choice(pid)
+        assert ws.desk.sync.status().pending == 0
+        assert choice.language == "es"  # the first to reach the server keeps its row
