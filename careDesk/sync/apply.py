@@ -12,13 +12,20 @@ from collections.abc import Iterable
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, func, literal, select, text, update
+from sqlalchemy import Connection, Table, func, literal, select, text, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col
 
 from careDesk.changes import Changes
 from careDesk.model.sync import SyncOutbox
-from careDesk.sync.tables import BOOKKEEPING, decode_row, patient_of, synced_tables, table
+from careDesk.sync.tables import (
+    BOOKKEEPING,
+    decode_row,
+    local_columns,
+    patient_of,
+    synced_tables,
+    table,
+)
 
 
 def pending_rows(session: Session) -> set[tuple[str, str]]:
@@ -45,7 +52,8 @@ def write_rows(
             continue
         t = table(name)
         stmt = insert(t)
-        keep = {c.name: stmt.excluded[c.name] for c in t.columns if c.name != "id"}
+        mine = local_columns(name) | {"id"}
+        keep = {c.name: stmt.excluded[c.name] for c in t.columns if c.name not in mine}
         where = None if force else stmt.excluded.version > t.c.version
         upsert = stmt.on_conflict_do_update(index_elements=["id"], set_=keep, where=where)
         session.execute(upsert, batch)
@@ -58,29 +66,40 @@ def write_rows(
 
 def enqueue_everything(conn: Connection) -> int:
     """Queue every local row as an insert (a vault's first sync); returns how many."""
-    total = 0
-    for t in synced_tables():
-        fields = [
-            x
-            for c in t.columns
-            if c.name not in BOOKKEEPING
-            for x in (literal(c.name), func.json_array(None, t.c[c.name]))
-        ]
-        rows = select(
-            func.lower(func.hex(func.randomblob(16))),
-            literal(t.name),
-            t.c.id,
-            literal("insert"),
-            func.json_object(*fields),
-            func.strftime("%Y-%m-%d %H:%M:%f", "now"),
+    return sum(_enqueue(conn, t, None) for t in synced_tables())
+
+
+def enqueue_rows(conn: Connection, name: str, ids: list[str]) -> int:
+    """Queue rows written in bulk, bypassing the ORM (a demo loaded into a syncing vault)."""
+    t = table(name)
+    return sum(_enqueue(conn, t, ids[start : start + 500]) for start in range(0, len(ids), 500))
+
+
+def _enqueue(conn: Connection, t: Table, ids: list[str] | None) -> int:
+    """Queue rows of ``t`` (all, or those with ``ids``) as inserts, built in SQL."""
+    skip = BOOKKEEPING | local_columns(t.name)
+    fields = [
+        x
+        for c in t.columns
+        if c.name not in skip
+        for x in (literal(c.name), func.json_array(None, t.c[c.name]))
+    ]
+    rows = select(
+        func.lower(func.hex(func.randomblob(16))),
+        literal(t.name),
+        t.c.id,
+        literal("insert"),
+        func.json_object(*fields),
+        func.strftime("%Y-%m-%d %H:%M:%f", "now"),
+    )
+    if ids is not None:
+        rows = rows.where(t.c.id.in_(ids))
+    result = conn.execute(
+        SyncOutbox.__table__.insert().from_select(  # type: ignore[attr-defined]
+            ["mutation_id", "table_name", "row_id", "op", "fields", "created_at"], rows
         )
-        result = conn.execute(
-            SyncOutbox.__table__.insert().from_select(  # type: ignore[attr-defined]
-                ["mutation_id", "table_name", "row_id", "op", "fields", "created_at"], rows
-            )
-        )
-        total += result.rowcount or 0
-    return total
+    )
+    return result.rowcount or 0
 
 
 def tombstone_missing(session: Session, name: str, seen: set[str], now: Any) -> int:

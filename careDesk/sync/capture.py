@@ -4,7 +4,9 @@ local ``sync_outbox`` in the same transaction as the edit (issue 10).
 A SQLAlchemy ``before_flush`` listener on the desk's write session reads each pending object's
 attribute history (old and new values), so any service that changes records through the ORM is
 covered without knowing about sync. Bulk Core inserts (the demo generator) bypass the ORM; the
-first sync of a workstation sends whatever rows the server lacks, so they are covered there.
+first sync of a workstation sends whatever rows the server lacks, and a demo loaded later queues
+its rows itself (``apply.enqueue_rows``). Workstation-only columns (``tables.LOCAL_COLUMNS``)
+are never captured.
 """
 
 from __future__ import annotations
@@ -12,18 +14,29 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import Connection, event, inspect
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 
 from careDesk.model.base import Record
 from careDesk.model.sync import SyncOutbox
-from careDesk.sync.tables import BOOKKEEPING, encode, synced_names
+from careDesk.sync.apply import enqueue_rows
+from careDesk.sync.tables import BOOKKEEPING, encode, local_columns, synced_names
+
+# ``session.info`` key of the function that bulk writers (``careDesk.care.demo.rows``) call with
+# (connection, table name, ids) after inserting rows with Core.
+BULK_INSERTED = "sync.bulk_inserted"
 
 
 def watch(session: OrmSession) -> None:
     """Capture this session's record changes into the outbox until it closes."""
     event.listen(session, "before_flush", _before_flush)
+    session.info[BULK_INSERTED] = _bulk_inserted
+
+
+def _bulk_inserted(conn: Connection, name: str, ids: list[str]) -> None:
+    if name in synced_names():
+        enqueue_rows(conn, name, ids)
 
 
 def _before_flush(session: OrmSession, _flush: UOWTransaction, _instances: Any) -> None:
@@ -41,7 +54,8 @@ def _before_flush(session: OrmSession, _flush: UOWTransaction, _instances: Any) 
 
 
 def _columns(obj: Record) -> list[str]:
-    return [c.key for c in inspect(type(obj)).column_attrs if c.key not in BOOKKEEPING]
+    skip = BOOKKEEPING | local_columns(str(obj.__tablename__))
+    return [c.key for c in inspect(type(obj)).column_attrs if c.key not in skip]
 
 
 def _inserted(obj: Record) -> SyncOutbox:

@@ -25,7 +25,7 @@ from psycopg import sql
 from careDesk.sync import apply
 from careDesk.sync.connection import SyncUpgradeRequired
 from careDesk.sync.ddl import snapshot_function
-from careDesk.sync.tables import synced_tables, table
+from careDesk.sync.tables import local_columns, synced_tables, table
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk
@@ -166,7 +166,8 @@ def _upsert(name: str) -> str:
     if columns[0] != "id":
         raise AssertionError(f"{name}: the id must come first")
     q = [f'"{c}"' for c in columns]
-    keep = ", ".join(f"{c} = excluded.{c}" for c in q[1:])
+    mine = local_columns(name)
+    keep = ", ".join(f'"{c}" = excluded."{c}"' for c in columns[1:] if c not in mine)
     return (
         f'INSERT INTO "{name}" ({", ".join(q)}) VALUES ({", ".join("?" * len(q))})'
         f' ON CONFLICT ("id") DO UPDATE SET {keep}'

@@ -38,6 +38,20 @@ CLINICAL = frozenset(
     }
 )
 
+# Unique within a clinic, but two workstations apart can both fill them alike: the vault does not
+# enforce them (the registry checks as you type), the server reports a duplicate for review.
+CLINIC_UNIQUE: dict[str, tuple[str, ...]] = {"patient": ("mrn",)}
+
+# Columns that describe one workstation, not the patient: never sent, never overwritten by a
+# pull. A due follow-up is announced once on each workstation (``notified_at``).
+LOCAL_COLUMNS: dict[str, frozenset[str]] = {"follow_up": frozenset({"notified_at"})}
+
+
+def local_columns(name: str) -> frozenset[str]:
+    """The workstation-only columns of table ``name``."""
+    return LOCAL_COLUMNS.get(name, frozenset())
+
+
 # Written by the server on every change; never compared field by field.
 BOOKKEEPING = frozenset({"id", "version"})
 META = frozenset({"updated_at", "changed_by"})

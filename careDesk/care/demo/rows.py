@@ -116,6 +116,8 @@ class RowBuffer:
             table: Table = model.__table__  # type: ignore[attr-defined]
             _BulkInsert.of(table, connection.dialect).run(connection, rows)
             name = str(table.name)
+            if bulk_inserted := session.info.get("sync.bulk_inserted"):
+                bulk_inserted(connection, name, [row["id"] for row in rows])  # a syncing vault
             self.counts[name] = self.counts.get(name, 0) + len(rows)
             rows.clear()
 
