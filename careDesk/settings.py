@@ -61,8 +61,12 @@ _DECLARED = [
     Declared("sync.url", str, "", "Clinic PostgreSQL server (postgresql://host/db)"),
     Declared("sync.user", str, "", "Sync login on the clinic server"),
     Declared("sync.password", str, "", "Sync password", secret=True),
+    Declared("sync.every_minutes", int, "2", "Sync in the background this often (0: only by hand)"),
 ]
 DECLARED: dict[str, Declared] = {d.key: d for d in _DECLARED}
+# Settings a user may also have for themselves (their own login on the clinic server, issue 10),
+# stored as "<key>@<login>"; the plain key is the workstation's default.
+PERSONAL = frozenset({"sync.user", "sync.password"})
 
 
 def _declared(key: str) -> Declared:
@@ -117,6 +121,37 @@ class Settings:
             shown = "(secret)" if decl.secret else value
             tx.audit(
                 "setting.change", entity="setting", entity_id=key[:36], detail={"value": shown}
+            )
+
+    def personal(self, key: str, login: str) -> str:
+        """A user's own value of a personal setting ("" when they have none)."""
+        if key not in PERSONAL:
+            raise ValidationFailed("key", f"{key!r} is not a personal setting")
+        with self.desk.reading() as session:
+            row = session.get(Setting, f"{key}@{login}")
+        return row.value if row is not None else ""
+
+    def set_personal(self, key: str, login: str, value: str) -> None:
+        """Set a user's own value (admins for anyone, everyone for themselves)."""
+        if key not in PERSONAL:
+            raise ValidationFailed("key", f"{key!r} is not a personal setting")
+        decl = DECLARED[key]
+        value = _normalise(decl, value)
+        mine = login == self.desk.user.login
+        with self.desk.writing(Permission.READ if mine else Permission.ADMIN) as tx:
+            stored = f"{key}@{login}"
+            row = tx.session.get(Setting, stored) or Setting(key=stored)
+            row.value = value
+            row.updated_at = utcnow()
+            row.changed_by = self.desk.user.id
+            tx.session.add(row)
+            tx.changes.add("setting", stored[:36])
+            shown = "(secret)" if decl.secret else value
+            tx.audit(
+                "setting.change",
+                entity="setting",
+                entity_id=stored[:36],
+                detail={"value": shown, "user": login},
             )
 
     def display(self, key: str) -> str:

@@ -40,6 +40,12 @@ def register(sub: Any) -> None:
         "purge back (they copy the clinic again at their next sync)",
     )
     p.add_argument("--status", action="store_true", help="only show the sync status")
+    p.add_argument(
+        "--my-login",
+        metavar="ROLE",
+        help="sync as your own login role on the server from now on (password from "
+        "CAREDESK_SYNC_PASSWORD or a prompt); an empty ROLE goes back to the workstation's",
+    )
     p.set_defaults(func=cmd_sync)
 
 
@@ -50,6 +56,16 @@ def cmd_sync(ctx: Context) -> int:
     if ctx.args.purge:
         return _purge(ctx)
     desk = ctx.desk()
+    if ctx.args.my_login is not None:
+        role = ctx.args.my_login.strip()
+        password = None
+        if role:
+            password = os.environ.get("CAREDESK_SYNC_PASSWORD") or getpass.getpass(
+                f"Server password for {role}: "
+            )
+        desk.sync.set_login(desk.user.login, role, password)
+        print(f"{desk.user.login} now syncs as {role or 'the workstation login'}")
+        return 0
     report = None if ctx.args.status else desk.sync.run()
     status = desk.sync.status()
     if ctx.args.json:

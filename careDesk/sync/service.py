@@ -9,6 +9,8 @@ pages after the cursor. Nothing is decided by this workstation's clock.
 from __future__ import annotations
 
 import json
+import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
 PUSH_BATCH = 500
 PULL_PAGE = 2000
 REVIEW_KIND = "sync_review"
+_ROLE = re.compile(r"[A-Za-z0-9_.\-]{1,63}")
 _REVIEW_TITLES = {
     # Two workstations registered one MRN while apart: both records stay until a person
     # merges them (the same patient) or corrects one (a typing slip).
@@ -69,15 +72,27 @@ class SyncStatus:
     offline: bool
     open_conflicts: int
     client_id: str | None
+    last_error: str | None = None  # offline, refused or upgrade, from the last attempt
 
 
 @dataclass(frozen=True)
 class ServerSettings:
-    """The clinic server as the settings screen shows it (never the password itself)."""
+    """The clinic server as the settings screen shows it (never the password itself).
+
+    ``user`` is the workstation's login; ``my_user`` the signed-in person's own login, which
+    is used instead when set (one login role per user on the server, issue 10).
+    """
 
     url: str
     user: str
     has_password: bool
+    my_user: str = ""
+    my_password: bool = False
+
+    @property
+    def login(self) -> str:
+        """The server login a sync by the signed-in person uses."""
+        return self.my_user or self.user
 
 
 @dataclass(frozen=True)
@@ -116,6 +131,7 @@ class Sync:
         self._capturing: bool | None = None
         self.schema_version = SCHEMA_VERSION
         self._progress: Progress = _quiet
+        self._running = threading.Lock()  # the Sync button and the clock's background sync
 
     # ----- capture ----------------------------------------------------------------------------
     @property
@@ -148,6 +164,7 @@ class Sync:
             offline=bool(state and state.last_error == "offline"),
             open_conflicts=open_conflicts,
             client_id=state.client_id if state else None,
+            last_error=state.last_error if state else None,
         )
 
     def conflicts(self, *, include_resolved: bool = False) -> list[ConflictView]:
@@ -171,9 +188,30 @@ class Sync:
 
     # ----- server settings --------------------------------------------------------------------
     def server(self) -> ServerSettings:
-        """The configured server (``sync.url``, ``sync.user``; whether a password is set)."""
-        get = self.desk.settings.get
-        return ServerSettings(get("sync.url"), get("sync.user"), bool(get("sync.password")))
+        """The configured server (``sync.url``, ``sync.user``; whether a password is set), and
+        the signed-in person's own login if they have one."""
+        get, mine, me = self.desk.settings.get, self.desk.settings.personal, self.desk.user.login
+        return ServerSettings(
+            get("sync.url"),
+            get("sync.user"),
+            bool(get("sync.password")),
+            mine("sync.user", me),
+            bool(mine("sync.password", me)),
+        )
+
+    def set_login(self, login: str, user: str, password: str | None = None) -> None:
+        """Give careDesk user ``login`` their own server login (admins for anyone, each person
+        for themselves); an empty ``user`` removes it, so the workstation's login applies."""
+        user = user.strip()
+        if user and not _ROLE.fullmatch(user):
+            raise CareDeskError(
+                "sync.user: use the login role the server administrator created "
+                "(letters, digits, '_', '-' or '.')"
+            )
+        settings = self.desk.settings
+        settings.set_personal("sync.user", login, user)
+        if password is not None or not user:
+            settings.set_personal("sync.password", login, password or "")
 
     def configure(self, url: str, user: str, password: str | None = None) -> None:
         """Set the server (admins): the URL and login are checked first; ``None`` keeps the
@@ -210,8 +248,12 @@ class Sync:
         """
         self.desk.require(Permission.EDIT)
         info = self._conninfo()
-        self._enable()
-        self._progress = progress or _quiet
+        with self._running:  # one sync at a time: a second caller waits, then syncs again
+            self._enable()
+            self._progress = progress or _quiet
+            return self._run(info)
+
+    def _run(self, info: str) -> SyncReport:
         try:
             with self.connect(info) as conn:
                 report = self._exchange(conn)
@@ -234,11 +276,15 @@ class Sync:
         return SyncReport(pushed, duplicates, pulled, conflicts, snapshot)
 
     def _conninfo(self) -> str:
-        url = self.desk.settings.get("sync.url")
-        user = self.desk.settings.get("sync.user")
+        settings, me = self.desk.settings, self.desk.user.login
+        url = settings.get("sync.url")
+        user = settings.personal("sync.user", me)
+        password = settings.personal("sync.password", me) if user else ""
+        if not user:
+            user, password = settings.get("sync.user"), settings.get("sync.password")
         if not url or not user:
             raise SyncNotConfigured()
-        return conninfo(url, user, self.desk.settings.get("sync.password"))
+        return conninfo(url, user, password)
 
     def _state(self) -> SyncState:
         with self.desk.reading() as session:

@@ -1,0 +1,100 @@
+"""One login role per user: each person on a workstation can sync as themselves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from careDesk.errors import CareDeskError, PermissionDenied
+from careDesk.paths import VaultPaths
+from careDesk.store.vault import unlock
+from careDesk.sync import setup
+from careDesk.sync.connection import SyncRefused
+from tests.careDesk.sync.conftest import Workstation
+
+CARLA_PASSWORD = "her own long passphrase 7"
+
+
+def _roles_seen(admin: psycopg.Connection[Any], clinic: str) -> set[str]:
+    rows = admin.execute("SELECT role_name FROM sync.client WHERE clinic_id = %s", (clinic,))
+    return {str(r[0]) for r in rows}
+
+
+def test_a_person_with_their_own_login_syncs_as_themselves(
+    make_workstation: Any,
+    pg: Any,
+    admin: psycopg.Connection[Any],
+    clinic: str,
+    tmp_path: Path,
+) -> None:
+    a: Workstation = make_workstation("anna")
+    a.sync()  # as the workstation's login
+    role = f"carla_{clinic[-12:]}"
+    with psycopg.connect(pg.admin_url()) as conn:
+        setup.add_login(conn, role, "carla-server-pw", clinic)
+    a.desk.users.add("carla", CARLA_PASSWORD, "coordinator")
+    a.desk.close()
+
+    carla = unlock(VaultPaths(tmp_path / "anna"), "carla", CARLA_PASSWORD)
+    try:
+        with pytest.raises(PermissionDenied):  # not for somebody else
+            carla.sync.set_login("admin", role, "carla-server-pw")
+        carla.sync.set_login("carla", role, "wrong password")
+        with pytest.raises(SyncRefused, match="login was not accepted"):
+            carla.sync.run()
+        carla.sync.set_login("carla", role, "carla-server-pw")
+        assert carla.sync.server().login == role
+        carla.sync.run()
+        assert role in _roles_seen(admin, clinic)
+        assert carla.settings.get("sync.user") == a.login  # the workstation's is unchanged
+        carla.sync.set_login("carla", "")  # back to the workstation's login
+        assert carla.sync.server().login == a.login
+    finally:
+        carla.close()
+
+
+def test_a_login_role_name_is_checked(make_workstation: Any) -> None:
+    a: Workstation = make_workstation("anna")
+    with pytest.raises(CareDeskError, match=r"sync\.user"):
+        a.desk.sync.set_login("admin", "robert'); drop", "pw")
+    assert a.desk.sync.server().my_user == ""
+
+
+def test_the_clock_sends_an_edit_soon_after_it_is_made(
+    pair: tuple[Workstation, Workstation], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Background sync: an edit reaches the server without anybody pressing Sync."""
+    from datetime import date, timedelta
+    from threading import Event
+
+    from careDesk.schedule import clock as clock_module
+    from careDesk.schedule.clock import SYNC, ReminderClock, jobs_due_summary
+
+    a, b = pair
+    monkeypatch.setattr(clock_module, "SYNC_SOON_DELAY", timedelta(0))
+    synced = Event()
+    run = a.desk.sync.run
+
+    def run_and_tell(*args: Any, **kwargs: Any) -> Any:
+        report = run(*args, **kwargs)
+        if report.pushed:
+            synced.set()
+        return report
+
+    monkeypatch.setattr(a.desk.sync, "run", run_and_tell)
+    clock = ReminderClock(a.desk)
+    clock.start()
+    try:
+        assert SYNC in jobs_due_summary(clock)
+        pid = a.desk.patients.create(
+            mrn="BG-1", given_name="Noa", family_name="Paz", birth_date=date(1970, 1, 1)
+        ).value.id
+        assert synced.wait(timeout=20), f"no background sync: {clock.errors}"
+    finally:
+        clock.stop()
+    assert a.desk.sync.status().pending == 0
+    b.sync()
+    assert b.desk.patients.get(pid).mrn == "BG-1"
