@@ -3,8 +3,9 @@
 DESIGN §5: APScheduler 3.11 with a persistent job store on the same encrypted engine,
 ``misfire_grace_time=None`` and ``coalesce=True`` (a job missed while the app was closed runs
 once at the next start, never once per missed beat), module-level job functions with plain
-arguments. A handful of jobs: wake at the next due time, retry the outbox, the nightly backup
-and the nightly risk refresh. 100,000 follow-ups cost one indexed query, not 100,000 jobs.
+arguments. A handful of jobs: wake at the next due time, retry the outbox, the nightly backup,
+the nightly risk refresh and, once a workstation syncs, clinic sync every few minutes and soon
+after each edit. 100,000 follow-ups cost one indexed query, not 100,000 jobs.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("careDesk.clock")
 
 WAKE, OUTBOX, BACKUP, RISK = "wake", "outbox", "nightly-backup", "nightly-risk"
+SYNC, SYNC_SOON = "sync", "sync-soon"
+SYNC_SOON_DELAY = timedelta(seconds=10)  # an edit reaches the clinic server this soon after
+MAX_ERRORS = 50
 WAKE_AT = "wake-at-"
 BACKSTOP = timedelta(minutes=5)
 
@@ -61,6 +65,12 @@ def risk_job(token: str) -> None:
     clock = _CLOCKS.get(token)
     if clock is not None:
         clock.run_risk_refresh()
+
+
+def sync_job(token: str, only_if_pending: bool = False) -> None:
+    clock = _CLOCKS.get(token)
+    if clock is not None:
+        clock.run_sync(only_if_pending=only_if_pending)
 
 
 class ReminderClock:
@@ -126,6 +136,13 @@ class ReminderClock:
             minute=minute,
             timezone=tz,
         )
+        every = self.desk.settings.get_int("sync.every_minutes")
+        if every > 0:
+            scheduler.add_job(
+                sync_job, "interval", id=SYNC, replace_existing=True, args=args, minutes=every
+            )
+        elif scheduler.get_job(SYNC) is not None:
+            scheduler.remove_job(SYNC)
         scheduler.add_job(
             wake_job,
             "interval",
@@ -197,6 +214,31 @@ class ReminderClock:
         # A new or changed follow-up may be due sooner than the wake we planned.
         if "follow_up" in changes.kinds:
             self._wake_at(utcnow())
+        # An edit goes to the clinic server soon (one sync for a burst of edits); the job
+        # does nothing when the outbox is empty, so a sync's own writes do not loop.
+        if self.scheduler is not None and not self._stopping and self._syncing():
+            self.scheduler.add_job(
+                sync_job,
+                "date",
+                id=SYNC_SOON,
+                replace_existing=True,
+                args=[self.token, True],
+                run_date=utcnow() + SYNC_SOON_DELAY,
+            )
+
+    def _syncing(self) -> bool:
+        """Background sync is on: a server is set and this desk has synced before."""
+        if self.desk.settings.get_int("sync.every_minutes") <= 0:
+            return False
+        return bool(self.desk.settings.get("sync.url")) and self.desk.sync.capturing
+
+    def run_sync(self, *, only_if_pending: bool = False) -> None:
+        """Push and pull in the background (a first sync is started by a person, not here)."""
+        if self._stopping or not self._syncing():
+            return
+        if only_if_pending and self.desk.sync.status().pending == 0:
+            return
+        self._guard("sync", lambda: self.desk.sync.run())
 
     def run_outbox(self) -> None:
         self._guard("outbox", lambda: self.desk.outbox.send_due())
@@ -217,11 +259,16 @@ class ReminderClock:
         try:
             return job()
         except CareDeskError as exc:
-            self.errors.append(f"{what}: {exc.message}")
+            self._error(f"{what}: {exc.message}")
         except Exception as exc:
             log_unexpected(exc)
-            self.errors.append(f"{what}: unexpected {type(exc).__name__}")
+            self._error(f"{what}: unexpected {type(exc).__name__}")
         return None
+
+    def _error(self, text: str) -> None:
+        if not self.errors or self.errors[-1] != text:  # offline all day is one line
+            self.errors.append(text)
+        del self.errors[:-MAX_ERRORS]
 
 
 def jobs_due_summary(clock: ReminderClock) -> dict[str, datetime | None]:
