@@ -95,10 +95,21 @@ def run(report: Report) -> None:
                 setup.install(admin)
                 rows = _load_server(admin, _plain_clinic())
             a = _workstation(cluster, Path(tmp), "a")
+            copied: list[float] = []
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage == "snapshot" and done == total:
+                    copied.append(time.perf_counter())
+
             start = time.perf_counter()
-            first = a.sync.run()
+            first = a.sync.run(progress)
             seconds = time.perf_counter() - start
-            print(f"   first sync: {first.snapshot_rows:,} of {rows:,} rows, {PATIENTS:,} patients")
+            copy = (copied[-1] - start) if copied else float("nan")
+            print(
+                f"   first sync: {first.snapshot_rows:,} of {rows:,} rows, {PATIENTS:,} patients;"
+                f" copy {copy:.1f} s ({first.snapshot_rows / copy:,.0f} rows/s),"
+                f" then risk scores and pull {seconds - copy:.1f} s"
+            )
             report(f"sync: first sync, {PATIENTS:,} patients", seconds, 60.0)
             b = _workstation(cluster, Path(tmp), "b")
             b.sync.run()

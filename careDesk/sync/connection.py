@@ -72,6 +72,15 @@ def conninfo(url: str, user: str, password: str) -> str:
         "password": password,
         "sslmode": "verify-full",
         "connect_timeout": options.get("connect_timeout", "10"),
+        # A link that drops mid-sync must end the sync (SyncOffline), not leave it waiting for
+        # a reply that will never come: libpq would otherwise rely on the system's TCP
+        # keepalive timings, about 2 h 11 min on Linux. ~25 s of silence ends it; the retry
+        # is harmless (the server skips mutations it already applied).
+        "keepalives": 1,
+        "keepalives_idle": options.get("keepalives_idle", "10"),
+        "keepalives_interval": options.get("keepalives_interval", "5"),
+        "keepalives_count": options.get("keepalives_count", "3"),
+        "tcp_user_timeout": options.get("tcp_user_timeout", "30000"),
         "application_name": "careDesk",
     }
     if "sslrootcert" in options:

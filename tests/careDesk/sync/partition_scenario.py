@@ -55,10 +55,10 @@ CUT_EDITS = 5  # new patients made on each side while partitioned
 CONNECT_TIMEOUT = 2  # seconds, in sync.url (the default is 10); libpq's minimum is 2
 PARTITION_SECONDS = 6.0  # how long loopback stays down (at least; from the cut)
 HEAL_WAIT = 30.0  # how long the in-flight sync may take to finish once loopback is back
-# ``--keepalive``: this namespace's kernel gives up on a silent connection after about 4 s
-# (keepalive probe after 2 s idle, then 2 probes 1 s apart). libpq turns keepalives on with the
-# kernel's timings; careDesk sets none of its own, so by default that is 2 h 11 min.
-KEEPALIVE = {"tcp_keepalive_time": 2, "tcp_keepalive_intvl": 1, "tcp_keepalive_probes": 2}
+# ``--keepalive``: sync.url asks for short bounds, so a silent connection is given up after
+# about 4 s (keepalive probe after 2 s idle, then 2 probes 1 s apart; unacknowledged data for
+# 4 s). careDesk's own defaults end a silent sync after about 25 s, longer than the partition.
+SHORT_BOUNDS = "&keepalives_idle=2&keepalives_interval=1&keepalives_count=2&tcp_user_timeout=4000"
 GATE = 1010  # advisory lock that holds the in-flight push at its COMMIT
 
 # ``ip link set lo up|down`` without iproute2: SIOCGIFFLAGS / SIOCSIFFLAGS on struct ifreq.
@@ -118,12 +118,12 @@ class Station:
         ).value.id
 
 
-def make_station(cluster: server.Cluster, folder: Path, name: str) -> Station:
+def make_station(cluster: server.Cluster, folder: Path, name: str, bounds: str = "") -> Station:
     login = f"{name}_partition"
     with psycopg.connect(cluster.admin_url()) as conn:
         setup.add_login(conn, login, f"pw-{login}", CLINIC)
     desk, _ = create_vault(VaultPaths(folder / name), "admin", PASSWORD)
-    desk.settings.set("sync.url", f"{cluster.url()}&connect_timeout={CONNECT_TIMEOUT}")
+    desk.settings.set("sync.url", f"{cluster.url()}&connect_timeout={CONNECT_TIMEOUT}{bounds}")
     desk.settings.set("sync.user", login)
     desk.settings.set("sync.password", f"pw-{login}")
     assert desk.sync.connect is default_connect  # the real connection, no simulated switch
@@ -290,12 +290,12 @@ def server_facts(admin: psycopg.Connection[Any]) -> dict[str, Any]:
     }
 
 
-def scenario(cluster: server.Cluster, folder: Path) -> dict[str, Any]:
+def scenario(cluster: server.Cluster, folder: Path, bounds: str = "") -> dict[str, Any]:
     timings: dict[str, float] = {"server_started": round(time.monotonic() - _started, 2)}
     with psycopg.connect(cluster.admin_url()) as conn:
         setup.install(conn)
-    anna = make_station(cluster, folder, "anna")
-    ben = make_station(cluster, folder, "ben")
+    anna = make_station(cluster, folder, "anna", bounds)
+    ben = make_station(cluster, folder, "ben", bounds)
     anna.sync()
     ben.sync()
 
@@ -424,9 +424,6 @@ def scenario(cluster: server.Cluster, folder: Path) -> dict[str, Any]:
 def main() -> None:
     check_namespace()
     keepalive = "--keepalive" in sys.argv[1:]
-    if keepalive:  # per network namespace: the machine's own settings stay as they are
-        for name, value in KEEPALIVE.items():
-            Path("/proc/sys/net/ipv4", name).write_text(f"{value}\n")
     loopback(True)
     keyslots.ARGON2_DEFAULTS = {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}
     service.PUSH_BATCH = PUSH_BATCH
@@ -434,7 +431,7 @@ def main() -> None:
     cluster = server.start()
     log(f"PostgreSQL 15 on 127.0.0.1:{cluster.port}")
     try:
-        result = scenario(cluster, folder)
+        result = scenario(cluster, folder, SHORT_BOUNDS if keepalive else "")
     finally:
         cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)

@@ -83,3 +83,18 @@ def test_purge_from_the_command_line(
     assert purged[clinic] == 1
     assert main(["sync", "--purge", pg.admin_url(), "--idle-days", "0"]) == 1
     assert "--idle-days must be 1 or more" in capsys.readouterr().err
+
+
+def test_a_sync_cut_off_mid_way_is_bounded_by_default() -> None:
+    """Keepalives and a TCP user timeout end a silent connection (else ~2 h on Linux)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from careDesk.sync.connection import conninfo
+
+    params = conninfo_to_dict(conninfo("postgresql://clinic.example:5432/caredesk", "u", "p"))
+    assert params["sslmode"] == "verify-full"
+    assert (params["keepalives"], params["tcp_user_timeout"]) == ("1", "30000")
+    idle, interval, count = (
+        int(str(params[k])) for k in ("keepalives_idle", "keepalives_interval", "keepalives_count")
+    )
+    assert idle + interval * count <= 30

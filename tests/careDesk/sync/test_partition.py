@@ -7,11 +7,12 @@ down while a push of several batches is in flight (the server has committed the 
 its acknowledgement is on the wire); both workstations edit and try to sync while partitioned;
 loopback comes back and both sync until quiet. Two runs, side by side:
 
-* ``kernel-defaults``: the connection of the in-flight sync outlives a short partition (TCP
-  retransmits once the link is back) and that sync completes;
-* ``short-keepalives``: the namespace's kernel gives up on a silent connection after about 4 s,
-  so the in-flight sync ends with ``SyncOffline`` inside the partition, after the server
-  committed its batch: the retry after the heal must apply nothing twice.
+* ``default-bounds``: careDesk gives a silent connection about 25 s (TCP keepalives and
+  ``tcp_user_timeout`` in ``careDesk.sync.connection``), longer than this partition: the
+  in-flight sync's connection outlives it (TCP retransmits once the link is back) and completes;
+* ``short-bounds``: ``sync.url`` asks for bounds of about 4 s, so the in-flight sync ends with
+  ``SyncOffline`` inside the partition, after the server committed its batch: the retry after
+  the heal must apply nothing twice.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import pytest
 from tests.careDesk.sync import partition_scenario as scenario
 
 ROOT = Path(__file__).resolve().parents[3]
-RUNS = {"kernel-defaults": [], "short-keepalives": ["--keepalive"]}
+RUNS = {"default-bounds": [], "short-bounds": ["--keepalive"]}
 RUN_TIMEOUT = 150  # seconds for both runs (each takes about 12 s)
 HEALED_WITHIN = 20.0  # seconds after the heal for an in-flight sync to finish
 
