@@ -14,7 +14,7 @@ import json
 from sqlalchemy import Boolean, Column, Date, DateTime, Float, Integer, Table, TypeDecorator
 from sqlalchemy.dialects import postgresql
 
-from careDesk.sync.tables import CLINIC_UNIQUE, CLINICAL, synced_tables
+from careDesk.sync.tables import CLINIC_UNIQUE, CLINICAL, DERIVED, synced_tables
 
 _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 
@@ -131,11 +131,12 @@ def all_statements() -> list[tuple[str, tuple[object, ...]]]:
         out.append(
             (
                 "INSERT INTO sync.synced_table"
-                " (name, columns, clinical, position, referenced_by, unique_columns)"
-                " VALUES (%s, %s, %s, %s, %s, %s)"
+                " (name, columns, clinical, position, referenced_by, unique_columns, derived)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (name) DO UPDATE SET columns = excluded.columns,"
                 " clinical = excluded.clinical, position = excluded.position,"
-                " referenced_by = excluded.referenced_by, unique_columns = excluded.unique_columns",
+                " referenced_by = excluded.referenced_by, unique_columns = excluded.unique_columns,"
+                " derived = excluded.derived",
                 (
                     table.name,
                     column_list(table),
@@ -143,6 +144,7 @@ def all_statements() -> list[tuple[str, tuple[object, ...]]]:
                     position,
                     json.dumps(referenced_by(table)),
                     list(CLINIC_UNIQUE.get(table.name, ())),
+                    list(DERIVED.get(table.name, ())),
                 ),
             )
         )

@@ -36,6 +36,8 @@ ALTER TABLE sync.synced_table ADD COLUMN IF NOT EXISTS referenced_by jsonb NOT N
 -- Columns unique within a clinic that two workstations can fill alike while apart (a patient's
 -- MRN): the server keeps both rows and reports a 'duplicate' for a person to merge or correct.
 ALTER TABLE sync.synced_table ADD COLUMN IF NOT EXISTS unique_columns text[] NOT NULL DEFAULT '{}';
+-- Columns computed from another of the row (a phone number's digits): no conflict of their own.
+ALTER TABLE sync.synced_table ADD COLUMN IF NOT EXISTS derived text[] NOT NULL DEFAULT '{}';
 
 CREATE TABLE IF NOT EXISTS sync.client (
     client_id text PRIMARY KEY,
@@ -178,13 +180,15 @@ DECLARE
     old_n jsonb;
     new_n jsonb;
     cols text;
+    derived text[];
     is_clinical boolean;
     patient text;
     k text;
     changed jsonb := '{}';
     conflicts jsonb := '[]';
 BEGIN
-    SELECT s.columns, s.clinical INTO cols, is_clinical FROM sync.synced_table s WHERE s.name = t;
+    SELECT s.columns, s.clinical, s.derived INTO cols, is_clinical, derived
+      FROM sync.synced_table s WHERE s.name = t;
     IF cols IS NULL THEN
         RAISE EXCEPTION 'table % is not replicated', t USING ERRCODE = '22023';
     END IF;
@@ -222,7 +226,7 @@ BEGIN
         CONTINUE WHEN k IN ('updated_at', 'changed_by');
         IF op = 'insert' THEN
             -- The row is already here (a first sync sending rows the server has): keep the server's.
-            IF cur->k IS DISTINCT FROM new_n->k THEN
+            IF cur->k IS DISTINCT FROM new_n->k AND NOT k = ANY(derived) THEN
                 conflicts := conflicts || sync.note_conflict(p_clinic, p_client, m, k, 'insert',
                     NULL, new_n->k, cur->k, is_clinical, patient);
             END IF;
@@ -230,6 +234,8 @@ BEGIN
             changed := changed || jsonb_build_object(k, new_n->k);
         ELSIF cur->k = new_n->k THEN
             NULL;  -- the server already has the new value
+        ELSIF k = ANY(derived) THEN
+            NULL;  -- follows its source column, which has its own conflict
         ELSE
             conflicts := conflicts || sync.note_conflict(p_clinic, p_client, m, k, 'field',
                 old_n->k, new_n->k, cur->k, is_clinical, patient);

@@ -42,6 +42,10 @@ CLINICAL = frozenset(
 # enforce them (the registry checks as you type), the server reports a duplicate for review.
 CLINIC_UNIQUE: dict[str, tuple[str, ...]] = {"patient": ("mrn",)}
 
+# Columns computed from another column of the same row: never a conflict of their own (they
+# follow their source: applied with it, or kept with the server's value when it conflicts).
+DERIVED: dict[str, tuple[str, ...]] = {"patient": ("phone_digits",)}
+
 # Columns that describe one workstation, not the patient: never sent, never overwritten by a
 # pull. A due follow-up is announced once on each workstation (``notified_at``).
 LOCAL_COLUMNS: dict[str, frozenset[str]] = {"follow_up": frozenset({"notified_at"})}

@@ -176,3 +176,18 @@ def test_a_handout_choice_made_on_two_workstations_apart_is_one_row(pair: Any) -
         choice = ws.desk.handouts.choice(pid)
         assert ws.desk.sync.status().pending == 0
         assert choice.language == "es"  # the first to reach the server keeps its row
+
+
+def test_a_phone_changed_on_both_is_one_conflict_and_its_digits_follow(pair: Any) -> None:
+    a, b = pair
+    pid = new_patient(a)
+    a.sync()
+    b.sync()
+    a.desk.patients.update(pid, phone="(555) 010-1111")
+    b.desk.patients.update(pid, phone="(555) 010-2222")
+    a.sync()
+    assert b.sync().conflicts == 1  # not a second one for the search digits
+    [conflict] = b.desk.sync.conflicts()
+    assert conflict.field == "phone"
+    row = patient_on(b, pid)
+    assert (row.phone, row.phone_digits) == ("(555) 010-1111", "5550101111")
