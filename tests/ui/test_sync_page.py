@@ -21,7 +21,8 @@ from careDesk.sync.service import SyncReport
 from tests.pg_fixtures import Workstation
 from tests.ui.conftest import add_patient, wait_idle
 from ui.main_window import MainWindow
-from ui.pages.sync import SyncPage, server_fields, stage_text
+from ui.pages.sync import SyncPage, stage_text
+from ui.pages.sync_server import server_fields
 from ui.worker import DbWorker
 from ui.workspace import Workspace
 

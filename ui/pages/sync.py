@@ -1,8 +1,8 @@
 """Sync: this workstation's link to the clinic server (issue 10).
 
 The status (last sync, changes waiting to send, offline), "Sync now" with its progress, the
-conflicts the server reported for review, and the server settings (admins change them, others
-read them). A sync runs on the database worker like every long job; it reports through a
+conflicts the server reported for review, and the server settings (``ui.pages.sync_server``).
+A sync runs on the database worker like every long job; it reports through a
 :class:`ui.worker.Progress` the page polls, so the window stays responsive during the first
 sync of a new workstation (a copy of the whole clinic).
 """
@@ -10,33 +10,27 @@ sync of a new workstation (a copy of the whole clinic).
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
-from pathlib import Path
-from urllib.parse import parse_qsl, quote, urlsplit
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from careDesk.changes import Changes
-from careDesk.errors import CareDeskError, ValidationFailed
+from careDesk.errors import CareDeskError
 from careDesk.security.roles import Permission
 from careDesk.sync.connection import SyncOffline
 from careDesk.sync.service import ConflictView, ServerSettings, SyncReport, SyncStatus
-from ui.forms import FieldForm
 from ui.pages.base import Page
+from ui.pages.sync_server import ServerBox
 from ui.tables import Column, RowModel
 from ui.views import size_columns, table_view
 from ui.worker import Progress
@@ -53,10 +47,6 @@ WHOLE_RECORD = {
     "edit_deleted": "changed here, deleted at another workstation",
     "missing": "changed here, not on the server",
 }
-DEFAULT_PORT = 5432
-DEFAULT_DATABASE = "caredesk"
-PATH_SAFE = "/:\\"
-HOST = re.compile(r"[A-Za-z0-9.\-_]+|\[[0-9A-Fa-f:.]+\]")
 
 
 def stage_text(stage: str, done: int, total: int) -> str:
@@ -103,149 +93,6 @@ def field_text(conflict: ConflictView) -> str:
 
 def _local(when: datetime | None) -> str:
     return f"{when.astimezone():%a %Y-%m-%d %H:%M}" if when else ""
-
-
-def server_url(host: str, port: int, database: str, ca_file: str) -> str:
-    """``postgresql://host:port/database?sslrootcert=CA`` (TLS is always verify-full)."""
-    url = f"postgresql://{host.strip()}:{port}/{database.strip()}"
-    ca = quote(ca_file.strip(), safe=PATH_SAFE)  # spaces, & and # would break the URL
-    return f"{url}?sslrootcert={ca}" if ca else url
-
-
-def server_fields(url: str) -> tuple[str, int, str, str]:
-    """(host, port, database, CA file) of a ``sync.url`` ("" parts when not set)."""
-    if not url:
-        return "", DEFAULT_PORT, DEFAULT_DATABASE, ""
-    parts = urlsplit(url)
-    try:
-        port = parts.port or DEFAULT_PORT
-    except ValueError:
-        port = DEFAULT_PORT
-    ca = dict(parse_qsl(parts.query)).get("sslrootcert", "")
-    host = parts.hostname or ""
-    host = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
-    return host, port, parts.path.lstrip("/") or DEFAULT_DATABASE, ca
-
-
-class ServerBox(QGroupBox):
-    """The clinic server: host, port, database, CA file, login. Admins save and test it."""
-
-    saved = Signal()
-
-    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
-        super().__init__("Clinic server", parent)
-        self.ws = ws
-        self.editable = ws.can(Permission.ADMIN)
-        self.form = FieldForm()
-        self.host, self.database, self.ca_file = QLineEdit(), QLineEdit(), QLineEdit()
-        self.user, self.password, self.port = QLineEdit(), QLineEdit(), QSpinBox()
-        self.port.setRange(1, 65535)
-        self.form.add("host", "Server name or address", self.host)
-        self.form.add("port", "Port", self.port)
-        self.form.add("database", "Database", self.database)
-        self.ca_file.setAccessibleName("Certificate authority file")
-        self.choose = QPushButton("Choose…")
-        self.choose.setToolTip("The clinic's certificate authority file (ca.crt)")
-        self.choose.clicked.connect(self._choose_ca)
-        row = QWidget()
-        line = QHBoxLayout(row)
-        line.setContentsMargins(0, 0, 0, 0)
-        line.addWidget(self.ca_file)
-        line.addWidget(self.choose)
-        self.form.add("ca_file", "Certificate authority file", row)
-        self.form.add("sync.user", "Sync login", self.user)
-        self.form.add("sync.password", "Password", self.password)
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.save_button = QPushButton("Save")
-        self.save_button.clicked.connect(self.save)
-        self.test_button = QPushButton("Test connection")
-        self.test_button.setToolTip("Connect once with the saved settings (no data moves)")
-        self.test_button.clicked.connect(self.test_connection)
-        self.outcome = QLabel()
-        self.outcome.setAccessibleName("Server settings result")
-        self.outcome.setWordWrap(True)
-        bar = QHBoxLayout()
-        bar.addWidget(self.save_button)
-        bar.addWidget(self.test_button)
-        bar.addStretch()
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.form)
-        layout.addLayout(bar)
-        layout.addWidget(self.outcome)
-        self._lock_for_others()
-
-    def _lock_for_others(self) -> None:
-        """Non-admins read the settings; the core refuses their changes anyway."""
-        if self.editable:
-            return
-        for field in (self.host, self.database, self.ca_file, self.user, self.password):
-            field.setReadOnly(True)
-        self.port.setReadOnly(True)
-        for button in (self.choose, self.save_button, self.test_button):
-            button.setVisible(False)
-        self.outcome.setText("Only a clinic admin can change the clinic server.")
-
-    def load(self) -> None:
-        self.ws.run(self.ws.desk.sync.server, self.show_settings)
-
-    def show_settings(self, settings: ServerSettings) -> None:
-        host, port, database, ca = server_fields(settings.url)
-        self.host.setText(host)
-        self.port.setValue(port)
-        self.database.setText(database)
-        self.ca_file.setText(ca)
-        self.user.setText(settings.user)
-        self.password.clear()
-        kept = "(set; leave empty to keep it)" if settings.has_password else "(not set)"
-        self.password.setPlaceholderText(kept if self.editable else "")
-
-    def _choose_ca(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Certificate authority file", self.ca_file.text(), "Certificates (*.crt *.pem)"
-        )
-        if name:
-            self.ca_file.setText(name)
-
-    def save(self) -> None:
-        """Build ``sync.url`` from the fields and store it (the core checks it first)."""
-        self.form.clear_errors()
-        self.outcome.clear()
-        host, ca = self.host.text().strip(), self.ca_file.text().strip()
-        if host and not HOST.fullmatch(host):
-            self.form.show_error(ValidationFailed("host", "not a server name or address"))
-            return
-        if ca and not Path(ca).is_file():
-            self.form.show_error(ValidationFailed("ca_file", "no file at this path"))
-            return
-        url = server_url(host, self.port.value(), self.database.text(), ca)
-        user, password = self.user.text(), self.password.text() or None
-        sync = self.ws.desk.sync
-        self.ws.run(lambda: sync.configure(url, user, password), self._saved, self._failed)
-
-    def _saved(self, _result: object) -> None:
-        self.load()  # the stored values, and whether a password is now set
-        self.outcome.setText("Saved.")
-        self.saved.emit()
-
-    def _failed(self, error: CareDeskError) -> None:
-        field, _, reason = error.message.partition(": ")
-        if field == "sync.user" and reason:
-            error = ValidationFailed(field, reason)  # beside the login; the URL's on the form
-        self.form.show_error(error)
-
-    def test_connection(self) -> None:
-        """Connect with the saved settings on the worker; show the server version or why not."""
-        self.outcome.setText("Connecting…")
-        self.test_button.setEnabled(False)
-        self.ws.run(self.ws.desk.sync.check_connection, self._reached, self._unreached)
-
-    def _reached(self, version: str) -> None:
-        self.test_button.setEnabled(True)
-        self.outcome.setText(f"Connected to the saved server (PostgreSQL {version}).")
-
-    def _unreached(self, error: CareDeskError) -> None:
-        self.test_button.setEnabled(True)
-        self.outcome.setText(error.message)
 
 
 class ConflictsBox(QGroupBox):
