@@ -78,14 +78,29 @@ def snapshot_statement(table: Table) -> str:
     )
 
 
+def _rekey(table: Table) -> str:
+    """Upgrade a server made before clinic-scoped keys: primary key (id) → (clinic_id, id)."""
+    return (
+        "DO $do$ BEGIN"
+        " IF (SELECT count(*) FROM pg_constraint c JOIN pg_attribute a"
+        " ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)"
+        f" WHERE c.conrelid = 'sync.{_q(table.name)}'::regclass AND c.contype = 'p') = 1 THEN"
+        f" ALTER TABLE sync.{_q(table.name)} DROP CONSTRAINT {_q(table.name + '_pkey')},"
+        f' ADD PRIMARY KEY (clinic_id, "id");'
+        " END IF; END $do$"
+    )
+
+
 def table_statements(table: Table) -> list[str]:
     """Create (or extend, on an upgrade) one replicated table with its trigger and policy."""
     name = _q(table.name)
     cols = ["clinic_id text NOT NULL"]
     for c in table.columns:
         null = "" if c.nullable or c.primary_key else " NOT NULL"
-        key = " PRIMARY KEY" if c.primary_key else ""
-        cols.append(f"{_q(c.name)} {column_type(c)}{null}{key}")
+        cols.append(f"{_q(c.name)} {column_type(c)}{null}")
+    # Keyed by clinic too: a name-based id (model.base.stable_id, e.g. a template version) is
+    # the same in two clinics, and each clinic must be able to have its own row.
+    cols.append('PRIMARY KEY (clinic_id, "id")')
     add = [
         f"ALTER TABLE sync.{name} ADD COLUMN IF NOT EXISTS {_q(c.name)} {column_type(c)}"
         for c in table.columns
@@ -93,6 +108,7 @@ def table_statements(table: Table) -> list[str]:
     return [
         f"CREATE TABLE IF NOT EXISTS sync.{name} ({', '.join(cols)})",
         *add,
+        _rekey(table),
         f"ALTER TABLE sync.{name} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE sync.{name} FORCE ROW LEVEL SECURITY",
         f"DROP POLICY IF EXISTS by_clinic ON sync.{name}",

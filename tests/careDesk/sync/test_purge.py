@@ -101,3 +101,53 @@ def test_an_idle_workstation_can_be_left_behind_and_bootstraps_again(
     with b.desk.reading() as session:
         row = session.get(Patient, gone)
     assert row is not None and row.deleted_at is not None
+
+
+def test_two_clinics_may_have_a_row_with_the_same_name_based_id(
+    make_workstation: Any, pg: Any, admin: psycopg.Connection[Any], tmp_path: Any
+) -> None:
+    """A clinic's copy of a shipped template has an id from its key and number: the same in
+    every clinic, and each clinic keeps its own (the server keys rows by clinic too)."""
+    from careDesk.paths import VaultPaths
+    from careDesk.store.vault import create_vault
+    from careDesk.sync import setup
+    from tests.conftest import PASSWORD
+
+    a = make_workstation("anna")
+    other_clinic, login = "other-" + new_id()[-12:], "olga_" + new_id()[-12:]
+    with psycopg.connect(pg.admin_url()) as conn:
+        setup.add_login(conn, login, "olga-pw", other_clinic)
+    olga, _ = create_vault(VaultPaths(tmp_path / "olga"), "admin", PASSWORD)
+    try:
+        olga.settings.set("sync.url", pg.url())
+        olga.settings.set("sync.user", login)
+        olga.settings.set("sync.password", "olga-pw")
+        mine = a.desk.templates.copy("copd", title="COPD (clinic A)").value
+        theirs = olga.templates.copy("copd", title="COPD (clinic B)").value
+        assert mine.id == theirs.id
+        a.sync()
+        olga.sync.run()
+        titles = admin.execute(
+            "SELECT clinic_id, title FROM sync.plan_template WHERE template_key = %s"
+            " ORDER BY title",
+            (mine.id,),
+        ).fetchall()
+        assert [t for _, t in titles] == ["COPD (clinic A)", "COPD (clinic B)"]
+        assert olga.templates.get(theirs.id).title == "COPD (clinic B)"
+    finally:
+        olga.close()
+
+
+def test_a_server_keyed_by_id_alone_is_rekeyed_by_clinic_on_upgrade(
+    admin: psycopg.Connection[Any], pg: Any
+) -> None:
+    from careDesk.sync import setup
+
+    admin.execute("ALTER TABLE sync.goal DROP CONSTRAINT goal_pkey, ADD PRIMARY KEY (id)")
+    with psycopg.connect(pg.admin_url()) as conn:
+        setup.install(conn)
+    key = admin.execute(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE conrelid = 'sync.goal'::regclass AND contype = 'p'"
+    ).fetchone()
+    assert key == ("PRIMARY KEY (clinic_id, id)",)
