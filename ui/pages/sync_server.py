@@ -58,8 +58,28 @@ def server_fields(url: str) -> tuple[str, int, str, str]:
     return host, port, parts.path.lstrip("/") or DEFAULT_DATABASE, ca
 
 
+def login_text(settings: ServerSettings) -> str:
+    """Which server login a sync by the signed-in person uses, in words."""
+    if settings.my_user:
+        return f"Syncs as {settings.my_user} (your own login)."
+    if settings.user:
+        return f"Syncs as {settings.user} (this workstation's login)."
+    return "No server login is set yet."
+
+
+def login_error(error: CareDeskError) -> CareDeskError:
+    """A refused login ("sync.user: reason") shown beside the login field; others on the form."""
+    field, _, reason = error.message.partition(": ")
+    return ValidationFailed(field, reason) if field == "sync.user" and reason else error
+
+
+def _kept(has_password: bool) -> str:
+    return "(set; leave empty to keep it)" if has_password else "(not set)"
+
+
 class ServerBox(QGroupBox):
-    """The clinic server: host, port, database, CA file, login. Admins save and test it."""
+    """The clinic server: host, port, database, CA file, login. Admins save and test it; below
+    it, everyone's own login (:class:`OwnLoginBox`)."""
 
     saved = Signal()
 
@@ -99,10 +119,12 @@ class ServerBox(QGroupBox):
         bar.addWidget(self.save_button)
         bar.addWidget(self.test_button)
         bar.addStretch()
+        self.mine = OwnLoginBox(ws)
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
         layout.addLayout(bar)
         layout.addWidget(self.outcome)
+        layout.addWidget(self.mine)
         self._lock_for_others()
 
     def _lock_for_others(self) -> None:
@@ -114,7 +136,9 @@ class ServerBox(QGroupBox):
         self.port.setReadOnly(True)
         for button in (self.choose, self.save_button, self.test_button):
             button.setVisible(False)
-        self.outcome.setText("Only a clinic admin can change the clinic server.")
+        self.outcome.setText(
+            "Only a clinic admin can change the clinic server; your own login is yours to set."
+        )
 
     def load(self) -> None:
         self.ws.run(self.ws.desk.sync.server, self.show_settings)
@@ -127,8 +151,8 @@ class ServerBox(QGroupBox):
         self.ca_file.setText(ca)
         self.user.setText(settings.user)
         self.password.clear()
-        kept = "(set; leave empty to keep it)" if settings.has_password else "(not set)"
-        self.password.setPlaceholderText(kept if self.editable else "")
+        self.password.setPlaceholderText(_kept(settings.has_password) if self.editable else "")
+        self.mine.show_settings(settings)
 
     def _choose_ca(self) -> None:
         name, _ = QFileDialog.getOpenFileName(
@@ -159,10 +183,7 @@ class ServerBox(QGroupBox):
         self.saved.emit()
 
     def _failed(self, error: CareDeskError) -> None:
-        field, _, reason = error.message.partition(": ")
-        if field == "sync.user" and reason:
-            error = ValidationFailed(field, reason)  # beside the login; the URL's on the form
-        self.form.show_error(error)
+        self.form.show_error(login_error(error))  # a bad URL names sync.url: on the form line
 
     def test_connection(self) -> None:
         """Connect with the saved settings on the worker; show the server version or why not."""
@@ -177,3 +198,85 @@ class ServerBox(QGroupBox):
     def _unreached(self, error: CareDeskError) -> None:
         self.test_button.setEnabled(True)
         self.outcome.setText(error.message)
+
+
+class OwnLoginBox(QGroupBox):
+    """The signed-in person's own login on the server, used for their syncs instead of the
+    workstation's (every role may set their own; issue 10)."""
+
+    saved = Signal()
+
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__("Your own login on the server", parent)
+        self.ws = ws
+        self.shown = ServerSettings("", "", False)
+        self.form = FieldForm()
+        self.user, self.password = QLineEdit(), QLineEdit()
+        self.form.add("sync.user", "Your login", self.user)
+        self.form.add("sync.password", "Your password", self.password)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.save_button = QPushButton("Save mine")
+        self.save_button.clicked.connect(self.save)
+        self.forget_button = QPushButton("Use the workstation login")
+        self.forget_button.setToolTip("Forget your own login; your syncs use this workstation's")
+        self.forget_button.clicked.connect(self.use_workstation_login)
+        self.syncs_as = QLabel()
+        self.syncs_as.setAccessibleName("Login used for syncs")
+        self.outcome = QLabel()
+        self.outcome.setAccessibleName("Your login result")
+        self.outcome.setWordWrap(True)
+        bar = QHBoxLayout()
+        bar.addWidget(self.save_button)
+        bar.addWidget(self.forget_button)
+        bar.addStretch()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addLayout(bar)
+        layout.addWidget(self.syncs_as)
+        layout.addWidget(self.outcome)
+
+    def load(self) -> None:
+        self.ws.run(self.ws.desk.sync.server, self.show_settings)
+
+    def show_settings(self, settings: ServerSettings) -> None:
+        self.shown = settings
+        self.user.setText(settings.my_user)
+        self.password.clear()
+        self.password.setPlaceholderText(_kept(settings.my_password))
+        self.forget_button.setEnabled(bool(settings.my_user))
+        self.syncs_as.setText(login_text(settings))
+
+    def save(self) -> None:
+        """Store the login and password as this person's own (the core checks the name)."""
+        self.form.clear_errors()
+        self.outcome.clear()
+        user, password = self.user.text().strip(), self.password.text() or None
+        if not user:
+            self.form.show_error(ValidationFailed("sync.user", "enter your login on the server"))
+            return
+        # A kept password belongs to the login it was saved with.
+        if password is None and (user != self.shown.my_user or not self.shown.my_password):
+            self.form.show_error(ValidationFailed("sync.password", "enter this login's password"))
+            return
+        self._store(user, password, "Saved: your syncs use your own login.")
+
+    def use_workstation_login(self) -> None:
+        """Forget this person's own login; their syncs use the workstation's again."""
+        self._store("", None, "Your syncs use this workstation's login again.")
+
+    def _store(self, user: str, password: str | None, done: str) -> None:
+        self.form.clear_errors()
+        self.outcome.clear()
+        desk = self.ws.desk  # the signed-in person is read on the worker, with the desk
+
+        def saved(_result: object) -> None:
+            self.load()
+            self.outcome.setText(done)
+            self.saved.emit()
+
+        self.ws.run(
+            lambda: desk.sync.set_login(desk.user.login, user, password), saved, self._failed
+        )
+
+    def _failed(self, error: CareDeskError) -> None:
+        self.form.show_error(login_error(error))
