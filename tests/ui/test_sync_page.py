@@ -11,17 +11,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from careDesk.desk import Desk
 from careDesk.store.vault import unlock
-from careDesk.sync.connection import SyncOffline
+from careDesk.sync import setup
+from careDesk.sync.connection import SyncOffline, SyncRefused
 from careDesk.sync.service import Progress as StepFn
 from careDesk.sync.service import SyncReport
 from tests.pg_fixtures import Workstation
 from tests.ui.conftest import add_patient, wait_idle
 from ui.main_window import MainWindow
-from ui.pages.sync import SyncPage, stage_text
+from ui.pages.sync import LAST_ERROR, SyncPage, every_text, stage_text
 from ui.pages.sync_server import server_fields
 from ui.worker import DbWorker
 from ui.workspace import Workspace
@@ -35,6 +39,14 @@ def _page(qtbot: QtBot, ws: Workspace) -> SyncPage:
     page.show()
     wait_idle(qtbot, ws.worker)
     return page
+
+
+def _as_coordinator(a: Workstation) -> Desk:
+    """Close the admin's vault and sign in to it as a new coordinator."""
+    a.desk.users.add("coord", "quiet meadow lantern 4", "coordinator")
+    paths = a.desk.paths
+    a.desk.close()
+    return unlock(paths, "coord", "quiet meadow lantern 4")
 
 
 def _press_sync(qtbot: QtBot, page: SyncPage) -> None:
@@ -195,11 +207,7 @@ def test_saving_a_bad_server_names_sync_url_and_stores_nothing(
 def test_a_coordinator_syncs_but_cannot_change_the_server(
     qtbot: QtBot, worker: DbWorker, make_workstation: Make
 ) -> None:
-    a = make_workstation("anna")
-    a.desk.users.add("coord", "quiet meadow lantern 4", "coordinator")
-    paths = a.desk.paths
-    a.desk.close()
-    coordinator = unlock(paths, "coord", "quiet meadow lantern 4")
+    coordinator = _as_coordinator(make_workstation("anna"))
     try:
         page = _page(qtbot, Workspace(coordinator, worker))
         server = page.server
@@ -214,3 +222,125 @@ def test_a_coordinator_syncs_but_cannot_change_the_server(
         worker.run(lambda: None)
         wait_idle(qtbot, worker)
         coordinator.close()
+
+
+def test_a_coordinator_syncs_as_their_own_login_once_they_set_it(
+    qtbot: QtBot,
+    worker: DbWorker,
+    make_workstation: Make,
+    admin: psycopg.Connection[Any],
+    clinic: str,
+) -> None:
+    a = make_workstation("anna")
+    a.sync()  # the server knows this workstation by the workstation's login
+    own = f"coord_{clinic[-12:]}"
+    setup.add_login(admin, own, "pw-coord", clinic)
+    coordinator = _as_coordinator(a)
+
+    def roles() -> list[str]:
+        query = "SELECT role_name FROM sync.client WHERE clinic_id = %s"
+        return [row[0] for row in admin.execute(query, (clinic,))]
+
+    try:
+        page = _page(qtbot, Workspace(coordinator, worker))
+        mine = page.server.mine
+        assert mine.syncs_as.text() == f"Syncs as {a.login} (this workstation's login)."
+        assert page.server.user.isReadOnly() and not mine.user.isReadOnly()
+        assert mine.save_button.isVisibleTo(page) and not mine.forget_button.isEnabled()
+
+        mine.user.setText(own)
+        mine.save_button.click()  # a new login needs its password
+        assert mine.form.error_for("sync.password") == "enter this login's password"
+        mine.password.setText("pw-coord")
+        with qtbot.waitSignal(mine.saved):
+            mine.save_button.click()
+        wait_idle(qtbot, worker)
+        assert mine.syncs_as.text() == f"Syncs as {own} (your own login)."
+        assert mine.outcome.text() == "Saved: your syncs use your own login."
+        assert mine.forget_button.isEnabled() and not mine.password.text()
+        assert roles() == [a.login]
+        _press_sync(qtbot, page)
+        assert page.result.text().startswith("Sync finished:")
+        assert roles() == [own]  # the server saw this sync come from the coordinator's role
+
+        with qtbot.waitSignal(mine.saved):
+            mine.forget_button.click()
+        wait_idle(qtbot, worker)
+        assert mine.syncs_as.text() == f"Syncs as {a.login} (this workstation's login)."
+        assert mine.user.text() == "" and coordinator.sync.server().my_user == ""
+    finally:
+        worker.run(lambda: None)
+        wait_idle(qtbot, worker)
+        coordinator.close()
+
+
+def test_a_bad_role_name_for_your_own_login_is_shown_beside_it(qtbot: QtBot, ws: Workspace) -> None:
+    page = _page(qtbot, ws)
+    mine = page.server.mine
+    mine.user.setText("anna srv; drop")
+    mine.password.setText("pw")
+    mine.save_button.click()
+    qtbot.waitUntil(lambda: "login role" in mine.form.error_for("sync.user"))
+    assert ws.desk.sync.server().my_user == ""
+    assert mine.syncs_as.text() == "No server login is set yet."
+
+
+def test_a_refused_login_shows_from_the_kept_status_until_a_sync_gets_through(
+    qtbot: QtBot, worker: DbWorker, make_workstation: Make
+) -> None:
+    a = make_workstation("anna")
+    a.sync()
+    a.desk.settings.set("sync.password", "not the password")
+    with pytest.raises(SyncRefused):
+        a.sync()  # before the page was opened: the status keeps the outcome
+    page = _page(qtbot, Workspace(a.desk, worker))
+    assert page.connection.text() == LAST_ERROR["refused"]
+    assert page.connection.text() == "The server refused the last sync: check the login."
+    assert page.every.text() == "Syncs by itself every 2 minutes and soon after each edit."
+
+    _press_sync(qtbot, page)
+    assert "the login was not accepted" in page.result.text()
+    assert page.connection.text() == LAST_ERROR["refused"]
+    a.desk.settings.set("sync.password", f"pw-{a.login}")
+    a.desk.settings.set("sync.every_minutes", "0")
+    _press_sync(qtbot, page)
+    assert page.connection.text() == "Reached at the last sync."
+    assert page.every.text() == "Syncs only when you press Sync now."
+
+
+def test_background_sync_in_words() -> None:
+    assert every_text(2, True) == "Syncs by itself every 2 minutes and soon after each edit."
+    assert every_text(1, True).startswith("Syncs by itself every minute ")
+    assert every_text(5, False).endswith(" once it has synced by hand.")
+    assert every_text(0, True) == "Syncs only when you press Sync now."
+
+
+def test_one_mrn_registered_on_two_workstations_is_listed_in_words(
+    qtbot: QtBot, worker: DbWorker, make_workstation: Make
+) -> None:
+    a, b = make_workstation("anna"), make_workstation("ben")
+    a.sync()
+    b.sync()
+    first = add_patient(a.desk, "Grace", "Okafor", "DUP-1")
+    second = add_patient(b.desk, "Grace", "Okafor-Bell", "DUP-1")  # apart: the same MRN
+    a.sync()
+    ws = Workspace(b.desk, worker)
+    page = _page(qtbot, ws)
+    _press_sync(qtbot, page)
+    conflicts = page.conflicts
+    qtbot.waitUntil(lambda: conflicts.model.rowCount() == 1)
+    row = [conflicts.model.index(0, c).data() for c in range(1, 6)]
+    assert row == [
+        "patient",
+        "MRN (same as another patient)",
+        "DUP-1",
+        "another patient's record",
+        "yes",
+    ]
+    tip = conflicts.model.index(0, 4).data(Qt.ItemDataRole.ToolTipRole)
+    assert "Both records are kept" in tip and first not in tip
+
+    conflicts.view.selectRow(0)
+    with qtbot.waitSignal(ws.open_chart) as opened:
+        conflicts.chart_button.click()
+    assert opened.args == [second, ""]  # this workstation's patient, not the other record

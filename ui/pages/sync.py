@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 from careDesk.changes import Changes
 from careDesk.errors import CareDeskError
 from careDesk.security.roles import Permission
-from careDesk.sync.connection import SyncOffline
 from careDesk.sync.service import ConflictView, ServerSettings, SyncReport, SyncStatus
 from ui.pages.base import Page
 from ui.pages.sync_server import ServerBox
@@ -46,6 +45,16 @@ WHOLE_RECORD = {
     "delete_edit": "deleted here, changed at another workstation",
     "edit_deleted": "changed here, deleted at another workstation",
     "missing": "changed here, not on the server",
+}
+# Two workstations registered one MRN while apart: ``mine`` is the MRN, ``theirs`` the other
+# patient's id; both records are kept and a review follow-up asks a person to decide.
+DUPLICATE = "duplicate"
+# The last attempt's outcome as the core keeps it, so attempts made before this session or by
+# the background sync show too.
+LAST_ERROR = {
+    "offline": "Offline at the last attempt: changes wait here until the next sync.",
+    "refused": "The server refused the last sync: check the login.",
+    "upgrade": "This workstation needs a newer careDesk.",
 }
 
 
@@ -69,6 +78,15 @@ def report_text(report: SyncReport) -> str:
     return line
 
 
+def every_text(minutes: int, enabled: bool) -> str:
+    """The background sync in words (``sync.every_minutes``; 0: only by hand)."""
+    if minutes <= 0:
+        return "Syncs only when you press Sync now."
+    every = "every minute" if minutes == 1 else f"every {minutes:,} minutes"
+    after = "" if enabled else " once it has synced by hand"  # the clock never starts a first sync
+    return f"Syncs by itself {every} and soon after each edit{after}."
+
+
 def value_text(raw: str | None) -> str:
     """A conflict value (JSON text) as plain text; "(empty)" for none."""
     value = json.loads(raw) if raw else None
@@ -82,10 +100,20 @@ def mine(conflict: ConflictView) -> str:
 
 
 def theirs(conflict: ConflictView) -> str:
+    if conflict.kind == DUPLICATE:  # the other patient's id means nothing to a person
+        return "another patient's record"
     return value_text(conflict.theirs)
 
 
+def theirs_tip(conflict: ConflictView) -> str:
+    if conflict.kind == DUPLICATE:
+        return "Both records are kept: open the chart to merge them or correct one MRN"
+    return theirs(conflict)
+
+
 def field_text(conflict: ConflictView) -> str:
+    if conflict.kind == DUPLICATE:
+        return "MRN (same as another patient)"
     if conflict.field == "*":
         return WHOLE_RECORD.get(conflict.kind, conflict.kind.replace("_", " "))
     return conflict.field.replace("_", " ")
@@ -105,17 +133,17 @@ class ConflictsBox(QGroupBox):
             [
                 Column("When", lambda c: f"{c.at.astimezone():%Y-%m-%d %H:%M}"),
                 Column("Record", lambda c: c.table.replace("_", " ")),
-                Column("Field", field_text),
+                Column("Field", field_text, field_text),
                 # Values can be long (a whole record): the tooltip shows all of it.
                 Column("This workstation's value", mine, mine),
-                Column("Kept (server) value", theirs, theirs),
+                Column("Kept (server) value", theirs, theirs_tip),
                 Column("Clinical", lambda c: "yes" if c.clinical else "no"),
             ],
             self,
         )
         self.model.urgent = lambda c: c.clinical
         self.view = table_view(self.model, "Conflicts to review")
-        size_columns(self.view, [27, 18, 22, 34, 34, 8])
+        size_columns(self.view, [27, 18, 42, 34, 34, 8])
         self.view.activated.connect(self._activated)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._enable())
         self.review_button = QPushButton("Mark reviewed")
@@ -177,9 +205,11 @@ class SyncPage(Page):
         self.last_error: CareDeskError | None = None
         self.progress: Progress | None = None
         self.configured = False
+        self.synced_at: datetime | None = None  # the last sync shown
         self._server_shown = False
         self.server = ServerBox(ws)
-        self.server.saved.connect(self.refresh)
+        for saved in (self.server.saved, self.server.mine.saved):
+            saved.connect(self.refresh)
         self.conflicts = ConflictsBox(ws)
         top = QHBoxLayout()
         top.addWidget(self._status_box(), 1)
@@ -196,6 +226,9 @@ class SyncPage(Page):
         self.last_sync, self.pending = QLabel(), QLabel()
         self.connection, self.open_conflicts = QLabel(), QLabel()
         self.connection.setWordWrap(True)
+        self.every = QLabel()
+        self.every.setAccessibleName("Background sync")
+        self.every.setWordWrap(True)
         form = QFormLayout()
         for text, label in (
             ("Last sync", self.last_sync),
@@ -208,7 +241,8 @@ class SyncPage(Page):
         self.sync_button = QPushButton("Sync now")
         self.sync_button.setToolTip("Send this workstation's changes and receive the clinic's")
         self.sync_button.clicked.connect(self.sync_now)
-        self.sync_button.setVisible(self.ws.can(Permission.EDIT))
+        for syncer in (self.sync_button, self.every):  # a read-only role never syncs
+            syncer.setVisible(self.ws.can(Permission.EDIT))
         self.stage = QLabel()
         self.stage.setAccessibleName("Sync progress")
         self.bar = QProgressBar()
@@ -221,6 +255,7 @@ class SyncPage(Page):
             widget.setVisible(False)
         layout = QVBoxLayout(box)
         layout.addLayout(form)
+        layout.addWidget(self.every)
         layout.addWidget(self.sync_button, 0, Qt.AlignmentFlag.AlignLeft)
         for shown in (self.stage, self.bar, self.result):
             layout.addWidget(shown)
@@ -229,8 +264,12 @@ class SyncPage(Page):
 
     # ----- loading -----------------------------------------------------------------------------
     def load(self) -> None:
-        sync = self.ws.desk.sync
-        self.ws.run(lambda: (sync.status(), sync.server()), self._show_status)
+        sync, settings = self.ws.desk.sync, self.ws.desk.settings
+
+        def read() -> tuple[SyncStatus, ServerSettings, int]:
+            return sync.status(), sync.server(), settings.get_int("sync.every_minutes")
+
+        self.ws.run(read, self._show_status)
         self.conflicts.load()
         if not self._server_shown:  # once: a reload must not wipe what an admin is typing
             self._server_shown = True
@@ -242,22 +281,29 @@ class SyncPage(Page):
         if changes and self.progress is None:
             self.refresh()
 
-    def _show_status(self, result: tuple[SyncStatus, ServerSettings]) -> None:
-        status, server = result
-        self.configured = bool(server.url and server.user)
+    def _show_status(self, result: tuple[SyncStatus, ServerSettings, int]) -> None:
+        status, server, every = result
+        if status.last_sync_at != self.synced_at:  # a sync succeeded since (maybe the clock's)
+            self.last_error = None
+        self.synced_at = status.last_sync_at
+        self.configured = bool(server.url and server.login)
         self.last_sync.setText(_local(status.last_sync_at) or "never")
         self.pending.setText(f"{status.pending:,}")
         self.open_conflicts.setText(f"{status.open_conflicts:,}")
-        self.connection.setText(self._connection_text(status))
+        self.connection.setText(self._connection_text(status, server))
+        self.every.setText(every_text(every, status.enabled))
         self.sync_button.setEnabled(self.configured and self.progress is None)
 
-    def _connection_text(self, status: SyncStatus) -> str:
+    def _connection_text(self, status: SyncStatus, server: ServerSettings) -> str:
         if not self.configured:
-            who = "set it under Clinic server" if self.server.editable else "ask a clinic admin"
-            return f"Not set up: {who}."
-        if status.offline or isinstance(self.last_error, SyncOffline):
-            return "Offline at the last attempt: changes wait here until the next sync."
-        if self.last_error is not None:
+            if self.server.editable:
+                return "Not set up: set it under Clinic server."
+            if server.url:
+                return "No login: set your own under Clinic server, or ask a clinic admin."
+            return "Not set up: ask a clinic admin."
+        if status.last_error in LAST_ERROR:
+            return LAST_ERROR[status.last_error]
+        if self.last_error is not None:  # one the core does not keep, e.g. no server set
             return "Refused at the last attempt (the reason is below)."
         return "Reached at the last sync." if status.last_sync_at else "Not synced yet."
 
