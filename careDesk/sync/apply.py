@@ -28,10 +28,18 @@ from careDesk.sync.tables import (
 )
 
 
-def pending_rows(session: Session) -> set[tuple[str, str]]:
-    """(table, row id) of every row with edits not yet on the server."""
-    rows = session.execute(select(col(SyncOutbox.table_name), col(SyncOutbox.row_id)).distinct())
-    return {(str(t), str(r)) for t, r in rows}
+def pending_rows(session: Session, ids: Iterable[str] | None = None) -> set[tuple[str, str]]:
+    """(table, row id) of the rows with edits not yet on the server: all of them, or those among
+    ``ids`` (an acknowledgement during a first upload must not read the whole outbox)."""
+    query = select(col(SyncOutbox.table_name), col(SyncOutbox.row_id)).distinct()
+    if ids is None:
+        return {(str(t), str(r)) for t, r in session.execute(query)}
+    wanted, found = sorted(set(ids)), set[tuple[str, str]]()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = session.execute(query.where(col(SyncOutbox.row_id).in_(chunk)))
+        found.update((str(t), str(r)) for t, r in rows)
+    return found
 
 
 def write_rows(

@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from psycopg.types.json import Jsonb
-from sqlalchemy import delete, select
+from sqlalchemy import Row, delete, select, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import col
 
@@ -43,7 +42,7 @@ from careDesk.sync.tables import synced_tables
 if TYPE_CHECKING:
     from careDesk.desk import Desk
 
-PUSH_BATCH = 500
+PUSH_BATCH = 2000
 PULL_PAGE = 2000
 REVIEW_KIND = "sync_review"
 _ROLE = re.compile(r"[A-Za-z0-9_.\-]{1,63}")
@@ -209,6 +208,8 @@ class Sync:
                 "(letters, digits, '_', '-' or '.')"
             )
         settings = self.desk.settings
+        if password is None and user != settings.personal("sync.user", login):
+            password = ""  # a kept password belongs to the login it was set for
         settings.set_personal("sync.user", login, user)
         if password is not None or not user:
             settings.set_personal("sync.password", login, password or "")
@@ -309,6 +310,7 @@ class Sync:
                 return
             state.last_attempt_at = tx.now
             state.last_error = error
+            tx.changes.add("sync_state")  # the status bar and the Sync page show it
             if synced:
                 state.last_sync_at = tx.now
             tx.session.add(state)
@@ -322,33 +324,19 @@ class Sync:
         while True:
             self._progress("send", pushed + duplicates, waiting)
             with self.desk.reading() as session:
-                batch = list(
-                    session.execute(
-                        select(SyncOutbox).order_by(col(SyncOutbox.seq)).limit(PUSH_BATCH)
-                    ).scalars()
-                )
+                batch = session.execute(_OUTBOX_BATCH, {"n": PUSH_BATCH}).all()
             if not batch:
                 return pushed, duplicates, conflicts
-            mutations = [
-                {
-                    "id": m.mutation_id,
-                    "table": m.table_name,
-                    "row_id": m.row_id,
-                    "op": m.op,
-                    "base_version": m.base_version,
-                    "fields": json.loads(m.fields),
-                }
-                for m in batch
-            ]
             row = conn.execute(
-                "SELECT sync.push(%s, %s, %s)", (client, self.schema_version, Jsonb(mutations))
+                "SELECT sync.push(%s, %s, %s::jsonb)",
+                (client, self.schema_version, _mutations_json(batch)),
             ).fetchone()
             conn.commit()
             result: dict[str, Any] = row[0] if row else {}
             if result.get("status") == "upgrade":
                 self._note_attempt("upgrade")
                 raise SyncUpgradeRequired(int(result["min_schema"]))
-            self._acknowledge(batch[-1].seq or 0, result)
+            self._acknowledge(int(batch[-1][0]), result)
             pushed += len(result["applied"])
             duplicates += len(result["duplicates"])
             conflicts += len(result["conflicts"])
@@ -364,7 +352,7 @@ class Sync:
                 tx.session,
                 rows,
                 force=True,
-                pending=apply.pending_rows(tx.session),
+                pending=apply.pending_rows(tx.session, (str(d["id"]) for _, d in rows)),
                 changes=tx.changes,
             )
 
@@ -420,6 +408,7 @@ class Sync:
             conn.commit()
             result: dict[str, Any] = row[0] if row else {}
             if result.get("status") == "upgrade":
+                self._note_attempt("upgrade")
                 raise SyncUpgradeRequired(int(result["min_schema"]))
             if result.get("status") == "rebootstrap":
                 self._snapshot(conn, again=True)
@@ -431,7 +420,7 @@ class Sync:
                         tx.session,
                         [(t, data) for _, _, t, data in page],
                         force=False,
-                        pending=apply.pending_rows(tx.session),
+                        pending=apply.pending_rows(tx.session, (str(r[3]["id"]) for r in page)),
                         changes=tx.changes,
                     )
                     st = tx.session.get(SyncState, 1)
@@ -463,6 +452,26 @@ class Sync:
 
             refresh_all(tx.session, tx.now)
         return taken.rows
+
+
+_OUTBOX_BATCH = text(
+    "SELECT seq, mutation_id, table_name, row_id, op, base_version, fields"
+    " FROM sync_outbox ORDER BY seq LIMIT :n"
+)
+
+
+def _mutations_json(batch: Sequence[Row[tuple[Any, ...]]]) -> str:
+    """The batch as the JSON array push takes; ``fields`` is JSON already and goes in as is."""
+    dump = json.dumps
+    return (
+        "["
+        + ",".join(
+            f'{{"id":{dump(mid)},"table":{dump(tbl)},"row_id":{dump(rid)},"op":{dump(op)},'
+            f'"base_version":{dump(base)},"fields":{fields}}}'
+            for _, mid, tbl, rid, op, base, fields in (tuple(r) for r in batch)
+        )
+        + "]"
+    )
 
 
 def _view(c: SyncConflict) -> ConflictView:
