@@ -98,3 +98,25 @@ def test_the_clock_sends_an_edit_soon_after_it_is_made(
     assert a.desk.sync.status().pending == 0
     b.sync()
     assert b.desk.patients.get(pid).mrn == "BG-1"
+
+
+def test_a_new_login_name_does_not_keep_the_old_logins_password(make_workstation: Any) -> None:
+    a: Workstation = make_workstation("anna")
+    a.desk.sync.set_login("admin", "first_role", "secret-1")
+    assert a.desk.sync.server().my_password
+    a.desk.sync.set_login("admin", "first_role")  # same login: the password stays
+    assert a.desk.sync.server().my_password
+    a.desk.sync.set_login("admin", "second_role")
+    assert a.desk.sync.server().my_user == "second_role"
+    assert not a.desk.sync.server().my_password
+
+
+def test_every_attempt_tells_the_screens(make_workstation: Any) -> None:
+    a: Workstation = make_workstation("anna")
+    heard: list[set[str]] = []
+    a.desk.on_changed(lambda changes: heard.append(set(changes.kinds)))
+    a.net.up = False
+    with pytest.raises(Exception, match="cannot be reached"):
+        a.sync()
+    assert any("sync_state" in kinds for kinds in heard)
+    assert a.desk.sync.status().last_error == "offline"
