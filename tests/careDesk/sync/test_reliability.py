@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
 from careDesk.model.patient import Patient
+from careDesk.paths import VaultPaths
+from careDesk.store.vault import unlock
 from careDesk.sync.connection import SyncOffline, SyncUpgradeRequired
 from careDesk.sync.service import Sync
 from tests.careDesk.sync.conftest import Workstation
+from tests.conftest import ADMIN, PASSWORD
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def new_patient(ws: Workstation, mrn: str) -> str:
@@ -59,6 +69,41 @@ def test_crash_after_the_server_commit_applies_nothing_twice(
     assert server_row(admin, pid) == (2, 2)  # the retry changed nothing
     assert a.desk.sync.status().pending == 0
     assert local(a, pid).version == 2
+
+
+def test_a_process_killed_after_the_server_commit_applies_nothing_twice(
+    pair: Any, admin: psycopg.Connection[Any], tmp_path: Path
+) -> None:
+    """The same, with a real crash: the app is SIGKILLed between the server's commit and the
+    local acknowledgement; the vault reopens with the edits still waiting, and the retry is
+    recognised by the server."""
+    a, _ = pair
+    pid = new_patient(a, "K-1")
+    a.desk.patients.update(pid, city="Springfield")
+    a.desk.close()
+    env = {**os.environ, "CAREDESK_PASSWORD": PASSWORD, "PYTHONPATH": str(ROOT)}
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.careDesk.sync.kill_child", str(tmp_path / "anna"), ADMIN],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    assert "committed 2" in child.stdout
+    assert server_row(admin, pid) == (2, 2)
+
+    again = unlock(VaultPaths(tmp_path / "anna"), ADMIN, PASSWORD)
+    try:
+        again.sync.connect = a.net.connect
+        assert again.sync.status().pending == 2  # nothing was acknowledged locally
+        report = again.sync.run()
+        assert (report.pushed, report.duplicates) == (0, 2)
+        assert server_row(admin, pid) == (2, 2)  # the retry changed nothing on the server
+        assert again.sync.status().pending == 0
+    finally:
+        again.close()
 
 
 def test_a_pull_while_another_write_is_open_misses_nothing(
