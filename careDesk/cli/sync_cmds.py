@@ -41,6 +41,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--status", action="store_true", help="only show the sync status")
     p.add_argument(
+        "--send-demo",
+        action="store_true",
+        help="first sync only: also send this vault's demo patients to the clinic server",
+    )
+    p.add_argument(
         "--my-login",
         metavar="ROLE",
         help="sync as your own login role on the server from now on (password from "
@@ -66,6 +71,12 @@ def cmd_sync(ctx: Context) -> int:
         desk.sync.set_login(desk.user.login, role, password)
         print(f"{desk.user.login} now syncs as {role or 'the workstation login'}")
         return 0
+    sends = None if ctx.args.status else desk.sync.first_sync_sends()
+    if sends is not None and sends[1] and not ctx.args.send_demo:
+        raise CareDeskError(
+            f"This vault has {sends[1]:,} demo patients; a first sync would send them to every "
+            "workstation of the clinic. Join from a new vault, or add --send-demo."
+        )
     report = None if ctx.args.status else desk.sync.run()
     status = desk.sync.status()
     if ctx.args.json:

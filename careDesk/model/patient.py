@@ -9,6 +9,10 @@ from sqlmodel import Field
 
 from careDesk.model.base import Record
 
+# ``source_system`` of the made-up patients of careDesk.care.demo (never sent to a clinic
+# server without a person confirming: careDesk.sync.service.Sync.first_sync_sends).
+DEMO_SOURCE = "careDesk demo"
+
 
 class ProgramStatus(StrEnum):
     """Enrollment workflow (DESIGN §2): candidate → enrolled → active → discharged/transitioned."""

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import col
 
 from careDesk.errors import CareDeskError
+from careDesk.model.patient import DEMO_SOURCE
 from careDesk.model.schedule import FollowUp
 from careDesk.model.sync import SyncConflict, SyncOutbox, SyncState
 from careDesk.security.roles import Permission
@@ -240,6 +241,22 @@ class Sync:
         except psycopg.Error as exc:
             raise SyncRefused(type(exc).__name__) from exc
         return str(row[0]) if row else ""
+
+    def first_sync_sends(self) -> tuple[int, int] | None:
+        """Before this workstation's first sync: (patients, of them demo patients) that it would
+        send to the clinic server, for a person to confirm; None once it syncs."""
+        if self.capturing:
+            return None
+        self.desk.require(Permission.READ)
+        with self.desk.reading() as session:
+            row = session.execute(
+                text(
+                    "SELECT count(*), count(*) FILTER (WHERE source_system = :demo)"
+                    " FROM patient WHERE deleted_at IS NULL"
+                ),
+                {"demo": DEMO_SOURCE},
+            ).one()
+        return int(row[0]), int(row[1])
 
     # ----- sync -------------------------------------------------------------------------------
     def run(self, progress: Progress | None = None) -> SyncReport:

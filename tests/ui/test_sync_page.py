@@ -344,3 +344,42 @@ def test_one_mrn_registered_on_two_workstations_is_listed_in_words(
     with qtbot.waitSignal(ws.open_chart) as opened:
         conflicts.chart_button.click()
     assert opened.args == [second, ""]  # this workstation's patient, not the other record
+
+
+def test_a_first_sync_of_a_vault_with_demo_patients_asks_first(
+    qtbot: QtBot, worker: DbWorker, make_workstation: Make, admin: psycopg.Connection[Any]
+) -> None:
+    from datetime import date
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from careDesk.care.demo import generate_demo
+    from tests.conftest import PASSWORD
+
+    a = make_workstation("anna")
+    generate_demo(
+        a.desk, patients=3, seed=2, today=date(2026, 3, 10), coordinator_password=PASSWORD
+    )
+    add_patient(a.desk, "Grace", "Okafor", "S-1")
+    page = _page(qtbot, Workspace(a.desk, worker))
+
+    page.sync_button.click()
+    qtbot.waitUntil(lambda: page.confirm is not None and page.confirm.isVisible())
+    assert page.confirm is not None
+    assert "sends its 4 patients" in page.confirm.text()
+    assert "3 of them are made-up demo patients" in page.confirm.text()
+    page.confirm.button(QMessageBox.StandardButton.Cancel).click()
+    wait_idle(qtbot, worker)
+    assert page.confirm is None and page.progress is None
+    assert not a.desk.sync.status().enabled  # nothing queued, nothing sent
+    sent = admin.execute("SELECT count(*) FROM sync.patient WHERE mrn = 'S-1'").fetchone()
+    assert sent == (0,)
+
+    page.sync_button.click()
+    qtbot.waitUntil(lambda: page.confirm is not None and page.confirm.isVisible())
+    assert page.confirm is not None
+    with qtbot.waitSignal(page.synced, timeout=60_000):
+        page.confirm.button(QMessageBox.StandardButton.Yes).click()
+    assert page.result.text().startswith("Sync finished: sent ")
+    sent = admin.execute("SELECT count(*) FROM sync.patient WHERE mrn = 'S-1'").fetchone()
+    assert sent == (1,)

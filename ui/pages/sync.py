@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -204,6 +205,7 @@ class SyncPage(Page):
         super().__init__(ws, parent)
         self.last_error: CareDeskError | None = None
         self.progress: Progress | None = None
+        self.confirm: QMessageBox | None = None  # the first sync's question, while open
         self.configured = False
         self.synced_at: datetime | None = None  # the last sync shown
         self._server_shown = False
@@ -309,9 +311,44 @@ class SyncPage(Page):
 
     # ----- sync now ----------------------------------------------------------------------------
     def sync_now(self) -> None:
-        """Run a sync on the database worker; progress shows here until it is done."""
-        if self.progress is not None:
+        """Sync on the database worker. Before this workstation's first sync, a person confirms
+        sending its patients (demo patients above all) to every workstation of the clinic."""
+        if self.progress is not None or self.confirm is not None:
             return
+        self.ws.run(self.ws.desk.sync.first_sync_sends, self._confirm_first)
+
+    def _confirm_first(self, sends: tuple[int, int] | None) -> None:
+        if sends is None or sends[0] == 0:
+            self._start_sync()
+            return
+        patients, demo = sends
+        text = (
+            f"This workstation's first sync sends its {patients:,} patients to the clinic "
+            "server, and every workstation of the clinic will see them."
+        )
+        if demo:
+            text += (
+                f"\n\n{demo:,} of them are made-up demo patients. To keep them out of the "
+                "clinic's records, join the clinic server from a new vault instead."
+            )
+        box = self.confirm = QMessageBox(
+            QMessageBox.Icon.Warning if demo else QMessageBox.Icon.Question,
+            "First sync",
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.button(QMessageBox.StandardButton.Yes).setText("Send them")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda _: self._confirmed(box))
+        box.open()
+
+    def _confirmed(self, box: QMessageBox) -> None:
+        self.confirm = None
+        if box.clickedButton() is box.button(QMessageBox.StandardButton.Yes):
+            self._start_sync()
+
+    def _start_sync(self) -> None:
         progress = self.progress = Progress(stage_text("send", 0, 0))
 
         def step(stage: str, done: int, total: int) -> None:

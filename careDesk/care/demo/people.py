@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from careDesk.care.demo.catalog import NameSet
 from careDesk.care.demo.context import Draft
-from careDesk.model.patient import FamilyMember, Patient
+from careDesk.model.patient import DEMO_SOURCE, FamilyMember, Patient
 
 # Program status mix for a care-management caseload (demo tuning, not a published figure).
 STATUS_MIX = (
@@ -119,7 +119,7 @@ def demographics(draft: Draft, ordinal: int) -> None:
         what_matters=draft.pick(cat.clinic["what_matters"]) if draft.engaged else None,
         lifestyle=draft.pick(cat.clinic["lifestyle"]) if draft.chance(0.6) else None,
         family_support=draft.pick(cat.clinic["family_support"]) if draft.chance(0.7) else None,
-        source_system="careDesk demo",
+        source_system=DEMO_SOURCE,
     )
 
 

@@ -98,3 +98,22 @@ def test_a_sync_cut_off_mid_way_is_bounded_by_default() -> None:
         int(str(params[k])) for k in ("keepalives_idle", "keepalives_interval", "keepalives_count")
     )
     assert idle + interval * count <= 30
+
+
+def test_a_first_sync_does_not_send_demo_patients_unless_asked(
+    make_workstation: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    from careDesk.care.demo import generate_demo
+
+    a = make_workstation("anna")
+    generate_demo(
+        a.desk, patients=2, seed=4, today=date(2026, 3, 10), coordinator_password=PASSWORD
+    )
+    folder = str(a.desk.paths.root)
+    a.desk.close()
+    monkeypatch.setenv("CAREDESK_PASSWORD", PASSWORD)
+    monkeypatch.setenv("CAREDESK_USER", ADMIN)
+    assert main(["--data-dir", folder, "sync"]) == 1
+    assert "2 demo patients" in capsys.readouterr().err
+    assert main(["--data-dir", folder, "sync", "--send-demo", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["report"]["pushed"] > 2
