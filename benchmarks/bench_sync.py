@@ -63,12 +63,12 @@ def _load_server(admin: psycopg.Connection[Any], source: Path) -> int:
         elif "patient_id" in names:
             where = " WHERE patient_id IN (SELECT id FROM chosen)"
         quoted = ", ".join(f'"{n}"' for n in names)
-        admin.execute(f"ALTER TABLE sync.{table.name} DISABLE TRIGGER log_change")
+        admin.execute(f"ALTER TABLE sync.{table.name} DISABLE TRIGGER USER")
         with admin.cursor().copy(f"COPY sync.{table.name} (clinic_id, {quoted}) FROM STDIN") as cp:
             for row in db.execute(f"SELECT {quoted} FROM {table.name}{where}"):
                 cp.write_row((CLINIC, *row))
                 total += 1
-        admin.execute(f"ALTER TABLE sync.{table.name} ENABLE TRIGGER log_change")
+        admin.execute(f"ALTER TABLE sync.{table.name} ENABLE TRIGGER USER")
     admin.commit()
     db.close()
     return total

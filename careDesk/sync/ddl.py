@@ -115,9 +115,17 @@ def table_statements(table: Table) -> list[str]:
         # (SELECT ...) runs once per query, not once per row.
         f"CREATE POLICY by_clinic ON sync.{name} USING (clinic_id = (SELECT sync.my_clinic()))"
         " WITH CHECK (clinic_id = (SELECT sync.my_clinic()))",
-        f"DROP TRIGGER IF EXISTS log_change ON sync.{name}",
-        f"CREATE TRIGGER log_change AFTER INSERT OR UPDATE ON sync.{name}"
-        " FOR EACH ROW EXECUTE FUNCTION sync.log_change()",
+        f"DROP TRIGGER IF EXISTS log_change ON sync.{name}",  # the per-row trigger of old
+        *(
+            stmt
+            for event in ("insert", "update")
+            for stmt in (
+                f"DROP TRIGGER IF EXISTS log_{event} ON sync.{name}",
+                f"CREATE TRIGGER log_{event} AFTER {event.upper()} ON sync.{name}"
+                " REFERENCING NEW TABLE AS changed FOR EACH STATEMENT"
+                " EXECUTE FUNCTION sync.log_changes()",
+            )
+        ),
         *(
             f"CREATE INDEX IF NOT EXISTS {_q(table.name + '_' + c)} ON sync.{name} "
             f"(clinic_id, {_q(c)})"

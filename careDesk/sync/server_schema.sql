@@ -107,13 +107,16 @@ BEGIN
     END LOOP;
 END $$;
 
--- Every insert or update of a replicated row lands in the change log with its transaction id.
-CREATE OR REPLACE FUNCTION sync.log_change() RETURNS trigger
+-- Every insert or update of a replicated row lands in the change log with its transaction id:
+-- once per statement, from its transition table (a first upload inserts thousands of rows in
+-- one statement; a trigger per row took half its time).
+CREATE OR REPLACE FUNCTION sync.log_changes() RETURNS trigger
 LANGUAGE plpgsql SET search_path = sync, pg_temp AS $$
 BEGIN
     INSERT INTO sync.change_log (clinic_id, tbl, row_id, row_data, client_id)
-    VALUES (NEW.clinic_id, TG_TABLE_NAME, NEW.id, to_jsonb(NEW) - 'clinic_id',
-            nullif(current_setting('sync.client', true), ''));
+    SELECT n.clinic_id, TG_TABLE_NAME, n.id, to_jsonb(n) - 'clinic_id',
+           nullif(current_setting('sync.client', true), '')
+      FROM changed n;
     RETURN NULL;
 END $$;
 

@@ -54,6 +54,7 @@ def install(conn: Connection[Any], *, min_client_schema: int = 1) -> None:
         )
         for statement, params in all_statements():
             conn.execute(statement.encode() if not params else statement, params or None)
+        conn.execute("DROP FUNCTION IF EXISTS sync.log_change()")  # per-row, replaced
         conn.execute("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sync FROM PUBLIC")
         conn.execute("RESET ROLE")
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA sync TO {}").format(sql.Identifier(USERS)))
