@@ -23,6 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from careDesk.changes import Changes
 from careDesk.model.base import utcnow
 from careDesk.schedule.recurrence import zone
+from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk
@@ -92,6 +93,8 @@ class ReminderClock:
         self.scheduler: BackgroundScheduler | None = None
         self.errors: list[str] = []
         self._lock = threading.Lock()
+        self._soon_lock = threading.Lock()
+        self._sync_soon_planned = False
         self._stopping = False
         self._unsubscribe: Callable[[], None] | None = None
 
@@ -154,8 +157,8 @@ class ReminderClock:
         self.scheduler = scheduler
         self._unsubscribe = self.desk.on_changed(self._on_changed)
         scheduler.start(paused=True)
-        for job in scheduler.get_jobs():  # precise wakes planned by an earlier session
-            if job.id.startswith(WAKE_AT):
+        for job in scheduler.get_jobs():  # one-off jobs planned by an earlier session
+            if job.id.startswith((WAKE_AT, SYNC_SOON)):
                 job.remove()
         scheduler.resume()
         self.tick()  # announce what fell due while the app was closed, once
@@ -214,26 +217,37 @@ class ReminderClock:
         # A new or changed follow-up may be due sooner than the wake we planned.
         if "follow_up" in changes.kinds:
             self._wake_at(utcnow())
-        # An edit goes to the clinic server soon (one sync for a burst of edits); the job
-        # does nothing when the outbox is empty, so a sync's own writes do not loop.
-        if self.scheduler is not None and not self._stopping and self._syncing():
-            self.scheduler.add_job(
-                sync_job,
-                "date",
-                id=SYNC_SOON,
-                replace_existing=True,
-                args=[self.token, True],
-                run_date=utcnow() + SYNC_SOON_DELAY,
-            )
+        # An edit goes to the clinic server soon: one job for a burst of edits (a new one only
+        # once the planned one has started); it does nothing when the outbox is empty, so a
+        # sync's own writes do not loop. Each job has its own id, as the one-off wakes do.
+        if self.scheduler is None or self._stopping or not self._syncing():
+            return
+        with self._soon_lock:
+            if self._sync_soon_planned:
+                return
+            self._sync_soon_planned = True
+        when = utcnow() + SYNC_SOON_DELAY
+        self.scheduler.add_job(
+            sync_job,
+            "date",
+            id=f"{SYNC_SOON}-{when.isoformat()}-{secrets.token_hex(2)}",
+            args=[self.token, True],
+            run_date=when,
+        )
 
     def _syncing(self) -> bool:
         """Background sync is on: a server is set and this desk has synced before."""
         if self.desk.settings.get_int("sync.every_minutes") <= 0:
             return False
+        if not self.desk.can(Permission.EDIT):  # a read-only person's desk only receives by hand
+            return False
         return bool(self.desk.settings.get("sync.url")) and self.desk.sync.capturing
 
     def run_sync(self, *, only_if_pending: bool = False) -> None:
         """Push and pull in the background (a first sync is started by a person, not here)."""
+        if only_if_pending:
+            with self._soon_lock:
+                self._sync_soon_planned = False  # edits from now on plan the next one
         if self._stopping or not self._syncing():
             return
         if only_if_pending and self.desk.sync.status().pending == 0:
