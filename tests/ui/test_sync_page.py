@@ -347,7 +347,11 @@ def test_one_mrn_registered_on_two_workstations_is_listed_in_words(
 
 
 def test_a_first_sync_of_a_vault_with_demo_patients_asks_first(
-    qtbot: QtBot, worker: DbWorker, make_workstation: Make, admin: psycopg.Connection[Any]
+    qtbot: QtBot,
+    worker: DbWorker,
+    make_workstation: Make,
+    admin: psycopg.Connection[Any],
+    clinic: str,
 ) -> None:
     from datetime import date
 
@@ -372,8 +376,8 @@ def test_a_first_sync_of_a_vault_with_demo_patients_asks_first(
     wait_idle(qtbot, worker)
     assert page.confirm is None and page.progress is None
     assert not a.desk.sync.status().enabled  # nothing queued, nothing sent
-    sent = admin.execute("SELECT count(*) FROM sync.patient WHERE mrn = 'S-1'").fetchone()
-    assert sent == (0,)
+    query = "SELECT count(*) FROM sync.patient WHERE mrn = 'S-1' AND clinic_id = %s"
+    assert admin.execute(query, (clinic,)).fetchone() == (0,)
 
     page.sync_button.click()
     qtbot.waitUntil(lambda: page.confirm is not None and page.confirm.isVisible())
@@ -381,5 +385,4 @@ def test_a_first_sync_of_a_vault_with_demo_patients_asks_first(
     with qtbot.waitSignal(page.synced, timeout=60_000):
         page.confirm.button(QMessageBox.StandardButton.Yes).click()
     assert page.result.text().startswith("Sync finished: sent ")
-    sent = admin.execute("SELECT count(*) FROM sync.patient WHERE mrn = 'S-1'").fetchone()
-    assert sent == (1,)
+    assert admin.execute(query, (clinic,)).fetchone() == (1,)
