@@ -70,6 +70,7 @@ def _load_server(admin: psycopg.Connection[Any], source: Path) -> int:
                 cp.write_row((CLINIC, *row))
                 total += 1
         admin.execute(f"ALTER TABLE sync.{table.name} ENABLE TRIGGER USER")
+    admin.execute("ANALYZE")  # as after any restore
     admin.commit()
     db.close()
     return total

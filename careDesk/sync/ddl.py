@@ -126,10 +126,16 @@ def table_statements(table: Table) -> list[str]:
                 " EXECUTE FUNCTION sync.log_changes()",
             )
         ),
+        # For the duplicate check. The value leads: an index led by clinic_id would tie with the
+        # primary key for a lookup by id before the server has statistics, and could be chosen.
         *(
-            f"CREATE INDEX IF NOT EXISTS {_q(table.name + '_' + c)} ON sync.{name} "
-            f"(clinic_id, {_q(c)})"
+            stmt
             for c in CLINIC_UNIQUE.get(table.name, ())
+            for stmt in (
+                f"DROP INDEX IF EXISTS sync.{_q(table.name + '_' + c)}",
+                f"CREATE INDEX IF NOT EXISTS {_q(table.name + '_' + c + '_clinic')}"
+                f" ON sync.{name} ({_q(c)}, clinic_id)",
+            )
         ),
         # Dropped first: an upgrade that adds a column changes the function's result type.
         f"DROP FUNCTION IF EXISTS sync.{_q(snapshot_function(table))}()",

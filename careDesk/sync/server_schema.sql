@@ -120,12 +120,17 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE OR REPLACE FUNCTION sync.row_of(p_table text, p_id text) RETURNS jsonb
+-- One row of the caller's clinic. The clinic is named as well as the id (row-level security
+-- alone would do): with both halves of the primary key the planner takes it even before the
+-- server has statistics, as after a first upload.
+DROP FUNCTION IF EXISTS sync.row_of(text, text);
+CREATE OR REPLACE FUNCTION sync.row_of(p_table text, p_id text, p_clinic text) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = sync, pg_temp AS $$
 DECLARE v jsonb;
 BEGIN
-    EXECUTE format('SELECT to_jsonb(x) - ''clinic_id'' FROM sync.%I x WHERE id = $1', p_table)
-        INTO v USING p_id;
+    EXECUTE format('SELECT to_jsonb(x) - ''clinic_id'' FROM sync.%I x'
+                   ' WHERE x.clinic_id = $2 AND x.id = $1', p_table)
+        INTO v USING p_id, p_clinic;
     RETURN v;
 END $$;
 
@@ -201,7 +206,7 @@ BEGIN
     EXECUTE format('SELECT to_jsonb(jsonb_populate_record(NULL::sync.%I, $1)),'
                    ' to_jsonb(jsonb_populate_record(NULL::sync.%I, $2))', t, t)
         INTO old_n, new_n USING olds, news;
-    cur := sync.row_of(t, rid);
+    cur := sync.row_of(t, rid, p_clinic);
     patient := CASE WHEN t = 'patient' THEN rid ELSE coalesce(cur->>'patient_id', news->>'patient_id') END;
 
     IF cur IS NULL THEN
@@ -256,8 +261,8 @@ BEGIN
             'updated_at', new_n->'updated_at', 'changed_by', new_n->'changed_by',
             'version', (cur->>'version')::int + 1);
         EXECUTE format('UPDATE sync.%I x SET (%s) = (SELECT %s FROM jsonb_populate_record(NULL::sync.%I, $1) r)'
-                       ' WHERE x.id = $2', t, cols, cols, t)
-            USING cur || changed || jsonb_build_object('clinic_id', p_clinic), rid;
+                       ' WHERE x.clinic_id = $3 AND x.id = $2', t, cols, cols, t)
+            USING cur || changed || jsonb_build_object('clinic_id', p_clinic), rid, p_clinic;
         conflicts := conflicts || sync.check_unique(p_clinic, p_client, m, t, rid, changed, patient);
     END IF;
     RETURN conflicts;
@@ -399,7 +404,7 @@ BEGIN
     RETURN jsonb_build_object(
         'status', 'ok', 'applied', to_jsonb(applied), 'duplicates', to_jsonb(duplicates),
         'conflicts', conflicts,
-        'rows', (SELECT coalesce(jsonb_agg(jsonb_build_array(r.value #>> '{}', sync.row_of(r.value #>> '{}', split_part(r.key, ':', 2)))), '[]')
+        'rows', (SELECT coalesce(jsonb_agg(jsonb_build_array(r.value #>> '{}', sync.row_of(r.value #>> '{}', split_part(r.key, ':', 2), v_clinic))), '[]')
                    FROM jsonb_each(rows) r));
 END $$;
 
