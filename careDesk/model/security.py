@@ -6,7 +6,13 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from careDesk.model.base import Record, utcnow
+from careDesk.model.base import Record, stable_id, utcnow
+
+
+def user_id(login: str) -> str:
+    """A person's id from their login: the same on every workstation of the clinic, so what is
+    assigned to them (patients, follow-ups) is theirs wherever they sign in (issue 10)."""
+    return stable_id("user", login)
 
 
 class User(Record, table=True):

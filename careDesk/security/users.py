@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from careDesk.errors import NotFound, PermissionDenied, ValidationFailed, WrongPassword
-from careDesk.model.security import User
+from careDesk.model.security import User, user_id
 from careDesk.security.passwords import check_password
 from careDesk.security.roles import Permission, Role, parse_role
 from careDesk.store import keyslots
@@ -68,7 +68,12 @@ class Users:
             if tx.session.exec(select(User).where(User.login == login)).first():
                 raise ValidationFailed("login", f"{login} is already taken")
             user = tx.add(
-                User(login=login, display_name=display_name or login, role=parsed.value),
+                User(
+                    id=user_id(login),
+                    login=login,
+                    display_name=display_name or login,
+                    role=parsed.value,
+                ),
                 kind="user",
             )
             tx.audit("user.add", entity="user", entity_id=user.id, detail={"role": parsed.value})

@@ -30,7 +30,7 @@ from careDesk.errors import (
     VaultMissing,
     WrongPassword,
 )
-from careDesk.model.security import User
+from careDesk.model.security import User, user_id
 from careDesk.paths import VaultPaths
 from careDesk.security import audit
 from careDesk.security.passwords import check_password
@@ -93,7 +93,12 @@ def create_vault(
     try:
         key = os.urandom(keyslots.KEY_BYTES)
         engine = _open_engine(paths, key, readonly=False)
-        admin = User(login=admin_login, display_name=display_name or admin_login, role=Role.ADMIN)
+        admin = User(
+            id=user_id(admin_login),
+            login=admin_login,
+            display_name=display_name or admin_login,
+            role=Role.ADMIN,
+        )
         admin.changed_by = admin.id
         with Session(engine, expire_on_commit=False) as session:
             session.add(admin)

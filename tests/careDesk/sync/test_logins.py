@@ -120,3 +120,31 @@ def test_every_attempt_tells_the_screens(make_workstation: Any) -> None:
         a.sync()
     assert any("sync_state" in kinds for kinds in heard)
     assert a.desk.sync.status().last_error == "offline"
+
+
+def test_a_persons_assignments_follow_them_to_another_workstation(
+    pair: tuple[Workstation, Workstation],
+) -> None:
+    """One login, one id on every workstation: what is assigned to Carla at one desk is hers
+    at the other."""
+    from datetime import date, timedelta
+
+    from careDesk.model.base import utcnow
+
+    a, b = pair
+    carla_a = a.desk.users.add("carla", CARLA_PASSWORD, "coordinator")
+    carla_b = b.desk.users.add("carla", CARLA_PASSWORD, "coordinator")
+    assert carla_a.id == carla_b.id
+    pid = a.desk.patients.create(
+        mrn="AS-1", given_name="Rosa", family_name="Mora", birth_date=date(1949, 6, 1)
+    ).value.id
+    a.desk.followups.create(
+        pid,
+        kind="call",
+        title="Call about the home visit",
+        due_at=utcnow() - timedelta(minutes=5),
+        assignee_id=carla_a.id,
+    )
+    a.sync()
+    b.sync()
+    assert [f.title for f in b.desk.followups.due(carla_b.id)] == ["Call about the home visit"]
