@@ -386,3 +386,57 @@ def test_a_first_sync_of_a_vault_with_demo_patients_asks_first(
         page.confirm.button(QMessageBox.StandardButton.Yes).click()
     assert page.result.text().startswith("Sync finished: sent ")
     assert admin.execute(query, (clinic,)).fetchone() == (1,)
+
+
+def test_a_first_sync_stopped_half_way_carries_on_next_time(
+    qtbot: QtBot, worker: DbWorker, make_workstation: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = make_workstation("anna")
+    for i in range(45):
+        add_patient(a.desk, "Grace", f"Okafor{i}", f"ST-{i:02d}")
+    a.sync()
+    b = make_workstation("ben")
+    page = _page(qtbot, Workspace(b.desk, worker))
+    held, stopped, real_run = threading.Event(), threading.Event(), b.desk.sync.run
+
+    def held_at_the_snapshot(progress: StepFn | None = None) -> SyncReport:
+        def step(stage: str, done: int, total: int) -> None:
+            if stage == "snapshot" and done >= 30 and not stopped.is_set():
+                held.set()
+                stopped.wait(30)  # three pages copied: until the person has pressed Stop
+            assert progress is not None
+            progress(stage, done, total)
+
+        return real_run(step)
+
+    from careDesk.sync import snapshot
+
+    monkeypatch.setattr(snapshot, "FETCH", 10)  # small pages, each committed: a real half-way
+    monkeypatch.setattr(snapshot, "COMMIT_ROWS", 10)
+    monkeypatch.setattr(b.desk.sync, "run", held_at_the_snapshot)
+    page.sync_button.click()
+    qtbot.waitUntil(held.is_set, timeout=30_000)
+    assert page.stop_button.isVisible()
+    page.stop_button.click()
+    assert page.stop_button.text() == "Stopping…"
+    with qtbot.waitSignal(page.synced, timeout=60_000):
+        stopped.set()
+    assert page.result.text().startswith("Stopped.")
+    assert not page.stop_button.isVisible()
+    wait_idle(qtbot, worker)
+    from sqlalchemy import text
+
+    from careDesk.sync.tables import synced_tables
+
+    with b.desk.reading() as session:  # part of the clinic is here, the copy is not finished
+        copied = sum(
+            session.execute(text(f'SELECT count(*) FROM "{t.name}"')).scalar_one()
+            for t in synced_tables()
+        )
+    assert 0 < copied < 45  # the pages committed before Stop; the one under way rolled back
+    assert not b.desk.sync.status().last_sync_at
+    assert page.connection.text() != "Reached at the last sync."
+
+    _press_sync(qtbot, page)
+    assert "Copied" in page.result.text()
+    assert len(b.desk.patients.search("Grace", limit=100)) == 45

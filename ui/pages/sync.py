@@ -9,10 +9,9 @@ sync of a new workstation (a copy of the whole clinic).
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -31,93 +30,20 @@ from careDesk.security.roles import Permission
 from careDesk.sync.service import ConflictView, ServerSettings, SyncReport, SyncStatus
 from ui.pages.base import Page
 from ui.pages.sync_server import ServerBox
+from ui.pages.sync_words import (
+    LAST_ERROR,
+    every_text,
+    field_text,
+    mine,
+    report_text,
+    stage_text,
+    theirs,
+    theirs_tip,
+)
 from ui.tables import Column, RowModel
 from ui.views import size_columns, table_view
-from ui.worker import Progress
+from ui.worker import Cancelled, Progress
 from ui.workspace import Workspace
-
-STAGES = {
-    "send": "Sending changes",
-    "snapshot": "Copying the clinic to this workstation",
-    "receive": "Receiving changes",
-}
-# Whole-record conflicts (field "*"), in the words of the person at the desk.
-WHOLE_RECORD = {
-    "delete_edit": "deleted here, changed at another workstation",
-    "edit_deleted": "changed here, deleted at another workstation",
-    "missing": "changed here, not on the server",
-}
-# Two workstations registered one MRN while apart: ``mine`` is the MRN, ``theirs`` the other
-# patient's id; both records are kept and a review follow-up asks a person to decide.
-DUPLICATE = "duplicate"
-# The last attempt's outcome as the core keeps it, so attempts made before this session or by
-# the background sync show too.
-LAST_ERROR = {
-    "offline": "Offline at the last attempt: changes wait here until the next sync.",
-    "refused": "The server refused the last sync: check the login.",
-    "upgrade": "This workstation needs a newer careDesk.",
-}
-
-
-def stage_text(stage: str, done: int, total: int) -> str:
-    """Progress in words, e.g. "Copying the clinic to this workstation 12,000 / 2,000,000"
-    (``total`` 0: not known)."""
-    label = STAGES.get(stage, "Syncing")
-    if total:
-        return f"{label} {done:,} / {total:,}"
-    return f"{label} {done:,}" if done else label
-
-
-def report_text(report: SyncReport) -> str:
-    """One line on what a sync did."""
-    line = (
-        f"Sync finished: sent {report.pushed:,}, received {report.pulled:,}, "
-        f"conflicts {report.conflicts:,}."
-    )
-    if report.snapshot_rows:
-        line += f" Copied {report.snapshot_rows:,} records from the clinic."
-    return line
-
-
-def every_text(minutes: int, enabled: bool) -> str:
-    """The background sync in words (``sync.every_minutes``; 0: only by hand)."""
-    if minutes <= 0:
-        return "Syncs only when you press Sync now."
-    every = "every minute" if minutes == 1 else f"every {minutes:,} minutes"
-    after = "" if enabled else " once it has synced by hand"  # the clock never starts a first sync
-    return f"Syncs by itself {every} and soon after each edit{after}."
-
-
-def value_text(raw: str | None) -> str:
-    """A conflict value (JSON text) as plain text; "(empty)" for none."""
-    value = json.loads(raw) if raw else None
-    if value is None or value == "":
-        return "(empty)"
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def mine(conflict: ConflictView) -> str:
-    return value_text(conflict.mine)
-
-
-def theirs(conflict: ConflictView) -> str:
-    if conflict.kind == DUPLICATE:  # the other patient's id means nothing to a person
-        return "another patient's record"
-    return value_text(conflict.theirs)
-
-
-def theirs_tip(conflict: ConflictView) -> str:
-    if conflict.kind == DUPLICATE:
-        return "Both records are kept: open the chart to merge them or correct one MRN"
-    return theirs(conflict)
-
-
-def field_text(conflict: ConflictView) -> str:
-    if conflict.kind == DUPLICATE:
-        return "MRN (same as another patient)"
-    if conflict.field == "*":
-        return WHOLE_RECORD.get(conflict.kind, conflict.kind.replace("_", " "))
-    return conflict.field.replace("_", " ")
 
 
 def _local(when: datetime | None) -> str:
@@ -245,6 +171,11 @@ class SyncPage(Page):
         self.sync_button.clicked.connect(self.sync_now)
         for syncer in (self.sync_button, self.every):  # a read-only role never syncs
             syncer.setVisible(self.ws.can(Permission.EDIT))
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip(
+            "Stop this sync: what was sent or received so far is kept, the next sync carries on"
+        )
+        self.stop_button.clicked.connect(self.stop)
         self.stage = QLabel()
         self.stage.setAccessibleName("Sync progress")
         self.bar = QProgressBar()
@@ -253,12 +184,16 @@ class SyncPage(Page):
         self.result = QLabel()
         self.result.setAccessibleName("Sync result")
         self.result.setWordWrap(True)
-        for widget in (self.stage, self.bar):
+        for widget in (self.stage, self.bar, self.stop_button):
             widget.setVisible(False)
         layout = QVBoxLayout(box)
         layout.addLayout(form)
         layout.addWidget(self.every)
-        layout.addWidget(self.sync_button, 0, Qt.AlignmentFlag.AlignLeft)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.sync_button)
+        buttons.addWidget(self.stop_button)
+        buttons.addStretch()
+        layout.addLayout(buttons)
         for shown in (self.stage, self.bar, self.result):
             layout.addWidget(shown)
         layout.addStretch()
@@ -358,7 +293,9 @@ class SyncPage(Page):
         self.sync_button.setEnabled(False)
         self.result.clear()
         self.bar.setRange(0, 0)
-        for widget in (self.stage, self.bar):
+        self.stop_button.setText("Stop")
+        self.stop_button.setEnabled(True)
+        for widget in (self.stage, self.bar, self.stop_button):
             widget.setVisible(True)
         self._show_progress()
         self.poll.start()
@@ -373,10 +310,17 @@ class SyncPage(Page):
         if total:
             self.bar.setValue(min(done, total))
 
+    def stop(self) -> None:
+        """Stop the running sync at its next step (a first sync's copy starts again later)."""
+        if self.progress is not None:
+            self.progress.cancel()
+            self.stop_button.setEnabled(False)
+            self.stop_button.setText("Stopping…")
+
     def _finish(self) -> None:
         self.poll.stop()
         self.progress = None
-        for widget in (self.stage, self.bar):
+        for widget in (self.stage, self.bar, self.stop_button):
             widget.setVisible(False)
         self.load()
         self.synced.emit()
@@ -387,6 +331,11 @@ class SyncPage(Page):
         self._finish()
 
     def _sync_failed(self, error: CareDeskError) -> None:
-        self.last_error = error
-        self.result.setText(error.message)
+        if isinstance(error, Cancelled):
+            self.result.setText(
+                "Stopped. What was sent or received is kept; the next sync carries on."
+            )
+        else:
+            self.last_error = error
+            self.result.setText(error.message)
         self._finish()

@@ -1,0 +1,91 @@
+"""The Sync page's words: progress, results, the background sync and conflicts, as a person at
+the desk reads them (``ui.pages.sync``)."""
+
+from __future__ import annotations
+
+import json
+
+from careDesk.sync.service import ConflictView, SyncReport
+
+STAGES = {
+    "send": "Sending changes",
+    "snapshot": "Copying the clinic to this workstation",
+    "receive": "Receiving changes",
+}
+# Whole-record conflicts (field "*"), in the words of the person at the desk.
+WHOLE_RECORD = {
+    "delete_edit": "deleted here, changed at another workstation",
+    "edit_deleted": "changed here, deleted at another workstation",
+    "missing": "changed here, not on the server",
+}
+# Two workstations registered one MRN while apart: ``mine`` is the MRN, ``theirs`` the other
+# patient's id; both records are kept and a review follow-up asks a person to decide.
+DUPLICATE = "duplicate"
+# The last attempt's outcome as the core keeps it, so attempts made before this session or by
+# the background sync show too.
+LAST_ERROR = {
+    "offline": "Offline at the last attempt: changes wait here until the next sync.",
+    "refused": "The server refused the last sync: check the login.",
+    "upgrade": "This workstation needs a newer careDesk.",
+}
+
+
+def stage_text(stage: str, done: int, total: int) -> str:
+    """Progress in words, e.g. "Copying the clinic to this workstation 12,000 / 2,000,000"
+    (``total`` 0: not known)."""
+    label = STAGES.get(stage, "Syncing")
+    if total:
+        return f"{label} {done:,} / {total:,}"
+    return f"{label} {done:,}" if done else label
+
+
+def report_text(report: SyncReport) -> str:
+    """One line on what a sync did."""
+    line = (
+        f"Sync finished: sent {report.pushed:,}, received {report.pulled:,}, "
+        f"conflicts {report.conflicts:,}."
+    )
+    if report.snapshot_rows:
+        line += f" Copied {report.snapshot_rows:,} records from the clinic."
+    return line
+
+
+def every_text(minutes: int, enabled: bool) -> str:
+    """The background sync in words (``sync.every_minutes``; 0: only by hand)."""
+    if minutes <= 0:
+        return "Syncs only when you press Sync now."
+    every = "every minute" if minutes == 1 else f"every {minutes:,} minutes"
+    after = "" if enabled else " once it has synced by hand"  # the clock never starts a first sync
+    return f"Syncs by itself {every} and soon after each edit{after}."
+
+
+def value_text(raw: str | None) -> str:
+    """A conflict value (JSON text) as plain text; "(empty)" for none."""
+    value = json.loads(raw) if raw else None
+    if value is None or value == "":
+        return "(empty)"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def mine(conflict: ConflictView) -> str:
+    return value_text(conflict.mine)
+
+
+def theirs(conflict: ConflictView) -> str:
+    if conflict.kind == DUPLICATE:  # the other patient's id means nothing to a person
+        return "another patient's record"
+    return value_text(conflict.theirs)
+
+
+def theirs_tip(conflict: ConflictView) -> str:
+    if conflict.kind == DUPLICATE:
+        return "Both records are kept: open the chart to merge them or correct one MRN"
+    return theirs(conflict)
+
+
+def field_text(conflict: ConflictView) -> str:
+    if conflict.kind == DUPLICATE:
+        return "MRN (same as another patient)"
+    if conflict.field == "*":
+        return WHOLE_RECORD.get(conflict.kind, conflict.kind.replace("_", " "))
+    return conflict.field.replace("_", " ")
