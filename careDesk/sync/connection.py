@@ -38,8 +38,12 @@ class SyncUpgradeRequired(CareDeskError):
 
 
 class SyncRefused(CareDeskError):
-    def __init__(self, reason: str) -> None:
+    """``code`` is kept as the last attempt's outcome: refused-login, refused-certificate,
+    refused-database, or refused for anything else."""
+
+    def __init__(self, reason: str, code: str = "refused") -> None:
         super().__init__(f"The clinic server refused the sync: {reason}")
+        self.code = code
 
 
 def connect_error(exc: psycopg.OperationalError) -> CareDeskError:
@@ -47,14 +51,19 @@ def connect_error(exc: psycopg.OperationalError) -> CareDeskError:
     or a certificate that does not check out (libpq's message is not shown: it names hosts)."""
     text = str(exc).lower()
     if "password authentication failed" in text or "no password supplied" in text:
-        return SyncRefused("the login was not accepted (check sync.user and sync.password)")
-    if "certificate" in text or ("ssl" in text and "verify" in text):
+        return SyncRefused(
+            "the login was not accepted (check sync.user and sync.password)", "refused-login"
+        )
+    # "SSL error: certificate verify failed", "... provider signature failure" (a server signed
+    # by another authority); "SSL SYSCALL error" is a dropped link, not a certificate.
+    if "certificate" in text or ("ssl error" in text and "syscall" not in text):
         return SyncRefused(
             "the server's TLS certificate could not be verified (check the certificate "
-            "authority file in sync.url)"
+            "authority file in sync.url)",
+            "refused-certificate",
         )
     if "does not exist" in text:
-        return SyncRefused("the database or login does not exist on the server")
+        return SyncRefused("the database or login does not exist on the server", "refused-database")
     return SyncOffline()
 
 

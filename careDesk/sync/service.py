@@ -31,7 +31,6 @@ from careDesk.sync import apply, capture, snapshot
 from careDesk.sync.connection import (
     Connect,
     SyncNotConfigured,
-    SyncOffline,
     SyncRefused,
     SyncUpgradeRequired,
     connect_error,
@@ -277,7 +276,7 @@ class Sync:
                 report = self._exchange(conn)
         except psycopg.OperationalError as exc:
             error = connect_error(exc)
-            self._note_attempt("offline" if isinstance(error, SyncOffline) else "refused")
+            self._note_attempt(error.code if isinstance(error, SyncRefused) else "offline")
             raise error from exc
         except psycopg.Error as exc:
             self._note_attempt("refused")

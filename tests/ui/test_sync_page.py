@@ -294,13 +294,13 @@ def test_a_refused_login_shows_from_the_kept_status_until_a_sync_gets_through(
     with pytest.raises(SyncRefused):
         a.sync()  # before the page was opened: the status keeps the outcome
     page = _page(qtbot, Workspace(a.desk, worker))
-    assert page.connection.text() == LAST_ERROR["refused"]
+    assert page.connection.text() == LAST_ERROR["refused-login"]
     assert page.connection.text() == "The server refused the last sync: check the login."
     assert page.every.text() == "Syncs by itself every 2 minutes and soon after each edit."
 
     _press_sync(qtbot, page)
     assert "the login was not accepted" in page.result.text()
-    assert page.connection.text() == LAST_ERROR["refused"]
+    assert page.connection.text() == LAST_ERROR["refused-login"]
     a.desk.settings.set("sync.password", f"pw-{a.login}")
     a.desk.settings.set("sync.every_minutes", "0")
     _press_sync(qtbot, page)

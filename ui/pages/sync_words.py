@@ -25,7 +25,10 @@ DUPLICATE = "duplicate"
 # the background sync show too.
 LAST_ERROR = {
     "offline": "Offline at the last attempt: changes wait here until the next sync.",
-    "refused": "The server refused the last sync: check the login.",
+    "refused": "The server refused the last sync (the reason is shown when you sync).",
+    "refused-login": "The server refused the last sync: check the login.",
+    "refused-certificate": "The server's certificate could not be checked: check the CA file.",
+    "refused-database": "The server has no such database or login: check the settings.",
     "upgrade": "This workstation needs a newer careDesk.",
 }
 

@@ -117,3 +117,21 @@ def test_a_first_sync_does_not_send_demo_patients_unless_asked(
     assert "2 demo patients" in capsys.readouterr().err
     assert main(["--data-dir", folder, "sync", "--send-demo", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["report"]["pushed"] > 2
+
+
+def test_a_server_certificate_from_another_authority_is_refused(
+    make_workstation: Any, pg: Any, tmp_path: Any
+) -> None:
+    """verify-full against the CA file in sync.url: a server signed by any other authority is
+    refused, and the reason is kept for the Sync page."""
+    from careDesk.sync.connection import SyncRefused
+    from tests.careDesk.sync import server
+
+    a = make_workstation("anna")
+    other = tmp_path / "other-ca"
+    other.mkdir()
+    server._certificates(other)
+    a.desk.settings.set("sync.url", pg.url().split("?")[0] + f"?sslrootcert={other / 'ca.crt'}")
+    with pytest.raises(SyncRefused, match="certificate could not be verified"):
+        a.sync()
+    assert a.desk.sync.status().last_error == "refused-certificate"
