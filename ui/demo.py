@@ -20,7 +20,8 @@ def offer_demo(ws: Workspace, parent: QWidget) -> QInputDialog:
     dialog.setWindowTitle("Try careDesk with demo patients?")
     dialog.setLabelText(
         "careDesk can fill this new clinic with made-up patients so you can try it out.\n"
-        "How many demo patients? (0 for none; you can add real patients either way)"
+        "How many demo patients? (0 for none; you can add real patients either way)\n\n"
+        "Joining a clinic that already uses careDesk? Choose 0, then open the Sync page."
     )
     dialog.setInputMode(QInputDialog.InputMode.IntInput)
     dialog.setIntRange(0, 50_000)
