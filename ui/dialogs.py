@@ -7,7 +7,7 @@ the core parses and checks them. Date-times are picked in local time and sent as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -118,6 +118,7 @@ class FormDialog(QDialog):
         self.setWindowTitle(title)
         self.form = FieldForm()
         self.specs = list(fields)
+        self.prefilled: set[str] = set()
         self.widgets: dict[str, QWidget] = {}
         for spec in self.specs:
             label = f"{spec.label} *" if spec.required else spec.label
@@ -134,13 +135,22 @@ class FormDialog(QDialog):
         layout.addWidget(buttons)
 
     def values(self) -> dict[str, Any]:
-        """The entered values; empty optional text is left out (the core applies defaults)."""
+        """The entered values. Empty optional text is left out (the core applies defaults),
+        unless the field was filled in beforehand: emptying it clears it (None)."""
         values: dict[str, Any] = {}
         for spec in self.specs:
             value = read_widget(spec, self.widgets[spec.name])
-            if value is not None or spec.required:
+            if value is not None or spec.required or spec.name in self.prefilled:
                 values[spec.name] = value
         return values
+
+    def prefill(self, current: Mapping[str, Any]) -> None:
+        """Fill the fields with a record's current values (an edit form)."""
+        for spec in self.specs:
+            value = current.get(spec.name)
+            if value is not None and value != "":
+                self.set_value(spec.name, value)
+                self.prefilled.add(spec.name)
 
     def set_value(self, name: str, value: Any) -> None:
         """Fill a field (tests and prefilled forms)."""

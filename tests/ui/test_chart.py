@@ -138,3 +138,37 @@ def test_timeline_note_with_minutes_and_call(
     qtbot.waitUntil(lambda: tab.model.rowCount() == 2)
     qtmodeltester.check(tab.model)
     assert sum(desk.timeline.minutes_by_month(patient).values()) == 20
+
+
+def test_edit_details_changes_the_phone_and_clears_the_email(
+    qtbot: QtBot, ws: Workspace, desk: Desk
+) -> None:
+    pid = add_patient(desk, "Rosa", "Mora", "MRN-8", email="rosa@example.org")
+    desk.patients.update(pid, phone="555-0100", city="Pasadena")
+    view = _chart(qtbot, ws, pid)
+    assert view.details_button.isVisible()
+    dialog = view.edit_details()
+    assert dialog.widgets["email"].text() == "rosa@example.org"  # filled with what is on file
+    assert dialog.widgets["birth_date"].text()
+    dialog.set_value("phone", "(555) 010-2222")
+    dialog.widgets["email"].clear()  # the patient has no e-mail any more
+    with qtbot.waitSignal(dialog.saved):
+        dialog.submit()
+    wait_idle(qtbot, ws.worker)
+    saved = desk.patients.get(pid)
+    assert (saved.phone, saved.email, saved.city) == ("(555) 010-2222", None, "Pasadena")
+    changed = desk.audit_events(patient_id=pid, action="patient.update")
+    assert changed  # audited like every other change
+
+
+def test_edit_details_shows_a_refused_value_beside_its_field(
+    qtbot: QtBot, ws: Workspace, desk: Desk
+) -> None:
+    pid = add_patient(desk, "Ivo", "Luz", "MRN-9")
+    view = _chart(qtbot, ws, pid)
+    dialog = view.edit_details()
+    dialog.set_value("email", "not an address")
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.form.error_for("email") != "")
+    assert dialog.isVisible()
+    assert desk.patients.get(pid).email is None

@@ -69,6 +69,9 @@ class ChartView(QWidget):
                 self.tab_by_key[spec.key] = tab
                 self.tabs.addTab(tab, spec.title)
         actions = QHBoxLayout()
+        self.details_button = QPushButton("Edit details…")
+        self.details_button.setToolTip("Name, phone, e-mail, address, language and contact")
+        self.details_button.clicked.connect(self.edit_details)
         self.enroll_button = QPushButton("Enroll…")
         self.enroll_button.clicked.connect(self.enroll)
         self.call_button = QPushButton("Log call…")
@@ -77,9 +80,15 @@ class ChartView(QWidget):
         self.print_button.clicked.connect(self.print_handout)
         editable = ws.can(Permission.EDIT)
         self.enroll_button.setVisible(False)
+        self.details_button.setVisible(editable)
         self.call_button.setVisible(editable and ws.has("timeline"))
         self.print_button.setVisible(ws.can(Permission.PRINT) and ws.has("handouts"))
-        for button in (self.enroll_button, self.call_button, self.print_button):
+        for button in (
+            self.details_button,
+            self.enroll_button,
+            self.call_button,
+            self.print_button,
+        ):
             actions.addWidget(button)
         actions.addStretch()
         layout = QVBoxLayout(self)
@@ -119,6 +128,13 @@ class ChartView(QWidget):
         return tab
 
     # ----- actions ----------------------------------------------------------------------------
+    def edit_details(self) -> Any:
+        if self.chart is None:
+            return None
+        from ui.pages.patients import details_dialog
+
+        return details_dialog(self.ws, self.chart.patient, self)
+
     def enroll(self) -> Any:
         from ui.pages.patients import enroll_dialog
 

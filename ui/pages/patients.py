@@ -56,6 +56,25 @@ PATIENT_FIELDS = [
     Field("consent_program", "Consented to the program", "bool"),
 ]
 
+# Editing a patient's details (consent, status and coordinator have their own actions).
+DETAIL_FIELDS = [
+    Field("given_name", "Given name", required=True),
+    Field("family_name", "Family name", required=True),
+    Field("preferred_name", "Preferred name"),
+    Field("mrn", "MRN", required=True),
+    Field("birth_date", "Birth date", "date", required=True),
+    Field("sex", "Sex", "choice", SEX, default="unknown"),
+    Field("language", "Language", "choice", LANGUAGES, default="en"),
+    Field("interpreter_needed", "Needs an interpreter", "bool"),
+    Field("phone", "Phone"),
+    Field("email", "E-mail"),
+    Field("address_line", "Street address"),
+    Field("city", "City"),
+    Field("state", "State"),
+    Field("postal_code", "Postal code"),
+    Field("preferred_channel", "Preferred contact", "choice", CHANNELS, default="phone"),
+]
+
 
 def patient_columns() -> list[Column]:
     """Columns of a patient list (search results)."""
@@ -183,6 +202,21 @@ def parse_day(text: str | None, field: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise ValidationFailed(field, "use the form YYYY-MM-DD, e.g. 2026-03-02") from None
+
+
+def details_dialog(ws: Workspace, patient: Any, parent: QWidget) -> FormDialog:
+    """Edit a patient's name, contacts, address and preferences; a field emptied is cleared."""
+    patients, pid = ws.desk.patients, patient.id
+    dialog = FormDialog(
+        ws,
+        "Patient details",
+        DETAIL_FIELDS,
+        lambda values: patients.update(pid, **values).value,
+        parent,
+    )
+    dialog.prefill({f.name: getattr(patient, f.name, None) for f in DETAIL_FIELDS})
+    dialog.open()
+    return dialog
 
 
 def enroll_dialog(ws: Workspace, patient_id: str, parent: QWidget) -> FormDialog:
