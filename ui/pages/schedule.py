@@ -57,13 +57,12 @@ def schedule_rows(desk: Any, day: date, span: str, mine: bool) -> list[ScheduleR
     appointments = (
         desk.appointments.week_of(day) if span == "week" else desk.appointments.on_day(day)
     )
-    names: dict[str, str] = {}
+    names = desk.patients.names(
+        [f.patient_id for f in follow_ups] + [a.patient_id for a in appointments]
+    )
 
     def name(pid: str) -> str:
-        if pid not in names:
-            patient = desk.patients.get(pid)
-            names[pid] = f"{patient.family_name}, {patient.given_name}"
-        return names[pid]
+        return names.get(pid, "(removed patient)")
 
     rows = [
         ScheduleRow(

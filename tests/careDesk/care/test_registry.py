@@ -238,3 +238,17 @@ def test_rules_apply_to_what_changes(desk: Desk) -> None:
     assert desk.patients.update(imported.id, phone="555 010 1234").value.phone == "555 010 1234"
     error = failure(desk.patients.update, imported.id, preferred_channel="email")
     assert error.field == "preferred_channel"
+
+
+def test_names_of_many_patients_come_in_one_go_and_skip_removed_ones(desk: Desk) -> None:
+    ids = [
+        desk.patients.create(
+            mrn=f"NM-{i:04d}", given_name="Ana", family_name=f"Lima{i}", birth_date=date(1950, 1, 2)
+        ).value.id
+        for i in range(620)  # more than one chunk of 500
+    ]
+    desk.patients.remove(ids[3])
+    names = desk.patients.names([*ids, ids[0], "no-such-id"])
+    assert len(names) == 619
+    assert names[ids[0]] == "Lima0, Ana" and names[ids[619]] == "Lima619, Ana"
+    assert ids[3] not in names and "no-such-id" not in names
