@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from careDesk.security.roles import Permission
-from careDesk.sync.service import SyncStatus
+from careDesk.sync.reports import SyncStatus
 from ui.workspace import Workspace
 
 

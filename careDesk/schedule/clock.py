@@ -236,12 +236,12 @@ class ReminderClock:
         )
 
     def _syncing(self) -> bool:
-        """Background sync is on: a server is set and this desk has synced before."""
-        if self.desk.settings.get_int("sync.every_minutes") <= 0:
+        """Background sync is on: this desk has synced before (checked first: it is cached, and
+        this runs after every write), the person may edit, and it is not switched off."""
+        if not self.desk.sync.capturing or not self.desk.can(Permission.EDIT):
             return False
-        if not self.desk.can(Permission.EDIT):  # a read-only person's desk only receives by hand
-            return False
-        return bool(self.desk.settings.get("sync.url")) and self.desk.sync.capturing
+        settings = self.desk.settings
+        return settings.get_int("sync.every_minutes") > 0 and bool(settings.get("sync.url"))
 
     def run_sync(self, *, only_if_pending: bool = False) -> None:
         """Push and pull in the background (a first sync is started by a person, not here)."""

@@ -12,9 +12,10 @@ are never captured.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, event, inspect
+from sqlalchemy import Connection, Row, event, inspect, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 
@@ -91,4 +92,25 @@ def _updated(obj: Record) -> SyncOutbox | None:
         op="delete" if tombstoned else "update",
         base_version=base,
         fields=json.dumps(fields),
+    )
+
+
+# ----- sending: the outbox in order, as the server's push function takes it ----------------
+OUTBOX_BATCH = text(
+    "SELECT seq, mutation_id, table_name, row_id, op, base_version, fields"
+    " FROM sync_outbox ORDER BY seq LIMIT :n"
+)
+
+
+def mutations_json(batch: Sequence[Row[tuple[Any, ...]]]) -> str:
+    """The batch as the JSON array push takes; ``fields`` is JSON already and goes in as is."""
+    dump = json.dumps
+    return (
+        "["
+        + ",".join(
+            f'{{"id":{dump(mid)},"table":{dump(tbl)},"row_id":{dump(rid)},"op":{dump(op)},'
+            f'"base_version":{dump(base)},"fields":{fields}}}'
+            for _, mid, tbl, rid, op, base, fields in (tuple(r) for r in batch)
+        )
+        + "]"
     )

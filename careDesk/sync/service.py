@@ -8,26 +8,22 @@ pages after the cursor. Nothing is decided by this workstation's clock.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from sqlalchemy import Row, delete, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import col
 
 from careDesk.errors import CareDeskError
 from careDesk.model.patient import DEMO_SOURCE
-from careDesk.model.schedule import FollowUp
 from careDesk.model.sync import SyncConflict, SyncOutbox, SyncState
 from careDesk.security.roles import Permission
 from careDesk.store.migrate import SCHEMA_VERSION
 from careDesk.sync import apply, capture, snapshot
+from careDesk.sync.conflicts import record as record_conflict
 from careDesk.sync.connection import (
     Connect,
     SyncNotConfigured,
@@ -37,6 +33,15 @@ from careDesk.sync.connection import (
     conninfo,
     default_connect,
 )
+from careDesk.sync.reports import (
+    ConflictView,
+    Progress,
+    ServerSettings,
+    SyncReport,
+    SyncStatus,
+    conflict_view,
+    quiet,
+)
 from careDesk.sync.tables import synced_tables
 
 if TYPE_CHECKING:
@@ -44,81 +49,7 @@ if TYPE_CHECKING:
 
 PUSH_BATCH = 2000
 PULL_PAGE = 2000
-REVIEW_KIND = "sync_review"
 _ROLE = re.compile(r"[A-Za-z0-9_.\-]{1,63}")
-_REVIEW_TITLES = {
-    # Two workstations registered one MRN while apart: both records stay until a person
-    # merges them (the same patient) or corrects one (a typing slip).
-    "duplicate": "Another patient has the same MRN: merge the records or correct one",
-}
-
-# What a sync is doing, for a progress bar: (stage, done, total); total 0 when not known.
-# Stages: "send" (outbox entries), "snapshot" (rows of a first sync), "receive" (changes).
-Progress = Callable[[str, int, int], None]
-
-
-def _quiet(_stage: str, _done: int, _total: int) -> None:
-    return None
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    """What the status bar shows."""
-
-    enabled: bool
-    last_sync_at: datetime | None
-    pending: int
-    offline: bool
-    open_conflicts: int
-    client_id: str | None
-    last_error: str | None = None  # offline, refused or upgrade, from the last attempt
-
-
-@dataclass(frozen=True)
-class ServerSettings:
-    """The clinic server as the settings screen shows it (never the password itself).
-
-    ``user`` is the workstation's login; ``my_user`` the signed-in person's own login, which
-    is used instead when set (one login role per user on the server, issue 10).
-    """
-
-    url: str
-    user: str
-    has_password: bool
-    my_user: str = ""
-    my_password: bool = False
-
-    @property
-    def login(self) -> str:
-        """The server login a sync by the signed-in person uses."""
-        return self.my_user or self.user
-
-
-@dataclass(frozen=True)
-class SyncReport:
-    """What one sync did (counts only)."""
-
-    pushed: int
-    duplicates: int
-    pulled: int
-    conflicts: int
-    snapshot_rows: int
-
-
-@dataclass(frozen=True)
-class ConflictView:
-    """One conflict for the review list (values as JSON text)."""
-
-    id: str
-    table: str
-    row_id: str
-    patient_id: str | None
-    field: str
-    kind: str
-    mine: str | None
-    theirs: str | None
-    clinical: bool
-    at: datetime
 
 
 class Sync:
@@ -129,7 +60,7 @@ class Sync:
         self.connect: Connect = default_connect  # tests swap in a switchable factory
         self._capturing: bool | None = None
         self.schema_version = SCHEMA_VERSION
-        self._progress: Progress = _quiet
+        self._progress: Progress = quiet
         self._running = threading.Lock()  # the Sync button and the clock's background sync
 
     # ----- capture ----------------------------------------------------------------------------
@@ -173,7 +104,7 @@ class Sync:
         if not include_resolved:
             query = query.where(col(SyncConflict.resolved_at).is_(None))
         with self.desk.reading() as session:
-            return [_view(c) for c in session.execute(query).scalars()]
+            return [conflict_view(c) for c in session.execute(query).scalars()]
 
     def resolve(self, conflict_id: str) -> None:
         """Mark a conflict reviewed."""
@@ -267,7 +198,7 @@ class Sync:
         info = self._conninfo()
         with self._running:  # one sync at a time: a second caller waits, then syncs again
             self._enable()
-            self._progress = progress or _quiet
+            self._progress = progress or quiet
             return self._run(info)
 
     def _run(self, info: str) -> SyncReport:
@@ -340,12 +271,12 @@ class Sync:
         while True:
             self._progress("send", pushed + duplicates, waiting)
             with self.desk.reading() as session:
-                batch = session.execute(_OUTBOX_BATCH, {"n": PUSH_BATCH}).all()
+                batch = session.execute(capture.OUTBOX_BATCH, {"n": PUSH_BATCH}).all()
             if not batch:
                 return pushed, duplicates, conflicts
             row = conn.execute(
                 "SELECT sync.push(%s, %s, %s::jsonb)",
-                (client, self.schema_version, _mutations_json(batch)),
+                (client, self.schema_version, capture.mutations_json(batch)),
             ).fetchone()
             conn.commit()
             result: dict[str, Any] = row[0] if row else {}
@@ -362,7 +293,7 @@ class Sync:
         with self.desk.writing(None) as tx:
             tx.session.execute(delete(SyncOutbox).where(col(SyncOutbox.seq) <= last_seq))
             for c in result["conflicts"]:
-                self._record_conflict(tx, c)
+                record_conflict(tx, c)
             rows = [(t, data) for t, data in result["rows"] if data is not None]
             apply.write_rows(
                 tx.session,
@@ -371,39 +302,6 @@ class Sync:
                 pending=apply.pending_rows(tx.session, (str(d["id"]) for _, d in rows)),
                 changes=tx.changes,
             )
-
-    def _record_conflict(self, tx: Any, c: dict[str, Any]) -> None:
-        if tx.session.execute(
-            select(col(SyncConflict.id)).where(SyncConflict.server_id == c["id"])
-        ).first():
-            return
-        tx.session.add(
-            SyncConflict(
-                server_id=c["id"],
-                table_name=c["table"],
-                row_id=c["row_id"],
-                patient_id=c.get("patient_id"),
-                field=c["field"],
-                kind=c["kind"],
-                mine=json.dumps(c.get("mine")),
-                theirs=json.dumps(c.get("theirs")),
-                clinical=bool(c["clinical"]),
-            )
-        )
-        if c["clinical"] and c.get("patient_id"):
-            # A clinical field changed on two workstations: the server kept its value and a
-            # person decides (issue 10). The task names no patient data.
-            review = FollowUp(
-                patient_id=c["patient_id"],
-                kind=REVIEW_KIND,
-                title=_REVIEW_TITLES.get(
-                    c["kind"], "Review a change made on two workstations at once"
-                ),
-                due_at=tx.now,
-                urgent=False,
-                origin="sync",
-            )
-            tx.add(review, kind="follow_up", patient_id=c["patient_id"])
 
     # ----- pull -------------------------------------------------------------------------------
     def _pull(self, conn: psycopg.Connection[Any]) -> int:
@@ -468,38 +366,3 @@ class Sync:
 
             refresh_all(tx.session, tx.now)
         return taken.rows
-
-
-_OUTBOX_BATCH = text(
-    "SELECT seq, mutation_id, table_name, row_id, op, base_version, fields"
-    " FROM sync_outbox ORDER BY seq LIMIT :n"
-)
-
-
-def _mutations_json(batch: Sequence[Row[tuple[Any, ...]]]) -> str:
-    """The batch as the JSON array push takes; ``fields`` is JSON already and goes in as is."""
-    dump = json.dumps
-    return (
-        "["
-        + ",".join(
-            f'{{"id":{dump(mid)},"table":{dump(tbl)},"row_id":{dump(rid)},"op":{dump(op)},'
-            f'"base_version":{dump(base)},"fields":{fields}}}'
-            for _, mid, tbl, rid, op, base, fields in (tuple(r) for r in batch)
-        )
-        + "]"
-    )
-
-
-def _view(c: SyncConflict) -> ConflictView:
-    return ConflictView(
-        c.id,
-        c.table_name,
-        c.row_id,
-        c.patient_id,
-        c.field,
-        c.kind,
-        c.mine,
-        c.theirs,
-        c.clinical,
-        c.at,
-    )

@@ -20,8 +20,8 @@ from careDesk.desk import Desk
 from careDesk.store.vault import unlock
 from careDesk.sync import setup
 from careDesk.sync.connection import SyncOffline, SyncRefused
-from careDesk.sync.service import Progress as StepFn
-from careDesk.sync.service import SyncReport
+from careDesk.sync.reports import Progress as StepFn
+from careDesk.sync.reports import SyncReport
 from tests.pg_fixtures import Workstation
 from tests.ui.conftest import add_patient, wait_idle
 from ui.main_window import MainWindow

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from careDesk.errors import CareDeskError, ValidationFailed
 from careDesk.security.roles import Permission
-from careDesk.sync.service import ServerSettings
+from careDesk.sync.reports import ServerSettings
 from ui.forms import FieldForm
 from ui.workspace import Workspace
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from careDesk.sync.service import ConflictView, SyncReport
+from careDesk.sync.reports import ConflictView, SyncReport
 
 STAGES = {
     "send": "Sending changes",

@@ -1,0 +1,94 @@
+"""What the sync service hands the screens and the command line: status, reports, conflicts
+to review, server settings, and the progress callback's shape."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from careDesk.model.sync import SyncConflict
+
+# What a sync is doing, for a progress bar: (stage, done, total); total 0 when not known.
+# Stages: "send" (outbox entries), "snapshot" (rows of a first sync), "receive" (changes).
+Progress = Callable[[str, int, int], None]
+
+
+def quiet(_stage: str, _done: int, _total: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status bar shows."""
+
+    enabled: bool
+    last_sync_at: datetime | None
+    pending: int
+    offline: bool
+    open_conflicts: int
+    client_id: str | None
+    last_error: str | None = None  # offline, refused or upgrade, from the last attempt
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """The clinic server as the settings screen shows it (never the password itself).
+
+    ``user`` is the workstation's login; ``my_user`` the signed-in person's own login, which
+    is used instead when set (one login role per user on the server, issue 10).
+    """
+
+    url: str
+    user: str
+    has_password: bool
+    my_user: str = ""
+    my_password: bool = False
+
+    @property
+    def login(self) -> str:
+        """The server login a sync by the signed-in person uses."""
+        return self.my_user or self.user
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What one sync did (counts only)."""
+
+    pushed: int
+    duplicates: int
+    pulled: int
+    conflicts: int
+    snapshot_rows: int
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    """One conflict for the review list (values as JSON text)."""
+
+    id: str
+    table: str
+    row_id: str
+    patient_id: str | None
+    field: str
+    kind: str
+    mine: str | None
+    theirs: str | None
+    clinical: bool
+    at: datetime
+
+
+def conflict_view(c: SyncConflict) -> ConflictView:
+    """A stored conflict as the review list shows it."""
+    return ConflictView(
+        c.id,
+        c.table_name,
+        c.row_id,
+        c.patient_id,
+        c.field,
+        c.kind,
+        c.mine,
+        c.theirs,
+        c.clinical,
+        c.at,
+    )
