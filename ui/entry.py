@@ -1,4 +1,4 @@
-"""The ``caredesk`` console script (DESIGN §8).
+"""The ``caredesk`` console script (docs/architecture.md#the-caredesk-command).
 
 With no subcommand it starts the desktop app; otherwise it hands the arguments to
 :func:`careDesk.cli.main.main`, which never imports Qt (so subcommands work on a server

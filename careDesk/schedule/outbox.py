@@ -1,6 +1,7 @@
 """The outreach outbox: queue, consent and quiet hours, idempotent sending with retries.
 
-DESIGN §5: each message is a row with an idempotency key and a state (queued → sending → sent,
+docs/architecture.md#outreach-the-outbox: each message is a row with an idempotency key and a
+state (queued → sending → sent,
 or failed after retries). Consent is enforced when a message is queued: without consent for the
 channel (or without an address) it is stored as *blocked* with the reason, so staff see why
 nothing went out. A message is marked *sending* in its own committed transaction before it is
