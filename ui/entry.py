@@ -30,6 +30,14 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         from ui.selftest import main as self_test
 
         return self_test()
+    if args == ["--check-system"]:  # install.sh: do the desktop's system libraries load?
+        from ui.syslibs import main as check_system
+
+        return check_system([])
+    if args == ["--probe-display"]:  # the self-test: open the real display once, then quit
+        from ui.selftest import probe_display
+
+        return probe_display()
     parsed = build_parser().parse_args(args)  # --help, --version and usage errors exit here
     if getattr(parsed, "command", None):
         return cli_main(args)
