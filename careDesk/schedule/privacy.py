@@ -22,14 +22,6 @@ HELD = (
     "held: the text would reveal health information (check the appointment's place or the note);"
     " reword it or call the patient"
 )
-# Words of condition names too generic to reveal anything on their own (SNOMED's tags, Synthea's
-# social findings, severity and timing words).
-_GENERIC = frozenset(
-    "finding disorder disease condition history situation problem chronic acute essential primary"
-    " secondary severe moderate stage without other unspecified complication received higher"
-    " education employment full-time part-time medication review limited social contact level"
-    " status labor force procedure regime therapy person patient reported".split()
-)
 
 
 def _fold(text: str) -> str:
@@ -39,10 +31,20 @@ def _fold(text: str) -> str:
 
 
 @cache
-def _sensitive_words() -> tuple[str, ...]:
+def _word_lists() -> dict[str, list[str]]:
     path = resources.files("careDesk.schedule").joinpath("sensitive_words.json")
-    words: list[str] = json.loads(path.read_text(encoding="utf-8"))["words"]
-    return tuple(_fold(w) for w in words)
+    data: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+@cache
+def _sensitive_words() -> tuple[str, ...]:
+    return tuple(_fold(w) for w in _word_lists()["words"])
+
+
+@cache
+def _generic() -> frozenset[str]:
+    return frozenset(_word_lists()["generic_condition_words"])
 
 
 def _condition_words(conditions: Iterable[str]) -> set[str]:
@@ -51,7 +53,7 @@ def _condition_words(conditions: Iterable[str]) -> set[str]:
     words: set[str] = set()
     for name in conditions:
         plain = _fold(re.sub(r"\([^)]*\)", " ", name))
-        words |= {w for w in re.findall(r"[^\W\d_][\w-]{4,}", plain) if w not in _GENERIC}
+        words |= {w for w in re.findall(r"[^\W\d_][\w-]{4,}", plain) if w not in _generic()}
     return words
 
 
