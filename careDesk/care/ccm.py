@@ -34,8 +34,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from careDesk.care.ccm_rules import CcmMonth, MonthFacts, ccm_codes
@@ -156,7 +157,18 @@ def _live_patients(session: Session, ids: Sequence[str]) -> set[str]:
     return alive
 
 
-def _active_in(c: Condition, first: date, last: date) -> bool:
+class _Chronic(NamedTuple):
+    """The columns of a chronic condition the month count needs (not the whole row)."""
+
+    icd10: str | None
+    snomed: str | None
+    display: str
+    onset: date | None
+    abated: date | None
+    status: str
+
+
+def _active_in(c: _Chronic, first: date, last: date) -> bool:
     """Active at some point of ``first``–``last`` (see the module docstring)."""
     if c.onset is not None and c.onset > last:
         return False
@@ -165,27 +177,36 @@ def _active_in(c: Condition, first: date, last: date) -> bool:
     return c.status == "active"
 
 
-def _condition_key(c: Condition) -> str:
+def _condition_key(c: _Chronic) -> str:
     code = (c.icd10 or "").replace(".", "").upper() or (c.snomed or "")
     return code or c.display.strip().lower()
 
 
-def _conditions(session: Session, ids: Sequence[str]) -> dict[str, list[Condition]]:
-    found: dict[str, list[Condition]] = defaultdict(list)
+def _conditions(session: Session, ids: Sequence[str]) -> dict[str, list[_Chronic]]:
+    found: dict[str, list[_Chronic]] = defaultdict(list)
+    columns = (
+        col(Condition.patient_id),
+        col(Condition.icd10),
+        col(Condition.snomed),
+        col(Condition.display),
+        col(Condition.onset),
+        col(Condition.abated),
+        col(Condition.status),
+    )
     for batch in _chunks(ids):
-        rows = session.exec(
-            select(Condition).where(
+        rows = session.execute(
+            sa_select(*columns).where(
                 col(Condition.patient_id).in_(batch),
                 col(Condition.deleted_at).is_(None),
                 col(Condition.chronic).is_(True),
             )
         )
-        for c in rows:
-            found[c.patient_id].append(c)
+        for pid, *rest in rows:
+            found[pid].append(_Chronic(*rest))
     return found
 
 
-def chronic_count(conditions: Iterable[Condition], first: date, last: date) -> int:
+def chronic_count(conditions: Iterable[_Chronic], first: date, last: date) -> int:
     """Distinct chronic conditions active at some point of the month ``first``–``last``."""
     return len({_condition_key(c) for c in conditions if _active_in(c, first, last)})
 
