@@ -51,7 +51,10 @@ def _period(args: Any) -> tuple[date, date]:
     today = local_today(utcnow()).replace(day=1)
     first = parse_month(args.first, "--from") if args.first else None
     last = parse_month(args.last, "--to") if args.last else None
-    return first or last or today, last or first or today
+    start, end = first or last or today, last or first or today
+    if end < start:
+        raise ValidationFailed("--to", "must not be before --from")
+    return start, end
 
 
 def _codes(row: CcmMonth) -> str:

@@ -68,6 +68,13 @@ def test_text_says_why_and_other_months_are_empty(
     assert "No care-management minutes" in capsys.readouterr().out
 
 
+def test_a_period_running_backwards_is_refused(
+    ids: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ccm", "--from", "2026-05", "--to", "2026-03"]) == 1
+    assert capsys.readouterr().err == "caredesk: --to: must not be before --from\n"
+
+
 @pytest.mark.parametrize("bad", ["2026-13", "March", "2026-03-01"])
 def test_a_bad_month_is_one_clear_line(
     ids: dict[str, str], capsys: pytest.CaptureFixture[str], bad: str
