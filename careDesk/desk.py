@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from filelock import BaseFileLock
 
     from careDesk.care.appointments import Appointments
+    from careDesk.care.ccm import Ccm
     from careDesk.care.clinical import Clinical
     from careDesk.care.coordination import Coordination
     from careDesk.care.followups import FollowUps
@@ -332,6 +333,12 @@ class Desk:
         from careDesk.care.metrics import Metrics
 
         return Metrics(self)
+
+    @cached_property
+    def ccm(self) -> Ccm:
+        from careDesk.care.ccm import Ccm
+
+        return Ccm(self)
 
     @cached_property
     def team(self) -> Team:
