@@ -95,13 +95,16 @@ def _charlson(f: Facts, w: Weights, reasons: list[str]) -> float:
 
 
 def _medications(f: Facts, w: Weights, reasons: list[str]) -> float:
+    """Polypharmacy by count (Masnoon N et al., BMC Geriatr 2017;17:230: ≥ 5 medicines is the
+    most used definition of polypharmacy, ≥ 10 "hyperpolypharmacy"). The AGS Beers Criteria say
+    which medicines to review, not how many make too many."""
     p = w.section("polypharmacy")
     n = f.active_medications
-    if n >= p["severe_at"]:
-        reasons.append(f"{n} active medications (severe polypharmacy)")
-        return float(p["severe_points"])
+    if n >= p["hyper_at"]:
+        reasons.append(f"{n} active medications (hyperpolypharmacy)")
+        return float(p["hyper_points"])
     if n >= p["at"]:
-        reasons.append(f"{n} active medications")
+        reasons.append(f"{n} active medications (polypharmacy)")
         return float(p["points"])
     return 0.0
 

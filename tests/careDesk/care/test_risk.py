@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
+from careDesk.care.risk.charlson import charlson
+from careDesk.care.risk.priority import Facts, prioritise
+from careDesk.care.risk.weights import default_weights
 from careDesk.desk import Desk
 from careDesk.model.assessment import Alert, ScreenerResult
 from careDesk.model.clinical import Condition, Encounter, Medication
@@ -129,7 +133,7 @@ def test_reasons_in_words_and_polypharmacy(desk: Desk) -> None:
     assert json.loads(row.social_needs) == ["food"]
     assert row.overdue == 2
     assert json.loads(row.reasons) == [
-        "10 active medications (severe polypharmacy)",
+        "10 active medications (hyperpolypharmacy)",
         "PHQ-9 moderate",
         "food insecurity",
         "2 overdue tasks",
@@ -168,3 +172,20 @@ def test_scores_look_only_at_recent_screeners(desk: Desk) -> None:
     store(desk, p, old)
     desk.risk.refresh([p.id], now=NOW)
     assert score_of(desk, p.id).gad7 is None
+
+
+@pytest.mark.parametrize(
+    ("count", "reason"),
+    [
+        (4, None),
+        (5, "5 active medications (polypharmacy)"),
+        (9, "9 active medications (polypharmacy)"),
+        (10, "10 active medications (hyperpolypharmacy)"),
+    ],
+)
+def test_polypharmacy_thresholds_follow_masnoon_2017(count: int, reason: str | None) -> None:
+    """Masnoon N et al., BMC Geriatr 2017;17:230: ≥ 5 medicines is the most used definition of
+    polypharmacy (46 % of the articles reviewed); ≥ 10 is "hyperpolypharmacy"."""
+    facts = Facts(patient_id="p", charlson=charlson(()), active_medications=count)
+    reasons = prioritise(facts, default_weights()).reasons
+    assert reasons == ([reason] if reason else [])
