@@ -8,7 +8,10 @@
 - Weights: Charlson ME et al., J Chronic Dis 1987;40:373-83 (1987), and Quan H et al.,
   Am J Epidemiol 2011;173:676-82 (2011: AIDS/HIV 4 as in the paper; several libraries ship 2).
 - Age points (Charlson 1994 combined age-comorbidity): 50–59 +1, 60–69 +2, 70–79 +3, ≥80 +4.
-- SNOMED CT: ``snomed_charlson.json`` maps Synthea's chronic-condition concepts to ICD-10.
+- SNOMED CT: ``snomed_charlson.json`` gives each curated concept its ICD-10-CM code and the
+  Charlson category it means. That category is what scores: it follows Quan's ICD-10 table
+  except where the concept says more than its ICD-10 code (a CKD stage 1–3 is not Charlson's
+  moderate/severe renal disease; a lung cancer "TNM stage 4" is a metastatic solid tumour).
 """
 
 from __future__ import annotations
@@ -81,11 +84,24 @@ def _prefix_index() -> dict[str, str]:
     return {p: cat.key for cat in categories().values() for p in cat.prefixes}
 
 
+@dataclass(frozen=True)
+class SnomedConcept:
+    """A curated SNOMED CT concept: its ICD-10-CM code and the Charlson category it means."""
+
+    icd10: str
+    charlson: str | None
+
+
 @cache
+def snomed_concepts() -> dict[str, SnomedConcept]:
+    """SNOMED CT concept id → its curated ICD-10-CM code and Charlson category."""
+    concepts = _load("snomed_charlson.json")["concepts"]
+    return {c["snomed"]: SnomedConcept(c["icd10"], c["charlson"]) for c in concepts}
+
+
 def snomed_map() -> dict[str, str]:
     """SNOMED CT concept id → ICD-10-CM code (curated; see ``snomed_charlson.json``)."""
-    concepts = _load("snomed_charlson.json")["concepts"]
-    return {c["snomed"]: c["icd10"] for c in concepts}
+    return {code: concept.icd10 for code, concept in snomed_concepts().items()}
 
 
 def normalise_icd10(code: str) -> str:
@@ -105,15 +121,15 @@ def category_of_icd10(code: str) -> str | None:
 
 
 def category_of(icd10: str | None, snomed: str | None) -> str | None:
-    """Category from the ICD-10 code, else from the SNOMED CT concept through the curated map."""
+    """Category from the ICD-10 code (Quan 2005), else the curated SNOMED CT concept's category."""
     if icd10:
         found = category_of_icd10(icd10)
         if found is not None:
             return found
     if snomed:
-        mapped = snomed_map().get(snomed.strip())
-        if mapped:
-            return category_of_icd10(mapped)
+        concept = snomed_concepts().get(snomed.strip())
+        if concept is not None:
+            return concept.charlson
     return None
 
 
