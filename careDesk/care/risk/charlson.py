@@ -8,6 +8,9 @@
 - Weights: Charlson ME et al., J Chronic Dis 1987;40:373-83 (1987), and Quan H et al.,
   Am J Epidemiol 2011;173:676-82 (2011: AIDS/HIV 4 as in the paper; several libraries ship 2).
 - Age points (Charlson 1994 combined age-comorbidity): 50–59 +1, 60–69 +2, 70–79 +3, ≥80 +4.
+- History (Charlson 1987 definitions, ``charlson_history.json``): a resolved myocardial
+  infarction, stroke/TIA, peripheral vascular event or treated ulcer still counts; a resolved
+  malignancy counts for 5 years; every other category counts only while active.
 - SNOMED CT: ``snomed_charlson.json`` gives each curated concept its ICD-10-CM code and the
   Charlson category it means. That category is what scores: it follows Quan's ICD-10 table
   except where the concept says more than its ICD-10 code (a CKD stage 1–3 is not Charlson's
@@ -19,9 +22,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from dateutil.relativedelta import relativedelta
 
 _PACKAGE = "careDesk.care.risk"
 
@@ -159,6 +165,47 @@ def charlson(present: Iterable[str], age: int | None = None) -> CharlsonResult:
         charlson1987=sum(cats[k].weight_1987 for k in kept),
         age_points=age_points(age),
     )
+
+
+@dataclass(frozen=True)
+class RecordedCondition:
+    """What Charlson needs of a recorded condition: its codes, whether it is active, its dates."""
+
+    icd10: str | None
+    snomed: str | None
+    active: bool = True
+    onset: date | None = None
+    abated: date | None = None
+
+
+@cache
+def _history() -> tuple[frozenset[str], dict[str, int]]:
+    data = _load("charlson_history.json")
+    return frozenset(data["history_counts"]), {k: int(v) for k, v in data["recent_years"].items()}
+
+
+def counts_today(category: str, condition: RecordedCondition, today: date) -> bool:
+    """Whether a condition of ``category`` counts today (see ``charlson_history.json``)."""
+    if condition.active:
+        return True
+    always, recent = _history()
+    if category in always:
+        return True
+    years = recent.get(category)
+    since = condition.onset or condition.abated
+    return years is not None and since is not None and since >= today - relativedelta(years=years)
+
+
+def charlson_from_conditions(
+    conditions: Iterable[RecordedCondition], today: date, age: int | None = None
+) -> CharlsonResult:
+    """Score recorded conditions, active or not, as Charlson defines them on ``today``."""
+    found = []
+    for c in conditions:
+        category = category_of(c.icd10, c.snomed)
+        if category is not None and counts_today(category, c, today):
+            found.append(category)
+    return charlson(found, age)
 
 
 def charlson_from_codes(

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from importlib import resources
 
 import pytest
 
 from careDesk.care.risk.charlson import (
+    RecordedCondition,
     age_points,
     categories,
     category_of,
     category_of_icd10,
     charlson,
     charlson_from_codes,
+    charlson_from_conditions,
 )
 
 
@@ -194,3 +197,47 @@ def test_icd10_renal_codes_keep_quans_published_list() -> None:
         "rend"
     ] * 5
     assert category_of("N18.2", "431856006") == "rend"  # the ICD-10 code is read first
+
+
+TODAY = date(2026, 6, 15)
+
+
+def _resolved(
+    icd10: str | None, snomed: str | None = None, onset: date | None = None
+) -> RecordedCondition:
+    return RecordedCondition(icd10, snomed, active=False, onset=onset, abated=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("condition", "w1987", "w2011"),
+    [
+        (_resolved("I21.9"), 1, 0),  # a past myocardial infarction: "have had one or more MIs"
+        (_resolved(None, "22298006"), 1, 0),  # the same, SNOMED CT (Synthea's MI concept)
+        (_resolved("I63.9"), 1, 0),  # "history of a cerebrovascular accident"
+        (_resolved("G45.9"), 1, 0),  # "... and transient ischaemic attacks"
+        (_resolved("I73.9"), 1, 0),  # "history of gangrene or acute arterial insufficiency"
+        (_resolved("K25.9"), 1, 0),  # "required treatment for ulcer disease"
+        (_resolved("I50.9"), 0, 0),  # heart failure is a present state
+        (_resolved("J44.9"), 0, 0),  # so is chronic pulmonary disease
+        (_resolved("J18.9"), 0, 0),  # a resolved pneumonia is no Charlson condition at all
+        (_resolved("C18.9", onset=TODAY - timedelta(days=4 * 365)), 2, 2),  # treated < 5 y ago
+        (_resolved("C18.9", onset=TODAY - timedelta(days=6 * 365)), 0, 0),  # > 5 y: cured
+        (_resolved("C18.9"), 2, 2),  # onset unknown, abated this year
+        (_resolved("C78.5", onset=TODAY - timedelta(days=365)), 6, 6),
+    ],
+)
+def test_history_counts_where_charlson_defines_a_history(
+    condition: RecordedCondition, w1987: int, w2011: int
+) -> None:
+    """Charlson ME et al., J Chronic Dis 1987;40:373-83, definitions: MI (had one or more),
+    cerebrovascular disease (history of CVA with minor or no residua, and TIA), peripheral
+    vascular disease (bypass, history of gangrene or acute arterial insufficiency), ulcer disease
+    (required treatment) are histories; solid tumours count when initially treated in the last
+    5 years; the other conditions are present states. Weights: Charlson 1987 and Quan 2011."""
+    result = charlson_from_conditions([condition], TODAY)
+    assert (result.charlson1987, result.quan2011) == (w1987, w2011)
+
+
+def test_active_conditions_count_whatever_their_dates() -> None:
+    old = RecordedCondition("C18.9", None, active=True, onset=TODAY - timedelta(days=20 * 365))
+    assert charlson_from_conditions([old], TODAY).charlson1987 == 2

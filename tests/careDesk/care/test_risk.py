@@ -51,6 +51,33 @@ def test_snomed_coded_conditions_count(desk: Desk) -> None:
     assert (row.charlson_quan2011, row.charlson_1987) == (6, 7)
 
 
+def test_a_resolved_mi_or_stroke_still_counts_a_resolved_chf_does_not(desk: Desk) -> None:
+    """Charlson 1987 counts a history of MI and of stroke/TIA; heart failure only while present;
+    a malignancy initially treated within 5 years. Weights 1987: MI 1, CVD 1, any tumour 2;
+    Quan 2011: 0, 0, 2."""
+    p = patient("R-H", birth_date=date(1990, 1, 1))
+    past = NOW.date() - timedelta(days=400)
+
+    def resolved(display: str, onset: date, **codes: str) -> Condition:
+        return Condition(
+            patient_id=p.id, display=display, status="resolved", onset=onset, abated=past, **codes
+        )
+
+    store(
+        desk,
+        p,
+        resolved("Myocardial infarction", past, snomed="22298006"),
+        resolved("TIA", past, icd10="G45.9"),
+        resolved("Heart failure", past, icd10="I50.9"),
+        resolved("Colon cancer, 2 years ago", NOW.date() - timedelta(days=730), icd10="C18.9"),
+        resolved("Breast cancer, 9 years ago", NOW.date() - timedelta(days=3300), icd10="C50.9"),
+        resolved("Viral sinusitis", past, snomed="444814009"),
+    )
+    desk.risk.refresh([p.id], now=NOW)
+    row = score_of(desk, p.id)
+    assert (row.charlson_1987, row.charlson_quan2011) == (1 + 1 + 2, 2)
+
+
 def admission(pid: str, start: datetime, days: int, *, acute: bool = True) -> Encounter:
     return Encounter(
         patient_id=pid, kind="admission", start=start, end=start + timedelta(days=days), acute=acute
