@@ -191,11 +191,13 @@ def _hrsn(session: Session, pid: str, now: datetime) -> list[Suggestion]:
 
 
 def _lace(session: Session, pid: str, now: datetime) -> list[Suggestion]:
+    # The latest discharge, as the risk engine scores LACE (risk/gather.py).
     admission = session.exec(
         select(Encounter)
         .where(Encounter.patient_id == pid, Encounter.kind == "admission")
-        .where(col(Encounter.deleted_at).is_(None))
-        .order_by(col(Encounter.start).desc())
+        .where(col(Encounter.deleted_at).is_(None), col(Encounter.end).is_not(None))
+        .where(col(Encounter.end) <= now)
+        .order_by(col(Encounter.end).desc(), col(Encounter.start).desc())
     ).first()
     if admission is None or admission.end is None:
         return []

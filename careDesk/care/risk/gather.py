@@ -198,21 +198,27 @@ def _read_work(
         raw[pid].urgent = int(n)
 
 
-def _lace_of(r: _Raw, now: datetime, charlson_1987: int, w: Weights) -> LaceResult | None:
-    """LACE for the latest admission within the look-back (van Walraven 2010)."""
-    recent = [
-        a
-        for a in r.admissions
-        if a[0] >= now - timedelta(days=int(w.section("lace")["lookback_days"]))
-    ]
-    if not recent:
+@dataclass(frozen=True)
+class _Lace:
+    result: LaceResult
+    discharged: datetime
+
+
+def _lace_of(r: _Raw, now: datetime, charlson_1987: int, w: Weights) -> _Lace | None:
+    """LACE of the latest discharge within the look-back (van Walraven C et al., CMAJ
+    2010;182:551-7: LACE is scored at discharge and predicts death or unplanned readmission in
+    the 30 days after it). A stay not yet discharged has no LACE yet."""
+    since = now - timedelta(days=int(w.section("lace")["lookback_days"]))
+    discharged = [(s, e, a) for s, e, a in r.admissions if e is not None and since <= e <= now]
+    if not discharged:
         return None
-    start, end, acute = max(recent, key=lambda a: a[0])
-    days = ((end or now).date() - start.date()).days
-    # The ED visit that led to this admission (within the 24 h before it) is the index visit.
+    start, end, acute = max(discharged, key=lambda a: (a[1], a[0]))
+    days = (end.date() - start.date()).days
+    # E counts ED visits in the 6 months before this admission; the ED visit that led to it
+    # (within the 24 h before it) is the index visit and is not counted.
     window = (start - relativedelta(months=6), start - timedelta(hours=24))
     ed = sum(1 for v in r.ed if window[0] <= v < window[1])
-    return lace(days, acute, charlson_1987, ed)
+    return _Lace(lace(days, acute, charlson_1987, ed), end)
 
 
 def _facts(pid: str, r: _Raw, now: datetime, w: Weights) -> Facts:
@@ -221,10 +227,14 @@ def _facts(pid: str, r: _Raw, now: datetime, w: Weights) -> Facts:
     phq9 = r.screens.get("phq9")
     gad7 = r.screens.get("gad7")
     ahc = r.screens.get("ahc_hrsn")
+    found = _lace_of(r, now, ch.charlson1987, w)
+    window = timedelta(days=int(w.section("lace")["window_days"]))
     return Facts(
         patient_id=pid,
         charlson=ch,
-        lace=_lace_of(r, now, ch.charlson1987, w),
+        lace=found.result if found else None,
+        lace_discharged=found.discharged.date() if found else None,
+        lace_in_window=found is not None and now - found.discharged <= window,
         admissions_6m=sum(1 for a in r.admissions if six <= a[0] <= now),
         admissions_12m=sum(1 for a in r.admissions if twelve <= a[0] <= now),
         ed_visits_6m=sum(1 for v in r.ed if six <= v <= now),

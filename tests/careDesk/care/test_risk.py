@@ -112,8 +112,13 @@ def test_lace_and_utilization_with_injected_today(desk: Desk) -> None:
     assert row.lace == 16
     assert (row.admissions_6m, row.admissions_12m) == (1, 2)
     assert (row.ed_visits_6m, row.ed_visits_12m) == (4, 5)
+    assert row.lace_discharged == date(2026, 6, 3)  # 20 days ago + 8 days' stay
     reasons = json.loads(row.reasons)
-    assert reasons[:3] == ["1 admission in 6 months", "4 ED visits in 6 months", "LACE 16"]
+    assert reasons[:3] == [
+        "1 admission in 6 months",
+        "4 ED visits in 6 months",
+        "LACE 16 after discharge on 2026-06-03",
+    ]
     assert row.band == "high"
 
 
@@ -216,3 +221,64 @@ def test_polypharmacy_thresholds_follow_masnoon_2017(count: int, reason: str | N
     facts = Facts(patient_id="p", charlson=charlson(()), active_medications=count)
     reasons = prioritise(facts, default_weights()).reasons
     assert reasons == ([reason] if reason else [])
+
+
+# LACE (van Walraven C et al., CMAJ 2010;182:551-7) predicts death or unplanned readmission in
+# the 30 days after a discharge. L: 2 days → 2, 3 days → 3, 14+ days → 7; A: acute 3;
+# C: Charlson 0 → 0; E: ED visits in the 6 months before the admission (not the index visit).
+
+
+@pytest.mark.parametrize(("days_ago", "in_window"), [(1, True), (30, True), (31, False)])
+def test_lace_raises_priority_only_in_the_30_days_after_discharge(
+    desk: Desk, days_ago: int, in_window: bool
+) -> None:
+    p = patient("R-W", birth_date=date(1980, 1, 1))
+    discharged = NOW - timedelta(days=days_ago)
+    admitted = discharged - timedelta(days=3)
+    store(
+        desk,
+        p,
+        admission(p.id, admitted, 3),
+        ed(p.id, admitted - timedelta(days=30)),
+        ed(p.id, admitted - timedelta(days=60)),
+    )
+    desk.risk.refresh([p.id], now=NOW)
+    row = score_of(desk, p.id)
+    assert row.lace == 3 + 3 + 0 + 2  # shown whenever it is the latest discharge in the year
+    assert row.lace_discharged == discharged.date()
+    lace_reasons = [r for r in json.loads(row.reasons) if r.startswith("LACE")]
+    expected = [f"LACE 8 after discharge on {discharged.date():%Y-%m-%d}"]
+    assert lace_reasons == (expected if in_window else [])
+    assert row.admissions_6m == 1  # the stay itself always counts as utilization
+
+
+def test_lace_is_for_the_latest_discharge_with_e_counted_from_that_admission(
+    desk: Desk,
+) -> None:
+    p = patient("R-L", birth_date=date(1980, 1, 1))
+    latest = NOW - timedelta(days=10)
+    store(
+        desk,
+        p,
+        admission(p.id, NOW - timedelta(days=100), 14, acute=False),  # older: L would be 7
+        admission(p.id, latest, 2),  # the latest discharge, 8 days ago
+        ed(p.id, latest - timedelta(hours=3)),  # the index ED visit: not counted
+        ed(p.id, latest - timedelta(days=170)),  # 6 months before the admission, not before now
+        ed(p.id, NOW - timedelta(days=3)),  # after the discharge: not in E
+    )
+    desk.risk.refresh([p.id], now=NOW)
+    row = score_of(desk, p.id)
+    assert row.lace == 2 + 3 + 0 + 1
+    assert row.lace_discharged == (latest + timedelta(days=2)).date()
+    assert row.admissions_6m == 2
+
+
+def test_no_lace_before_discharge_or_after_a_year(desk: Desk) -> None:
+    inpatient = patient("R-IN")
+    long_ago = patient("R-OLD")
+    stay = Encounter(patient_id=inpatient.id, kind="admission", start=NOW - timedelta(days=4))
+    store(desk, inpatient, long_ago, stay, admission(long_ago.id, NOW - timedelta(days=400), 5))
+    desk.risk.refresh([inpatient.id, long_ago.id], now=NOW)
+    still_in = score_of(desk, inpatient.id)
+    assert (still_in.lace, still_in.lace_discharged, still_in.admissions_6m) == (None, None, 1)
+    assert score_of(desk, long_ago.id).lace is None
