@@ -39,17 +39,19 @@ EXPECTED = {
     "67831000119107": "canc",  # Primary small cell malignant neoplasm of lung, TNM stage 3
     "67841000119103": "metacanc",  # Primary small cell malignant neoplasm of lung, TNM stage 4
     "162573006": None,  # Suspected lung cancer (situation): not a diagnosis
-    # .../modules/colorectal_cancer.json: stage I, II, III, IV in that order
+    # synthetichealth/synthea src/main/resources/modules/colorectal_cancer.json,
+    # stage I, II, III and IV in that order
     "93761005": "canc",  # Primary malignant neoplasm of colon
     "363406005": "canc",  # Malignant tumor of colon
     "94260004": "metacanc",  # Secondary malignant neoplasm of colon
-    # .../modules/breast_cancer.json (stage kept in TNM observations, not in the code)
+    # synthetichealth/synthea src/main/resources/modules/breast_cancer.json (every stage: the
+    # stage is kept in TNM observations, not in the code)
     "254837009": "canc",  # Malignant neoplasm of breast
     # Synthea prostate cancer module
     "126906006": "canc",  # Neoplasm of prostate (recorded for prostate cancer)
     "92691004": None,  # Carcinoma in situ of prostate: in situ, not invasive
     "314994000": "metacanc",  # Metastasis from malignant tumor of prostate
-    # .../modules/acute_myeloid_leukemia.json
+    # synthetichealth/synthea src/main/resources/modules/acute_myeloid_leukemia.json
     "91861009": "canc",  # Acute myeloid leukemia (leukaemia counts as any malignancy)
 }
 
