@@ -116,7 +116,8 @@ class Tx:
         return record
 
     def tombstone(self, record: R, *, kind: str, patient_id: str | None = None) -> R:
-        """Delete by tombstone (DESIGN §3): the row stays with ``deleted_at`` set."""
+        """Delete by tombstone: the row stays with ``deleted_at`` set (see
+        docs/architecture.md#records-built-for-sync)."""
         record.deleted_at = self.now
         return self.touch(record, kind=kind, patient_id=patient_id)
 

@@ -1,6 +1,7 @@
 """Coordination checks (``desk.coordination``): duplicate work and conflicting medicines.
 
-Warnings users asked for (DESIGN §2): a planned test or visit that repeats one done within its
+Warnings users asked for (docs/clinical-sources.md#coordination-safeguards): a planned test or
+visit that repeats one done within its
 usual interval (``coordination_intervals.json``); two active medications sharing an ingredient
 from different prescribers; two active instructions giving different doses of the same
 medicine. Each warning names both of its sources so the coordinator can act on it.

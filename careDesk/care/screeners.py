@@ -1,7 +1,8 @@
 """Recording screeners (``desk.screeners``): score, store with LOINC, raise same-day work.
 
 A PHQ-9 item 9 answer ≥ 1 (thoughts of being better off dead or of self-harm) needs same-day
-follow-up whatever the total (Kroenke 2001; CLINICAL.md): the screener, an urgent call task and
+follow-up whatever the total (Kroenke 2001;
+docs/clinical-sources.md#phq-9-item-9-same-day-follow-up): the screener, an urgent call task and
 an alert on the chart are written in one transaction, so none exists without the others.
 """
 
@@ -134,7 +135,8 @@ class Screeners:
 
 
 def _raise_urgent(tx: Tx, patient: Patient, row: ScreenerResult, scored: Scored) -> tuple[str, str]:
-    """Same-day call task and chart alert for PHQ-9 item 9 ≥ 1 (Kroenke 2001; CLINICAL.md)."""
+    """Same-day call task and chart alert for PHQ-9 item 9 ≥ 1 (Kroenke 2001; see
+    docs/clinical-sources.md#phq-9-item-9-same-day-follow-up)."""
     name = SHORT_NAMES[scored.instrument]
     item_value = scored.answers.get("phq9_9")
     follow_up = FollowUp(

@@ -2,7 +2,8 @@
 
 Each rule looks at one finding and proposes a fragment of a shipped template:
 
-- AHC-HRSN core domain positive (CMS AHC-HRSN screening tool, 2017; CLINICAL.md) → a
+- AHC-HRSN core domain positive (CMS AHC-HRSN screening tool, 2017;
+  docs/clinical-sources.md#ahc-hrsn-social-needs) → a
   community-resource referral activity bound to a resource of that category in the directory;
 - PHQ-9 total ≥ 10, moderate or worse (Kroenke 2001: 10–14 moderate) → a behavioral health
   referral and a re-screen in 4 weeks (APA 2019 depression guideline; USPSTF 2023);

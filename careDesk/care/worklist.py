@@ -1,8 +1,9 @@
 """The worklist (``desk.worklist``): patients ranked by priority with reasons and due work.
 
 Ranking is one indexed query over the stored ``RiskScore`` rows (kept current by the risk
-engine), so the first page costs a range scan, not a recomputation (DESIGN §9: ≤ 300 ms on
-50,000 patients). Urgent alerts come first because their points outweigh every other
+engine), so the first page costs a range scan, not a recomputation (≤ 300 ms on 50,000
+patients: docs/architecture.md#performance-budgets). Urgent alerts come first because their
+points outweigh every other
 component together (``risk_weights.json``, checked when the weights load). Every patient not
 discharged or transitioned is listed — candidates too: finding them is the worklist's first job.
 """

@@ -1,6 +1,7 @@
 """The reminder clock: APScheduler only wakes us; the reminders themselves are rows.
 
-DESIGN §5: APScheduler 3.11 with a persistent job store on the same encrypted engine,
+docs/architecture.md#scheduling-the-reminder-clock: APScheduler 3.11 with a persistent job store
+on the same encrypted engine,
 ``misfire_grace_time=None`` and ``coalesce=True`` (a job missed while the app was closed runs
 once at the next start, never once per missed beat), module-level job functions with plain
 arguments. A handful of jobs: wake at the next due time, retry the outbox, the nightly backup,

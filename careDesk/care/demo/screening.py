@@ -2,8 +2,9 @@
 
 Answers are drawn per item and then scored by the assessment instruments' own code
 (``careDesk.care.instruments``), so totals, bands, positive screens and social-needs domains
-follow CLINICAL.md exactly. A PHQ-9 item 9 answer ≥ 1 raises an urgent alert and a same-day
-follow-up, as the instruments rule requires (Kroenke 2001; CLINICAL.md).
+follow docs/clinical-sources.md exactly. A PHQ-9 item 9 answer ≥ 1 raises an urgent alert and a
+same-day follow-up, as the instruments rule requires (Kroenke 2001;
+docs/clinical-sources.md#phq-9-item-9-same-day-follow-up).
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def _phq9(draft: Draft, severity: float, taken_at: datetime) -> None:
 
 
 def _urgent(draft: Draft, screener_id: str, taken_at: datetime) -> None:
-    """PHQ-9 item 9 ≥ 1: an urgent alert and a same-day safety follow-up (CLINICAL.md)."""
+    """PHQ-9 item 9 ≥ 1: an urgent alert and a same-day safety follow-up (see
+    docs/clinical-sources.md#phq-9-item-9-same-day-follow-up)."""
     handled = draft.clinic.now - taken_at > timedelta(days=2)
     done_at = taken_at + timedelta(hours=3) if handled else None
     draft.out.add(

@@ -1,8 +1,9 @@
 """Screening instruments as data: each ``*.json`` beside this module is one questionnaire.
 
 Question text, answer options, LOINC codes, bands and positive-screen rules live in the data
-files (STYLE §11), so adding a translation or a questionnaire never touches the scoring code.
-Sources are cited inside each file and in ``CLINICAL.md``.
+files (CONTRIBUTING.md#clinical-tables-are-data), so adding a translation or a questionnaire
+never touches the scoring code. Sources are cited inside each file and in
+docs/clinical-sources.md.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Scoring a completed questionnaire: validation, total, band, positive screen, urgency.
 
-Rules (CLINICAL.md): PHQ-9 bands 0–4/5–9/10–14/15–19/20–27 and item 9 ≥ 1 urgent whatever the
+Rules (docs/clinical-sources.md): PHQ-9 bands 0–4/5–9/10–14/15–19/20–27 and item 9 ≥ 1 urgent
+whatever the
 total (Kroenke 2001); PHQ-2 positive ≥ 3 (Kroenke 2003); GAD-7 5/10/15 (Spitzer 2006); AHC-HRSN
 domain rules and interpersonal-safety sum > 10 (CMS AHC HRSN screening tool, 2017).
 """

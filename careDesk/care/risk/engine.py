@@ -2,7 +2,8 @@
 
 Scores are refreshed inside the very transaction that changed a patient's record (a
 ``Desk.before_commit`` hook over ``tx.changes.patient_ids``), and in bulk with
-:func:`refresh_all` after imports, demo data or at night (DESIGN §5: nightly risk refresh).
+:func:`refresh_all` after imports, demo data or at night (the clock's nightly job, see
+docs/architecture.md#scheduling-the-reminder-clock).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The shape of a care plan template: problems → goals → activities, texts per language,
 education points, warning signs, the follow-up cadence and the tailoring rules.
 
-Shipped templates are JSON files in ``data/`` (STYLE.md §11: clinical content is data); clinic
+Shipped templates are JSON files in ``data/`` (CONTRIBUTING.md#clinical-tables-are-data); clinic
 templates are the same JSON stored in the vault. Both are validated here, so a broken file or
 a bad edit is refused with the field named, never half-applied.
 """
