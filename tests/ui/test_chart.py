@@ -194,3 +194,23 @@ def test_edit_details_shows_a_refused_value_beside_its_field(
     qtbot.waitUntil(lambda: dialog.form.error_for("email") != "")
     assert dialog.isVisible()
     assert desk.patients.get(pid).email is None
+
+
+def test_risk_tooltip_keeps_lace_with_its_discharge_date() -> None:
+    """LACE predicts the 30 days after one discharge (van Walraven 2010): inside them it is a
+    reason with its date; after them the tooltip still names the score and the discharge."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from ui.chart.header import risk_lines
+
+    recent = SimpleNamespace(
+        reasons='["LACE 12 after discharge on 2026-06-03"]',
+        lace=12,
+        lace_discharged=date(2026, 6, 3),
+    )
+    assert risk_lines(recent) == ["LACE 12 after discharge on 2026-06-03"]
+    older = SimpleNamespace(reasons="[]", lace=12, lace_discharged=date(2026, 3, 3))
+    assert risk_lines(older) == ["LACE 12 for the discharge on 2026-03-03 (past 30 days)"]
+    never = SimpleNamespace(reasons="[]", lace=None, lace_discharged=None)
+    assert risk_lines(never) == []

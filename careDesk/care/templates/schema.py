@@ -94,13 +94,16 @@ class When(Spec):
 
     Ages are whole years on the day the template is applied; ``any_code`` lists ICD-10-CM
     prefixes (dot removed) or SNOMED CT codes of active conditions; ``min_other_chronic``
-    counts active chronic conditions the template does not itself address.
+    counts distinct chronic illnesses other than the template's own condition and those
+    ``other_than`` lists (ICD-10-CM prefixes or SNOMED CT codes: e.g. the condition's other
+    forms and its complications, which are not "coexisting" illnesses).
     """
 
     min_age: int | None = Field(default=None, ge=0, le=130)
     max_age: int | None = Field(default=None, ge=0, le=130)
     any_code: tuple[str, ...] = ()
     min_other_chronic: int | None = Field(default=None, ge=0, le=50)
+    other_than: tuple[str, ...] = ()
 
 
 class GoalChange(Spec):
