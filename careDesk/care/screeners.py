@@ -2,7 +2,9 @@
 
 A PHQ-9 item 9 answer ≥ 1 (thoughts of being better off dead or of self-harm) needs same-day
 follow-up whatever the total (Kroenke 2001; CLINICAL.md): the screener, an urgent call task and
-an alert on the chart are written in one transaction, so none exists without the others.
+an alert on the chart are written in one transaction, so none exists without the others. The
+work is raised by :mod:`careDesk.care.urgent`, the one place every path (this form, FHIR import,
+sync, the demo) takes it from.
 """
 
 from __future__ import annotations
@@ -15,18 +17,18 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
 
-from careDesk.care.instruments import SHORT_NAMES, Scored, instrument, score
+from careDesk.care.instruments import instrument, score
+from careDesk.care.urgent import URGENT_ORIGIN, ensure_urgent_work
 from careDesk.changes import Outcome
 from careDesk.errors import NotFound, ValidationFailed
-from careDesk.model.assessment import Alert, ScreenerResult
+from careDesk.model.assessment import ScreenerResult
 from careDesk.model.patient import Patient
-from careDesk.model.schedule import FollowUp
 from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
-    from careDesk.desk import Desk, Tx
+    from careDesk.desk import Desk
 
-URGENT_ORIGIN = "phq9_item9"
+__all__ = ["URGENT_ORIGIN", "ScreenerReading", "Screeners"]
 
 
 @dataclass(frozen=True)
@@ -105,9 +107,9 @@ class Screeners:
                 taken_at=_taken_at(taken_at, tx.now),
             )
             tx.add(row, kind="screener", patient_id=patient_id)
-            follow_up_id = alert_id = None
-            if scored.urgent:
-                follow_up_id, alert_id = _raise_urgent(tx, patient, row, scored)
+            work = ensure_urgent_work(tx, row)
+            follow_up_id = work.follow_up_id if work else None
+            alert_id = work.alert_id if work else None
             tx.audit(
                 "screener.record",
                 entity="screener_result",
@@ -132,28 +134,3 @@ class Screeners:
         with self.desk.reading() as session:
             return [_reading(row) for row in session.exec(query)]
 
-
-def _raise_urgent(tx: Tx, patient: Patient, row: ScreenerResult, scored: Scored) -> tuple[str, str]:
-    """Same-day call task and chart alert for PHQ-9 item 9 ≥ 1 (Kroenke 2001; CLINICAL.md)."""
-    name = SHORT_NAMES[scored.instrument]
-    item_value = scored.answers.get("phq9_9")
-    follow_up = FollowUp(
-        patient_id=patient.id,
-        kind="call",
-        title=f"Same-day call: {name} item 9 answered {item_value} (thoughts of self-harm)",
-        due_at=tx.now,
-        assignee_id=patient.coordinator_id or tx.desk.user.id,
-        urgent=True,
-        origin=URGENT_ORIGIN,
-    )
-    tx.add(follow_up, kind="follow_up", patient_id=patient.id)
-    alert = Alert(
-        patient_id=patient.id,
-        kind=URGENT_ORIGIN,
-        severity="urgent",
-        message=f"{name} item 9 ≥ 1: thoughts of self-harm. Contact the patient today.",
-        raised_at=tx.now,
-        screener_id=row.id,
-    )
-    tx.add(alert, kind="alert", patient_id=patient.id)
-    return follow_up.id, alert.id
