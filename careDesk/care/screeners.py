@@ -133,4 +133,3 @@ class Screeners:
         query = query.order_by(col(ScreenerResult.taken_at).desc())
         with self.desk.reading() as session:
             return [_reading(row) for row in session.exec(query)]
-

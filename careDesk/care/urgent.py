@@ -138,7 +138,7 @@ def _utc(value: datetime | None, fallback: datetime) -> datetime:
 
 def _existing(tx: Tx, response_id: str) -> UrgentWork | None:
     """The work already raised for a response (queries flush what this transaction added)."""
-    follow_up_id, alert_id = work_ids(response_id)
+    follow_up_id = work_ids(response_id)[0]
     alert = tx.session.exec(
         select(Alert.id).where(
             col(Alert.screener_id) == response_id, col(Alert.kind) == URGENT_ORIGIN
