@@ -198,7 +198,7 @@ def test_questionnaire_response(desk: Desk, tmp_path: Path, shape: str) -> None:
         items = [_answered(str(14362 + n), v) for n, (_, v) in enumerate(pairs, start=1)]
         extra = [{
             "resourceType": "Questionnaire", "id": "phq-9-form", "status": "active",
-            "url": "http://example.org/Questionnaire/phq-9-form", "code": [_code(PANEL)["coding"][0]],
+            "url": "http://example.org/Questionnaire/phq-9-form", "code": _code(PANEL)["coding"],
             "item": [{"linkId": str(14362 + n), "type": "choice", "code": _code(code)["coding"]}
                      for n, (code, _) in enumerate(pairs, start=1)],
         }]  # fmt: skip
@@ -217,9 +217,7 @@ def test_questionnaire_response(desk: Desk, tmp_path: Path, shape: str) -> None:
     _again_adds_nothing(desk, tmp_path, response, *extra)
 
 
-def test_a_response_whose_answers_cannot_be_linked_is_refused(
-    desk: Desk, tmp_path: Path
-) -> None:
+def test_a_response_whose_answers_cannot_be_linked_is_refused(desk: Desk, tmp_path: Path) -> None:
     """Opaque linkIds and no Questionnaire: item 9 could be among them, so nothing is kept."""
     items = [_answered(f"q{n}", v) for n, v in enumerate(ANSWERS, start=1)]
     response = _response(items, questionnaire=f"http://loinc.org/q/{PANEL}")
