@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Integer, case, cast, func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from careDesk.care.instruments import instrument
 from careDesk.model.assessment import Alert, ScreenerResult
@@ -185,9 +185,8 @@ def ensure_urgent_work(tx: Tx, response: ScreenerResult) -> UrgentWork | None:
     return UrgentWork(follow_up.id, alert.id, raised=True)
 
 
-def raise_missing(tx: Tx) -> int:
-    """Raise the work for every live PHQ-9 response with item 9 ≥ 1 that has none yet (e.g. one
-    pulled from a workstation whose careDesk did not raise it); returns how many were raised."""
+def missing(session: Session) -> list[ScreenerResult]:
+    """Live PHQ-9 responses with item 9 ≥ 1 and no alert raised for them (one query)."""
     answers = col(ScreenerResult.answers)
     item9 = case(
         (func.json_valid(answers), cast(func.json_extract(answers, f"$.{ITEM9}"), Integer)),
@@ -196,16 +195,23 @@ def raise_missing(tx: Tx) -> int:
     handled = select(col(Alert.screener_id)).where(
         col(Alert.kind) == URGENT_ORIGIN, col(Alert.screener_id).is_not(None)
     )
-    rows = tx.session.exec(
-        select(ScreenerResult).where(
-            col(ScreenerResult.instrument) == PHQ9,
-            col(ScreenerResult.deleted_at).is_(None),
-            item9 >= _threshold(),
-            col(ScreenerResult.id).not_in(handled),
-        )
-    ).all()
+    return list(
+        session.exec(
+            select(ScreenerResult).where(
+                col(ScreenerResult.instrument) == PHQ9,
+                col(ScreenerResult.deleted_at).is_(None),
+                item9 >= _threshold(),
+                col(ScreenerResult.id).not_in(handled),
+            )
+        ).all()
+    )
+
+
+def raise_missing(tx: Tx) -> int:
+    """Raise the work for every response :func:`missing` finds (e.g. one pulled from a
+    workstation whose careDesk did not raise it); returns how many were raised."""
     raised = 0
-    for row in rows:
+    for row in missing(tx.session):
         work = ensure_urgent_work(tx, row)
         raised += bool(work and work.raised)
     return raised
