@@ -136,11 +136,17 @@ def edit_proposal(
 
 
 def _latest(session: Session, pid: str, instrument: str) -> ScreenerResult | None:
-    return session.exec(
+    """The latest screen of ``instrument``; for scored ones the latest with a total (answers
+    imported without one, such as a PHQ-9 item 9 alone, do not hide the last score)."""
+    query = (
         select(ScreenerResult)
         .where(ScreenerResult.patient_id == pid, ScreenerResult.instrument == instrument)
         .where(col(ScreenerResult.deleted_at).is_(None))
-        .order_by(col(ScreenerResult.taken_at).desc(), col(ScreenerResult.id).desc())
+    )
+    if instrument != "ahc_hrsn":
+        query = query.where(col(ScreenerResult.total).is_not(None))
+    return session.exec(
+        query.order_by(col(ScreenerResult.taken_at).desc(), col(ScreenerResult.id).desc())
     ).first()
 
 

@@ -307,3 +307,19 @@ def test_own_export_carries_item_9_to_another_vault_once(
         assert report.accepted, report.line()
         screener = _one_urgent(vault)
         assert screener.total == 12 and json.loads(screener.answers)["phq9_9"] == 2
+
+
+def test_an_item_9_alone_leaves_the_last_score_in_place(desk: Desk, tmp_path: Path) -> None:
+    """Answers without a total add urgent work; they do not erase the last PHQ-9 score from the
+    risk score or the suggestions (16 is moderately severe, ≥ 10 suggests a referral)."""
+    pid = _import(desk, tmp_path).patient_ids[0]
+    desk.screeners.record(
+        pid, "phq9", answers_for("phq9", 16, item9=0), datetime(2026, 3, 1, tzinfo=UTC)
+    )
+    before = desk.risk.score(pid)
+    assert before is not None and before.scores["phq9"] == 16
+    assert _import(desk, tmp_path, _obs("item-9", ITEM_CODES[8], valueInteger=1)).accepted
+    after = desk.risk.score(pid)
+    assert after is not None and after.scores["phq9"] == 16
+    assert after.scores["urgent_alerts"] == 1
+    assert "phq9_moderate" in [s.rule for s in desk.suggestions.for_patient(pid)]
