@@ -323,3 +323,16 @@ def test_an_item_9_alone_leaves_the_last_score_in_place(desk: Desk, tmp_path: Pa
     assert after is not None and after.scores["phq9"] == 16
     assert after.scores["urgent_alerts"] == 1
     assert "phq9_moderate" in [s.rule for s in desk.suggestions.for_patient(pid)]
+
+
+def test_an_item_9_without_a_total_survives_export_and_import(
+    desk: Desk, other_desk: Desk, tmp_path: Path
+) -> None:
+    assert _import(desk, tmp_path, _obs("item-9", ITEM_CODES[8], **_coded(1))).accepted
+    pid = _one_urgent(desk).patient_id
+    out = desk.interop.export_fhir(pid, tmp_path / "export.json")
+    for _ in range(2):
+        report = other_desk.interop.import_file(out)
+        assert report.accepted, report.line()
+        screener = _one_urgent(other_desk)
+        assert json.loads(screener.answers) == {"phq9_9": 1} and screener.total is None
