@@ -3,7 +3,9 @@
 A PHQ-9 item 9 answer ≥ 1 (thoughts of being better off dead or of self-harm) needs same-day
 follow-up whatever the total (Kroenke 2001;
 docs/clinical-sources.md#phq-9-item-9-same-day-follow-up): the screener, an urgent call task and
-an alert on the chart are written in one transaction, so none exists without the others.
+an alert on the chart are written in one transaction, so none exists without the others. The
+work is raised by :mod:`careDesk.care.urgent`, the one place every path (this form, FHIR import,
+sync, the demo) takes it from.
 
 AHC-HRSN keeps the CMS scoring (interpersonal safety positive when the four items sum above 10;
 CMS AHC-HRSN Screening Tool guide, 2021; Billioux 2017). Separately, by **careDesk's own rule,
@@ -23,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
 
-from careDesk.care.instruments import SHORT_NAMES, Scored, instrument, score
+from careDesk.care.instruments import Scored, instrument, score
+from careDesk.care.urgent import URGENT_ORIGIN, ensure_urgent_work
 from careDesk.changes import Outcome
 from careDesk.errors import NotFound, ValidationFailed
 from careDesk.model.assessment import Alert, ScreenerResult
@@ -34,9 +37,16 @@ from careDesk.security.roles import Permission
 if TYPE_CHECKING:
     from careDesk.desk import Desk, Tx
 
-URGENT_ORIGIN = "phq9_item9"
 PRIVATE_REVIEW_ORIGIN = "hrsn_physically_hurt"  # careDesk's own rule, not a CMS rule
 PRIVATE_REVIEW_TITLE = "Private safety review: talk with the patient alone (careDesk rule)"
+
+__all__ = [
+    "PRIVATE_REVIEW_ORIGIN",
+    "PRIVATE_REVIEW_TITLE",
+    "URGENT_ORIGIN",
+    "ScreenerReading",
+    "Screeners",
+]
 
 
 @dataclass(frozen=True)
@@ -116,10 +126,10 @@ class Screeners:
                 taken_at=_taken_at(taken_at, tx.now),
             )
             tx.add(row, kind="screener", patient_id=patient_id)
-            follow_up_id = alert_id = None
-            if scored.urgent:
-                follow_up_id, alert_id = _raise_urgent(tx, patient, row, scored)
-            elif scored.private_review:
+            work = ensure_urgent_work(tx, row)
+            follow_up_id = work.follow_up_id if work else None
+            alert_id = work.alert_id if work else None
+            if work is None and scored.private_review:
                 follow_up_id, alert_id = _open_private_review(tx, patient, row, scored)
             tx.audit(
                 "screener.record",
@@ -151,33 +161,6 @@ class Screeners:
         query = query.order_by(col(ScreenerResult.taken_at).desc())
         with self.desk.reading() as session:
             return [_reading(row) for row in session.exec(query)]
-
-
-def _raise_urgent(tx: Tx, patient: Patient, row: ScreenerResult, scored: Scored) -> tuple[str, str]:
-    """Same-day call task and chart alert for PHQ-9 item 9 ≥ 1 (Kroenke 2001; see
-    docs/clinical-sources.md#phq-9-item-9-same-day-follow-up)."""
-    name = SHORT_NAMES[scored.instrument]
-    item_value = scored.answers.get("phq9_9")
-    follow_up = FollowUp(
-        patient_id=patient.id,
-        kind="call",
-        title=f"Same-day call: {name} item 9 answered {item_value} (thoughts of self-harm)",
-        due_at=tx.now,
-        assignee_id=patient.coordinator_id or tx.desk.user.id,
-        urgent=True,
-        origin=URGENT_ORIGIN,
-    )
-    tx.add(follow_up, kind="follow_up", patient_id=patient.id)
-    alert = Alert(
-        patient_id=patient.id,
-        kind=URGENT_ORIGIN,
-        severity="urgent",
-        message=f"{name} item 9 ≥ 1: thoughts of self-harm. Contact the patient today.",
-        raised_at=tx.now,
-        screener_id=row.id,
-    )
-    tx.add(alert, kind="alert", patient_id=patient.id)
-    return follow_up.id, alert.id
 
 
 def _open_private_review(

@@ -3,7 +3,7 @@
 Answers are drawn per item and then scored by the assessment instruments' own code
 (``careDesk.care.instruments``), so totals, bands, positive screens and social-needs domains
 follow docs/clinical-sources.md exactly. A PHQ-9 item 9 answer ≥ 1 raises an urgent alert and a
-same-day follow-up, as the instruments rule requires (Kroenke 2001;
+same-day follow-up, built by ``careDesk.care.urgent`` as on every other path (Kroenke 2001;
 docs/clinical-sources.md#phq-9-item-9-same-day-follow-up). An AHC-HRSN "physically hurt" answer
 other than Never (only drawn for patients with a safety need) opens a private safety review, as
 ``desk.screeners.record`` does (careDesk's own rule, not a CMS rule).
@@ -18,6 +18,7 @@ from typing import Any
 from careDesk.care.demo.context import Draft
 from careDesk.care.instruments import Scored, instrument, score
 from careDesk.care.screeners import PRIVATE_REVIEW_ORIGIN, PRIVATE_REVIEW_TITLE
+from careDesk.care.urgent import Item9, item9_value, urgent_fields
 from careDesk.model.assessment import Alert, ScreenerResult
 from careDesk.model.schedule import FollowUp
 
@@ -69,42 +70,39 @@ def _phq9(draft: Draft, severity: float, taken_at: datetime) -> None:
     answers["phq9_difficulty"] = min(3, int(severity * 4))
     result = score(instrument("phq9"), answers)
     screener_id = _store(draft, result, taken_at)
-    if result.urgent:
-        _urgent(draft, screener_id, taken_at)
+    value = item9_value(result.instrument, result.answers)
+    if value is not None:
+        _urgent(draft, Item9(screener_id, draft.id, value, taken_at))
 
 
-def _urgent(draft: Draft, screener_id: str, taken_at: datetime) -> None:
-    """PHQ-9 item 9 ≥ 1: an urgent alert and a same-day safety follow-up (see
-    docs/clinical-sources.md#phq-9-item-9-same-day-follow-up)."""
+def _urgent(draft: Draft, found: Item9) -> None:
+    """PHQ-9 item 9 ≥ 1: the same urgent alert and same-day call every path raises
+    (``careDesk.care.urgent``; Kroenke 2001,
+    docs/clinical-sources.md#phq-9-item-9-same-day-follow-up), shown handled when it is old."""
+    taken_at = found.taken_at
     handled = draft.clinic.now - taken_at > timedelta(days=2)
     done_at = taken_at + timedelta(hours=3) if handled else None
-    draft.out.add(
-        Alert,
-        id=draft.new_id(),
-        patient_id=draft.id,
-        kind="phq9_item9",
-        severity="urgent",
-        message="PHQ-9 question 9 answered 'several days' or more: same-day safety check.",
-        raised_at=taken_at,
+    alert_id = draft.new_id()  # ids from the patient's seeded stream, as every demo row
+    follow_up_id = draft.new_id()
+    follow_up, alert = urgent_fields(
+        found,
+        at=taken_at,
+        assignee_id=draft.coordinator.id if draft.coordinator else None,
+        ids=(follow_up_id, alert_id),
+    )
+    alert.update(
         resolved_at=done_at,
         resolved_by=draft.coordinator.id if handled and draft.coordinator else None,
-        screener_id=screener_id,
     )
-    draft.out.add(
-        FollowUp,
-        id=draft.new_id(),
-        patient_id=draft.id,
-        kind="call",
-        title="Same-day safety check (PHQ-9 question 9)",
+    follow_up.update(
         due_at=taken_at + timedelta(hours=2),
         timezone=draft.clinic.catalog.clinic["timezone"],
-        assignee_id=draft.coordinator.id if draft.coordinator else None,
-        urgent=True,
         status="done" if handled else "open",
         completed_at=done_at,
         result="Reached; safety plan reviewed" if handled else None,
-        origin="phq9_item9",
     )
+    draft.out.add(Alert, **alert)
+    draft.out.add(FollowUp, **follow_up)
 
 
 def _gad7(draft: Draft, severity: float, taken_at: datetime) -> None:

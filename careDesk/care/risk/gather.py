@@ -163,6 +163,8 @@ def _read_screeners(
     for pid, inst, total, band, domains in session.execute(
         _only(q, col(ScreenerResult.patient_id), chunk)
     ):
+        if total is None and inst != "ahc_hrsn":
+            continue  # answers without a total (an imported item 9 alone) leave the last score
         raw[pid].screens[inst] = (total, band, domains)  # ordered by time: the latest wins
 
 

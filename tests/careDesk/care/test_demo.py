@@ -16,6 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from careDesk.care.demo import DemoSummary, generate_demo
 from careDesk.care.instruments import instrument, score
+from careDesk.care.urgent import missing
 from careDesk.desk import Desk
 from careDesk.errors import PermissionDenied, ValidationFailed
 from careDesk.model.assessment import ScreenerResult
@@ -210,6 +211,10 @@ def test_screeners_score_as_the_instruments_do(shared: Desk) -> None:
         if r.instrument == "ahc_hrsn" and json.loads(r.answers)["safety_hurt"] > 1
     ]
     assert reviews == len(hurt)
+    with shared.reading() as s:
+        calls = s.exec(select(FollowUp).where(FollowUp.origin == "phq9_item9")).all()
+        assert missing(s) == []  # sync would raise nothing more for the demo's answers
+    assert len(calls) == len(urgent) and all("PHQ-9 item 9 answered" in c.title for c in calls)
 
 
 def test_clinic_staff_settings_audit_and_risk(shared: Desk) -> None:
