@@ -41,6 +41,19 @@ def languages() -> dict[str, str]:
     return data
 
 
+def loinc_ok(code: str) -> bool:
+    """A LOINC code with its mod-10 check digit right (LOINC Users' Guide §12.3: the Luhn
+    algorithm over the digits before the dash), so a mistyped code is refused, not stored."""
+    if not _LOINC.match(code):
+        return False
+    digits, check = code.split("-")
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 == 0 else 1)
+        total += value // 10 + value % 10
+    return (10 - total % 10) % 10 == int(check)
+
+
 def phone_digits(phone: str | None) -> str | None:
     """The digits of a phone number for search; a North American leading ``1`` is dropped.
 
