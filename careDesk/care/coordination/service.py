@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
@@ -34,7 +34,9 @@ def check(session: Session, patient_id: str, now: datetime) -> list[Coordination
         return list(session.exec(query))
 
     acts = rows(Activity, col(Activity.status).in_(OPEN_ACTIVITY))
-    every_med: list[Medication] = rows(Medication)
+    every_med: list[Medication] = sorted(  # oldest first, so warnings read in a stable order
+        rows(Medication), key=lambda m: (m.start_date or date.min, m.name, m.id)
+    )
     meds = [m for m in every_med if m.status == "active"]
     obs = rows(Observation, col(Observation.loinc).is_not(None))
     visits = rows(Appointment, col(Appointment.status).in_(("completed", "scheduled")))

@@ -11,9 +11,9 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from careDesk.care.forms.fields import loinc_ok
+from careDesk.care.forms.fields import CheckedLoinc
 from careDesk.errors import ValidationFailed
 
 INTERVALS_FILE = "intervals.json"
@@ -21,13 +21,7 @@ RULES_FILE = "monitoring_rules.json"
 T = TypeVar("T", bound=BaseModel)
 
 
-def _loinc(code: str) -> str:
-    if not loinc_ok(code):
-        raise ValueError(f"{code!r} is not a LOINC code with a right check digit")
-    return code
-
-
-Loinc = Annotated[str, AfterValidator(_loinc)]
+Loinc = CheckedLoinc
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 

@@ -163,3 +163,13 @@ Mrn = Annotated[
 Icd10 = Annotated[str, _text(12), AfterValidator(_icd10)]
 Snomed = Annotated[str, _text(18), _pattern(_SNOMED, "is not a SNOMED CT code (6–18 digits)")]
 Loinc = Annotated[str, _text(10), _pattern(_LOINC, "is not a LOINC code (e.g. 4548-4)")]
+
+
+def _checked_loinc(value: str) -> str:
+    if not loinc_ok(value):
+        raise ValueError("is not a LOINC code with a right check digit (e.g. 4548-4)")
+    return value
+
+
+# A LOINC code a check relies on (a planned test's code): a typo would switch the check off.
+CheckedLoinc = Annotated[str, _text(10), AfterValidator(_checked_loinc)]
