@@ -11,6 +11,7 @@ from datetime import date
 from careDesk.care.coordination.findings import CoordinationWarning, Source
 from careDesk.care.coordination.monitoring import Change, expected
 from careDesk.care.coordination.tables import TestInterval, intervals
+from careDesk.care.forms.fields import NAMED_LOINC, loinc_ok
 from careDesk.care.risk.priority import aware
 from careDesk.model.clinical import Observation
 from careDesk.model.plan import Activity
@@ -21,10 +22,26 @@ def planned_day(activity: Activity, today: date) -> date:
     return activity.due_date or today
 
 
+def test_codes(activity: Activity) -> list[str]:
+    """The LOINC codes a test activity stands for: its ``test_code``, or else the codes its
+    description names ("A1c test (LOINC 4548-4)"), as plans made from templates before the
+    templates carried codes do."""
+    if activity.test_code:
+        return [activity.test_code]
+    named = NAMED_LOINC.findall(activity.description)
+    return [code for code in dict.fromkeys(named) if loinc_ok(code)]
+
+
 def _tests(acts: list[Activity]) -> list[tuple[Activity, TestInterval]]:
+    """Each planned test with its interval row, once per measurement it stands for."""
     table = intervals()
-    found = [(a, table.test(a.test_code)) for a in acts if a.kind == "test"]
-    return [(a, row) for a, row in found if row is not None]
+    found: dict[tuple[str, str], tuple[Activity, TestInterval]] = {}
+    for act in (a for a in acts if a.kind == "test"):
+        for code in test_codes(act):
+            row = table.test(code)
+            if row is not None:
+                found.setdefault((act.id, row.group), (act, row))
+    return list(found.values())
 
 
 def _after_results(

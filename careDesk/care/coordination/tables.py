@@ -87,19 +87,24 @@ class MonitoringRules(_Row):
     rules: tuple[MonitoringRule, ...]
 
 
-def _load(name: str, model: type[T]) -> T:
-    text = resources.files(__package__).joinpath(name).read_text("utf-8")
-    try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationFailed("json", f"line {exc.lineno}: {exc.msg}", where=name) from None
+def parse_table(data: Any, model: type[T], *, where: str) -> T:
+    """Validate a table's data; the first problem is refused naming ``where`` and its field."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "file"
         reason = str(first["msg"]).removeprefix("Value error, ")
-        raise ValidationFailed(field, reason, where=name) from None
+        raise ValidationFailed(field, reason, where=where) from None
+
+
+def _load(name: str, model: type[T]) -> T:
+    text = resources.files(__package__).joinpath(name).read_text("utf-8")
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationFailed("json", f"line {exc.lineno}: {exc.msg}", where=name) from None
+    return parse_table(data, model, where=name)
 
 
 @cache

@@ -28,6 +28,8 @@ _ICD10 = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?$")
 _SNOMED = re.compile(r"^[0-9]{6,18}$")
 # LOINC codes: up to seven digits, a dash and a mod-10 check digit (LOINC Users' Guide §12.3).
 _LOINC = re.compile(r"^[0-9]{1,7}-[0-9]$")
+# A LOINC code named in free text: "A1c test (LOINC 4548-4)", "LOINC: 2093-3".
+NAMED_LOINC = re.compile(r"\bLOINC\s*:?\s*([0-9]{1,7}-[0-9])\b", re.IGNORECASE)
 _MRN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 EARLIEST_BIRTH = date(1880, 1, 1)
 CLOCK_SKEW = timedelta(minutes=10)

@@ -8,7 +8,6 @@ a bad edit is refused with the field named, never half-applied.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from pydantic import (
@@ -20,14 +19,13 @@ from pydantic import (
     model_validator,
 )
 
-from careDesk.care.forms.fields import CheckedLoinc, loinc_ok
+from careDesk.care.forms.fields import NAMED_LOINC, CheckedLoinc, loinc_ok
 from careDesk.care.verb_kit import check_rrule, looks_like_rrule
 from careDesk.model.plan import ActivityKind, Owner
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,59}$")]
 Words = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 FALLBACK = "en"
-NAMED_LOINC = re.compile(r"\bLOINC\s*:?\s*([0-9]{1,7}-[0-9])\b", re.IGNORECASE)
 
 
 def _texts(value: dict[str, str]) -> dict[str, str]:
