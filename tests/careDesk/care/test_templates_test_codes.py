@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from careDesk.care.templates import shipped
 from careDesk.care.templates.loader import parse_body
@@ -18,6 +19,7 @@ from careDesk.care.verb_kit import local_today
 from careDesk.desk import Desk
 from careDesk.errors import ValidationFailed
 from careDesk.model.base import utcnow
+from careDesk.model.template import PlanTemplate
 from tests.careDesk.care.support_records import make_patient
 
 # An in-clinic examination (Timed Up and Go, orthostatic blood pressure), not a lab test.
@@ -122,3 +124,16 @@ def test_a_template_with_a_wrong_test_code_is_refused(fields: dict[str, Any], re
     body["problems"][0]["goals"][0]["activities"] = [fields]
     with pytest.raises(ValidationFailed, match=reason):
         parse_body(body, where="test")
+
+
+def test_a_clinic_template_keeps_its_codes_and_stores_no_unset_field(desk: Desk) -> None:
+    copy = desk.templates.copy("ckd").value
+    again = desk.templates.get(copy.id)
+    codes = [a.test_code for p in again.problems for g in p.goals for a in g.activities]
+    assert [c for c in codes if c] == ["33914-3", "9318-7"]
+    plain = desk.templates.copy("hypertension").value  # no lab test in it
+    with desk.reading() as session:
+        row = session.exec(select(PlanTemplate).where(PlanTemplate.template_key == plain.id)).one()
+    # An older release's schema refuses unknown keys: a template without codes must not carry
+    # the new key at all, so it still loads there.
+    assert '"test_code"' not in row.body and "null" not in row.body
