@@ -40,6 +40,8 @@ TOKENS: dict[str, str] = {
             "puff", "puffs", "actuat", "actuation", "actuations", "spray", "sprays",
             "inhalation", "inhalations", "patch", "patches", "lozenge", "lozenges",
             "suppository", "suppositories", "drop", "drops",
+            "tableta", "tabletas", "comprimido", "comprimidos", "cápsula", "cápsulas",
+            "capsula", "capsulas", "gota", "gotas",
         ),
         FORM,
     ),
