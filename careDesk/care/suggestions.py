@@ -2,14 +2,16 @@
 
 Each rule looks at one finding and proposes a fragment of a shipped template:
 
-- AHC-HRSN core domain positive (CMS AHC-HRSN screening tool, 2017; CLINICAL.md) → a
+- AHC-HRSN core domain positive (CMS AHC-HRSN screening tool, 2017;
+  docs/clinical-sources.md#ahc-hrsn-social-needs) → a
   community-resource referral activity bound to a resource of that category in the directory;
 - PHQ-9 total ≥ 10, moderate or worse (Kroenke 2001: 10–14 moderate) → a behavioral health
   referral and a re-screen in 4 weeks (APA 2019 depression guideline; USPSTF 2023);
 - LACE ≥ 10 after a discharge (van Walraven 2010, CMAJ 182:551: ≥ 10 high risk) → the
   post-discharge transition template (AHRQ Project RED; Coleman 2006);
-- ≥ 10 active medications (polypharmacy; AGS Beers Criteria 2023 review) → a pharmacist
-  medication review.
+- ≥ 10 active medications ("hyperpolypharmacy", Masnoon N et al., BMC Geriatr 2017;17:230; the
+  threshold is ``polypharmacy.hyper_at`` in ``risk_weights.json``) → a pharmacist medication
+  review, which uses the AGS Beers Criteria 2023 to choose what to stop or change.
 
 A person accepts (as proposed or edited) or dismisses with a reason; either answer is
 remembered for that finding (a screener, an admission, a medicine list), so the suggestion does
@@ -28,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from careDesk.care.risk.gather import facts
 from careDesk.care.risk.priority import aware
-from careDesk.care.risk.weights import default_weights
+from careDesk.care.risk.weights import default_weights, hyperpolypharmacy_at
 from careDesk.care.templates.apply import Applied, apply_body
 from careDesk.care.templates.loader import parse_body, shipped
 from careDesk.care.templates.schema import TemplateBody
@@ -47,7 +49,6 @@ if TYPE_CHECKING:
 
 PHQ9_MODERATE = 10  # Kroenke 2001: 10–14 moderate, 15–19 moderately severe, 20–27 severe
 LACE_HIGH = 10  # van Walraven 2010: ≥ 10 high risk of readmission or death in 30 days
-POLYPHARMACY = 10  # active medications that call for a pharmacist review
 DISCHARGE_WINDOW = timedelta(days=30)  # "after a discharge": the transition's first 30 days
 HRSN_DOMAINS = ("food", "housing", "transportation", "utilities", "safety")  # CMS core domains
 
@@ -191,11 +192,13 @@ def _hrsn(session: Session, pid: str, now: datetime) -> list[Suggestion]:
 
 
 def _lace(session: Session, pid: str, now: datetime) -> list[Suggestion]:
+    # The latest discharge, as the risk engine scores LACE (risk/gather.py).
     admission = session.exec(
         select(Encounter)
         .where(Encounter.patient_id == pid, Encounter.kind == "admission")
-        .where(col(Encounter.deleted_at).is_(None))
-        .order_by(col(Encounter.start).desc())
+        .where(col(Encounter.deleted_at).is_(None), col(Encounter.end).is_not(None))
+        .where(col(Encounter.end) <= now)
+        .order_by(col(Encounter.end).desc(), col(Encounter.start).desc())
     ).first()
     if admission is None or admission.end is None:
         return []
@@ -227,7 +230,8 @@ def _medicines(session: Session, pid: str, now: datetime) -> list[Suggestion]:
             )
         ).all()
     )
-    if len(ids) < POLYPHARMACY:
+    hyper = hyperpolypharmacy_at()
+    if len(ids) < hyper:
         return []
     finding = "meds-" + hashlib.sha256(",".join(ids).encode()).hexdigest()[:16]
     proposal = fragment(
@@ -237,8 +241,8 @@ def _medicines(session: Session, pid: str, now: datetime) -> list[Suggestion]:
         "suggest-meds",
     )
     reason = (
-        f"{len(ids)} active medicines: {POLYPHARMACY} or more calls for a pharmacist review "
-        "(AGS Beers Criteria 2023)."
+        f"{len(ids)} active medicines: {hyper} or more is hyperpolypharmacy (Masnoon 2017), "
+        "which calls for a pharmacist review."
     )
     return [_make("polypharmacy", finding, "Pharmacist medication review", reason, proposal)]
 

@@ -1,7 +1,8 @@
 """Plain words for dates, times, schedules and free text from the record.
 
-No Latin or shorthand reaches a handout (The Joint Commission "Do Not Use" list; CLINICAL.md
-"Medication timing"): free text from the record passes through :func:`plain` first, which writes
+No Latin or shorthand reaches a handout (The Joint Commission "Do Not Use" list;
+docs/clinical-sources.md#medication-timing): free text from the record passes through
+:func:`plain` first, which writes
 "2 times a day" for BID, "when needed" for PRN and so on, in the handout's language. Clock times
 are written "9:30 in the morning" rather than with AM/PM (Latin, and harder to read).
 """

@@ -20,6 +20,7 @@ from sqlmodel import col, select
 
 from careDesk.desk import Desk
 from careDesk.interop.fhir_values import digits
+from careDesk.interop.identity import Identity, identity_conflict
 from careDesk.interop.report import ImportRejected, ImportReport, Problem
 from careDesk.model.patient import Patient
 from careDesk.security.roles import Permission
@@ -270,17 +271,28 @@ class CsvImporter:
                 values["phone_digits"] = digits(values.get("phone"))
             plans.append(RowPlan(number, values))
         existing = self._existing([p.values["mrn"] for p in plans])
+        matched: list[RowPlan] = []
         for plan in plans:
-            report.updated["patient"] += plan.values["mrn"] in existing
-            report.created["patient"] += plan.values["mrn"] not in existing
-        return plans
+            on_file = existing.get(plan.values["mrn"])
+            conflict = on_file and identity_conflict(on_file, plan.values)
+            if conflict:  # an MRN typed wrong must not change another patient
+                column = headers[index["mrn"]]
+                report.problems.append(Problem(f"row {plan.row}", column, conflict))
+                continue
+            report.updated["patient"] += on_file is not None
+            report.created["patient"] += on_file is None
+            matched.append(plan)
+        return matched
 
-    def _existing(self, mrns: list[str]) -> set[str]:
-        found: set[str] = set()
+    def _existing(self, mrns: list[str]) -> dict[str, Identity]:
+        """Who each MRN already in the vault belongs to."""
+        found: dict[str, Identity] = {}
         with self.desk.reading() as session:
             for chunk in _chunks(mrns):
+                query = select(Patient).where(col(Patient.mrn).in_(chunk))
                 found.update(
-                    session.exec(select(Patient.mrn).where(col(Patient.mrn).in_(chunk))).all()
+                    (p.mrn, Identity(p.birth_date, p.given_name, p.family_name))
+                    for p in session.exec(query)
                 )
         return found
 

@@ -1,6 +1,7 @@
 """The reminder clock: APScheduler only wakes us; the reminders themselves are rows.
 
-DESIGN §5: APScheduler 3.11 with a persistent job store on the same encrypted engine,
+docs/architecture.md#scheduling-the-reminder-clock: APScheduler 3.11 with a persistent job store
+on the same encrypted engine,
 ``misfire_grace_time=None`` and ``coalesce=True`` (a job missed while the app was closed runs
 once at the next start, never once per missed beat), module-level job functions with plain
 arguments. A handful of jobs: wake at the next due time, retry the outbox, the nightly backup,
@@ -161,6 +162,7 @@ class ReminderClock:
             if job.id.startswith((WAKE_AT, SYNC_SOON)):
                 job.remove()
         scheduler.resume()
+        self.run_outdated_risk_refresh()  # scores from older rules (after an update), if any
         self.tick()  # announce what fell due while the app was closed, once
 
     def stop(self) -> None:
@@ -264,6 +266,12 @@ class ReminderClock:
         risk = getattr(self.desk, "risk", None)
         if risk is not None:
             self._guard("risk", lambda: risk.refresh_all())
+
+    def run_outdated_risk_refresh(self) -> None:
+        """Recompute scores that older scoring rules produced (one query when there are none)."""
+        risk = getattr(self.desk, "risk", None)
+        if risk is not None:
+            self._guard("risk", lambda: risk.refresh_outdated())
 
     def _guard(self, what: str, job: Callable[[], Any]) -> Any:
         """Run a job; an expected failure is kept for the UI, a bug is logged (no patient data)."""

@@ -6,17 +6,16 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from tests.fixtures import synthea_files
 from tests.ui.conftest import wait_idle
 from ui.import_dialog import ImportDialog
 from ui.workspace import Workspace
-
-SYNTHEA = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "synthea"
 
 
 def test_import_reports_each_file_and_rejects_a_broken_one(
     qtbot: QtBot, ws: Workspace, tmp_path: Path
 ) -> None:
-    sample = sorted(SYNTHEA.glob("*.json"))[0]
+    sample = synthea_files()[0]
     broken = tmp_path / "broken.json"
     broken.write_text('{"resourceType": "Bundle", "type": "collection", "entry": [', "utf-8")
     dialog = ImportDialog(ws)

@@ -1,8 +1,8 @@
-"""The coordination checks' tables, data not code (STYLE §11): usual re-test and re-visit
-intervals (``intervals.json``) and the monitoring tests guidelines call for after a medicine is
-started or changed (``monitoring_rules.json``, cited per rule). Each is checked when first
-loaded: a broken file is refused with its name and the field, LOINC codes with their check
-digit, so a typo cannot quietly switch a check off."""
+"""The coordination checks' tables, data not code (CONTRIBUTING.md#clinical-tables-are-data):
+usual re-test and re-visit intervals (``intervals.json``) and the monitoring tests guidelines
+call for after a medicine is started or changed (``monitoring_rules.json``, cited per rule).
+Each is checked when first loaded: a broken file is refused with its name and the field, LOINC
+codes with their check digit, so a typo cannot quietly switch a check off."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The shape of a care plan template: problems → goals → activities, texts per language,
 education points, warning signs, the follow-up cadence and the tailoring rules.
 
-Shipped templates are JSON files in ``data/`` (STYLE.md §11: clinical content is data); clinic
+Shipped templates are JSON files in ``data/`` (CONTRIBUTING.md#clinical-tables-are-data); clinic
 templates are the same JSON stored in the vault. Both are validated here, so a broken file or
 a bad edit is refused with the field named, never half-applied.
 """
@@ -130,13 +130,16 @@ class When(Spec):
 
     Ages are whole years on the day the template is applied; ``any_code`` lists ICD-10-CM
     prefixes (dot removed) or SNOMED CT codes of active conditions; ``min_other_chronic``
-    counts active chronic conditions the template does not itself address.
+    counts distinct chronic illnesses other than the template's own condition and those
+    ``other_than`` lists (ICD-10-CM prefixes or SNOMED CT codes: e.g. the condition's other
+    forms and its complications, which are not "coexisting" illnesses).
     """
 
     min_age: int | None = Field(default=None, ge=0, le=130)
     max_age: int | None = Field(default=None, ge=0, le=130)
     any_code: tuple[str, ...] = ()
     min_other_chronic: int | None = Field(default=None, ge=0, le=50)
+    other_than: tuple[str, ...] = ()
 
 
 class GoalChange(Spec):

@@ -191,6 +191,7 @@ def test_screeners_score_as_the_instruments_do(shared: Desk) -> None:
     with shared.reading() as s:
         results = s.exec(select(ScreenerResult)).all()
         item9 = _count(s, "SELECT count(*) FROM alert WHERE kind = 'phq9_item9'")
+        reviews = _count(s, "SELECT count(*) FROM follow_up WHERE origin = 'hrsn_physically_hurt'")
     assert {"phq9", "gad7", "ahc_hrsn"} <= {r.instrument for r in results}
     for result in results:
         scored = score(instrument(result.instrument), json.loads(result.answers))
@@ -202,6 +203,13 @@ def test_screeners_score_as_the_instruments_do(shared: Desk) -> None:
         assert json.loads(result.positive_domains) == list(scored.positive_domains)
     urgent = [r for r in results if r.instrument == "phq9" and json.loads(r.answers)["phq9_9"]]
     assert item9 == len(urgent)
+    # careDesk's own rule, not CMS: "physically hurt" other than Never (1) opens a private review
+    hurt = [
+        r
+        for r in results
+        if r.instrument == "ahc_hrsn" and json.loads(r.answers)["safety_hurt"] > 1
+    ]
+    assert reviews == len(hurt)
 
 
 def test_clinic_staff_settings_audit_and_risk(shared: Desk) -> None:

@@ -82,8 +82,14 @@ def test_lace_ten_after_a_discharge_suggests_the_transition_template(
 def test_ten_medicines_suggest_a_pharmacist_review(
     desk: Desk, patient: Patient, count: int, fires: bool
 ) -> None:
+    """Masnoon N et al., BMC Geriatr 2017;17:230 (systematic review of polypharmacy definitions):
+    ten or more medicines is "hyperpolypharmacy". The AGS Beers Criteria define no count."""
     _medicines(desk, patient, count)
-    assert ("polypharmacy" in _rules(desk, patient)) is fires
+    found = [s for s in desk.suggestions.for_patient(patient.id) if s.rule == "polypharmacy"]
+    assert bool(found) is fires
+    if fires:
+        assert "hyperpolypharmacy (Masnoon 2017)" in found[0].reason
+        assert "Beers" not in found[0].reason
 
 
 def test_positive_food_screen_suggests_a_resource_from_the_directory(

@@ -85,3 +85,22 @@ def test_nightly_risk_refresh_scores_every_patient(desk: Desk) -> None:
     assert clock.errors == []
     with desk.reading() as session:
         assert session.get(RiskScore, patient.id) is not None
+
+
+def test_starting_the_clock_recomputes_scores_from_older_rules(desk: Desk) -> None:
+    from sqlalchemy import update
+
+    from careDesk.care.risk.engine import RULES_VERSION
+    from careDesk.model.risk import RiskScore
+
+    patient = add_patient(desk)
+    with desk.writing() as tx:  # as a vault upgraded from before the current scoring rules
+        tx.session.execute(update(RiskScore).values(rules_version=0, lace=12))
+    clock = ReminderClock(desk)
+    clock.start()
+    clock.stop()
+    assert clock.errors == []
+    with desk.reading() as session:
+        row = session.get(RiskScore, patient.id)
+    assert row is not None
+    assert (row.rules_version, row.lace) == (RULES_VERSION, None)
