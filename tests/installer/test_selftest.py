@@ -16,7 +16,9 @@ from ui import entry
 from ui import selftest as gui_selftest
 
 OFFSCREEN_NOISE = ("This plugin does not support",)
-CHECKS = ["folders", "vault", "patient", "handout", "reminder clock", "platform plugin"]
+CHECKS = [
+    "folders", "vault", "patient", "handout", "coordination", "reminder clock", "platform plugin",
+]  # fmt: skip
 
 
 @pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)
@@ -55,7 +57,7 @@ def test_a_failing_check_fails_the_self_test(fast_kdf: None) -> None:
         for line in lines
     )
     assert lines[-1] == "self-test FAILED: main window"
-    assert sum(line.startswith("ok   ") for line in lines) == 5  # the core checks still ran
+    assert sum(line.startswith("ok   ") for line in lines) == 6  # the core checks still ran
 
 
 def test_a_vault_failure_stops_before_the_desk_checks(

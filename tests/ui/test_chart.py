@@ -140,6 +140,34 @@ def test_plan_activity_error_beside_field(qtbot: QtBot, ws: Workspace, patient: 
     assert dialog.form.error_for("description")
 
 
+def test_a_lab_test_activity_keeps_its_loinc_code(
+    qtbot: QtBot, ws: Workspace, desk: Desk, patient: str
+) -> None:
+    # LOINC 4548-4 is hemoglobin A1c; 4548-5 fails the mod-10 check digit (LOINC Users' Guide).
+    plan = desk.plans.ensure_active(patient).value
+    problem = desk.plans.add_problem(plan.id, description="Diabetes").value
+    goal = desk.plans.add_goal(problem.id, description="A1c below 8").value
+    tab = PlanTab(ws, patient)
+    qtbot.addWidget(tab)
+    tab.show()
+    wait_idle(qtbot, ws.worker)
+    tab.select_row(goal.id)
+    typo = tab.add_activity()
+    assert typo is not None
+    for name, value in (("kind", "test"), ("description", "A1c"), ("test_code", "4548-5")):
+        typo.set_value(name, value)
+    typo.submit()
+    wait_idle(qtbot, ws.worker)
+    assert "check digit" in typo.form.error_for("test_code")
+    typo.set_value("test_code", "4548-4")
+    with qtbot.waitSignal(typo.saved):
+        typo.submit()
+    wait_idle(qtbot, ws.worker)
+    tree = desk.plans.plan_tree(patient)
+    assert tree is not None
+    assert [a.test_code for a in tree.problems[0].goals[0].activities] == ["4548-4"]
+
+
 def test_timeline_note_with_minutes_and_call(
     qtbot: QtBot, ws: Workspace, desk: Desk, patient: str, qtmodeltester: Any
 ) -> None:

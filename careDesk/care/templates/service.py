@@ -309,7 +309,9 @@ class Templates:
             template_key=body.id,
             number=number,
             title=body.title,
-            body=body.model_dump_json(),
+            # Unset (None) fields left out: a workstation on an older release, whose template
+            # schema refuses unknown keys, still reads a template that uses no newer field.
+            body=body.model_dump_json(exclude_none=True),
             based_on=based_on,
             note=note,
         )
