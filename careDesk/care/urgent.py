@@ -3,7 +3,8 @@
 Kroenke K, Spitzer RL, Williams JB. The PHQ-9: validity of a brief depression severity measure.
 J Gen Intern Med 2001;16:606-13. Item 9 ("thoughts that you would be better off dead or of
 hurting yourself in some way") answered "several days" (1) or more needs same-day follow-up
-whatever the total (docs/clinical-sources.md): an urgent call task and a chart alert, never only a score.
+whatever the total (docs/clinical-sources.md): an urgent call task and a chart alert, never
+only a score.
 
 Every path that stores a PHQ-9 response calls :func:`ensure_urgent_work` in the transaction that
 stores it: the screener form, FHIR import, and sync (:func:`raise_missing` after a pull, for a

@@ -5,7 +5,8 @@ Observation ``derivedFrom`` a QuestionnaireResponse) or when they are of the sam
 the same moment (loose item Observations beside a total). A response is stored under its
 panel, else its total, else its QuestionnaireResponse, else (items alone) under the patient and
 the moment, so a re-import finds and updates the same record. Scoring follows Kroenke 2001
-(J Gen Intern Med 16:606; docs/clinical-sources.md): with all nine items the total is their sum; otherwise
+(J Gen Intern Med 16:606; docs/clinical-sources.md): with all nine items the total is their
+sum; otherwise
 the total given, if any, and no missing item is ever inferred. Item 9 ≥ 1 raises the same-day
 call and alert (``careDesk.care.urgent``), with or without a total, once per response.
 """
