@@ -255,6 +255,7 @@ def recover(
         engine = _open_engine(paths, key, readonly=False)
         try:
             user = _signed_in_user(engine, login)
+            check_password(new_password, login, _clinic_name(engine))
         except BaseException:
             engine.dispose()
             raise
@@ -269,6 +270,15 @@ def recover(
         tx.audit("user.password.recovered", entity="user", entity_id=user.id)
     _finish_sign_in(desk)
     return desk
+
+
+def _clinic_name(engine: Engine) -> str:
+    """The clinic's name (a word a new password must not lean on), once the vault is open."""
+    from careDesk.model.security import Setting
+
+    with Session(engine) as session:
+        row = session.get(Setting, "clinic.name")
+    return row.value if row is not None else ""
 
 
 # ----- remember on this workstation -----------------------------------------------------------
