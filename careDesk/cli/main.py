@@ -14,6 +14,7 @@ from typing import NoReturn
 
 from careDesk import __version__
 from careDesk.cli.context import Context
+from careDesk.cli.terminal import safe_output
 from careDesk.errors import CareDeskError
 from careDesk.logs import log_unexpected
 
@@ -50,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``caredesk`` command; returns the exit status (also for usage errors)."""
+    with safe_output():
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -9,6 +9,7 @@ from typing import Any
 
 from careDesk.cli.context import Context
 from careDesk.errors import CareDeskError
+from careDesk.security.roles import Permission
 from careDesk.settings import DECLARED
 from careDesk.store.backup import restore_backup, verify_backup
 from careDesk.store.check import check_vault
@@ -169,11 +170,14 @@ def cmd_audit(ctx: Context) -> int:
 
 
 def cmd_config_get(ctx: Context) -> int:
-    settings = ctx.desk(readonly=True).settings
-    keys = [ctx.args.key] if ctx.args.key else list(DECLARED)
-    for key in keys:
-        value = settings.display(key)
-        print(value if ctx.args.key else f"{key} = {value}")
+    desk = ctx.desk(readonly=True)
+    if ctx.args.key:  # one key: a secret asked for by a non-admin is refused (SecretRefused)
+        print(desk.settings.display(ctx.args.key))
+        return 0
+    admin = desk.can(Permission.ADMIN)
+    for key, decl in DECLARED.items():
+        value = desk.settings.display(key) if admin or not decl.secret else "(admins only)"
+        print(f"{key} = {value}")
     return 0
 
 

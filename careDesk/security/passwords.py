@@ -16,6 +16,8 @@ The same rule serves the first-run dialog, adding users, changing and resetting 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from zxcvbn import zxcvbn
 
@@ -51,13 +53,11 @@ def check_password(password: str, login: str = "", clinic: str = "") -> None:
     raise PasswordTooWeak(_explain(result, lowered, _user_inputs("", clinic)))
 
 
-def _explain(result: dict[str, object], lowered: str, names: list[str]) -> str:
+def _explain(result: Mapping[str, Any], lowered: str, names: list[str]) -> str:
     """zxcvbn's feedback in one sentence (its texts never quote the password)."""
-    feedback = result.get("feedback")
-    warning, suggestions = "", []
-    if isinstance(feedback, dict):
-        warning = str(feedback.get("warning") or "")
-        suggestions = [str(s) for s in feedback.get("suggestions") or []]
+    feedback = result.get("feedback") or {}
+    warning = str(feedback.get("warning") or "")
+    suggestions = [str(s) for s in feedback.get("suggestions") or []]
     if any(name in lowered for name in names):
         warning = "Names an attacker would try first (the clinic's, careDesk) are easy to guess."
     parts = [p.rstrip(".") for p in (warning, *suggestions) if p]
