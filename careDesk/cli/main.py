@@ -17,6 +17,7 @@ from careDesk.cli.context import Context
 from careDesk.cli.terminal import safe_output
 from careDesk.errors import CareDeskError
 from careDesk.logs import log_unexpected
+from careDesk.paths import private_umask
 
 # Each module has ``register(subparsers)``; its parsers set ``func(ctx) -> int``.
 COMMAND_MODULES = [
@@ -51,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``caredesk`` command; returns the exit status (also for usage errors)."""
-    with safe_output():
+    with safe_output(), private_umask():
         return _run(argv)
 
 
