@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from careDesk.cli.main import main
@@ -63,3 +65,57 @@ def test_config_set_refuses_plain_http_and_file_urls(cli: Cli) -> None:
     assert code == 1 and "sms.url: use an https:// web address" in _one_line(err)
     assert cli("config", "set", "sms.url", "https://gateway.example/send", **ADMIN)[0] == 0
     assert cli("config", "get", "sms.url", **ADMIN)[1] == "https://gateway.example/send\n"
+
+
+def test_restore_from_the_command_line_needs_an_admin(
+    cli: Cli, vault_paths: VaultPaths, tmp_path: Path
+) -> None:
+    _with_coordinator(cli)
+    archive = tmp_path / "clinic.cdbak"
+    assert cli("backup", "-o", str(archive), **ADMIN)[0] == 0
+    assert cli("config", "set", "clinic.name", "After Backup Clinic", **ADMIN)[0] == 0
+    code, out, err = cli("restore", str(archive), **KIM)
+    assert code == 1 and out == ""
+    assert "coordinator) may not restore a backup" in _one_line(err)
+    intruder = {"CAREDESK_USER": "intruder", "CAREDESK_PASSWORD": "guess guess guess 1"}
+    code, _, err = cli("restore", str(archive), **intruder)
+    assert code == 1 and "Wrong user name or password" in _one_line(err)
+    assert cli("config", "get", "clinic.name", **ADMIN)[1] == "After Backup Clinic\n"
+    assert not list(vault_paths.root.glob("before-restore-*"))
+
+    code, out, _ = cli("restore", str(archive), **ADMIN)
+    assert code == 0 and "The previous vault was kept in" in out
+    assert cli("config", "get", "clinic.name", **ADMIN)[1] == "\n"
+
+
+def test_restore_of_another_vault_says_how_to_insist(
+    cli: Cli, vault_paths: VaultPaths, tmp_path: Path
+) -> None:
+    other = str(tmp_path / "other")
+    assert cli("--data-dir", other, "init", "--admin", "boss", CAREDESK_PASSWORD=ADMIN_PW)[0] == 0
+    archive = tmp_path / "other.cdbak"
+    assert cli("--data-dir", other, "backup", "-o", str(archive), **ADMIN)[0] == 0
+    code, _, err = cli("restore", str(archive), **ADMIN)
+    assert code == 1 and "different clinic vault" in _one_line(err)
+    assert "--replace-with-other-vault" in err
+    code, out, _ = cli("restore", str(archive), "--replace-with-other-vault", **ADMIN)
+    assert code == 0 and "(a different vault, as asked)" in out
+
+
+def test_restore_with_the_backups_own_password(
+    cli: Cli, vault_paths: VaultPaths, tmp_path: Path
+) -> None:
+    archive = tmp_path / "clinic.cdbak"
+    assert cli("backup", "-o", str(archive), **ADMIN)[0] == 0
+    new = {"CAREDESK_USER": "boss", "CAREDESK_PASSWORD": "amber harbour violin 3"}
+    code, _, err = cli("users", "passwd", "boss", CAREDESK_NEW_PASSWORD=new["CAREDESK_PASSWORD"],
+                       **ADMIN)  # fmt: skip
+    assert code == 0, err
+    code, _, err = cli("restore", str(archive), **new)
+    assert code == 1 and "--backup-user" in _one_line(err)
+    old = tmp_path / "old-pw.txt"
+    old.write_text(ADMIN_PW + "\n")
+    code, _, err = cli("restore", str(archive), "--backup-user", "boss",
+                         "--backup-password-file", str(old), **new)  # fmt: skip
+    assert code == 0, err
+    assert cli("check", **ADMIN)[0] == 0  # the backup's password opens the restored vault
