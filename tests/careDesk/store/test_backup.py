@@ -14,8 +14,8 @@ from careDesk.errors import BackupInvalid, VaultInUse
 from careDesk.model.patient import Patient
 from careDesk.paths import VaultPaths
 from careDesk.store.backup import rotate_backups, scheduled_name, verify_backup
-from careDesk.store.restore import Credentials, restore_vault
 from careDesk.store.check import check_vault
+from careDesk.store.restore import Credentials, restore_vault
 from careDesk.store.vault import unlock
 from tests.careDesk.store.files import add_patients, file_hashes
 from tests.conftest import ADMIN, PASSWORD
