@@ -61,15 +61,15 @@ class RestoreDialog(QDialog):
         )
         intro.setWordWrap(True)
         self.form = FieldForm()
-        self.password = self.form.add("password", "Your password", _secret_field())
-        self.recovery = self.form.add("recovery", "or the recovery key", QLineEdit())
+        self.password, self.recovery = _secret_field(), QLineEdit()
+        self.form.add("password", "Your password", self.password)
+        self.form.add("recovery", "or the recovery key", self.recovery)
         self.other = QCheckBox("The backup is of a different clinic vault: replace it anyway")
         self.backup_box = QGroupBox("If the backup does not open with your password")
         self.backup_form = FieldForm()
-        self.backup_login = self.backup_form.add("backup_login", "Backup's admin", QLineEdit())
-        self.backup_password = self.backup_form.add(
-            "backup_password", "Their password then", _secret_field()
-        )
+        self.backup_login, self.backup_password = QLineEdit(), _secret_field()
+        self.backup_form.add("backup_login", "Backup's admin", self.backup_login)
+        self.backup_form.add("backup_password", "Their password then", self.backup_password)
         QVBoxLayout(self.backup_box).addWidget(self.backup_form)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
