@@ -71,13 +71,16 @@ def test_exports_handouts_and_packets_are_private(desk: Desk, tmp_path: Path) ->
     ).value.id
     out = tmp_path / "exports"
     out.mkdir()  # a folder the user chose: left as it is
-    written = [
+    written: list[Path | None] = [
         desk.interop.export_fhir(pid, out / "ana.json"),
-        *desk.interop.export_packet(pid, out / "packet.pdf", password="river stone lantern 8"),
+        *desk.interop.export_packet(
+            pid, out / "packet.pdf", password="river stone lantern 8", bundle_beside=True
+        ),
         desk.interop.export_ics(pid, out / "ana.ics"),
         write_pdf(out / "handout.pdf", desk.handouts.patient_handout(pid)),
     ]
-    assert {p.name: mode(p) for p in written} == {p.name: 0o600 for p in written}
+    assert {p.name: mode(p) for p in written if p} == {p.name: 0o600 for p in written if p}
+    assert len(written) == 5
     assert mode(out) == 0o755
     backup = desk.backups.make(tmp_path / "usb" / "new-folder" / "clinic.cdbak").path
     assert mode(backup) == 0o600 and mode(backup.parent) == 0o700
