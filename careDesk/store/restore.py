@@ -329,7 +329,6 @@ def restore_vault(
             current_id = _current_vault_id(paths, current)
             other = current_id is not None and current_id != backup_id
             if other and not replace_with_other_vault:
-                _audit(current, "backup.restore.refused", {**detail, "reason": "other vault"})
                 raise OtherVault(backup_id, current_id or "", paths.root)
             detail["other_vault"] = other
             lock = _start_swap(current, paths, detail)
@@ -338,6 +337,10 @@ def restore_vault(
             raise map_os_error(exc, paths.database) from exc
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+    except CareDeskError as exc:
+        if current is not None and current.is_open:  # refused before the swap: say so there
+            _audit(current, "backup.restore.refused", {**detail, "reason": type(exc).__name__})
+        raise
     finally:
         if current is not None:
             current.close()  # after a refusal; a no-op once the lock was handed over

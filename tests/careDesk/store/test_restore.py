@@ -216,6 +216,10 @@ def test_an_edited_manifest_is_refused(
     with pytest.raises(BackupInvalid, match="its seal does not match"):
         restore_vault(forged, vault_paths, ADMIN_SIGN_IN)
     assert _mrns(vault_paths) == LIVE and _asides(vault_paths) == []
+    check = unlock(vault_paths, ADMIN, PASSWORD, readonly=True)
+    [refused] = check.audit_events(action="backup.restore.refused")
+    assert json.loads(refused.detail)["reason"] == "BackupInvalid"
+    check.close()
 
 
 def test_parts_of_two_backups_mixed_are_refused(
