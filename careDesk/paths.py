@@ -71,17 +71,31 @@ class VaultPaths:
     def exists(self) -> bool:
         return self.database.exists() or self.key_slots.exists()
 
+    def owned(self) -> list[Path]:
+        """What careDesk keeps in the data folder: the vault's files and its own folders (the
+        folder may hold other things of the user's, which are left alone)."""
+        folders = [self.backups, self.logs, self.root / ".staging"]
+        folders += sorted(self.root.glob("before-restore-*"))
+        files = [p for p in self.root.glob("vault.*") if p.is_file()]
+        files += [p for p in (self.root / "desktop.ini",) if p.is_file()]  # the app's layout
+        return [*files, *(f for f in folders if f.is_dir())]
+
     def tighten(self) -> None:
-        """Folders 0700 and files 0600 throughout the data folder (POSIX; best effort: a file
-        owned by someone else is left for the admin, and never stops the vault opening)."""
+        """The data folder and what careDesk keeps in it: folders 0700, files 0600 (POSIX; best
+        effort: a file owned by someone else is left, and never stops the vault opening)."""
         if not POSIX or not self.root.is_dir():
             return
         _chmod(self.root, PRIVATE_DIR)
-        for folder, dirs, files in os.walk(self.root):
-            for name in dirs:
-                _chmod(Path(folder) / name, PRIVATE_DIR)
-            for name in files:
-                _chmod(Path(folder) / name, PRIVATE_FILE)
+        for path in self.owned():
+            if path.is_file():
+                _chmod(path, PRIVATE_FILE)
+                continue
+            _chmod(path, PRIVATE_DIR)
+            for folder, dirs, files in os.walk(path):
+                for name in dirs:
+                    _chmod(Path(folder) / name, PRIVATE_DIR)
+                for name in files:
+                    _chmod(Path(folder) / name, PRIVATE_FILE)
 
 
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -100,11 +100,13 @@ def test_an_older_vault_folder_is_tightened_when_opened(
 ) -> None:
     desk.backups.nightly()
     desk.close()
+    mine = vault_paths.root / "my-notes.txt"  # the user's own file in the same folder
+    mine.write_text("shopping list")
     for path in [vault_paths.root, *vault_paths.root.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)  # as careDesk before issue 16 left it
     assert _wide(vault_paths.root)
     unlock(vault_paths, ADMIN, PASSWORD, readonly=True).close()
-    assert _wide(vault_paths.root) == {}
+    assert _wide(vault_paths.root) == {"my-notes.txt": 0o644}  # not careDesk's to change
 
 
 def test_the_command_line_writes_privately_and_restores_the_umask(
