@@ -56,7 +56,10 @@ def register(sub: Any) -> None:
         "the recovery key) may; if the current vault cannot be read, the backup's own admin.",
     )
     p.add_argument("file")
-    p.add_argument("--recovery-key-file", help="sign in with the recovery key in this file")
+    p.add_argument(
+        "--recovery-key-file",
+        help="sign in with the recovery key in this file (or CAREDESK_RECOVERY_KEY)",
+    )
     p.add_argument("--backup-user", help="the backup's admin, if your password does not open it")
     p.add_argument("--backup-password-file", help="that admin's password (else prompt or "
                    "CAREDESK_BACKUP_PASSWORD)")  # fmt: skip
