@@ -155,6 +155,7 @@ class Desk:
         self.before_commit: list[Callable[[Tx], None]] = [_refresh_risk]
         self.opened_at: datetime = utcnow()
         self._read_engine = engine.execution_options(read_only=True)
+        paths.tighten()  # folders 0700, files 0600, also for a vault from an older careDesk
 
     # ----- lifetime --------------------------------------------------------------------------
     @property
@@ -195,6 +196,13 @@ class Desk:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+    def hand_over_lock(self) -> BaseFileLock | None:
+        """Close without writing and give the vault's lock to the caller instead of releasing
+        it: restore swaps the files under it, so nothing opens the vault half-way."""
+        lock, self._lock = self._lock, None
+        self.abandon()
+        return lock
 
     def __enter__(self) -> Desk:
         return self

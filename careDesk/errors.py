@@ -99,6 +99,16 @@ class PermissionDenied(CareDeskError):
         super().__init__(f"Your role ({role}) may not {action}. Ask a clinic admin.")
 
 
+class SecretRefused(PermissionDenied):
+    """A secret setting (a password or token) was asked for by someone who is not an admin."""
+
+    def __init__(self, role: str, key: str) -> None:
+        CareDeskError.__init__(
+            self, f"{key} is a secret: only a clinic admin may read it (your role: {role})."
+        )
+        self.key = key
+
+
 class ValidationFailed(CareDeskError):
     """Input that does not fit: names the field (and row/file where there is one)."""
 

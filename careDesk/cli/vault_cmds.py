@@ -9,10 +9,12 @@ from typing import Any
 
 from careDesk.cli.context import Context
 from careDesk.errors import CareDeskError
+from careDesk.security.roles import Permission
 from careDesk.settings import DECLARED
-from careDesk.store.backup import restore_backup, verify_backup
+from careDesk.store.backup import verify_backup
 from careDesk.store.check import check_vault
-from careDesk.store.vault import create_vault, unlock
+from careDesk.store.restore import Credentials, restore_vault
+from careDesk.store.vault import create_vault
 
 
 def register(sub: Any) -> None:
@@ -47,8 +49,31 @@ def register(sub: Any) -> None:
     p = sub.add_parser("backup", help="write an encrypted backup")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_backup)
-    p = sub.add_parser("restore", help="restore a backup (the current vault is kept aside)")
+    p = sub.add_parser(
+        "restore",
+        help="restore a backup (admins; the current vault is kept aside)",
+        description="Restore a backup over the vault. Only an admin of the current vault (or "
+        "the recovery key) may; if the current vault cannot be read, the backup's own admin.",
+    )
     p.add_argument("file")
+    p.add_argument(
+        "--recovery-key-file",
+        help="sign in with the recovery key in this file (or CAREDESK_RECOVERY_KEY)",
+    )
+    p.add_argument("--backup-user", help="the backup's admin, if your password does not open it")
+    p.add_argument("--backup-password-file", help="that admin's password (else prompt or "
+                   "CAREDESK_BACKUP_PASSWORD)")  # fmt: skip
+    p.add_argument("--backup-recovery-key-file", help="the recovery key valid for the backup")
+    p.add_argument(
+        "--replace-with-other-vault",
+        action="store_true",
+        help="allow a backup of a different vault to replace this one",
+    )
+    p.add_argument(
+        "--accept-unsealed-backup",
+        action="store_true",
+        help="allow a backup from an older careDesk, whose changes cannot be detected",
+    )
     p.set_defaults(func=cmd_restore)
     p = sub.add_parser("check", help="check the database, key slots and audit chain")
     p.set_defaults(func=cmd_check)
@@ -125,23 +150,40 @@ def cmd_backup(ctx: Context) -> int:
     return 0
 
 
+def _restore_credentials(ctx: Context) -> tuple[Credentials, Credentials | None]:
+    args = ctx.args
+    key = ctx.secret_file(args.recovery_key_file, "CAREDESK_RECOVERY_KEY")
+    who = Credentials(recovery_key=key) if key else Credentials(ctx.login(), ctx.password())
+    backup_key = ctx.secret_file(args.backup_recovery_key_file, "")
+    if backup_key:
+        return who, Credentials(recovery_key=backup_key)
+    if args.backup_user:
+        password = ctx.secret(
+            args.backup_password_file,
+            "CAREDESK_BACKUP_PASSWORD",
+            "--backup-password-file",
+            f"Password of {args.backup_user} in the backup: ",
+        )
+        return who, Credentials(args.backup_user, password)
+    return who, None
+
+
 def cmd_restore(ctx: Context) -> int:
     archive = Path(ctx.args.file)
-    verify_backup(archive)
-    login, password = ctx.login(), ctx.password()  # asked before anything moves
-    aside = restore_backup(archive, ctx.paths)
-    # Prove the restored vault opens for this user before calling it done.
-    try:
-        desk = unlock(ctx.paths, login, password)
-    except CareDeskError as exc:
-        kept = f" The previous vault is kept in {aside}." if aside else ""
-        raise CareDeskError(f"restored, but it does not open: {exc.message}{kept}") from exc
-    with desk.writing(None) as tx:
-        tx.audit("backup.restore", detail={"file": archive.name})
-    desk.close()
-    print(f"Restored {archive.name} into {ctx.paths.root}.")
-    if aside:
-        print(f"The previous vault was kept in {aside}.")
+    verify_backup(archive)  # a missing or broken file is reported before any password prompt
+    who, backup_who = _restore_credentials(ctx)
+    result = restore_vault(
+        archive,
+        ctx.paths,
+        who,
+        backup_who=backup_who,
+        replace_with_other_vault=ctx.args.replace_with_other_vault,
+        accept_unsealed=ctx.args.accept_unsealed_backup,
+    )
+    other = " (a different vault, as asked)" if result.other_vault else ""
+    print(f"Restored {archive.name} into {ctx.paths.root}{other}.")
+    if result.aside:
+        print(f"The previous vault was kept in {result.aside}.")
     return 0
 
 
@@ -169,11 +211,14 @@ def cmd_audit(ctx: Context) -> int:
 
 
 def cmd_config_get(ctx: Context) -> int:
-    settings = ctx.desk(readonly=True).settings
-    keys = [ctx.args.key] if ctx.args.key else list(DECLARED)
-    for key in keys:
-        value = settings.display(key)
-        print(value if ctx.args.key else f"{key} = {value}")
+    desk = ctx.desk(readonly=True)
+    if ctx.args.key:  # one key: a secret asked for by a non-admin is refused (SecretRefused)
+        print(desk.settings.display(ctx.args.key))
+        return 0
+    admin = desk.can(Permission.ADMIN)
+    for key, decl in DECLARED.items():
+        value = desk.settings.display(key) if admin or not decl.secret else "(admins only)"
+        print(f"{key} = {value}")
     return 0
 
 

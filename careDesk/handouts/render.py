@@ -50,6 +50,7 @@ from careDesk.handouts.document import (
     Subheading,
 )
 from careDesk.handouts.phrases import RESOURCES
+from careDesk.text import clean_text
 
 FONT = "CareDeskSans"
 FONT_BOLD = "CareDeskSans-Bold"
@@ -138,7 +139,8 @@ def styles(large_print: bool) -> Styles:
 
 
 def _p(text: str, style: ParagraphStyle, **kwargs: Any) -> Paragraph:
-    return Paragraph(escape(text), style, **kwargs)
+    # clean_text: a record stored before input was cleaned prints no control characters.
+    return Paragraph(escape(clean_text(text)), style, **kwargs)
 
 
 class _StartDocument(Flowable):  # type: ignore[misc]

@@ -62,7 +62,7 @@ class Users:
         except ValueError:
             choices = ", ".join(r.value for r in Role)
             raise ValidationFailed("role", f"choose one of {choices}") from None
-        check_password(password, login)
+        check_password(password, login, self._clinic())
         slots = KeySlotFile.load(self.desk.paths.key_slots)
         with self.desk.writing(Permission.ADMIN) as tx:
             if tx.session.exec(select(User).where(User.login == login)).first():
@@ -81,6 +81,10 @@ class Users:
             slots.put(keyslots.wrap(self.desk.vault_id, "password", login, password, self.desk.key))
             slots.save(self.desk.paths.key_slots)
         return _info(user)
+
+    def _clinic(self) -> str:
+        """The clinic's name, a word a password must not lean on."""
+        return self.desk.settings.get("clinic.name")
 
     def _get(self, session_user: str) -> User:
         with self.desk.reading() as session:
@@ -110,7 +114,7 @@ class Users:
         """Enable a disabled account with a new password (its old slot was revoked)."""
         self.desk.require(Permission.ADMIN)
         user = self._get(login)
-        check_password(new_password, login)
+        check_password(new_password, login, self._clinic())
         slots = KeySlotFile.load(self.desk.paths.key_slots)
         with self.desk.writing(Permission.ADMIN) as tx:
             user.disabled = False
@@ -139,7 +143,7 @@ class Users:
         if not own and not self.desk.can(Permission.ADMIN):
             raise PermissionDenied(self.desk.user.role, "change another user's password")
         user = self._get(login)
-        check_password(new_password, login)
+        check_password(new_password, login, self._clinic())
         slots = KeySlotFile.load(self.desk.paths.key_slots)
         if own and not self.desk.can(Permission.ADMIN):
             slot = slots.find("password", login)

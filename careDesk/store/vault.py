@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+import uuid
 from typing import Any
 
 import sqlcipher3
@@ -31,7 +32,7 @@ from careDesk.errors import (
     WrongPassword,
 )
 from careDesk.model.security import User, user_id
-from careDesk.paths import VaultPaths
+from careDesk.paths import VaultPaths, private_dir
 from careDesk.security import audit
 from careDesk.security.passwords import check_password
 from careDesk.security.roles import Role
@@ -88,7 +89,7 @@ def create_vault(
 
     validate_login(admin_login)
     check_password(password, admin_login)
-    paths.root.mkdir(parents=True, exist_ok=True)
+    private_dir(paths.root)
     lock = _take_lock(paths)
     try:
         key = os.urandom(keyslots.KEY_BYTES)
@@ -112,7 +113,9 @@ def create_vault(
                 detail={"login": admin_login, "role": "admin"},
             )
             session.commit()
-        vault_id = admin.id  # the first admin's id names the vault for key-slot binding
+        # A random id per vault (the first admin's login would repeat across clinics): key
+        # slots are bound to it, and restore refuses another vault's backup by it (issue 16).
+        vault_id = str(uuid.uuid4())
         recovery_key = keyslots.new_recovery_key()
         slots = KeySlotFile(vault_id=vault_id)
         slots.put(keyslots.wrap(vault_id, "password", admin_login, password, key))
@@ -255,6 +258,7 @@ def recover(
         engine = _open_engine(paths, key, readonly=False)
         try:
             user = _signed_in_user(engine, login)
+            check_password(new_password, login, _clinic_name(engine))
         except BaseException:
             engine.dispose()
             raise
@@ -269,6 +273,15 @@ def recover(
         tx.audit("user.password.recovered", entity="user", entity_id=user.id)
     _finish_sign_in(desk)
     return desk
+
+
+def _clinic_name(engine: Engine) -> str:
+    """The clinic's name (a word a new password must not lean on), once the vault is open."""
+    from careDesk.model.security import Setting
+
+    with Session(engine) as session:
+        row = session.get(Setting, "clinic.name")
+    return row.value if row is not None else ""
 
 
 # ----- remember on this workstation -----------------------------------------------------------
@@ -338,3 +351,46 @@ def forget_workstation(desk: Desk) -> None:
             keyring.delete_password(KEYRING_SERVICE, _keyring_name(desk.vault_id, desk.user.login))
     with desk.writing(None) as tx:
         tx.audit("workstation.forget")
+
+
+# ----- restore (careDesk.store.restore) -------------------------------------------------------
+RECOVERY_LOGIN = "recovery"
+
+
+def unwrap_database_key(
+    paths: VaultPaths,
+    login: str,
+    password: str = "",
+    *,
+    recovery_key: str = "",
+    clock: Clock = time.time,
+) -> tuple[bytes, str]:
+    """The database key and vault id of the vault files in ``paths`` for a password (or the
+    recovery key), without opening the database: restore checks a staged backup with it."""
+    slots = _check_files(paths)
+    if recovery_key:
+        secret = keyslots.recovery_secret(recovery_key)
+        key = _unwrap_key(paths, slots, RECOVERY_LOGIN, secret, "recovery", clock)
+    else:
+        key = _unwrap_key(paths, slots, login, password, "password", clock)
+    return key, slots.vault_id
+
+
+def unlock_with_recovery_key(
+    paths: VaultPaths, recovery_key: str, *, clock: Clock = time.time
+) -> Desk:
+    """Open the vault with the recovery key, acting as the clinic's admin (the key's holder
+    can already reset any password); audited as "recovery". Restore uses it when no admin
+    password is at hand."""
+    _check_files(paths)
+    lock = _take_lock(paths)
+    try:
+        key, vault_id = unwrap_database_key(paths, "", recovery_key=recovery_key, clock=clock)
+        engine = _open_engine(paths, key, readonly=False)
+    except BaseException:
+        lock.release()
+        raise
+    user = CurrentUser(RECOVERY_LOGIN, RECOVERY_LOGIN, "Recovery key", Role.ADMIN)
+    desk = Desk(paths=paths, engine=engine, key=key, vault_id=vault_id, user=user, lock=lock)
+    _finish_sign_in(desk)
+    return desk

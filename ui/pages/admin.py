@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QTabWidget,
@@ -30,6 +29,7 @@ from careDesk.security.users import UserInfo
 from ui.errors import show_message
 from ui.forms import FieldForm
 from ui.pages.base import Page
+from ui.restore import RestoreDialog
 from ui.tables import Column, RowModel
 from ui.views import table_view
 from ui.workspace import Workspace
@@ -151,7 +151,7 @@ class UsersTab(QWidget):
 class BackupsTab(QWidget):
     """Make a backup now, restore one, and see the last result."""
 
-    restore_requested = Signal(object)  # Path
+    restore_requested = Signal(object)  # ui.restore.RestoreRequest
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -202,14 +202,9 @@ class BackupsTab(QWidget):
         )
         if not name:
             return
-        answer = QMessageBox.question(
-            self,
-            "Restore a backup",
-            "Restoring signs everyone out and replaces the records with the backup's. "
-            "The current records are kept aside in the data folder. Continue?",
-        )
-        if answer == QMessageBox.StandardButton.Yes:
-            self.restore_requested.emit(Path(name))
+        self.restore_dialog = RestoreDialog(Path(name), self.ws.desk.user.login, self)
+        self.restore_dialog.requested.connect(self.restore_requested.emit)
+        self.restore_dialog.open()
 
 
 class AuditTab(QWidget):

@@ -11,7 +11,8 @@ from careDesk.desk import Desk
 from careDesk.model.risk import RiskScore
 from careDesk.paths import VaultPaths
 from careDesk.store import migrate
-from careDesk.store.backup import restore_backup, verify_backup
+from careDesk.store.backup import verify_backup
+from careDesk.store.restore import Credentials, restore_vault
 from careDesk.store.vault import unlock
 from tests.careDesk.store.files import add_patients
 from tests.conftest import ADMIN, PASSWORD
@@ -50,7 +51,7 @@ def test_an_old_vault_is_backed_up_then_upgraded(desk: Desk, vault_paths: VaultP
     assert manifest["schema"] == 1  # the backup holds the vault as it was
 
     # Restoring it gives the old vault back, which upgrades again when opened.
-    restore_backup(backup, vault_paths)
+    restore_vault(backup, vault_paths, Credentials(ADMIN, PASSWORD))
     again = unlock(vault_paths, ADMIN, PASSWORD)
     try:
         assert migrate.schema_version(again.engine) == 3
