@@ -1,6 +1,5 @@
 """Private files (issue 16, docs/security.md): on POSIX, folders careDesk makes are 0700 and
-files it
-writes 0600, whatever the umask; a vault folder from before is tightened when opened.
+files it writes 0600, whatever the umask; a vault folder from before is tightened when opened.
 
 On Windows the modes are not used (the files inherit the user profile's ACL); these tests run
 on POSIX only.
