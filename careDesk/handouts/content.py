@@ -59,7 +59,7 @@ def page_frame(book: Phrasebook, clinic: ClinicInfo, person: str, today: date) -
 
 def _goal_text(book: Phrasebook, record: PatientRecord, goal: Goal) -> str:
     if goal.patient_words:
-        return sentence(plain(book, goal.patient_words))
+        return sentence(plain(book, goal.patient_words, field="goal"))
     problem = next((p for p in record.problems if p.id == goal.problem_id), None)
     condition = next(
         (c for c in record.conditions if problem is not None and c.id == problem.condition_id),
@@ -68,11 +68,11 @@ def _goal_text(book: Phrasebook, record: PatientRecord, goal: Goal) -> str:
     for group in groups_for(condition) if condition is not None else []:
         if book.has(f"goal_fallback.{group}"):
             return book.text(f"goal_fallback.{group}")
-    return sentence(plain(book, goal.description))
+    return sentence(plain(book, goal.description, field="goal"))
 
 
 def _activity_text(book: Phrasebook, activity: Activity) -> str:
-    what = sentence(plain(book, activity.patient_words or activity.description))
+    what = sentence(plain(book, activity.patient_words or activity.description, field="activity"))
     if activity.owner == Owner.CAREGIVER:
         who = activity.owner_name or book.text("plan.caregiver")
         what = book.text("plan.helper_does", who=who, what=what)
@@ -122,9 +122,9 @@ def appointments_section(book: Phrasebook, record: PatientRecord) -> Section | N
     for appt in record.appointments[:MAX_APPOINTMENTS]:
         lines = []
         if appt.with_whom:
-            lines.append(book.text("appointment.with", who=plain(book, appt.with_whom)))
+            lines.append(book.text("appointment.with", who=plain(book, appt.with_whom, field="appointment with")))
         if appt.purpose:
-            lines.append(book.text("appointment.about", purpose=plain(book, appt.purpose)))
+            lines.append(book.text("appointment.about", purpose=plain(book, appt.purpose, field="appointment purpose")))
         if appt.place:
             lines.append(book.text("appointment.where", place=appt.place))
         if appt.address:
@@ -132,7 +132,7 @@ def appointments_section(book: Phrasebook, record: PatientRecord) -> Section | N
         if appt.telehealth_url:
             lines.append(book.text("appointment.video", link=appt.telehealth_url))
         if appt.transport_note:
-            lines.append(book.text("appointment.ride_note", note=plain(book, appt.transport_note)))
+            lines.append(book.text("appointment.ride_note", note=plain(book, appt.transport_note, field="ride note")))
         elif appt.transport_needed:
             lines.append(book.text("appointment.ride"))
         when = date_and_time(book, appt.starts_at.astimezone(record.zone))
@@ -155,7 +155,7 @@ def community_section(book: Phrasebook, record: PatientRecord) -> Section | None
         if resource.phone:
             lines.append(book.text("community.phone", phone=resource.phone))
         if resource.hours:
-            lines.append(book.text("community.hours", hours=plain(book, resource.hours)))
+            lines.append(book.text("community.hours", hours=plain(book, resource.hours, field="resource hours")))
         if resource.address:
             lines.append(book.text("community.address", address=resource.address))
         blocks += [Subheading(resource.name), Bullets(tuple(lines))]
