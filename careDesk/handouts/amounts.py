@@ -46,7 +46,8 @@ NAME_FORMS = (
     (re.compile(r"\b(?:patch|transdermal system)\b", re.IGNORECASE), "patch"),
 )
 _DOSE = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*([A-Za-zµ]+)\b\.?(.*)$")
-_STRENGTH_IN_NAME = re.compile(r"(\d+(?:\.\d+)?)\s*(MG|MCG|G|mg|mcg|g)\b(?!\s*/)")
+_STRENGTH_IN_NAME = re.compile(r"(\d+(?:\.\d+)?)\s*(MG|MCG|G|mg|mcg|g)\b")
+_PER_AMOUNT = re.compile(r"\d\s*(?:MG|MCG|G)\s*/", re.IGNORECASE)  # "0.4 MG/ACTUAT", "10 MG/ML"
 _BARE_NUMBER = re.compile(r"^\s*\d*\.?\d+\s*$")
 MAX_COUNT = 4
 
@@ -83,7 +84,7 @@ def _count_words(book: Phrasebook, count: float, form: str) -> str:
 def _strength_count(name: str, amount: float, unit: str) -> float | None:
     """How many of the product a strength dose is, when the name has one matching strength."""
     strengths = _STRENGTH_IN_NAME.findall(name)
-    if len(strengths) != 1 or strengths[0][1].lower() != unit.lower():
+    if len(strengths) != 1 or _PER_AMOUNT.search(name) or strengths[0][1].lower() != unit.lower():
         return None
     count = amount / float(strengths[0][0])
     return count if count.is_integer() and 1 <= count <= MAX_COUNT else None
