@@ -27,7 +27,12 @@ from careDesk.handouts.document import (
 from careDesk.handouts.medicines import medicines_section
 from careDesk.handouts.phrases import Phrasebook
 from careDesk.handouts.record import PatientRecord
-from careDesk.handouts.warning_signs import groups_for, warning_section
+from careDesk.handouts.warning_signs import (
+    groups_for,
+    is_warning_activity,
+    template_groups,
+    warning_section,
+)
 from careDesk.handouts.wording import date_and_time, plain, schedule_words, sentence, short_date
 from careDesk.model.plan import Activity, Goal, Owner
 
@@ -105,7 +110,11 @@ def care_plan_section(
     goals = [_goal_text(book, record, g) for g in record.goals]
     if goals:
         blocks += [Subheading(book.text("section.goals")), Bullets(tuple(goals))]
-    daily = [_activity_text(book, a) for a in record.activities if a.owner in HELPERS]
+    daily = [
+        _activity_text(book, a)
+        for a in record.activities
+        if a.owner in HELPERS and not is_warning_activity(a)
+    ]
     if daily:
         blocks += [Subheading(book.text("section.daily")), Bullets(tuple(daily))]
     calls = who_to_call(book, record, clinic)
@@ -201,7 +210,7 @@ def patient_handout_content(
         care_plan_section(book, record, clinic),
         medicines_section(book, record.medications),
         appointments_section(book, record),
-        warning_section(book, record.conditions),
+        warning_section(book, record.conditions, template_groups(record.activities)),
         community_section(book, record),
     ]
     present = [s for s in sections if s is not None]

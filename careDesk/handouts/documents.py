@@ -31,7 +31,7 @@ from careDesk.handouts.medicines import medicines_section
 from careDesk.handouts.phrases import Phrasebook, phrasebook
 from careDesk.handouts.record import PatientRecord
 from careDesk.handouts.safe_words import Context
-from careDesk.handouts.warning_signs import warning_section
+from careDesk.handouts.warning_signs import template_groups, warning_section
 from careDesk.handouts.wording import plain, short_date
 from careDesk.model.clinical import Medication
 from careDesk.model.referral import Referral
@@ -75,7 +75,7 @@ def transition_content(
         Section("leaving", book.text("section.leaving"), tuple(leaving)),
         medicines_section(book, record.medications),
         appointments_section(book, record),
-        warning_section(book, record.conditions),
+        warning_section(book, record.conditions, template_groups(record.activities)),
         _care_team_section(book, record, clinic),
     ]
     return HandoutContent(

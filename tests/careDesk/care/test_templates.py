@@ -52,7 +52,7 @@ def _patient_texts(template_id: str, language: str) -> list[str]:
         for a in g.activities
         if a.patient_words
     ]
-    texts += [*body.education, *body.warning_signs]
+    texts += list(body.education)  # warning signs: phrase-library groups, checked there
     return [t[language] for t in texts]
 
 
