@@ -27,6 +27,7 @@ from careDesk.handouts.document import (
 from careDesk.handouts.medicines import medicines_section
 from careDesk.handouts.phrases import Phrasebook
 from careDesk.handouts.record import PatientRecord
+from careDesk.handouts.template_words import mark_as_written, plan_line
 from careDesk.handouts.warning_signs import (
     groups_for,
     is_warning_activity,
@@ -62,9 +63,19 @@ def page_frame(book: Phrasebook, clinic: ClinicInfo, person: str, today: date) -
     )
 
 
+def _plan_text(book: Phrasebook, record: PatientRecord, text: str, field: str) -> tuple[str, bool]:
+    """A stored plan line in the handout's language, and whether staff typed it (not a template)."""
+    line, staff = plan_line(book, record.template_words, text)
+    return sentence(plain(book, line, field=field)), staff
+
+
+def _marked(book: Phrasebook, line: str, staff: bool) -> str:
+    return mark_as_written(book, line) if staff else line
+
+
 def _goal_text(book: Phrasebook, record: PatientRecord, goal: Goal) -> str:
     if goal.patient_words:
-        return sentence(plain(book, goal.patient_words, field="goal"))
+        return _marked(book, *_plan_text(book, record, goal.patient_words, "goal"))
     problem = next((p for p in record.problems if p.id == goal.problem_id), None)
     condition = next(
         (c for c in record.conditions if problem is not None and c.id == problem.condition_id),
@@ -73,16 +84,18 @@ def _goal_text(book: Phrasebook, record: PatientRecord, goal: Goal) -> str:
     for group in groups_for(condition) if condition is not None else []:
         if book.has(f"goal_fallback.{group}"):
             return book.text(f"goal_fallback.{group}")
-    return sentence(plain(book, goal.description, field="goal"))
+    return _marked(book, *_plan_text(book, record, goal.description, "goal"))
 
 
-def _activity_text(book: Phrasebook, activity: Activity) -> str:
-    what = sentence(plain(book, activity.patient_words or activity.description, field="activity"))
+def _activity_text(book: Phrasebook, record: PatientRecord, activity: Activity) -> str:
+    text = activity.patient_words or activity.description
+    what, staff = _plan_text(book, record, text, "activity")
     if activity.owner == Owner.CAREGIVER:
         who = activity.owner_name or book.text("plan.caregiver")
         what = book.text("plan.helper_does", who=who, what=what)
     when = schedule_words(book, activity.schedule)
-    return f"{what} {book.text('plan.when', schedule=when)}" if when else what
+    line = f"{what} {book.text('plan.when', schedule=when)}" if when else what
+    return _marked(book, line, staff)
 
 
 def who_to_call(book: Phrasebook, record: PatientRecord, clinic: ClinicInfo) -> list[Block]:
@@ -111,7 +124,7 @@ def care_plan_section(
     if goals:
         blocks += [Subheading(book.text("section.goals")), Bullets(tuple(goals))]
     daily = [
-        _activity_text(book, a)
+        _activity_text(book, record, a)
         for a in record.activities
         if a.owner in HELPERS and not is_warning_activity(a)
     ]
