@@ -144,9 +144,18 @@ def appointments_section(book: Phrasebook, record: PatientRecord) -> Section | N
     for appt in record.appointments[:MAX_APPOINTMENTS]:
         lines = []
         if appt.with_whom:
-            lines.append(book.text("appointment.with", who=plain(book, appt.with_whom, field="appointment with")))
+            lines.append(
+                book.text(
+                    "appointment.with", who=plain(book, appt.with_whom, field="appointment with")
+                )
+            )
         if appt.purpose:
-            lines.append(book.text("appointment.about", purpose=plain(book, appt.purpose, field="appointment purpose")))
+            lines.append(
+                book.text(
+                    "appointment.about",
+                    purpose=plain(book, appt.purpose, field="appointment purpose"),
+                )
+            )
         if appt.place:
             lines.append(book.text("appointment.where", place=appt.place))
         if appt.address:
@@ -154,7 +163,12 @@ def appointments_section(book: Phrasebook, record: PatientRecord) -> Section | N
         if appt.telehealth_url:
             lines.append(book.text("appointment.video", link=appt.telehealth_url))
         if appt.transport_note:
-            lines.append(book.text("appointment.ride_note", note=plain(book, appt.transport_note, field="ride note")))
+            lines.append(
+                book.text(
+                    "appointment.ride_note",
+                    note=plain(book, appt.transport_note, field="ride note"),
+                )
+            )
         elif appt.transport_needed:
             lines.append(book.text("appointment.ride"))
         when = date_and_time(book, appt.starts_at.astimezone(record.zone))
@@ -177,7 +191,11 @@ def community_section(book: Phrasebook, record: PatientRecord) -> Section | None
         if resource.phone:
             lines.append(book.text("community.phone", phone=resource.phone))
         if resource.hours:
-            lines.append(book.text("community.hours", hours=plain(book, resource.hours, field="resource hours")))
+            lines.append(
+                book.text(
+                    "community.hours", hours=plain(book, resource.hours, field="resource hours")
+                )
+            )
         if resource.address:
             lines.append(book.text("community.address", address=resource.address))
         blocks += [Subheading(resource.name), Bullets(tuple(lines))]

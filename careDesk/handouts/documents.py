@@ -40,7 +40,9 @@ from careDesk.model.timeline import Transition
 
 def _care_team_section(book: Phrasebook, record: PatientRecord, clinic: ClinicInfo) -> Section:
     members = [
-        ", ".join(x for x in (m.name, plain(book, m.role, field="care team role"), m.phone or "") if x)
+        ", ".join(
+            x for x in (m.name, plain(book, m.role, field="care team role"), m.phone or "") if x
+        )
         for m in record.care_team
     ]
     blocks: list[Block] = [Bullets(tuple(members))] if members else []
@@ -59,7 +61,11 @@ def transition_content(
 ) -> HandoutContent:
     """The discharge/transition summary for the patient, in ``book``'s language."""
     reason_key = f"transition.reasons.{transition.reason}"
-    reason = book.text(reason_key) if book.has(reason_key) else plain(book, transition.reason, field="transition reason")
+    reason = (
+        book.text(reason_key)
+        if book.has(reason_key)
+        else plain(book, transition.reason, field="transition reason")
+    )
     leaving: list[Block] = [
         Para(book.text("transition.date", date=short_date(book, transition.on_date))),
         Para(book.text("transition.reason", reason=reason)),
@@ -100,9 +106,7 @@ def letter_content(
     """An outreach letter: greeting, the staff's body text (paragraphs), closing, who to call."""
     first = record.patient.preferred_name or record.patient.given_name
     blocks: list[Block] = [Para(book.text("letter.dear", name=first))]
-    paragraphs = [
-        plain(book, p, field="letter") for p in body.replace("\r\n", "\n").split("\n\n")
-    ]
+    paragraphs = [plain(book, p, field="letter") for p in body.replace("\r\n", "\n").split("\n\n")]
     blocks += [Para(p) for p in paragraphs if p]
     blocks.append(Para(book.text("letter.closing")))
     if record.coordinator is not None:

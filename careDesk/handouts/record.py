@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, col, select
 
 from careDesk.errors import NotFound
+from careDesk.handouts.template_words import TemplateWords, shipped_words, with_clinic_templates
 from careDesk.model.base import Record
 from careDesk.model.clinical import Allergy, Condition, Medication
-from careDesk.handouts.template_words import TemplateWords, shipped_words, with_clinic_templates
 from careDesk.model.handout import HandoutPreference
 from careDesk.model.patient import Patient
 from careDesk.model.plan import Activity, CarePlan, Goal, Problem

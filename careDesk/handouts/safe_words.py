@@ -16,9 +16,10 @@ Sources (the forms and the words to write instead):
 
 Only unambiguous forms are rewritten. "MS" names morphine sulfate only when the medicine's own
 ingredient (or the brand "MS Contin") says so, magnesium sulfate only when its ingredient says
-so; "HS" means bedtime only right after a dose or a route ("1 tablet HS", "by mouth HS"). Anything
-left that is still on either list is refused by :func:`check` with the field named, so staff
-write it out: the software never guesses a medicine or a dose.
+so; "HS" means bedtime only right after a dose, a route or "take" ("1 tablet HS", "by mouth HS",
+"Take HS"); alone it may mean half-strength. Anything left that is still on either list is
+refused by :func:`check` with the field named, so staff write it out: the software never guesses
+a medicine or a dose.
 
 Letters (case) matter where a short form is also an everyday word or place: "SC" (South
 Carolina), "MS" (multiple sclerosis, Mississippi) and "U" are only treated as Do-Not-Use forms in
@@ -45,7 +46,7 @@ _START = r"(?<![\w.])"
 _END = r"(?![\w])"
 # A dose or route just before a word: "1 tablet HS", "by mouth HS", "10 units SC".
 _DOSE_BEFORE = re.compile(
-    rf"(?:\d\s?{_UNIT}?|\b(?:PO|po|by mouth|orally|oral|at|inject|injected|injection))\s*$"
+    rf"(?:\d\s?{_UNIT}?|\b(?:PO|po|by mouth|orally|oral|at|[Tt]ake|inject|injected|injection))\s*$"
 )
 
 _TRAILING_ZERO = re.compile(rf"(?<![\d.])(\d+)\.(\d*?)0+(?=\s?{_UNIT}(?![\w]))")

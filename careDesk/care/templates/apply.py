@@ -4,8 +4,9 @@ The plan gets editable problems → goals → activities in the patient's langua
 a template has no text in it), owners named (the patient's caregiver, their coordinator), the
 education points as education activities the handout prints, each warning-sign group as a
 coordinator's activity "Warning signs on the handout: <group>" (the handout prints the group
-from the phrase library's one catalog of warning signs), and real follow-ups with due dates (RRULEs where they repeat). Applying is idempotent: a problem, goal,
-activity or open follow-up that is already there is not added twice.
+from the phrase library's one catalog of warning signs), and real follow-ups with due dates
+(RRULEs where they repeat). Applying is idempotent: a problem, goal, activity or open follow-up
+that is already there is not added twice.
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ from sqlmodel import select
 
 from careDesk.desk import Desk
 from careDesk.errors import ValidationFailed
+from careDesk.handouts.phrases import phrasebook
+from careDesk.handouts.wording import plain
 from careDesk.model.clinical import Condition, Medication
 from careDesk.model.patient import Patient
 from careDesk.model.plan import Activity, CarePlan, Goal, Problem
@@ -191,3 +193,25 @@ def test_an_ambiguous_form_is_refused_with_the_field_named_and_nothing_printed(
     assert "Do Not Use" in str(refused.value)
     assert "Dana" not in str(refused.value) and "Ortiz" not in str(refused.value)
     assert len(desk.audit_events(patient_id=patient_id, action="print")) == before
+
+
+@pytest.mark.parametrize(
+    ("written", "printed"),
+    [
+        ("Take HS", "Take at bedtime"),  # ISMP: hs = bedtime after a dose or "take"
+        ("Inject 10 units SC", "Inject 10 units under the skin"),
+        ("Office in Columbia, SC 29201", "Office in Columbia, SC 29201"),  # a state, not a route
+        ("Living well with MS", "Living well with MS"),  # multiple sclerosis, not a medicine
+        ("Vitamin D 1000IU", "Vitamin D 1000 international units"),
+        ("Take 2.50 mg", "Take 2.5 mg"),
+        ("Take 8 PM", "Take 8 in the evening"),
+    ],
+)
+def test_rewritten_only_where_the_meaning_is_sure(written: str, printed: str) -> None:
+    assert plain(phrasebook("en"), written) == printed
+
+
+@pytest.mark.parametrize("written", ["Use HS saline", "MS 15 mg at night", "Take 5 mg QHS or HS"])
+def test_what_cannot_be_rewritten_safely_is_refused(written: str) -> None:
+    with pytest.raises(ValidationFailed, match="Do Not Use"):
+        plain(phrasebook("en"), written, field="goal")

@@ -50,9 +50,7 @@ def _owned_by_patient(template_id: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("plan_language", ["en", "es"])
-def test_template_lines_print_in_the_handouts_language_only(
-    desk: Desk, plan_language: str
-) -> None:
+def test_template_lines_print_in_the_handouts_language_only(desk: Desk, plan_language: str) -> None:
     patient = make_patient(desk, language=plan_language)
     desk.templates.apply(patient.id, "hypertension")
     english = _flat(desk.handouts.patient_handout(patient.id, "en"))
@@ -60,7 +58,10 @@ def test_template_lines_print_in_the_handouts_language_only(
     for en, es in _owned_by_patient("hypertension"):
         assert en in english and es not in english, en
         assert es in spanish and en not in spanish, es
-    for marker in (phrasebook("en").text("plan.as_written"), phrasebook("es").text("plan.as_written")):
+    for marker in (
+        phrasebook("en").text("plan.as_written"),
+        phrasebook("es").text("plan.as_written"),
+    ):
         assert marker not in english and marker not in spanish  # nothing typed by staff
 
 
@@ -88,8 +89,8 @@ def _staff_goal(desk: Desk, patient: Patient, words: str) -> None:
         tx.add(goal, kind="goal", patient_id=patient.id)
         tx.session.flush()
         task = Activity(goal_id=goal.id, plan_id=plan.id, patient_id=patient.id,
-                        kind="lifestyle", description="Caminar", patient_words="Caminar en el parque",
-                        schedule="FREQ=DAILY")  # fmt: skip
+                        kind="lifestyle", description="Caminar",
+                        patient_words="Caminar en el parque", schedule="FREQ=DAILY")  # fmt: skip
         tx.add(task, kind="activity", patient_id=patient.id)
 
 

@@ -112,12 +112,14 @@ def test_blood_sugar_and_sugar_to_eat_are_never_the_same_word(language: str) -> 
     assert head not in eat.lower(), eat  # the food is never called by the blood-sugar word
 
 
-def test_templates_say_blood_sugar_in_full_in_spanish() -> None:
+def test_templates_say_blood_sugar_in_full_and_never_180_over_120() -> None:
     data = (Path(warning_signs.__file__).parents[1] / "care" / "templates" / "data").glob("*.json")
-    spanish = re.findall(r'"es": "([^"]*)"', " ".join(p.read_text("utf-8") for p in data))
-    for text in spanish:
+    every = " ".join(p.read_text("utf-8") for p in data)
+    for text in re.findall(r'"es": "([^"]*)"', every):
         assert "azúcar" not in re.sub("azúcar en la sangre", "", text), text
+    for text in re.findall(r'"(?:en|es)": "([^"]*)"', every):
         assert not BOTH_NUMBERS.search(text), text
+        assert not re.search(r"\bsugar\b", re.sub("blood sugar", "", text)), text
 
 
 def test_no_sign_contradicts_another_and_the_check_finds_one_that_does() -> None:
@@ -125,7 +127,9 @@ def test_no_sign_contradicts_another_and_the_check_finds_one_that_does() -> None
     assert contradictions(signs.values()) == []
     # What the hypertension template used to say beside the phrase library:
     # "Call 911 for chest pain, a bad headache, ..." while the library said headaches → clinic.
-    old = Sign("template_911", "emergency", (frozenset({"bad_headache"}), frozenset({"chest_pain"})))
+    old = Sign(
+        "template_911", "emergency", (frozenset({"bad_headache"}), frozenset({"chest_pain"}))
+    )
     found = contradictions([*signs.values(), old])
     assert any("headache_dizzy" in line for line in found)
     assert any("chest_pain_more_often" in line for line in found)
@@ -143,7 +147,9 @@ def test_a_catalog_with_a_contradiction_is_refused(
     monkeypatch.setattr(warning_signs, "PHRASES", tmp_path)
     warning_signs.catalog.cache_clear()
     try:
-        with pytest.raises(ValidationFailed, match="_warning_signs.json: signs: headache_dizzy says clinic"):
+        with pytest.raises(
+            ValidationFailed, match=r"_warning_signs\.json: signs: headache_dizzy says clinic"
+        ):
             warning_signs.catalog()
     finally:
         monkeypatch.undo()
