@@ -15,10 +15,14 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Both first check that Qt's platform plugins find their system libraries (README, System
+# requirements): a missing one is named with the apt command, not left to a Qt abort.
 run: $(STAMP)
+	$(PY) -m ui.syslibs
 	$(VENV)/bin/caredesk
 
 test: $(STAMP)
+	$(PY) -m ui.syslibs offscreen xcb
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 lint: $(STAMP)

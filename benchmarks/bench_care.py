@@ -1,4 +1,5 @@
-"""Care-record benchmarks on the 50,000-patient demo clinic (issue 3, DESIGN §9).
+"""Care-record benchmarks on the 50,000-patient demo clinic (issue 3; budgets in
+docs/architecture.md#performance-budgets).
 
 - demo generation: ``generate_demo`` of 50,000 patients into an encrypted vault, risk scores
   included (budget 3 minutes);

@@ -1,4 +1,5 @@
-"""Care-service list benchmarks (issue 3, DESIGN §9) on an encrypted vault.
+"""Care-service list benchmarks (issue 3, docs/architecture.md#performance-budgets) on an
+encrypted vault.
 
 - timeline page: first page (50) of a patient with 500 timeline entries, among 2,000 patients
   with 20 entries each (budget 150 ms: opening a chart with 500 timeline entries).

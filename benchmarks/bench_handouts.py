@@ -1,4 +1,5 @@
-"""Handout benchmarks (issue 6, DESIGN §9) on a real encrypted vault.
+"""Handout benchmarks (issue 6, docs/architecture.md#performance-budgets) on a real encrypted
+vault.
 
 - two-page handout, median of 30: rendering alone (content → PDF bytes with the embedded,
   subset TrueType font, page frames, "Page n of m"); and the whole print verb (read the record,

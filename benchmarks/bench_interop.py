@@ -1,6 +1,6 @@
 """Interop throughput: FHIR import in MB/s on the Synthea samples, export time per patient.
 
-The 20 Synthea R4 bundles (``../shared/fixtures/synthea``, about 13 MB) are imported into a fresh
+The 20 Synthea R4 bundles (``tests/fixtures/synthea``, about 13 MB) are imported into a fresh
 encrypted vault and, for the ratio, into an unencrypted copy of the same empty vault (SQLCipher's
 ``sqlcipher_export``); a third copy takes the first-use costs first. Budgets: import at least
 1 MB/s (so the samples within size ÷ 1 MB/s), a patient's FHIR Bundle in at most 200 ms, a
@@ -25,7 +25,7 @@ from careDesk.store.vault import create_vault
 
 from . import __main__ as runner
 
-SYNTHEA = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "synthea"
+SYNTHEA = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "synthea"
 MIN_MB_PER_S = 1.0
 EXPORT_BUDGET = 0.200
 PACKET_BUDGET = 0.300

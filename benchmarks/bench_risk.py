@@ -5,7 +5,8 @@ ICD-10 and SNOMED codes, admissions and ED visits, medications, PHQ-9 results, f
 
 - ``refresh_all`` over every patient (budget: well under a minute for 50,000 → 30 s);
 - one patient's refresh inside a normal write (what every clinical edit pays; budget 20 ms);
-- the worklist first page after the refresh (budget 300 ms, DESIGN §9).
+- the worklist first page after the refresh (budget 300 ms,
+  docs/architecture.md#performance-budgets).
 
 ``CAREDESK_BENCH_PATIENTS`` sets a smaller clinic for a quick try.
 """

@@ -124,7 +124,8 @@ def run(report: Report) -> None:
 
 
 def _first_upload(cluster: server.Cluster, folder: Path) -> None:
-    """The first workstation of a clinic sends its records (no budget in DESIGN §9: shown)."""
+    """The first workstation of a clinic sends its records (shown; no budget in
+    docs/architecture.md#performance-budgets)."""
     from datetime import date
 
     from careDesk.care.demo import generate_demo

@@ -1,4 +1,5 @@
-"""Desktop responsiveness on the 50,000-patient demo clinic (issue 4, DESIGN §9).
+"""Desktop responsiveness on the 50,000-patient demo clinic (issue 4; budgets in
+docs/architecture.md#performance-budgets).
 
 While a fast typist (one key every 40 ms) searches for patients (after a first search has
 warmed up the page and the code paths; that first search is reported separately),

@@ -1,4 +1,5 @@
-"""Vault benchmarks (issue 2, DESIGN §9): unlock time, encrypted ÷ plain workload, crash loop.
+"""Vault benchmarks (issue 2, docs/architecture.md#performance-budgets): unlock time,
+encrypted ÷ plain workload, crash loop.
 
 - unlock: Argon2id key-slot unwrap + open + schema check (+ the sign-in audit event), at the
   production Argon2id parameters, median of several; budget 300 ms.

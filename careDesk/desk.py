@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from filelock import BaseFileLock
 
     from careDesk.care.appointments import Appointments
+    from careDesk.care.ccm import Ccm
     from careDesk.care.clinical import Clinical
     from careDesk.care.coordination import Coordination
     from careDesk.care.followups import FollowUps
@@ -116,7 +117,8 @@ class Tx:
         return record
 
     def tombstone(self, record: R, *, kind: str, patient_id: str | None = None) -> R:
-        """Delete by tombstone (DESIGN §3): the row stays with ``deleted_at`` set."""
+        """Delete by tombstone: the row stays with ``deleted_at`` set (see
+        docs/architecture.md#records-built-for-sync)."""
         record.deleted_at = self.now
         return self.touch(record, kind=kind, patient_id=patient_id)
 
@@ -331,6 +333,12 @@ class Desk:
         from careDesk.care.metrics import Metrics
 
         return Metrics(self)
+
+    @cached_property
+    def ccm(self) -> Ccm:
+        from careDesk.care.ccm import Ccm
+
+        return Ccm(self)
 
     @cached_property
     def team(self) -> Team:

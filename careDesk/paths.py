@@ -1,7 +1,9 @@
 """Where careDesk keeps its files: one place, overridable for tests and scripts.
 
 The data folder comes from ``--data-dir``, then ``CAREDESK_DATA_DIR``, then the platform's user
-data folder (``platformdirs``). Logs and crash reports follow the platform's log folder.
+data folder (``platformdirs``). Logs and crash reports go to ``logs/`` inside a data folder that was
+chosen (by ``--data-dir`` through :func:`use_data_dir`, or by ``CAREDESK_DATA_DIR``), else to the
+platform's log folder.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import platformdirs
 APP_NAME = "careDesk"
 APP_AUTHOR = "careDesk"
 ENV_DATA_DIR = "CAREDESK_DATA_DIR"
+
+# The data folder named on the command line for this process (``--data-dir``), if any.
+_chosen_data_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -71,8 +76,19 @@ def vault_paths(explicit: str | os.PathLike[str] | None = None) -> VaultPaths:
     return VaultPaths(data_dir(explicit))
 
 
+def use_data_dir(explicit: str | os.PathLike[str] | None) -> None:
+    """Remember the ``--data-dir`` this process runs on, so its logs go beside that vault.
+
+    ``None`` forgets it (the environment and the platform default apply again).
+    """
+    global _chosen_data_dir
+    _chosen_data_dir = data_dir(explicit) if explicit else None
+
+
 def log_dir() -> Path:
-    """Where logs and crash reports go (never patient data)."""
+    """Where logs and crash reports go (never patient data): ``logs/`` in a chosen data folder."""
+    if _chosen_data_dir is not None:
+        return _chosen_data_dir / "logs"
     env = os.environ.get(ENV_DATA_DIR)
     if env:
         return Path(env).expanduser().resolve() / "logs"

@@ -2,7 +2,8 @@
 
 Run on a freshly installed (or freshly built) app: it creates a vault in a temporary folder with
 the real encryption and the real key derivation, signs in again with the password, renders a
-handout PDF for a made-up patient, starts and stops the reminder clock, and (given by the desktop
+handout PDF for a made-up patient, runs the coordination checks on its medicines (dose units
+need pint's definition files), starts and stops the reminder clock, and (given by the desktop
 client, since the core never imports Qt) opens the main window offscreen. One line per check;
 the exit status is 0 only when every check passed.
 
@@ -148,6 +149,21 @@ def check_handout(desk: Desk, patient_id: str) -> str:
     return f"{len(data):,} bytes, {max(pages, 1)} page(s), DejaVu font embedded"
 
 
+def check_coordination(desk: Desk, patient_id: str) -> str:
+    """Run the coordination checks on the test patient: dose units come from pint's definition
+    files, which the installed app must carry; 0.5 g and 500 mg must read as one dose."""
+    desk.clinical.add_medication(
+        patient_id, name="Metformina", ingredient="metformina", dose="0.5 g"
+    )
+    if desk.coordination.warnings(patient_id):
+        raise RuntimeError("0.5 g and 500 mg of one medicine were not read as one dose")
+    desk.clinical.add_medication(patient_id, name="Metformina 850 mg", dose="1 tableta")
+    kinds = sorted(w.kind for w in desk.coordination.warnings(patient_id))
+    if kinds != ["dose_conflict", "dose_conflict"]:
+        raise RuntimeError(f"850 mg against 500 mg gave {kinds or 'no warning'}")
+    return "0.5 g and 500 mg read as one dose, 850 mg as another"
+
+
 def check_reminder_clock(desk: Desk) -> str:
     """Start the reminder clock on the open desk and stop it again."""
     from careDesk.schedule.clock import ReminderClock, jobs_due_summary
@@ -190,6 +206,7 @@ def _desk_checks(desk: Desk, extra: Sequence[tuple[str, Check]]) -> list[CheckRe
     results.append(_run("patient", lambda: _add(desk, patient)))
     if patient:
         results.append(_run("handout", lambda: check_handout(desk, patient[0])))
+        results.append(_run("coordination", lambda: check_coordination(desk, patient[0])))
     results.append(_run("reminder clock", lambda: check_reminder_clock(desk)))
     for name, check in extra:
         results.append(_run(name, partial(check, desk)))

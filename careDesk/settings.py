@@ -1,4 +1,5 @@
-"""Clinic settings, declared once with type, default and description (DESIGN §8).
+"""Clinic settings, declared once with type, default and description (see
+docs/architecture.md#settings).
 
 They live in the encrypted vault, so secrets (SMTP password, SMS token, sync password) are
 encrypted at rest with everything else and never reach a settings file; listing them shows

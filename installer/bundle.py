@@ -30,6 +30,10 @@ CODE_SUFFIXES = (".py", ".pyc", ".pyi")
 # Third-party modules loaded by name: FHIR R4B models are imported lazily by resource type
 # (``fhir.resources.R4B.get_fhir_model_class``); the migration scripts import Alembic's ``op``.
 THIRD_PARTY_PACKAGES = ("fhir.resources.R4B",)
+# Third-party packages that read data files from beside their modules: pint loads its unit
+# definitions (default_en.txt, constants_en.txt) by path when the coordination checks first
+# compare doses (``caredesk --self-test`` checks it in the built app).
+THIRD_PARTY_DATA = ("pint",)
 THIRD_PARTY_MODULES = (
     "alembic.op",
     "alembic.context",

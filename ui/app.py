@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from careDesk.desk import Desk
 from careDesk.errors import CareDeskError
-from careDesk.paths import VaultPaths, vault_paths
+from careDesk.paths import VaultPaths, use_data_dir, vault_paths
 from careDesk.schedule.clock import ReminderClock
 from careDesk.store import vault
 from ui.errors import install_excepthook, show_crash, show_message
@@ -220,6 +220,7 @@ def run_gui(data_dir: str | None = None) -> int:
     install_excepthook()
     try:
         paths = vault_paths(data_dir)
+        use_data_dir(data_dir)  # crash reports beside the chosen vault
     except OSError as exc:
         QMessageBox.critical(None, "careDesk", f"The data folder cannot be used: {exc.strerror}")
         return 1

@@ -1,6 +1,6 @@
 """Auto-lock: a timer that user input keeps resetting; when it runs out, the app locks.
 
-DESIGN §4: automatic lock after idle time (default 10 minutes, setting ``lock.idle_minutes``).
+docs/security.md: automatic lock after idle time (default 10 minutes, ``lock.idle_minutes``).
 """
 
 from __future__ import annotations

@@ -122,7 +122,9 @@ class ImportDialog(QDialog):
     def _done(self, reports: list[ImportReport]) -> None:
         self.reports = reports
         rejected = sum(not r.accepted for r in reports)
-        lines = [r.line() for r in reports]
+        # Notes say what a file's records set off or left out (e.g. a PHQ-9 question 9 answer
+        # that raised a same-day call, or CSV columns careDesk does not keep).
+        lines = [text for r in reports for text in (r.line(), *(f"  {n}" for n in r.notes))]
         lines.append(f"{len(reports) - rejected} file(s) imported, {rejected} rejected.")
         self.report.setPlainText("\n".join(lines))
         self._finish()

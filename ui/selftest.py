@@ -1,13 +1,15 @@
 """The desktop half of ``caredesk --self-test`` (the headless half is :mod:`careDesk.selftest`).
 
-Adds two checks to the core's: the platform plugin a real desktop needs is in this build (xcb on
-Linux, windows, cocoa on macOS), and the main window opens offscreen for the self-test's own
-signed-in desk, loads its pages on the database thread, and closes.
+Adds three checks to the core's: the platform plugin a real desktop needs is in this build (xcb on
+Linux, windows, cocoa on macOS); where a display exists, that plugin really opens it (in a child
+process, since one process draws on one platform); and the main window opens offscreen for the
+self-test's own signed-in desk, loads its pages on the database thread, and closes.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -30,6 +32,43 @@ def check_platform_plugin(_desk: Desk) -> str:
     if not (folder / wanted).is_file():
         raise FileNotFoundError(f"{wanted} is missing from {folder}")
     return f"{wanted} present"
+
+
+def display_command() -> list[str]:
+    """How to start this very program with ``--probe-display`` (built app or ``python -m``)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--probe-display"]
+    return [sys.executable, "-m", "ui.entry", "--probe-display"]
+
+
+def check_display(_desk: Desk) -> str:
+    """Where a display exists, the desktop plugin opens it (Linux: needs the X11 libraries)."""
+    display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    if not sys.platform.startswith("linux") or not display:
+        return "no display here: the desktop plugin was not tried"
+    env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+    done = subprocess.run(
+        display_command(), capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    if done.returncode != 0:
+        said = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise RuntimeError(f"the desktop could not open display {display}: {said}")
+    return f"opened display {display} with {done.stdout.strip()}"
+
+
+def probe_display() -> int:
+    """``caredesk --probe-display``: start Qt on the real platform, print its name, quit."""
+    from ui.syslibs import problem
+
+    fix = problem()
+    if fix is not None:
+        print(fix, file=sys.stderr)
+        return 1
+    from PySide6.QtGui import QGuiApplication
+
+    app = QGuiApplication(sys.argv[:1])
+    print(app.platformName())
+    return 0
 
 
 def check_main_window(desk: Desk) -> str:
@@ -71,5 +110,9 @@ def main() -> int:
     """Run the whole self-test, drawing offscreen; the exit status of ``--self-test``."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     return run_self_test(
-        [("platform plugin", check_platform_plugin), ("main window", check_main_window)]
+        [
+            ("platform plugin", check_platform_plugin),
+            ("display", check_display),
+            ("main window", check_main_window),
+        ]
     )

@@ -1,6 +1,7 @@
 """The single database worker: every database call runs here, results come back as signals.
 
-Anki's operation pattern (STYLE.md): a user action becomes a small :class:`Op` — a function run
+Anki's operation pattern (docs/architecture.md#how-a-write-reaches-the-database): a user action
+becomes a small :class:`Op` — a function run
 on ONE worker thread, then ``on_done(result)`` or ``on_error(exc)`` called on the GUI thread.
 Widgets are touched only on the GUI thread. Expected failures (:class:`CareDeskError`) go to the
 op's ``on_error`` or a plain message; anything else is a bug: logged without patient data

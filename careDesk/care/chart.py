@@ -1,6 +1,7 @@
 """The chart read model: everything a chart header and its tabs need, in one call.
 
-Opening a chart is itself audited (``chart.open``, DESIGN §4), so it runs as one short write
+Opening a chart is itself audited (``chart.open``, docs/architecture.md#the-audit-trail), so it
+runs as one short write
 transaction that reads a consistent snapshot and appends the event. The timeline comes as its
 count and first page only: a chart with years of notes opens as fast as a new one.
 """

@@ -1,6 +1,7 @@
 """Follow-up tasks for staff: create, update, complete, cancel, reassign, and what is due.
 
-Follow-ups are rows with a UTC due time (DESIGN §5: reminders are data; the scheduler in
+Follow-ups are rows with a UTC due time (reminders are data, see
+docs/architecture.md#scheduling-the-reminder-clock; the scheduler in
 ``careDesk.schedule`` is only the clock). "What is due for me" is one query over the
 ``(status, due_at)`` index. A recurring follow-up (RFC 5545 RRULE, run in its local time zone)
 gets its next occurrence when it is completed.

@@ -2,10 +2,12 @@
 
 Caseload by status and risk band; overdue work; goals met; admissions and ED visits in the six
 months before vs after enrollment; screening coverage and positive rates; care-management
-minutes per patient per calendar month against the CCM thresholds — CPT 99490 (≥ 20 minutes of
-clinical staff time a month), 99439 (each further 20 minutes, so 40), 99487 (complex CCM,
-≥ 60 minutes) — counting only patients with program consent on file (CMS requires it);
-discharges by reason. ``to_rows()`` flattens a report for CSV export.
+minutes per patient per calendar month (consented patients only: CMS requires consent) and
+how many reach 20, 40 and 60 minutes; the CCM codes those minutes support per patient-month
+(``careDesk.care.ccm``: CPT 99490/99439, 99491/99437, 99487/99489, with the chronic
+conditions, consent, decision making and plan revision each needs; CMS MLN909188), counted
+over the whole calendar months the period touches; discharges by reason. ``to_rows()``
+flattens a report for CSV export.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
+from careDesk.care.ccm import ccm_months
+from careDesk.care.ccm_rules import CcmMonth
 from careDesk.care.risk.priority import aware
 from careDesk.errors import ValidationFailed
 from careDesk.model.assessment import ScreenerResult
@@ -34,8 +38,11 @@ from careDesk.security.roles import Permission
 if TYPE_CHECKING:
     from careDesk.desk import Desk
 
-CCM_THRESHOLDS = (20, 40, 60)  # CPT 99490, 99490 + 99439, 99487
+# Minute marks only (99490 from 20, a 99439 at 40 and 60). Which codes a month supports also
+# depends on consent, conditions, decision making and the plan: see ``ccm`` in the report.
+CCM_THRESHOLDS = (20, 40, 60)
 OPEN = ("candidate", "enrolled", "active")
+NO_CODE = "no code (patients)"
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,7 @@ class MetricsReport:
     screening: list[ScreeningRate] = field(default_factory=list)
     minutes: list[MonthMinutes] = field(default_factory=list)
     minutes_without_consent: int = 0
+    ccm: list[CcmMonth] = field(default_factory=list)
     discharges_by_reason: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -108,6 +116,17 @@ class MetricsReport:
             counts = summary.setdefault(m.month, dict.fromkeys(CCM_THRESHOLDS, 0))
             for t in m.thresholds_met:
                 counts[t] += 1
+        return summary
+
+    def ccm_summary(self) -> dict[str, dict[str, int]]:
+        """Per month: units of each CCM code supported, and patients with minutes but none."""
+        summary: dict[str, dict[str, int]] = {}
+        for m in self.ccm:
+            counts = summary.setdefault(m.month, {})
+            for code in m.codes:
+                counts[code.code] = counts.get(code.code, 0) + code.units
+            if not m.codes:
+                counts[NO_CODE] = counts.get(NO_CODE, 0) + 1
         return summary
 
     def to_rows(self) -> list[dict[str, Any]]:
@@ -140,6 +159,9 @@ class MetricsReport:
             "minutes without consent (not counted)",
             self.minutes_without_consent,
         )
+        for month, codes in sorted(self.ccm_summary().items()):
+            for code, n in sorted(codes.items()):
+                add("CCM codes supported", f"{month} {code}", n)
         for k, v in sorted(self.discharges_by_reason.items()):
             add("discharges by reason", k, v)
         return rows
@@ -313,5 +335,6 @@ class Metrics:
             _utilization(session, report, when.date())
             _screening(session, report)
             _minutes(session, report)
+            report.ccm = ccm_months(session, start, end)
             _discharges(session, report)
         return report

@@ -12,6 +12,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, StringConstraints, model_validator
 
+from careDesk.care.forms.fields import CheckedLoinc
 from careDesk.care.verb_kit import (
     Form,
     Line,
@@ -61,7 +62,7 @@ Language = Annotated[
     str, StringConstraints(min_length=2, max_length=10, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 ]
 Schedule = Annotated[OptLine, AfterValidator(_schedule)]
-TestCode = Annotated[str, StringConstraints(min_length=1, max_length=20)] | None
+TestCode = CheckedLoinc | None  # a test's LOINC code: what the duplicate-test check matches
 
 
 # ----- input forms ----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Each level can be added, updated, reordered and removed (a tombstone that also removes what
 hangs below it). ``save_version`` freezes the whole plan as JSON so a later edit never
-changes what an earlier version said (DESIGN §2, Plan).
+changes what an earlier version said (docs/architecture.md#the-care-process-in-the-code).
 """
 
 from __future__ import annotations

@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 
 Data = Mapping[str, Any] | None
 
-# The enrollment workflow (DESIGN §2). A candidate may decline (→ discharged); an enrolled
+# The enrollment workflow (docs/architecture.md#the-care-process-in-the-code). A candidate may
+# decline (→ discharged); an enrolled
 # patient may leave before care starts (moved, died) and is then discharged too.
 TRANSITIONS: dict[str, frozenset[str]] = {
     ProgramStatus.CANDIDATE: frozenset({ProgramStatus.ENROLLED, ProgramStatus.DISCHARGED}),

@@ -1,8 +1,18 @@
 """Recording screeners (``desk.screeners``): score, store with LOINC, raise same-day work.
 
 A PHQ-9 item 9 answer ≥ 1 (thoughts of being better off dead or of self-harm) needs same-day
-follow-up whatever the total (Kroenke 2001; CLINICAL.md): the screener, an urgent call task and
-an alert on the chart are written in one transaction, so none exists without the others.
+follow-up whatever the total (Kroenke 2001;
+docs/clinical-sources.md#phq-9-item-9-same-day-follow-up): the screener, an urgent call task and
+an alert on the chart are written in one transaction, so none exists without the others. The
+work is raised by :mod:`careDesk.care.urgent`, the one place every path (this form, FHIR import,
+sync, the demo) takes it from.
+
+AHC-HRSN keeps the CMS scoring (interpersonal safety positive when the four items sum above 10;
+CMS AHC-HRSN Screening Tool guide, 2021; Billioux 2017). Separately, by **careDesk's own rule,
+not a CMS rule**, any "physically hurt" answer other than Never opens a *private safety review*:
+a staff follow-up (due today, assigned to the coordinator) and a chart alert, written with the
+screener. Private means staff only: the follow-up's title does not carry the answer, and no
+outreach message or handout is built from follow-ups, alerts or screener answers.
 """
 
 from __future__ import annotations
@@ -15,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
 
-from careDesk.care.instruments import SHORT_NAMES, Scored, instrument, score
+from careDesk.care.instruments import Scored, instrument, score
+from careDesk.care.urgent import URGENT_ORIGIN, ensure_urgent_work
 from careDesk.changes import Outcome
 from careDesk.errors import NotFound, ValidationFailed
 from careDesk.model.assessment import Alert, ScreenerResult
@@ -26,7 +37,16 @@ from careDesk.security.roles import Permission
 if TYPE_CHECKING:
     from careDesk.desk import Desk, Tx
 
-URGENT_ORIGIN = "phq9_item9"
+PRIVATE_REVIEW_ORIGIN = "hrsn_physically_hurt"  # careDesk's own rule, not a CMS rule
+PRIVATE_REVIEW_TITLE = "Private safety review: talk with the patient alone (careDesk rule)"
+
+__all__ = [
+    "PRIVATE_REVIEW_ORIGIN",
+    "PRIVATE_REVIEW_TITLE",
+    "URGENT_ORIGIN",
+    "ScreenerReading",
+    "Screeners",
+]
 
 
 @dataclass(frozen=True)
@@ -43,6 +63,7 @@ class ScreenerReading:
     positive: bool
     positive_domains: tuple[str, ...]
     urgent: bool = False
+    private_review: bool = False  # careDesk's own rule (AHC-HRSN "physically hurt" not Never)
     follow_up_id: str | None = None
     alert_id: str | None = None
 
@@ -105,18 +126,27 @@ class Screeners:
                 taken_at=_taken_at(taken_at, tx.now),
             )
             tx.add(row, kind="screener", patient_id=patient_id)
-            follow_up_id = alert_id = None
-            if scored.urgent:
-                follow_up_id, alert_id = _raise_urgent(tx, patient, row, scored)
+            work = ensure_urgent_work(tx, row)
+            follow_up_id = work.follow_up_id if work else None
+            alert_id = work.alert_id if work else None
+            if work is None and scored.private_review:
+                follow_up_id, alert_id = _open_private_review(tx, patient, row, scored)
             tx.audit(
                 "screener.record",
                 entity="screener_result",
                 entity_id=row.id,
                 patient_id=patient_id,
-                detail={"instrument": inst.id, "urgent": scored.urgent},
+                detail={
+                    "instrument": inst.id,
+                    "urgent": scored.urgent,
+                    "private_review": scored.private_review,
+                },
             )
         reading = replace(
-            _reading(row, scored.urgent), follow_up_id=follow_up_id, alert_id=alert_id
+            _reading(row, scored.urgent),
+            private_review=scored.private_review,
+            follow_up_id=follow_up_id,
+            alert_id=alert_id,
         )
         return Outcome(reading, tx.changes)
 
@@ -133,25 +163,37 @@ class Screeners:
             return [_reading(row) for row in session.exec(query)]
 
 
-def _raise_urgent(tx: Tx, patient: Patient, row: ScreenerResult, scored: Scored) -> tuple[str, str]:
-    """Same-day call task and chart alert for PHQ-9 item 9 ≥ 1 (Kroenke 2001; CLINICAL.md)."""
-    name = SHORT_NAMES[scored.instrument]
-    item_value = scored.answers.get("phq9_9")
+def _open_private_review(
+    tx: Tx, patient: Patient, row: ScreenerResult, scored: Scored
+) -> tuple[str, str]:
+    """careDesk's own rule, not a CMS rule: AHC-HRSN "physically hurt" answered other than
+    Never → a private safety review (staff follow-up due today and a chart alert).
+
+    The follow-up title is the same for every answer, so a reminder or task list read over
+    someone's shoulder does not tell how often the patient is hurt; the answer is only in the
+    alert on the chart (staff only) and in the stored screener."""
+    inst = instrument(scored.instrument)
+    assert inst.private_review is not None
+    item = inst.item(inst.private_review.item)
+    answer = scored.answers[inst.private_review.item]
+    words = next((o.text for o in item.options if o.key == answer), str(answer)) if item else ""
     follow_up = FollowUp(
         patient_id=patient.id,
-        kind="call",
-        title=f"Same-day call: {name} item 9 answered {item_value} (thoughts of self-harm)",
+        kind="visit",
+        title=PRIVATE_REVIEW_TITLE,
         due_at=tx.now,
         assignee_id=patient.coordinator_id or tx.desk.user.id,
-        urgent=True,
-        origin=URGENT_ORIGIN,
+        origin=PRIVATE_REVIEW_ORIGIN,
     )
     tx.add(follow_up, kind="follow_up", patient_id=patient.id)
     alert = Alert(
         patient_id=patient.id,
-        kind=URGENT_ORIGIN,
-        severity="urgent",
-        message=f"{name} item 9 ≥ 1: thoughts of self-harm. Contact the patient today.",
+        kind=PRIVATE_REVIEW_ORIGIN,
+        severity="warning",
+        message=(
+            f"AHC-HRSN: physically hurt answered {words}. Private safety review with the patient "
+            "alone; keep it out of messages and handouts (careDesk rule, not a CMS rule)."
+        ),
         raised_at=tx.now,
         screener_id=row.id,
     )

@@ -2,14 +2,22 @@
 
 Each rule looks at one finding and proposes a fragment of a shipped template:
 
-- AHC-HRSN core domain positive (CMS AHC-HRSN screening tool, 2017; CLINICAL.md) → a
+- AHC-HRSN core domain positive (CMS AHC-HRSN screening tool, 2017;
+  docs/clinical-sources.md#ahc-hrsn-social-needs) → a
   community-resource referral activity bound to a resource of that category in the directory;
 - PHQ-9 total ≥ 10, moderate or worse (Kroenke 2001: 10–14 moderate) → a behavioral health
   referral and a re-screen in 4 weeks (APA 2019 depression guideline; USPSTF 2023);
+- PHQ-2 total ≥ 3, a positive screen (Kroenke K, Spitzer RL, Williams JB. Med Care
+  2003;41:1284-92: cut-off 3) → complete the full PHQ-9, unless one was taken since;
+- GAD-7 total ≥ 10, moderate or worse anxiety (Spitzer RL, Kroenke K, Williams JB, Löwe B.
+  Arch Intern Med 2006;166:1092-7: cut-off 10 for further evaluation) → a behavioral health
+  referral and a re-screen in 4 weeks;
+- neither referral is proposed while the plan holds one not yet done or cancelled;
 - LACE ≥ 10 after a discharge (van Walraven 2010, CMAJ 182:551: ≥ 10 high risk) → the
   post-discharge transition template (AHRQ Project RED; Coleman 2006);
-- ≥ 10 active medications (polypharmacy; AGS Beers Criteria 2023 review) → a pharmacist
-  medication review.
+- ≥ 10 active medications ("hyperpolypharmacy", Masnoon N et al., BMC Geriatr 2017;17:230; the
+  threshold is ``polypharmacy.hyper_at`` in ``risk_weights.json``) → a pharmacist medication
+  review, which uses the AGS Beers Criteria 2023 to choose what to stop or change.
 
 A person accepts (as proposed or edited) or dismisses with a reason; either answer is
 remembered for that finding (a screener, an admission, a medicine list), so the suggestion does
@@ -28,7 +36,7 @@ from sqlmodel import Session, col, select
 
 from careDesk.care.risk.gather import facts
 from careDesk.care.risk.priority import aware
-from careDesk.care.risk.weights import default_weights
+from careDesk.care.risk.weights import default_weights, hyperpolypharmacy_at
 from careDesk.care.templates.apply import Applied, apply_body
 from careDesk.care.templates.loader import parse_body, shipped
 from careDesk.care.templates.schema import TemplateBody
@@ -38,6 +46,7 @@ from careDesk.errors import NotFound, ValidationFailed
 from careDesk.model.assessment import ScreenerResult
 from careDesk.model.base import utcnow
 from careDesk.model.clinical import Encounter, Medication
+from careDesk.model.plan import Activity
 from careDesk.model.referral import CommunityResource
 from careDesk.model.template import SuggestionDecision
 from careDesk.security.roles import Permission
@@ -46,8 +55,12 @@ if TYPE_CHECKING:
     from careDesk.desk import Desk, Tx
 
 PHQ9_MODERATE = 10  # Kroenke 2001: 10–14 moderate, 15–19 moderately severe, 20–27 severe
+PHQ2_POSITIVE = 3  # Kroenke 2003 (Med Care 41:1284): ≥ 3 positive, follow with the PHQ-9
+GAD7_MODERATE = 10  # Spitzer 2006 (Arch Intern Med 166:1092): ≥ 10 moderate, evaluate further
+BH_REFERRAL = "Behavioral health referral (therapy or collaborative care)"
+FULL_PHQ9 = "Complete the full PHQ-9 (the starting score, or after a positive PHQ-2)"
+RESCREEN = "Re-screen PHQ-9 and GAD-7"
 LACE_HIGH = 10  # van Walraven 2010: ≥ 10 high risk of readmission or death in 30 days
-POLYPHARMACY = 10  # active medications that call for a pharmacist review
 DISCHARGE_WINDOW = timedelta(days=30)  # "after a discharge": the transition's first 30 days
 HRSN_DOMAINS = ("food", "housing", "transportation", "utilities", "safety")  # CMS core domains
 
@@ -124,37 +137,82 @@ def edit_proposal(
 
 
 def _latest(session: Session, pid: str, instrument: str) -> ScreenerResult | None:
-    return session.exec(
+    """The latest screen of ``instrument``; for scored ones the latest with a total (answers
+    imported without one, such as a PHQ-9 item 9 alone, do not hide the last score)."""
+    query = (
         select(ScreenerResult)
         .where(ScreenerResult.patient_id == pid, ScreenerResult.instrument == instrument)
         .where(col(ScreenerResult.deleted_at).is_(None))
-        .order_by(col(ScreenerResult.taken_at).desc(), col(ScreenerResult.id).desc())
+    )
+    if instrument != "ahc_hrsn":
+        query = query.where(col(ScreenerResult.total).is_not(None))
+    return session.exec(
+        query.order_by(col(ScreenerResult.taken_at).desc(), col(ScreenerResult.id).desc())
     ).first()
+
+
+def _referral_planned(session: Session, pid: str) -> bool:
+    """A behavioral health referral already in the plan, not yet done or cancelled."""
+    return (
+        session.exec(
+            select(Activity.id).where(
+                Activity.patient_id == pid,
+                Activity.description == BH_REFERRAL,
+                col(Activity.status).not_in(("done", "cancelled")),
+                col(Activity.deleted_at).is_(None),
+            )
+        ).first()
+        is not None
+    )
+
+
+def _referral(rule: str, row: ScreenerResult, reason: str) -> list[Suggestion]:
+    key = f"suggest-{rule.split('_')[0]}"  # suggest-phq9, suggest-gad7
+    proposal = fragment("depression_anxiety", {BH_REFERRAL}, {RESCREEN}, key)
+    title = "Behavioral health referral and a re-screen in 4 weeks"
+    return [_make(rule, row.id, title, reason, proposal)]
 
 
 def _phq9(session: Session, pid: str, now: datetime) -> list[Suggestion]:
     row = _latest(session, pid, "phq9")
     if row is None or row.total is None or row.total < PHQ9_MODERATE:
         return []
-    proposal = fragment(
-        "depression_anxiety",
-        {"Behavioral health referral (therapy or collaborative care)"},
-        {"Re-screen PHQ-9 and GAD-7"},
-        "suggest-phq9",
-    )
+    if _referral_planned(session, pid):
+        return []
     reason = (
         f"PHQ-9 total {row.total} ({row.band}) on {row.taken_at:%Y-%m-%d}: "
         f"{PHQ9_MODERATE} or more is moderate or worse (Kroenke 2001)."
     )
-    return [
-        _make(
-            "phq9_moderate",
-            row.id,
-            "Behavioral health referral and a re-screen in 4 weeks",
-            reason,
-            proposal,
-        )
-    ]
+    return _referral("phq9_moderate", row, reason)
+
+
+def _gad7(session: Session, pid: str, now: datetime) -> list[Suggestion]:
+    row = _latest(session, pid, "gad7")
+    if row is None or row.total is None or row.total < GAD7_MODERATE:
+        return []
+    if _referral_planned(session, pid):
+        return []
+    reason = (
+        f"GAD-7 total {row.total} ({row.band}) on {row.taken_at:%Y-%m-%d}: "
+        f"{GAD7_MODERATE} or more is moderate or worse anxiety, to evaluate further "
+        "(Spitzer 2006)."
+    )
+    return _referral("gad7_moderate", row, reason)
+
+
+def _phq2(session: Session, pid: str, now: datetime) -> list[Suggestion]:
+    row = _latest(session, pid, "phq2")
+    if row is None or row.total is None or row.total < PHQ2_POSITIVE:
+        return []
+    full = _latest(session, pid, "phq9")
+    if full is not None and full.taken_at >= row.taken_at:
+        return []  # the PHQ-9 it calls for has been done
+    proposal = fragment("depression_anxiety", {FULL_PHQ9}, set(), "suggest-phq2")
+    reason = (
+        f"PHQ-2 total {row.total} on {row.taken_at:%Y-%m-%d}: {PHQ2_POSITIVE} or more is a "
+        "positive screen, to follow with the full PHQ-9 (Kroenke 2003)."
+    )
+    return [_make("phq2_positive", row.id, "Complete the full PHQ-9", reason, proposal)]
 
 
 def _hrsn(session: Session, pid: str, now: datetime) -> list[Suggestion]:
@@ -191,11 +249,13 @@ def _hrsn(session: Session, pid: str, now: datetime) -> list[Suggestion]:
 
 
 def _lace(session: Session, pid: str, now: datetime) -> list[Suggestion]:
+    # The latest discharge, as the risk engine scores LACE (risk/gather.py).
     admission = session.exec(
         select(Encounter)
         .where(Encounter.patient_id == pid, Encounter.kind == "admission")
-        .where(col(Encounter.deleted_at).is_(None))
-        .order_by(col(Encounter.start).desc())
+        .where(col(Encounter.deleted_at).is_(None), col(Encounter.end).is_not(None))
+        .where(col(Encounter.end) <= now)
+        .order_by(col(Encounter.end).desc(), col(Encounter.start).desc())
     ).first()
     if admission is None or admission.end is None:
         return []
@@ -227,7 +287,8 @@ def _medicines(session: Session, pid: str, now: datetime) -> list[Suggestion]:
             )
         ).all()
     )
-    if len(ids) < POLYPHARMACY:
+    hyper = hyperpolypharmacy_at()
+    if len(ids) < hyper:
         return []
     finding = "meds-" + hashlib.sha256(",".join(ids).encode()).hexdigest()[:16]
     proposal = fragment(
@@ -237,13 +298,13 @@ def _medicines(session: Session, pid: str, now: datetime) -> list[Suggestion]:
         "suggest-meds",
     )
     reason = (
-        f"{len(ids)} active medicines: {POLYPHARMACY} or more calls for a pharmacist review "
-        "(AGS Beers Criteria 2023)."
+        f"{len(ids)} active medicines: {hyper} or more is hyperpolypharmacy (Masnoon 2017), "
+        "which calls for a pharmacist review."
     )
     return [_make("polypharmacy", finding, "Pharmacist medication review", reason, proposal)]
 
 
-RULES = (_hrsn, _phq9, _lace, _medicines)
+RULES = (_hrsn, _phq2, _phq9, _gad7, _lace, _medicines)
 
 
 def _make(rule: str, finding: str, title: str, reason: str, proposal: TemplateBody) -> Suggestion:

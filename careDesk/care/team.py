@@ -2,7 +2,7 @@
 
 A member is a provider from the directory, a careDesk user, or just a named person; their
 contact details default to the provider's or user's. One member per patient may be the lead
-(the patient's one point of contact, DESIGN §2 Engage).
+(the patient's one point of contact: docs/architecture.md#the-care-process-in-the-code).
 """
 
 from __future__ import annotations

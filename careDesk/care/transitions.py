@@ -1,4 +1,5 @@
-"""Discharge from the program, or transition of care to another provider (DESIGN §2).
+"""Discharge from the program, or transition of care to another provider (see Transition in
+docs/architecture.md#the-care-process-in-the-code).
 
 One transaction does the whole hand-over: the Transition row (reason and summary), the patient's
 program status (discharged or transitioned), every open follow-up cancelled with the reason,

@@ -1,8 +1,9 @@
 """The worklist (``desk.worklist``): patients ranked by priority with reasons and due work.
 
 Ranking is one indexed query over the stored ``RiskScore`` rows (kept current by the risk
-engine), so the first page costs a range scan, not a recomputation (DESIGN §9: ≤ 300 ms on
-50,000 patients). Urgent alerts come first because their points outweigh every other
+engine), so the first page costs a range scan, not a recomputation (≤ 300 ms on 50,000
+patients: docs/architecture.md#performance-budgets). Urgent alerts come first because their
+points outweigh every other
 component together (``risk_weights.json``, checked when the weights load). Every patient not
 discharged or transitioned is listed — candidates too: finding them is the worklist's first job.
 """
@@ -64,16 +65,22 @@ class WorklistRow:
     scores: dict[str, int | None]
     reasons: list[str]
     due: list[DueItem] = field(default_factory=list)
+    lace_discharged: date | None = None  # the discharge ``scores["lace"]`` was scored for
 
     def as_json(self) -> dict[str, Any]:
-        """The ``caredesk worklist --json`` row: id, name, priority, band, scores, reasons, due."""
-        named = ("charlson_quan2011", "charlson_1987", "charlson_age_adjusted", "lace", "phq9")
+        """The ``caredesk worklist --json`` row: id, name, priority, band, scores (LACE with its
+        discharge date), reasons, due."""
+        charlson = ("charlson_quan2011", "charlson_1987", "charlson_age_adjusted")
+        discharged = self.lace_discharged.isoformat() if self.lace_discharged else None
         return {
             "id": self.id,
             "name": self.name,
             "priority": self.priority,
             "band": self.band,
-            **{key: self.scores[key] for key in (*named, "gad7")},
+            **{key: self.scores[key] for key in charlson},
+            "lace": self.scores["lace"],
+            "lace_discharged": discharged,
+            **{key: self.scores[key] for key in ("phq9", "gad7")},
             "reasons": self.reasons,
             "due": [
                 {
@@ -95,6 +102,7 @@ SCORE_COLUMNS = (
     "charlson_1987",
     "charlson_age_adjusted",
     "lace",
+    "lace_discharged",
     "phq9",
     "gad7",
     "admissions_6m",
@@ -156,6 +164,11 @@ def _page_query(coordinator_id: str | None, where: list[str]) -> TextClause:
     return text(sql).bindparams(bindparam("statuses", expanding=True))
 
 
+def _day(value: date | str | None) -> date | None:
+    """A DATE column read through a text query arrives as ISO text."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def _name(given: str, family: str, preferred: str | None) -> str:
     """ "Family, Given" as the patient list shows it (the preferred name when there is one)."""
     return f"{family}, {preferred or given}"
@@ -197,6 +210,7 @@ class Worklist:
                 scores=scores_by_name(r),
                 reasons=list(json.loads(r.reasons or "[]")),
                 due=due.get(r.id, []),
+                lace_discharged=_day(r.lace_discharged),
             )
             for r in found
         ]

@@ -1,4 +1,5 @@
-"""``caredesk handout PATIENT [--language es] [--large-print] -o OUT.pdf`` (DESIGN §8).
+"""``caredesk handout PATIENT [--language es] [--large-print] -o OUT.pdf`` (see
+docs/architecture.md#the-caredesk-command).
 
 Also ``caredesk handout --appointments YYYY-MM-DD -o OUT.pdf``: one PDF with the handout of every
 patient seen that day (batch printing for tomorrow's appointments).

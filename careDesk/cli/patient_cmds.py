@@ -50,10 +50,15 @@ def cmd_patients(ctx: Context) -> int:
 
 
 def cmd_show(ctx: Context) -> int:
-    """Show one patient's chart summary (writes a ``chart.open`` audit event)."""
-    chart = ctx.desk().patients.chart(ctx.args.patient_id)
+    """Show one patient's chart summary and its coordination findings (duplicate tests or
+    visits, shared ingredients, conflicting doses); writes a ``chart.open`` audit event."""
+    desk = ctx.desk()
+    chart = desk.patients.chart(ctx.args.patient_id)
+    findings = desk.coordination.warnings(chart.patient.id)
     if ctx.args.json:
-        ctx.emit_json(chart.as_dict())
+        ctx.emit_json(
+            {**chart.as_dict(), "coordination": [dataclasses.asdict(w) for w in findings]}
+        )
         return 0
     p = chart.patient
     print(f"{p.name}  MRN {p.mrn}  born {p.birth_date.isoformat()} (age {p.age})")
@@ -74,4 +79,7 @@ def cmd_show(ctx: Context) -> int:
         for text in lines:
             print(f"  {text}")
     print(f"Timeline entries: {chart.timeline_count}")
+    print(f"Coordination: {len(findings)}")
+    for finding in findings:
+        print(f"  {finding.kind}: {finding.message}")
     return 0

@@ -1,4 +1,7 @@
-"""``caredesk templates [--json]`` and ``caredesk plan PATIENT --apply TEMPLATE`` (DESIGN §8)."""
+"""``caredesk templates [--json]`` and ``caredesk plan PATIENT --apply TEMPLATE``.
+
+See docs/architecture.md#the-caredesk-command.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Handouts: the care plan as simple steps, in the patient's language (DESIGN §6, issue 6).
+"""Handouts: the care plan as simple steps, in the patient's language (issue 6; see
+docs/architecture.md#handouts).
 
 ``desk.handouts`` (:class:`careDesk.handouts.service.Handouts`) builds and prints them;
 :func:`careDesk.handouts.render.write_pdf` saves the bytes where the user asked;

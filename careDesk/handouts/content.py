@@ -1,10 +1,12 @@
-"""The patient handout: the care plan turned into simple steps (issue 6, DESIGN §6).
+"""The patient handout: the care plan turned into simple steps (issue 6,
+docs/architecture.md#handouts).
 
 Sections, each left out when the record has nothing for it: "My care plan" (goals in the
 patient's own words, what I do each day, who to call), "My medicines" (Universal Medication
 Schedule grid), "My appointments", "Warning signs", "Community help" and the teach-back
 checklist. Every sentence is a phrase from the library filled with facts from the record:
-nothing is invented. Health-literacy rules: CLINICAL.md "Health literacy for handouts" (AMA
+nothing is invented. Health-literacy rules:
+docs/clinical-sources.md#health-literacy-for-handouts (AMA
 grade ≤ 6, short sentences, no abbreviations).
 """
 

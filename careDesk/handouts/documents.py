@@ -1,6 +1,7 @@
 """The other printed documents, built with the same sections and renderer as the handout.
 
-- transition summary: for the patient leaving the program (DESIGN §2 "Transition"), in their
+- transition summary: for the patient leaving the program (Transition in
+  docs/architecture.md#the-care-process-in-the-code), in their
   language: why and when, who takes over, then their medicines, appointments, warning signs,
   care team and who to call;
 - outreach letter: a letter body written by staff, framed with the clinic's letterhead;

@@ -2,7 +2,8 @@
 
 Patients see four times of day — morning, noon, evening, bedtime — the Universal Medication
 Schedule (IOM 2008 / NCPDP 2013 white paper "Universal Medication Schedule"). When a medicine
-has no explicit slots, times per day map by the convention in CLINICAL.md "Medication timing":
+has no explicit slots, times per day map by the convention in
+docs/clinical-sources.md#medication-timing:
 1 → morning; 2 → morning + evening; 3 → morning + noon + evening; 4 → all four. "Every N hours"
 stays "every N hours" (it does not fit the four slots), and as-needed medicines (FHIR
 ``asNeededBoolean``) are listed apart with their rule, never in the grid.

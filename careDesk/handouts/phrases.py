@@ -1,6 +1,6 @@
 """The plain-language phrase library: one JSON file per language in ``resources/phrases``.
 
-Every word a patient reads comes from these files (STYLE.md §11: phrase libraries are data), so a
+Every word a patient reads comes from these files (CONTRIBUTING.md#clinical-tables-are-data), so a
 new language is a new file. A language may be partial: a phrase it lacks falls back to English,
 which must be complete (a missing English phrase is a bug).
 """

@@ -1,7 +1,7 @@
 """Reading level of handout text, measured offline.
 
 - English: Flesch-Kincaid grade, 0.39·(words/sentences) + 11.8·(syllables/words) − 15.59
-  (Kincaid et al. 1975); target ≤ 6 (AMA; CLINICAL.md "Health literacy for handouts").
+  (Kincaid et al. 1975); target ≤ 6 (AMA; docs/clinical-sources.md#health-literacy-for-handouts).
 - Spanish: Fernández Huerta (1959) reading ease, 206.84 − 60·(syllables/word) − 1.02·(words/
   sentence), and Szigriszt-Pazos (1993) perspicuity; ≥ 70 reads "fairly easy" on both scales
   (INFLESZ bands: Barrio-Cantalejo et al. 2008, An Sist Sanit Navar 31:135).

@@ -1,6 +1,6 @@
 """Render :class:`HandoutContent` to PDF with reportlab platypus.
 
-Print rules (CLINICAL.md "Health literacy for handouts"; CMS 12 pt rule for Medicare materials):
+Print rules (docs/clinical-sources.md#health-literacy-for-handouts; CMS 12 pt for Medicare):
 every piece of text is at least 12 pt, at least 16 pt with large print; clear headings; wide
 spacing. The TrueType font ships in ``resources/fonts`` and is embedded (subset), so accents and
 Vietnamese diacritics print anywhere. Every page carries the clinic's name, phone and logo, whose

@@ -1,7 +1,8 @@
 """``desk.handouts``: build, preview and print handouts and the other printed documents.
 
-Printing needs the PRINT permission and writes one ``print`` audit event per patient (DESIGN
-§4). The language and large-print choice made when printing is remembered for the patient
+Printing needs the PRINT permission and writes one ``print`` audit event per patient
+(docs/architecture.md#the-audit-trail). The language and large-print choice made when
+printing is remembered for the patient
 (:class:`HandoutPreference`). PDFs come back as bytes; the caller writes them where the user
 asked (:func:`careDesk.handouts.render.write_pdf`), so no patient data lands in temp files.
 """

@@ -3,6 +3,11 @@
 Rows are numbered as a spreadsheet shows them (the header is row 1). A file is all or nothing:
 with any rejected row nothing is imported, unless the caller asks to skip rejected rows. Text is
 read as UTF-8 (with or without a byte-order mark), else as Latin-1 with a note in the report.
+
+A CSV carries patient lists only, never screener answers: a column that looks like one (PHQ-9,
+PHQ-2, GAD-7, a question 9 or self-harm answer, their LOINC codes) refuses the file, because a
+PHQ-9 item 9 answer ≥ 1 needs same-day follow-up (Kroenke 2001, J Gen Intern Med 16:606) and
+must not be dropped unseen. Other columns careDesk does not keep are named in a note.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from sqlmodel import col, select
 
 from careDesk.desk import Desk
 from careDesk.interop.fhir_values import digits
+from careDesk.interop.identity import Identity, identity_conflict
 from careDesk.interop.report import ImportRejected, ImportReport, Problem
 from careDesk.model.patient import Patient
 from careDesk.security.roles import Permission
@@ -63,10 +69,22 @@ LANGUAGE_WORDS = {"english": "en", "spanish": "es", "español": "es", "espanol":
                   "portuguese": "pt", "russian": "ru", "arabic": "ar", "korean": "ko",
                   "tagalog": "tl", "haitian creole": "ht"}  # fmt: skip
 MAX_FIELD = 100_000
+# Header words (lower case, letters and digits only) of screener answers or totals, and the
+# LOINC codes of PHQ-9 (44249-1 panel, 44260-8 item 9, 44261-6 total), PHQ-2 (55757-9,
+# 55758-7) and GAD-7 (69737-5, 70274-6) written without punctuation.
+SCREENER_HEADER = re.compile(
+    r"phq|gad\d|suicid|selfharm|harmyourself|hurtyourself|hurtingyourself|betteroffdead"
+    r"|depression(score|screen)|anxiety(score|screen)|^(item|question|q)9$|442491|442608|442616|557579|557587|697375|702746"
+)
 
 
 def _norm(header: str) -> str:
     return re.sub(r"[^a-z0-9]", "", header.lower())
+
+
+def screener_columns(headers: list[str]) -> list[str]:
+    """Headers that look like screener answers, which a patient list cannot import."""
+    return [h for h in headers if SCREENER_HEADER.search(_norm(h))]
 
 
 def default_mapping(headers: list[str]) -> dict[str, str]:
@@ -161,6 +179,19 @@ def _rows(text: str, name: str) -> tuple[list[str], list[tuple[int, list[str]]]]
     return rows[0][1], [(n, r) for n, r in rows[1:] if any(cell.strip() for cell in r)]
 
 
+def _refuse_screeners(headers: list[str], name: str) -> None:
+    found = screener_columns(headers)
+    if found:
+        raise ImportRejected(
+            name,
+            "row 1",
+            found[0],
+            "looks like screener answers, which a CSV patient list cannot import (a PHQ-9 "
+            "question 9 answer needs same-day follow-up): import screeners as FHIR or enter "
+            "them on the chart, and remove the column to import the list",
+        )
+
+
 def _chunks(mrns: list[str], size: int = 500) -> Iterator[list[str]]:
     """MRNs a few hundred at a time, well under SQLite's limit on bound parameters."""
     for start in range(0, len(mrns), size):
@@ -206,10 +237,14 @@ class CsvImporter:
         report = ImportReport(file=name, format="csv", dry_run=dry_run)
         try:
             headers, rows = _rows(decode_csv(raw, report), name)
+            _refuse_screeners(headers, name)
             chosen = self._mapping(headers, mapping, name)
         except ImportRejected as exc:
             report.reject(Problem(exc.where, exc.field, exc.reason))
             return report
+        unused = [h for i, h in enumerate(headers) if i not in chosen.values() and h.strip()]
+        if unused:
+            report.notes.append(f"Columns not imported (no patient field): {', '.join(unused)}.")
         plans = self._plan(headers, rows, chosen, report)
         if report.problems and not skip_rejected:
             report.accepted = False  # a dry run keeps its counts: what the valid rows would do
@@ -270,17 +305,28 @@ class CsvImporter:
                 values["phone_digits"] = digits(values.get("phone"))
             plans.append(RowPlan(number, values))
         existing = self._existing([p.values["mrn"] for p in plans])
+        matched: list[RowPlan] = []
         for plan in plans:
-            report.updated["patient"] += plan.values["mrn"] in existing
-            report.created["patient"] += plan.values["mrn"] not in existing
-        return plans
+            on_file = existing.get(plan.values["mrn"])
+            conflict = on_file and identity_conflict(on_file, plan.values)
+            if conflict:  # an MRN typed wrong must not change another patient
+                column = headers[index["mrn"]]
+                report.problems.append(Problem(f"row {plan.row}", column, conflict))
+                continue
+            report.updated["patient"] += on_file is not None
+            report.created["patient"] += on_file is None
+            matched.append(plan)
+        return matched
 
-    def _existing(self, mrns: list[str]) -> set[str]:
-        found: set[str] = set()
+    def _existing(self, mrns: list[str]) -> dict[str, Identity]:
+        """Who each MRN already in the vault belongs to."""
+        found: dict[str, Identity] = {}
         with self.desk.reading() as session:
             for chunk in _chunks(mrns):
+                query = select(Patient).where(col(Patient.mrn).in_(chunk))
                 found.update(
-                    session.exec(select(Patient.mrn).where(col(Patient.mrn).in_(chunk))).all()
+                    (p.mrn, Identity(p.birth_date, p.given_name, p.family_name))
+                    for p in session.exec(query)
                 )
         return found
 

@@ -38,6 +38,8 @@ class ImportContext:
         self._claimed: set[str] = set()  # records matched by natural keys in this file
         self.plan_problems: dict[str, list[str]] = {}  # plan id → problem ids in order
         self.finally_: list[Callable[[], None]] = []  # run once every resource is mapped
+        self.entries: list[Entry] = []  # the whole file (e.g. a Questionnaire its answers name)
+        self.collected: dict[str, Any] = {}  # pieces joined after mapping (PHQ-9 responses)
 
     # ----- references --------------------------------------------------------------------------
     def bind(self, entry: Entry, local_id: str, name: str | None = None) -> None:
@@ -147,21 +149,24 @@ class ImportContext:
         *,
         part: str = "",
         natural: tuple[str, ...] = (),
+        key: str | None = None,
     ) -> R:
         """Update or create a record of a table without ``source_id`` (kept in SourceLink).
 
         Parts of a resource (a plan's problems, its activities) have no id of their own: when
         no link knows them, ``natural`` names the fields that identify one (e.g. plan and
         description), so re-importing careDesk's own export finds the record it came from.
+        ``key`` replaces the source id for a record made from several resources at once.
         """
         kind = str(model.__tablename__)
         links = self._link_index(kind, patient_id)
         source_id = f"{entry.source_id}#{part}"[:200] if part else entry.source_id
+        source_id = key[:200] if key else source_id
         link = links.get(source_id)
         found: R | None = None
         if link is not None:
             found = self.tx.session.get(model, link.record_id)
-        if found is None and not part:
+        if found is None and not part and not key:
             own = self.tx.session.get(model, str(entry.resource.get("id", "")))
             if own is not None and getattr(own, "patient_id", None) == patient_id:
                 found = own

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, select
 
+from careDesk.interop import fhir_phq9
 from careDesk.interop.fhir_context import ImportContext
 from careDesk.interop.fhir_people import join_care_team
 from careDesk.interop.fhir_read import Entry
@@ -130,7 +131,8 @@ def _value(data: dict[str, Any], place: Place, where: str) -> dict[str, Any]:
 
 
 def map_observation(ctx: ImportContext, entry: Entry, place: Place) -> None:
-    """An Observation: a LOINC-coded measurement (one row per component), or a screener total."""
+    """An Observation: a LOINC-coded measurement (one row per component), a screener total, or
+    part of a PHQ-9 response (``fhir_phq9``: panel, items, total)."""
     res = entry.resource
     patient_id = ctx.patient_id(res, place, "subject")
     loinc = code_in(res.get("code"), LOINC, place, "code")
@@ -146,9 +148,33 @@ def map_observation(ctx: ImportContext, entry: Entry, place: Place) -> None:
     )
     if effective is None:
         raise place.reject("effectiveDateTime", "is missing (when was this measured?)")
+    if loinc in fhir_phq9.CODES:  # joined into responses once the whole file is read
+        fhir_phq9.read_observation(
+            ctx,
+            entry,
+            place,
+            patient_id,
+            loinc,
+            effective,
+            lambda: _measurement(ctx, entry, place, patient_id, loinc, effective),
+        )
+        return
     if loinc in BY_CODE or loinc == AHC_HRSN_PANEL:
         _screener(ctx, entry, place, patient_id, loinc, effective)
         return
+    _measurement(ctx, entry, place, patient_id, loinc, effective)
+
+
+def _measurement(
+    ctx: ImportContext,
+    entry: Entry,
+    place: Place,
+    patient_id: str,
+    loinc: str | None,
+    effective: datetime,
+) -> None:
+    """A LOINC-coded measurement: one row, or one per component."""
+    res = entry.resource
     display = label(res.get("code"), place, "code", 200) or loinc
     if not display:
         raise place.reject("code", "has no text, display or LOINC code")

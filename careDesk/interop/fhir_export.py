@@ -1,4 +1,4 @@
-"""A patient as a FHIR R4 Bundle (type ``collection``) for a referral partner (DESIGN §7).
+"""A patient as a FHIR R4 Bundle (``collection``) for a partner (docs/architecture.md#interop).
 
 Every resource gets ``fullUrl = urn:uuid:<careDesk id>``, so references resolve inside the
 bundle and re-importing it into careDesk finds the same records again.

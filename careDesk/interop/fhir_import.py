@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from careDesk.desk import Desk
-from careDesk.interop import fhir_clinical, fhir_events, fhir_people, fhir_plans
+from careDesk.interop import fhir_clinical, fhir_events, fhir_people, fhir_phq9, fhir_plans
 from careDesk.interop.fhir_context import ImportContext
 from careDesk.interop.fhir_read import Entry, parse_entries, read_entries
 from careDesk.interop.fhir_values import Place
@@ -38,6 +38,7 @@ MAPPERS: dict[str, Mapper] = {
     "MedicationStatement": fhir_clinical.map_medication,
     "AllergyIntolerance": fhir_clinical.map_allergy,
     "Observation": fhir_events.map_observation,
+    "QuestionnaireResponse": fhir_phq9.read_response,
     "CarePlan": fhir_plans.map_care_plan,
     "Goal": fhir_plans.map_goal,
     "CareTeam": fhir_people.map_care_team,
@@ -53,7 +54,7 @@ def _validate(entry: Entry, place: Place) -> None:
 
     model: Any = get_fhir_model_class(entry.type)
     try:
-        model.model_validate(entry.resource)
+        model.model_validate(fhir_phq9.lenient(entry.resource))
     except ValidationError as exc:
         error = exc.errors()[0]
         path = ".".join(str(p) for p in error["loc"]) or "resource"
@@ -76,12 +77,16 @@ def _type_label(name: str) -> str:
 
 def map_entries(ctx: ImportContext, entries: list[Entry]) -> None:
     """Validate and map every supported resource, in dependency order."""
+    ctx.entries = entries
     supported = [e for e in entries if e.type in MAPPERS]
     for entry in entries:
         if entry.type not in MAPPERS:
             ctx.report.skipped[_type_label(entry.type)] += 1
     for entry in sorted(supported, key=lambda e: (ORDER[e.type], e.index)):
         place = Place(ctx.report.file, entry.where)
+        if entry.type == "QuestionnaireResponse" and not fhir_phq9.is_phq9(ctx, entry.resource):
+            ctx.report.skipped[entry.type] += 1  # only PHQ-9 answers are kept (item by item)
+            continue
         _validate(entry, place)
         MAPPERS[entry.type](ctx, entry, place)
     for step in ctx.finally_:

@@ -22,6 +22,7 @@ from careDesk.interop.fhir_values import (
     obj,
     text,
 )
+from careDesk.interop.identity import Identity, identity_conflict
 from careDesk.model.patient import FamilyMember, Patient
 from careDesk.model.team import CareTeamMember, Organization, Provider
 
@@ -153,6 +154,10 @@ def map_patient(ctx: ImportContext, entry: Entry, place: Place) -> None:
         found = session.get(Patient, entry.resource["id"])
     if found is None:
         found = session.exec(select(Patient).where(col(Patient.mrn) == values["mrn"])).first()
+        who = found and Identity(found.birth_date, found.given_name, found.family_name)
+        conflict = who and identity_conflict(who, values)
+        if conflict:  # an MRN typed wrong must not change another patient
+            raise place.reject("identifier", conflict)
     if found is None:
         patient = ctx.created(
             Patient(source_system="fhir", source_id=entry.source_id, **values), None

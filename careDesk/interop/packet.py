@@ -1,4 +1,5 @@
-"""The referral packet: a PDF summary for a partner (DESIGN §7), optionally password-protected.
+"""The referral packet: a PDF summary for a partner, optionally password-protected (see
+docs/architecture.md#interop).
 
 Reason for referral, problems, medicines, allergies, recent results, the care plan and how to
 reach the care team. The handouts' TrueType font is used when it ships (so accents render),

@@ -1,6 +1,6 @@
 """Screener totals as FHIR Observations: LOINC codes, severity bands and positive cut-offs.
 
-Sources (CLINICAL.md): PHQ-9 (Kroenke 2001) total 0–27: 0–4 minimal, 5–9 mild, 10–14 moderate,
+See docs/clinical-sources.md. PHQ-9 (Kroenke 2001) 0–27: 0–4 minimal, 5–9 mild, 10–14 moderate,
 15–19 moderately severe, 20–27 severe; positive at ≥10. PHQ-2 (Kroenke 2003) 0–6, positive at
 ≥3. GAD-7 (Spitzer 2006) 0–21: 5 / 10 / 15 = mild / moderate / severe, ≥10 refer (positive).
 LOINC: PHQ-9 panel 44249-1 total 44261-6; PHQ-2 panel 55757-9 total 55758-7; GAD-7 panel

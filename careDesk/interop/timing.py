@@ -1,7 +1,7 @@
 """FHIR ``Timing`` ↔ careDesk's structured medication schedule.
 
 Patients see the Universal Medication Schedule (IOM / NCPDP 2013): morning, noon, evening,
-bedtime. Convention (CLINICAL.md "Medication timing"): daily → morning; twice a day → morning +
+bedtime. Convention (docs/clinical-sources.md#medication-timing): daily → morning; twice → morning +
 evening; three times → morning + noon + evening; four times → all four; at bedtime → bedtime;
 as needed → no slot; every N hours stays "every N hours". ``repeat.when`` codes are the FHIR R4
 EventTiming value set (hl7.org/fhir/R4/valueset-event-timing.html).

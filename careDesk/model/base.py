@@ -1,6 +1,7 @@
 """What every clinical row carries so it can later replicate between workstations.
 
-DESIGN §3: a UUID key in time order (UUIDv7, RFC 9562 §5.7), ``created_at``/``updated_at`` in
+docs/architecture.md#records-built-for-sync: a UUID key in time order (UUIDv7, RFC 9562 §5.7),
+``created_at``/``updated_at`` in
 UTC, the user who changed it, a ``version`` bumped on each change, and a tombstone
 (``deleted_at``) instead of a ``DELETE``.
 """

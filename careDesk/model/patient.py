@@ -15,7 +15,10 @@ DEMO_SOURCE = "careDesk demo"
 
 
 class ProgramStatus(StrEnum):
-    """Enrollment workflow (DESIGN §2): candidate → enrolled → active → discharged/transitioned."""
+    """Enrollment: candidate → enrolled → active → discharged/transitioned.
+
+    See docs/architecture.md#the-care-process-in-the-code.
+    """
 
     CANDIDATE = "candidate"
     ENROLLED = "enrolled"

@@ -19,6 +19,7 @@ class ActivityKind(StrEnum):
     REFERRAL = "referral"
     COMMUNITY_RESOURCE = "community_resource"
     CHECK_IN = "check_in"
+    VACCINATION = "vaccination"  # e.g. the GOLD 2024 COPD vaccines (templates/data/copd.json)
 
 
 class Owner(StrEnum):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
@@ -18,7 +18,8 @@ class RiskScore(SQLModel, table=True):
     charlson_quan2011: int = 0
     charlson_1987: int = 0
     charlson_age_adjusted: int = 0
-    lace: int | None = None
+    lace: int | None = None  # of the latest discharge in the look-back (van Walraven 2010)
+    lace_discharged: date | None = None  # that discharge: LACE predicts the 30 days after it
     admissions_6m: int = 0
     admissions_12m: int = 0
     ed_visits_6m: int = 0
@@ -33,3 +34,4 @@ class RiskScore(SQLModel, table=True):
     urgent_alerts: int = 0
     reasons: str = Field(default="[]")  # JSON list of reasons in words
     computed_at: datetime
+    rules_version: int = 0  # risk/engine.py RULES_VERSION when computed; older ones are redone

@@ -14,7 +14,8 @@ class FollowUp(Record, table=True):
     """A staff task about a patient: call, visit, lab check, medication or plan review."""
 
     __tablename__ = "follow_up"
-    # "What is due now" is one range scan over open rows (DESIGN §5: 100,000 follow-ups, one query).
+    # "What is due now" is one range scan over open rows: 100,000 follow-ups, one query
+    # (docs/architecture.md#scheduling-the-reminder-clock).
     # "What is due for me" is the same range scan within one assignee (desk.followups.due).
     __table_args__ = (
         Index("ix_follow_up_open_due", "status", "due_at"),

@@ -1,6 +1,7 @@
 """The reminder clock: APScheduler only wakes us; the reminders themselves are rows.
 
-DESIGN §5: APScheduler 3.11 with a persistent job store on the same encrypted engine,
+docs/architecture.md#scheduling-the-reminder-clock: APScheduler 3.11 with a persistent job store
+on the same encrypted engine,
 ``misfire_grace_time=None`` and ``coalesce=True`` (a job missed while the app was closed runs
 once at the next start, never once per missed beat), module-level job functions with plain
 arguments. A handful of jobs: wake at the next due time, retry the outbox, the nightly backup,
@@ -161,6 +162,8 @@ class ReminderClock:
             if job.id.startswith((WAKE_AT, SYNC_SOON)):
                 job.remove()
         scheduler.resume()
+        self.run_outdated_risk_refresh()  # scores from older rules (after an update), if any
+        self.run_missing_urgent_work()  # item 9 answers imported before every path raised work
         self.tick()  # announce what fell due while the app was closed, once
 
     def stop(self) -> None:
@@ -264,6 +267,30 @@ class ReminderClock:
         risk = getattr(self.desk, "risk", None)
         if risk is not None:
             self._guard("risk", lambda: risk.refresh_all())
+
+    def run_outdated_risk_refresh(self) -> None:
+        """Recompute scores that older scoring rules produced (one query when there are none)."""
+        risk = getattr(self.desk, "risk", None)
+        if risk is not None:
+            self._guard("risk", lambda: risk.refresh_outdated())
+
+    def run_missing_urgent_work(self) -> None:
+        """A PHQ-9 item 9 answer ≥ 1 stored without its same-day call and alert (imported by an
+        older careDesk, which raised work only from the form) gets it now, once per response
+        (``care/urgent.py``; Kroenke 2001). One read query when there is none."""
+        from careDesk.care.urgent import missing, raise_missing
+
+        def raise_them() -> None:
+            with self.desk.reading() as session:
+                if not missing(session):
+                    return
+            with self.desk.writing(None) as tx:
+                raised = raise_missing(tx)
+                if raised:
+                    tx.audit("screener.urgent_backfill", detail={"raised": raised})
+
+        if not self.desk.readonly:
+            self._guard("urgent", raise_them)
 
     def _guard(self, what: str, job: Callable[[], Any]) -> Any:
         """Run a job; an expected failure is kept for the UI, a bug is logged (no patient data)."""

@@ -1,6 +1,7 @@
 """The outreach outbox: queue, consent and quiet hours, idempotent sending with retries.
 
-DESIGN §5: each message is a row with an idempotency key and a state (queued → sending → sent,
+docs/architecture.md#outreach-the-outbox: each message is a row with an idempotency key and a
+state (queued → sending → sent,
 or failed after retries). Consent is enforced when a message is queued: without consent for the
 channel (or without an address) it is stored as *blocked* with the reason, so staff see why
 nothing went out. A message is marked *sending* in its own committed transaction before it is
@@ -21,11 +22,12 @@ from sqlmodel import col, select
 from careDesk.changes import Outcome
 from careDesk.errors import NotFound, ValidationFailed
 from careDesk.model.base import utcnow
+from careDesk.model.clinical import Condition
 from careDesk.model.outreach import MessageState, OutboxMessage
 from careDesk.model.patient import Patient
 from careDesk.model.security import User
 from careDesk.model.timeline import TimelineEntry
-from careDesk.schedule import channels, rules, templates
+from careDesk.schedule import channels, privacy, rules, templates
 from careDesk.schedule.recurrence import zone
 from careDesk.security.roles import Permission
 
@@ -61,6 +63,17 @@ class SendReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+
+
+def _reveals(tx: Tx, patient_id: str, rendered: templates.Rendered) -> bool:
+    """Whether a message's text would reveal health information (:mod:`.privacy`)."""
+    conditions = tx.session.exec(
+        select(Condition.display).where(
+            Condition.patient_id == patient_id, col(Condition.deleted_at).is_(None)
+        )
+    ).all()
+    text = " ".join((rendered.subject, rendered.body, rendered.sms, rendered.letter))
+    return privacy.reveals_health(text, conditions)
 
 
 def _row(m: OutboxMessage) -> MessageRow:
@@ -133,6 +146,12 @@ class Outbox:
                 filled["coordinator_name"] = coordinator.display_name
             rendered = templates.render(template, patient.language, {**filled, **(values or {})})
             message = self._new_message(patient, chosen, template, rendered, key, related_id, now)
+            if message.state == MessageState.QUEUED and _reveals(tx, patient.id, rendered):
+                message.state, message.reason, message.next_attempt_at = (
+                    MessageState.BLOCKED,
+                    privacy.HELD,
+                    None,
+                )
             tx.add(message, kind="message", patient_id=patient_id)
             tx.audit(
                 "message.queue" if message.state == MessageState.QUEUED else "message.blocked",

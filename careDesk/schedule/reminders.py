@@ -1,6 +1,7 @@
 """Staff reminders over follow-up rows: what is due, announce once, snooze.
 
-Reminders are data (DESIGN §5): "what is due now" is one indexed range query over open
+Reminders are data (docs/architecture.md#scheduling-the-reminder-clock): "what is due now" is one
+indexed range query over open
 follow-ups, and each follow-up is announced once (``notified_at``), including those that fell
 due while the app was closed. Completing (with the next occurrence of a recurring follow-up),
 cancelling and reassigning live with the follow-up record in ``careDesk.care.followups``.

@@ -26,7 +26,8 @@ def create_extras(op: Any) -> None:
         op.execute(statement)
 
 
-# Patient search (DESIGN §3, issue "care record"): FTS5 over names, MRN and phone digits, with
+# Patient search (issue "care record"; docs/architecture.md#the-care-process-in-the-code):
+# FTS5 over names, MRN and phone digits, with
 # diacritics removed so "nguyen" finds "Nguyễn" and "munoz" finds "Muñoz". An external-content
 # table kept in step by triggers, so search is one index lookup.
 PATIENT_SEARCH = [

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import col
 
+from careDesk.care.urgent import raise_missing
 from careDesk.errors import CareDeskError
 from careDesk.model.patient import DEMO_SOURCE
 from careDesk.model.sync import SyncConflict, SyncOutbox, SyncState
@@ -220,8 +221,21 @@ class Sync:
         if not self._state().bootstrapped:
             snapshot = self._snapshot(conn, again=False)
         pulled = self._pull(conn)
+        if self._raise_urgent():  # sent on at once: the other workstations see it next sync
+            sent, same, clashes = self._push(conn)
+            pushed, duplicates, conflicts = pushed + sent, duplicates + same, conflicts + clashes
         self._note_attempt(None, synced=True)
         return SyncReport(pushed, duplicates, pulled, conflicts, snapshot)
+
+    def _raise_urgent(self) -> int:
+        """A PHQ-9 item 9 answer ≥ 1 that reached this vault without its same-day call and
+        alert (sent by a careDesk that did not raise them) gets them now, once per response
+        (``care/urgent.py``, Kroenke 2001): what the pull brought, or a crash left undone."""
+        with self.desk.writing(None) as tx:
+            raised = raise_missing(tx)
+            if raised:
+                tx.audit("sync.urgent", detail={"raised": raised})
+        return raised
 
     def _conninfo(self) -> str:
         settings, me = self.desk.settings, self.desk.user.login

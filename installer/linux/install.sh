@@ -25,6 +25,13 @@ if [ "${1:-}" = "--uninstall" ]; then
     exit 0
 fi
 
+# Qt's desktop plugin needs X11 libraries that minimal systems and some Ubuntu desktops lack
+# (libxcb-cursor0 …): the app names the packages; nothing is installed until they are there.
+if ! "$HERE/caredesk" --check-system; then
+    echo "install.sh: install the packages named above, then run install.sh again" >&2
+    exit 1
+fi
+
 if [ "$HERE" != "$PREFIX" ]; then
     rm -rf "$PREFIX"
     mkdir -p "$PREFIX"

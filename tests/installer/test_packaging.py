@@ -152,3 +152,47 @@ def test_a_hard_crash_leaves_its_stack_in_the_log_folder(tmp_path: Path) -> None
     report = (logs / "native-crashes.txt").read_text(encoding="utf-8")
     assert "Segmentation fault" in report
     assert 'File "<string>", line 5' in report
+
+
+def _unpacked(folder: Path, check_system: str) -> Path:
+    """An unpacked archive whose app answers ``--check-system`` with ``check_system`` (sh)."""
+    folder.mkdir()
+    shutil.copy(INSTALLER / "linux" / "install.sh", folder / "install.sh")
+    for name in ("caredesk.desktop", "caredesk.png", "caredesk.svg"):
+        (folder / name).write_text("stand-in", "utf-8")
+    app = folder / "caredesk"
+    app.write_text(
+        '#!/bin/sh\ncase "$1" in\n'
+        f"  --check-system) {check_system} ;;\n"
+        '  --version) echo "careDesk 0.1.0" ;;\nesac\n',
+        "utf-8",
+    )
+    app.chmod(0o755)
+    return folder
+
+
+@pytest.mark.parametrize("libraries_present", [False, True])
+def test_install_sh_checks_the_desktop_libraries_first(
+    tmp_path: Path, libraries_present: bool
+) -> None:
+    fix = "careDesk cannot start Qt's 'xcb' display: … sudo apt install libxcb-cursor0"
+    answer = "exit 0" if libraries_present else f'echo "{fix}" >&2; exit 1'
+    here = _unpacked(tmp_path / "caredesk", answer)
+    target = tmp_path / "root"
+    env = dict(
+        os.environ,
+        PREFIX=str(target / "opt" / "caredesk"),
+        BIN=str(target / "bin"),
+        SHARE=str(target / "share"),
+    )
+    done = subprocess.run(
+        ["sh", str(here / "install.sh")], capture_output=True, text=True, env=env, timeout=60
+    )
+    if libraries_present:
+        assert done.returncode == 0, done.stderr
+        assert (target / "bin" / "caredesk").is_symlink()
+    else:
+        assert done.returncode == 1
+        assert "sudo apt install libxcb-cursor0" in done.stderr
+        assert "install the packages named above" in done.stderr
+        assert not target.exists()  # nothing half-installed

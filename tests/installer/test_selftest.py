@@ -16,7 +16,9 @@ from ui import entry
 from ui import selftest as gui_selftest
 
 OFFSCREEN_NOISE = ("This plugin does not support",)
-CHECKS = ["folders", "vault", "patient", "handout", "reminder clock", "platform plugin"]
+CHECKS = [
+    "folders", "vault", "patient", "handout", "coordination", "reminder clock", "platform plugin",
+]  # fmt: skip
 
 
 @pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE)
@@ -33,7 +35,7 @@ def test_self_test_passes_and_prints_one_line_per_check(
 
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("careDesk 0.1.0 (from source)")
-    for name in [*CHECKS, "main window"]:
+    for name in [*CHECKS, "display", "main window"]:
         assert any(line.startswith(f"ok   {name}: ") for line in lines), name
     assert "encrypted (SQLCipher 4." in next(line for line in lines if "vault:" in line)
     assert "DejaVu font embedded" in next(line for line in lines if "handout:" in line)
@@ -55,7 +57,7 @@ def test_a_failing_check_fails_the_self_test(fast_kdf: None) -> None:
         for line in lines
     )
     assert lines[-1] == "self-test FAILED: main window"
-    assert sum(line.startswith("ok   ") for line in lines) == 5  # the core checks still ran
+    assert sum(line.startswith("ok   ") for line in lines) == 6  # the core checks still ran
 
 
 def test_a_vault_failure_stops_before_the_desk_checks(
@@ -76,3 +78,52 @@ def test_platform_plugin_check_names_the_missing_file(
     monkeypatch.setitem(gui_selftest.PLATFORM_PLUGINS, sys.platform, "libqnosuchplatform.so")
     with pytest.raises(FileNotFoundError, match=r"libqnosuchplatform\.so is missing"):
         gui_selftest.check_platform_plugin(desk)
+
+
+def test_display_check_says_when_there_is_no_display(
+    monkeypatch: pytest.MonkeyPatch, desk: Desk
+) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert gui_selftest.check_display(desk) == "no display here: the desktop plugin was not tried"
+
+
+def test_display_check_names_the_missing_system_library(
+    monkeypatch: pytest.MonkeyPatch, desk: Desk, tmp_path: Path
+) -> None:
+    """A display exists but libxcb-cursor0 does not load: the self-test fails with the fix."""
+    fake = tmp_path / "ldd"  # glibc's ldd, as it answers for a library it cannot find
+    fake.write_text("#!/bin/sh\nprintf '\\tlibxcb-cursor.so.0 => not found\\n'\n", "utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("DISPLAY", ":97")
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[2]))
+    with pytest.raises(RuntimeError, match=r"display :97: .*sudo apt install libxcb-cursor0"):
+        gui_selftest.check_display(desk)
+
+
+def test_display_check_opens_a_real_x_display(
+    monkeypatch: pytest.MonkeyPatch, desk: Desk, tmp_path: Path
+) -> None:
+    """On a real X server (Xvfb, README: System requirements) the xcb plugin opens it."""
+    import shutil
+    import subprocess
+
+    xvfb = shutil.which("Xvfb")
+    assert xvfb, "Xvfb is needed for this test: sudo apt install xvfb (README)"
+    with subprocess.Popen(
+        [xvfb, "-displayfd", "1", "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    ) as server:
+        try:
+            assert server.stdout is not None
+            number = server.stdout.readline().decode().strip()  # Xvfb writes it once ready
+            monkeypatch.setenv("DISPLAY", f":{number}")
+            monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[2]))
+            assert gui_selftest.check_display(desk) == f"opened display :{number} with xcb"
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            if server.stdout is not None:
+                server.stdout.close()

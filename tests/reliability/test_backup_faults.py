@@ -1,4 +1,7 @@
-"""A failed or interrupted backup leaves the previous backup intact (DESIGN §10)."""
+"""A failed or interrupted backup leaves the previous backup intact.
+
+See docs/architecture.md#reliability-promises.
+"""
 
 from __future__ import annotations
 

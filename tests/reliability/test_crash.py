@@ -1,4 +1,7 @@
-"""A committed change is never lost (DESIGN §10): SIGKILL a writer at random moments."""
+"""A committed change is never lost: SIGKILL a writer at random moments.
+
+See docs/architecture.md#reliability-promises.
+"""
 
 from __future__ import annotations
 

@@ -64,6 +64,28 @@ def test_screener_live_score_follows_answers(qtbot: QtBot, ws: Workspace, patien
     assert tab.live.text().startswith("Score 15")
 
 
+def test_hrsn_physically_hurt_says_a_private_review_opens_by_careDesk_rule_not_cms(
+    qtbot: QtBot, ws: Workspace, patient: str
+) -> None:
+    """careDesk's own rule, not a CMS rule: "physically hurt" other than Never opens a private
+    safety review even when the CMS safety sum (> 10 positive, AHC-HRSN guide 2021) is not met."""
+    from tests.careDesk.care.test_instruments import hrsn
+
+    view = _chart(qtbot, ws, patient)
+    tab = view.show_tab("screeners")
+    assert isinstance(tab, ScreenersTab)
+    form = tab.select("ahc_hrsn")
+    for item, answer in hrsn(safety_hurt=2).items():  # sum 5: CMS negative
+        form.answer(item, answer)
+    assert tab.live.text().startswith("No social needs found")
+    assert "careDesk rule, not a CMS rule" in tab.live.text()
+    with qtbot.waitSignal(view.loaded):  # the header reloads: the alert shows
+        tab.submit()
+    assert "private safety review" in tab.result.text()
+    assert "careDesk's own rule, not a CMS rule" in tab.result.text()
+    assert not view.header.alerts.isHidden()
+
+
 def test_ahc_hrsn_names_positive_domains() -> None:
     from careDesk.care.instruments import instrument
 
@@ -116,6 +138,34 @@ def test_plan_activity_error_beside_field(qtbot: QtBot, ws: Workspace, patient: 
     dialog.submit()
     wait_idle(qtbot, ws.worker)
     assert dialog.form.error_for("description")
+
+
+def test_a_lab_test_activity_keeps_its_loinc_code(
+    qtbot: QtBot, ws: Workspace, desk: Desk, patient: str
+) -> None:
+    # LOINC 4548-4 is hemoglobin A1c; 4548-5 fails the mod-10 check digit (LOINC Users' Guide).
+    plan = desk.plans.ensure_active(patient).value
+    problem = desk.plans.add_problem(plan.id, description="Diabetes").value
+    goal = desk.plans.add_goal(problem.id, description="A1c below 8").value
+    tab = PlanTab(ws, patient)
+    qtbot.addWidget(tab)
+    tab.show()
+    wait_idle(qtbot, ws.worker)
+    tab.select_row(goal.id)
+    typo = tab.add_activity()
+    assert typo is not None
+    for name, value in (("kind", "test"), ("description", "A1c"), ("test_code", "4548-5")):
+        typo.set_value(name, value)
+    typo.submit()
+    wait_idle(qtbot, ws.worker)
+    assert "check digit" in typo.form.error_for("test_code")
+    typo.set_value("test_code", "4548-4")
+    with qtbot.waitSignal(typo.saved):
+        typo.submit()
+    wait_idle(qtbot, ws.worker)
+    tree = desk.plans.plan_tree(patient)
+    assert tree is not None
+    assert [a.test_code for a in tree.problems[0].goals[0].activities] == ["4548-4"]
 
 
 def test_timeline_note_with_minutes_and_call(
@@ -172,3 +222,23 @@ def test_edit_details_shows_a_refused_value_beside_its_field(
     qtbot.waitUntil(lambda: dialog.form.error_for("email") != "")
     assert dialog.isVisible()
     assert desk.patients.get(pid).email is None
+
+
+def test_risk_tooltip_keeps_lace_with_its_discharge_date() -> None:
+    """LACE predicts the 30 days after one discharge (van Walraven 2010): inside them it is a
+    reason with its date; after them the tooltip still names the score and the discharge."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from ui.chart.header import risk_lines
+
+    recent = SimpleNamespace(
+        reasons='["LACE 12 after discharge on 2026-06-03"]',
+        lace=12,
+        lace_discharged=date(2026, 6, 3),
+    )
+    assert risk_lines(recent) == ["LACE 12 after discharge on 2026-06-03"]
+    older = SimpleNamespace(reasons="[]", lace=12, lace_discharged=date(2026, 3, 3))
+    assert risk_lines(older) == ["LACE 12 for the discharge on 2026-03-03 (past 30 days)"]
+    never = SimpleNamespace(reasons="[]", lace=None, lace_discharged=None)
+    assert risk_lines(never) == []

@@ -156,3 +156,35 @@ def test_reports_dashboard_charts_and_csv(
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "section,metric,value"
     assert "caseload by status,candidate,3" in lines
+
+
+def test_reports_show_ccm_codes_per_month(qtbot: QtBot, ws: Workspace, desk: Desk) -> None:
+    """25 clinical staff minutes this month, 2 chronic conditions, consent → one 99490
+    (CPT 2024; CMS MLN909188)."""
+    from careDesk.care.verb_kit import local_today
+    from careDesk.model.clinical import Condition
+    from careDesk.model.timeline import TimeEntry
+    from ui.pages.reports import ReportsPage
+
+    pid = add_patient(desk, "Rosa", "Lopez", "CCM-1", consent_program=True)
+    today = local_today(utcnow())
+    with desk.writing() as tx:
+        for name, code in (("Type 2 diabetes", "E11.9"), ("Heart failure", "I50.9")):
+            tx.add(Condition(patient_id=pid, display=name, icd10=code), kind="condition")
+        tx.add(
+            TimeEntry(
+                patient_id=pid,
+                user_id="nurse-elsewhere",
+                on_date=today,
+                minutes=25,
+                activity="call",
+            ),
+            kind="time_entry",
+            patient_id=pid,
+        )
+    page = ReportsPage(ws)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.report is not None)
+    bars = page.cards["CCM codes supported"].chart.bars
+    assert (f"{today:%Y-%m} 99490", 1.0) in bars

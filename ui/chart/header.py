@@ -21,6 +21,16 @@ def risk_reasons(risk: Any) -> list[str]:
     return [str(r) for r in reasons]
 
 
+def risk_lines(risk: Any) -> list[str]:
+    """The reasons, and LACE with its discharge date when it is past the 30 days it predicts
+    (van Walraven 2010) and so no longer among them."""
+    lines = risk_reasons(risk)
+    lace, discharged = getattr(risk, "lace", None), getattr(risk, "lace_discharged", None)
+    if lace is not None and discharged is not None and not any(r.startswith("LACE") for r in lines):
+        lines.append(f"LACE {lace} for the discharge on {discharged:%Y-%m-%d} (past 30 days)")
+    return lines
+
+
 def consent_text(patient: Any) -> str:
     """Program consent and the channels the patient agreed to."""
     channels = [
@@ -93,7 +103,7 @@ class ChartHeader(QWidget):
         else:
             self.risk.setText(f"Risk: {risk.band} ({risk.priority:.0f})")
             self.risk.setProperty("band", risk.band)
-            self.risk.setToolTip("\n".join(risk_reasons(risk)) or "No risk factors found")
+            self.risk.setToolTip("\n".join(risk_lines(risk)) or "No risk factors found")
         self.risk.style().unpolish(self.risk)
         self.risk.style().polish(self.risk)
         urgent = [a.message for a in chart.alerts]

@@ -41,6 +41,8 @@ ACTIVITY_FIELDS = [
     Field("owner_name", "Name of who does it"),
     Field("schedule", "When", placeholder="e.g. every morning, or FREQ=WEEKLY;BYDAY=MO"),
     Field("due_date", "Due date", "date"),
+    # The code the duplicate-test check matches (a test without one is invisible to it).
+    Field("test_code", "Lab test code (LOINC)", placeholder="for a lab test, e.g. 4548-4 for A1c"),
 ]
 PROGRESS_FIELDS = [
     Field("value", "Value", placeholder="e.g. 7.9"),

@@ -40,6 +40,17 @@ from ui.tables import Column, RowModel
 from ui.views import size_columns, table_view
 from ui.workspace import Workspace
 
+# careDesk's own rule, not a CMS rule (careDesk.care.screeners): said so wherever it shows.
+PRIVATE_REVIEW_NOTE = (
+    " · physically hurt answered other than Never: a private safety review will open "
+    "(careDesk rule, not a CMS rule)"
+)
+PRIVATE_REVIEW_SAVED = (
+    ". A private safety review for today was added to the follow-ups, with an alert: talk with "
+    "the patient alone. This is careDesk's own rule, not a CMS rule; no message or handout "
+    "mentions it."
+)
+
 
 def live_summary(inst: Instrument, answers: dict[str, Any]) -> str:
     """The running score and band as the form is filled in."""
@@ -50,7 +61,8 @@ def live_summary(inst: Instrument, answers: dict[str, Any]) -> str:
         if inst.domains:
             labels = domain_labels(inst)
             found = [labels[d] for d in result.positive_domains]
-            return "Positive: " + ", ".join(found) if found else "No social needs found"
+            text = "Positive: " + ", ".join(found) if found else "No social needs found"
+            return text + (PRIVATE_REVIEW_NOTE if result.private_review else "")
         text = f"Score {result.total}"
         text += f" · {result.band}" if result.band else ""
         text += " · positive screen" if result.positive else ""
@@ -251,6 +263,8 @@ class ScreenersTab(ChartTab):
         text += _result_text(reading)
         if reading.urgent:
             text += ". An urgent call for today was added to the follow-ups, with an alert."
+        if getattr(reading, "private_review", False):
+            text += PRIVATE_REVIEW_SAVED
         self.result.setText(text)
         self.recorded.emit(reading)
 

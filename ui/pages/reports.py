@@ -1,8 +1,9 @@
 """Reports: the evaluation metrics as a dashboard of bar charts, each exportable to CSV.
 
 Caseload, risk mix, overdue work, goals met, utilization before/after enrollment, screening,
-care-management minutes against the CCM thresholds (20/40/60 minutes: CPT 99490, 99439,
-99487, as counted by ``desk.metrics``) and discharges by reason.
+care-management minutes (patients reaching 20/40/60 minutes), the CCM codes those minutes
+support per month (units of CPT 99490/99439, 99491/99437, 99487/99489 and patients with minutes
+but no code, as ``desk.ccm`` counts them; ``caredesk ccm`` says why) and discharges by reason.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ SECTIONS = (
     ("utilization before/after enrollment", "Utilization 6 months before / after enrollment"),
     ("screening", "Screening"),
     ("care-management minutes", "Care-management minutes (patients reaching each threshold)"),
+    ("CCM codes supported", "CCM codes supported (units per month)"),
     ("discharges by reason", "Discharges by reason"),
 )
 
@@ -75,7 +77,19 @@ class ReportCard(QWidget):
 class ReportsPage(Page):
     """The dashboard for a chosen period."""
 
-    watches = frozenset({"patient", "risk_score", "follow_up", "goal", "timeline", "transition"})
+    watches = frozenset(
+        {
+            "patient",
+            "risk_score",
+            "follow_up",
+            "goal",
+            "timeline",
+            "transition",
+            "time_entry",
+            "condition",
+            "plan_version",
+        }
+    )
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(ws, parent)

@@ -1,6 +1,7 @@
 """The demo data files, loaded once: names, conditions, medications, plans, clinic, resources.
 
-Clinical tables are data, not code (STYLE §11): every list the generator draws from lives in
+Clinical tables are data, not code (CONTRIBUTING.md#clinical-tables-are-data): every list the
+generator draws from lives in
 ``data/*.json`` beside this module, with its sources cited inside the file.
 """
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from careDesk.care.demo.context import Draft, Person
+from careDesk.care.risk.weights import hyperpolypharmacy_at
 from careDesk.model.referral import Referral, ResourceReferral
 from careDesk.model.schedule import Appointment, FollowUp
 from careDesk.model.team import CareTeamMember
 from careDesk.model.timeline import TimeEntry, TimelineEntry, Transition
 
 REFERRAL_STEPS = ("sent", "accepted", "seen", "report_received", "closed")
-POLYPHARMACY_SEVERE = 10  # ≥ 10 active medicines: a pharmacist joins the team (issue 3)
 
 
 def _member(
@@ -45,7 +45,7 @@ def care_team(draft: Draft) -> None:
         if people:
             _member(draft, known[0] if known else draft.pick(people), specialty)
     pharmacists = draft.clinic.providers.get("Pharmacist", [])
-    if len(draft.medications) >= POLYPHARMACY_SEVERE and pharmacists:
+    if len(draft.medications) >= hyperpolypharmacy_at() and pharmacists:  # Masnoon 2017
         _member(draft, pharmacists[0], "Pharmacist")
 
 

@@ -2,8 +2,11 @@
 
 Answers are drawn per item and then scored by the assessment instruments' own code
 (``careDesk.care.instruments``), so totals, bands, positive screens and social-needs domains
-follow CLINICAL.md exactly. A PHQ-9 item 9 answer ≥ 1 raises an urgent alert and a same-day
-follow-up, as the instruments rule requires (Kroenke 2001; CLINICAL.md).
+follow docs/clinical-sources.md exactly. A PHQ-9 item 9 answer ≥ 1 raises an urgent alert and a
+same-day follow-up, built by ``careDesk.care.urgent`` as on every other path (Kroenke 2001;
+docs/clinical-sources.md#phq-9-item-9-same-day-follow-up). An AHC-HRSN "physically hurt" answer
+other than Never (only drawn for patients with a safety need) opens a private safety review, as
+``desk.screeners.record`` does (careDesk's own rule, not a CMS rule).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from typing import Any
 
 from careDesk.care.demo.context import Draft
 from careDesk.care.instruments import Scored, instrument, score
+from careDesk.care.screeners import PRIVATE_REVIEW_ORIGIN, PRIVATE_REVIEW_TITLE
+from careDesk.care.urgent import Item9, item9_value, urgent_fields
 from careDesk.model.assessment import Alert, ScreenerResult
 from careDesk.model.schedule import FollowUp
 
@@ -65,41 +70,39 @@ def _phq9(draft: Draft, severity: float, taken_at: datetime) -> None:
     answers["phq9_difficulty"] = min(3, int(severity * 4))
     result = score(instrument("phq9"), answers)
     screener_id = _store(draft, result, taken_at)
-    if result.urgent:
-        _urgent(draft, screener_id, taken_at)
+    value = item9_value(result.instrument, result.answers)
+    if value is not None:
+        _urgent(draft, Item9(screener_id, draft.id, value, taken_at))
 
 
-def _urgent(draft: Draft, screener_id: str, taken_at: datetime) -> None:
-    """PHQ-9 item 9 ≥ 1: an urgent alert and a same-day safety follow-up (CLINICAL.md)."""
+def _urgent(draft: Draft, found: Item9) -> None:
+    """PHQ-9 item 9 ≥ 1: the same urgent alert and same-day call every path raises
+    (``careDesk.care.urgent``; Kroenke 2001,
+    docs/clinical-sources.md#phq-9-item-9-same-day-follow-up), shown handled when it is old."""
+    taken_at = found.taken_at
     handled = draft.clinic.now - taken_at > timedelta(days=2)
     done_at = taken_at + timedelta(hours=3) if handled else None
-    draft.out.add(
-        Alert,
-        id=draft.new_id(),
-        patient_id=draft.id,
-        kind="phq9_item9",
-        severity="urgent",
-        message="PHQ-9 question 9 answered 'several days' or more: same-day safety check.",
-        raised_at=taken_at,
+    alert_id = draft.new_id()  # ids from the patient's seeded stream, as every demo row
+    follow_up_id = draft.new_id()
+    follow_up, alert = urgent_fields(
+        found,
+        at=taken_at,
+        assignee_id=draft.coordinator.id if draft.coordinator else None,
+        ids=(follow_up_id, alert_id),
+    )
+    alert.update(
         resolved_at=done_at,
         resolved_by=draft.coordinator.id if handled and draft.coordinator else None,
-        screener_id=screener_id,
     )
-    draft.out.add(
-        FollowUp,
-        id=draft.new_id(),
-        patient_id=draft.id,
-        kind="call",
-        title="Same-day safety check (PHQ-9 question 9)",
+    follow_up.update(
         due_at=taken_at + timedelta(hours=2),
         timezone=draft.clinic.catalog.clinic["timezone"],
-        assignee_id=draft.coordinator.id if draft.coordinator else None,
-        urgent=True,
         status="done" if handled else "open",
         completed_at=done_at,
         result="Reached; safety plan reviewed" if handled else None,
-        origin="phq9_item9",
     )
+    draft.out.add(Alert, **alert)
+    draft.out.add(FollowUp, **follow_up)
 
 
 def _gad7(draft: Draft, severity: float, taken_at: datetime) -> None:
@@ -135,7 +138,7 @@ def _hrsn_answers(draft: Draft) -> dict[str, Any]:
         "food_ran_out": draft.pick(food) if need["food"] and draft.chance(0.7) else "never",
         "transportation": "yes" if need["transportation"] else "no",
         "utilities": draft.pick(("yes", "already_shut_off")) if need["utilities"] else "no",
-        "safety_hurt": min(5, safety[0]),
+        "safety_hurt": min(5, safety[0]) if high else 1,
         "safety_insult": min(5, safety[1]),
         "safety_threaten": min(5, safety[2]),
         "safety_scream": min(5, safety[3]),
@@ -145,7 +148,41 @@ def _hrsn_answers(draft: Draft) -> dict[str, Any]:
 def _hrsn(draft: Draft, taken_at: datetime) -> None:
     result = score(instrument("ahc_hrsn"), _hrsn_answers(draft))
     draft.social_needs = list(result.positive_domains)
-    _store(draft, result, taken_at)
+    screener_id = _store(draft, result, taken_at)
+    if result.private_review:
+        _private_review(draft, screener_id, taken_at)
+
+
+def _private_review(draft: Draft, screener_id: str, taken_at: datetime) -> None:
+    """careDesk's own rule, not CMS: "physically hurt" not Never → a private safety review."""
+    handled = draft.clinic.now - taken_at > timedelta(days=7)
+    draft.out.add(
+        Alert,
+        id=draft.new_id(),
+        patient_id=draft.id,
+        kind=PRIVATE_REVIEW_ORIGIN,
+        severity="warning",
+        message="AHC-HRSN: physically hurt answered other than Never. Private safety review "
+        "with the patient alone (careDesk rule, not a CMS rule).",
+        raised_at=taken_at,
+        resolved_at=taken_at + timedelta(days=1) if handled else None,
+        resolved_by=draft.coordinator.id if handled and draft.coordinator else None,
+        screener_id=screener_id,
+    )
+    draft.out.add(
+        FollowUp,
+        id=draft.new_id(),
+        patient_id=draft.id,
+        kind="visit",
+        title=PRIVATE_REVIEW_TITLE,
+        due_at=taken_at,
+        timezone=draft.clinic.catalog.clinic["timezone"],
+        assignee_id=draft.coordinator.id if draft.coordinator else None,
+        status="done" if handled else "open",
+        completed_at=taken_at + timedelta(days=1) if handled else None,
+        result="Seen alone; safety plan and resources offered" if handled else None,
+        origin=PRIVATE_REVIEW_ORIGIN,
+    )
 
 
 def screeners(draft: Draft) -> None:

@@ -28,6 +28,8 @@ _ICD10 = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?$")
 _SNOMED = re.compile(r"^[0-9]{6,18}$")
 # LOINC codes: up to seven digits, a dash and a mod-10 check digit (LOINC Users' Guide §12.3).
 _LOINC = re.compile(r"^[0-9]{1,7}-[0-9]$")
+# A LOINC code named in free text: "A1c test (LOINC 4548-4)", "LOINC: 2093-3".
+NAMED_LOINC = re.compile(r"\bLOINC\s*:?\s*([0-9]{1,7}-[0-9])\b", re.IGNORECASE)
 _MRN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 EARLIEST_BIRTH = date(1880, 1, 1)
 CLOCK_SKEW = timedelta(minutes=10)
@@ -39,6 +41,19 @@ def languages() -> dict[str, str]:
     text = resources.files(__package__).joinpath("languages.json").read_text(encoding="utf-8")
     data: dict[str, str] = json.loads(text)["languages"]
     return data
+
+
+def loinc_ok(code: str) -> bool:
+    """A LOINC code with its mod-10 check digit right (LOINC Users' Guide §12.3: the Luhn
+    algorithm over the digits before the dash), so a mistyped code is refused, not stored."""
+    if not _LOINC.match(code):
+        return False
+    digits, check = code.split("-")
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 == 0 else 1)
+        total += value // 10 + value % 10
+    return (10 - total % 10) % 10 == int(check)
 
 
 def phone_digits(phone: str | None) -> str | None:
@@ -150,3 +165,13 @@ Mrn = Annotated[
 Icd10 = Annotated[str, _text(12), AfterValidator(_icd10)]
 Snomed = Annotated[str, _text(18), _pattern(_SNOMED, "is not a SNOMED CT code (6–18 digits)")]
 Loinc = Annotated[str, _text(10), _pattern(_LOINC, "is not a LOINC code (e.g. 4548-4)")]
+
+
+def _checked_loinc(value: str) -> str:
+    if not loinc_ok(value):
+        raise ValueError("is not a LOINC code with a right check digit (e.g. 4548-4)")
+    return value
+
+
+# A LOINC code a check relies on (a planned test's code): a typo would switch the check off.
+CheckedLoinc = Annotated[str, _text(10), AfterValidator(_checked_loinc)]

@@ -1,8 +1,9 @@
 """Screening instruments as data: each ``*.json`` beside this module is one questionnaire.
 
 Question text, answer options, LOINC codes, bands and positive-screen rules live in the data
-files (STYLE §11), so adding a translation or a questionnaire never touches the scoring code.
-Sources are cited inside each file and in ``CLINICAL.md``.
+files (CONTRIBUTING.md#clinical-tables-are-data), so adding a translation or a questionnaire
+never touches the scoring code. Sources are cited inside each file and in
+docs/clinical-sources.md.
 """
 
 from __future__ import annotations
@@ -62,6 +63,17 @@ class Domain:
 
 
 @dataclass(frozen=True)
+class PrivateReview:
+    """careDesk's own rule (not part of the published instrument): an answer to ``item`` above
+    ``above`` opens a private review for staff, whatever the instrument's own scoring says.
+    ``rule`` is the wording shown to staff, which says whose rule it is."""
+
+    item: str
+    above: int
+    rule: str
+
+
+@dataclass(frozen=True)
 class Instrument:
     """A questionnaire with its scoring rules."""
 
@@ -77,6 +89,7 @@ class Instrument:
     urgent_item: str | None = None
     urgent_at: int | None = None
     domains: tuple[Domain, ...] = ()
+    private_review: PrivateReview | None = None
 
     @property
     def scored_items(self) -> tuple[Item, ...]:
@@ -121,11 +134,20 @@ def _domain(raw: dict[str, Any]) -> Domain:
     )
 
 
+def _private_review(raw: dict[str, Any] | None) -> PrivateReview | None:
+    if raw is None:
+        return None
+    return PrivateReview(item=raw["item"], above=int(raw["above"]), rule=raw["rule"])
+
+
 def _parse(data: dict[str, Any]) -> Instrument:
     shared = _options(data.get("options", []))
     items = [_item(i, shared, scored=True) for i in data["items"]]
     items += [_item(i, shared, scored=False) for i in data.get("unscored_items", [])]
     urgent = data.get("urgent_item") or {}
+    review = _private_review(data.get("private_review"))
+    if review is not None and review.item not in {i.id for i in items}:
+        raise ValueError(f"{data['id']}: private_review names no question {review.item!r}")
     return Instrument(
         id=data["id"],
         title=data["title"],
@@ -139,6 +161,7 @@ def _parse(data: dict[str, Any]) -> Instrument:
         urgent_item=urgent.get("id"),
         urgent_at=urgent.get("at_least"),
         domains=tuple(_domain(d) for d in data.get("domains", [])),
+        private_review=review,
     )
 
 

@@ -1,8 +1,12 @@
 """Scoring a completed questionnaire: validation, total, band, positive screen, urgency.
 
-Rules (CLINICAL.md): PHQ-9 bands 0–4/5–9/10–14/15–19/20–27 and item 9 ≥ 1 urgent whatever the
+Rules (docs/clinical-sources.md): PHQ-9 bands 0–4/5–9/10–14/15–19/20–27 and item 9 ≥ 1 urgent
+whatever the
 total (Kroenke 2001); PHQ-2 positive ≥ 3 (Kroenke 2003); GAD-7 5/10/15 (Spitzer 2006); AHC-HRSN
-domain rules and interpersonal-safety sum > 10 (CMS AHC HRSN screening tool, 2017).
+domain rules and interpersonal-safety sum > 10 (CMS AHC HRSN screening tool, 2017; Billioux
+2017). Separately, an instrument may carry careDesk's own *private review* rule (AHC-HRSN:
+"physically hurt" answered other than Never): it never changes the published score or the
+positive domains, it only sets ``private_review``.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ class Scored:
     positive: bool
     positive_domains: tuple[str, ...]
     urgent: bool
+    private_review: bool = False  # careDesk's own rule, not the instrument's (see catalog)
 
 
 def _check_answer(inst: Instrument, item: Item, raw: Any) -> Any:
@@ -88,7 +93,8 @@ def score(inst: Instrument, answers: Mapping[str, Any]) -> Scored:
     cleaned = _validate(inst, answers)
     if inst.domains:
         domains = tuple(d.key for d in inst.domains if _domain_positive(d, cleaned))
-        return Scored(inst.id, cleaned, None, None, bool(domains), domains, False)
+        review = _needs_private_review(inst, cleaned)
+        return Scored(inst.id, cleaned, None, None, bool(domains), domains, False, review)
     total = sum(int(cleaned[item.id]) for item in inst.scored_items)
     positive = inst.positive_at is not None and total >= inst.positive_at
     urgent = (
@@ -97,6 +103,14 @@ def score(inst: Instrument, answers: Mapping[str, Any]) -> Scored:
         and int(cleaned[inst.urgent_item]) >= inst.urgent_at
     )
     return Scored(inst.id, cleaned, total, _band(inst, total), positive, (), urgent)
+
+
+def _needs_private_review(inst: Instrument, answers: Mapping[str, Any]) -> bool:
+    """careDesk's own rule (not CMS): the review item answered above its threshold."""
+    review = inst.private_review
+    if review is None or answers.get(review.item) is None:
+        return False
+    return int(answers[review.item]) > review.above
 
 
 def domain_labels(inst: Instrument) -> dict[str, str]:

@@ -8,7 +8,13 @@
 - Weights: Charlson ME et al., J Chronic Dis 1987;40:373-83 (1987), and Quan H et al.,
   Am J Epidemiol 2011;173:676-82 (2011: AIDS/HIV 4 as in the paper; several libraries ship 2).
 - Age points (Charlson 1994 combined age-comorbidity): 50–59 +1, 60–69 +2, 70–79 +3, ≥80 +4.
-- SNOMED CT: ``snomed_charlson.json`` maps Synthea's chronic-condition concepts to ICD-10.
+- History (Charlson 1987 definitions, ``charlson_history.json``): a resolved myocardial
+  infarction, stroke/TIA, peripheral vascular event or treated ulcer still counts; a resolved
+  malignancy counts for 5 years; every other category counts only while active.
+- SNOMED CT: ``snomed_charlson.json`` gives each curated concept its ICD-10-CM code and the
+  Charlson category it means. That category is what scores: it follows Quan's ICD-10 table
+  except where the concept says more than its ICD-10 code (a CKD stage 1–3 is not Charlson's
+  moderate/severe renal disease; a lung cancer "TNM stage 4" is a metastatic solid tumour).
 """
 
 from __future__ import annotations
@@ -16,9 +22,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from dateutil.relativedelta import relativedelta
 
 _PACKAGE = "careDesk.care.risk"
 
@@ -81,11 +90,24 @@ def _prefix_index() -> dict[str, str]:
     return {p: cat.key for cat in categories().values() for p in cat.prefixes}
 
 
+@dataclass(frozen=True)
+class SnomedConcept:
+    """A curated SNOMED CT concept: its ICD-10-CM code and the Charlson category it means."""
+
+    icd10: str
+    charlson: str | None
+
+
 @cache
+def snomed_concepts() -> dict[str, SnomedConcept]:
+    """SNOMED CT concept id → its curated ICD-10-CM code and Charlson category."""
+    concepts = _load("snomed_charlson.json")["concepts"]
+    return {c["snomed"]: SnomedConcept(c["icd10"], c["charlson"]) for c in concepts}
+
+
 def snomed_map() -> dict[str, str]:
     """SNOMED CT concept id → ICD-10-CM code (curated; see ``snomed_charlson.json``)."""
-    concepts = _load("snomed_charlson.json")["concepts"]
-    return {c["snomed"]: c["icd10"] for c in concepts}
+    return {code: concept.icd10 for code, concept in snomed_concepts().items()}
 
 
 def normalise_icd10(code: str) -> str:
@@ -105,15 +127,15 @@ def category_of_icd10(code: str) -> str | None:
 
 
 def category_of(icd10: str | None, snomed: str | None) -> str | None:
-    """Category from the ICD-10 code, else from the SNOMED CT concept through the curated map."""
+    """Category from the ICD-10 code (Quan 2005), else the curated SNOMED CT concept's category."""
     if icd10:
         found = category_of_icd10(icd10)
         if found is not None:
             return found
     if snomed:
-        mapped = snomed_map().get(snomed.strip())
-        if mapped:
-            return category_of_icd10(mapped)
+        concept = snomed_concepts().get(snomed.strip())
+        if concept is not None:
+            return concept.charlson
     return None
 
 
@@ -143,6 +165,47 @@ def charlson(present: Iterable[str], age: int | None = None) -> CharlsonResult:
         charlson1987=sum(cats[k].weight_1987 for k in kept),
         age_points=age_points(age),
     )
+
+
+@dataclass(frozen=True)
+class RecordedCondition:
+    """What Charlson needs of a recorded condition: its codes, whether it is active, its dates."""
+
+    icd10: str | None
+    snomed: str | None
+    active: bool = True
+    onset: date | None = None
+    abated: date | None = None
+
+
+@cache
+def _history() -> tuple[frozenset[str], dict[str, int]]:
+    data = _load("charlson_history.json")
+    return frozenset(data["history_counts"]), {k: int(v) for k, v in data["recent_years"].items()}
+
+
+def counts_today(category: str, condition: RecordedCondition, today: date) -> bool:
+    """Whether a condition of ``category`` counts today (see ``charlson_history.json``)."""
+    if condition.active:
+        return True
+    always, recent = _history()
+    if category in always:
+        return True
+    years = recent.get(category)
+    since = condition.onset or condition.abated
+    return years is not None and since is not None and since >= today - relativedelta(years=years)
+
+
+def charlson_from_conditions(
+    conditions: Iterable[RecordedCondition], today: date, age: int | None = None
+) -> CharlsonResult:
+    """Score recorded conditions, active or not, as Charlson defines them on ``today``."""
+    found = []
+    for c in conditions:
+        category = category_of(c.icd10, c.snomed)
+        if category is not None and counts_today(category, c, today):
+            found.append(category)
+    return charlson(found, age)
 
 
 def charlson_from_codes(

@@ -2,7 +2,8 @@
 
 Scores are refreshed inside the very transaction that changed a patient's record (a
 ``Desk.before_commit`` hook over ``tx.changes.patient_ids``), and in bulk with
-:func:`refresh_all` after imports, demo data or at night (DESIGN §5: nightly risk refresh).
+:func:`refresh_all` after imports, demo data or at night (the clock's nightly job, see
+docs/architecture.md#scheduling-the-reminder-clock).
 """
 
 from __future__ import annotations
@@ -10,17 +11,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
 from sqlalchemy.dialects.sqlite import insert
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from careDesk.care.risk.gather import CHUNK, facts
 from careDesk.care.risk.priority import Facts, prioritise
 from careDesk.care.risk.weights import Weights, default_weights
-from careDesk.changes import Outcome
+from careDesk.changes import Changes, Outcome
 from careDesk.model.base import utcnow
 from careDesk.model.risk import RiskScore
 from careDesk.security.roles import Permission
@@ -29,6 +30,12 @@ if TYPE_CHECKING:
     from careDesk.desk import Desk, Tx
 
 RISK_KIND = "risk_score"
+# The version of the scoring rules (weights, Charlson coding, LACE window). Bump it whenever a
+# change would alter stored scores: rows from older rules are recomputed when the reminder clock
+# starts (refresh_outdated), not left standing until the nightly refresh.
+# 1: LACE for the latest discharge, counting only in the 30 days after it; Charlson history and
+#    SNOMED CT stages (issue 15).
+RULES_VERSION = 1
 
 
 def _row(f: Facts, w: Weights, now: datetime) -> dict[str, Any]:
@@ -41,6 +48,7 @@ def _row(f: Facts, w: Weights, now: datetime) -> dict[str, Any]:
         "charlson_1987": f.charlson.charlson1987,
         "charlson_age_adjusted": f.charlson.age_adjusted,
         "lace": f.lace.total if f.lace else None,
+        "lace_discharged": f.lace_discharged,
         "admissions_6m": f.admissions_6m,
         "admissions_12m": f.admissions_12m,
         "ed_visits_6m": f.ed_visits_6m,
@@ -55,6 +63,7 @@ def _row(f: Facts, w: Weights, now: datetime) -> dict[str, Any]:
         "urgent_alerts": f.urgent_alerts,
         "reasons": json.dumps(p.reasons),
         "computed_at": now,
+        "rules_version": RULES_VERSION,
     }
 
 
@@ -89,6 +98,12 @@ def refresh_all(session: Session, now: datetime | None = None) -> int:
     return refresh(session, None, now)
 
 
+def outdated(session: Session) -> list[str]:
+    """Patients whose stored score was computed by older rules than these."""
+    query = select(col(RiskScore.patient_id)).where(col(RiskScore.rules_version) < RULES_VERSION)
+    return list(session.exec(query))
+
+
 def refresh_changed(tx: Tx) -> None:
     """``Desk.before_commit`` hook: refresh the patients this transaction touched."""
     if tx.changes.patient_ids:
@@ -105,6 +120,7 @@ class RiskView:
     scores: dict[str, int | None]
     reasons: list[str]
     computed_at: datetime
+    lace_discharged: date | None = None  # the discharge ``scores["lace"]`` belongs to
 
 
 def view(row: RiskScore) -> RiskView:
@@ -116,6 +132,7 @@ def view(row: RiskScore) -> RiskView:
         scores=scores_by_name(row),
         reasons=list(json.loads(row.reasons or "[]")),
         computed_at=row.computed_at,
+        lace_discharged=row.lace_discharged,
     )
 
 
@@ -157,6 +174,14 @@ class RiskEngine:
             count = refresh(tx.session, patient_ids, now or tx.now)
             tx.changes.add(RISK_KIND)
         return Outcome(count, tx.changes)
+
+    def refresh_outdated(self, now: datetime | None = None) -> Outcome[int]:
+        """Recompute the scores older rules computed (after an update); usually none."""
+        with self.desk.reading() as session:
+            stale = outdated(session)
+        if not stale:
+            return Outcome(0, Changes())
+        return self.refresh(stale, now)
 
     def refresh_all(self, now: datetime | None = None) -> Outcome[int]:
         """Recompute every patient's score (after imports, demo data, or nightly)."""

@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, literal_column, or_, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col
 
-from careDesk.care.risk.charlson import charlson_from_codes
+from careDesk.care.risk.charlson import RecordedCondition, charlson_from_conditions
 from careDesk.care.risk.lace import LaceResult, lace
 from careDesk.care.risk.priority import Facts, aware
 from careDesk.care.risk.weights import Weights
@@ -35,7 +35,7 @@ CHUNK = 900  # stays under SQLite's bound-parameter limit
 @dataclass
 class _Raw:
     birth: date | None = None
-    codes: list[tuple[str | None, str | None]] = field(default_factory=list)
+    conditions: list[RecordedCondition] = field(default_factory=list)
     admissions: list[tuple[datetime, datetime | None, bool]] = field(default_factory=list)
     ed: list[datetime] = field(default_factory=list)
     meds: int = 0
@@ -84,11 +84,7 @@ def _read(session: Session, now: datetime, w: Weights, chunk: list[str] | None) 
     ):
         raw[pid].birth = birth
     alive = set(raw)
-    q = select(col(Condition.patient_id), col(Condition.icd10), col(Condition.snomed)).where(
-        col(Condition.deleted_at).is_(None), col(Condition.status) == "active"
-    )
-    for pid, icd10, snomed in session.execute(_only(q, col(Condition.patient_id), chunk)):
-        raw[pid].codes.append((icd10, snomed))
+    _read_conditions(session, chunk, raw)
     _read_encounters(session, now, w, chunk, raw)
     q = select(col(Medication.patient_id), func.count()).where(
         col(Medication.deleted_at).is_(None), col(Medication.status) == "active"
@@ -99,6 +95,26 @@ def _read(session: Session, now: datetime, w: Weights, chunk: list[str] | None) 
     _read_screeners(session, now, w, chunk, raw)
     _read_work(session, now, chunk, raw)
     return {pid: r for pid, r in raw.items() if pid in alive}
+
+
+def _read_conditions(session: Session, chunk: list[str] | None, raw: dict[str, _Raw]) -> None:
+    """Every coded condition, active or not: Charlson counts a history of some (charlson.py)."""
+    q = select(
+        col(Condition.patient_id),
+        col(Condition.icd10),
+        col(Condition.snomed),
+        col(Condition.status),
+        col(Condition.onset),
+        col(Condition.abated),
+    ).where(
+        col(Condition.deleted_at).is_(None),
+        or_(col(Condition.icd10).is_not(None), col(Condition.snomed).is_not(None)),
+    )
+    for pid, icd10, snomed, status, onset, abated in session.execute(
+        _only(q, col(Condition.patient_id), chunk)
+    ):
+        active = status == "active"
+        raw[pid].conditions.append(RecordedCondition(icd10, snomed, active, onset, abated))
 
 
 def _read_encounters(
@@ -147,6 +163,8 @@ def _read_screeners(
     for pid, inst, total, band, domains in session.execute(
         _only(q, col(ScreenerResult.patient_id), chunk)
     ):
+        if total is None and inst != "ahc_hrsn":
+            continue  # answers without a total (an imported item 9 alone) leave the last score
         raw[pid].screens[inst] = (total, band, domains)  # ordered by time: the latest wins
 
 
@@ -182,33 +200,43 @@ def _read_work(
         raw[pid].urgent = int(n)
 
 
-def _lace_of(r: _Raw, now: datetime, charlson_1987: int, w: Weights) -> LaceResult | None:
-    """LACE for the latest admission within the look-back (van Walraven 2010)."""
-    recent = [
-        a
-        for a in r.admissions
-        if a[0] >= now - timedelta(days=int(w.section("lace")["lookback_days"]))
-    ]
-    if not recent:
+@dataclass(frozen=True)
+class _Lace:
+    result: LaceResult
+    discharged: datetime
+
+
+def _lace_of(r: _Raw, now: datetime, charlson_1987: int, w: Weights) -> _Lace | None:
+    """LACE of the latest discharge within the look-back (van Walraven C et al., CMAJ
+    2010;182:551-7: LACE is scored at discharge and predicts death or unplanned readmission in
+    the 30 days after it). A stay not yet discharged has no LACE yet."""
+    since = now - timedelta(days=int(w.section("lace")["lookback_days"]))
+    discharged = [(s, e, a) for s, e, a in r.admissions if e is not None and since <= e <= now]
+    if not discharged:
         return None
-    start, end, acute = max(recent, key=lambda a: a[0])
-    days = ((end or now).date() - start.date()).days
-    # The ED visit that led to this admission (within the 24 h before it) is the index visit.
+    start, end, acute = max(discharged, key=lambda a: (a[1], a[0]))
+    days = (end.date() - start.date()).days
+    # E counts ED visits in the 6 months before this admission; the ED visit that led to it
+    # (within the 24 h before it) is the index visit and is not counted.
     window = (start - relativedelta(months=6), start - timedelta(hours=24))
     ed = sum(1 for v in r.ed if window[0] <= v < window[1])
-    return lace(days, acute, charlson_1987, ed)
+    return _Lace(lace(days, acute, charlson_1987, ed), end)
 
 
 def _facts(pid: str, r: _Raw, now: datetime, w: Weights) -> Facts:
     six, twelve = now - relativedelta(months=6), now - relativedelta(months=12)
-    ch = charlson_from_codes(r.codes, _age(r.birth, now.date()))
+    ch = charlson_from_conditions(r.conditions, now.date(), _age(r.birth, now.date()))
     phq9 = r.screens.get("phq9")
     gad7 = r.screens.get("gad7")
     ahc = r.screens.get("ahc_hrsn")
+    found = _lace_of(r, now, ch.charlson1987, w)
+    window = timedelta(days=int(w.section("lace")["window_days"]))
     return Facts(
         patient_id=pid,
         charlson=ch,
-        lace=_lace_of(r, now, ch.charlson1987, w),
+        lace=found.result if found else None,
+        lace_discharged=found.discharged.date() if found else None,
+        lace_in_window=found is not None and now - found.discharged <= window,
         admissions_6m=sum(1 for a in r.admissions if six <= a[0] <= now),
         admissions_12m=sum(1 for a in r.admissions if twelve <= a[0] <= now),
         ed_visits_6m=sum(1 for v in r.ed if six <= v <= now),

@@ -6,6 +6,10 @@ E = emergency-department visits in the 6 months before the admission, not counti
 visit, capped at 4. Range 0–19: 0–4 low, 5–9 moderate, ≥10 high. The UK "modified LACE"
 scores ≥14 days as 6; we follow the original paper.
 
+LACE is scored at discharge and predicts the 30 days after it: the risk engine scores the latest
+discharge of the past year, stores its date beside the score, and lets it add priority only in
+those 30 days (risk/gather.py, risk/priority.py); an older stay counts as utilization.
+
 C uses the Charlson 1987 weights without age points: van Walraven derived LACE on the
 original Charlson index (Charlson 1987 weights, ICD coding per Quan 2005), so its C points were
 calibrated on those weights, not on Quan 2011's re-weighting (where e.g. MI scores 0).

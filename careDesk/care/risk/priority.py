@@ -8,7 +8,7 @@ LACE 12; PHQ-9 moderate; food insecurity").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from careDesk.care.risk.charlson import CharlsonResult
 from careDesk.care.risk.lace import LaceResult
@@ -29,7 +29,9 @@ class Facts:
 
     patient_id: str
     charlson: CharlsonResult
-    lace: LaceResult | None = None
+    lace: LaceResult | None = None  # of the latest discharge in the look-back
+    lace_discharged: date | None = None
+    lace_in_window: bool = False  # within the 30 days after that discharge LACE predicts
     admissions_6m: int = 0
     admissions_12m: int = 0
     ed_visits_6m: int = 0
@@ -75,12 +77,16 @@ def _utilization(f: Facts, w: Weights, reasons: list[str]) -> float:
 
 
 def _lace(f: Facts, w: Weights, reasons: list[str]) -> float:
-    if f.lace is None:
+    """LACE predicts death or unplanned readmission within 30 days of a discharge (van Walraven
+    2010, CMAJ 182:551), so it adds points only in that window; older stays count as
+    utilization."""
+    if f.lace is None or not f.lace_in_window:
         return 0.0
     c = w.section("lace")
     total = f.lace.total
     if total >= c["reason_at"]:
-        reasons.append(f"LACE {total}")
+        when = f" after discharge on {f.lace_discharged:%Y-%m-%d}" if f.lace_discharged else ""
+        reasons.append(f"LACE {total}{when}")
     if total >= c["high_at"]:
         return float(c["high_points"])
     return float(c["moderate_points"]) if total >= c["moderate_at"] else 0.0
@@ -95,13 +101,16 @@ def _charlson(f: Facts, w: Weights, reasons: list[str]) -> float:
 
 
 def _medications(f: Facts, w: Weights, reasons: list[str]) -> float:
+    """Polypharmacy by count (Masnoon N et al., BMC Geriatr 2017;17:230: ≥ 5 medicines is the
+    most used definition of polypharmacy, ≥ 10 "hyperpolypharmacy"). The AGS Beers Criteria say
+    which medicines to review, not how many make too many."""
     p = w.section("polypharmacy")
     n = f.active_medications
-    if n >= p["severe_at"]:
-        reasons.append(f"{n} active medications (severe polypharmacy)")
-        return float(p["severe_points"])
+    if n >= p["hyper_at"]:
+        reasons.append(f"{n} active medications (hyperpolypharmacy)")
+        return float(p["hyper_points"])
     if n >= p["at"]:
-        reasons.append(f"{n} active medications")
+        reasons.append(f"{n} active medications (polypharmacy)")
         return float(p["points"])
     return 0.0
 

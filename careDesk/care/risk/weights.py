@@ -32,7 +32,7 @@ class Weights:
             r["charlson"]["max_points"]
             + r["lace"]["high_points"]
             + r["utilization"]["max_points"]
-            + r["polypharmacy"]["severe_points"]
+            + r["polypharmacy"]["hyper_points"]
             + max(r["phq9_band_points"].values())
             + max(r["gad7_band_points"].values())
             + sum(r["social_need_points"].values())
@@ -53,3 +53,10 @@ def default_weights() -> Weights:
     """The shipped weights."""
     text = resources.files("careDesk.care.risk").joinpath("risk_weights.json").read_text("utf-8")
     return parse(json.loads(text))
+
+
+def hyperpolypharmacy_at() -> int:
+    """Active medicines that make "hyperpolypharmacy" (≥ 10, Masnoon N et al., BMC Geriatr
+    2017;17:230): the worklist's points, the pharmacist-review suggestion and the demo data's
+    pharmacist all read this one number."""
+    return int(default_weights().section("polypharmacy")["hyper_at"])

@@ -172,6 +172,7 @@ def add_activity(ctx: _Ctx, goal: Goal, spec: ActivitySpec) -> Activity | None:
         "schedule": spec.schedule,
         "due_date": due,
         "resource_id": resource_id,
+        "test_code": spec.test_code,  # the duplicate-test check matches tests by this code
     }
     form = parse(ActivityForm, fields, where="activity")
     pos = next_position(ctx.tx.session, Activity.goal_id, goal.id, Activity)

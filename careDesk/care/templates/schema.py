@@ -1,17 +1,25 @@
 """The shape of a care plan template: problems → goals → activities, texts per language,
 education points, warning signs, the follow-up cadence and the tailoring rules.
 
-Shipped templates are JSON files in ``data/`` (STYLE.md §11: clinical content is data); clinic
+Shipped templates are JSON files in ``data/`` (CONTRIBUTING.md#clinical-tables-are-data); clinic
 templates are the same JSON stored in the vault. Both are validated here, so a broken file or
 a bad edit is refused with the field named, never half-applied.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
+from careDesk.care.forms.fields import NAMED_LOINC, CheckedLoinc, loinc_ok
 from careDesk.care.verb_kit import check_rrule, looks_like_rrule
 from careDesk.model.plan import ActivityKind, Owner
 
@@ -62,7 +70,13 @@ class Spec(BaseModel):
 
 
 class ActivitySpec(Spec):
-    """Who does what, when: ``schedule`` is an RRULE so the handout words it per language."""
+    """Who does what, when: ``schedule`` is an RRULE so the handout words it per language.
+
+    A lab test carries its LOINC code (``test_code``), which applying the template stores on
+    the activity so the duplicate-test check sees it. A template written before the field
+    existed, whose description names exactly one code ("A1c test (LOINC 4548-4)"), gets that
+    code; a description naming another code than ``test_code`` is refused.
+    """
 
     kind: ActivityKind
     owner: Owner = Owner.PATIENT
@@ -71,6 +85,28 @@ class ActivitySpec(Spec):
     schedule: Rrule = None
     due_days: int | None = Field(default=None, ge=0, le=730)
     resource_category: str | None = None  # bind a community resource of this category
+    test_code: CheckedLoinc | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _code_from_description(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("test_code") is not None:
+            return data
+        named = NAMED_LOINC.findall(str(data.get("description") or ""))
+        if data.get("kind") == ActivityKind.TEST and len(named) == 1 and loinc_ok(named[0]):
+            return {**data, "test_code": named[0]}
+        return data
+
+    @model_validator(mode="after")
+    def _code_fits(self) -> ActivitySpec:
+        if self.test_code is None:
+            return self
+        if self.kind != ActivityKind.TEST:
+            raise ValueError("only a test activity has a test_code")
+        named = NAMED_LOINC.findall(self.description)
+        if named and self.test_code not in named:
+            raise ValueError("the description names another LOINC code than test_code")
+        return self
 
 
 class GoalSpec(Spec):
@@ -107,13 +143,16 @@ class When(Spec):
 
     Ages are whole years on the day the template is applied; ``any_code`` lists ICD-10-CM
     prefixes (dot removed) or SNOMED CT codes of active conditions; ``min_other_chronic``
-    counts active chronic conditions the template does not itself address.
+    counts distinct chronic illnesses other than the template's own condition and those
+    ``other_than`` lists (ICD-10-CM prefixes or SNOMED CT codes: e.g. the condition's other
+    forms and its complications, which are not "coexisting" illnesses).
     """
 
     min_age: int | None = Field(default=None, ge=0, le=130)
     max_age: int | None = Field(default=None, ge=0, le=130)
     any_code: tuple[str, ...] = ()
     min_other_chronic: int | None = Field(default=None, ge=0, le=50)
+    other_than: tuple[str, ...] = ()
 
 
 class GoalChange(Spec):

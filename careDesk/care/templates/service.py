@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
+from careDesk.care.risk.charlson import category_of
 from careDesk.care.templates.apply import Applied, apply_body
 from careDesk.care.templates.loader import check_rule_keys, parse_body, shipped
 from careDesk.care.templates.schema import TemplateBody
@@ -109,21 +110,33 @@ def _body(row: PlanTemplate) -> TemplateBody:
     return parse_body(json.loads(row.body), where=f"template {row.template_key}")
 
 
+# A past myocardial infarction or stroke/TIA is a coexisting illness (ADA 2024 §13, Table 13.1
+# lists both) even once the record is resolved: Charlson 1987 counts their history too.
+HISTORY_ILLNESSES = frozenset({"ami", "cevd"})
+
+
 def patient_facts(session: Session, patient: Patient, day: Any) -> PatientFacts:
-    """Age on ``day`` and the codes of active conditions (for tailoring)."""
+    """Age on ``day``, the codes of active conditions, and those that count as chronic."""
     rows = session.exec(
         select(Condition).where(
-            Condition.patient_id == patient.id,
-            Condition.status == "active",
-            col(Condition.deleted_at).is_(None),
+            Condition.patient_id == patient.id, col(Condition.deleted_at).is_(None)
         )
     ).all()
-    codes = [((c.icd10 or "").replace(".", "").upper(), c.snomed or "", c.chronic) for c in rows]
+    active = [c for c in rows if c.status == "active"]
+    past = [
+        c
+        for c in rows
+        if c.status != "active" and category_of(c.icd10, c.snomed) in HISTORY_ILLNESSES
+    ]
     return PatientFacts(
         age=age_on(patient.birth_date, day),
-        codes=tuple((i, s) for i, s, _ in codes),
-        chronic_codes=tuple((i, s) for i, s, chronic in codes if chronic),
+        codes=tuple(_code(c) for c in active),
+        chronic_codes=tuple(_code(c) for c in (*(c for c in active if c.chronic), *past)),
     )
+
+
+def _code(c: Condition) -> tuple[str, str]:
+    return (c.icd10 or "").replace(".", "").upper(), c.snomed or ""
 
 
 class Templates:
@@ -296,7 +309,9 @@ class Templates:
             template_key=body.id,
             number=number,
             title=body.title,
-            body=body.model_dump_json(),
+            # Unset (None) fields left out: a workstation on an older release, whose template
+            # schema refuses unknown keys, still reads a template that uses no newer field.
+            body=body.model_dump_json(exclude_none=True),
             based_on=based_on,
             note=note,
         )

@@ -2,8 +2,11 @@
 
 A rule holds when any of its ``when_any`` alternatives holds; an alternative holds when all of
 its conditions do. Age is in whole years on the day of applying (a 65th birthday today counts
-as 65). Examples: ADA Standards of Care 2024 §13 relaxes the A1c target to < 8% for frail
-older adults or those ≥ 65 with multimorbidity; CDC STEADI adds fall prevention at 65+.
+as 65). Other chronic conditions are counted as distinct illnesses (``illness.py``), leaving
+out the template's own condition and what the rule's ``other_than`` lists (for diabetes: its
+other forms and complications). Examples: ADA Standards of Care 2024 §13 relaxes the A1c target
+to < 8% for older adults with complex/intermediate health (≥ 3 coexisting chronic illnesses, or
+cognitive impairment) or frailty; CDC STEADI adds fall prevention at 65+.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from careDesk.care.templates.illness import count_illnesses, matches
 from careDesk.care.templates.loader import resolve_rule
 from careDesk.care.templates.schema import (
     ActivitySpec,
@@ -28,6 +32,8 @@ class PatientFacts:
 
     age: int | None
     codes: tuple[tuple[str, str], ...] = ()  # (ICD-10 without dot, SNOMED) per active condition
+    # Chronic conditions that count as coexisting illnesses: active chronic ones, and a past
+    # myocardial infarction or stroke (ADA 2024 §13 lists both; Charlson counts their history).
     chronic_codes: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
 
@@ -56,16 +62,10 @@ def age_on(birth: date | None, day: date) -> int | None:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-def _matches(code: tuple[str, str], prefixes: tuple[str, ...]) -> bool:
-    icd, snomed = code
-    return any(
-        (icd and icd.startswith(p.replace(".", "").upper())) or snomed == p for p in prefixes
-    )
-
-
-def _others(body: TemplateBody, facts: PatientFacts) -> int:
-    own = (*body.conditions.icd10, *body.conditions.snomed)
-    return sum(1 for c in facts.chronic_codes if not _matches(c, own))
+def other_illnesses(when: When, body: TemplateBody, facts: PatientFacts) -> int:
+    """Distinct chronic illnesses besides the template's condition and ``when.other_than``."""
+    own = (*body.conditions.icd10, *body.conditions.snomed, *when.other_than)
+    return count_illnesses(facts.chronic_codes, own)
 
 
 def holds(when: When, body: TemplateBody, facts: PatientFacts) -> bool:
@@ -74,9 +74,12 @@ def holds(when: When, body: TemplateBody, facts: PatientFacts) -> bool:
         return False
     if when.max_age is not None and (facts.age is None or facts.age > when.max_age):
         return False
-    if when.any_code and not any(_matches(c, when.any_code) for c in facts.codes):
+    if when.any_code and not any(matches(c, when.any_code) for c in facts.codes):
         return False
-    return when.min_other_chronic is None or _others(body, facts) >= when.min_other_chronic
+    return (
+        when.min_other_chronic is None
+        or other_illnesses(when, body, facts) >= when.min_other_chronic
+    )
 
 
 def _aimed_at(goal: GoalSpec, target: str, first: str) -> bool:

@@ -68,8 +68,9 @@ def test_upcoming_and_status_changes(desk: Desk, patient: Patient) -> None:
     assert [a.id for a in desk.appointments.upcoming(patient.id, now=THURSDAY)] == [soon, later]
 
     assert desk.appointments.mark_missed(past).value.status == "missed"
+    not_yet = _book(desk, patient, datetime.now(UTC) + timedelta(days=30))  # the real clock
     with pytest.raises(ValidationFailed) as caught:
-        desk.appointments.mark_missed(later)  # has not started yet
+        desk.appointments.mark_missed(not_yet)  # has not started yet
     assert caught.value.field == "status"
     assert desk.appointments.mark_completed(later).value.status == "completed"
     with pytest.raises(ValidationFailed):

@@ -107,3 +107,22 @@ def test_removed_things_leave_the_chart(desk: Desk, pid: str) -> None:
     desk.patients.remove(pid)
     with pytest.raises(NotFound):
         desk.patients.chart(pid)
+
+
+def test_chart_shows_lace_with_its_discharge_date(desk: Desk) -> None:
+    """LACE belongs to one discharge (van Walraven 2010): the chart carries its date."""
+    pid = desk.patients.create(
+        mrn="CH-L", given_name="Lan", family_name="Do", birth_date=date(1950, 1, 1)
+    ).value.id
+    now = datetime.now(UTC)
+    start = now - timedelta(days=6)
+    desk.clinical.add_encounter(
+        pid, kind="admission", start=start, end=start + timedelta(days=4), acute=True
+    )
+    chart = desk.patients.chart(pid)
+    assert chart.risk is not None
+    assert chart.risk.lace == 4 + 3 + 0 + 0  # L 4 days → 4, A acute → 3, C 0, E 0
+    assert chart.risk.lace_discharged == (start + timedelta(days=4)).date()
+    risk = chart.as_dict()["risk"]
+    assert risk["lace_discharged"] == (start + timedelta(days=4)).date().isoformat()
+    assert f"LACE 7 after discharge on {risk['lace_discharged']}" in json.loads(risk["reasons"])

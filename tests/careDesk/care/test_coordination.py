@@ -46,7 +46,7 @@ def test_repeat_test_within_its_interval_names_both_sources(desk: Desk) -> None:
         "test",
         "A1c next quarter",
         test_code="4548-4",
-        due_date=NOW.date() + timedelta(days=60),
+        due_date=NOW.date() + timedelta(days=95),  # past the 90 days after "Check A1c" too
     )
     store(desk, a1c, soon, later)
     warnings = desk.coordination.warnings(p.id, now=NOW)

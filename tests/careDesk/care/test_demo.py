@@ -16,6 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from careDesk.care.demo import DemoSummary, generate_demo
 from careDesk.care.instruments import instrument, score
+from careDesk.care.urgent import missing
 from careDesk.desk import Desk
 from careDesk.errors import PermissionDenied, ValidationFailed
 from careDesk.model.assessment import ScreenerResult
@@ -191,6 +192,7 @@ def test_screeners_score_as_the_instruments_do(shared: Desk) -> None:
     with shared.reading() as s:
         results = s.exec(select(ScreenerResult)).all()
         item9 = _count(s, "SELECT count(*) FROM alert WHERE kind = 'phq9_item9'")
+        reviews = _count(s, "SELECT count(*) FROM follow_up WHERE origin = 'hrsn_physically_hurt'")
     assert {"phq9", "gad7", "ahc_hrsn"} <= {r.instrument for r in results}
     for result in results:
         scored = score(instrument(result.instrument), json.loads(result.answers))
@@ -202,6 +204,17 @@ def test_screeners_score_as_the_instruments_do(shared: Desk) -> None:
         assert json.loads(result.positive_domains) == list(scored.positive_domains)
     urgent = [r for r in results if r.instrument == "phq9" and json.loads(r.answers)["phq9_9"]]
     assert item9 == len(urgent)
+    # careDesk's own rule, not CMS: "physically hurt" other than Never (1) opens a private review
+    hurt = [
+        r
+        for r in results
+        if r.instrument == "ahc_hrsn" and json.loads(r.answers)["safety_hurt"] > 1
+    ]
+    assert reviews == len(hurt)
+    with shared.reading() as s:
+        calls = s.exec(select(FollowUp).where(FollowUp.origin == "phq9_item9")).all()
+        assert missing(s) == []  # sync would raise nothing more for the demo's answers
+    assert len(calls) == len(urgent) and all("PHQ-9 item 9 answered" in c.title for c in calls)
 
 
 def test_clinic_staff_settings_audit_and_risk(shared: Desk) -> None:

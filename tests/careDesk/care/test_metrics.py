@@ -10,9 +10,10 @@ from careDesk.care.metrics import MetricsReport
 from careDesk.desk import Desk
 from careDesk.errors import ValidationFailed
 from careDesk.model.assessment import ScreenerResult
-from careDesk.model.clinical import Encounter
+from careDesk.model.clinical import Condition, Encounter
 from careDesk.model.plan import CarePlan, Goal, Problem
 from careDesk.model.schedule import FollowUp
+from careDesk.model.security import user_id
 from careDesk.model.timeline import TimeEntry, Transition
 from tests.careDesk.care.clinic_rows import NOW, patient, store
 
@@ -178,3 +179,43 @@ def test_rows_for_csv(report: MetricsReport) -> None:
 def test_period_must_run_forwards(desk: Desk) -> None:
     with pytest.raises(ValidationFailed, match="end"):
         desk.metrics.report(END, START)
+
+
+def test_ccm_codes_per_month_over_the_whole_months_the_period_touches(
+    desk: Desk, fast_kdf: None
+) -> None:
+    """CPT 2024 / CMS MLN909188: 25 staff minutes in March → 99490; 45 in April → 99490 +
+    one 99439; CCM is per calendar month, so April counts whole though the period ends on the
+    10th. A patient with one chronic condition gets no code."""
+    desk.users.add("nurse", "violet harbour compass lantern", "coordinator")
+    nurse = user_id("nurse")
+    two = patient("CCM-1", consent_program=True)
+    one = patient("CCM-2", consent_program=True)
+    store(
+        desk,
+        two,
+        one,
+        Condition(patient_id=two.id, display="Type 2 diabetes", icd10="E11.9"),
+        Condition(patient_id=two.id, display="COPD", icd10="J44.9"),
+        Condition(patient_id=one.id, display="COPD", icd10="J44.9"),
+    )
+    entries = [
+        (two.id, date(2026, 3, 3), 10),
+        (two.id, date(2026, 3, 20), 15),
+        (two.id, date(2026, 4, 25), 45),
+        (one.id, date(2026, 3, 20), 40),
+    ]
+    store(
+        desk,
+        *(TimeEntry(patient_id=p, user_id=nurse, on_date=d, minutes=m, activity="call")
+          for p, d, m in entries),
+    )  # fmt: skip
+    report = desk.metrics.report(date(2026, 3, 15), date(2026, 4, 10), now=NOW)
+    assert report.ccm_summary() == {
+        "2026-03": {"99490": 1, "no code (patients)": 1},
+        "2026-04": {"99490": 1, "99439": 1},
+    }
+    rows = {(r["section"], r["metric"]): r["value"] for r in report.to_rows()}
+    assert rows[("CCM codes supported", "2026-04 99439")] == 1
+    [lone] = [m for m in report.ccm if m.patient_id == one.id]
+    assert any(why.startswith("needs 2 chronic conditions") for why in lone.missing)

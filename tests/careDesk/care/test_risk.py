@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
+from careDesk.care.risk.charlson import charlson
+from careDesk.care.risk.priority import Facts, prioritise
+from careDesk.care.risk.weights import default_weights
 from careDesk.desk import Desk
 from careDesk.model.assessment import Alert, ScreenerResult
 from careDesk.model.clinical import Condition, Encounter, Medication
@@ -47,6 +51,33 @@ def test_snomed_coded_conditions_count(desk: Desk) -> None:
     assert (row.charlson_quan2011, row.charlson_1987) == (6, 7)
 
 
+def test_a_resolved_mi_or_stroke_still_counts_a_resolved_chf_does_not(desk: Desk) -> None:
+    """Charlson 1987 counts a history of MI and of stroke/TIA; heart failure only while present;
+    a malignancy initially treated within 5 years. Weights 1987: MI 1, CVD 1, any tumour 2;
+    Quan 2011: 0, 0, 2."""
+    p = patient("R-H", birth_date=date(1990, 1, 1))
+    past = NOW.date() - timedelta(days=400)
+
+    def resolved(display: str, onset: date, **codes: str) -> Condition:
+        return Condition(
+            patient_id=p.id, display=display, status="resolved", onset=onset, abated=past, **codes
+        )
+
+    store(
+        desk,
+        p,
+        resolved("Myocardial infarction", past, snomed="22298006"),
+        resolved("TIA", past, icd10="G45.9"),
+        resolved("Heart failure", past, icd10="I50.9"),
+        resolved("Colon cancer, 2 years ago", NOW.date() - timedelta(days=730), icd10="C18.9"),
+        resolved("Breast cancer, 9 years ago", NOW.date() - timedelta(days=3300), icd10="C50.9"),
+        resolved("Viral sinusitis", past, snomed="444814009"),
+    )
+    desk.risk.refresh([p.id], now=NOW)
+    row = score_of(desk, p.id)
+    assert (row.charlson_1987, row.charlson_quan2011) == (1 + 1 + 2, 2)
+
+
 def admission(pid: str, start: datetime, days: int, *, acute: bool = True) -> Encounter:
     return Encounter(
         patient_id=pid, kind="admission", start=start, end=start + timedelta(days=days), acute=acute
@@ -81,8 +112,13 @@ def test_lace_and_utilization_with_injected_today(desk: Desk) -> None:
     assert row.lace == 16
     assert (row.admissions_6m, row.admissions_12m) == (1, 2)
     assert (row.ed_visits_6m, row.ed_visits_12m) == (4, 5)
+    assert row.lace_discharged == date(2026, 6, 3)  # 20 days ago + 8 days' stay
     reasons = json.loads(row.reasons)
-    assert reasons[:3] == ["1 admission in 6 months", "4 ED visits in 6 months", "LACE 16"]
+    assert reasons[:3] == [
+        "1 admission in 6 months",
+        "4 ED visits in 6 months",
+        "LACE 16 after discharge on 2026-06-03",
+    ]
     assert row.band == "high"
 
 
@@ -129,7 +165,7 @@ def test_reasons_in_words_and_polypharmacy(desk: Desk) -> None:
     assert json.loads(row.social_needs) == ["food"]
     assert row.overdue == 2
     assert json.loads(row.reasons) == [
-        "10 active medications (severe polypharmacy)",
+        "10 active medications (hyperpolypharmacy)",
         "PHQ-9 moderate",
         "food insecurity",
         "2 overdue tasks",
@@ -168,3 +204,81 @@ def test_scores_look_only_at_recent_screeners(desk: Desk) -> None:
     store(desk, p, old)
     desk.risk.refresh([p.id], now=NOW)
     assert score_of(desk, p.id).gad7 is None
+
+
+@pytest.mark.parametrize(
+    ("count", "reason"),
+    [
+        (4, None),
+        (5, "5 active medications (polypharmacy)"),
+        (9, "9 active medications (polypharmacy)"),
+        (10, "10 active medications (hyperpolypharmacy)"),
+    ],
+)
+def test_polypharmacy_thresholds_follow_masnoon_2017(count: int, reason: str | None) -> None:
+    """Masnoon N et al., BMC Geriatr 2017;17:230: ≥ 5 medicines is the most used definition of
+    polypharmacy (46 % of the articles reviewed); ≥ 10 is "hyperpolypharmacy"."""
+    facts = Facts(patient_id="p", charlson=charlson(()), active_medications=count)
+    reasons = prioritise(facts, default_weights()).reasons
+    assert reasons == ([reason] if reason else [])
+
+
+# LACE (van Walraven C et al., CMAJ 2010;182:551-7) predicts death or unplanned readmission in
+# the 30 days after a discharge. L: 2 days → 2, 3 days → 3, 14+ days → 7; A: acute 3;
+# C: Charlson 0 → 0; E: ED visits in the 6 months before the admission (not the index visit).
+
+
+@pytest.mark.parametrize(("days_ago", "in_window"), [(1, True), (30, True), (31, False)])
+def test_lace_raises_priority_only_in_the_30_days_after_discharge(
+    desk: Desk, days_ago: int, in_window: bool
+) -> None:
+    p = patient("R-W", birth_date=date(1980, 1, 1))
+    discharged = NOW - timedelta(days=days_ago)
+    admitted = discharged - timedelta(days=3)
+    store(
+        desk,
+        p,
+        admission(p.id, admitted, 3),
+        ed(p.id, admitted - timedelta(days=30)),
+        ed(p.id, admitted - timedelta(days=60)),
+    )
+    desk.risk.refresh([p.id], now=NOW)
+    row = score_of(desk, p.id)
+    assert row.lace == 3 + 3 + 0 + 2  # shown whenever it is the latest discharge in the year
+    assert row.lace_discharged == discharged.date()
+    lace_reasons = [r for r in json.loads(row.reasons) if r.startswith("LACE")]
+    expected = [f"LACE 8 after discharge on {discharged.date():%Y-%m-%d}"]
+    assert lace_reasons == (expected if in_window else [])
+    assert row.admissions_6m == 1  # the stay itself always counts as utilization
+
+
+def test_lace_is_for_the_latest_discharge_with_e_counted_from_that_admission(
+    desk: Desk,
+) -> None:
+    p = patient("R-L", birth_date=date(1980, 1, 1))
+    latest = NOW - timedelta(days=10)
+    store(
+        desk,
+        p,
+        admission(p.id, NOW - timedelta(days=100), 14, acute=False),  # older: L would be 7
+        admission(p.id, latest, 2),  # the latest discharge, 8 days ago
+        ed(p.id, latest - timedelta(hours=3)),  # the index ED visit: not counted
+        ed(p.id, latest - timedelta(days=170)),  # 6 months before the admission, not before now
+        ed(p.id, NOW - timedelta(days=3)),  # after the discharge: not in E
+    )
+    desk.risk.refresh([p.id], now=NOW)
+    row = score_of(desk, p.id)
+    assert row.lace == 2 + 3 + 0 + 1
+    assert row.lace_discharged == (latest + timedelta(days=2)).date()
+    assert row.admissions_6m == 2
+
+
+def test_no_lace_before_discharge_or_after_a_year(desk: Desk) -> None:
+    inpatient = patient("R-IN")
+    long_ago = patient("R-OLD")
+    stay = Encounter(patient_id=inpatient.id, kind="admission", start=NOW - timedelta(days=4))
+    store(desk, inpatient, long_ago, stay, admission(long_ago.id, NOW - timedelta(days=400), 5))
+    desk.risk.refresh([inpatient.id, long_ago.id], now=NOW)
+    still_in = score_of(desk, inpatient.id)
+    assert (still_in.lace, still_in.lace_discharged, still_in.admissions_6m) == (None, None, 1)
+    assert score_of(desk, long_ago.id).lace is None

@@ -82,8 +82,14 @@ def test_lace_ten_after_a_discharge_suggests_the_transition_template(
 def test_ten_medicines_suggest_a_pharmacist_review(
     desk: Desk, patient: Patient, count: int, fires: bool
 ) -> None:
+    """Masnoon N et al., BMC Geriatr 2017;17:230 (systematic review of polypharmacy definitions):
+    ten or more medicines is "hyperpolypharmacy". The AGS Beers Criteria define no count."""
     _medicines(desk, patient, count)
-    assert ("polypharmacy" in _rules(desk, patient)) is fires
+    found = [s for s in desk.suggestions.for_patient(patient.id) if s.rule == "polypharmacy"]
+    assert bool(found) is fires
+    if fires:
+        assert "hyperpolypharmacy (Masnoon 2017)" in found[0].reason
+        assert "Beers" not in found[0].reason
 
 
 def test_positive_food_screen_suggests_a_resource_from_the_directory(
@@ -178,3 +184,52 @@ def test_accepting_the_transition_applies_the_template(desk: Desk, patient: Pati
     assert tree.problems[0].description.startswith("Recent hospital discharge")
     titles = {f.title for f in desk.followups.open_for_patient(patient.id)}
     assert "Post-discharge call (within 2 days)" in titles
+
+
+@pytest.mark.parametrize(("total", "fires"), [(2, False), (3, True)])
+def test_positive_phq2_suggests_the_full_phq9(
+    desk: Desk, patient: Patient, total: int, fires: bool
+) -> None:
+    """Kroenke K, Spitzer RL, Williams JB. Med Care 2003;41:1284-92: a PHQ-2 total of 3 or more
+    is a positive screen, to be followed by the full PHQ-9."""
+    desk.screeners.record(patient.id, "phq2", answers_for("phq2", total))
+    found = [s for s in desk.suggestions.for_patient(patient.id) if s.rule == "phq2_positive"]
+    assert bool(found) is fires
+    if fires:
+        assert found[0].title == "Complete the full PHQ-9" and "PHQ-2 total 3" in found[0].reason
+        desk.suggestions.accept(patient.id, found[0].id)
+        tree = desk.plans.plan_tree(patient.id)
+        assert tree is not None
+        [activity] = [a for p in tree.problems for g in p.goals for a in g.activities]
+        assert activity.kind == "check_in" and "full PHQ-9" in activity.description
+
+
+def test_a_phq9_taken_after_the_phq2_answers_the_suggestion(desk: Desk, patient: Patient) -> None:
+    desk.screeners.record(patient.id, "phq2", answers_for("phq2", 4))
+    assert "phq2_positive" in _rules(desk, patient)
+    desk.screeners.record(patient.id, "phq9", answers_for("phq9", 6, item9=0))
+    assert "phq2_positive" not in _rules(desk, patient)
+
+
+@pytest.mark.parametrize(("total", "fires"), [(9, False), (10, True)])
+def test_gad7_fires_at_moderate(desk: Desk, patient: Patient, total: int, fires: bool) -> None:
+    """Spitzer RL, Kroenke K, Williams JB, Löwe B. Arch Intern Med 2006;166:1092-7: a GAD-7
+    total of 10 or more (moderate) calls for further evaluation: a behavioral health referral."""
+    desk.screeners.record(patient.id, "gad7", answers_for("gad7", total))
+    found = [s for s in desk.suggestions.for_patient(patient.id) if s.rule == "gad7_moderate"]
+    assert bool(found) is fires
+    if fires:
+        assert "GAD-7 total 10 (moderate)" in found[0].reason
+        desk.suggestions.accept(patient.id, found[0].id)
+        tree = desk.plans.plan_tree(patient.id)
+        assert tree is not None
+        [activity] = [a for p in tree.problems for g in p.goals for a in g.activities]
+        assert activity.kind == "referral" and activity.description.startswith("Behavioral health")
+
+
+def test_one_referral_answers_both_phq9_and_gad7(desk: Desk, patient: Patient) -> None:
+    desk.screeners.record(patient.id, "phq9", answers_for("phq9", 12, item9=0))
+    desk.screeners.record(patient.id, "gad7", answers_for("gad7", 15))
+    assert {"phq9_moderate", "gad7_moderate"} <= set(_rules(desk, patient))
+    desk.suggestions.accept(patient.id, _one(desk, patient, "gad7_moderate"))
+    assert not {"phq9_moderate", "gad7_moderate"} & set(_rules(desk, patient))

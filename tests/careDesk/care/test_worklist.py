@@ -95,9 +95,12 @@ def test_order_urgent_first_then_priority_and_no_discharged(
 def test_reasons_in_words(desk: Desk, clinic: dict[str, str]) -> None:
     flyer = next(r for r in desk.worklist.rows(now=NOW) if r.id == clinic["flyer"])
     assert "; ".join(flyer.reasons) == (
-        "1 admission in 6 months; 3 ED visits in 6 months; LACE 11; PHQ-9 moderate; food insecurity"
+        "1 admission in 6 months; 3 ED visits in 6 months; LACE 11 after discharge on 2026-06-13; "
+        "PHQ-9 moderate; food insecurity"
     )
     assert flyer.scores["lace"] == 11  # L 8 days → 5, A 3, C 0, E 3
+    assert flyer.lace_discharged == date(2026, 6, 13)
+    assert flyer.as_json()["lace_discharged"] == "2026-06-13"
     assert flyer.scores["phq9"] == 11
     assert flyer.band == "high"
     assert flyer.name == "W-FLYER, Fay"
@@ -109,6 +112,7 @@ def test_scores_by_name(desk: Desk, clinic: dict[str, str]) -> None:
     assert chronic.scores["charlson_1987"] == 2
     assert chronic.scores["charlson_age_adjusted"] == 2 + 4
     assert chronic.scores["lace"] is None
+    assert chronic.lace_discharged is None
 
 
 def test_due_work(desk: Desk, clinic: dict[str, str]) -> None:
@@ -156,6 +160,7 @@ def test_worklist_json_keys(desk: Desk, clinic: dict[str, str]) -> None:
         "charlson_1987",
         "charlson_age_adjusted",
         "lace",
+        "lace_discharged",
         "phq9",
         "gad7",
         "reasons",

@@ -55,11 +55,13 @@ def test_worklist_json_rows(ids: dict[str, str], capsys: pytest.CaptureFixture[s
         "charlson_1987",
         "charlson_age_adjusted",
         "lace",
+        "lace_discharged",
         "phq9",
         "gad7",
         "reasons",
         "due",
     }
+    assert (first["lace"], first["lace_discharged"]) == (None, None)  # never admitted
     assert first["name"] == "Muñoz, Rosa"
     assert (first["charlson_quan2011"], first["charlson_1987"]) == (2, 1)
     assert first["charlson_age_adjusted"] == 1 + 4

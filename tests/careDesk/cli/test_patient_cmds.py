@@ -66,6 +66,33 @@ def test_patients_show_prints_the_chart_and_audits_it(
     assert actions.count("chart.open") == 2
 
 
+def test_patients_show_lists_coordination_findings(
+    ids: dict[str, str], vault_paths: VaultPaths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two active medicines with one ingredient (RxNorm: a combination product contains each
+    # of its ingredients; metoprolol succinate and tartrate are salts of metoprolol).
+    with unlock(vault_paths, ADMIN, PASSWORD) as desk:
+        for name, dose, who in (
+            ("Hydrochlorothiazide 12.5 MG / Lisinopril 10 MG Oral Tablet", None, "Dr. Adams"),
+            ("Lisinopril 20 MG Oral Tablet", None, "Dr. Baker"),
+            ("Metoprolol succinate ER", "0.05 g", "Dr. Adams"),
+            ("metoprolol tartrate", "50 mg", "Dr. Adams"),
+        ):
+            desk.clinical.add_medication(ids["P-1"], name=name, dose=dose, prescriber=who)
+    assert main(["patients", "show", ids["P-1"], "--json"]) == 0
+    findings = json.loads(capsys.readouterr().out)["coordination"]
+    assert sorted((f["kind"], f["first"]["kind"]) for f in findings) == [
+        ("dose_conflict", "medication"),
+        ("same_ingredient", "medication"),
+    ]
+    conflict = next(f for f in findings if f["kind"] == "dose_conflict")
+    assert "lisinopril (10 mg against 20 mg)" in conflict["message"]
+    assert main(["patients", "show", ids["P-2"], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["coordination"] == []
+    assert main(["patients", "show", ids["P-1"]]) == 0
+    assert "Coordination: 2" in capsys.readouterr().out
+
+
 def test_unknown_patient_is_one_clear_line(
     ids: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:

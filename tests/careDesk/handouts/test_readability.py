@@ -1,4 +1,7 @@
-"""Reading level measured on the text read back from the printed PDF (CLINICAL.md)."""
+"""Reading level measured on the text read back from the printed PDF.
+
+Rules and sources: docs/clinical-sources.md#health-literacy-for-handouts.
+"""
 
 from __future__ import annotations
 

@@ -11,18 +11,16 @@ from careDesk.desk import Desk
 from careDesk.paths import VaultPaths
 from careDesk.store.vault import create_vault
 from tests.conftest import ADMIN, PASSWORD
+from tests.fixtures import SYNTHEA, synthea_files
 
-# The repository's parent folder holds shared/ (test data nobody on the project wrote).
-SYNTHEA = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "synthea"
+__all__ = ["ALEJANDRO", "SYNTHEA"]
 ALEJANDRO = "Alejandro_Riojas_a9fcc685-c7a2-4474-bf25-26c8fe4b48f9.json"
 
 
 @pytest.fixture
 def synthea() -> list[Path]:
     """The 20 Synthea R4 bundles."""
-    files = sorted(SYNTHEA.glob("*.json"))
-    assert len(files) == 20
-    return files
+    return synthea_files()
 
 
 @pytest.fixture

@@ -103,7 +103,7 @@ def rich_patient(desk: Desk) -> str:
                 total=12,
                 band="moderate",
                 positive=True,
-                answers=json.dumps({"q1": 2, "q9": 0}),
+                answers=json.dumps({"phq9_1": 2, "phq9_9": 0}),  # careDesk item ids
                 taken_at=datetime(2024, 4, 1, 9, tzinfo=UTC),
             ),
             ScreenerResult(

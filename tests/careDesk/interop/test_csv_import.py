@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from careDesk.desk import Desk
@@ -115,3 +116,38 @@ def test_broken_quoting_and_missing_columns_name_the_place(desk: Desk) -> None:
         "no such column in the header",
     )
     assert not _patients(desk)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        "PHQ-9 total",
+        "PHQ9 item 9",
+        "Q9",
+        "Suicidal thoughts",
+        "GAD-7",
+        "44260-8",
+        "Self-harm",
+        "Depression score",
+    ],
+)
+def test_screener_columns_refuse_the_file_rather_than_drop_them(desk: Desk, column: str) -> None:
+    """CSV import takes patient lists only. A PHQ-9 question 9 answer ≥ 1 needs same-day
+    follow-up (Kroenke 2001, J Gen Intern Med 16:606), so a file carrying screener answers is
+    refused, naming the column, instead of importing the patients without them."""
+    lines = GOOD.splitlines()
+    text = "\n".join(
+        [f"{lines[0]},{column}", f"{lines[1]},2", f"{lines[2]},0"]
+    ) + "\n"  # fmt: skip
+    for dry_run in (True, False):
+        report = desk.interop.import_csv(_file(desk, "screens.csv", text.encode()), dry_run=dry_run)
+        assert not report.accepted and report.problems[0].field == column
+        assert "same-day follow-up" in report.problems[0].reason
+    assert _patients(desk) == {}
+
+
+def test_columns_not_kept_are_named_in_a_note(desk: Desk) -> None:
+    text = "MRN,First,Last,DOB,Insurance,Favourite colour\nN-1,Ann,Lee,1970-01-01,Acme,blue\n"
+    report = desk.interop.import_csv(_file(desk, "extra.csv", text.encode()))
+    assert report.accepted and report.created["patient"] == 1
+    assert report.notes == ["Columns not imported (no patient field): Insurance, Favourite colour."]

@@ -1,4 +1,5 @@
-"""Bad input never crashes an importer and never half-imports (DESIGN §10), found by Hypothesis.
+"""Bad input never crashes an importer and never half-imports, found by Hypothesis
+(docs/architecture.md#reliability-promises).
 
 Each example goes through the real importer on the real encrypted vault; after a rejected file
 every table holds exactly what it held before, and the report names a place.

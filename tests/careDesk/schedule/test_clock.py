@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+from sqlmodel import select
+
 from careDesk.desk import Desk
 from careDesk.model.base import utcnow
 from careDesk.model.schedule import FollowUp
@@ -85,3 +87,58 @@ def test_nightly_risk_refresh_scores_every_patient(desk: Desk) -> None:
     assert clock.errors == []
     with desk.reading() as session:
         assert session.get(RiskScore, patient.id) is not None
+
+
+def test_starting_the_clock_recomputes_scores_from_older_rules(desk: Desk) -> None:
+    from sqlalchemy import update
+
+    from careDesk.care.risk.engine import RULES_VERSION
+    from careDesk.model.risk import RiskScore
+
+    patient = add_patient(desk)
+    with desk.writing() as tx:  # as a vault upgraded from before the current scoring rules
+        tx.session.execute(update(RiskScore).values(rules_version=0, lace=12))
+    clock = ReminderClock(desk)
+    clock.start()
+    clock.stop()
+    assert clock.errors == []
+    with desk.reading() as session:
+        row = session.get(RiskScore, patient.id)
+    assert row is not None
+    assert (row.rules_version, row.lace) == (RULES_VERSION, None)
+
+
+def test_starting_the_clock_raises_work_for_item_9_answers_stored_without_it(desk: Desk) -> None:
+    """A PHQ-9 imported by an older careDesk (which raised work only from the form) with item 9
+    answered 2, "more than half the days" (Kroenke, Spitzer & Williams 2001, J Gen Intern Med
+    16:606: any answer ≥ 1 needs same-day follow-up): the next start raises the call and the
+    alert once, and a second start adds nothing."""
+    import json
+
+    from careDesk.model.assessment import Alert, ScreenerResult
+
+    patient = add_patient(desk)
+    with desk.writing() as tx:  # as an older FHIR import stored it: answers, no work
+        tx.add(
+            ScreenerResult(
+                patient_id=patient.id,
+                instrument="phq9",
+                loinc="44249-1",
+                answers=json.dumps({"phq9_9": 2}),
+                taken_at=utcnow() - timedelta(days=3),
+            ),
+            kind="screener",
+            patient_id=patient.id,
+        )
+    for _ in range(2):
+        clock = ReminderClock(desk)
+        clock.start()
+        clock.stop()
+        assert clock.errors == []
+    with desk.reading() as session:
+        calls = session.exec(
+            select(FollowUp).where(FollowUp.patient_id == patient.id, FollowUp.urgent)
+        ).all()
+        alerts = session.exec(select(Alert).where(Alert.patient_id == patient.id)).all()
+    assert len(calls) == 1 and len(alerts) == 1
+    assert "item 9" in calls[0].title

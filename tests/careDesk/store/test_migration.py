@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from alembic import command
 from sqlalchemy import text
+from sqlmodel import select
 
+from careDesk.care.risk.engine import RULES_VERSION
 from careDesk.desk import Desk
+from careDesk.model.risk import RiskScore
 from careDesk.paths import VaultPaths
 from careDesk.store import migrate
 from careDesk.store.backup import restore_backup, verify_backup
@@ -29,14 +32,14 @@ def _mrn_index_unique(desk: Desk) -> bool:
 
 def test_an_old_vault_is_backed_up_then_upgraded(desk: Desk, vault_paths: VaultPaths) -> None:
     ids = add_patients(desk, 25)
-    assert migrate.SCHEMA_VERSION == 2
+    assert migrate.SCHEMA_VERSION == 3
     _back_to_schema_1(desk)
     assert _mrn_index_unique(desk)
     desk.close()
 
     upgraded = unlock(vault_paths, ADMIN, PASSWORD)
     try:
-        assert migrate.schema_version(upgraded.engine) == 2
+        assert migrate.schema_version(upgraded.engine) == 3
         assert not _mrn_index_unique(upgraded)
         assert len(upgraded.patients.search("Alex", limit=100)) == len(ids)
     finally:
@@ -50,7 +53,33 @@ def test_an_old_vault_is_backed_up_then_upgraded(desk: Desk, vault_paths: VaultP
     restore_backup(backup, vault_paths)
     again = unlock(vault_paths, ADMIN, PASSWORD)
     try:
-        assert migrate.schema_version(again.engine) == 2
+        assert migrate.schema_version(again.engine) == 3
         assert len(again.patients.search("Alex", limit=100)) == len(ids)
     finally:
         again.close()
+
+
+def test_scores_from_older_rules_are_recomputed_after_the_upgrade(
+    desk: Desk, vault_paths: VaultPaths
+) -> None:
+    """Schema 3 (issue 15) changed how LACE and Charlson are scored: rows computed before it
+    must not stand until the nightly refresh."""
+    ids = add_patients(desk, 3)
+    with desk.engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(conn), "0002")
+        conn.execute(text("PRAGMA user_version = 2"))
+    desk.close()
+
+    upgraded = unlock(vault_paths, ADMIN, PASSWORD)
+    try:
+        with upgraded.reading() as session:
+            rows = session.exec(select(RiskScore)).all()
+        assert sorted(r.patient_id for r in rows) == sorted(ids)
+        assert {r.rules_version for r in rows} == {0}
+        assert {r.lace_discharged for r in rows} == {None}
+        assert upgraded.risk.refresh_outdated().value == 3
+        with upgraded.reading() as session:
+            assert {r.rules_version for r in session.exec(select(RiskScore))} == {RULES_VERSION}
+        assert upgraded.risk.refresh_outdated().value == 0
+    finally:
+        upgraded.close()

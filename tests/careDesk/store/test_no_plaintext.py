@@ -1,5 +1,5 @@
 """Nothing in plain text on disk: no patient data in the database, WAL, key slots, backups or
-logs under the data folder (DESIGN §4)."""
+logs under the data folder (docs/security.md)."""
 
 from __future__ import annotations
 
