@@ -1,8 +1,8 @@
 """Plain words for dates, times, schedules and free text from the record.
 
 No Latin or shorthand reaches a handout (The Joint Commission "Do Not Use" list; ISMP list of
-error-prone abbreviations; docs/clinical-sources.md#medication-timing): free text from the record passes
-through :func:`plain` first. It writes the Do-Not-Use forms in safe words
+error-prone abbreviations; docs/clinical-sources.md#medication-timing): free text from the
+record passes through :func:`plain` first. It writes the Do-Not-Use forms in safe words
 (:mod:`careDesk.handouts.safe_words`: "10 units", "daily", "0.5 mg"), then the reviewed
 expansions of the phrase file ("2 times a day" for BID, "when needed" for PRN), in the
 handout's language, and refuses the text if a Do-Not-Use form is still left. Clock times are
