@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from careDesk.cli.main import main
 from careDesk.paths import VaultPaths
 from tests.careDesk.cli.test_vault_cmds import ADMIN_PW, KIM_PW, Cli, _one_line
 
@@ -15,19 +14,10 @@ KIM = {"CAREDESK_USER": "kim", "CAREDESK_PASSWORD": KIM_PW}
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fast_kdf: None) -> Cli:
-    """``cli(*args, **env) -> (exit code, stdout, stderr)`` on a vault whose admin is boss."""
-
-    def run(*args: str, **env: str) -> tuple[int, str, str]:
-        with monkeypatch.context() as m:
-            for name, value in env.items():
-                m.setenv(name, value)
-            code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    assert run("init", "--admin", "boss", CAREDESK_PASSWORD=ADMIN_PW)[0] == 0
-    return run
+def cli(cli: Cli) -> Cli:
+    """The command line on a vault whose admin is boss."""
+    assert cli("init", "--admin", "boss", CAREDESK_PASSWORD=ADMIN_PW)[0] == 0
+    return cli
 
 
 def _with_coordinator(cli: Cli) -> None:

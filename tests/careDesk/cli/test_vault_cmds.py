@@ -4,35 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from careDesk import __version__
-from careDesk.cli.main import main
 from careDesk.paths import VaultPaths
+from tests.careDesk.cli.conftest import Cli
 from tests.careDesk.store.files import run_module
-
-Cli = Callable[..., tuple[int, str, str]]
 
 ADMIN_PW = "silver orchard compass 8"
 KIM_PW = "violet kettle morning 7"
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fast_kdf: None) -> Cli:
-    """``cli(*args, **env) -> (exit code, stdout, stderr)`` through ``main([...])``."""
-
-    def run(*args: str, **env: str) -> tuple[int, str, str]:
-        with monkeypatch.context() as m:
-            for name, value in env.items():
-                m.setenv(name, value)
-            code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def _one_line(err: str) -> str:
