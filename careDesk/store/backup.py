@@ -32,6 +32,7 @@ from careDesk.errors import (
 )
 from careDesk.model.base import utcnow
 from careDesk.paths import VaultPaths
+from careDesk.security import anchors
 from careDesk.security.roles import Permission
 from careDesk.store import migrate
 from careDesk.store.engine import raw_connect
@@ -39,6 +40,7 @@ from careDesk.store.keyslots import KeySlotFile
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk
+    from careDesk.security.signing import Signer
 
 FORMAT = 1
 SUFFIX = ".cdbak"
@@ -105,8 +107,13 @@ def _staging_dir(paths: VaultPaths) -> Path:
     return Path(tempfile.mkdtemp(dir=folder))
 
 
-def write_backup(paths: VaultPaths, key: bytes, target: Path) -> BackupInfo:
+def write_backup(
+    paths: VaultPaths, key: bytes, target: Path, signer: Signer | None = None
+) -> BackupInfo:
     """Write a verified backup of the vault to ``target``.
+
+    Its manifest records the head of the audit trail it holds (an anchor, signed by
+    ``signer``), which ``caredesk check`` compares with the live trail.
 
     Nothing is written at ``target`` until the new archive is complete and verified: a full
     disk, a size limit or a crash leaves the previous backup there as it was.
@@ -129,6 +136,7 @@ def write_backup(paths: VaultPaths, key: bytes, target: Path) -> BackupInfo:
             "vault_id": KeySlotFile.load(paths.key_slots).vault_id,
             "sha256": {name: _sha256(p) for name, p in files.items()},
         }
+        manifest["audit_head"] = anchors.for_backup(db_copy, key, str(manifest["vault_id"]), signer)
         needed = sum(p.stat().st_size for p in files.values()) + 4096
         _write_target(target, files, manifest, needed)
         return BackupInfo(target, needed, created, schema)
@@ -299,7 +307,7 @@ class Backups:
         self.desk.require(Permission.ADMIN)
         target = target or self.folder() / scheduled_name()
         try:
-            info = write_backup(self.desk.paths, self.desk.key, target)
+            info = write_backup(self.desk.paths, self.desk.key, target, self.desk.signer)
         except CareDeskError as exc:
             with self.desk.writing(None) as tx:
                 tx.audit("backup.failed", detail={"reason": exc.message})

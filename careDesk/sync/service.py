@@ -22,7 +22,7 @@ from careDesk.model.patient import DEMO_SOURCE
 from careDesk.model.sync import SyncConflict, SyncOutbox, SyncState
 from careDesk.security.roles import Permission
 from careDesk.store.migrate import SCHEMA_VERSION
-from careDesk.sync import apply, capture, snapshot
+from careDesk.sync import anchor, apply, capture, snapshot
 from careDesk.sync.conflicts import record as record_conflict
 from careDesk.sync.connection import (
     Connect,
@@ -220,6 +220,8 @@ class Sync:
         if not self._state().bootstrapped:
             snapshot = self._snapshot(conn, again=False)
         pulled = self._pull(conn)
+        # The audit trail's head goes to the server too: an anchor `caredesk check` compares.
+        anchor.publish(self.desk, conn, self._state().client_id)
         self._note_attempt(None, synced=True)
         return SyncReport(pushed, duplicates, pulled, conflicts, snapshot)
 

@@ -9,16 +9,24 @@ from careDesk.desk import Desk
 from careDesk.paths import VaultPaths
 from careDesk.store import migrate
 from careDesk.store.backup import restore_backup, verify_backup
+from careDesk.store.engine import build_engine
 from careDesk.store.vault import unlock
 from tests.careDesk.store.files import add_patients
 from tests.conftest import ADMIN, PASSWORD
 
 
-def _back_to_schema_1(desk: Desk) -> None:
-    """What a vault written by the first release looks like (downgraded in place)."""
-    with desk.engine.begin() as conn:
-        command.downgrade(migrate.alembic_config(conn), "0001")
-        conn.execute(text("PRAGMA user_version = 1"))
+def _back_to_schema_1(paths: VaultPaths, key: bytes) -> bool:
+    """What a vault written by the first release looks like (downgraded in place, closed);
+    returns whether its MRN index is unique then."""
+    engine = build_engine(paths.database, key)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0001")
+            conn.execute(text("PRAGMA user_version = 1"))
+            rows = conn.execute(text("PRAGMA index_list('patient')")).all()
+    finally:
+        engine.dispose()
+    return any(r[1] == "ix_patient_mrn" and r[2] == 1 for r in rows)
 
 
 def _mrn_index_unique(desk: Desk) -> bool:
@@ -29,14 +37,14 @@ def _mrn_index_unique(desk: Desk) -> bool:
 
 def test_an_old_vault_is_backed_up_then_upgraded(desk: Desk, vault_paths: VaultPaths) -> None:
     ids = add_patients(desk, 25)
-    assert migrate.SCHEMA_VERSION == 2
-    _back_to_schema_1(desk)
-    assert _mrn_index_unique(desk)
+    assert migrate.SCHEMA_VERSION == 3
+    key = desk.key
     desk.close()
+    assert _back_to_schema_1(vault_paths, key)
 
     upgraded = unlock(vault_paths, ADMIN, PASSWORD)
     try:
-        assert migrate.schema_version(upgraded.engine) == 2
+        assert migrate.schema_version(upgraded.engine) == 3
         assert not _mrn_index_unique(upgraded)
         assert len(upgraded.patients.search("Alex", limit=100)) == len(ids)
     finally:
@@ -50,7 +58,7 @@ def test_an_old_vault_is_backed_up_then_upgraded(desk: Desk, vault_paths: VaultP
     restore_backup(backup, vault_paths)
     again = unlock(vault_paths, ADMIN, PASSWORD)
     try:
-        assert migrate.schema_version(again.engine) == 2
+        assert migrate.schema_version(again.engine) == 3
         assert len(again.patients.search("Alex", limit=100)) == len(ids)
     finally:
         again.close()

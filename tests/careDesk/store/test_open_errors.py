@@ -98,7 +98,7 @@ def test_newer_schema_is_refused_before_anything_is_written(
     conn.execute("PRAGMA user_version = 99")
     conn.close()
     before = file_hashes(vault_paths.root)
-    with pytest.raises(SchemaTooNew, match=r"newer careDesk \(schema 99; this app reads up to 2\)"):
+    with pytest.raises(SchemaTooNew, match=r"newer careDesk \(schema 99; this app reads up to 3\)"):
         unlock(vault_paths, ADMIN, PASSWORD)
     assert file_hashes(vault_paths.root) == before
 
