@@ -194,9 +194,9 @@ class Users:
         user = self._get(login)
         check_password(new_password, login)
         slots = KeySlotFile.load(self.desk.paths.key_slots)
-        entry = slots.users.get(login)
-        if entry is None:
+        if user.disabled:
             raise ValidationFailed("login", f"{login} is disabled; enable them with a password")
+        # (No entry at all: a user a key rotation could not carry over; this gives them one.)
         if own and not self.desk.can(Permission.ADMIN) and not _opens(slots, login, old_password):
             raise WrongPassword(login)
         pair = KeyPair.generate()
@@ -235,7 +235,9 @@ class Users:
 
 def _opens(slots: KeySlotFile, login: str, password: str) -> bool:
     """Whether ``password`` is ``login``'s current one."""
-    entry = slots.users[login]
+    entry = slots.users.get(login)
+    if entry is None:
+        return False
     if entry.legacy is not None:
         return keyslots.open_legacy(slots.vault_id, entry.legacy, password) is not None
     if entry.password is None:

@@ -131,7 +131,10 @@ def _check_users(
     for person in people:
         entry, member = slots.users.get(person.login), registry.members.get(person.login)
         if not person.disabled and entry is None:
-            problems.append(f"key slots: {person.login} has no key slot and cannot sign in")
+            problems.append(
+                f"key slots: {person.login} has no key slot and cannot sign in (an admin sets "
+                "them a new password, or disables the account)"
+            )
         if person.disabled and entry is not None:
             problems.append(f"key slots: {person.login} is disabled but still has a key slot")
         if not registry.started:

@@ -226,7 +226,10 @@ def test_python_m_caredesk_in_a_subprocess(tmp_path: Path) -> None:
     assert "Recovery key" in out and err == ""
     check = run_module("careDesk", "--data-dir", str(data), "check", env=env)
     out, err = check.communicate(timeout=120)
-    assert check.returncode == 0 and "audit trail: 3 event(s), each signed by its user's key; chain intact" in out, err
+    assert (
+        check.returncode == 0
+        and "audit trail: 3 event(s), each signed by its user's key; chain intact" in out
+    ), err
     bad = run_module("careDesk", "--data-dir", str(data), "restore", str(tmp_path / "x"), env=env)
     out, err = bad.communicate(timeout=120)
     assert bad.returncode == 1
