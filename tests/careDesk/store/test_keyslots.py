@@ -76,7 +76,7 @@ def test_out_of_bounds_settings_are_refused_before_any_derivation(
 ) -> None:
     _edit(closed, lambda d: _admin_kdf(d).update({name: value}), fix_checksums=True)
     before = file_hashes(closed.root)
-    with pytest.raises(KeySlotsDamaged, match="vault.keys is damaged") as damaged:
+    with pytest.raises(KeySlotsDamaged, match=r"vault\.keys is damaged") as damaged:
         unlock(closed, ADMIN, PASSWORD)
     assert said in damaged.value.message
     assert "not a wrong password" in damaged.value.message
