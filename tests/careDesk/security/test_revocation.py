@@ -18,8 +18,14 @@ import pytest
 from careDesk.desk import Desk
 from careDesk.errors import VaultDamaged, WrongPassword
 from careDesk.paths import VaultPaths
+from careDesk.model.security import user_id
+from careDesk.store import keyslots
 from careDesk.store.check import check_vault
+from careDesk.store.engine import raw_connect
+from careDesk.store.keyslots import KeySlotFile
+from careDesk.store.slotcrypto import KeyPair
 from careDesk.store.vault import recover, remember_on_workstation, remembered_secret, unlock
+from tests.careDesk.security.tamper import insider
 from tests.careDesk.store.files import add_patients
 from tests.conftest import ADMIN, PASSWORD
 
@@ -172,3 +178,43 @@ def test_a_new_recovery_key_kills_the_old_one(
     back.close()
     assert report.passed, report.problems
     unlock(vault_paths, ADMIN, "new lantern 12345", readonly=True).close()
+
+
+def test_a_key_planted_in_vault_keys_is_not_carried_over_by_a_rotation(
+    clinic: Desk, vault_paths: VaultPaths, tmp_path: Path
+) -> None:
+    """sam, still a user, seals the key to a key pair of their own under a made-up admin
+    ("mallory": user row and all), hoping it survives sam's own revocation."""
+    clinic.close()
+    sam = insider(vault_paths, SAM, SAM_PW)
+    mallory, mallory_id = KeyPair.generate(), user_id("mallory")
+    slots = KeySlotFile.load(vault_paths.key_slots)
+    entry = keyslots.new_user(sam.vault_id, "mallory", mallory_id, mallory, "mallory pw 12345")
+    slots.users["mallory"] = entry
+    assert slots.sealed is not None
+    slots.sealed.boxes.update(
+        keyslots.seal_key(
+            sam.vault_id, slots.sealed.epoch, sam.key, {entry.label: entry.box or ""}
+        ).boxes
+    )
+    slots.save(vault_paths.key_slots)
+    conn = raw_connect(vault_paths.database, sam.key)
+    conn.execute(
+        "INSERT INTO user_account (id, login, display_name, role, disabled, created_at,"
+        " updated_at, version) VALUES (?, 'mallory', 'Mallory', 'admin', 0, ?, ?, 1)",
+        (mallory_id, "2026-01-01 00:00:00", "2026-01-01 00:00:00"),
+    )
+    conn.close()
+    planted = vault_paths.key_slots.read_bytes()
+
+    admin = unlock(vault_paths, ADMIN, PASSWORD)
+    report = check_vault(admin)
+    assert "users: the signed audit trail never added mallory" in report.problems
+    assert "key slots: the public keys of mallory are not the ones the audit trail introduced" in (
+        report.problems
+    )
+    admin.users.disable(SAM)
+    result = admin.users.last_rotation
+    assert result is not None and result.kept == (ADMIN, KIM) and result.dropped == ("mallory",)
+    admin.close()
+    _opens_nothing_live(vault_paths, planted, tmp_path, "mallory", "mallory pw 12345")
