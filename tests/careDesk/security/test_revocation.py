@@ -17,8 +17,8 @@ import pytest
 
 from careDesk.desk import Desk
 from careDesk.errors import VaultDamaged, WrongPassword
-from careDesk.paths import VaultPaths
 from careDesk.model.security import user_id
+from careDesk.paths import VaultPaths
 from careDesk.store import keyslots
 from careDesk.store.check import check_vault
 from careDesk.store.engine import raw_connect
