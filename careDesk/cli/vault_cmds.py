@@ -118,26 +118,12 @@ def _progress(done: int, total: int, what: str) -> None:
 def _say_rotation(result: RotationResult | None) -> None:
     if result is None:
         return
-    print(
-        f"The database key was changed (generation {result.epoch}); sealed to "
-        f"{', '.join(result.kept)} and the recovery key."
-    )
-    if result.dropped:
-        print(
-            f"No longer sealed to: {', '.join(result.dropped)} "
-            "(an admin sets a new password for anyone who still needs access)."
-        )
+    print(result.summary())
+    for note in result.notes():
+        print(note)
     if result.recovery_key:
-        print(
-            "New recovery key (shown once; print it and keep it locked away; the old one no "
-            "longer works):"
-        )
+        print("New recovery key (shown once; print it and keep it locked away):")
         print(f"  {result.recovery_key}")
-    if result.recovery_lost:
-        print(
-            "The recovery key no longer works; an admin must make a new one "
-            "(caredesk users new-recovery-key)."
-        )
 
 
 def cmd_users_disable(ctx: Context) -> int:

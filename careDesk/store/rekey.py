@@ -33,7 +33,7 @@ from careDesk.security import audit_keys
 from careDesk.security.audit_keys import Registry
 from careDesk.store import keyslots
 from careDesk.store.engine import raw_connect
-from careDesk.store.keyslots import RECOVERY, KeySlotFile, RecoveryEntry, Sealed
+from careDesk.store.keyslots import RECOVERY, KeySlotFile, Sealed
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk
@@ -59,6 +59,31 @@ class RotationResult:
     dropped: tuple[str, ...]  # logins that lost access (disabled, or not carried over)
     recovery_key: str | None  # a new recovery key to print, when the old one was replaced
     recovery_lost: bool = False  # the old recovery key could not be carried, and none replaces it
+
+    def summary(self) -> str:
+        """What happened, in one sentence."""
+        sealed = ", ".join(self.kept)
+        recovery = "" if self.recovery_lost else " and the recovery key"
+        return (
+            f"The database key was changed (generation {self.epoch}); sealed to {sealed}{recovery}."
+        )
+
+    def notes(self) -> list[str]:
+        """What an admin must act on (never the recovery key itself)."""
+        notes = []
+        if self.dropped:
+            notes.append(
+                f"No longer sealed to: {', '.join(self.dropped)} (an admin sets a new password "
+                "for anyone who still needs access)."
+            )
+        if self.recovery_key:
+            notes.append("A new recovery key replaces the old one, which no longer works.")
+        if self.recovery_lost:
+            notes.append(
+                "The recovery key no longer works; an admin must make a new one "
+                "(Admin → Users → New recovery key, or caredesk users new-recovery-key)."
+            )
+        return notes
 
 
 def _report(progress: Progress | None, done: int, total: int, what: str) -> None:
@@ -209,8 +234,3 @@ def finish_at_sign_in(desk: Desk, slots: KeySlotFile) -> None:
     slots.save(desk.paths.key_slots)
     with desk.writing(None) as tx:
         tx.audit("keys.rotate.finish", detail={"epoch": nxt.epoch})
-
-
-def recovery_public(entry: RecoveryEntry | None) -> dict[str, str] | None:
-    """The public half of a recovery entry, if it has one (format 2)."""
-    return entry.public() if entry is not None else None
