@@ -98,7 +98,7 @@ def test_a_new_recovery_key_is_shown_once_and_the_old_one_stops(
     vault_paths: VaultPaths,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    desk, old_key = created
+    _desk, old_key = created
     monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
     page = _page(qtbot, ws)
     page.users.new_recovery_key()
