@@ -63,7 +63,7 @@ def test_rotate_keys_runs_on_the_worker_and_says_what_it_did(
 ) -> None:
     desk.users.add(KIM, KIM_PW, "coordinator")
     page = _page(qtbot, ws)
-    page.users.rotate_keys()
+    page.users.keys.rotate_keys()
     qtbot.waitUntil(lambda: bool(_messages(page)), timeout=20_000)
     assert _messages(page) == [
         "The database key was changed (generation 2); sealed to admin, kim and the recovery key."
@@ -101,9 +101,10 @@ def test_a_new_recovery_key_is_shown_once_and_the_old_one_stops(
     _desk, old_key = created
     monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
     page = _page(qtbot, ws)
-    page.users.new_recovery_key()
-    qtbot.waitUntil(lambda: hasattr(page.users, "recovery_dialog"), timeout=20_000)
-    shown = page.users.recovery_dialog.key_label.text()
+    page.users.keys.new_recovery_key()
+    qtbot.waitUntil(lambda: page.users.keys.recovery_dialog is not None, timeout=20_000)
+    assert page.users.keys.recovery_dialog is not None
+    shown = page.users.keys.recovery_dialog.key_label.text()
     assert shown and shown != old_key
     _settled(qtbot, ws)
     ws.close("logout")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +26,13 @@ from PySide6.QtWidgets import (
 
 from careDesk.errors import CareDeskError, ValidationFailed
 from careDesk.security.roles import Role
-from careDesk.security.users import UserInfo, Users
-from careDesk.store.rekey import Progress as RotationProgress
-from careDesk.store.rekey import RotationResult
+from careDesk.security.users import UserInfo
 from ui.errors import show_message
 from ui.forms import FieldForm
+from ui.pages.admin_keys import KeyActions
 from ui.pages.base import Page
-from ui.recovery import RecoveryKeyDialog
 from ui.tables import Column, RowModel
 from ui.views import table_view
-from ui.worker import Progress
 from ui.workspace import Workspace
 
 
@@ -106,20 +102,13 @@ class UsersTab(QWidget):
         self.toggle = QPushButton("Disable / enable")
         self.toggle.clicked.connect(self.toggle_disabled)
         # Taking access away re-encrypts the records under a new key (seconds on a big clinic).
-        self.rotate = QPushButton("Rotate keys")
-        self.rotate.setToolTip(
-            "Re-encrypt the records under a new key sealed to the active users and the "
-            "recovery key; older copies of the key file open nothing any more"
-        )
-        self.rotate.clicked.connect(self.rotate_keys)
-        self.new_recovery = QPushButton("New recovery key…")
-        self.new_recovery.clicked.connect(self.new_recovery_key)
+        self.keys = KeyActions(ws, self, on_done=self.load)
         bar = QHBoxLayout()
         for widget in (add, self.role, set_role, self.toggle):
             bar.addWidget(widget)
         bar.addStretch()
         keys = QHBoxLayout()  # a row of its own: the page keeps fitting a small screen
-        for widget in (self.rotate, self.new_recovery):
+        for widget in (self.keys.rotate, self.keys.new_recovery):
             keys.addWidget(widget)
         keys.addStretch()
         layout = QVBoxLayout(self)
@@ -145,7 +134,7 @@ class UsersTab(QWidget):
         user = self.selected()
         if user is not None:
             role = self.role.currentText()
-            self._rotating(lambda users, p: users.set_role(user.login, role, progress=p))
+            self.keys.run(lambda users, p: users.set_role(user.login, role, progress=p))
 
     def toggle_disabled(self, new_password: str | None = None) -> None:
         """Disable the selected user (their password stops unlocking the vault), or enable
@@ -155,7 +144,7 @@ class UsersTab(QWidget):
             return
         users = self.ws.desk.users
         if not user.disabled:
-            self._rotating(lambda users, p: users.disable(user.login, progress=p))
+            self.keys.run(lambda users, p: users.disable(user.login, progress=p))
             return
         if new_password is None:
             text, ok = QInputDialog.getText(
@@ -166,57 +155,6 @@ class UsersTab(QWidget):
             new_password = text
         chosen = new_password
         self.ws.run(lambda: users.enable(user.login, chosen), lambda _u: self.load())
-
-    def rotate_keys(self) -> None:
-        """A new database key for everyone who keeps access (no one's password needed)."""
-        self._rotating(lambda users, p: users.rotate_keys(progress=p), tell=True)
-
-    def new_recovery_key(self) -> None:
-        """A new recovery key, shown once to print; the old one stops working."""
-        answer = QMessageBox.question(
-            self,
-            "New recovery key",
-            "The current recovery key will stop working, and a new one is shown once to print. "
-            "Continue?",
-        )
-        if answer == QMessageBox.StandardButton.Yes:
-            self._rotating(lambda users, p: users.new_recovery_key(progress=p), tell=True)
-
-    def _rotating(
-        self, work: Callable[[Users, RotationProgress], object], *, tell: bool = False
-    ) -> None:
-        """Run a verb that may rotate the key, on the worker with a progress dialog; then say
-        what the rotation did (and show a new recovery key once)."""
-        users, settings = self.ws.desk.users, self.ws.desk.settings
-        progress = Progress("Re-encrypting the records under a new key…")
-
-        def run() -> tuple[RotationResult | None, str]:
-            users.last_rotation = None
-            work(users, progress.update)
-            return users.last_rotation, settings.get("clinic.name")
-
-        self.ws.run(
-            run,
-            lambda r: self._rotated(*r, tell=tell),
-            self._failed,
-            progress=progress,
-            parent=self,
-        )
-
-    def _rotated(self, result: RotationResult | None, clinic: str, *, tell: bool) -> None:
-        self.load()
-        if result is None:
-            return
-        if result.recovery_key:
-            self.recovery_dialog = RecoveryKeyDialog(result.recovery_key, clinic, self)
-            self.recovery_dialog.open()
-        lines = ([result.summary()] if tell else []) + result.notes()
-        if lines:
-            show_message(self, " ".join(lines))
-
-    def _failed(self, error: CareDeskError) -> None:
-        self.load()
-        show_message(self, error.message)
 
 
 class BackupsTab(QWidget):
