@@ -12,6 +12,7 @@ import pytest
 from careDesk import __version__
 from careDesk.cli.main import main
 from careDesk.paths import VaultPaths
+from careDesk.store.vault import recover
 from tests.careDesk.store.files import run_module
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -106,6 +107,26 @@ def test_users_add_list_disable_passwd(cli: Cli, vault: VaultPaths, tmp_path: Pa
     assert (
         cli("users", "list", CAREDESK_USER="kim", CAREDESK_PASSWORD="amber harbour tulip 9")[0] == 0
     )
+
+
+def test_rotate_keys_and_a_new_recovery_key(cli: Cli, vault: VaultPaths) -> None:
+    admin = {"CAREDESK_USER": "boss", "CAREDESK_PASSWORD": ADMIN_PW}
+    cli("users", "add", "kim", "--role", "clinician", CAREDESK_NEW_PASSWORD=KIM_PW, **admin)
+    code, out, err = cli("users", "rotate-keys", **admin)
+    assert code == 0
+    assert out == (
+        "The database key was changed (generation 2); sealed to boss, kim and the recovery key.\n"
+    )
+    assert "Re-encrypting the records… 100%" in err  # progress goes to stderr
+    code, out, _ = cli("users", "new-recovery-key", **admin)
+    assert code == 0
+    [new_key] = re.findall(r"^  ((?:[A-Z2-7]{4}-){7}[A-Z2-7]{4})$", out, re.MULTILINE)
+    assert "A new recovery key replaces the old one, which no longer works." in out
+    code, out, _ = cli("users", "rotate-keys", CAREDESK_USER="kim", CAREDESK_PASSWORD=KIM_PW)
+    assert code == 1  # admins only
+    code, out, _ = cli("check", **admin)
+    assert code == 0 and "generation 3" in out
+    recover(vault, new_key, "boss", "new lantern 12345").close()  # the printed key works
 
 
 def test_weak_new_password_and_bad_role_are_refused(cli: Cli, vault: VaultPaths) -> None:
