@@ -61,14 +61,16 @@ def _admin_kdf(data: Data) -> Data:
 @pytest.mark.parametrize(
     ("name", "value", "said"),
     [
-        ("time_cost", 100_000, "time_cost is outside 1..10"),  # would hang the sign-in
-        ("time_cost", 0, "time_cost is outside 1..10"),
-        ("memory_cost", 64 * 1024 * 1024, "memory_cost is outside 8192..1048576"),  # 64 GiB
-        ("memory_cost", 1024, "memory_cost is outside 8192..1048576"),  # 1 MiB
-        ("parallelism", 0, "parallelism is outside 1..8"),
-        ("parallelism", 255, "parallelism is outside 1..8"),
-        ("time_cost", "3", "time_cost is outside 1..10"),  # right value, wrong type
-        ("time_cost", True, "time_cost is outside 1..10"),
+        pytest.param("time_cost", 100_000, "time_cost is outside 1..10", id="time-huge"),
+        pytest.param("time_cost", 0, "time_cost is outside 1..10", id="time-zero"),
+        pytest.param(
+            "memory_cost", 64 * 1024 * 1024, "memory_cost is outside 8192..1048576", id="mem-64GiB"
+        ),
+        pytest.param("memory_cost", 1024, "memory_cost is outside 8192..1048576", id="mem-1MiB"),
+        pytest.param("parallelism", 0, "parallelism is outside 1..8", id="lanes-zero"),
+        pytest.param("parallelism", 255, "parallelism is outside 1..8", id="lanes-255"),
+        pytest.param("time_cost", "3", "time_cost is outside 1..10", id="time-text"),
+        pytest.param("time_cost", True, "time_cost is outside 1..10", id="time-bool"),
     ],
 )
 def test_out_of_bounds_settings_are_refused_before_any_derivation(
@@ -109,16 +111,26 @@ def _flip_wrap(d: Data) -> None:
 @pytest.mark.parametrize(
     ("change", "fix", "said"),
     [
-        (
+        pytest.param(
             lambda d: d["users"][ADMIN]["password"].update(wrapped="%%not base64%%"),
             True,
             "wrapped key is not valid base64",
+            id="bad-base64",
         ),
-        (_short_wrap, True, "wrapped key has the wrong length"),  # truncated ciphertext
-        (_flip_wrap, False, "the entry for admin fails its checksum"),  # one flipped bit
-        (lambda d: d["sealed"]["boxes"].clear(), True, "no database key is sealed to admin"),
-        (lambda d: d["users"][ADMIN].pop("sign"), True, "signing key is missing"),
-        (lambda d: d.update(users=[]), False, "the user entries are missing"),
+        pytest.param(_short_wrap, True, "wrapped key has the wrong length", id="truncated"),
+        pytest.param(_flip_wrap, False, "the entry for admin fails its checksum", id="bit-flip"),
+        pytest.param(
+            lambda d: d["sealed"]["boxes"].clear(),
+            True,
+            "no database key is sealed to admin",
+            id="no-sealed-key",
+        ),
+        pytest.param(
+            lambda d: d["users"][ADMIN].pop("sign"), True, "signing key is missing", id="no-key"
+        ),
+        pytest.param(
+            lambda d: d.update(users=[]), False, "the user entries are missing", id="bad-shape"
+        ),
     ],
 )
 def test_a_damaged_slot_says_damaged_not_wrong_password(
