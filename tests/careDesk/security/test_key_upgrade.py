@@ -33,8 +33,8 @@ def legacy(created: tuple[Desk, str], vault_paths: VaultPaths) -> tuple[VaultPat
     return vault_paths, recovery_key
 
 
-def _check(paths: VaultPaths) -> CheckReport:
-    reader = unlock(paths, ADMIN, PASSWORD, readonly=True)
+def _check(paths: VaultPaths, password: str = PASSWORD) -> CheckReport:
+    reader = unlock(paths, ADMIN, password, readonly=True)
     try:
         return check_vault(reader)
     finally:
@@ -143,3 +143,21 @@ def test_a_rotation_stopped_by_a_crash_is_finished_at_the_next_sign_in(
     unlock(vault_paths, KIM, KIM_PW, readonly=True).close()
     report = _check(vault_paths)
     assert report.passed, report.problems
+
+
+def test_the_recovery_key_opens_a_vault_never_signed_into_since_the_upgrade(
+    legacy: tuple[VaultPaths, str],
+) -> None:
+    paths, recovery_key = legacy
+    back = recover(paths, recovery_key, ADMIN, "new lantern 12345")
+    back.close()
+    assert KeySlotFile.load(paths.key_slots).format == 2
+    report = _check(paths, "new lantern 12345")
+    # kim and sam never signed in since the upgrade: the recovery's key rotation could not
+    # carry their old slots over, and check says so.
+    assert report.problems == [
+        f"key slots: {who} has no key slot and cannot sign in (an admin sets them a new "
+        "password, or disables the account)"
+        for who in (KIM, SAM)
+    ]
+    recover(paths, recovery_key, ADMIN, "amber harbour violin 3").close()  # still the same key
