@@ -48,6 +48,18 @@ class VaultDamaged(VaultError):
         )
 
 
+class KeySlotsDamaged(VaultDamaged):
+    """``vault.keys`` holds something that cannot be right: nothing in it was tried."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        VaultError.__init__(
+            self,
+            f"vault.keys is damaged ({detail}), so nothing in it was tried; this is not a wrong "
+            f"password. File: {path}. Restore the latest backup (caredesk restore FILE).",
+        )
+        self.detail = detail
+
+
 class KeySlotsMissing(VaultError):
     def __init__(self, path: str) -> None:
         super().__init__(

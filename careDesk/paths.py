@@ -58,6 +58,11 @@ class VaultPaths:
         return self.root / "vault.signins"
 
     @property
+    def head(self) -> Path:
+        """The signed head of the audit trail, rewritten after each change (an anchor)."""
+        return self.root / "vault.head"
+
+    @property
     def lock(self) -> Path:
         return self.root / "vault.lock"
 
@@ -70,8 +75,10 @@ class VaultPaths:
         return self.root / "logs"
 
     def sidecars(self) -> list[Path]:
-        """The database's WAL and shared-memory files, which belong with it."""
-        return [Path(f"{self.database}-wal"), Path(f"{self.database}-shm")]
+        """Files that belong with the database and go where it goes (kept aside on a restore,
+        removed with a vault that failed half-way): its WAL and shared memory, and the signed
+        head of its audit trail."""
+        return [Path(f"{self.database}-wal"), Path(f"{self.database}-shm"), self.head]
 
     def exists(self) -> bool:
         return self.database.exists() or self.key_slots.exists()

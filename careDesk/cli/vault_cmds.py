@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from careDesk.security.roles import Permission
 from careDesk.settings import DECLARED
 from careDesk.store.backup import verify_backup
 from careDesk.store.check import check_vault
+from careDesk.store.rekey import RotationResult
 from careDesk.store.restore import Credentials, restore_vault
 from careDesk.store.vault import create_vault
 
@@ -45,6 +47,14 @@ def register(sub: Any) -> None:
     p.add_argument("login")
     p.add_argument("--new-password-file", help="read the new password from this file")
     p.set_defaults(func=cmd_users_passwd)
+    p = usub.add_parser(
+        "rotate-keys", help="re-encrypt under a new database key sealed to the active users"
+    )
+    p.set_defaults(func=cmd_users_rotate)
+    p = usub.add_parser(
+        "new-recovery-key", help="print a new recovery key; the old one stops working"
+    )
+    p.set_defaults(func=cmd_users_new_recovery)
 
     p = sub.add_parser("backup", help="write an encrypted backup")
     p.add_argument("-o", "--output", required=True)
@@ -124,9 +134,38 @@ def cmd_users_list(ctx: Context) -> int:
     return 0
 
 
+def _progress(done: int, total: int, what: str) -> None:
+    """Rotation progress on stderr (stdout stays for results)."""
+    share = f" {100 * done // total}%" if total else ""
+    print(f"  {what}{share}", file=sys.stderr)
+
+
+def _say_rotation(result: RotationResult | None) -> None:
+    if result is None:
+        return
+    print(result.summary())
+    for note in result.notes():
+        print(note)
+    if result.recovery_key:
+        print("New recovery key (shown once; print it and keep it locked away):")
+        print(f"  {result.recovery_key}")
+
+
 def cmd_users_disable(ctx: Context) -> int:
-    ctx.desk().users.disable(ctx.args.login)
+    users = ctx.desk().users
+    users.disable(ctx.args.login, progress=_progress)
     print(f"Disabled {ctx.args.login}.")
+    _say_rotation(users.last_rotation)
+    return 0
+
+
+def cmd_users_rotate(ctx: Context) -> int:
+    _say_rotation(ctx.desk().users.rotate_keys(progress=_progress))
+    return 0
+
+
+def cmd_users_new_recovery(ctx: Context) -> int:
+    _say_rotation(ctx.desk().users.new_recovery_key(progress=_progress))
     return 0
 
 
@@ -139,8 +178,11 @@ def cmd_users_enable(ctx: Context) -> int:
 
 def cmd_users_passwd(ctx: Context) -> int:
     desk = ctx.desk()
-    desk.users.change_password(ctx.args.login, ctx.new_password(), ctx.password())
+    desk.users.change_password(
+        ctx.args.login, ctx.new_password(), ctx.password(), progress=_progress
+    )
     print(f"Changed the password of {ctx.args.login}.")
+    _say_rotation(desk.users.last_rotation)
     return 0
 
 
@@ -191,6 +233,8 @@ def cmd_check(ctx: Context) -> int:
     report = check_vault(ctx.desk(readonly=True))
     for line in report.ok:
         print(f"ok       {line}")
+    for line in report.unverified:
+        print(f"NOT CHECKED  {line}")
     for line in report.problems:
         print(f"PROBLEM  {line}")
     if not report.passed:

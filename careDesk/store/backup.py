@@ -40,12 +40,14 @@ from careDesk.errors import (
 )
 from careDesk.model.base import utcnow
 from careDesk.paths import VaultPaths, open_private, private_dir
+from careDesk.security import anchors
 from careDesk.security.roles import Permission
 from careDesk.store.engine import raw_connect
 from careDesk.store.keyslots import KeySlotFile
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk
+    from careDesk.security.signing import Signer
 
 FORMAT = 2  # 2: sealed manifest; 1 (careDesk before issue 16): checksums only
 FORMATS = (1, 2)
@@ -136,8 +138,13 @@ def _staging_dir(paths: VaultPaths) -> Path:
     return Path(tempfile.mkdtemp(dir=private_dir(paths.root / ".staging")))
 
 
-def write_backup(paths: VaultPaths, key: bytes, target: Path) -> BackupInfo:
+def write_backup(
+    paths: VaultPaths, key: bytes, target: Path, signer: Signer | None = None
+) -> BackupInfo:
     """Write a verified backup of the vault to ``target``.
+
+    Its manifest records the head of the audit trail it holds (an anchor, signed by
+    ``signer``), which ``caredesk check`` compares with the live trail.
 
     Nothing is written at ``target`` until the new archive is complete and verified: a full
     disk, a size limit or a crash leaves the previous backup there as it was.
@@ -160,7 +167,8 @@ def write_backup(paths: VaultPaths, key: bytes, target: Path) -> BackupInfo:
             "vault_id": KeySlotFile.load(paths.key_slots).vault_id,
             "sha256": {name: _sha256(p) for name, p in files.items()},
         }
-        manifest = seal(manifest, key)
+        manifest["audit_head"] = anchors.for_backup(db_copy, key, str(manifest["vault_id"]), signer)
+        manifest = seal(manifest, key)  # the seal covers the anchor too
         needed = sum(p.stat().st_size for p in files.values()) + 4096
         _write_target(target, files, manifest, needed, key)
         return BackupInfo(target, needed, created, schema)
@@ -285,7 +293,7 @@ class Backups:
         self.desk.require(Permission.ADMIN)
         target = target or self.folder() / scheduled_name()
         try:
-            info = write_backup(self.desk.paths, self.desk.key, target)
+            info = write_backup(self.desk.paths, self.desk.key, target, self.desk.signer)
         except CareDeskError as exc:
             with self.desk.writing(None) as tx:
                 tx.audit("backup.failed", detail={"reason": exc.message})

@@ -24,7 +24,7 @@ from careDesk.model.sync import SyncConflict, SyncOutbox, SyncState
 from careDesk.security.roles import Permission
 from careDesk.settings_secrets import service_secret
 from careDesk.store.migrate import SCHEMA_VERSION
-from careDesk.sync import apply, capture, snapshot
+from careDesk.sync import anchor, apply, capture, snapshot
 from careDesk.sync.conflicts import record as record_conflict
 from careDesk.sync.connection import (
     Connect,
@@ -225,6 +225,8 @@ class Sync:
         if self._raise_urgent():  # sent on at once: the other workstations see it next sync
             sent, same, clashes = self._push(conn)
             pushed, duplicates, conflicts = pushed + sent, duplicates + same, conflicts + clashes
+        # The audit trail's head goes to the server too: an anchor `caredesk check` compares.
+        anchor.publish(self.desk, conn, self._state().client_id)
         self._note_attempt(None, synced=True)
         return SyncReport(pushed, duplicates, pulled, conflicts, snapshot)
 
