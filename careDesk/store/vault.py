@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from careDesk.desk import CurrentUser, Desk
 from careDesk.errors import (
     AccountDisabled,
+    FolderReadOnly,
     LoginDelayed,
     SchemaTooNew,
     VaultDamaged,
@@ -36,7 +37,7 @@ from careDesk.paths import VaultPaths, private_dir
 from careDesk.security import audit
 from careDesk.security.passwords import check_password
 from careDesk.security.roles import Role
-from careDesk.store import keyslots, migrate
+from careDesk.store import faults, keyslots, migrate
 from careDesk.store.engine import build_engine
 from careDesk.store.keyslots import KeySlotFile
 from careDesk.store.signins import Clock, SignInLog
@@ -49,23 +50,36 @@ def _take_lock(paths: VaultPaths) -> FileLock:
     try:
         lock.acquire()
     except Timeout:
+        # A lock file that cannot be made looks like one held elsewhere: tell them apart.
+        if not faults.folder_writable(paths.root):
+            raise FolderReadOnly(str(paths.root)) from None
         raise VaultInUse(str(paths.root)) from None
+    except OSError as exc:
+        raise (faults.os_fault(exc, paths.root) or exc) from exc
     return lock
 
 
 def _open_engine(paths: VaultPaths, key: bytes, readonly: bool) -> Engine:
     engine = build_engine(paths.database, key, readonly=readonly)
     try:
+        return _checked_schema(engine, paths, key, readonly)
+    except BaseException:
+        engine.dispose()  # e.g. a full disk during the upgrade: no connection left open
+        raise
+
+
+def _checked_schema(engine: Engine, paths: VaultPaths, key: bytes, readonly: bool) -> Engine:
+    """The engine, once the schema is known to be this app's (upgraded if older); the caller
+    disposes of it on any error. Storage faults (busy, full, read-only, I/O) arrive typed from
+    the engine (careDesk/store/faults.py): a database error left here does not decrypt."""
+    try:
         version = migrate.schema_version(engine)
     except (sqlcipher3.DatabaseError, SADatabaseError) as exc:
-        engine.dispose()
         raise VaultDamaged(str(paths.database), "it does not decrypt") from exc
     if version > migrate.SCHEMA_VERSION:
-        engine.dispose()
         raise SchemaTooNew(version, migrate.SCHEMA_VERSION)
     if version < migrate.SCHEMA_VERSION:
         if readonly:
-            engine.dispose()
             raise VaultDamaged(str(paths.database), "it needs an upgrade; open it for writing")
         if version > 0:
             from careDesk.store.backup import backup_before_migration
