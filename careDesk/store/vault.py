@@ -103,7 +103,10 @@ def create_vault(
 
     validate_login(admin_login)
     check_password(password, admin_login)
-    private_dir(paths.root)
+    try:
+        private_dir(paths.root)
+    except OSError as exc:  # e.g. a data folder chosen on a read-only disk
+        raise (faults.os_fault(exc, paths.root) or exc) from exc
     lock = _take_lock(paths)
     try:
         key = os.urandom(keyslots.KEY_BYTES)

@@ -213,6 +213,14 @@ def test_a_folder_nobody_may_write_is_read_only_not_in_use() -> None:
     _one_line_naming(caught.value, folder)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/sys is Linux's")
+def test_a_vault_cannot_be_created_where_nobody_may_write(fast_kdf: None) -> None:
+    folder = Path("/sys/caredesk-vault")  # creating a folder in sysfs is refused, root included
+    with pytest.raises(FolderReadOnly) as caught:
+        vault.create_vault(VaultPaths(folder), ADMIN, PASSWORD)
+    _one_line_naming(caught.value, folder)
+
+
 def test_an_io_error_saves_nothing(desk: Desk, vault_paths: VaultPaths) -> None:
     add_patients(desk, 10)
     before = _state(desk)
