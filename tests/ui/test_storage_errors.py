@@ -12,8 +12,8 @@ from pytestqt.qtbot import QtBot
 from careDesk.desk import Desk
 from careDesk.paths import VaultPaths
 from careDesk.store import engine as engine_module
+from tests.careDesk.store.conditions import full, held, on_every_connection
 from tests.careDesk.store.files import add_patients
-from tests.careDesk.store.test_storage_faults import _full, _held, on_every_connection
 from tests.ui.conftest import wait_idle
 from ui.pages.patients import PatientsPage
 from ui.workspace import Workspace
@@ -48,7 +48,7 @@ def test_a_save_while_the_vault_is_busy_keeps_the_form_and_says_so(
         ("birth_date", "1961-07-04"),
     ):
         dialog.set_value(field, value)
-    with _held(vault_paths, desk.key):
+    with held(vault_paths, desk.key):
         dialog.submit()
         wait_idle(qtbot, ws.worker)
     assert dialog.isVisible()
@@ -67,7 +67,7 @@ def test_a_full_disk_is_a_message_not_a_crash(
     crashes = _crashes(ws)
     messages: list[str] = []
     ws.worker.failed.connect(messages.append)  # the app shows these with show_message
-    with on_every_connection(desk.engine, _full):
+    with on_every_connection(desk.engine, full):
         ws.run(lambda: add_patients(desk, 400))
         wait_idle(qtbot, ws.worker)
     assert crashes == []

@@ -14,7 +14,7 @@ from careDesk.desk import Desk
 from careDesk.paths import VaultPaths
 from careDesk.store import engine as engine_module
 from careDesk.store.vault import unlock
-from tests.careDesk.store.test_storage_faults import _held, on_every_connection
+from tests.careDesk.store.conditions import held, on_every_connection
 from tests.conftest import ADMIN, PASSWORD
 
 HEADER = "mrn,given_name,family_name,birth_date\n"
@@ -83,7 +83,7 @@ def test_a_busy_vault_exits_1_with_one_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 50)
-    with _held(vault_paths, closed):
+    with held(vault_paths, closed):
         status = main(["config", "set", "clinic.name", "Busy clinic"])
     err = capsys.readouterr().err
     assert status == 1

@@ -20,14 +20,10 @@ How each condition is made real, the same whether the tests run as root (CI) or 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlcipher3
-from sqlalchemy import Engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import Pool
 from sqlmodel import select
@@ -49,32 +45,10 @@ from careDesk.store import engine as engine_module
 from careDesk.store import faults, migrate, schema_extras, vault
 from careDesk.store.engine import build_engine
 from careDesk.store.vault import unlock
+from tests.careDesk.store.conditions import full, held, on_every_connection, read_only
 from tests.careDesk.store.files import add_patients, run_module
 from tests.careDesk.store.old_vault import build_old_vault, insert_rows, old_data, revisions
 from tests.conftest import ADMIN, PASSWORD
-
-
-def _full(dbapi: Any, _record: Any) -> None:
-    pages = dbapi.execute("PRAGMA page_count").fetchone()[0]
-    dbapi.execute(f"PRAGMA max_page_count = {pages}")
-
-
-def _read_only(dbapi: Any, _record: Any) -> None:
-    dbapi.execute("PRAGMA query_only = ON")
-
-
-@contextmanager
-def on_every_connection(target: Engine | type[Pool], setup: Any) -> Iterator[None]:
-    """Run ``setup`` on each new connection (of one engine, or of every engine made meanwhile)."""
-    if isinstance(target, Engine):
-        target.dispose()  # connections already pooled would escape the condition
-    event.listen(target, "connect", setup)
-    try:
-        yield
-    finally:
-        event.remove(target, "connect", setup)
-        if isinstance(target, Engine):
-            target.dispose()
 
 
 def _state(desk: Desk) -> tuple[list[str], int]:
@@ -99,7 +73,7 @@ def test_a_full_disk_saves_nothing_and_names_the_folder(
 ) -> None:
     add_patients(desk, 20)
     before = _state(desk)
-    with on_every_connection(desk.engine, _full), pytest.raises(DiskFull) as caught:
+    with on_every_connection(desk.engine, full), pytest.raises(DiskFull) as caught:
         add_patients(desk, 400, prefix="FULL")
     _one_line_naming(caught.value, vault_paths.root)
     assert "full" in caught.value.message
@@ -113,31 +87,13 @@ def test_a_read_only_vault_saves_nothing_and_names_the_folder(
 ) -> None:
     add_patients(desk, 5)
     before = _state(desk)
-    with on_every_connection(desk.engine, _read_only), pytest.raises(FolderReadOnly) as caught:
+    with on_every_connection(desk.engine, read_only), pytest.raises(FolderReadOnly) as caught:
         desk.patients.create(
             given_name="Ana", family_name="Peña", mrn="RO-1", birth_date="1950-01-01"
         )
     _one_line_naming(caught.value, vault_paths.root)
     assert _state(desk) == before
     desk.patients.create(given_name="Ana", family_name="Peña", mrn="RO-1", birth_date="1950-01-01")
-
-
-@contextmanager
-def _held(paths: VaultPaths, key: bytes, *, exclusive: bool = False) -> Iterator[None]:
-    """Another connection holding the vault's write lock (or, exclusive, the whole file)."""
-    other = sqlcipher3.connect(str(paths.database), isolation_level=None)
-    other.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-    if exclusive:
-        other.execute("PRAGMA locking_mode = EXCLUSIVE")
-        other.execute("BEGIN EXCLUSIVE")
-        other.execute("UPDATE setting SET value = value")
-    else:
-        other.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
 
 
 @pytest.fixture
@@ -152,7 +108,7 @@ def test_a_database_held_too_long_is_busy_not_a_crash(
 ) -> None:
     desk.engine.dispose()  # new connections take the short wait
     before = _state(desk)
-    with _held(vault_paths, desk.key), pytest.raises(DatabaseBusy) as caught:
+    with held(vault_paths, desk.key), pytest.raises(DatabaseBusy) as caught:
         add_patients(desk, 3)
     _one_line_naming(caught.value, vault_paths.root)
     assert f"{short_wait:g} seconds" in caught.value.message
@@ -166,7 +122,7 @@ def test_a_vault_held_at_sign_in_is_busy_not_damaged(
     """Before issue 18 this said "damaged ... restore the latest backup"."""
     key = desk.key
     desk.close()
-    with _held(vault_paths, key, exclusive=True), pytest.raises(DatabaseBusy):
+    with held(vault_paths, key, exclusive=True), pytest.raises(DatabaseBusy):
         unlock(vault_paths, ADMIN, PASSWORD)
     unlock(vault_paths, ADMIN, PASSWORD).close()  # nothing was left locked or changed
 
@@ -183,7 +139,7 @@ def test_a_full_disk_during_the_upgrade_leaves_the_old_vault(
     insert_rows(engine, old_data(60).patients)
     engine.dispose()
 
-    with on_every_connection(Pool, _full), pytest.raises(DiskFull):
+    with on_every_connection(Pool, full), pytest.raises(DiskFull):
         unlock(vault_paths, ADMIN, PASSWORD)
     check = build_engine(vault_paths.database, key)
     try:
