@@ -20,8 +20,9 @@ class FollowUp(Record, table=True):
     __table_args__ = (
         Index("ix_follow_up_open_due", "status", "due_at"),
         Index("ix_follow_up_assignee_due", "assignee_id", "status", "due_at"),
-        # ix_follow_up_open_urgent_due (status, urgent DESC, due_at) is in schema_extras:
-        # Alembic cannot autogenerate an index with a sort direction on SQLite.
+        # ix_follow_up_open_urgent_due (status, urgent DESC, due_at) is written by hand in the
+        # migrations (named in careDesk/store/schema_extras.py): Alembic cannot autogenerate an
+        # index with a sort direction on SQLite.
     )
 
     patient_id: str = Field(foreign_key="patient.id", index=True, max_length=36)

@@ -1,5 +1,6 @@
 """What goes into the frozen app: the spec parses, every module loaded by name and every data
-file read from disk is bundled, unused Qt plugins are dropped, platform plugins are named."""
+file is bundled inside its package (as in the wheel: tests/installer/test_wheel.py), unused Qt
+plugins are dropped, platform plugins are named."""
 
 from __future__ import annotations
 
@@ -54,9 +55,38 @@ def test_dev_tools_and_migrations_are_not_compiled_in() -> None:
     assert "careDesk.handouts.readability" not in hidden
 
 
-def test_data_files_include_resources_package_data_and_the_migration_scripts() -> None:
+def _source_data_files() -> set[str]:
+    """Every file of the careDesk and ui packages that is not code: what the app may read."""
+    return {
+        path.relative_to(ROOT).as_posix()
+        for package in ("careDesk", "ui")
+        for path in (ROOT / package).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".py", ".pyc")
+    }
+
+
+def test_every_data_file_lands_inside_its_package() -> None:
+    """Issue 18: no data folder beside the packages, and nothing the code reads left out."""
     data = {(Path(src).relative_to(ROOT).as_posix(), dest) for src, dest in bundle.own_data()}
-    assert ("resources", "resources") in data
+    assert all(dest.split("/")[0] in ("careDesk", "ui") for _, dest in data)
+    assert all(src.rsplit("/", 1)[0] == dest for src, dest in data)  # same folder as in source
+    assert _source_data_files() <= {src for src, _ in data}
+    for shipped in (
+        "careDesk/resources/fonts/DejaVuSans.ttf",
+        "careDesk/resources/fonts/DejaVuSans-Bold.ttf",
+        "careDesk/resources/fonts/LICENSE-DejaVu.txt",
+        "careDesk/resources/phrases/en.json",
+        "careDesk/resources/phrases/_warning_signs.json",
+        "careDesk/resources/phrases/_conditions.json",
+        "careDesk/sync/server_schema.sql",
+        "ui/resources/style.qss",
+        "ui/resources/icons/caredesk.svg",
+    ):
+        assert shipped in {src for src, _ in data}
+
+
+def test_the_migration_scripts_are_bundled_as_files() -> None:
+    data = {(Path(src).relative_to(ROOT).as_posix(), dest) for src, dest in bundle.own_data()}
     migrations = "careDesk/store/migrations"
     assert (f"{migrations}/env.py", migrations) in data
     assert (f"{migrations}/script.py.mako", migrations) in data
@@ -64,12 +94,6 @@ def test_data_files_include_resources_package_data_and_the_migration_scripts() -
     assert versions
     for script in versions:
         assert (script.relative_to(ROOT).as_posix(), f"{migrations}/versions") in data
-    package_data = sorted(
-        path for path in (ROOT / "careDesk").rglob("*.json") if "__pycache__" not in path.parts
-    )
-    assert package_data
-    for path in package_data:
-        assert (path.relative_to(ROOT).as_posix(), path.parent.relative_to(ROOT).as_posix()) in data
     assert not [src for src, _ in data if src.endswith(".py") and migrations not in src]
 
 
