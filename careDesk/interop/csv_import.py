@@ -18,8 +18,8 @@ import io
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 

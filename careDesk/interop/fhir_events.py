@@ -196,4 +196,3 @@ def _measurement(
             **_value(comp, place, f"component[{i}]."),
         }
         ctx.upsert(Observation, entry, patient_id, values, part=code or str(i))
-

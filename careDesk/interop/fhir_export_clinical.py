@@ -8,9 +8,9 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from careDesk.care.instruments import registry
 from careDesk.interop.fhir_people import INTERPRETER, MR_TYPE
 from careDesk.interop.fhir_values import EXT, ICD10_SYSTEMS, LOINC, SNOMED
-from careDesk.care.instruments import registry
 from careDesk.interop.timing import to_timing
 from careDesk.model.assessment import ScreenerResult
 from careDesk.model.clinical import Allergy, Condition, Encounter, Medication, Observation

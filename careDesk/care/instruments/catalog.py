@@ -91,6 +91,7 @@ class Domain:
     sum_items: tuple[str, ...] = ()
     sum_above: int | None = None
     template: str | None = None  # the shipped template a positive domain suggests
+    rule: str | None = None  # the suggestion rule's name (decisions are remembered by it)
 
 
 @dataclass(frozen=True)

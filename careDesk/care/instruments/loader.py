@@ -156,6 +156,7 @@ def _domain(raw: dict[str, Any]) -> Domain:
         sum_items=tuple(total["items"]) if total else (),
         sum_above=int(total["threshold"]) if total else None,
         template=raw.get("template"),
+        rule=raw.get("rule"),
     )
 
 
