@@ -9,8 +9,7 @@ from collections.abc import Callable
 from pytestqt.qtbot import QtBot
 
 from careDesk.paths import VaultPaths
-from careDesk.store.keyslots import KeySlotFile
-from careDesk.store.vault import create_vault
+from careDesk.store.vault import create_vault, remembered_secret
 from tests.conftest import ADMIN, PASSWORD, MemoryKeyring
 from ui.app import App
 from ui.login import UnlockDialog
@@ -42,7 +41,7 @@ def test_forget_me_in_workstation_settings_then_the_next_start_asks_for_the_pass
     first.start()
     _sign_in(qtbot, first, remember=True)
     assert memory_keyring.store  # remembered: a secret in the keyring
-    assert KeySlotFile.load(vault_paths.key_slots).find("remember", ADMIN) is not None
+    assert remembered_secret(vault_paths, ADMIN) is not None
     assert first.window is not None
     settings = first.window.workstation_settings()
     qtbot.waitUntil(settings.forget.isEnabled)  # the lookup ran on the worker
@@ -50,7 +49,7 @@ def test_forget_me_in_workstation_settings_then_the_next_start_asks_for_the_pass
     with qtbot.waitSignal(settings.forgotten):
         settings.forget.click()
     assert memory_keyring.store == {}
-    assert KeySlotFile.load(vault_paths.key_slots).find("remember", ADMIN) is None
+    assert remembered_secret(vault_paths, ADMIN) is None
     assert "does not remember you" in settings.status.text()
     assert first.ws is not None
     assert first.ws.desk.audit_events(action="workstation.forget")
@@ -78,7 +77,7 @@ def test_forget_me_at_sign_in(
     assert dialog.remember.isHidden() and not dialog.forget.isHidden()  # remembered here
     _sign_in(qtbot, first, forget=True)
     assert memory_keyring.store == {}
-    assert KeySlotFile.load(vault_paths.key_slots).find("remember", ADMIN) is None
+    assert remembered_secret(vault_paths, ADMIN) is None
     first.shutdown()
 
     second = make_app()

@@ -81,7 +81,7 @@ def test_never_drinking_skips_questions_two_and_three_and_scores_zero() -> None:
 
 
 def test_an_answer_to_a_skipped_question_is_refused_not_scored() -> None:
-    """"Never" drinks yet "10 or more" on a typical day contradicts itself: refused."""
+    """ "Never" drinks yet "10 or more" on a typical day contradicts itself: refused."""
     with pytest.raises(ValidationFailed) as caught:
         score(instrument("audit_c"), audit(0, 4, 0), sex="male")
     assert caught.value.field == "auditc_2"
