@@ -14,10 +14,18 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticError
 from sqlmodel import Session
 
+from careDesk.care.forms.fields import MULTILINE, clean_input
 from careDesk.changes import Outcome
 from careDesk.errors import NotFound, ValidationFailed
 from careDesk.model.base import Record
@@ -42,6 +50,13 @@ class Form(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, use_enum_values=True)
     not_null: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clean_text(cls, data: Any) -> Any:
+        # Control and invisible format characters never get in (careDesk.text); line breaks
+        # only in multi-line fields (Para, Body).
+        return clean_input(cls, data) if isinstance(data, Mapping) else data
 
     def values(self) -> dict[str, Any]:
         """The fields the caller set (for updates), refusing to clear a required one."""
@@ -121,8 +136,8 @@ def _minutes(value: int) -> int:
 Short = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Line = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Long = Annotated[str, StringConstraints(min_length=1, max_length=300)]
-Para = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-Body = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+Para = Annotated[str, StringConstraints(min_length=1, max_length=500), MULTILINE]
+Body = Annotated[str, StringConstraints(min_length=1, max_length=20_000), MULTILINE]
 OptShort = Annotated[Short | None, BeforeValidator(_blank_to_none)]
 OptLine = Annotated[Line | None, BeforeValidator(_blank_to_none)]
 OptLong = Annotated[Long | None, BeforeValidator(_blank_to_none)]

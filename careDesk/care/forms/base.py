@@ -16,6 +16,7 @@ from pydantic_core import ErrorDetails
 from sqlmodel import SQLModel
 from sqlmodel._compat import SQLModelConfig  # the type SQLModel declares model_config as
 
+from careDesk.care.forms.fields import clean_input
 from careDesk.errors import ValidationFailed
 
 _REASONS = {
@@ -77,9 +78,13 @@ class Form(SQLModel):
     @model_validator(mode="before")
     @classmethod
     def _blank_is_none(cls, data: Any) -> Any:
-        # A cleared text box arrives as "": store nothing rather than an empty string.
+        # Control and invisible format characters never get in (careDesk.text); a cleared
+        # text box arrives as "": store nothing rather than an empty string.
         if isinstance(data, Mapping):
-            return {k: None if isinstance(v, str) and not v.strip() else v for k, v in data.items()}
+            cleaned = clean_input(cls, data)
+            return {
+                k: None if isinstance(v, str) and not v.strip() else v for k, v in cleaned.items()
+            }
         return data
 
     @classmethod

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib import resources
-from typing import Annotated
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AwareDatetime, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, StringConstraints
 
 from careDesk.model.base import utcnow
+from careDesk.text import clean_text
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 _LANGUAGE_TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{2,8}))?$")
@@ -143,13 +145,52 @@ def _text(max_length: int) -> StringConstraints:
     return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
 
 
+class Multiline:
+    """Marks a text type whose fields keep line breaks and tabs (notes, instructions); every
+    other text field is one line (the form layer cleans input with :mod:`careDesk.text`)."""
+
+
+MULTILINE = Multiline()
+
+
+def _marks_multiline(annotation: Any) -> bool:
+    if get_origin(annotation) is Annotated:
+        args = get_args(annotation)
+        return any(isinstance(m, Multiline) for m in args[1:]) or _marks_multiline(args[0])
+    return any(_marks_multiline(arg) for arg in get_args(annotation))
+
+
+@cache
+def _multiline_fields(form: type[BaseModel]) -> frozenset[str]:
+    """Fields typed as multi-line text (``LongText``, also inside ``| None``)."""
+    hints = get_type_hints(form, include_extras=True)
+    return frozenset(name for name in form.model_fields if _marks_multiline(hints.get(name)))
+
+
+def _clean(value: Any, multiline: bool) -> Any:
+    if isinstance(value, str):
+        return clean_text(value, multiline=multiline)
+    if isinstance(value, list | tuple):
+        return [_clean(v, multiline) for v in value]
+    return value
+
+
+def clean_input(form: type[BaseModel], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The one input boundary for typed text (issue 16): every string given to ``form`` without
+    control or invisible format characters (:func:`careDesk.text.clean_text`), keeping line
+    breaks only in fields typed multi-line."""
+    multiline = _multiline_fields(form)
+    return {k: _clean(v, k in multiline) for k, v in data.items()}
+
+
 Name = Annotated[str, _text(100)]
 Text40 = Annotated[str, _text(40)]
 Text60 = Annotated[str, _text(60)]
 Text100 = Annotated[str, _text(100)]
 Text200 = Annotated[str, _text(200)]
 Text300 = Annotated[str, _text(300)]
-LongText = Annotated[str, _text(20_000)]
+LongText = Annotated[str, _text(20_000), MULTILINE]
+AddressLines = Annotated[str, _text(200), MULTILINE]  # "1 Main St" and "Apt 2" on two lines
 Phone = Annotated[str, _text(40), AfterValidator(_phone)]
 Email = Annotated[str, _text(200), AfterValidator(_email)]
 Language = Annotated[str, _text(16), AfterValidator(_language)]

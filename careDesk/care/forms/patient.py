@@ -11,6 +11,7 @@ from pydantic import StringConstraints
 
 from careDesk.care.forms.base import Form
 from careDesk.care.forms.fields import (
+    AddressLines,
     BirthDate,
     Email,
     Language,
@@ -55,7 +56,7 @@ class PatientCreate(Form):
     interpreter_needed: bool = False
     phone: Phone | None = None
     email: Email | None = None
-    address_line: Text200 | None = None
+    address_line: AddressLines | None = None
     city: Text100 | None = None
     state: Text40 | None = None
     postal_code: PostalCode | None = None
@@ -96,7 +97,7 @@ class PatientUpdate(Form):
     interpreter_needed: bool | None = None
     phone: Phone | None = None
     email: Email | None = None
-    address_line: Text200 | None = None
+    address_line: AddressLines | None = None
     city: Text100 | None = None
     state: Text40 | None = None
     postal_code: PostalCode | None = None
