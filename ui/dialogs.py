@@ -38,7 +38,7 @@ class Field:
     name: str
     label: str
     kind: str = "text"
-    choices: Sequence[tuple[str, str]] = ()  # (value, shown text)
+    choices: Sequence[tuple[str | None, str]] = ()  # (value, shown text); None: not given
     default: Any = None
     placeholder: str = ""
     required: bool = False

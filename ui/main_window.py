@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib import import_module
 from importlib.util import find_spec
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -26,6 +27,9 @@ from PySide6.QtWidgets import (
 from careDesk.security.roles import Permission
 from careDesk.sync.reports import SyncStatus
 from ui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from ui.workstation import WorkstationDialog
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,7 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&careDesk")
         menu.addAction(self._action("&Lock", "Ctrl+L", self.lock_requested.emit))
         menu.addAction(self._action("Sign &out", "Ctrl+Shift+Q", self.sign_out_requested.emit))
+        menu.addAction(self._action("&Workstation settings…", "", self.workstation_settings))
         menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
         go = self.menuBar().addMenu("&Go")
         for number, key in enumerate(self.pages, start=1):
@@ -228,6 +233,15 @@ class MainWindow(QMainWindow):
         chart = self.current_chart()
         if chart is not None:
             getattr(chart, "new_note", lambda: None)()
+
+    def workstation_settings(self) -> WorkstationDialog:
+        """Whether careDesk remembers the signed-in person here, and "Forget me"."""
+        from ui.workstation import WorkstationDialog
+
+        dialog = WorkstationDialog(self.ws, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def import_records(self) -> QDialog:
         """Ctrl+I: import FHIR bundles or CSV patient lists, with a per-file report."""

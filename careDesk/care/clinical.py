@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from sqlmodel import col, select
 
+from careDesk.care.clinical_removal import ENTERED_IN_ERROR, check_reason, take_off
 from careDesk.care.forms import (
     AllergyCreate,
     AllergyUpdate,
@@ -60,6 +61,16 @@ def length_of_stay(encounter: Encounter) -> int | None:
     if encounter.end is None:
         return None
     return (encounter.end.date() - encounter.start.date()).days
+
+
+def _dose_follows_text(row: Any, values: dict[str, Any], merged: dict[str, Any]) -> None:
+    """A written dose corrected without its amount and unit drops the old structured dose, so
+    every reader takes the new one: ``careDesk.care.medicines.dose_of`` (the coordination
+    safeguards) prefers the structured dose, the handout prints the written one, and the two
+    must never disagree."""
+    written = "dose" in values and values["dose"] != row.dose
+    if written and not values.keys() & {"dose_amount", "dose_unit"}:
+        merged["dose_amount"] = merged["dose_unit"] = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +166,8 @@ class Clinical:
             merged = row.model_dump(exclude=_SYSTEM_FIELDS) | values
             if "stop_date" in values and "status" not in values:
                 merged["status"] = None  # let the new stop date decide (medications)
+            if entry is MEDICATIONS:
+                _dose_follows_text(row, values, merged)
             entry.check(merged, date.today())
             patient_id: str = getattr(row, "patient_id")  # noqa: B009
             update_audited(
@@ -162,14 +175,18 @@ class Clinical:
             )
             return Outcome(row, tx.changes)
 
-    def _remove(self, entry: _Entry[R], record_id: str) -> Outcome[R]:
+    def _remove(
+        self, entry: _Entry[R], record_id: str, reason: str = ENTERED_IN_ERROR
+    ) -> Outcome[R]:
+        """Remove for ``reason`` (``careDesk.care.clinical_removal``): only a mistake deletes;
+        a medicine no longer taken is stopped and a condition or allergy resolved, kept."""
         self.desk.require(Permission.EDIT)
+        check_reason(entry.kind, reason)
         with self.desk.writing() as tx:
-            row = live(tx.session, entry.table, record_id, entry.what)
-            patient_id: str = getattr(row, "patient_id")  # noqa: B009
-            tx.tombstone(row, kind=entry.kind, patient_id=patient_id)
-            audit_change(tx, f"{entry.kind}.remove", row, entry.kind, patient_id, [])
-            return Outcome(row, tx.changes)
+            row = take_off(
+                tx, entry.table, entry.kind, record_id, reason, entry.check, date.today()
+            )
+            return Outcome(cast(R, row), tx.changes)
 
     def _list(self, entry: _Entry[R], patient_id: str, *where: Any) -> list[R]:
         self.desk.require(Permission.READ)
@@ -194,9 +211,12 @@ class Clinical:
         """Change a condition; only the fields given change."""
         return self._update(CONDITIONS, record_id, data, f)
 
-    def remove_condition(self, record_id: str) -> Outcome[Condition]:
-        """Remove a condition entered in error (tombstone)."""
-        return self._remove(CONDITIONS, record_id)
+    def remove_condition(
+        self, record_id: str, *, reason: str = ENTERED_IN_ERROR
+    ) -> Outcome[Condition]:
+        """Take a condition off the list: entered in error (tombstone) or resolved (kept, status
+        resolved); audited with the reason."""
+        return self._remove(CONDITIONS, record_id, reason)
 
     def conditions(self, patient_id: str) -> list[Condition]:
         """The patient's conditions, active first."""
@@ -220,9 +240,12 @@ class Clinical:
         values = {"stop_date": on or date.today(), "status": "stopped"}
         return self._update(MEDICATIONS, record_id, values, {}, action="stop")
 
-    def remove_medication(self, record_id: str) -> Outcome[Medication]:
-        """Remove a medicine entered in error (tombstone; stopping keeps the history)."""
-        return self._remove(MEDICATIONS, record_id)
+    def remove_medication(
+        self, record_id: str, *, reason: str = ENTERED_IN_ERROR
+    ) -> Outcome[Medication]:
+        """Take a medicine off the list: entered in error (tombstone) or no longer taking
+        (stopped today, kept in the history); audited with the reason."""
+        return self._remove(MEDICATIONS, record_id, reason)
 
     def medications(self, patient_id: str, *, active_only: bool = False) -> list[Medication]:
         """The patient's medicines, active first (only active ones if asked)."""
@@ -238,9 +261,10 @@ class Clinical:
         """Change an allergy; only the fields given change."""
         return self._update(ALLERGIES, record_id, data, f)
 
-    def remove_allergy(self, record_id: str) -> Outcome[Allergy]:
-        """Remove an allergy entered in error (tombstone)."""
-        return self._remove(ALLERGIES, record_id)
+    def remove_allergy(self, record_id: str, *, reason: str = ENTERED_IN_ERROR) -> Outcome[Allergy]:
+        """Take an allergy off the list: entered in error (tombstone) or resolved (kept, status
+        resolved); audited with the reason."""
+        return self._remove(ALLERGIES, record_id, reason)
 
     def allergies(self, patient_id: str) -> list[Allergy]:
         """The patient's allergies by substance."""

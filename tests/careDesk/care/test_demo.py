@@ -194,8 +194,12 @@ def test_screeners_score_as_the_instruments_do(shared: Desk) -> None:
         item9 = _count(s, "SELECT count(*) FROM alert WHERE kind = 'phq9_item9'")
         reviews = _count(s, "SELECT count(*) FROM follow_up WHERE origin = 'hrsn_physically_hurt'")
     assert {"phq9", "gad7", "ahc_hrsn"} <= {r.instrument for r in results}
+    with shared.reading() as s:
+        sexes = dict(s.exec(select(Patient.id, Patient.sex)).all())
     for result in results:
-        scored = score(instrument(result.instrument), json.loads(result.answers))
+        # AUDIT-C's cut-off depends on sex (Bradley 2007): score as the patient's record says.
+        answers, sex = json.loads(result.answers), sexes[result.patient_id]
+        scored = score(instrument(result.instrument), answers, sex=sex)
         assert (result.total, result.band, result.positive) == (
             scored.total,
             scored.band,
