@@ -100,14 +100,20 @@ class PermissionDenied(CareDeskError):
 
 
 class ValidationFailed(CareDeskError):
-    """Input that does not fit: names the field (and row/file where there is one)."""
+    """Input that does not fit: names the field (and row/file where there is one).
 
-    def __init__(self, field: str, reason: str, *, where: str = "") -> None:
+    ``field`` is the field's key (the form shows ``reason`` beside that input); the message
+    names it in plain words, ``label`` when given ("Phone", "ICD-10-CM code"), else the key
+    with spaces for underscores.
+    """
+
+    def __init__(self, field: str, reason: str, *, where: str = "", label: str = "") -> None:
         place = f"{where}: " if where else ""
-        super().__init__(f"{place}{field}: {reason}")
+        super().__init__(f"{place}{label or field.replace('_', ' ')}: {reason}")
         self.field = field
         self.reason = reason
         self.where = where
+        self.label = label or field.replace("_", " ")
 
 
 class NotFound(CareDeskError):

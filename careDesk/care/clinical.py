@@ -15,29 +15,25 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlmodel import col, select
 
-from careDesk.care.forms import (
+from careDesk.care.forms.base import Form
+from careDesk.care.forms.clinical import (
     AllergyCreate,
     AllergyUpdate,
     ConditionCreate,
     ConditionUpdate,
     EncounterCreate,
     EncounterUpdate,
-    Form,
     MedicationCreate,
     MedicationUpdate,
     ObservationCreate,
     ObservationUpdate,
-    refuse_empty,
-)
-from careDesk.care.forms.clinical import (
-    REQUIRED,
     check_condition,
     check_encounter,
     check_medication,
     check_observation,
+    merge_medication,
 )
-from careDesk.care.registry import audit_change
-from careDesk.care.verb_kit import live, update_audited
+from careDesk.care.verb_kit import add_audited, live, tombstone_audited, update_audited
 from careDesk.changes import Outcome
 from careDesk.model.base import Record
 from careDesk.model.clinical import Allergy, Condition, Encounter, Medication, Observation
@@ -73,6 +69,9 @@ class _Entry(Generic[R]):
     what: str
     check: Callable[[dict[str, Any], date], None]
     order: Callable[[], list[Any]]
+    # Fields left out of a new record that the check then derives (a medicine's status).
+    derived: frozenset[str] = frozenset()
+    merge: Callable[[dict[str, Any], Mapping[str, Any]], None] = lambda _merged, _given: None
 
 
 def _no_date(check: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any], date], None]:
@@ -96,6 +95,8 @@ MEDICATIONS = _Entry(
     "medication",
     check_medication,
     lambda: [col(Medication.status), col(Medication.name)],
+    derived=frozenset({"status"}),
+    merge=merge_medication,
 )
 ALLERGIES = _Entry(
     Allergy,
@@ -135,13 +136,21 @@ class Clinical:
     # ----- generic verbs ---------------------------------------------------------------------
     def _add(self, entry: _Entry[R], patient_id: str, data: Any, fields: Any) -> Outcome[R]:
         self.desk.require(Permission.EDIT)
-        values = entry.create.parse(data, **fields).model_dump()
+        form = entry.create.parse(data, **fields)
+        values = form.to_record()
+        values.update(dict.fromkeys(entry.derived - form.model_fields_set))
         entry.check(values, date.today())
         with self.desk.writing() as tx:
             live(tx.session, Patient, patient_id, "patient")
-            row = entry.table.model_validate(values | {"patient_id": patient_id})
-            tx.add(row, kind=entry.kind, patient_id=patient_id)
-            audit_change(tx, f"{entry.kind}.add", row, entry.kind, patient_id, [])
+            row = entry.table(**(values | {"patient_id": patient_id}))
+            add_audited(
+                tx,
+                f"{entry.kind}.add",
+                row,
+                kind=entry.kind,
+                patient_id=patient_id,
+                fields=form.model_fields_set,
+            )
             return Outcome(row, tx.changes)
 
     def _update(
@@ -149,12 +158,10 @@ class Clinical:
     ) -> Outcome[R]:
         self.desk.require(Permission.EDIT)
         values = entry.update.parse(data, **fields).changes()
-        refuse_empty(values, REQUIRED[entry.kind])
         with self.desk.writing() as tx:
             row = live(tx.session, entry.table, record_id, entry.what)
             merged = row.model_dump(exclude=_SYSTEM_FIELDS) | values
-            if "stop_date" in values and "status" not in values:
-                merged["status"] = None  # let the new stop date decide (medications)
+            entry.merge(merged, values)
             entry.check(merged, date.today())
             patient_id: str = getattr(row, "patient_id")  # noqa: B009
             update_audited(
@@ -166,9 +173,7 @@ class Clinical:
         self.desk.require(Permission.EDIT)
         with self.desk.writing() as tx:
             row = live(tx.session, entry.table, record_id, entry.what)
-            patient_id: str = getattr(row, "patient_id")  # noqa: B009
-            tx.tombstone(row, kind=entry.kind, patient_id=patient_id)
-            audit_change(tx, f"{entry.kind}.remove", row, entry.kind, patient_id, [])
+            tombstone_audited(tx, f"{entry.kind}.remove", row, kind=entry.kind)
             return Outcome(row, tx.changes)
 
     def _list(self, entry: _Entry[R], patient_id: str, *where: Any) -> list[R]:
