@@ -103,17 +103,17 @@ class ValidationFailed(CareDeskError):
     """Input that does not fit: names the field (and row/file where there is one).
 
     ``field`` is the field's key (the form shows ``reason`` beside that input); the message
-    names it in plain words, ``label`` when given ("Phone", "ICD-10-CM code"), else the key
-    with spaces for underscores.
+    names it by ``label`` when given, its name in plain words ("birth date", "ICD-10-CM
+    code": the form layer gives one), else by the key.
     """
 
     def __init__(self, field: str, reason: str, *, where: str = "", label: str = "") -> None:
         place = f"{where}: " if where else ""
-        super().__init__(f"{place}{label or field.replace('_', ' ')}: {reason}")
+        super().__init__(f"{place}{label or field}: {reason}")
         self.field = field
         self.reason = reason
         self.where = where
-        self.label = label or field.replace("_", " ")
+        self.label = label or field
 
 
 class NotFound(CareDeskError):

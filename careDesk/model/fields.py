@@ -66,7 +66,8 @@ def phone_digits(phone: str | None) -> str | None:
     return digits or None
 
 
-def _phone(value: str) -> str:
+def check_phone(value: str) -> str:
+    """``value`` if it is a phone number careDesk accepts, else ``ValueError`` (the rule above)."""
     number, _extension = split_extension(value)
     if not _NUMBER.match(number):
         raise ValueError(
@@ -86,7 +87,7 @@ def _phone(value: str) -> str:
 def _service_or_phone(value: str) -> str:
     if value in SERVICE_NUMBERS:
         return value
-    return _phone(value)
+    return check_phone(value)
 
 
 # ----- e-mail ---------------------------------------------------------------------------------
@@ -122,7 +123,8 @@ def email_ok(address: str) -> bool:
     )
 
 
-def _email(value: str) -> str:
+def check_email(value: str) -> str:
+    """``value`` if it is an e-mail address careDesk accepts, else ``ValueError``."""
     if not email_ok(value):
         raise ValueError(_EMAIL_REASON)
     return value
@@ -134,7 +136,7 @@ def _email(value: str) -> str:
 # 2045. The same parser reads dates in CSV patient lists (careDesk/interop/csv_import.py).
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-DATE_HINT = "use YYYY-MM-DD or MM/DD/YYYY (for example 2026-12-02 or 12/02/2026)"
+DATE_HINT = "use YYYY-MM-DD or MM/DD/YYYY, month first (for example 2026-12-02 or 12/02/2026)"
 # No date a coordinator types is before the oldest living patient's birth or centuries ahead:
 # a year like 0226 or 2926 is a typo.
 EARLIEST_DATE = date(1880, 1, 1)
@@ -151,11 +153,11 @@ def parse_date(text: str) -> date:
     elif us:
         month, day, year = (int(part) for part in us.groups())
     else:
-        raise ValueError(DATE_HINT)
+        raise ValueError(f"is not a date: {DATE_HINT}")
     try:
         value = date(year, month, day)
     except ValueError:
-        raise ValueError(f"is not a day of the calendar ({DATE_HINT})") from None
+        raise ValueError(f"is not a real date: {DATE_HINT}") from None
     if not EARLIEST_DATE <= value <= LATEST_DATE:
         raise ValueError(f"must be between {EARLIEST_DATE.year} and {LATEST_DATE.year}")
     return value
@@ -166,7 +168,7 @@ def _typed_date(value: Any) -> Any:
     if isinstance(value, datetime):
         raise ValueError("give a date without a time")
     if isinstance(value, int | float):
-        raise ValueError(DATE_HINT)
+        raise ValueError(f"is not a date: {DATE_HINT}")
     return parse_date(value) if isinstance(value, str) else value
 
 
@@ -180,6 +182,11 @@ def _not_future(value: date) -> date:
     if value > date.today():
         raise ValueError("cannot be in the future")
     return value
+
+
+def parse_birth_date(text: str) -> date:
+    """A typed birth date (:func:`parse_date`), refused when it is in the future."""
+    return _not_future(parse_date(text))
 
 
 def _aware_utc(value: datetime) -> datetime:
@@ -345,9 +352,9 @@ def _url(value: str) -> str:
 
 
 # ----- the types ------------------------------------------------------------------------------
-Phone = Annotated[str, AfterValidator(_phone)]
+Phone = Annotated[str, AfterValidator(check_phone)]
 ServicePhone = Annotated[str, AfterValidator(_service_or_phone)]
-Email = Annotated[str, AfterValidator(_email)]
+Email = Annotated[str, AfterValidator(check_email)]
 Day = Annotated[date, BeforeValidator(_typed_date), AfterValidator(_in_range)]
 PastDay = Annotated[Day, AfterValidator(_not_future)]
 BirthDate = PastDay
