@@ -8,6 +8,7 @@ only whether they are set.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from sqlmodel import select
 
 from careDesk.errors import ValidationFailed
 from careDesk.model.base import utcnow
+from careDesk.model.fields import check_email, check_phone, check_time_zone
 from careDesk.model.security import Setting
 from careDesk.security.roles import Permission
 
@@ -30,14 +32,22 @@ class Declared:
     description: str
     secret: bool = False
     choices: tuple[str, ...] = ()
+    # The one rule for this kind of value (careDesk/model/fields.py), when it has one.
+    check: Callable[[str], str] | None = None
 
 
 _DECLARED = [
     Declared("clinic.name", str, "", "Clinic name printed on handouts and letters"),
-    Declared("clinic.phone", str, "", "Clinic phone number printed on handouts"),
+    Declared("clinic.phone", str, "", "Clinic phone number printed on handouts", check=check_phone),
     Declared("clinic.address", str, "", "Clinic address printed on letters"),
     Declared("clinic.logo", str, "", "Logo picture (PNG or JPEG file) printed on handouts"),
-    Declared("clinic.timezone", str, "", "Clinic time zone (IANA name, e.g. America/Chicago)"),
+    Declared(
+        "clinic.timezone",
+        str,
+        "",
+        "Clinic time zone (IANA name, e.g. America/Chicago)",
+        check=check_time_zone,
+    ),
     Declared("smtp.host", str, "", "Outgoing mail server"),
     Declared("smtp.port", int, "587", "Outgoing mail server port"),
     Declared(
@@ -49,7 +59,7 @@ _DECLARED = [
     ),
     Declared("smtp.user", str, "", "Mail server login"),
     Declared("smtp.password", str, "", "Mail server password", secret=True),
-    Declared("smtp.sender", str, "", "From address for patient e-mail"),
+    Declared("smtp.sender", str, "", "From address for patient e-mail", check=check_email),
     Declared("sms.url", str, "", "SMS gateway URL (HTTP POST)"),
     Declared("sms.token", str, "", "SMS gateway token", secret=True),
     Declared("sms.body_template", str, '{"to": "{to}", "text": "{text}"}', "SMS gateway JSON body"),
@@ -89,6 +99,11 @@ def _normalise(decl: Declared, value: str) -> str:
         return str(number)
     if decl.choices and value not in decl.choices:
         raise ValidationFailed(decl.key, f"choose one of {', '.join(decl.choices)}")
+    if decl.check is not None and value:
+        try:
+            decl.check(value)
+        except ValueError as exc:
+            raise ValidationFailed(decl.key, str(exc)) from None
     return value
 
 

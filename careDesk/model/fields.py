@@ -296,7 +296,8 @@ def _language_list(value: str) -> str:
     return ",".join(dict.fromkeys(codes))
 
 
-def _time_zone(value: str) -> str:
+def check_time_zone(value: str) -> str:
+    """``value`` if it is an IANA time zone name, else ``ValueError``."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -371,7 +372,7 @@ Loinc = Annotated[str, _pattern(_LOINC, "is not a LOINC code (for example 4548-4
 CheckedLoinc = Annotated[str, AfterValidator(_checked_loinc)]
 Language = Annotated[str, AfterValidator(_language)]
 LanguageList = Annotated[str, AfterValidator(_language_list)]
-TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
+TimeZoneName = Annotated[str, AfterValidator(check_time_zone)]
 Recurrence = Annotated[str, AfterValidator(_recurrence)]
 Schedule = Annotated[str, AfterValidator(_schedule)]
 Url = Annotated[str, AfterValidator(_url)]
