@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 
+from careDesk.care.demo.catalog import catalog
+from careDesk.care.forms.team import OrganizationCreate
+from careDesk.care.resources import ResourceCreate
 from careDesk.desk import Desk
 from careDesk.errors import ValidationFailed
 from careDesk.model.team import CareTeamMember
@@ -273,3 +276,13 @@ def test_the_written_and_structured_dose_never_disagree(desk: Desk, pid: str) ->
     ).value
     changed = desk.clinical.update_medication(med.id, dose="1000 mg").value
     assert (changed.dose, changed.dose_amount, changed.dose_unit) == ("1000 mg", None, None)
+
+
+def test_the_demo_directory_passes_the_form_rules() -> None:
+    """The demo writes its directory rows directly; each must still be editable through the
+    forms (a row the form would refuse cannot be saved again from its edit dialog)."""
+    for spec in catalog().resources:
+        assert ResourceCreate.parse(spec).name == spec["name"]
+    for org in catalog().clinic["organizations"]:
+        fields = {k: v for k, v in org.items() if k not in ("key",)}
+        assert OrganizationCreate.parse(fields).name == org["name"]
