@@ -71,7 +71,9 @@ class _Entry(Generic[R]):
     order: Callable[[], list[Any]]
     # Fields left out of a new record that the check then derives (a medicine's status).
     derived: frozenset[str] = frozenset()
-    merge: Callable[[dict[str, Any], Mapping[str, Any]], None] = lambda _merged, _given: None
+    merge: Callable[[dict[str, Any], Mapping[str, Any], Mapping[str, Any]], None] = (
+        lambda _merged, _given, _stored: None
+    )
 
 
 def _no_date(check: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any], date], None]:
@@ -160,8 +162,9 @@ class Clinical:
         values = entry.update.parse(data, **fields).changes()
         with self.desk.writing() as tx:
             row = live(tx.session, entry.table, record_id, entry.what)
-            merged = row.model_dump(exclude=_SYSTEM_FIELDS) | values
-            entry.merge(merged, values)
+            stored = row.model_dump(exclude=_SYSTEM_FIELDS)
+            merged = stored | values
+            entry.merge(merged, values, stored)
             entry.check(merged, date.today())
             patient_id: str = getattr(row, "patient_id")  # noqa: B009
             update_audited(

@@ -71,17 +71,21 @@ def check_condition(values: Mapping[str, Any]) -> None:
         raise refuse("abated", "cannot be before the onset")
 
 
-def merge_medication(merged: dict[str, Any], given: Mapping[str, Any]) -> None:
+def merge_medication(
+    merged: dict[str, Any], given: Mapping[str, Any], stored: Mapping[str, Any]
+) -> None:
     """What an update of a medicine changes besides the fields given.
 
-    A new stop date decides the status again (unless one is given). A dose typed anew
+    A new stop date decides the status again (unless one is given). A dose written differently
     replaces the structured amount stored beside it (from an import, say) unless that is given
     too: handouts print the written dose while the coordination checks compare the structured
-    one, and the two must never tell different doses.
+    one, and the two must never tell different doses. (An edit form sends the dose unchanged
+    with the other fields: that keeps the structured amount.)
     """
     if "stop_date" in given and "status" not in given:
         merged["status"] = None
-    if "dose" in given and not {"dose_amount", "dose_unit"} & given.keys():
+    new_dose = "dose" in given and given["dose"] != stored.get("dose")
+    if new_dose and not {"dose_amount", "dose_unit"} & given.keys():
         merged["dose_amount"] = merged["dose_unit"] = None
 
 

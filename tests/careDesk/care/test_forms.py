@@ -274,6 +274,8 @@ def test_the_written_and_structured_dose_never_disagree(desk: Desk, pid: str) ->
     med = desk.clinical.add_medication(
         pid, name="Metformin", dose="500 mg", dose_amount=500, dose_unit="mg"
     ).value
+    kept = desk.clinical.update_medication(med.id, dose="500 mg", purpose="for sugar").value
+    assert (kept.dose, kept.dose_amount, kept.dose_unit) == ("500 mg", 500, "mg")
     changed = desk.clinical.update_medication(med.id, dose="1000 mg").value
     assert (changed.dose, changed.dose_amount, changed.dose_unit) == ("1000 mg", None, None)
 
