@@ -24,7 +24,9 @@ from careDesk.model.base import Record, utcnow
 from careDesk.model.security import AuditEvent
 from careDesk.paths import VaultPaths
 from careDesk.security import audit
+from careDesk.security.audit_keys import KEY_ACTIONS
 from careDesk.security.roles import Permission, allows
+from careDesk.security.signing import Signer
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
@@ -54,6 +56,8 @@ if TYPE_CHECKING:
     from careDesk.security.users import Users
     from careDesk.settings import Settings
     from careDesk.store.backup import Backups
+    from careDesk.store.engine import KeySource
+    from careDesk.store.slotcrypto import KeyPair
     from careDesk.sync.service import Sync
 
 R = TypeVar("R", bound=Record)
@@ -77,6 +81,8 @@ class Tx:
         self.session = session
         self.changes = Changes()
         self.now = utcnow()
+        self.last_event: AuditEvent | None = None  # the head the head file records
+        self.keys_changed = False
 
     def audit(
         self,
@@ -86,18 +92,23 @@ class Tx:
         entity_id: str = "",
         patient_id: str | None = None,
         detail: dict[str, Any] | None = None,
+        acting: tuple[str, Signer] | None = None,
     ) -> None:
-        """Append an audit event in this transaction."""
-        audit.append(
+        """Append an audit event in this transaction, signed by the signed-in user's key
+        (``acting``: by another key holder instead, e.g. the recovery key)."""
+        login, signer = acting or (self.desk.user.login, self.desk.signer)
+        self.last_event = audit.append(
             self.session,
-            self.desk.user.login,
+            login,
             action,
             entity=entity,
             entity_id=entity_id,
             patient_id=patient_id,
             detail=detail,
             at=self.now,
+            signer=signer,
         )
+        self.keys_changed = self.keys_changed or action in KEY_ACTIONS
 
     def add(self, record: R, *, kind: str, patient_id: str | None = None) -> R:
         """Insert a new record stamped with this user and time."""
@@ -142,10 +153,17 @@ class Desk:
         vault_id: str,
         user: CurrentUser,
         lock: BaseFileLock | None,
+        keys: KeyPair | None = None,
+        key_source: KeySource | None = None,
     ) -> None:
         self.paths = paths
         self.engine = engine
         self._key: bytes | None = key
+        # The signed-in user's key pair (signs audit events; opens the sealed database key).
+        # None only for a vault from before signatures opened without a password.
+        self._pair = keys
+        self._key_source = key_source
+        self._keys_digest: str | None = None
         self.vault_id = vault_id
         self.user = user
         self._lock = lock
@@ -155,6 +173,7 @@ class Desk:
         self.before_commit: list[Callable[[Tx], None]] = [_refresh_risk]
         self.opened_at: datetime = utcnow()
         self._read_engine = engine.execution_options(read_only=True)
+        paths.tighten()  # folders 0700, files 0600, also for a vault from an older careDesk
 
     # ----- lifetime --------------------------------------------------------------------------
     @property
@@ -171,6 +190,38 @@ class Desk:
     @property
     def readonly(self) -> bool:
         return self._lock is None
+
+    @property
+    def keys(self) -> KeyPair | None:
+        """The signed-in user's key pair (kept only while the desk is open)."""
+        return self._pair if self._key is not None else None
+
+    @property
+    def signer(self) -> Signer | None:
+        """What signs this session's audit events."""
+        pair = self.keys
+        return Signer(self.vault_id, pair) if pair is not None else None
+
+    def set_keys(self, pair: KeyPair) -> None:
+        """The signed-in user's new key pair (after a new password)."""
+        self._pair = pair
+
+    def switch_key(self, key: bytes) -> None:
+        """Use a new database key from now on (after ``PRAGMA rekey``)."""
+        if self._key_source is None:
+            raise RuntimeError("this desk cannot change its database key")
+        self._key = self._key_source.key = key
+        self.engine.dispose()  # pooled connections were keyed with the old key
+
+    def keys_digest(self, *, refresh: bool = False) -> str:
+        """The fingerprint of the users' public keys the signed trail introduced (anchors
+        record it); recomputed from the key events when they changed."""
+        if self._keys_digest is None or refresh:
+            from careDesk.security.audit_keys import current
+
+            with self.reading() as session:
+                self._keys_digest = current(session, self.vault_id)[0].digest()
+        return self._keys_digest
 
     def close(self, *, reason: str = "logout") -> None:
         """Sign out: record it, drop the key, release the vault."""
@@ -192,9 +243,19 @@ class Desk:
         release the vault."""
         self.engine.dispose()
         self._key = None
+        self._pair = None
+        if self._key_source is not None:
+            self._key_source.key = b""
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+    def hand_over_lock(self) -> BaseFileLock | None:
+        """Close without writing and give the vault's lock to the caller instead of releasing
+        it: restore swaps the files under it, so nothing opens the vault half-way."""
+        lock, self._lock = self._lock, None
+        self.abandon()
+        return lock
 
     def __enter__(self) -> Desk:
         return self
@@ -237,6 +298,10 @@ class Desk:
                 for hook in self.before_commit:
                     hook(tx)
             session.commit()
+        if tx.last_event is not None:
+            from careDesk.security.anchors import after_commit
+
+            after_commit(self, tx.last_event, tx.keys_changed)
         if tx.changes:
             self._emit(tx.changes)
 

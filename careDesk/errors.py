@@ -48,6 +48,18 @@ class VaultDamaged(VaultError):
         )
 
 
+class KeySlotsDamaged(VaultDamaged):
+    """``vault.keys`` holds something that cannot be right: nothing in it was tried."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        VaultError.__init__(
+            self,
+            f"vault.keys is damaged ({detail}), so nothing in it was tried; this is not a wrong "
+            f"password. File: {path}. Restore the latest backup (caredesk restore FILE).",
+        )
+        self.detail = detail
+
+
 class KeySlotsMissing(VaultError):
     def __init__(self, path: str) -> None:
         super().__init__(
@@ -97,6 +109,16 @@ class BackupInvalid(CareDeskError):
 class PermissionDenied(CareDeskError):
     def __init__(self, role: str, action: str) -> None:
         super().__init__(f"Your role ({role}) may not {action}. Ask a clinic admin.")
+
+
+class SecretRefused(PermissionDenied):
+    """A secret setting (a password or token) was asked for by someone who is not an admin."""
+
+    def __init__(self, role: str, key: str) -> None:
+        CareDeskError.__init__(
+            self, f"{key} is a secret: only a clinic admin may read it (your role: {role})."
+        )
+        self.key = key
 
 
 class ValidationFailed(CareDeskError):

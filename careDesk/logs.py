@@ -11,10 +11,10 @@ import faulthandler
 import logging
 import traceback
 from pathlib import Path
-from typing import TextIO
+from typing import IO, Any
 
 from careDesk.model.base import utcnow
-from careDesk.paths import log_dir
+from careDesk.paths import log_dir, open_private, private_dir
 
 
 def scrubbed_trace(exc: BaseException) -> str:
@@ -27,16 +27,16 @@ def scrubbed_trace(exc: BaseException) -> str:
 
 def log_unexpected(exc: BaseException, folder: Path | None = None) -> Path:
     """Write a scrubbed crash report; returns its path."""
-    folder = folder or log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(folder or log_dir())
     path = folder / f"crash-{utcnow():%Y%m%d-%H%M%S-%f}.txt"
-    path.write_text(scrubbed_trace(exc) + "\n", encoding="utf-8")
+    with open_private(path, "w", encoding="utf-8") as fh:
+        fh.write(scrubbed_trace(exc) + "\n")
     logging.getLogger("careDesk").error("unexpected %s; report %s", type(exc).__name__, path.name)
     return path
 
 
 NATIVE_CRASH_LOG = "native-crashes.txt"
-_native_log: TextIO | None = None
+_native_log: IO[Any] | None = None
 
 
 def record_native_crashes(folder: Path | None = None) -> Path:
@@ -46,10 +46,9 @@ def record_native_crashes(folder: Path | None = None) -> Path:
     values. The installed app turns this on at start (``installer/caredesk_main.py``).
     """
     global _native_log
-    folder = folder or log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(folder or log_dir())
     path = folder / NATIVE_CRASH_LOG
-    previous, _native_log = _native_log, path.open("a", encoding="utf-8")
+    previous, _native_log = _native_log, open_private(path, "a", encoding="utf-8")
     faulthandler.enable(_native_log, all_threads=True)
     if previous is not None:
         previous.close()

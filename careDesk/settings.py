@@ -3,7 +3,10 @@ docs/architecture.md#settings).
 
 They live in the encrypted vault, so secrets (SMTP password, SMS token, sync password) are
 encrypted at rest with everything else and never reach a settings file; listing them shows
-only whether they are set.
+only whether they are set. Reading a secret's value is for admins only (docs/security.md), enforced
+here in the core: other roles get :class:`SecretRefused`. The services that need a secret to
+do their work (outbox channels, sync) read it through :mod:`careDesk.settings_secrets`, which
+the desktop client may not import (an import-linter contract), so it never leaves the core.
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
-from careDesk.errors import ValidationFailed
+from careDesk.errors import SecretRefused, ValidationFailed
 from careDesk.model.base import utcnow
 from careDesk.model.fields import check_email, check_phone, check_time_zone
 from careDesk.model.security import Setting
 from careDesk.security.roles import Permission
+from careDesk.security.urls import check_outbound_url
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk
@@ -32,6 +36,7 @@ class Declared:
     description: str
     secret: bool = False
     choices: tuple[str, ...] = ()
+    outbound_url: bool = False  # an address careDesk sends to: https:// only (issue 16)
     # The one rule for this kind of value (careDesk/model/fields.py), when it has one.
     check: Callable[[str], str] | None = None
 
@@ -60,7 +65,7 @@ _DECLARED = [
     Declared("smtp.user", str, "", "Mail server login"),
     Declared("smtp.password", str, "", "Mail server password", secret=True),
     Declared("smtp.sender", str, "", "From address for patient e-mail", check=check_email),
-    Declared("sms.url", str, "", "SMS gateway URL (HTTP POST)"),
+    Declared("sms.url", str, "", "SMS gateway URL (HTTPS POST)", outbound_url=True),
     Declared("sms.token", str, "", "SMS gateway token", secret=True),
     Declared("sms.body_template", str, '{"to": "{to}", "text": "{text}"}', "SMS gateway JSON body"),
     Declared("outreach.quiet_start", str, "20:00", "No messages after this local time"),
@@ -104,6 +109,8 @@ def _normalise(decl: Declared, value: str) -> str:
             decl.check(value)
         except ValueError as exc:
             raise ValidationFailed(decl.key, str(exc)) from None
+    if decl.outbound_url:
+        return check_outbound_url(decl.key, value)
     return value
 
 
@@ -114,11 +121,25 @@ class Settings:
         self.desk = desk
 
     def get(self, key: str) -> str:
-        """The value (or the default); secrets only for admins and services."""
+        """The value (or the default); a secret's value only for admins (else
+        :class:`SecretRefused`)."""
         decl = _declared(key)
+        if decl.secret:
+            self._require_admin(key)
+        return self._stored(key, decl.default)
+
+    def is_set(self, key: str) -> bool:
+        """Whether a setting has a value (anyone may know that a secret is set)."""
+        return bool(self._stored(key, _declared(key).default))
+
+    def _stored(self, key: str, default: str) -> str:
         with self.desk.reading() as session:
             row = session.get(Setting, key)
-        return row.value if row is not None else decl.default
+        return row.value if row is not None else default
+
+    def _require_admin(self, key: str) -> None:
+        if not self.desk.can(Permission.ADMIN):
+            raise SecretRefused(self.desk.user.role, key)
 
     def get_int(self, key: str) -> int:
         return int(self.get(key) or DECLARED[key].default or 0)
@@ -140,12 +161,19 @@ class Settings:
             )
 
     def personal(self, key: str, login: str) -> str:
-        """A user's own value of a personal setting ("" when they have none)."""
+        """A user's own value of a personal setting ("" when they have none); a secret's value
+        only for admins."""
         if key not in PERSONAL:
             raise ValidationFailed("key", f"{key!r} is not a personal setting")
-        with self.desk.reading() as session:
-            row = session.get(Setting, f"{key}@{login}")
-        return row.value if row is not None else ""
+        if DECLARED[key].secret:
+            self._require_admin(key)
+        return self._stored(f"{key}@{login}", "")
+
+    def personal_is_set(self, key: str, login: str) -> bool:
+        """Whether ``login`` has their own value of a personal setting."""
+        if key not in PERSONAL:
+            raise ValidationFailed("key", f"{key!r} is not a personal setting")
+        return bool(self._stored(f"{key}@{login}", ""))
 
     def set_personal(self, key: str, login: str, value: str) -> None:
         """Set a user's own value (admins for anyone, everyone for themselves)."""
@@ -171,13 +199,18 @@ class Settings:
             )
 
     def display(self, key: str) -> str:
-        """The value as shown to people: secrets masked."""
-        value = self.get(key)
-        if DECLARED[key].secret:
-            return "(set)" if value else "(not set)"
-        return value
+        """The value as shown to people: secrets masked, and only to admins."""
+        if _declared(key).secret:
+            self._require_admin(key)
+            return "(set)" if self.is_set(key) else "(not set)"
+        return self.get(key)
 
     def all(self) -> dict[str, str]:
+        """Every setting; secrets only as "(set)" or "" (their values never leave here)."""
         with self.desk.reading() as session:
             stored = {row.key: row.value for row in session.exec(select(Setting))}
-        return {k: stored.get(k, d.default) for k, d in DECLARED.items()}
+        values = {k: stored.get(k, d.default) for k, d in DECLARED.items()}
+        for key, decl in DECLARED.items():
+            if decl.secret:
+                values[key] = "(set)" if values[key] else ""
+        return values

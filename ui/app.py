@@ -18,15 +18,17 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from careDesk.desk import Desk
 from careDesk.errors import CareDeskError
-from careDesk.paths import VaultPaths, use_data_dir, vault_paths
+from careDesk.paths import VaultPaths, private_umask, use_data_dir, vault_paths
 from careDesk.schedule.clock import ReminderClock
 from careDesk.store import vault
+from careDesk.store.restore import RestoreResult, restore_vault
 from ui.errors import install_excepthook, show_crash, show_message
 from ui.idle import IdleWatcher
 from ui.login import FirstRunDialog, UnlockDialog
 from ui.main_window import MainWindow
 from ui.prefs import Prefs
 from ui.recovery import RecoveryKeyDialog
+from ui.restore import RestoreRequest
 from ui.tray import ReminderNotifier, start_reminders
 from ui.worker import DbWorker
 from ui.workspace import Workspace
@@ -142,18 +144,30 @@ class App(QObject):
     def sign_out(self) -> None:
         self._end_session("logout", then=self.ask_unlock)
 
-    def restore(self, archive: Path) -> None:
-        """Sign out, restore ``archive`` over the vault (current kept aside), sign in again."""
+    def restore(self, request: RestoreRequest) -> None:
+        """Sign out, restore the backup over the vault (the core checks who asks and the
+        backup first; the current vault is kept aside), then ask to sign in again."""
         paths = self.paths
 
         def restored() -> None:
             self.worker.run(
-                lambda: vault_restore(archive, paths),
-                lambda _aside: self.ask_unlock(),
+                lambda: restore_vault(
+                    request.archive,
+                    paths,
+                    request.who,
+                    backup_who=request.backup_who,
+                    replace_with_other_vault=request.replace_with_other_vault,
+                ),
+                self._restored,
                 self._restore_failed,
             )
 
         self._end_session("logout", then=restored)
+
+    def _restored(self, result: RestoreResult) -> None:
+        kept = f" The previous records are kept in {result.aside}." if result.aside else ""
+        show_message(None, f"The backup was restored.{kept}")
+        self.ask_unlock()
 
     def _restore_failed(self, error: CareDeskError) -> None:
         show_message(None, error.message)
@@ -195,13 +209,6 @@ class App(QObject):
         self.worker.stop()
 
 
-def vault_restore(archive: Path, paths: VaultPaths) -> Path | None:
-    """Verify and restore a backup into ``paths`` (the vault must be closed)."""
-    from careDesk.store.backup import restore_backup
-
-    return restore_backup(archive, paths)
-
-
 def load_style(app: QApplication) -> None:
     """The one style sheet (resources/style.qss)."""
     qss = RESOURCES / "style.qss"
@@ -224,7 +231,8 @@ def run_gui(data_dir: str | None = None) -> int:
     except OSError as exc:
         QMessageBox.critical(None, "careDesk", f"The data folder cannot be used: {exc.strerror}")
         return 1
-    controller = App(paths)
-    app.aboutToQuit.connect(controller.shutdown)
-    controller.start()
-    return app.exec()
+    with private_umask():  # everything the app writes is for this user only (issue 16)
+        controller = App(paths)
+        app.aboutToQuit.connect(controller.shutdown)
+        controller.start()
+        return app.exec()

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from careDesk.desk import Desk
 from careDesk.errors import CareDeskError, ValidationFailed
 from careDesk.paths import VaultPaths
-from careDesk.security.passwords import MIN_LENGTH
+from careDesk.security.passwords import MIN_LENGTH, check_password
 from careDesk.store import vault
 from careDesk.store.keyslots import KeySlotFile
 from ui.forms import FieldForm, error_label
@@ -26,7 +26,7 @@ from ui.worker import DbWorker
 
 PASSWORD_RULES = (
     f"Use at least {MIN_LENGTH} characters. A phrase of a few words you can remember works well. "
-    "Do not use your user name or a common password."
+    "Do not use your user name, the clinic's name or a common password."
 )
 
 
@@ -84,6 +84,7 @@ class FirstRunDialog(QDialog):
         name, clinic = self.display_name.text().strip(), self.clinic.text().strip()
 
         def create() -> tuple[Desk, str, str]:
+            check_password(password, login, clinic)  # the clinic's name is known only here
             desk, recovery = vault.create_vault(paths, login, password, display_name=name)
             desk.settings.set("clinic.name", clinic)
             return desk, recovery, clinic

@@ -25,6 +25,7 @@ from careDesk.care.verb_kit import (
 )
 from careDesk.changes import Outcome
 from careDesk.model.base import utcnow
+from careDesk.model.fields import Lines
 from careDesk.model.schedule import FollowUp, FollowUpBase, FollowUpKind
 from careDesk.model.security import User
 from careDesk.schedule.recurrence import next_occurrence
@@ -51,7 +52,7 @@ FollowUpUpdate = updating(
 
 
 class ResultForm(Form):
-    result: str = Field(max_length=20_000)
+    result: Lines = Field(max_length=20_000)
 
 
 class FollowUpRead(FollowUpBase, ReadModel):

@@ -12,7 +12,7 @@ from pydantic import model_validator
 from sqlmodel import Field
 
 from careDesk.care.forms.base import Form, ReadModel, refuse, updating
-from careDesk.model.fields import UtcTime
+from careDesk.model.fields import Lines, UtcTime
 from careDesk.model.plan import (
     ActivityBase,
     ActivityStatus,
@@ -49,7 +49,7 @@ ActivityUpdate = updating(ActivityBase, "ActivityUpdate", doc="Changes to an act
 
 class ProgressForm(Form):
     value: str | None = Field(default=None, max_length=100)
-    note: str | None = Field(default=None, max_length=20_000)
+    note: Lines | None = Field(default=None, max_length=20_000)
     noted_at: UtcTime | None = None
 
     @model_validator(mode="after")

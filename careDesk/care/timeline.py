@@ -27,7 +27,7 @@ from careDesk.care.verb_kit import (
 )
 from careDesk.changes import Outcome
 from careDesk.errors import NotFound
-from careDesk.model.fields import Day, Minutes, UtcTime
+from careDesk.model.fields import Day, Lines, Minutes, UtcTime
 from careDesk.model.timeline import TimeEntry, TimelineEntry
 from careDesk.security.roles import Permission
 
@@ -59,7 +59,7 @@ class MessageChannel(StrEnum):
 
 class NoteForm(Form):
     summary: str = Field(max_length=300)
-    body: str | None = Field(default=None, max_length=20_000)
+    body: Lines | None = Field(default=None, max_length=20_000)
     minutes: Minutes | None = None
     at: UtcTime | None = None
 
@@ -68,7 +68,7 @@ class CallForm(Form):
     outcome: CallOutcome
     direction: Direction = Direction.OUT
     summary: str | None = Field(default=None, max_length=300)
-    body: str | None = Field(default=None, max_length=20_000)
+    body: Lines | None = Field(default=None, max_length=20_000)
     minutes: Minutes | None = None
     at: UtcTime | None = None
 
@@ -77,14 +77,14 @@ class MessageForm(Form):
     channel: MessageChannel
     summary: str = Field(max_length=300)
     direction: Direction = Direction.OUT
-    body: str | None = Field(default=None, max_length=20_000)
+    body: Lines | None = Field(default=None, max_length=20_000)
     at: UtcTime | None = None
 
 
 class LetterForm(Form):
     summary: str = Field(max_length=300)
     direction: Direction = Direction.OUT
-    body: str | None = Field(default=None, max_length=20_000)
+    body: Lines | None = Field(default=None, max_length=20_000)
     at: UtcTime | None = None
 
 

@@ -19,7 +19,7 @@ from careDesk.care.forms.base import Form, ReadModel, refuse
 from careDesk.care.plan_rows import complete_active_plans
 from careDesk.care.verb_kit import apply, local_today, record_change, require_patient
 from careDesk.changes import Outcome
-from careDesk.model.fields import Day
+from careDesk.model.fields import Day, Lines
 from careDesk.model.patient import Patient, ProgramStatus
 from careDesk.model.timeline import TimelineEntry, Transition
 from careDesk.security.roles import Permission
@@ -52,7 +52,7 @@ ENDED = (ProgramStatus.DISCHARGED, ProgramStatus.TRANSITIONED)
 
 class TransitionForm(Form):
     reason: TransitionReason
-    summary: str = Field(max_length=20_000)
+    summary: Lines = Field(max_length=20_000)
     on_date: Day | None = None
     to_provider: str | None = Field(default=None, max_length=200)
 

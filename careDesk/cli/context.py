@@ -57,6 +57,18 @@ class Context:
         return first
 
     @staticmethod
+    def secret_file(file: str | None, env: str) -> str:
+        """A secret from ``file`` (or the environment variable ``env``), "" when neither."""
+        if file or (env and os.environ.get(env)):
+            return Context._secret(file, env, "", "")
+        return ""
+
+    @staticmethod
+    def secret(file: str | None, env: str, option: str, prompt: str) -> str:
+        """A secret: ``file``, then ``env``, then a prompt on a terminal."""
+        return Context._secret(file, env, option, prompt)
+
+    @staticmethod
     def _secret(file: str | None, env: str, option: str, prompt: str) -> str:
         if file:
             path = Path(file)

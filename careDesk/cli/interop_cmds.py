@@ -25,7 +25,13 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--pdf-password-env",
         metavar="VAR",
-        help="protect the PDF with the password in this environment variable",
+        help="protect the PDF (AES-256) with the password in this environment variable",
+    )
+    p.add_argument(
+        "--bundle-beside",
+        action="store_true",
+        help="pdf: also write the FHIR Bundle as a plain .json file beside the PDF (it is "
+        "always inside the PDF; the plain copy is unprotected patient data)",
     )
     p.set_defaults(func=cmd_export)
 
@@ -87,6 +93,11 @@ def cmd_export(ctx: Context) -> int:
                 file=sys.stderr,
             )
             return 1
-        pdf, bundle = interop.export_packet(args.patient, out, password=password)
-        print(f"Wrote {pdf} and {bundle}")
+        pdf, bundle = interop.export_packet(
+            args.patient, out, password=password, bundle_beside=args.bundle_beside
+        )
+        protected = " (AES-256, password protected)" if password else ""
+        print(f"Wrote {pdf}{protected} with the FHIR Bundle inside")
+        if bundle is not None:
+            print(f"Wrote {bundle} (plain text: keep it safe)")
     return 0

@@ -16,9 +16,10 @@ from typing import NoReturn
 
 from careDesk import __version__
 from careDesk.cli.context import Context
+from careDesk.cli.terminal import safe_output
 from careDesk.errors import CareDeskError
 from careDesk.logs import log_unexpected
-from careDesk.paths import use_data_dir
+from careDesk.paths import private_umask, use_data_dir
 
 # Each module has ``register(subparsers)``; its parsers set ``func(ctx) -> int``.
 COMMAND_MODULES = [
@@ -59,8 +60,9 @@ CLOSED_PIPE = 141
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one ``caredesk`` command; returns the exit status (also for usage errors)."""
     try:
-        status = _main(argv)
-        sys.stdout.flush()  # a pipe closed early shows here, while we can still answer for it
+        with safe_output(), private_umask():
+            status = _main(argv)
+            sys.stdout.flush()  # a pipe closed early shows here, while we can still answer
         return status
     except BrokenPipeError:
         return reader_left()

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 from pathlib import Path
 from typing import Any
 
 from careDesk.cli.context import Context
 from careDesk.errors import CareDeskError
+from careDesk.security.roles import Permission
 from careDesk.settings import DECLARED
-from careDesk.store.backup import restore_backup, verify_backup
+from careDesk.store.backup import verify_backup
 from careDesk.store.check import check_vault
-from careDesk.store.vault import create_vault, unlock
+from careDesk.store.rekey import RotationResult
+from careDesk.store.restore import Credentials, restore_vault
+from careDesk.store.vault import create_vault
 
 
 def register(sub: Any) -> None:
@@ -43,12 +47,43 @@ def register(sub: Any) -> None:
     p.add_argument("login")
     p.add_argument("--new-password-file", help="read the new password from this file")
     p.set_defaults(func=cmd_users_passwd)
+    p = usub.add_parser(
+        "rotate-keys", help="re-encrypt under a new database key sealed to the active users"
+    )
+    p.set_defaults(func=cmd_users_rotate)
+    p = usub.add_parser(
+        "new-recovery-key", help="print a new recovery key; the old one stops working"
+    )
+    p.set_defaults(func=cmd_users_new_recovery)
 
     p = sub.add_parser("backup", help="write an encrypted backup")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(func=cmd_backup)
-    p = sub.add_parser("restore", help="restore a backup (the current vault is kept aside)")
+    p = sub.add_parser(
+        "restore",
+        help="restore a backup (admins; the current vault is kept aside)",
+        description="Restore a backup over the vault. Only an admin of the current vault (or "
+        "the recovery key) may; if the current vault cannot be read, the backup's own admin.",
+    )
     p.add_argument("file")
+    p.add_argument(
+        "--recovery-key-file",
+        help="sign in with the recovery key in this file (or CAREDESK_RECOVERY_KEY)",
+    )
+    p.add_argument("--backup-user", help="the backup's admin, if your password does not open it")
+    p.add_argument("--backup-password-file", help="that admin's password (else prompt or "
+                   "CAREDESK_BACKUP_PASSWORD)")  # fmt: skip
+    p.add_argument("--backup-recovery-key-file", help="the recovery key valid for the backup")
+    p.add_argument(
+        "--replace-with-other-vault",
+        action="store_true",
+        help="allow a backup of a different vault to replace this one",
+    )
+    p.add_argument(
+        "--accept-unsealed-backup",
+        action="store_true",
+        help="allow a backup from an older careDesk, whose changes cannot be detected",
+    )
     p.set_defaults(func=cmd_restore)
     p = sub.add_parser("check", help="check the database, key slots and audit chain")
     p.set_defaults(func=cmd_check)
@@ -99,9 +134,38 @@ def cmd_users_list(ctx: Context) -> int:
     return 0
 
 
+def _progress(done: int, total: int, what: str) -> None:
+    """Rotation progress on stderr (stdout stays for results)."""
+    share = f" {100 * done // total}%" if total else ""
+    print(f"  {what}{share}", file=sys.stderr)
+
+
+def _say_rotation(result: RotationResult | None) -> None:
+    if result is None:
+        return
+    print(result.summary())
+    for note in result.notes():
+        print(note)
+    if result.recovery_key:
+        print("New recovery key (shown once; print it and keep it locked away):")
+        print(f"  {result.recovery_key}")
+
+
 def cmd_users_disable(ctx: Context) -> int:
-    ctx.desk().users.disable(ctx.args.login)
+    users = ctx.desk().users
+    users.disable(ctx.args.login, progress=_progress)
     print(f"Disabled {ctx.args.login}.")
+    _say_rotation(users.last_rotation)
+    return 0
+
+
+def cmd_users_rotate(ctx: Context) -> int:
+    _say_rotation(ctx.desk().users.rotate_keys(progress=_progress))
+    return 0
+
+
+def cmd_users_new_recovery(ctx: Context) -> int:
+    _say_rotation(ctx.desk().users.new_recovery_key(progress=_progress))
     return 0
 
 
@@ -114,8 +178,11 @@ def cmd_users_enable(ctx: Context) -> int:
 
 def cmd_users_passwd(ctx: Context) -> int:
     desk = ctx.desk()
-    desk.users.change_password(ctx.args.login, ctx.new_password(), ctx.password())
+    desk.users.change_password(
+        ctx.args.login, ctx.new_password(), ctx.password(), progress=_progress
+    )
     print(f"Changed the password of {ctx.args.login}.")
+    _say_rotation(desk.users.last_rotation)
     return 0
 
 
@@ -125,23 +192,40 @@ def cmd_backup(ctx: Context) -> int:
     return 0
 
 
+def _restore_credentials(ctx: Context) -> tuple[Credentials, Credentials | None]:
+    args = ctx.args
+    key = ctx.secret_file(args.recovery_key_file, "CAREDESK_RECOVERY_KEY")
+    who = Credentials(recovery_key=key) if key else Credentials(ctx.login(), ctx.password())
+    backup_key = ctx.secret_file(args.backup_recovery_key_file, "")
+    if backup_key:
+        return who, Credentials(recovery_key=backup_key)
+    if args.backup_user:
+        password = ctx.secret(
+            args.backup_password_file,
+            "CAREDESK_BACKUP_PASSWORD",
+            "--backup-password-file",
+            f"Password of {args.backup_user} in the backup: ",
+        )
+        return who, Credentials(args.backup_user, password)
+    return who, None
+
+
 def cmd_restore(ctx: Context) -> int:
     archive = Path(ctx.args.file)
-    verify_backup(archive)
-    login, password = ctx.login(), ctx.password()  # asked before anything moves
-    aside = restore_backup(archive, ctx.paths)
-    # Prove the restored vault opens for this user before calling it done.
-    try:
-        desk = unlock(ctx.paths, login, password)
-    except CareDeskError as exc:
-        kept = f" The previous vault is kept in {aside}." if aside else ""
-        raise CareDeskError(f"restored, but it does not open: {exc.message}{kept}") from exc
-    with desk.writing(None) as tx:
-        tx.audit("backup.restore", detail={"file": archive.name})
-    desk.close()
-    print(f"Restored {archive.name} into {ctx.paths.root}.")
-    if aside:
-        print(f"The previous vault was kept in {aside}.")
+    verify_backup(archive)  # a missing or broken file is reported before any password prompt
+    who, backup_who = _restore_credentials(ctx)
+    result = restore_vault(
+        archive,
+        ctx.paths,
+        who,
+        backup_who=backup_who,
+        replace_with_other_vault=ctx.args.replace_with_other_vault,
+        accept_unsealed=ctx.args.accept_unsealed_backup,
+    )
+    other = " (a different vault, as asked)" if result.other_vault else ""
+    print(f"Restored {archive.name} into {ctx.paths.root}{other}.")
+    if result.aside:
+        print(f"The previous vault was kept in {result.aside}.")
     return 0
 
 
@@ -149,6 +233,8 @@ def cmd_check(ctx: Context) -> int:
     report = check_vault(ctx.desk(readonly=True))
     for line in report.ok:
         print(f"ok       {line}")
+    for line in report.unverified:
+        print(f"NOT CHECKED  {line}")
     for line in report.problems:
         print(f"PROBLEM  {line}")
     if not report.passed:
@@ -169,11 +255,14 @@ def cmd_audit(ctx: Context) -> int:
 
 
 def cmd_config_get(ctx: Context) -> int:
-    settings = ctx.desk(readonly=True).settings
-    keys = [ctx.args.key] if ctx.args.key else list(DECLARED)
-    for key in keys:
-        value = settings.display(key)
-        print(value if ctx.args.key else f"{key} = {value}")
+    desk = ctx.desk(readonly=True)
+    if ctx.args.key:  # one key: a secret asked for by a non-admin is refused (SecretRefused)
+        print(desk.settings.display(ctx.args.key))
+        return 0
+    admin = desk.can(Permission.ADMIN)
+    for key, decl in DECLARED.items():
+        value = desk.settings.display(key) if admin or not decl.secret else "(admins only)"
+        print(f"{key} = {value}")
     return 0
 
 

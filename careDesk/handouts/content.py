@@ -29,7 +29,13 @@ from careDesk.handouts.document import (
 from careDesk.handouts.medicines import medicines_section
 from careDesk.handouts.phrases import Phrasebook
 from careDesk.handouts.record import PatientRecord
-from careDesk.handouts.warning_signs import groups_for, warning_section
+from careDesk.handouts.template_words import mark_as_written, plan_line
+from careDesk.handouts.warning_signs import (
+    groups_for,
+    is_warning_activity,
+    template_groups,
+    warning_section,
+)
 from careDesk.handouts.wording import date_and_time, plain, schedule_words, sentence, short_date
 from careDesk.model.plan import Activity, Goal, Owner
 
@@ -59,9 +65,19 @@ def page_frame(book: Phrasebook, clinic: ClinicInfo, person: str, today: date) -
     )
 
 
+def _plan_text(book: Phrasebook, record: PatientRecord, text: str, field: str) -> tuple[str, bool]:
+    """A stored plan line in the handout's language, and whether staff typed it (not a template)."""
+    line, staff = plan_line(book, record.template_words, text)
+    return sentence(plain(book, line, field=field)), staff
+
+
+def _marked(book: Phrasebook, line: str, staff: bool) -> str:
+    return mark_as_written(book, line) if staff else line
+
+
 def _goal_text(book: Phrasebook, record: PatientRecord, goal: Goal) -> str:
     if goal.patient_words:
-        return sentence(plain(book, goal.patient_words))
+        return _marked(book, *_plan_text(book, record, goal.patient_words, "goal"))
     problem = next((p for p in record.problems if p.id == goal.problem_id), None)
     condition = next(
         (c for c in record.conditions if problem is not None and c.id == problem.condition_id),
@@ -70,16 +86,18 @@ def _goal_text(book: Phrasebook, record: PatientRecord, goal: Goal) -> str:
     for group in groups_for(condition) if condition is not None else []:
         if book.has(f"goal_fallback.{group}"):
             return book.text(f"goal_fallback.{group}")
-    return sentence(plain(book, goal.description))
+    return _marked(book, *_plan_text(book, record, goal.description, "goal"))
 
 
-def _activity_text(book: Phrasebook, activity: Activity) -> str:
-    what = sentence(plain(book, activity.patient_words or activity.description))
+def _activity_text(book: Phrasebook, record: PatientRecord, activity: Activity) -> str:
+    text = activity.patient_words or activity.description
+    what, staff = _plan_text(book, record, text, "activity")
     if activity.owner == Owner.CAREGIVER:
         who = activity.owner_name or book.text("plan.caregiver")
         what = book.text("plan.helper_does", who=who, what=what)
     when = schedule_words(book, activity.schedule)
-    return f"{what} {book.text('plan.when', schedule=when)}" if when else what
+    line = f"{what} {book.text('plan.when', schedule=when)}" if when else what
+    return _marked(book, line, staff)
 
 
 def who_to_call(book: Phrasebook, record: PatientRecord, clinic: ClinicInfo) -> list[Block]:
@@ -107,7 +125,11 @@ def care_plan_section(
     goals = [_goal_text(book, record, g) for g in record.goals]
     if goals:
         blocks += [Subheading(book.text("section.goals")), Bullets(tuple(goals))]
-    daily = [_activity_text(book, a) for a in record.activities if a.owner in HELPERS]
+    daily = [
+        _activity_text(book, record, a)
+        for a in record.activities
+        if a.owner in HELPERS and not is_warning_activity(a)
+    ]
     if daily:
         blocks += [Subheading(book.text("section.daily")), Bullets(tuple(daily))]
     calls = who_to_call(book, record, clinic)
@@ -124,9 +146,18 @@ def appointments_section(book: Phrasebook, record: PatientRecord) -> Section | N
     for appt in record.appointments[:MAX_APPOINTMENTS]:
         lines = []
         if appt.with_whom:
-            lines.append(book.text("appointment.with", who=plain(book, appt.with_whom)))
+            lines.append(
+                book.text(
+                    "appointment.with", who=plain(book, appt.with_whom, field="appointment with")
+                )
+            )
         if appt.purpose:
-            lines.append(book.text("appointment.about", purpose=plain(book, appt.purpose)))
+            lines.append(
+                book.text(
+                    "appointment.about",
+                    purpose=plain(book, appt.purpose, field="appointment purpose"),
+                )
+            )
         if appt.place:
             lines.append(book.text("appointment.where", place=appt.place))
         if appt.address:
@@ -134,7 +165,12 @@ def appointments_section(book: Phrasebook, record: PatientRecord) -> Section | N
         if appt.telehealth_url:
             lines.append(book.text("appointment.video", link=appt.telehealth_url))
         if appt.transport_note:
-            lines.append(book.text("appointment.ride_note", note=plain(book, appt.transport_note)))
+            lines.append(
+                book.text(
+                    "appointment.ride_note",
+                    note=plain(book, appt.transport_note, field="ride note"),
+                )
+            )
         elif appt.transport_needed:
             lines.append(book.text("appointment.ride"))
         when = date_and_time(book, appt.starts_at.astimezone(record.zone))
@@ -157,7 +193,11 @@ def community_section(book: Phrasebook, record: PatientRecord) -> Section | None
         if resource.phone:
             lines.append(book.text("community.phone", phone=resource.phone))
         if resource.hours:
-            lines.append(book.text("community.hours", hours=plain(book, resource.hours)))
+            lines.append(
+                book.text(
+                    "community.hours", hours=plain(book, resource.hours, field="resource hours")
+                )
+            )
         if resource.address:
             lines.append(book.text("community.address", address=resource.address))
         blocks += [Subheading(resource.name), Bullets(tuple(lines))]
@@ -203,7 +243,7 @@ def patient_handout_content(
         care_plan_section(book, record, clinic),
         medicines_section(book, record.medications),
         appointments_section(book, record),
-        warning_section(book, record.conditions),
+        warning_section(book, record.conditions, template_groups(record.activities)),
         community_section(book, record),
     ]
     present = [s for s in sections if s is not None]

@@ -28,10 +28,12 @@ class Subheading:
 
 @dataclass(frozen=True)
 class Bullets:
-    """A list; ``checkbox`` prints an empty box before each item (teach-back)."""
+    """A list; ``checkbox`` prints an empty box before each item (teach-back), ``numbered``
+    numbers the items (steps to follow in order)."""
 
     items: tuple[str, ...]
     checkbox: bool = False
+    numbered: bool = False
 
 
 @dataclass(frozen=True)

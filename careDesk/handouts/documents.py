@@ -31,15 +31,19 @@ from careDesk.handouts.document import (
 from careDesk.handouts.medicines import medicines_section
 from careDesk.handouts.phrases import Phrasebook, phrasebook
 from careDesk.handouts.record import PatientRecord
-from careDesk.handouts.warning_signs import warning_section
+from careDesk.handouts.safe_words import Context
+from careDesk.handouts.warning_signs import template_groups, warning_section
 from careDesk.handouts.wording import plain, short_date
+from careDesk.model.clinical import Medication
 from careDesk.model.referral import Referral
 from careDesk.model.timeline import Transition
 
 
 def _care_team_section(book: Phrasebook, record: PatientRecord, clinic: ClinicInfo) -> Section:
     members = [
-        ", ".join(x for x in (m.name, plain(book, m.role), m.phone or "") if x)
+        ", ".join(
+            x for x in (m.name, plain(book, m.role, field="care team role"), m.phone or "") if x
+        )
         for m in record.care_team
     ]
     blocks: list[Block] = [Bullets(tuple(members))] if members else []
@@ -58,19 +62,27 @@ def transition_content(
 ) -> HandoutContent:
     """The discharge/transition summary for the patient, in ``book``'s language."""
     reason_key = f"transition.reasons.{transition.reason}"
-    reason = book.text(reason_key) if book.has(reason_key) else plain(book, transition.reason)
+    reason = (
+        book.text(reason_key)
+        if book.has(reason_key)
+        else plain(book, transition.reason, field="transition reason")
+    )
     leaving: list[Block] = [
         Para(book.text("transition.date", date=short_date(book, transition.on_date))),
         Para(book.text("transition.reason", reason=reason)),
     ]
     if transition.to_provider:
         leaving.append(Para(book.text("transition.next_provider", name=transition.to_provider)))
-    leaving += [Para(line) for line in transition.summary.splitlines() if line.strip()]
+    leaving += [
+        Para(plain(book, line, field="transition summary"))
+        for line in transition.summary.splitlines()
+        if line.strip()
+    ]
     sections = [
         Section("leaving", book.text("section.leaving"), tuple(leaving)),
         medicines_section(book, record.medications),
         appointments_section(book, record),
-        warning_section(book, record.conditions),
+        warning_section(book, record.conditions, template_groups(record.activities)),
         _care_team_section(book, record, clinic),
     ]
     return HandoutContent(
@@ -95,7 +107,7 @@ def letter_content(
     """An outreach letter: greeting, the staff's body text (paragraphs), closing, who to call."""
     first = record.patient.preferred_name or record.patient.given_name
     blocks: list[Block] = [Para(book.text("letter.dear", name=first))]
-    paragraphs = [" ".join(p.split()) for p in body.replace("\r\n", "\n").split("\n\n")]
+    paragraphs = [plain(book, p, field="letter") for p in body.replace("\r\n", "\n").split("\n\n")]
     blocks += [Para(p) for p in paragraphs if p]
     blocks.append(Para(book.text("letter.closing")))
     if record.coordinator is not None:
@@ -157,10 +169,13 @@ def referral_content(
     )
 
 
-def _med_line(med: object) -> str:
-    name = getattr(med, "name", "")
-    dose = getattr(med, "dose", None)
-    return f"{name}, {dose}" if dose else str(name)
+def _med_line(med: Medication) -> str:
+    """Name and dose in safe words (The Joint Commission "Do Not Use" list applies here too)."""
+    book = phrasebook("en")
+    context = Context(medicine=True, ingredient=med.ingredient or "")
+    name = plain(book, med.name, field="medicine name", context=context)
+    dose = plain(book, med.dose, field="medicine dose", context=context)
+    return f"{name}, {dose}" if dose else name
 
 
 def _allergy_line(allergy: object) -> str:

@@ -8,17 +8,22 @@ docs/clinical-sources.md#medication-timing:
 stays "every N hours" (it does not fit the four slots), and as-needed medicines (FHIR
 ``asNeededBoolean``) are listed apart with their rule, never in the grid.
 
-Doses keep "mg" as the pharmacy label prints it: patients match the handout to the bottle, and
-"mg" is not on The Joint Commission "Do Not Use" list. The English handout's reading grade is
-measured with it in the text (tests/careDesk/handouts).
+The grid and the line under it say the amount the way the patient counts it ("1 tablet",
+"2 puffs", "10 units"), with the strength in the medicine's name, in the same words
+(:mod:`careDesk.handouts.amounts`, UMS: Wolf et al. 2011). Strengths keep "mg" as the pharmacy
+label prints it: patients match the handout to the bottle, and "mg" is not on The Joint
+Commission "Do Not Use" list. The English handout's reading grade is measured with it in the
+text (tests/careDesk/handouts).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from careDesk.handouts.amounts import amount
 from careDesk.handouts.document import Block, Bullets, Grid, Para, Section, Spacer
 from careDesk.handouts.phrases import Phrasebook
+from careDesk.handouts.safe_words import Context
 from careDesk.handouts.wording import plain, sentence
 from careDesk.model.clinical import Medication
 
@@ -55,24 +60,23 @@ def timing(med: Medication) -> Timing:
     return Timing()
 
 
+def _context(med: Medication) -> Context:
+    return Context(medicine=True, ingredient=med.ingredient or "")
+
+
 def medicine_name(book: Phrasebook, med: Medication) -> str:
-    """The name as the patient knows it, shorthand written out."""
-    return plain(book, med.name)
+    """The name as the patient knows it, shorthand written out, with the strength in it."""
+    return amount(book, med).name
 
 
 def _dose(book: Phrasebook, med: Medication) -> str:
-    if med.dose:
-        return plain(book, med.dose)
-    if med.dose_amount is not None and med.dose_unit:
-        amount = f"{med.dose_amount:g}"
-        return plain(book, f"{amount} {med.dose_unit}")
-    return ""
+    return amount(book, med).words
 
 
 def _about(book: Phrasebook, med: Medication) -> list[str]:
     """Purpose, how much and any note: each a short sentence."""
     name = medicine_name(book, med)
-    purpose = plain(book, med.purpose)
+    purpose = plain(book, med.purpose, field="medicine purpose", context=_context(med))
     lines = [
         book.text("medicine.purpose", name=name, purpose=purpose)
         if purpose
@@ -85,7 +89,7 @@ def _about(book: Phrasebook, med: Medication) -> list[str]:
 
 
 def _note(book: Phrasebook, med: Medication) -> list[str]:
-    text = plain(book, med.instructions)
+    text = plain(book, med.instructions, field="medicine instructions", context=_context(med))
     return [book.text("medicine.note", text=sentence(text))] if text else []
 
 
@@ -127,7 +131,7 @@ def medicines_section(book: Phrasebook, medications: list[Medication]) -> Sectio
 
 
 def _as_needed_line(book: Phrasebook, med: Medication) -> str:
-    reason = plain(book, med.as_needed_for)
+    reason = plain(book, med.as_needed_for, field="medicine reason", context=_context(med))
     rule = (
         book.text("medicine.when_needed_for", reason=reason)
         if reason

@@ -34,8 +34,13 @@ def _lookup(tree: dict[str, Any], key: str) -> Any:
 
 @dataclass(frozen=True)
 class Abbreviation:
-    """A shorthand that must never reach a handout, and its plain words."""
+    """A shorthand that must never reach a handout, and its plain words.
 
+    ``find`` is the reviewed pattern as written in the phrase file; it only ever matches a
+    whole word, with its case as written unless the row says ``any_case``.
+    """
+
+    find: str
     pattern: re.Pattern[str]
     plain: str
 
@@ -48,7 +53,7 @@ class Phrasebook:
         self.name = str(tree.get("name", language))
         self._tree = tree
         self._fallback = fallback
-        self.abbreviations = _abbreviations(tree.get("abbreviations") or [])
+        self.abbreviations = _abbreviations(tree.get("abbreviations") or [], language)
         if not self.abbreviations and fallback is not None:
             self.abbreviations = fallback.abbreviations
 
@@ -78,12 +83,28 @@ class Phrasebook:
         return [str(item) for item in self.raw(key)]
 
 
-def _abbreviations(rows: list[list[str]]) -> list[Abbreviation]:
+ANY_CASE = "any_case"
+
+
+def _abbreviations(rows: list[list[str]], language: str) -> list[Abbreviation]:
+    """The reviewed expansions of a phrase file: ``[find, plain]`` or ``[find, plain, "any_case"]``.
+
+    Case counts unless a row says ``any_case`` (so "SOB" is written out but "sob" is not, and
+    "TAB" but not "tab" in "keep the tab"). Every pattern is bounded to whole words here, so a
+    row can never rewrite part of a word. A malformed row is refused with the file named.
+    """
     result = []
-    for row in rows:
-        flags = 0 if len(row) > 2 and row[2] == "case" else re.IGNORECASE
-        pattern = re.compile(rf"(?<![\w.]){row[0]}(?![\w])", flags)
-        result.append(Abbreviation(pattern, row[1]))
+    for number, row in enumerate(rows):
+        flag = row[2] if len(row) == 3 else None
+        if len(row) not in (2, 3) or flag not in (None, ANY_CASE):
+            raise ValidationFailed(
+                f"abbreviations.{number}",
+                f'give [find, plain] or [find, plain, "{ANY_CASE}"]',
+                where=f"{language}.json",
+            )
+        flags = re.IGNORECASE if flag == ANY_CASE else 0
+        pattern = re.compile(rf"(?<![\w.])(?:{row[0]})(?![\w])", flags)
+        result.append(Abbreviation(row[0], pattern, row[1]))
     return result
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, col, select
 
 from careDesk.errors import NotFound
+from careDesk.handouts.template_words import TemplateWords, shipped_words, with_clinic_templates
 from careDesk.model.base import Record
 from careDesk.model.clinical import Allergy, Condition, Medication
 from careDesk.model.handout import HandoutPreference
@@ -24,6 +25,7 @@ from careDesk.model.referral import CommunityResource, ResourceReferral
 from careDesk.model.schedule import Appointment
 from careDesk.model.security import User
 from careDesk.model.team import CareTeamMember
+from careDesk.model.template import PlanTemplate
 from careDesk.model.timeline import Transition
 
 T = TypeVar("T", bound=Record)
@@ -59,6 +61,7 @@ class PatientRecord:
     care_team: list[CareTeamMember] = field(default_factory=list)
     transitions: list[Transition] = field(default_factory=list)
     preference: HandoutPreference | None = None
+    template_words: TemplateWords = field(default_factory=shipped_words)
 
     @property
     def display_name(self) -> str:
@@ -182,6 +185,7 @@ def load_record(
     record.transitions = sorted(
         _live(session, Transition, Transition.patient_id == pid), key=lambda t: t.on_date
     )
+    record.template_words = with_clinic_templates(r.body for r in _live(session, PlanTemplate))
     record.preference = session.exec(
         select(HandoutPreference).where(HandoutPreference.patient_id == pid)
     ).first()

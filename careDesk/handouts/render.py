@@ -50,6 +50,7 @@ from careDesk.handouts.document import (
     Subheading,
 )
 from careDesk.handouts.phrases import RESOURCES
+from careDesk.text import clean_text
 
 FONT = "CareDeskSans"
 FONT_BOLD = "CareDeskSans-Bold"
@@ -138,7 +139,8 @@ def styles(large_print: bool) -> Styles:
 
 
 def _p(text: str, style: ParagraphStyle, **kwargs: Any) -> Paragraph:
-    return Paragraph(escape(text), style, **kwargs)
+    # clean_text: a record stored before input was cleaned prints no control characters.
+    return Paragraph(escape(clean_text(text)), style, **kwargs)
 
 
 class _StartDocument(Flowable):  # type: ignore[misc]
@@ -192,10 +194,16 @@ def _block(block: Block, st: Styles, width: float) -> list[Flowable]:
     if isinstance(block, Para):
         return [_p(block.text, st.body)]
     if isinstance(block, Subheading):
-        return [CondPageBreak(st.size * 6), _p(block.text, st.subheading)]
+        return [CondPageBreak(st.size * 9), _p(block.text, st.subheading)]
     if isinstance(block, Bullets):
-        mark = "☐" if block.checkbox else "•"
-        return [_p(item, st.bullet, bulletText=mark) for item in block.items]
+        marks = [
+            f"{n}." if block.numbered else "☐" if block.checkbox else "•"
+            for n in range(1, len(block.items) + 1)
+        ]
+        return [
+            _p(item, st.bullet, bulletText=mark)
+            for item, mark in zip(block.items, marks, strict=True)
+        ]
     if isinstance(block, Grid):
         return [_grid(block, st, width), GapFlowable(1, st.size * 0.8)]
     return [GapFlowable(1, st.size * 0.6)]

@@ -1,10 +1,12 @@
 """Plain words for dates, times, schedules and free text from the record.
 
-No Latin or shorthand reaches a handout (The Joint Commission "Do Not Use" list;
-docs/clinical-sources.md#medication-timing): free text from the record passes through
-:func:`plain` first, which writes
-"2 times a day" for BID, "when needed" for PRN and so on, in the handout's language. Clock times
-are written "9:30 in the morning" rather than with AM/PM (Latin, and harder to read).
+No Latin or shorthand reaches a handout (The Joint Commission "Do Not Use" list; ISMP list of
+error-prone abbreviations; docs/clinical-sources.md#medication-timing): free text from the
+record passes through :func:`plain` first. It writes the Do-Not-Use forms in safe words
+(:mod:`careDesk.handouts.safe_words`: "10 units", "daily", "0.5 mg"), then the reviewed
+expansions of the phrase file ("2 times a day" for BID, "when needed" for PRN), in the
+handout's language, and refuses the text if a Do-Not-Use form is still left. Clock times are
+written "9:30 in the morning" rather than with AM/PM (Latin, and harder to read).
 """
 
 from __future__ import annotations
@@ -13,18 +15,28 @@ import re
 from datetime import date, datetime
 
 from careDesk.handouts.phrases import Phrasebook
+from careDesk.handouts.safe_words import OTHER, Context, check, rewrite
 
 _WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
-def plain(book: Phrasebook, text: str | None) -> str:
-    """``text`` with every known abbreviation written out, spaces tidied."""
-    if not text:
-        return ""
+def expand(book: Phrasebook, text: str) -> str:
+    """``text`` with the phrase file's reviewed abbreviations written out (nothing else)."""
     result = text
     for abbreviation in book.abbreviations:
         result = abbreviation.pattern.sub(abbreviation.plain, result)
-    return " ".join(result.split())
+    return result
+
+
+def plain(
+    book: Phrasebook, text: str | None, *, field: str = "text", context: Context = OTHER
+) -> str:
+    """``text`` in safe, plain words, spaces tidied; refused (naming ``field``) if unsafe."""
+    if not text:
+        return ""
+    result = " ".join(expand(book, rewrite(book, text, context)).split())
+    check(result, field=field, context=context)
+    return result
 
 
 def sentence(text: str) -> str:

@@ -34,6 +34,7 @@ from careDesk.model.fields import (
 )
 from careDesk.model.patient import Patient
 from careDesk.security.roles import Permission
+from careDesk.text import clean_text
 
 # target field → (max length, required)
 FIELDS: dict[str, tuple[int, bool]] = {
@@ -122,7 +123,8 @@ class RowPlan:
 
 
 def _clean(target: str, raw: str) -> Any:
-    value = raw.strip()
+    # Control and invisible format characters are removed; only the address keeps its lines.
+    value = clean_text(raw, multiline=target == "address_line").strip()
     limit, required = FIELDS[target]
     if required and not value:
         raise ValueError("is empty")

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from careDesk.interop.report import ImportRejected
+from careDesk.text import clean_text
 
 SNOMED = "http://snomed.info/sct"
 ICD10_SYSTEMS = ("http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10")
@@ -60,15 +61,20 @@ def text(
     *,
     required: bool = False,
     clip: bool = False,
+    multiline: bool = False,
 ) -> str | None:
-    """A string of at most ``max_len`` characters; descriptive text may be clipped instead."""
+    """A string of at most ``max_len`` characters; descriptive text may be clipped instead.
+
+    Every text a FHIR file brings in passes here: control and invisible format characters
+    are removed (:func:`careDesk.text.clean_text`), line breaks kept only where ``multiline``.
+    """
     if value is None or value == "":
         if required:
             raise place.reject(field, "is missing")
         return None
     if not isinstance(value, str):
         raise place.reject(field, "should be text")
-    value = value.strip()
+    value = clean_text(value, multiline=multiline).strip()
     if len(value) > max_len:
         if not clip:
             raise place.reject(field, f"is longer than {max_len} characters")

@@ -3,8 +3,13 @@ docs/architecture.md#interop).
 
 Reason for referral, problems, medicines, allergies, recent results, the care plan and how to
 reach the care team. The handouts' TrueType font is used when it ships (so accents render),
-else reportlab's Helvetica. With a password the PDF is encrypted (RC4-128/AES via reportlab's
-``StandardEncryption``): readers must type it to open the file.
+else reportlab's Helvetica. The patient's FHIR R4 Bundle travels inside the PDF as an embedded
+file attachment (``fhir-bundle.json``, ISO 32000-1 §7.11.4), so it is protected with the rest.
+
+With a password the PDF is encrypted with AES-256 (ISO 32000-2 §7.6.4, security handler
+revision 6: /V 5 /R 6), by pypdf over the ``cryptography`` backend, with a random owner
+password. reportlab's own encryption (RC4-128, broken since Fluhrer, Mantin and Shamir 2001)
+is not used.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from sqlmodel import Session
 
 from careDesk.interop.packet_content import PacketContent, gather
 from careDesk.model.patient import Patient
+from careDesk.text import clean_text
 
 FONTS = Path(__file__).resolve().parents[2] / "resources" / "fonts"
 
@@ -37,6 +43,11 @@ def font_names() -> tuple[str, str]:
     pdfmetrics.registerFont(TTFont("PacketSans", str(regular)))
     pdfmetrics.registerFont(TTFont("PacketSans-Bold", str(bold)))
     return "PacketSans", "PacketSans-Bold"
+
+
+def _esc(text: str) -> str:
+    # clean_text: a record stored before input was cleaned prints no control characters.
+    return escape(clean_text(text))
 
 
 def _styles() -> dict[str, Any]:
@@ -57,8 +68,8 @@ def _table(rows: Sequence[Sequence[str]], header: Sequence[str], styles: dict[st
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph, Table, TableStyle
 
-    data = [[Paragraph(f"<b>{escape(h)}</b>", styles["cell"]) for h in header]]
-    data += [[Paragraph(escape(c), styles["cell"]) for c in row] for row in rows]
+    data = [[Paragraph(f"<b>{_esc(h)}</b>", styles["cell"]) for h in header]]
+    data += [[Paragraph(_esc(c), styles["cell"]) for c in row] for row in rows]
     table = Table(data, repeatRows=1, hAlign="LEFT")
     table.setStyle(
         TableStyle(
@@ -77,39 +88,59 @@ def _section(
 ) -> None:
     from reportlab.platypus import Paragraph
 
-    story.append(Paragraph(escape(title), styles["h"]))
+    story.append(Paragraph(_esc(title), styles["h"]))
     if rows:
         story.append(_table(rows, header, styles))
     else:
         story.append(Paragraph("None recorded.", styles["p"]))
 
 
-def render(content: PacketContent, *, password: str | None = None) -> bytes:
-    """The PDF bytes for gathered packet content."""
+BUNDLE_NAME = "fhir-bundle.json"
+
+
+def render(content: PacketContent) -> bytes:
+    """The (unprotected) PDF bytes for gathered packet content."""
     from reportlab.lib.pagesizes import LETTER
-    from reportlab.lib.pdfencrypt import StandardEncryption
     from reportlab.platypus import Paragraph, SimpleDocTemplate
 
     styles = _styles()
     buffer = io.BytesIO()
-    encrypt = None
-    if password:
-        encrypt = StandardEncryption(password, ownerPassword=secrets.token_hex(16), strength=128)
     doc = SimpleDocTemplate(
         buffer, pagesize=LETTER, title="Referral packet", author=content.clinic or "careDesk",
-        encrypt=encrypt, leftMargin=48, rightMargin=48, topMargin=48, bottomMargin=48,
+        leftMargin=48, rightMargin=48, topMargin=48, bottomMargin=48,
     )  # fmt: skip
     story: list[Any] = [Paragraph("Referral packet", styles["title"])]
     for line in content.heading:
-        story.append(Paragraph(escape(line), styles["p"]))
+        story.append(Paragraph(_esc(line), styles["p"]))
     for title, header, rows in content.sections:
         _section(story, title, rows, header, styles)
     doc.build(story)
     return buffer.getvalue()
 
 
+def seal_packet(pdf: bytes, bundle: bytes, password: str | None) -> bytes:
+    """The packet PDF with the FHIR Bundle attached, AES-256 encrypted when there is a
+    password (the attachment then too: it is a stream of the encrypted file)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.add_attachment(BUNDLE_NAME, bundle)
+    if password:
+        writer.encrypt(
+            user_password=password, owner_password=secrets.token_hex(16), algorithm="AES-256"
+        )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def packet_pdf(
-    session: Session, patient: Patient, *, clinic: str = "", password: str | None = None
+    session: Session,
+    patient: Patient,
+    bundle: bytes,
+    *,
+    clinic: str = "",
+    password: str | None = None,
 ) -> bytes:
-    """Gather the patient's packet content and render it."""
-    return render(gather(session, patient, clinic=clinic), password=password)
+    """Gather the patient's packet content, render it, attach ``bundle`` and protect it."""
+    return seal_packet(render(gather(session, patient, clinic=clinic)), bundle, password)

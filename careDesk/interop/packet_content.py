@@ -7,6 +7,9 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
+from careDesk.handouts.phrases import phrasebook
+from careDesk.handouts.safe_words import Context
+from careDesk.handouts.wording import plain
 from careDesk.model.assessment import ScreenerResult
 from careDesk.model.base import Record, utcnow
 from careDesk.model.clinical import Allergy, Condition, Medication, Observation
@@ -43,6 +46,15 @@ def schedule_words(m: Medication) -> str:
         need = f"only when needed for {m.as_needed_for}" if m.as_needed_for else "only when needed"
         words = f"{words}; {need}" if words else need
     return words
+
+
+def _medicine_row(m: Medication) -> list[str]:
+    """Name, dose and when, in safe words: no Joint Commission "Do Not Use" or ISMP error-prone
+    form reaches the packet (careDesk.handouts.safe_words; refused with the field named)."""
+    book = phrasebook("en")
+    context = Context(medicine=True, ingredient=m.ingredient or "")
+    name = plain(book, m.name, field="medicine name", context=context)
+    return [name, plain(book, m.dose, field="medicine dose", context=context), schedule_words(m)]
 
 
 def _rows(
@@ -131,7 +143,7 @@ def gather(session: Session, patient: Patient, *, clinic: str = "") -> PacketCon
     allergies = _rows(session, Allergy, pid, col(Allergy.status) == "active")
     team = _rows(session, CareTeamMember, pid, order=col(CareTeamMember.lead).desc())
     problems = [[c.display, _codes(c), _day(c.onset)] for c in conditions]
-    medicines = [[m.name, m.dose or "", schedule_words(m)] for m in meds]
+    medicines = [_medicine_row(m) for m in meds]
     allergy_rows = [[a.substance, a.reaction or "", a.severity or ""] for a in allergies]
     contacts = [
         [t.name + (" (lead)" if t.lead else ""), t.role, t.phone or "", t.email or ""] for t in team

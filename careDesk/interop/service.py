@@ -17,8 +17,9 @@ from sqlmodel import col, select
 from careDesk.errors import CareDeskError, NotFound
 from careDesk.interop.report import ImportReport, Problem
 from careDesk.model.patient import Patient
+from careDesk.paths import write_private_atomic
+from careDesk.security.passwords import check_password
 from careDesk.security.roles import Permission
-from careDesk.store.keyslots import write_atomic
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk
@@ -44,7 +45,7 @@ def write_atomically(target: Path, data: bytes) -> Path:
     """Write ``data`` to ``target`` all or nothing (the store's sibling file and rename); a
     failure is a :class:`CareDeskError` naming the file."""
     try:
-        write_atomic(target, data)
+        write_private_atomic(target, data)
     except OSError as exc:
         raise CareDeskError(f"cannot write {target}: {exc.strerror}") from None
     return target
@@ -136,19 +137,29 @@ class Interop:
         return out
 
     def export_packet(
-        self, key: str, out: Path, *, password: str | None = None
-    ) -> tuple[Path, Path]:
-        """A referral packet: the PDF at ``out`` and the FHIR Bundle beside it (``.json``)."""
+        self, key: str, out: Path, *, password: str | None = None, bundle_beside: bool = False
+    ) -> tuple[Path, Path | None]:
+        """A referral packet: the PDF at ``out`` with the FHIR Bundle attached inside it
+        (AES-256 encrypted with the PDF when there is a password, which must be strong).
+
+        A plain ``.json`` copy of the Bundle is written beside it only when the caller asks
+        (``bundle_beside``): it is patient data in plain text. Returns the PDF and that copy.
+        """
         from careDesk.interop.packet import packet_pdf
 
         self.desk.require(Permission.EXPORT)
+        if password is not None:
+            check_password(password, clinic=self._clinic())
         patient = self.find_patient(key)
+        _patient_id, bundle = self._bundle(key)
+        data = json.dumps(bundle, indent=1, ensure_ascii=False).encode("utf-8")
         with self.desk.reading() as session:
-            pdf = packet_pdf(session, patient, clinic=self._clinic(), password=password)
+            pdf = packet_pdf(session, patient, data, clinic=self._clinic(), password=password)
         pdf_path = write_atomically(out, pdf)
-        self._audit("export.pdf", patient.id, protected=password is not None)
-        json_path = self.export_fhir(key, out.with_suffix(".json"))
-        return pdf_path, json_path
+        self._audit("export.pdf", patient.id, protected=password is not None, bundle="inside")
+        if not bundle_beside:
+            return pdf_path, None
+        return pdf_path, self.export_fhir(key, out.with_suffix(".json"))
 
     def export_ics(self, key: str, out: Path) -> Path:
         """The patient's upcoming appointments as an iCalendar file."""

@@ -19,6 +19,7 @@ from careDesk.model.fields import (
     Dose,
     DoseAmount,
     Icd10,
+    Lines,
     Loinc,
     PastDay,
     PastTime,
@@ -95,7 +96,7 @@ class MedicationBase(SQLModel):
     every_hours: EveryHours | None = None
     as_needed: bool = Field(default=False)
     as_needed_for: str | None = Field(default=None, max_length=200)
-    instructions: str | None = None
+    instructions: Lines | None = None
     source_id: str | None = Field(default=None, max_length=200, index=True)
 
 

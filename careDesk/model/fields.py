@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib import resources
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field
+
+from careDesk.text import clean_text
 
 # ----- phone ----------------------------------------------------------------------------------
 # At least 7 digits: a North American local number is 7 digits (NANP: NXX-XXXX after the
@@ -352,7 +354,50 @@ def _url(value: str) -> str:
     return value
 
 
+# ----- text -----------------------------------------------------------------------------------
+class Multiline:
+    """Marks a text type whose fields keep line breaks and tabs (notes, instructions, an
+    address); every other text field is one line (:func:`clean_input`)."""
+
+
+MULTILINE = Multiline()
+
+
+def _marks_multiline(annotation: Any) -> bool:
+    if get_origin(annotation) is Annotated:
+        args = get_args(annotation)
+        return any(isinstance(m, Multiline) for m in args[1:]) or _marks_multiline(args[0])
+    return any(_marks_multiline(arg) for arg in get_args(annotation))
+
+
+@cache
+def multiline_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of ``model`` typed as multi-line text (``Lines``, also inside ``| None``)."""
+    return frozenset(
+        name
+        for name, info in model.model_fields.items()
+        if any(isinstance(m, Multiline) for m in info.metadata) or _marks_multiline(info.annotation)
+    )
+
+
+def _clean(value: Any, multiline: bool) -> Any:
+    if isinstance(value, str):
+        return clean_text(value, multiline=multiline)
+    if isinstance(value, list | tuple):
+        return [_clean(v, multiline) for v in value]
+    return value
+
+
+def clean_input(model: type[BaseModel], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The one input boundary for typed text (issue 16): every string given to ``model``
+    without control or invisible format characters (:func:`careDesk.text.clean_text`), keeping
+    line breaks only in fields typed multi-line."""
+    multiline = multiline_fields(model)
+    return {k: _clean(v, k in multiline) for k, v in data.items()}
+
+
 # ----- the types ------------------------------------------------------------------------------
+Lines = Annotated[str, MULTILINE]  # text that keeps its line breaks
 Phone = Annotated[str, AfterValidator(check_phone)]
 ServicePhone = Annotated[str, AfterValidator(_service_or_phone)]
 Email = Annotated[str, AfterValidator(check_email)]

@@ -18,6 +18,7 @@ from careDesk.model.fields import (
     BirthDate,
     Email,
     Language,
+    Lines,
     Mrn,
     PastDay,
     Phone,
@@ -73,7 +74,7 @@ class PatientBase(SQLModel):
     phone: Phone | None = Field(default=None, max_length=40)
     phone_digits: str | None = Field(default=None, max_length=20, index=True)
     email: Email | None = Field(default=None, max_length=200)
-    address_line: str | None = Field(default=None, max_length=200)
+    address_line: Lines | None = Field(default=None, max_length=200)  # "1 Main St\nApt 2"
     city: str | None = Field(default=None, max_length=100)
     state: str | None = Field(default=None, max_length=40)
     postal_code: str | None = Field(default=None, max_length=20)
@@ -91,10 +92,10 @@ class PatientBase(SQLModel):
     status_changed_at: datetime | None = None
     enrolled_on: PastDay | None = None
     coordinator_id: str | None = Field(default=None, max_length=36, index=True)
-    what_matters: str | None = None
-    own_goals: str | None = None
-    lifestyle: str | None = None
-    family_support: str | None = None
+    what_matters: Lines | None = None
+    own_goals: Lines | None = None
+    lifestyle: Lines | None = None
+    family_support: Lines | None = None
     deceased_on: PastDay | None = None
     source_system: str | None = Field(default=None, max_length=200)
     source_id: str | None = Field(default=None, max_length=200, index=True)
@@ -115,7 +116,7 @@ class FamilyMemberBase(SQLModel):
     phone: Phone | None = Field(default=None, max_length=40)
     email: Email | None = Field(default=None, max_length=200)
     may_be_told: Annotated[str, one_of(MAY_BE_TOLD)] = Field(default="nothing", max_length=20)
-    notes: str | None = None
+    notes: Lines | None = None
     source_id: str | None = Field(default=None, max_length=200, index=True)
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar
 from sqlmodel import Field, SQLModel
 
 from careDesk.model.base import PatientOwned, Record
-from careDesk.model.fields import Email, LanguageList, ServicePhone, one_of
+from careDesk.model.fields import Email, LanguageList, Lines, ServicePhone, one_of
 
 
 class ReferralState(StrEnum):
@@ -67,7 +67,7 @@ class ReferralBase(SQLModel):
     specialty: str | None = Field(default=None, max_length=100)
     provider_id: str | None = Field(default=None, max_length=36)
     organization_id: str | None = Field(default=None, max_length=36)
-    reason: str = Field(max_length=500)
+    reason: Lines = Field(max_length=500)
     urgency: Annotated[str, one_of(Urgency)] = Field(default="routine", max_length=20)
     state: str = Field(default=ReferralState.DRAFT, max_length=20, index=True)
     sent_at: datetime | None = None
@@ -76,7 +76,7 @@ class ReferralBase(SQLModel):
     report_at: datetime | None = None
     closed_at: datetime | None = None
     closed_reason: str | None = Field(default=None, max_length=300)
-    notes: str | None = None
+    notes: Lines | None = None
 
 
 class Referral(ReferralBase, PatientOwned, Record, table=True):
@@ -95,8 +95,8 @@ class CommunityResourceBase(SQLModel):
     website: str | None = Field(default=None, max_length=300)
     hours: str | None = Field(default=None, max_length=200)
     languages: LanguageList = Field(default="en", max_length=100)  # comma list
-    eligibility: str | None = Field(default=None, max_length=500)
-    notes: str | None = None
+    eligibility: Lines | None = Field(default=None, max_length=500)
+    notes: Lines | None = None
 
 
 class CommunityResource(CommunityResourceBase, Record, table=True):

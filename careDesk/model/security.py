@@ -29,7 +29,9 @@ class User(Record, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """One append-only, hash-chained event. Triggers refuse UPDATE and DELETE."""
+    """One append-only, hash-chained event, signed by the acting user's key (``signed_by`` names
+    the key, ``signature`` is Ed25519 over the vault id and ``hash``; both empty for events from
+    before signatures). Triggers refuse UPDATE and DELETE."""
 
     __tablename__ = "audit_event"
 
@@ -43,6 +45,8 @@ class AuditEvent(SQLModel, table=True):
     detail: str = Field(default="{}")
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    signed_by: str = Field(default="", max_length=32)
+    signature: str = Field(default="", max_length=88)
 
 
 class Setting(SQLModel, table=True):

@@ -18,8 +18,12 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import TYPE_CHECKING
 
+from careDesk.errors import ValidationFailed
+from careDesk.security.urls import check_outbound_url
+from careDesk.settings_secrets import service_secret
+
 if TYPE_CHECKING:
-    from careDesk.settings import Settings
+    from careDesk.desk import Desk
 
 SMTP_TIMEOUT = 20.0
 HTTP_TIMEOUT = 20.0
@@ -113,8 +117,10 @@ def send_sms(config: SmsConfig, to: str, text: str, key: str) -> None:
         raise TransientFailure(f"SMS gateway not reachable ({type(exc).__name__})") from exc
 
 
-def smtp_config(settings: Settings) -> SmtpConfig:
-    """The clinic's mail server settings; without a host, sending waits (transient)."""
+def smtp_config(desk: Desk) -> SmtpConfig:
+    """The clinic's mail server settings; without a host, sending waits (transient). The
+    password is read for the service, whoever is signed in (never shown to them)."""
+    settings = desk.settings
     get = settings.get
     if not get("smtp.host"):
         raise TransientFailure("no mail server set up (smtp.host)")
@@ -123,14 +129,20 @@ def smtp_config(settings: Settings) -> SmtpConfig:
         settings.get_int("smtp.port"),
         get("smtp.security"),
         get("smtp.user"),
-        get("smtp.password"),
+        service_secret(desk, "smtp.password"),
         get("smtp.sender"),
     )
 
 
-def sms_config(settings: Settings) -> SmsConfig:
-    """The clinic's SMS gateway settings; without a URL, sending waits (transient)."""
-    get = settings.get
-    if not get("sms.url"):
+def sms_config(desk: Desk) -> SmsConfig:
+    """The clinic's SMS gateway settings; without a URL, or with one that is not https://,
+    sending waits (transient) with the reason, so the admin can fix the setting."""
+    get = desk.settings.get
+    url = get("sms.url")
+    if not url:
         raise TransientFailure("no SMS gateway set up (sms.url)")
-    return SmsConfig(get("sms.url"), get("sms.token"), get("sms.body_template"))
+    try:
+        check_outbound_url("sms.url", url)
+    except ValidationFailed as exc:
+        raise TransientFailure(f"SMS gateway not used: {exc.message}") from None
+    return SmsConfig(url, service_secret(desk, "sms.token"), get("sms.body_template"))

@@ -279,12 +279,12 @@ class Outbox:
         return self._finish(message, now)
 
     def _deliver(self, message: OutboxMessage) -> None:
-        to, key, settings = message.recipient or "", message.idempotency_key, self.desk.settings
+        to, key = message.recipient or "", message.idempotency_key
         if message.channel == "email":
-            config = channels.smtp_config(settings)
+            config = channels.smtp_config(self.desk)
             channels.send_email(config, to, message.subject or "", message.body, key)
         else:
-            channels.send_sms(channels.sms_config(settings), to, message.body, key)
+            channels.send_sms(channels.sms_config(self.desk), to, message.body, key)
 
     def _finish(
         self,

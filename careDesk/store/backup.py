@@ -5,12 +5,19 @@ backup API, still under the same SQLCipher key), the key-slot file, and a manife
 sums. Nothing in it is readable without a password or the recovery key. It is written to a
 temporary file beside the target, verified, then renamed over it, so a failed or interrupted
 backup leaves the previous one intact.
+
+The manifest is sealed (format 2): an HMAC-SHA256 over all of it (sums, vault id, schema,
+date, and anything added later) under a key derived with HKDF from the database key. Plain
+checksums only catch accidents; someone who edits or swaps a file can recompute them, but
+not the seal without the database key. Restore (:mod:`careDesk.store.restore`) checks the
+seal once a password or the recovery key has opened the backup's key.
 """
 
 from __future__ import annotations
 
 import errno
 import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -23,26 +30,30 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import sqlcipher3
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from careDesk.errors import (
     BackupInvalid,
     CareDeskError,
     NotEnoughSpace,
-    VaultInUse,
 )
 from careDesk.model.base import utcnow
-from careDesk.paths import VaultPaths
+from careDesk.paths import VaultPaths, open_private, private_dir
+from careDesk.security import anchors
 from careDesk.security.roles import Permission
-from careDesk.store import migrate
 from careDesk.store.engine import raw_connect
 from careDesk.store.keyslots import KeySlotFile
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk
+    from careDesk.security.signing import Signer
 
-FORMAT = 1
+FORMAT = 2  # 2: sealed manifest; 1 (careDesk before issue 16): checksums only
+FORMATS = (1, 2)
 SUFFIX = ".cdbak"
-_MEMBERS = ("vault.db", "vault.keys")
+MEMBERS = ("vault.db", "vault.keys")
+_SEAL_INFO = b"careDesk backup manifest seal v1"
 
 
 @dataclass(frozen=True)
@@ -63,7 +74,31 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _map_os_error(exc: OSError, target: Path) -> CareDeskError:
+def _seal_key(db_key: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_SEAL_INFO).derive(db_key)
+
+
+def _sealed_bytes(manifest: dict[str, Any]) -> bytes:
+    body = {k: v for k, v in manifest.items() if k != "seal"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def seal(manifest: dict[str, Any], db_key: bytes) -> dict[str, Any]:
+    """``manifest`` with its ``seal``: HMAC-SHA256 of everything else under the database key."""
+    mac = hmac.new(_seal_key(db_key), _sealed_bytes(manifest), hashlib.sha256).hexdigest()
+    return {**manifest, "seal": mac}
+
+
+def seal_matches(manifest: dict[str, Any], db_key: bytes) -> bool:
+    """Whether the manifest's seal was made with this database key over exactly this content."""
+    given = manifest.get("seal")
+    if not isinstance(given, str):
+        return False
+    expected = seal(manifest, db_key)["seal"]
+    return hmac.compare_digest(given, expected)
+
+
+def map_os_error(exc: OSError, target: Path) -> CareDeskError:
     if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
         return NotEnoughSpace(str(target))
     return CareDeskError(f"Could not write {target}: {exc.strerror or exc}.")
@@ -100,13 +135,16 @@ def _write_archive(fh: IO[bytes], files: dict[str, Path], manifest: dict[str, An
 
 
 def _staging_dir(paths: VaultPaths) -> Path:
-    folder = paths.root / ".staging"
-    folder.mkdir(exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=folder))
+    return Path(tempfile.mkdtemp(dir=private_dir(paths.root / ".staging")))
 
 
-def write_backup(paths: VaultPaths, key: bytes, target: Path) -> BackupInfo:
+def write_backup(
+    paths: VaultPaths, key: bytes, target: Path, signer: Signer | None = None
+) -> BackupInfo:
     """Write a verified backup of the vault to ``target``.
+
+    Its manifest records the head of the audit trail it holds (an anchor, signed by
+    ``signer``), which ``caredesk check`` compares with the live trail.
 
     Nothing is written at ``target`` until the new archive is complete and verified: a full
     disk, a size limit or a crash leaves the previous backup there as it was.
@@ -115,7 +153,7 @@ def write_backup(paths: VaultPaths, key: bytes, target: Path) -> BackupInfo:
     try:
         staging = _staging_dir(paths)
     except OSError as exc:
-        raise _map_os_error(exc, target) from exc
+        raise map_os_error(exc, target) from exc
     try:
         db_copy, schema = _snapshot(paths, key, staging, target)
         keys_copy = staging / "vault.keys"
@@ -129,17 +167,19 @@ def write_backup(paths: VaultPaths, key: bytes, target: Path) -> BackupInfo:
             "vault_id": KeySlotFile.load(paths.key_slots).vault_id,
             "sha256": {name: _sha256(p) for name, p in files.items()},
         }
+        manifest["audit_head"] = anchors.for_backup(db_copy, key, str(manifest["vault_id"]), signer)
+        manifest = seal(manifest, key)  # the seal covers the anchor too
         needed = sum(p.stat().st_size for p in files.values()) + 4096
-        _write_target(target, files, manifest, needed)
+        _write_target(target, files, manifest, needed, key)
         return BackupInfo(target, needed, created, schema)
     except OSError as exc:
-        raise _map_os_error(exc, target) from exc
+        raise map_os_error(exc, target) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
 def _write_target(
-    target: Path, files: dict[str, Path], manifest: dict[str, Any], needed: int
+    target: Path, files: dict[str, Path], manifest: dict[str, Any], needed: int, key: bytes
 ) -> None:
     try:
         mode = target.stat().st_mode
@@ -152,31 +192,33 @@ def _write_target(
                 _write_archive(fh, files, manifest)
                 fh.flush()
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent, tighten_existing=False)
         if shutil.disk_usage(target.parent).free < needed:
             raise NotEnoughSpace(str(target))
         tmp = target.with_name(f".{target.name}.partial")
         try:
-            with open(tmp, "wb") as fh:
+            with open_private(tmp) as fh:
                 _write_archive(fh, files, manifest)
                 fh.flush()
                 os.fsync(fh.fileno())
-            verify_backup(tmp)
+            if not seal_matches(verify_backup(tmp), key):
+                raise BackupInvalid(str(target), "its seal did not verify after writing")
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
     except OSError as exc:
-        raise _map_os_error(exc, target) from exc
+        raise map_os_error(exc, target) from exc
 
 
 def verify_backup(path: Path) -> dict[str, Any]:
-    """Check the archive's structure and checksums; returns its manifest."""
+    """Check the archive's structure and checksums; returns its manifest. (The seal needs the
+    database key: restore checks it with :func:`seal_matches`.)"""
     try:
         with zipfile.ZipFile(path) as archive:
             manifest = json.loads(archive.read("manifest.json"))
-            if manifest.get("format") != FORMAT:
+            if not isinstance(manifest, dict) or manifest.get("format") not in FORMATS:
                 raise BackupInvalid(str(path), "unknown backup format")
-            for name in _MEMBERS:
+            for name in MEMBERS:
                 digest = hashlib.sha256()
                 with archive.open(name) as member:
                     for block in iter(lambda: member.read(1 << 20), b""):
@@ -190,57 +232,9 @@ def verify_backup(path: Path) -> dict[str, Any]:
         raise BackupInvalid(str(path), "the file is damaged or not a careDesk backup") from exc
 
 
-def restore_backup(archive: Path, paths: VaultPaths) -> Path | None:
-    """Restore ``archive`` into ``paths``; the current vault (if any) is kept aside.
-
-    Returns the folder holding the previous vault, or ``None`` for a fresh data folder.
-    """
-    from filelock import FileLock, Timeout
-
-    manifest = verify_backup(archive)
-    if int(manifest.get("schema", 0)) > migrate.SCHEMA_VERSION:
-        from careDesk.errors import SchemaTooNew
-
-        raise SchemaTooNew(int(manifest["schema"]), migrate.SCHEMA_VERSION)
-    paths.root.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(paths.lock), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise VaultInUse(str(paths.root)) from None
-    try:
-        staging = _staging_dir(paths)
-        try:
-            with zipfile.ZipFile(archive) as zf:
-                for name in _MEMBERS:
-                    zf.extract(name, staging)
-            # Only now, with both files complete, is the current vault moved aside.
-            aside = _move_current_aside(paths)
-            os.replace(staging / "vault.db", paths.database)
-            os.replace(staging / "vault.keys", paths.key_slots)
-            return aside
-        except OSError as exc:
-            raise _map_os_error(exc, paths.database) from exc
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    finally:
-        lock.release()
-
-
-def _move_current_aside(paths: VaultPaths) -> Path | None:
-    current = [p for p in [paths.database, paths.key_slots, *paths.sidecars()] if p.exists()]
-    if not current:
-        return None
-    aside = paths.root / f"before-restore-{utcnow():%Y%m%d-%H%M%S}"
-    aside.mkdir()
-    for path in current:
-        os.replace(path, aside / path.name)
-    return aside
-
-
 def backup_before_migration(paths: VaultPaths, key: bytes, version: int) -> Path:
     """The automatic backup taken before a schema upgrade."""
-    paths.backups.mkdir(parents=True, exist_ok=True)
+    private_dir(paths.backups)
     target = paths.backups / f"before-schema-{version}-{utcnow():%Y%m%d-%H%M%S}{SUFFIX}"
     write_backup(paths, key, target)
     return target
@@ -299,7 +293,7 @@ class Backups:
         self.desk.require(Permission.ADMIN)
         target = target or self.folder() / scheduled_name()
         try:
-            info = write_backup(self.desk.paths, self.desk.key, target)
+            info = write_backup(self.desk.paths, self.desk.key, target, self.desk.signer)
         except CareDeskError as exc:
             with self.desk.writing(None) as tx:
                 tx.audit("backup.failed", detail={"reason": exc.message})

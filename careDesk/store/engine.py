@@ -8,6 +8,7 @@ An unencrypted engine with the same settings exists only for the benchmarks' sid
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,16 @@ from sqlalchemy.pool import QueuePool
 
 BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 64 * 1024
+
+
+class KeySource:
+    """The database key an engine's new connections use; replaced after a key rotation."""
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+
+    def __call__(self) -> bytes:
+        return self.key
 
 
 def _connect(path: Path, key: bytes | None, readonly: bool) -> Any:
@@ -54,12 +65,19 @@ def raw_connect(path: Path, key: bytes | None, readonly: bool = False) -> Any:
     return _connect(path, key, readonly)
 
 
-def build_engine(path: Path, key: bytes | None, *, readonly: bool = False) -> Engine:
-    """An engine whose every connection is keyed and configured before use."""
+def build_engine(
+    path: Path, key: bytes | Callable[[], bytes] | None, *, readonly: bool = False
+) -> Engine:
+    """An engine whose every connection is keyed and configured before use.
+
+    ``key`` may be a function giving the current key: after a key rotation (``PRAGMA rekey``)
+    new connections then use the new key on the same engine (the reminder clock's job store
+    holds this engine).
+    """
     engine = create_engine(
         "sqlite://",
         module=sqlcipher3,
-        creator=lambda: _connect(path, key, readonly),
+        creator=lambda: _connect(path, key() if callable(key) else key, readonly),
         poolclass=QueuePool,
         hide_parameters=True,  # values may be patient data: keep them out of error text
         pool_size=2,

@@ -1,14 +1,23 @@
-"""Key slots: the database key wrapped once per user password, once for the recovery key.
+"""``vault.keys``: each user's wrapped key pair, and the database key sealed to each of them.
 
-The database key is 32 random bytes and never stored in plain form. Each slot wraps it with
-AES-256-GCM under a key derived from a secret: Argon2id for passwords (parameters kept in the
-slot so they can be raised later; RFC 9106 §4 second recommended option, 64 MiB, t=3, p=4) and
-HKDF-SHA256 for the recovery key and the "remember on this workstation" secret, which are
-already 256-bit random. Failed sign-ins are counted elsewhere (``careDesk.store.signins``), so a
-wrong password never rewrites this file.
+Format 2 (this one), beside the database::
+
+    users     login → public keys (X25519 "box", Ed25519 "sign") and the private halves
+              wrapped under the password (Argon2id) and, optionally, under a "remember on this
+              workstation" secret (HKDF); a user from before format 2 who has not signed in
+              since keeps their old slot ("legacy") until they do
+    recovery  the recovery key's public keys and salt (its private keys derive from the
+              printed key itself)
+    sealed    the database key of generation ``epoch``, sealed to each user and to recovery
+    next      only during a key rotation: the next key, sealed to those who keep access
+
+Everything read from the file is checked before use (``_parse``): lengths, base64, Argon2id
+bounds and a checksum per entry. Anything that cannot be right is :class:`KeySlotsDamaged`,
+never "wrong password". Format 1 (the database key wrapped directly under each password) is
+still read; the first password sign-in that may write upgrades it (``careDesk.store.slotmigrate``).
 
 The file is rewritten atomically (temporary file, fsync, rename): a crash leaves the old file or
-the new one, never half of one. Changing a password rewrites only that user's slot entry.
+the new one, never half of one.
 """
 
 from __future__ import annotations
@@ -16,202 +25,243 @@ from __future__ import annotations
 import base64
 import json
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from argon2.low_level import Type, hash_secret_raw
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from careDesk.errors import KeySlotsDamaged, KeySlotsMissing
+from careDesk.paths import write_private_atomic
+from careDesk.store import slotcrypto as sc
+from careDesk.store.slotcrypto import KeyPair, SlotDamage
 
-from careDesk.errors import KeySlotsMissing, VaultDamaged
-
-FORMAT = 1
-KEY_BYTES = 32
-ARGON2_DEFAULTS = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
+FORMAT = 2
+KEY_BYTES = sc.KEY_BYTES
+# RFC 9106 §4, second recommended option (64 MiB, t=3, p=4): ~200 ms on a clinic desktop.
+# Read at each use, so tests and benchmarks may lower it (never below sc.KDF_BOUNDS).
+ARGON2_DEFAULTS: dict[str, int] = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
 RECOVERY_GROUPS = 8
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.b64decode(text.encode("ascii"), validate=True)
+RECOVERY = "recovery"
 
 
 @dataclass
-class Slot:
-    """One wrapped copy of the database key."""
+class UserEntry:
+    """One user's keys in the file."""
 
-    kind: str  # "password", "recovery" or "remember"
-    name: str  # user login, "recovery", or the login the remembered secret belongs to
-    kdf: dict[str, Any]
-    nonce: str
-    wrapped: str
+    login: str
+    user_id: str
+    box: str | None = None  # public keys; None only for a legacy (format 1) user
+    sign: str | None = None
+    password: dict[str, Any] | None = None
+    remember: dict[str, Any] | None = None
+    legacy: dict[str, Any] | None = None  # the format-1 password slot, until first sign-in
+    legacy_remember: dict[str, Any] | None = None
+
+    @property
+    def label(self) -> str:
+        """The name the database key is sealed to."""
+        return f"user:{self.user_id}"
 
     def to_json(self) -> dict[str, Any]:
-        """The slot as stored in the file."""
-        return {
-            "kind": self.kind,
-            "name": self.name,
-            "kdf": self.kdf,
-            "nonce": self.nonce,
-            "wrapped": self.wrapped,
-        }
+        data: dict[str, Any] = {"user_id": self.user_id}
+        # A format-1 remembered secret is not carried over: it wrapped the old database key.
+        for name in ("box", "sign", "password", "remember", "legacy"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
+        return data
+
+
+@dataclass
+class RecoveryEntry:
+    """The recovery key's public half (or its format-1 slot until it is replaced)."""
+
+    salt: str | None = None
+    box: str | None = None
+    sign: str | None = None
+    legacy: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.legacy is not None:
+            return {"legacy": self.legacy}
+        return {"salt": self.salt, "box": self.box, "sign": self.sign}
+
+    def public(self) -> dict[str, str] | None:
+        if self.box is None or self.sign is None:
+            return None
+        return {"box": self.box, "sign": self.sign}
+
+
+@dataclass
+class Sealed:
+    """The database key of one generation, sealed to each recipient."""
+
+    epoch: int
+    boxes: dict[str, dict[str, str]]
+    recovery: RecoveryEntry | None = None  # ``next`` only: a recovery key that comes with it
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"epoch": self.epoch, "boxes": self.boxes}
+        if self.recovery is not None:
+            data["recovery"] = self.recovery.to_json()
+        return data
 
 
 @dataclass
 class KeySlotFile:
-    """The parsed key-slot file that sits beside the database."""
+    """The parsed ``vault.keys``."""
 
     vault_id: str
-    slots: list[Slot] = field(default_factory=list)
+    users: dict[str, UserEntry] = field(default_factory=dict)
+    recovery: RecoveryEntry | None = None
+    sealed: Sealed | None = None
+    next: Sealed | None = None
+    format: int = FORMAT
 
     # ----- reading and writing -------------------------------------------------------------
     @classmethod
     def load(cls, path: Path) -> KeySlotFile:
-        """Read the slot file; a missing or unreadable file is a typed error."""
+        """Read and check the file; a missing or damaged one is a typed error."""
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
             raise KeySlotsMissing(str(path)) from None
         try:
             data = json.loads(raw.decode("utf-8"))
+            if not isinstance(data, dict):
+                raise SlotDamage("not a key-slot file")
+            from careDesk.store.slotparse import parse, parse_v1
+
+            if data.get("format") == 1:
+                return parse_v1(data)
             if data.get("format") != FORMAT:
-                raise ValueError("unknown format")
-            return cls(
-                vault_id=str(data["vault_id"]),
-                slots=[Slot(**s) for s in data["slots"]],
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise VaultDamaged(str(path), "key-slot file unreadable") from exc
+                raise SlotDamage("unknown format")
+            return parse(data)
+        except SlotDamage as exc:
+            raise KeySlotsDamaged(str(path), str(exc)) from None
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise KeySlotsDamaged(str(path), "it is not readable") from exc
 
     def save(self, path: Path) -> None:
-        """Write atomically: a crash leaves either the old file or the new one."""
-        data = {
+        """Write atomically (always in format 2): the old file or the new one survives."""
+        data: dict[str, Any] = {
             "format": FORMAT,
             "vault_id": self.vault_id,
-            "slots": [s.to_json() for s in self.slots],
+            "users": {login: _checked(e.to_json()) for login, e in sorted(self.users.items())},
         }
+        if self.recovery is not None:
+            data["recovery"] = _checked(self.recovery.to_json())
+        if self.sealed is not None:
+            data["sealed"] = _checked(self.sealed.to_json())
+        if self.next is not None:
+            data["next"] = _checked(self.next.to_json())
         write_atomic(path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
 
-    # ----- slots ---------------------------------------------------------------------------
-    def find(self, kind: str, name: str) -> Slot | None:
-        """The slot of this kind and name, if there is one."""
-        for slot in self.slots:
-            if slot.kind == kind and slot.name == name:
-                return slot
-        return None
-
-    def put(self, slot: Slot) -> None:
-        """Add a slot, or replace the one with the same kind and name in its place (so the
-        other slots' entries stay exactly as they were)."""
-        for i, existing in enumerate(self.slots):
-            if existing.kind == slot.kind and existing.name == slot.name:
-                self.slots[i] = slot
-                return
-        self.slots.append(slot)
-
-    def remove(self, kind: str, name: str) -> None:
-        """Drop the slot of this kind and name (if any)."""
-        self.slots = [s for s in self.slots if not (s.kind == kind and s.name == name)]
-
     def logins(self) -> list[str]:
-        """Logins that have a password slot."""
-        return sorted(s.name for s in self.slots if s.kind == "password")
+        """Logins that can sign in (each has an entry)."""
+        return sorted(self.users)
+
+
+def _checked(entry: dict[str, Any]) -> dict[str, Any]:
+    return {**entry, "check": sc.checksum(entry)}
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder, then rename."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    _fsync_dir(path.parent)
+    """Write ``data`` to ``path`` as a private (0600) file via a temporary file, then rename."""
+    write_private_atomic(path, data)
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-# ----- wrapping ------------------------------------------------------------------------------
-def _associated_data(vault_id: str, kind: str, name: str) -> bytes:
-    # Binds each slot to its vault and owner, so a slot cannot be moved to another user.
-    return f"careDesk/{vault_id}/{kind}/{name}".encode()
-
-
-def _derive_password_key(password: str, kdf: dict[str, Any]) -> bytes:
-    return hash_secret_raw(
-        password.encode("utf-8"),
-        _unb64(kdf["salt"]),
-        time_cost=int(kdf["time_cost"]),
-        memory_cost=int(kdf["memory_cost"]),
-        parallelism=int(kdf["parallelism"]),
-        hash_len=KEY_BYTES,
-        type=Type.ID,
+# ----- password and remembered-secret wraps ----------------------------------------------------
+def _ad(vault_id: str, kind: str, entry: UserEntry, params: dict[str, Any]) -> bytes:
+    # Binds the wrap to its vault, owner, settings and public keys: none can be swapped.
+    return sc.canonical(
+        {
+            "vault": vault_id,
+            "kind": kind,
+            "login": entry.login,
+            "user": entry.user_id,
+            "box": entry.box,
+            "sign": entry.sign,
+            "params": params,
+        }
     )
 
 
-def _derive_secret_key(secret: bytes, kdf: dict[str, Any]) -> bytes:
-    return HKDF(
-        algorithm=hashes.SHA256(),
-        length=KEY_BYTES,
-        salt=_unb64(kdf["salt"]),
-        info=b"careDesk key slot",
-    ).derive(secret)
+def new_user(vault_id: str, login: str, uid: str, pair: KeyPair, password: str) -> UserEntry:
+    """An entry for ``login`` whose password unwraps ``pair``."""
+    entry = UserEntry(login=login, user_id=uid, box=pair.box_public, sign=pair.sign_public)
+    set_password(vault_id, entry, pair, password)
+    return entry
 
 
-def _derive(secret: str | bytes, kdf: dict[str, Any]) -> bytes:
-    if kdf["alg"] == "argon2id":
-        assert isinstance(secret, str)
-        return _derive_password_key(secret, kdf)
-    assert isinstance(secret, bytes)
-    return _derive_secret_key(secret, kdf)
-
-
-def wrap(vault_id: str, kind: str, name: str, secret: str | bytes, db_key: bytes) -> Slot:
-    """Wrap ``db_key`` for a password (str) or a random secret (bytes)."""
-    salt = _b64(os.urandom(16))
-    if isinstance(secret, str):
-        kdf: dict[str, Any] = {"alg": "argon2id", "salt": salt, **ARGON2_DEFAULTS}
-    else:
-        kdf = {"alg": "hkdf-sha256", "salt": salt}
-    nonce = os.urandom(12)
-    sealed = AESGCM(_derive(secret, kdf)).encrypt(
-        nonce, db_key, _associated_data(vault_id, kind, name)
+def set_password(vault_id: str, entry: UserEntry, pair: KeyPair, password: str) -> None:
+    """(Re)wrap ``pair`` under ``password`` at today's Argon2id settings."""
+    kdf = sc.new_kdf(ARGON2_DEFAULTS)
+    wrapped = sc.wrap(
+        sc.argon2(password, kdf), pair.private_bytes(), _ad(vault_id, "password", entry, kdf)
     )
-    return Slot(kind=kind, name=name, kdf=kdf, nonce=_b64(nonce), wrapped=_b64(sealed))
+    entry.password = {"kdf": kdf, **wrapped}
 
 
-def unwrap(vault_id: str, slot: Slot, secret: str | bytes) -> bytes | None:
-    """The database key, or ``None`` if the secret is wrong."""
-    try:
-        return AESGCM(_derive(secret, slot.kdf)).decrypt(
-            _unb64(slot.nonce),
-            _unb64(slot.wrapped),
-            _associated_data(vault_id, slot.kind, slot.name),
-        )
-    except (InvalidTag, ValueError):
+def open_password(vault_id: str, entry: UserEntry, password: str) -> KeyPair | None:
+    """The user's key pair, or ``None`` for a wrong password."""
+    assert entry.password is not None
+    kdf = entry.password["kdf"]
+    raw = sc.unwrap(
+        sc.argon2(password, kdf), entry.password, _ad(vault_id, "password", entry, kdf), 64
+    )
+    return _pair(raw, entry)
+
+
+def set_remember(vault_id: str, entry: UserEntry, pair: KeyPair, secret: bytes) -> None:
+    """Wrap ``pair`` under a 256-bit secret kept in the OS keyring."""
+    salt = sc.b64(os.urandom(16))
+    key = sc.hkdf(secret, sc.unb64(salt, "salt"), b"careDesk remembered secret")
+    entry.remember = {
+        "salt": salt,
+        **sc.wrap(key, pair.private_bytes(), _ad(vault_id, "remember", entry, {"salt": salt})),
+    }
+
+
+def open_remember(vault_id: str, entry: UserEntry, secret: bytes) -> KeyPair | None:
+    """The user's key pair from a remembered secret, or ``None`` if it is not the one."""
+    assert entry.remember is not None
+    salt = entry.remember["salt"]
+    key = sc.hkdf(secret, sc.unb64(salt, "salt"), b"careDesk remembered secret")
+    ad = _ad(vault_id, "remember", entry, {"salt": salt})
+    return _pair(sc.unwrap(key, entry.remember, ad, 64), entry)
+
+
+def _pair(raw: bytes | None, entry: UserEntry) -> KeyPair | None:
+    if raw is None:
         return None
+    pair = KeyPair.from_bytes(raw)
+    if (pair.box_public, pair.sign_public) != (entry.box, entry.sign):
+        return None  # cannot happen with an intact tag; kept as a guard
+    return pair
 
 
-# ----- recovery key --------------------------------------------------------------------------
+# ----- the database key, sealed ----------------------------------------------------------------
+def _context(vault_id: str, epoch: int, label: str) -> bytes:
+    return f"careDesk/{vault_id}/db-key/{epoch}/{label}".encode()
+
+
+def seal_key(vault_id: str, epoch: int, db_key: bytes, recipients: dict[str, str]) -> Sealed:
+    """Seal ``db_key`` to each recipient (label → X25519 public key)."""
+    boxes = {
+        label: sc.seal(db_key, public, _context(vault_id, epoch, label))
+        for label, public in recipients.items()
+    }
+    return Sealed(epoch=epoch, boxes=boxes)
+
+
+def open_key(vault_id: str, sealed: Sealed, label: str, pair: KeyPair) -> bytes | None:
+    """The database key sealed to ``label``, or ``None`` (no box for it, or not this key)."""
+    box = sealed.boxes.get(label)
+    if box is None:
+        return None
+    return sc.open_sealed(box, pair.box, _context(vault_id, sealed.epoch, label))
+
+
+# ----- recovery key ----------------------------------------------------------------------------
 def new_recovery_key() -> str:
     """A printable recovery key: 8 groups of 4 base32 characters (160 random bits)."""
     raw = base64.b32encode(os.urandom(20)).decode("ascii")
@@ -223,3 +273,42 @@ def recovery_secret(recovery_key: str) -> bytes:
     """Normalise a typed recovery key (case, spaces, dashes) to its bytes."""
     cleaned = "".join(ch for ch in recovery_key.upper() if ch.isalnum())
     return cleaned.encode("ascii")
+
+
+def new_recovery() -> tuple[str, RecoveryEntry, KeyPair]:
+    """A new recovery key: (what to print, its entry, its key pair)."""
+    printed = new_recovery_key()
+    salt = os.urandom(16)
+    pair = sc.recovery_pair(recovery_secret(printed), salt)
+    entry = RecoveryEntry(salt=sc.b64(salt), box=pair.box_public, sign=pair.sign_public)
+    return printed, entry, pair
+
+
+def open_recovery(entry: RecoveryEntry, recovery_key: str) -> KeyPair | None:
+    """The recovery key pair, or ``None`` when the typed key is not this vault's."""
+    assert entry.salt is not None
+    pair = sc.recovery_pair(recovery_secret(recovery_key), sc.unb64(entry.salt, "salt"))
+    if (pair.box_public, pair.sign_public) != (entry.box, entry.sign):
+        return None
+    return pair
+
+
+# ----- format 1 (read for the upgrade) ---------------------------------------------------------
+def open_legacy(vault_id: str, slot: dict[str, Any], secret: str | bytes) -> bytes | None:
+    """The database key from a format-1 slot, or ``None`` if the secret is wrong."""
+    kdf = slot["kdf"]
+    if kdf["alg"] == "argon2id":
+        if not isinstance(secret, str):
+            return None
+        key = sc.argon2(secret, kdf)
+    else:
+        if not isinstance(secret, bytes):
+            return None
+        key = sc.hkdf(secret, sc.unb64(kdf["salt"], "salt"), b"careDesk key slot")
+    ad = f"careDesk/{vault_id}/{slot['kind']}/{slot['name']}".encode()
+    return sc.unwrap(key, slot, ad, KEY_BYTES)
+
+
+def dummy_sign_in(password: str) -> None:
+    """The Argon2id a real sign-in would run, for a login that does not exist."""
+    sc.dummy_derivation(password, ARGON2_DEFAULTS)

@@ -1,16 +1,17 @@
 """Creating and unlocking a vault: the database file plus its key-slot file.
 
 Opening checks, in order, before anything is written: the files are there, the vault is not
-open elsewhere, the sign-in is not in back-off, the password opens a key slot, the database
-decrypts, and its schema is not newer than this app. Each failure is its own typed error.
+open elsewhere, the sign-in is not in back-off, ``vault.keys`` is intact, the password opens the
+user's key pair, the key pair opens the sealed database key, the database decrypts, and its
+schema is not newer than this app. Each failure is its own typed error. An unknown login costs
+the same Argon2id derivation as a real one, so the time taken does not tell which logins exist.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
-from typing import Any
+import uuid
 
 import sqlcipher3
 from filelock import FileLock, Timeout
@@ -22,6 +23,7 @@ from sqlmodel import Session, select
 from careDesk.desk import CurrentUser, Desk
 from careDesk.errors import (
     AccountDisabled,
+    KeySlotsDamaged,
     LoginDelayed,
     SchemaTooNew,
     VaultDamaged,
@@ -31,16 +33,30 @@ from careDesk.errors import (
     WrongPassword,
 )
 from careDesk.model.security import User, user_id
-from careDesk.paths import VaultPaths
-from careDesk.security import audit
+from careDesk.paths import VaultPaths, private_dir
+from careDesk.security import anchors, audit
 from careDesk.security.passwords import check_password
 from careDesk.security.roles import Role
-from careDesk.store import keyslots, migrate
-from careDesk.store.engine import build_engine
+from careDesk.security.signing import Signer
+from careDesk.store import keyslots, migrate, slotmigrate
+from careDesk.store.engine import KeySource, build_engine
 from careDesk.store.keyslots import KeySlotFile
-from careDesk.store.signins import Clock, SignInLog
 
-KEYRING_SERVICE = "careDesk"
+# "Remember on this workstation" lives in its own module; these names stay importable here.
+from careDesk.store.remember import (
+    KEYRING_SERVICE,
+    forget_workstation,
+    keyring_available,
+    remember_on_workstation,
+    remembered_secret,
+)
+from careDesk.store.signins import Clock, SignInLog
+from careDesk.store.slotcrypto import KeyPair, SlotDamage
+from careDesk.store.slotmigrate import Opened
+
+
+class _WrongKey(VaultDamaged):
+    """The database does not decrypt with this key (another may be tried)."""
 
 
 def _take_lock(paths: VaultPaths) -> FileLock:
@@ -52,13 +68,13 @@ def _take_lock(paths: VaultPaths) -> FileLock:
     return lock
 
 
-def _open_engine(paths: VaultPaths, key: bytes, readonly: bool) -> Engine:
+def _open_engine(paths: VaultPaths, key: KeySource, readonly: bool) -> Engine:
     engine = build_engine(paths.database, key, readonly=readonly)
     try:
         version = migrate.schema_version(engine)
     except (sqlcipher3.DatabaseError, SADatabaseError) as exc:
         engine.dispose()
-        raise VaultDamaged(str(paths.database), "it does not decrypt") from exc
+        raise _WrongKey(str(paths.database), "it does not decrypt") from exc
     if version > migrate.SCHEMA_VERSION:
         engine.dispose()
         raise SchemaTooNew(version, migrate.SCHEMA_VERSION)
@@ -69,9 +85,24 @@ def _open_engine(paths: VaultPaths, key: bytes, readonly: bool) -> Engine:
         if version > 0:
             from careDesk.store.backup import backup_before_migration
 
-            backup_before_migration(paths, key, version)
+            backup_before_migration(paths, key.key, version)
         migrate.upgrade(engine)
     return engine
+
+
+def _open_database(
+    paths: VaultPaths, candidates: list[bytes], readonly: bool
+) -> tuple[Engine, KeySource]:
+    """Open with the first key that decrypts (the current key, or the next one when a key
+    rotation stopped after re-encrypting the database)."""
+    failure: VaultDamaged | None = None
+    for key in candidates:
+        source = KeySource(key)
+        try:
+            return _open_engine(paths, source, readonly), source
+        except _WrongKey as exc:
+            failure = exc
+    raise VaultDamaged(str(paths.database), "it does not decrypt") from failure
 
 
 # ----- create ---------------------------------------------------------------------------------
@@ -88,48 +119,74 @@ def create_vault(
 
     validate_login(admin_login)
     check_password(password, admin_login)
-    paths.root.mkdir(parents=True, exist_ok=True)
+    private_dir(paths.root)
     lock = _take_lock(paths)
     try:
-        key = os.urandom(keyslots.KEY_BYTES)
-        engine = _open_engine(paths, key, readonly=False)
-        admin = User(
-            id=user_id(admin_login),
-            login=admin_login,
-            display_name=display_name or admin_login,
-            role=Role.ADMIN,
-        )
-        admin.changed_by = admin.id
-        with Session(engine, expire_on_commit=False) as session:
-            session.add(admin)
-            audit.append(session, admin_login, "vault.create")
-            audit.append(
-                session,
-                admin_login,
-                "user.add",
-                entity="user",
-                entity_id=admin.id,
-                detail={"login": admin_login, "role": "admin"},
-            )
-            session.commit()
-        vault_id = admin.id  # the first admin's id names the vault for key-slot binding
-        recovery_key = keyslots.new_recovery_key()
-        slots = KeySlotFile(vault_id=vault_id)
-        slots.put(keyslots.wrap(vault_id, "password", admin_login, password, key))
-        slots.put(
-            keyslots.wrap(
-                vault_id, "recovery", "recovery", keyslots.recovery_secret(recovery_key), key
-            )
-        )
-        slots.save(paths.key_slots)
+        desk, recovery_key = _create(paths, admin_login, password, display_name, lock)
     except BaseException:
         # A vault that failed half-way is removed, so the next attempt starts clean.
         for path in [paths.database, *paths.sidecars(), paths.key_slots]:
             path.unlink(missing_ok=True)
         lock.release()
         raise
+    return desk, recovery_key
+
+
+def _create(
+    paths: VaultPaths, login: str, password: str, display_name: str, lock: FileLock
+) -> tuple[Desk, str]:
+    key, pair = os.urandom(keyslots.KEY_BYTES), KeyPair.generate()
+    uid = user_id(login)
+    # A random id per vault (the first admin's login would repeat across clinics): key slots
+    # are bound to it, and restore refuses another vault's backup by it (issue 16).
+    vault_id = str(uuid.uuid4())
+    recovery_key, recovery, recovery_pair = keyslots.new_recovery()
+    source = KeySource(key)
+    engine = _open_engine(paths, source, readonly=False)
+    admin = User(id=uid, login=login, display_name=display_name or login, role=Role.ADMIN)
+    admin.changed_by = admin.id
+    signer = Signer(vault_id, pair)
+    introduced = {"login": login, "user_id": uid, "role": "admin", **pair.public()}
+    with Session(engine, expire_on_commit=False) as session:
+        session.add(admin)
+        audit.append(
+            session,
+            login,
+            "vault.create",
+            detail={"user": introduced, "recovery": recovery_pair.public()},
+            signer=signer,
+        )
+        last = audit.append(
+            session,
+            login,
+            "user.add",
+            entity="user",
+            entity_id=uid,
+            detail=introduced,
+            signer=signer,
+        )
+        session.commit()
+    entry = keyslots.new_user(vault_id, login, uid, pair, password)
+    slots = KeySlotFile(vault_id=vault_id, users={login: entry}, recovery=recovery)
+    slots.sealed = keyslots.seal_key(
+        vault_id,
+        1,
+        key,
+        {entry.label: pair.box_public, keyslots.RECOVERY: recovery_pair.box_public},
+    )
+    slots.save(paths.key_slots)
     user = CurrentUser(admin.id, admin.login, admin.display_name, admin.role)
-    desk = Desk(paths=paths, engine=engine, key=key, vault_id=vault_id, user=user, lock=lock)
+    desk = Desk(
+        paths=paths,
+        engine=engine,
+        key=key,
+        vault_id=vault_id,
+        user=user,
+        lock=lock,
+        keys=pair,
+        key_source=source,
+    )
+    anchors.after_commit(desk, last, keys_changed=True)
     return desk, recovery_key
 
 
@@ -142,24 +199,64 @@ def _check_files(paths: VaultPaths) -> KeySlotFile:
     return KeySlotFile.load(paths.key_slots)
 
 
-def _unwrap_key(
+def _open_slot(
     paths: VaultPaths,
     slots: KeySlotFile,
     login: str,
-    secret: str | bytes,
-    kind: str,
+    password: str,
+    remembered: bytes | None,
     clock: Clock,
-) -> bytes:
+) -> Opened:
     sign_ins = SignInLog.load(paths.sign_ins)
     wait = sign_ins.wait_for(login, clock())
     if wait:
         raise LoginDelayed(wait)
-    slot = slots.find(kind, login)
-    key = keyslots.unwrap(slots.vault_id, slot, secret) if slot else None
-    if key is None:
-        sign_ins.record_failure(login, "wrong password" if slot else "unknown login", clock())
-        raise WrongPassword(login)
-    return key
+
+    def fail(reason: str) -> WrongPassword:
+        sign_ins.record_failure(login, reason, clock())
+        return WrongPassword(login)
+
+    entry = slots.users.get(login)
+    if entry is None:
+        if remembered is None:
+            keyslots.dummy_sign_in(password)
+        raise fail("unknown login")
+    # A user from before key pairs: their old slot gives the database key itself.
+    legacy = entry.legacy if remembered is None else entry.legacy_remember
+    try:
+        if legacy is not None:
+            key = keyslots.open_legacy(
+                slots.vault_id, legacy, password if remembered is None else remembered
+            )
+            if key is None:
+                raise fail("wrong password")
+            return Opened(None, [key])
+        pair = _open_pair(slots, entry, password, remembered)
+    except SlotDamage as exc:
+        raise KeySlotsDamaged(str(paths.key_slots), str(exc)) from None
+    if pair is None:
+        raise fail("wrong password")
+    candidates = [
+        key
+        for sealed in (slots.sealed, slots.next)
+        if sealed is not None
+        and (key := keyslots.open_key(slots.vault_id, sealed, entry.label, pair)) is not None
+    ]
+    if not candidates:
+        raise KeySlotsDamaged(str(paths.key_slots), f"no database key is sealed to {login}")
+    return Opened(pair, candidates)
+
+
+def _open_pair(
+    slots: KeySlotFile, entry: keyslots.UserEntry, password: str, remembered: bytes | None
+) -> KeyPair | None:
+    if remembered is not None:
+        if entry.remember is None:
+            return None
+        return keyslots.open_remember(slots.vault_id, entry, remembered)
+    if entry.password is None:
+        return None
+    return keyslots.open_password(slots.vault_id, entry, password)
 
 
 def _is_damage(exc: BaseException) -> bool:
@@ -188,26 +285,43 @@ def unlock(
     lock = None if readonly else _take_lock(paths)
     try:
         slots = _check_files(paths)
-        if remembered_secret is not None:
-            key = _unwrap_key(paths, slots, login, remembered_secret, "remember", clock)
-        else:
-            key = _unwrap_key(paths, slots, login, password or "", "password", clock)
-        engine = _open_engine(paths, key, readonly)
-        try:
-            user = _signed_in_user(engine, login)
-        except BaseException as exc:
-            engine.dispose()
-            if _is_damage(exc):
-                raise VaultDamaged(str(paths.database), "some pages do not decrypt") from exc
-            raise
+        opened = _open_slot(paths, slots, login, password or "", remembered_secret, clock)
+        engine, source = _open_database(paths, opened.candidates, readonly)
+        user = _user_or_damage(paths, engine, login)
     except BaseException:
         if lock is not None:
             lock.release()
         raise
-    desk = Desk(paths=paths, engine=engine, key=key, vault_id=slots.vault_id, user=user, lock=lock)
+    desk = Desk(
+        paths=paths,
+        engine=engine,
+        key=source.key,
+        vault_id=slots.vault_id,
+        user=user,
+        lock=lock,
+        keys=opened.pair,
+        key_source=source,
+    )
     if not readonly:
+        try:
+            if password and remembered_secret is None:
+                slotmigrate.after_password(desk, slots, password)
+            slotmigrate.after_sign_in(desk)
+        except BaseException:
+            desk.abandon()
+            raise
         _finish_sign_in(desk)
     return desk
+
+
+def _user_or_damage(paths: VaultPaths, engine: Engine, login: str) -> CurrentUser:
+    try:
+        return _signed_in_user(engine, login)
+    except BaseException as exc:
+        engine.dispose()
+        if _is_damage(exc):
+            raise VaultDamaged(str(paths.database), "some pages do not decrypt") from exc
+        raise
 
 
 def _signed_in_user(engine: Engine, login: str) -> CurrentUser:
@@ -221,10 +335,17 @@ def _signed_in_user(engine: Engine, login: str) -> CurrentUser:
 
 
 def _finish_sign_in(desk: Desk) -> None:
-    """Audit the sign-in and the failed attempts waiting beside the vault; reset back-off."""
+    """Audit the sign-in and the failed attempts waiting beside the vault; reset back-off.
+
+    A head file the trail no longer extends is recorded first (``audit.cut``), so rewriting
+    the head file at this commit keeps the evidence inside the signed trail.
+    """
     sign_ins = SignInLog.load(desk.paths.sign_ins)
     try:
+        lost = anchors.lost_head(desk) if desk.signer is not None else None
         with desk.writing(None) as tx:
+            if lost is not None:
+                tx.audit(anchors.CUT_ACTION, detail=lost)
             for event in sign_ins.pending:
                 tx.audit("login.failed", detail=event)
             tx.audit("login")
@@ -244,97 +365,119 @@ def recover(
     *,
     clock: Clock = time.time,
 ) -> Desk:
-    """Reset ``login``'s password with the recovery key; returns the signed-in desk."""
+    """Reset ``login``'s password with the recovery key; returns the signed-in desk.
+
+    The user gets a new key pair, and the database a new key: the forgotten password (and any
+    copy of ``vault.keys`` it opens) opens nothing live afterwards.
+    """
     check_password(new_password, login)
     _check_files(paths)
     lock = _take_lock(paths)
     try:
         slots = _check_files(paths)
-        secret = keyslots.recovery_secret(recovery_key)
-        key = _unwrap_key(paths, slots, "recovery", secret, "recovery", clock)
-        engine = _open_engine(paths, key, readonly=False)
+        opened = slotmigrate.open_recovery(paths, slots, recovery_key, clock)
+        engine, source = _open_database(paths, opened.candidates, readonly=False)
+        user = _user_or_damage(paths, engine, login)
         try:
-            user = _signed_in_user(engine, login)
+            check_password(new_password, login, _clinic_name(engine))
         except BaseException:
             engine.dispose()
             raise
     except BaseException:
         lock.release()
         raise
-    slots.put(keyslots.wrap(slots.vault_id, "password", login, new_password, key))
-    slots.save(paths.key_slots)
+    pair = KeyPair.generate()
+    desk = Desk(
+        paths=paths,
+        engine=engine,
+        key=source.key,
+        vault_id=slots.vault_id,
+        user=user,
+        lock=lock,
+        keys=pair,
+        key_source=source,
+    )
+    try:
+        slotmigrate.recovered(desk, slots, new_password, recovery_key, opened.pair)
+    except BaseException:
+        desk.abandon()
+        raise
     SignInLog.load(paths.sign_ins).clear("recovery")
-    desk = Desk(paths=paths, engine=engine, key=key, vault_id=slots.vault_id, user=user, lock=lock)
-    with desk.writing(None) as tx:
-        tx.audit("user.password.recovered", entity="user", entity_id=user.id)
     _finish_sign_in(desk)
     return desk
 
 
-# ----- remember on this workstation -----------------------------------------------------------
-def keyring_available() -> bool:
-    """Whether the OS offers a keyring backend (headless Linux often has none)."""
-    import keyring
-    from keyring.backends.fail import Keyring as FailKeyring
+def _clinic_name(engine: Engine) -> str:
+    """The clinic's name (a word a new password must not lean on), once the vault is open."""
+    from careDesk.model.security import Setting
 
+    with Session(engine) as session:
+        row = session.get(Setting, "clinic.name")
+    return row.value if row is not None else ""
+
+
+# ----- restore (careDesk.store.restore) -------------------------------------------------------
+RECOVERY_LOGIN = "recovery"
+
+
+def unwrap_database_key(
+    paths: VaultPaths,
+    login: str,
+    password: str = "",
+    *,
+    recovery_key: str = "",
+    clock: Clock = time.time,
+) -> tuple[bytes, str]:
+    """The database key and vault id of the vault files in ``paths`` for a password (or the
+    recovery key), without opening the database: restore checks a staged backup with it."""
+    slots = _check_files(paths)
+    if recovery_key:
+        opened = slotmigrate.open_recovery(paths, slots, recovery_key, clock)
+    else:
+        opened = _open_slot(paths, slots, login, password, None, clock)
+    return opened.candidates[0], slots.vault_id
+
+
+def unlock_with_recovery_key(
+    paths: VaultPaths, recovery_key: str, *, clock: Clock = time.time
+) -> Desk:
+    """Open the vault with the recovery key, acting as the clinic's admin (the key's holder
+    can already reset any password); audited as "recovery" and signed by the recovery key.
+    Restore uses it when no admin password is at hand."""
+    _check_files(paths)
+    lock = _take_lock(paths)
     try:
-        backend: Any = keyring.get_keyring()
-    except Exception:  # a broken backend counts as none
-        return False
-    return not isinstance(backend, FailKeyring) and backend.priority > 0
-
-
-def _keyring_name(vault_id: str, login: str) -> str:
-    return f"{vault_id}:{login}"
-
-
-def remember_on_workstation(desk: Desk) -> bool:
-    """Keep a secret in the OS keyring that unlocks this vault for this user; False if none."""
-    if not keyring_available():
-        return False
-    import base64
-
-    import keyring
-
-    secret = os.urandom(32)
-    slots = KeySlotFile.load(desk.paths.key_slots)
-    slots.put(keyslots.wrap(desk.vault_id, "remember", desk.user.login, secret, desk.key))
-    keyring.set_password(
-        KEYRING_SERVICE,
-        _keyring_name(desk.vault_id, desk.user.login),
-        base64.b64encode(secret).decode("ascii"),
+        slots = _check_files(paths)
+        opened = slotmigrate.open_recovery(paths, slots, recovery_key, clock)
+        engine, source = _open_database(paths, opened.candidates, readonly=False)
+    except BaseException:
+        lock.release()
+        raise
+    user = CurrentUser(RECOVERY_LOGIN, RECOVERY_LOGIN, "Recovery key", Role.ADMIN)
+    desk = Desk(
+        paths=paths,
+        engine=engine,
+        key=source.key,
+        vault_id=slots.vault_id,
+        user=user,
+        lock=lock,
+        keys=opened.pair,
+        key_source=source,
     )
-    slots.save(desk.paths.key_slots)
-    with desk.writing(None) as tx:
-        tx.audit("workstation.remember")
-    return True
+    _finish_sign_in(desk)
+    return desk
 
 
-def remembered_secret(paths: VaultPaths, login: str) -> bytes | None:
-    """The remembered secret for ``login`` from the keyring, if any."""
-    if not keyring_available() or not paths.key_slots.exists():
-        return None
-    import base64
-
-    import keyring
-
-    slots = KeySlotFile.load(paths.key_slots)
-    if slots.find("remember", login) is None:
-        return None
-    stored = keyring.get_password(KEYRING_SERVICE, _keyring_name(slots.vault_id, login))
-    return base64.b64decode(stored) if stored else None
-
-
-def forget_workstation(desk: Desk) -> None:
-    """Remove the remembered secret for the signed-in user."""
-    slots = KeySlotFile.load(desk.paths.key_slots)
-    slots.remove("remember", desk.user.login)
-    slots.save(desk.paths.key_slots)
-    if keyring_available():
-        import keyring
-        from keyring.errors import PasswordDeleteError
-
-        with contextlib.suppress(PasswordDeleteError):
-            keyring.delete_password(KEYRING_SERVICE, _keyring_name(desk.vault_id, desk.user.login))
-    with desk.writing(None) as tx:
-        tx.audit("workstation.forget")
+__all__ = [
+    "KEYRING_SERVICE",
+    "RECOVERY_LOGIN",
+    "create_vault",
+    "forget_workstation",
+    "keyring_available",
+    "recover",
+    "remember_on_workstation",
+    "remembered_secret",
+    "unlock",
+    "unlock_with_recovery_key",
+    "unwrap_database_key",
+]

@@ -39,8 +39,11 @@ ALTER TABLE sync.synced_table ADD COLUMN IF NOT EXISTS unique_columns text[] NOT
 -- Columns computed from another of the row (a phone number's digits): no conflict of their own.
 ALTER TABLE sync.synced_table ADD COLUMN IF NOT EXISTS derived text[] NOT NULL DEFAULT '{}';
 
+-- Workstations and the mutations they pushed are keyed by clinic too (issue 16): a vault copied
+-- or restored into another clinic keeps its client id and mutation ids, and one clinic's rows
+-- must never block, or reveal, another's (row-level security hides them from the other clinic).
 CREATE TABLE IF NOT EXISTS sync.client (
-    client_id text PRIMARY KEY,
+    client_id text NOT NULL,
     clinic_id text NOT NULL,
     role_name name NOT NULL,
     schema_version int NOT NULL,
@@ -48,7 +51,8 @@ CREATE TABLE IF NOT EXISTS sync.client (
     cursor_txid xid8 NOT NULL DEFAULT '0',
     cursor_seq bigint NOT NULL DEFAULT 0,
     last_push timestamptz,
-    last_pull timestamptz
+    last_pull timestamptz,
+    PRIMARY KEY (clinic_id, client_id)
 );
 
 CREATE TABLE IF NOT EXISTS sync.change_log (
@@ -64,12 +68,29 @@ CREATE INDEX IF NOT EXISTS change_log_cursor ON sync.change_log (clinic_id, txid
 CREATE INDEX IF NOT EXISTS change_log_row ON sync.change_log (row_id);
 
 CREATE TABLE IF NOT EXISTS sync.applied (
-    mutation_id text PRIMARY KEY,
+    mutation_id text NOT NULL,
     clinic_id text NOT NULL,
     client_id text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
+    applied_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (clinic_id, mutation_id)
 );
 ALTER TABLE sync.applied ADD COLUMN IF NOT EXISTS txid xid8 NOT NULL DEFAULT pg_current_xact_id();
+
+-- Upgrade a server made before: primary key (client_id) → (clinic_id, client_id), and
+-- (mutation_id) → (clinic_id, mutation_id). Rows stay as they are (each already has its clinic).
+DO $$
+DECLARE t text; k text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['client', 'applied'] LOOP
+        k := CASE t WHEN 'client' THEN 'client_id' ELSE 'mutation_id' END;
+        IF (SELECT count(*) FROM pg_constraint c JOIN pg_attribute a
+              ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)
+             WHERE c.conrelid = format('sync.%I', t)::regclass AND c.contype = 'p') = 1 THEN
+            EXECUTE format('ALTER TABLE sync.%I DROP CONSTRAINT %I, ADD PRIMARY KEY (clinic_id, %I)',
+                           t, t || '_pkey', k);
+        END IF;
+    END LOOP;
+END $$;
 
 CREATE TABLE IF NOT EXISTS sync.conflict (
     id bigserial PRIMARY KEY,
@@ -277,7 +298,7 @@ BEGIN
     END IF;
     INSERT INTO sync.client (client_id, clinic_id, role_name, schema_version)
     VALUES (p_client, v_clinic, session_user, p_schema)
-    ON CONFLICT (client_id) DO UPDATE SET schema_version = excluded.schema_version,
+    ON CONFLICT (clinic_id, client_id) DO UPDATE SET schema_version = excluded.schema_version,
                                           role_name = excluded.role_name;
     RETURN v_clinic;
 END $$;
@@ -317,7 +338,8 @@ BEGIN
             WITH m AS (
                 SELECT DISTINCT ON (e.value->>'row_id') e.value AS m
                   FROM jsonb_array_elements($1) e
-                 WHERE NOT EXISTS (SELECT 1 FROM sync.applied a WHERE a.mutation_id = e.value->>'id')
+                 WHERE NOT EXISTS (SELECT 1 FROM sync.applied a
+                                    WHERE a.clinic_id = $2 AND a.mutation_id = e.value->>'id')
                    AND NOT EXISTS (SELECT 1 FROM sync.%I x
                                     WHERE x.clinic_id = $2 AND x.id = e.value->>'row_id')
                  ORDER BY e.value->>'row_id'
@@ -388,7 +410,8 @@ BEGIN
             applied := applied || (m->>'id');
             CONTINUE;  -- the client has this row as the server does: nothing to send back
         END IF;
-        IF EXISTS (SELECT 1 FROM sync.applied WHERE mutation_id = m->>'id') THEN
+        IF EXISTS (SELECT 1 FROM sync.applied
+                    WHERE clinic_id = v_clinic AND mutation_id = m->>'id') THEN
             duplicates := duplicates || (m->>'id');
         ELSE
             conflicts := conflicts || sync.apply_mutation(v_clinic, p_client, m);
@@ -400,7 +423,7 @@ BEGIN
     END LOOP;
     UPDATE sync.client SET last_mutation = coalesce(applied[array_upper(applied, 1)], last_mutation),
                            last_push = now()
-     WHERE client_id = p_client;
+     WHERE clinic_id = v_clinic AND client_id = p_client;
     RETURN jsonb_build_object(
         'status', 'ok', 'applied', to_jsonb(applied), 'duplicates', to_jsonb(duplicates),
         'conflicts', conflicts,
@@ -432,7 +455,7 @@ BEGIN
     END IF;
     -- The client has applied everything up to its cursor: that bounds the tombstone purge.
     UPDATE sync.client SET cursor_txid = p_txid, cursor_seq = p_seq, last_pull = now()
-     WHERE client_id = p_client;
+     WHERE clinic_id = v_clinic AND client_id = p_client;
     SELECT coalesce(jsonb_agg(jsonb_build_array(c.txid::text, c.seq, c.tbl, c.row_data)
                               ORDER BY c.txid, c.seq), '[]')
       INTO page
@@ -499,12 +522,14 @@ BEGIN
         FOR t IN SELECT name, referenced_by FROM sync.synced_table ORDER BY position DESC LOOP
             guard := '';
             FOR ref IN SELECT value FROM jsonb_array_elements(t.referenced_by) LOOP
-                guard := guard || format(' AND NOT EXISTS (SELECT 1 FROM sync.%I r WHERE r.%I = x.id)',
+                guard := guard || format(' AND NOT EXISTS (SELECT 1 FROM sync.%I r'
+                                         ' WHERE r.clinic_id = x.clinic_id AND r.%I = x.id)',
                                          ref->>0, ref->>1);
             END LOOP;
             EXECUTE format('DELETE FROM sync.%I x WHERE x.clinic_id = $1 AND x.deleted_at IS NOT NULL'
                            ' AND NOT EXISTS (SELECT 1 FROM sync.change_log c'
-                           ' WHERE c.row_id = x.id AND c.txid >= $2)%s', t.name, guard)
+                           ' WHERE c.clinic_id = x.clinic_id AND c.row_id = x.id'
+                           ' AND c.txid >= $2)%s', t.name, guard)
                 USING v_clinic, v_horizon;
             GET DIAGNOSTICS n = ROW_COUNT;
             rows_removed := coalesce(rows_removed, 0) + n;

@@ -22,8 +22,9 @@ from careDesk.errors import CareDeskError
 from careDesk.model.patient import DEMO_SOURCE
 from careDesk.model.sync import SyncConflict, SyncOutbox, SyncState
 from careDesk.security.roles import Permission
+from careDesk.settings_secrets import service_secret
 from careDesk.store.migrate import SCHEMA_VERSION
-from careDesk.sync import apply, capture, snapshot
+from careDesk.sync import anchor, apply, capture, snapshot
 from careDesk.sync.conflicts import record as record_conflict
 from careDesk.sync.connection import (
     Connect,
@@ -121,13 +122,13 @@ class Sync:
     def server(self) -> ServerSettings:
         """The configured server (``sync.url``, ``sync.user``; whether a password is set), and
         the signed-in person's own login if they have one."""
-        get, mine, me = self.desk.settings.get, self.desk.settings.personal, self.desk.user.login
+        settings, me = self.desk.settings, self.desk.user.login
         return ServerSettings(
-            get("sync.url"),
-            get("sync.user"),
-            bool(get("sync.password")),
-            mine("sync.user", me),
-            bool(mine("sync.password", me)),
+            settings.get("sync.url"),
+            settings.get("sync.user"),
+            settings.is_set("sync.password"),
+            settings.personal("sync.user", me),
+            settings.personal_is_set("sync.password", me),
         )
 
     def set_login(self, login: str, user: str, password: str | None = None) -> None:
@@ -224,6 +225,8 @@ class Sync:
         if self._raise_urgent():  # sent on at once: the other workstations see it next sync
             sent, same, clashes = self._push(conn)
             pushed, duplicates, conflicts = pushed + sent, duplicates + same, conflicts + clashes
+        # The audit trail's head goes to the server too: an anchor `caredesk check` compares.
+        anchor.publish(self.desk, conn, self._state().client_id)
         self._note_attempt(None, synced=True)
         return SyncReport(pushed, duplicates, pulled, conflicts, snapshot)
 
@@ -241,9 +244,10 @@ class Sync:
         settings, me = self.desk.settings, self.desk.user.login
         url = settings.get("sync.url")
         user = settings.personal("sync.user", me)
-        password = settings.personal("sync.password", me) if user else ""
+        password = service_secret(self.desk, "sync.password", login=me) if user else ""
         if not user:
-            user, password = settings.get("sync.user"), settings.get("sync.password")
+            user = settings.get("sync.user")
+            password = service_secret(self.desk, "sync.password")
         if not url or not user:
             raise SyncNotConfigured()
         return conninfo(url, user, password)

@@ -24,7 +24,10 @@ CALLABLE = (
     "push(text, integer, jsonb)",
     "pull(text, integer, xid8, bigint, integer)",
     "snapshot_start(text, integer)",
+    "audit_anchor_get(text)",
+    "audit_anchor_put(text, jsonb, bigint, text)",
 )
+SCRIPTS = ("server_schema.sql", "anchor_schema.sql")
 
 
 def _role_exists(conn: Connection[Any], role: str) -> bool:
@@ -44,8 +47,8 @@ def install(conn: Connection[Any], *, min_client_schema: int = 1) -> None:
             )
         )
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(OWNER)))
-        script = files("careDesk.sync").joinpath("server_schema.sql").read_text()
-        conn.execute(script.encode())
+        for name in SCRIPTS:
+            conn.execute(files("careDesk.sync").joinpath(name).read_text().encode())
         conn.execute(
             "INSERT INTO sync.meta (schema_version, min_client_schema) VALUES (%s, %s)"
             " ON CONFLICT (id) DO UPDATE SET schema_version = excluded.schema_version,"

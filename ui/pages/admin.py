@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QTabWidget,
@@ -29,7 +28,9 @@ from careDesk.security.roles import Role
 from careDesk.security.users import UserInfo
 from ui.errors import show_message
 from ui.forms import FieldForm
+from ui.pages.admin_keys import KeyActions
 from ui.pages.base import Page
+from ui.restore import RestoreDialog
 from ui.tables import Column, RowModel
 from ui.views import table_view
 from ui.workspace import Workspace
@@ -100,12 +101,19 @@ class UsersTab(QWidget):
         set_role.clicked.connect(self.set_role)
         self.toggle = QPushButton("Disable / enable")
         self.toggle.clicked.connect(self.toggle_disabled)
+        # Taking access away re-encrypts the records under a new key (seconds on a big clinic).
+        self.keys = KeyActions(ws, self, on_done=self.load)
         bar = QHBoxLayout()
         for widget in (add, self.role, set_role, self.toggle):
             bar.addWidget(widget)
         bar.addStretch()
+        keys = QHBoxLayout()  # a row of its own: the page keeps fitting a small screen
+        for widget in (self.keys.rotate, self.keys.new_recovery):
+            keys.addWidget(widget)
+        keys.addStretch()
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addLayout(keys)
         layout.addWidget(self.view)
 
     def load(self) -> None:
@@ -122,10 +130,11 @@ class UsersTab(QWidget):
         return dialog
 
     def set_role(self) -> None:
+        """Change the selected user's role (lowering one rotates the key)."""
         user = self.selected()
         if user is not None:
-            users, role = self.ws.desk.users, self.role.currentText()
-            self.ws.run(lambda: users.set_role(user.login, role), lambda _u: self.load())
+            role = self.role.currentText()
+            self.keys.run(lambda users, p: users.set_role(user.login, role, progress=p))
 
     def toggle_disabled(self, new_password: str | None = None) -> None:
         """Disable the selected user (their password stops unlocking the vault), or enable
@@ -135,7 +144,7 @@ class UsersTab(QWidget):
             return
         users = self.ws.desk.users
         if not user.disabled:
-            self.ws.run(lambda: users.disable(user.login), lambda _u: self.load())
+            self.keys.run(lambda users, p: users.disable(user.login, progress=p))
             return
         if new_password is None:
             text, ok = QInputDialog.getText(
@@ -151,7 +160,7 @@ class UsersTab(QWidget):
 class BackupsTab(QWidget):
     """Make a backup now, restore one, and see the last result."""
 
-    restore_requested = Signal(object)  # Path
+    restore_requested = Signal(object)  # ui.restore.RestoreRequest
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -202,14 +211,9 @@ class BackupsTab(QWidget):
         )
         if not name:
             return
-        answer = QMessageBox.question(
-            self,
-            "Restore a backup",
-            "Restoring signs everyone out and replaces the records with the backup's. "
-            "The current records are kept aside in the data folder. Continue?",
-        )
-        if answer == QMessageBox.StandardButton.Yes:
-            self.restore_requested.emit(Path(name))
+        self.restore_dialog = RestoreDialog(Path(name), self.ws.desk.user.login, self)
+        self.restore_dialog.requested.connect(self.restore_requested.emit)
+        self.restore_dialog.open()
 
 
 class AuditTab(QWidget):

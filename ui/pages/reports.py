@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.paths import open_private
 from careDesk.security.roles import Permission
 from ui.charts import BarChart
 from ui.pages.base import Page
@@ -53,7 +54,7 @@ def _words(metric: str) -> str:
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     """Rows of (section, metric, value) as a CSV file with a header."""
-    with open(path, "w", newline="", encoding="utf-8") as fh:
+    with open_private(path, "w", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=["section", "metric", "value"])
         writer.writeheader()
         writer.writerows(rows)

@@ -33,6 +33,7 @@ from sqlmodel._compat import SQLModelConfig  # the type SQLModel declares model_
 from sqlmodel.main import FieldInfoMetadata
 
 from careDesk.errors import ValidationFailed
+from careDesk.model.fields import clean_input
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -159,12 +160,14 @@ class Form(SQLModel):
     @model_validator(mode="before")
     @classmethod
     def _blank_is_none(cls, data: Any) -> Any:
-        # A cleared text box arrives as "": store nothing rather than an empty string.
+        # Control and invisible format characters never get in (careDesk.text); a cleared
+        # text box arrives as "": store nothing rather than an empty string.
         if not isinstance(data, Mapping):
             return data
         for name in sorted(cls.set_by_core & data.keys()):
             raise refuse(name, _REASONS["extra_forbidden"])
-        return {k: None if isinstance(v, str) and not v.strip() else v for k, v in data.items()}
+        cleaned = clean_input(cls, data)
+        return {k: None if isinstance(v, str) and not v.strip() else v for k, v in cleaned.items()}
 
     @classmethod
     def parse(cls, data: BaseModel | Mapping[str, Any] | None = None, **fields: Any) -> Self:

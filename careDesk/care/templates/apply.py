@@ -2,9 +2,11 @@
 
 The plan gets editable problems → goals → activities in the patient's language (English where
 a template has no text in it), owners named (the patient's caregiver, their coordinator), the
-education points and warning signs as education activities the handout prints, and real
-follow-ups with due dates (RRULEs where they repeat). Applying is idempotent: a problem, goal,
-activity or open follow-up that is already there is not added twice.
+education points as education activities the handout prints, each warning-sign group as a
+coordinator's activity "Warning signs on the handout: <group>" (the handout prints the group
+from the phrase library's one catalog of warning signs), and real follow-ups with due dates
+(RRULEs where they repeat). Applying is idempotent: a problem, goal, activity or open follow-up
+that is already there is not added twice.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from careDesk.care.plan_forms import ActivityCreate, GoalCreate, PlanStatus
 from careDesk.care.plan_rows import Part, active_plan_row, next_position
 from careDesk.care.templates.schema import ActivitySpec, GoalSpec, TemplateBody, text_in
 from careDesk.care.verb_kit import local_today, record_change
+from careDesk.handouts.warning_signs import TEMPLATE_MARK
 from careDesk.model.patient import FamilyMember, Patient
 from careDesk.model.plan import Activity, CarePlan, Goal, Owner, Problem
 from careDesk.model.referral import CommunityResource
@@ -265,12 +268,17 @@ def apply_body(
             for activity in goal_spec.activities:
                 add_activity(ctx, goal, activity)
     assert first is not None  # a template has at least one problem with one goal
-    for label, texts in (("Education", body.education), ("Warning sign", body.warning_signs)):
-        for text in texts:
-            spec = ActivitySpec(
-                kind="education", description=f"{label}: {text['en']}", patient_words=text
-            )
-            add_activity(ctx, first, spec)
+    for text in body.education:
+        spec = ActivitySpec(
+            kind="education", description=f"Education: {text['en']}", patient_words=text
+        )
+        add_activity(ctx, first, spec)
+    for group in body.warning_signs:
+        # The handout prints the group's signs from the phrase library (one source).
+        mark = ActivitySpec(
+            kind="education", owner=Owner.COORDINATOR, description=f"{TEMPLATE_MARK}{group}"
+        )
+        add_activity(ctx, first, mark)
     follow_ups = _follow_ups(ctx, body, origin)
     tx.changes.add("care_plan", plan.id, patient.id)
     problems, goals, activities = ctx.added

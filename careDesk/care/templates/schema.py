@@ -45,8 +45,21 @@ def _rrule(value: str | None) -> str | None:
     return value
 
 
+def _warning_group(value: str) -> str:
+    from careDesk.handouts.warning_signs import catalog
+
+    if value not in catalog().groups:
+        choices = ", ".join(catalog().groups)
+        raise ValueError(
+            f"{value!r} is not a warning-sign group of the phrase library; name one of {choices} "
+            "(templates name groups, never warning signs of their own)"
+        )
+    return value
+
+
 Text = Annotated[dict[str, Words], AfterValidator(_texts)]
 Rrule = Annotated[str | None, AfterValidator(_rrule)]
+WarningGroup = Annotated[str, AfterValidator(_warning_group)]
 
 
 class Spec(BaseModel):
@@ -189,7 +202,8 @@ class TemplateBody(Spec):
     reviewed: str = ""
     problems: tuple[ProblemSpec, ...] = Field(min_length=1)
     education: tuple[Text, ...] = ()
-    warning_signs: tuple[Text, ...] = ()
+    # Groups of resources/phrases/_warning_signs.json: one source of warning signs (issue 15).
+    warning_signs: tuple[WarningGroup, ...] = ()
     follow_ups: tuple[FollowUpSpec, ...] = ()
     tailoring: tuple[RuleSpec | Key, ...] = ()  # a key names a shared rule
 
@@ -203,7 +217,7 @@ class TemplateBody(Spec):
             for a in g.activities
             if a.patient_words is not None
         ]
-        texts += [*self.education, *self.warning_signs]
+        texts += list(self.education)
         common = set.intersection(*(set(t) for t in texts)) if texts else {FALLBACK}
         return sorted(common, key=lambda c: (c != FALLBACK, c))
 

@@ -40,13 +40,18 @@ def _crash_reports(*folders: Path) -> list[Path]:
     return [p for folder in folders for p in folder.rglob("crash-*.txt")]
 
 
-def test_every_listing_exits_quietly_when_its_reader_leaves(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast_kdf: None
-) -> None:
+@pytest.fixture
+def clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast_kdf: None) -> tuple[Path, Path]:
+    """A demo clinic of 150 patients (data folder) and an empty home folder for the commands."""
     data, home = tmp_path / "vault", tmp_path / "home"
     monkeypatch.setenv("CAREDESK_PASSWORD", PASSWORD)
     demo = ["--data-dir", str(data), "--user", "boss", "demo", "--patients", "150", "--seed", "3"]
     assert main([*demo, "--today", "2026-03-10"]) == 0
+    return data, home
+
+
+def test_every_listing_exits_quietly_when_its_reader_leaves(clinic: tuple[Path, Path]) -> None:
+    data, home = clinic
     head = ["--data-dir", str(data), "--user", "boss"]
     for command in LISTINGS:
         with subprocess.Popen(
@@ -63,14 +68,9 @@ def test_every_listing_exits_quietly_when_its_reader_leaves(
     assert _crash_reports(data, home) == []
 
 
-def test_head_after_the_first_bytes_of_a_long_listing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast_kdf: None
-) -> None:
+def test_head_after_the_first_bytes_of_a_long_listing(clinic: tuple[Path, Path]) -> None:
     """``caredesk reminders --json | head -c 10``, with far more output than a pipe buffers."""
-    data, home = tmp_path / "vault", tmp_path / "home"
-    monkeypatch.setenv("CAREDESK_PASSWORD", PASSWORD)
-    demo = ["--data-dir", str(data), "--user", "boss", "demo", "--patients", "150", "--seed", "3"]
-    assert main([*demo, "--today", "2026-03-10"]) == 0
+    data, home = clinic
     shell = (
         f"{sys.executable} -m careDesk --data-dir '{data}' --user boss reminders --json"
         ' | head -c 10; echo " status=${PIPESTATUS[0]}"'

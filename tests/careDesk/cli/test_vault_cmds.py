@@ -4,35 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from careDesk import __version__
-from careDesk.cli.main import main
 from careDesk.paths import VaultPaths
+from careDesk.store.vault import recover
+from tests.careDesk.cli.conftest import Cli
 from tests.careDesk.store.files import run_module
-
-Cli = Callable[..., tuple[int, str, str]]
 
 ADMIN_PW = "silver orchard compass 8"
 KIM_PW = "violet kettle morning 7"
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, fast_kdf: None) -> Cli:
-    """``cli(*args, **env) -> (exit code, stdout, stderr)`` through ``main([...])``."""
-
-    def run(*args: str, **env: str) -> tuple[int, str, str]:
-        with monkeypatch.context() as m:
-            for name, value in env.items():
-                m.setenv(name, value)
-            code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def _one_line(err: str) -> str:
@@ -86,7 +69,11 @@ def test_users_add_list_disable_passwd(cli: Cli, vault: VaultPaths, tmp_path: Pa
     code, out, _ = cli("users", "list", CAREDESK_USER="kim", CAREDESK_PASSWORD=KIM_PW)
     assert code == 0 and "kim" in out
 
-    assert cli("users", "disable", "kim", **admin)[:2] == (0, "Disabled kim.\n")
+    code, out, _ = cli("users", "disable", "kim", **admin)
+    assert code == 0 and out.splitlines()[:2] == [
+        "Disabled kim.",
+        "The database key was changed (generation 2); sealed to boss and the recovery key.",
+    ]
     code, out, _ = cli("users", "list", **admin)
     assert "(disabled)" in out
     code, _, err = cli("users", "list", CAREDESK_USER="kim", CAREDESK_PASSWORD=KIM_PW)
@@ -96,12 +83,32 @@ def test_users_add_list_disable_passwd(cli: Cli, vault: VaultPaths, tmp_path: Pa
     new_pw = tmp_path / "new.txt"
     new_pw.write_text("amber harbour tulip 9\n")
     code, out, _ = cli("users", "passwd", "kim", "--new-password-file", str(new_pw), **admin)
-    assert (code, out) == (0, "Changed the password of kim.\n")
+    assert code == 0 and out.splitlines()[0] == "Changed the password of kim."
     code, _, err = cli("users", "list", CAREDESK_USER="kim", CAREDESK_PASSWORD=KIM_PW)
     assert code == 1 and "Wrong user name or password" in _one_line(err)
     assert (
         cli("users", "list", CAREDESK_USER="kim", CAREDESK_PASSWORD="amber harbour tulip 9")[0] == 0
     )
+
+
+def test_rotate_keys_and_a_new_recovery_key(cli: Cli, vault: VaultPaths) -> None:
+    admin = {"CAREDESK_USER": "boss", "CAREDESK_PASSWORD": ADMIN_PW}
+    cli("users", "add", "kim", "--role", "clinician", CAREDESK_NEW_PASSWORD=KIM_PW, **admin)
+    code, out, err = cli("users", "rotate-keys", **admin)
+    assert code == 0
+    assert out == (
+        "The database key was changed (generation 2); sealed to boss, kim and the recovery key.\n"
+    )
+    assert "Re-encrypting the records… 100%" in err  # progress goes to stderr
+    code, out, _ = cli("users", "new-recovery-key", **admin)
+    assert code == 0
+    [new_key] = re.findall(r"^  ((?:[A-Z2-7]{4}-){7}[A-Z2-7]{4})$", out, re.MULTILINE)
+    assert "A new recovery key replaces the old one, which no longer works." in out
+    code, out, _ = cli("users", "rotate-keys", CAREDESK_USER="kim", CAREDESK_PASSWORD=KIM_PW)
+    assert code == 1  # admins only
+    code, out, _ = cli("check", **admin)
+    assert code == 0 and "generation 3" in out
+    recover(vault, new_key, "boss", "new lantern 12345").close()  # the printed key works
 
 
 def test_weak_new_password_and_bad_role_are_refused(cli: Cli, vault: VaultPaths) -> None:
@@ -121,10 +128,19 @@ def test_password_file_signs_in(cli: Cli, vault: VaultPaths, tmp_path: Path) -> 
     pw.write_text(ADMIN_PW + "\n")
     code, out, _ = cli("--user", "boss", "--password-file", str(pw), "check")
     assert code == 0
-    assert out.splitlines() == [
+    lines = out.splitlines()
+    assert lines[:3] == [
         "ok       database: encryption, integrity and references ok",
-        "ok       key slots: 2 slot(s) ok",
-        "ok       audit trail: 3 event(s), chain intact",
+        "ok       key slots: 1 user(s) and the recovery key; the database key (generation 1) "
+        "is sealed to each, and yours opens it",
+        "ok       audit trail: 3 event(s), each signed by its user's key; chain intact",
+    ]
+    assert lines[3].startswith("ok       audit trail: extends the head file (event 3, written ")
+    # What it could not check is said, not passed over.
+    assert lines[4:] == [
+        "NOT CHECKED  audit trail: no backup of this vault with a recorded head in "
+        f"{vault.backups}: no backup anchor checked",
+        "NOT CHECKED  audit trail: no sync server configured: server anchor not checked",
     ]
     code, _, err = cli("--user", "boss", "--password-file", str(tmp_path / "nope"), "check")
     assert code == 1 and "cannot read the password file" in _one_line(err)
@@ -213,7 +229,10 @@ def test_python_m_caredesk_in_a_subprocess(tmp_path: Path) -> None:
     assert "Recovery key" in out and err == ""
     check = run_module("careDesk", "--data-dir", str(data), "check", env=env)
     out, err = check.communicate(timeout=120)
-    assert check.returncode == 0 and "audit trail: 3 event(s), chain intact" in out, err
+    assert (
+        check.returncode == 0
+        and "audit trail: 3 event(s), each signed by its user's key; chain intact" in out
+    ), err
     bad = run_module("careDesk", "--data-dir", str(data), "restore", str(tmp_path / "x"), env=env)
     out, err = bad.communicate(timeout=120)
     assert bad.returncode == 1

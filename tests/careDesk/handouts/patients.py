@@ -326,6 +326,8 @@ def add_robert(desk: Desk, *, now: datetime, mrn: str = "M-1002") -> Built:
                 patient_id=p.id,
                 name="Furosemide",
                 dose="40 mg",
+                dose_amount=1,
+                dose_unit="tablet",
                 slots="morning",
                 purpose="to get rid of extra water",
             ),

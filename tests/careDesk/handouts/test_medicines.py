@@ -67,11 +67,13 @@ def test_no_medicines_means_no_section() -> None:
 @pytest.mark.parametrize(
     ("language", "written", "expected"),
     [
-        ("en", "1 tab PO BID PRN pain", "1 pill by mouth 2 times a day when needed pain"),
+        ("en", "1 tab PO BID PRN pain", "1 tablet by mouth 2 times a day when needed pain"),
         (
+            # The Joint Commission "Do Not Use" list: QD → "daily", QOD → "every other day";
+            # ISMP: hs → "at bedtime" (only after a dose: alone it may mean half-strength).
             "en",
-            "Take QD, not QOD; q8h x 7 days; HS",
-            "Take every day, not every other day; every 8 hours for 7 days; at bedtime",
+            "Take QD, not QOD; q8h x 7 days; 1 tab HS",
+            "Take daily, not every other day; every 8 hours for 7 days; 1 tablet at bedtime",
         ),
         (
             "en",

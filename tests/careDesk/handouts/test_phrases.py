@@ -10,6 +10,7 @@ import pytest
 
 from careDesk.errors import ValidationFailed
 from careDesk.handouts.phrases import _tree, available_languages, condition_groups, phrasebook
+from careDesk.handouts.warning_signs import catalog
 
 
 def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -54,8 +55,11 @@ def test_every_warning_group_has_english_signs_and_a_goal() -> None:
     book = phrasebook("en")
     for group in condition_groups():
         name = group["group"]
-        assert book.items(f"warning.groups.{name}.clinic")
-        assert book.items(f"warning.groups.{name}.emergency")
+        listed = catalog().groups[name]
+        assert book.text(f"warning.titles.{name}")
+        assert listed.emergency and listed.clinic, name
+        for sign in (*listed.emergency, *listed.clinic):
+            assert book.text(f"warning.signs.{sign}")
         assert book.text(f"goal_fallback.{name}")
         assert all(re.fullmatch(r"[A-Z]\d\d(\.\w+)?", code) for code in group["icd10"])
 

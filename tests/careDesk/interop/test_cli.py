@@ -56,5 +56,14 @@ def test_export_fhir_and_pdf_by_mrn(
     assert main(["export", mrn, "--format", "pdf", "-o", str(tmp_path / "p.pdf")]) == 0
     assert (tmp_path / "p.pdf").read_bytes().startswith(b"%PDF") and (tmp_path / "p.json").exists()
     capsys.readouterr()
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    assert main(["export", mrn, "--format", "pdf", "-o", str(alone / "p.pdf")]) == 0
+    assert sorted(p.name for p in alone.iterdir()) == ["p.pdf"]  # the Bundle is inside it
+    assert "with the FHIR Bundle inside" in capsys.readouterr().out
+    assert (
+        main(["export", mrn, "--format", "pdf", "--bundle-beside", "-o", str(alone / "b.pdf")]) == 0
+    )
+    assert (alone / "b.json").exists() and "plain text" in capsys.readouterr().out
     assert main(["export", "missing", "--format", "fhir", "-o", str(tmp_path / "m.json")]) == 1
     assert capsys.readouterr().err.strip() == "caredesk: No patient with id missing."

@@ -13,11 +13,19 @@ from careDesk.desk import Desk
 from careDesk.errors import BackupInvalid, VaultInUse
 from careDesk.model.patient import Patient
 from careDesk.paths import VaultPaths
-from careDesk.store.backup import restore_backup, rotate_backups, scheduled_name, verify_backup
+from careDesk.store.backup import rotate_backups, scheduled_name, verify_backup
 from careDesk.store.check import check_vault
+from careDesk.store.restore import Credentials, restore_vault
 from careDesk.store.vault import unlock
 from tests.careDesk.store.files import add_patients, file_hashes
 from tests.conftest import ADMIN, PASSWORD
+
+ADMIN_SIGN_IN = Credentials(ADMIN, PASSWORD)
+
+
+def restore_backup(archive: Path, paths: VaultPaths) -> Path | None:
+    """Restore as the vault's admin; where the previous vault was kept."""
+    return restore_vault(archive, paths, ADMIN_SIGN_IN).aside
 
 
 def _manifest_of(archive: Path) -> str:
@@ -92,7 +100,7 @@ def test_damaged_backup_is_refused_and_nothing_changes(
         restore_backup(archive, vault_paths)
     assert file_hashes(vault_paths.root) == before
 
-    # A well-formed archive whose key slots were swapped: caught by the manifest's checksums.
+    # A well-formed archive whose members were swapped: caught by the manifest's checksums.
     swapped = tmp_path / "swapped.cdbak"
     with zipfile.ZipFile(swapped, "w") as out:
         out.writestr("manifest.json", _manifest_of(tmp_path / "good.cdbak"))

@@ -11,17 +11,26 @@ from careDesk.desk import Desk
 from careDesk.model.risk import RiskScore
 from careDesk.paths import VaultPaths
 from careDesk.store import migrate
-from careDesk.store.backup import restore_backup, verify_backup
+from careDesk.store.backup import verify_backup
+from careDesk.store.engine import build_engine
+from careDesk.store.restore import Credentials, restore_vault
 from careDesk.store.vault import unlock
 from tests.careDesk.store.files import add_patients
 from tests.conftest import ADMIN, PASSWORD
 
 
-def _back_to_schema_1(desk: Desk) -> None:
-    """What a vault written by the first release looks like (downgraded in place)."""
-    with desk.engine.begin() as conn:
-        command.downgrade(migrate.alembic_config(conn), "0001")
-        conn.execute(text("PRAGMA user_version = 1"))
+def _back_to_schema_1(paths: VaultPaths, key: bytes) -> bool:
+    """What a vault written by the first release looks like (downgraded in place, closed);
+    returns whether its MRN index is unique then."""
+    engine = build_engine(paths.database, key)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0001")
+            conn.execute(text("PRAGMA user_version = 1"))
+            rows = conn.execute(text("PRAGMA index_list('patient')")).all()
+    finally:
+        engine.dispose()
+    return any(r[1] == "ix_patient_mrn" and r[2] == 1 for r in rows)
 
 
 def _mrn_index_unique(desk: Desk) -> bool:
@@ -32,14 +41,14 @@ def _mrn_index_unique(desk: Desk) -> bool:
 
 def test_an_old_vault_is_backed_up_then_upgraded(desk: Desk, vault_paths: VaultPaths) -> None:
     ids = add_patients(desk, 25)
-    assert migrate.SCHEMA_VERSION == 3
-    _back_to_schema_1(desk)
-    assert _mrn_index_unique(desk)
+    assert migrate.SCHEMA_VERSION == 4
+    key = desk.key
     desk.close()
+    assert _back_to_schema_1(vault_paths, key)
 
     upgraded = unlock(vault_paths, ADMIN, PASSWORD)
     try:
-        assert migrate.schema_version(upgraded.engine) == 3
+        assert migrate.schema_version(upgraded.engine) == migrate.SCHEMA_VERSION
         assert not _mrn_index_unique(upgraded)
         assert len(upgraded.patients.search("Alex", limit=100)) == len(ids)
     finally:
@@ -50,10 +59,10 @@ def test_an_old_vault_is_backed_up_then_upgraded(desk: Desk, vault_paths: VaultP
     assert manifest["schema"] == 1  # the backup holds the vault as it was
 
     # Restoring it gives the old vault back, which upgrades again when opened.
-    restore_backup(backup, vault_paths)
+    restore_vault(backup, vault_paths, Credentials(ADMIN, PASSWORD))
     again = unlock(vault_paths, ADMIN, PASSWORD)
     try:
-        assert migrate.schema_version(again.engine) == 3
+        assert migrate.schema_version(again.engine) == migrate.SCHEMA_VERSION
         assert len(again.patients.search("Alex", limit=100)) == len(ids)
     finally:
         again.close()
@@ -65,10 +74,15 @@ def test_scores_from_older_rules_are_recomputed_after_the_upgrade(
     """Schema 3 (issue 15) changed how LACE and Charlson are scored: rows computed before it
     must not stand until the nightly refresh."""
     ids = add_patients(desk, 3)
-    with desk.engine.begin() as conn:
-        command.downgrade(migrate.alembic_config(conn), "0002")
-        conn.execute(text("PRAGMA user_version = 2"))
-    desk.close()
+    key = desk.key
+    desk.close()  # closing writes a (signed) event: downgrade after, as an old vault would be
+    engine = build_engine(vault_paths.database, key)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0002")
+            conn.execute(text("PRAGMA user_version = 2"))
+    finally:
+        engine.dispose()
 
     upgraded = unlock(vault_paths, ADMIN, PASSWORD)
     try:

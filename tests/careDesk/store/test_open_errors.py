@@ -16,6 +16,7 @@ from careDesk.errors import (
 from careDesk.paths import VaultPaths
 from careDesk.store.check import check_vault
 from careDesk.store.engine import raw_connect
+from careDesk.store.migrate import SCHEMA_VERSION
 from careDesk.store.vault import unlock
 from tests.careDesk.store.files import add_patients, file_hashes, run_module
 from tests.conftest import ADMIN, PASSWORD
@@ -98,7 +99,8 @@ def test_newer_schema_is_refused_before_anything_is_written(
     conn.execute("PRAGMA user_version = 99")
     conn.close()
     before = file_hashes(vault_paths.root)
-    with pytest.raises(SchemaTooNew, match=r"newer careDesk \(schema 99; this app reads up to 2\)"):
+    reads = rf"newer careDesk \(schema 99; this app reads up to {SCHEMA_VERSION}\)"
+    with pytest.raises(SchemaTooNew, match=reads):
         unlock(vault_paths, ADMIN, PASSWORD)
     assert file_hashes(vault_paths.root) == before
 

@@ -1,0 +1,96 @@
+"""The sync server keeps each clinic's workstations and pushed mutations apart (issue 16).
+
+A vault copied or restored into another clinic keeps its client id and its mutation ids. Keyed
+by those alone, the second clinic's sync failed on the first clinic's rows (which row-level
+security hides from it) and learned that they exist; keyed by clinic too, each clinic has its
+own. Real PostgreSQL 15 (tests/pg_fixtures.py), real vaults, a real backup and restore.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from careDesk.model.base import new_id
+from careDesk.paths import VaultPaths
+from careDesk.store.restore import Credentials, restore_vault
+from careDesk.store.vault import unlock
+from careDesk.sync import setup
+from tests.pg_fixtures import PASSWORD
+
+
+def test_a_copied_vault_syncs_in_another_clinic(
+    make_workstation: Any, pg: Any, admin: psycopg.Connection[Any], clinic: str, tmp_path: Path
+) -> None:
+    anna = make_workstation("anna")
+    anna.desk.patients.create(
+        mrn="A-1", given_name="Ana", family_name="Lee", birth_date=date(1950, 1, 2)
+    )
+    anna.sync()  # the workstation has its client id from now on
+    anna.desk.patients.create(
+        mrn="A-2", given_name="Bo", family_name="Lee", birth_date=date(1951, 1, 2)
+    )
+    archive = tmp_path / "anna.cdbak"
+    anna.desk.backups.make(archive)
+    copy_paths = VaultPaths(tmp_path / "copy")
+    restore_vault(archive, copy_paths, Credentials("admin", PASSWORD))  # same client id, outbox
+    anna.sync()
+
+    other, login = "other-" + new_id()[-12:], "olga_" + new_id()[-12:]
+    with psycopg.connect(pg.admin_url()) as conn:
+        setup.add_login(conn, login, "olga-pw", other)
+    copy = unlock(copy_paths, "admin", PASSWORD)
+    try:
+        copy.settings.set("sync.user", login)
+        copy.settings.set("sync.password", "olga-pw")
+        assert copy.sync.status().client_id == anna.desk.sync.status().client_id
+        copy.sync.run()
+        pushed = admin.execute(
+            "SELECT clinic_id, mrn FROM sync.patient WHERE clinic_id IN (%s, %s) ORDER BY 1",
+            (clinic, other),
+        ).fetchall()
+        assert sorted(pushed) == sorted([(clinic, "A-1"), (clinic, "A-2"), (other, "A-2")])
+        same_ids = admin.execute(
+            "SELECT a.mutation_id FROM sync.applied a JOIN sync.applied b"
+            " ON a.mutation_id = b.mutation_id WHERE a.clinic_id = %s AND b.clinic_id = %s",
+            (clinic, other),
+        ).fetchall()
+        assert same_ids  # the same mutations, applied once in each clinic
+        clients = admin.execute(
+            "SELECT clinic_id FROM sync.client WHERE client_id = %s ORDER BY 1",
+            (copy.sync.status().client_id,),
+        ).fetchall()
+        assert sorted(c for (c,) in clients) == sorted([clinic, other])
+    finally:
+        copy.close()
+
+
+def test_a_server_keyed_globally_is_rekeyed_by_clinic_on_upgrade(
+    admin: psycopg.Connection[Any], pg: Any
+) -> None:
+    # An old server could not hold one id in two clinics: make the shared cluster look like one.
+    for table, key in (("client", "client_id"), ("applied", "mutation_id")):
+        admin.execute(
+            f"DELETE FROM sync.{table} c WHERE EXISTS (SELECT 1 FROM sync.{table} d"
+            f" WHERE d.{key} = c.{key} AND d.clinic_id < c.clinic_id)"
+        )
+    admin.execute(
+        "ALTER TABLE sync.client DROP CONSTRAINT client_pkey, ADD PRIMARY KEY (client_id)"
+    )
+    admin.execute(
+        "ALTER TABLE sync.applied DROP CONSTRAINT applied_pkey, ADD PRIMARY KEY (mutation_id)"
+    )
+    with psycopg.connect(pg.admin_url()) as conn:
+        setup.install(conn)
+    keys = admin.execute(
+        "SELECT conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE conrelid IN ('sync.client'::regclass, 'sync.applied'::regclass)"
+        " AND contype = 'p' ORDER BY 1"
+    ).fetchall()
+    assert keys == [
+        ("sync.applied", "PRIMARY KEY (clinic_id, mutation_id)"),
+        ("sync.client", "PRIMARY KEY (clinic_id, client_id)"),
+    ]
