@@ -182,14 +182,20 @@ class SecretRefused(PermissionDenied):
 
 
 class ValidationFailed(CareDeskError):
-    """Input that does not fit: names the field (and row/file where there is one)."""
+    """Input that does not fit: names the field (and row/file where there is one).
 
-    def __init__(self, field: str, reason: str, *, where: str = "") -> None:
+    ``field`` is the field's key (the form shows ``reason`` beside that input); the message
+    names it by ``label`` when given, its name in plain words ("birth date", "ICD-10-CM
+    code": the form layer gives one), else by the key.
+    """
+
+    def __init__(self, field: str, reason: str, *, where: str = "", label: str = "") -> None:
         place = f"{where}: " if where else ""
-        super().__init__(f"{place}{field}: {reason}")
+        super().__init__(f"{place}{label or field}: {reason}")
         self.field = field
         self.reason = reason
         self.where = where
+        self.label = label or field
 
 
 class NotFound(CareDeskError):

@@ -11,6 +11,7 @@ the desktop client may not import (an import-linter contract), so it never leave
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from sqlmodel import select
 
 from careDesk.errors import SecretRefused, ValidationFailed
 from careDesk.model.base import utcnow
+from careDesk.model.fields import check_email, check_phone, check_time_zone
 from careDesk.model.security import Setting
 from careDesk.security.roles import Permission
 from careDesk.security.urls import check_outbound_url
@@ -35,14 +37,22 @@ class Declared:
     secret: bool = False
     choices: tuple[str, ...] = ()
     outbound_url: bool = False  # an address careDesk sends to: https:// only (issue 16)
+    # The one rule for this kind of value (careDesk/model/fields.py), when it has one.
+    check: Callable[[str], str] | None = None
 
 
 _DECLARED = [
     Declared("clinic.name", str, "", "Clinic name printed on handouts and letters"),
-    Declared("clinic.phone", str, "", "Clinic phone number printed on handouts"),
+    Declared("clinic.phone", str, "", "Clinic phone number printed on handouts", check=check_phone),
     Declared("clinic.address", str, "", "Clinic address printed on letters"),
     Declared("clinic.logo", str, "", "Logo picture (PNG or JPEG file) printed on handouts"),
-    Declared("clinic.timezone", str, "", "Clinic time zone (IANA name, e.g. America/Chicago)"),
+    Declared(
+        "clinic.timezone",
+        str,
+        "",
+        "Clinic time zone (IANA name, e.g. America/Chicago)",
+        check=check_time_zone,
+    ),
     Declared("smtp.host", str, "", "Outgoing mail server"),
     Declared("smtp.port", int, "587", "Outgoing mail server port"),
     Declared(
@@ -54,7 +64,7 @@ _DECLARED = [
     ),
     Declared("smtp.user", str, "", "Mail server login"),
     Declared("smtp.password", str, "", "Mail server password", secret=True),
-    Declared("smtp.sender", str, "", "From address for patient e-mail"),
+    Declared("smtp.sender", str, "", "From address for patient e-mail", check=check_email),
     Declared("sms.url", str, "", "SMS gateway URL (HTTPS POST)", outbound_url=True),
     Declared("sms.token", str, "", "SMS gateway token", secret=True),
     Declared("sms.body_template", str, '{"to": "{to}", "text": "{text}"}', "SMS gateway JSON body"),
@@ -94,6 +104,11 @@ def _normalise(decl: Declared, value: str) -> str:
         return str(number)
     if decl.choices and value not in decl.choices:
         raise ValidationFailed(decl.key, f"choose one of {', '.join(decl.choices)}")
+    if decl.check is not None and value:
+        try:
+            decl.check(value)
+        except ValueError as exc:
+            raise ValidationFailed(decl.key, str(exc)) from None
     if decl.outbound_url:
         return check_outbound_url(decl.key, value)
     return value

@@ -1,8 +1,9 @@
 """A generic record form: fields declared as data, submitted to a core verb on the worker.
 
 The core validates (its forms name the failing field); the dialog shows that reason beside the
-field and stays open. Dates are typed as text (YYYY-MM-DD) so an optional date can stay empty;
-the core parses and checks them. Date-times are picked in local time and sent as aware UTC.
+field and stays open. Dates are typed as text (YYYY-MM-DD, or MM/DD/YYYY as US clinics write
+them) so an optional date can stay empty; the core parses and checks them. Date-times are picked
+in local time and sent as aware UTC.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ def _widget(spec: Field) -> QWidget:
             when.setDateTime(QDateTime(spec.default.astimezone()))
         return when
     line = QLineEdit("" if spec.default is None else str(spec.default))
-    line.setPlaceholderText(spec.placeholder or ("YYYY-MM-DD" if spec.kind == "date" else ""))
+    typed_date = "YYYY-MM-DD or MM/DD/YYYY" if spec.kind == "date" else ""
+    line.setPlaceholderText(spec.placeholder or typed_date)
     return line
 
 

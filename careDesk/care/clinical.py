@@ -16,29 +16,25 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from sqlmodel import col, select
 
 from careDesk.care.clinical_removal import ENTERED_IN_ERROR, check_reason, take_off
-from careDesk.care.forms import (
+from careDesk.care.forms.base import Form
+from careDesk.care.forms.clinical import (
     AllergyCreate,
     AllergyUpdate,
     ConditionCreate,
     ConditionUpdate,
     EncounterCreate,
     EncounterUpdate,
-    Form,
     MedicationCreate,
     MedicationUpdate,
     ObservationCreate,
     ObservationUpdate,
-    refuse_empty,
-)
-from careDesk.care.forms.clinical import (
-    REQUIRED,
     check_condition,
     check_encounter,
     check_medication,
     check_observation,
+    merge_medication,
 )
-from careDesk.care.registry import audit_change
-from careDesk.care.verb_kit import live, update_audited
+from careDesk.care.verb_kit import add_audited, live, update_audited
 from careDesk.changes import Outcome
 from careDesk.model.base import Record
 from careDesk.model.clinical import Allergy, Condition, Encounter, Medication, Observation
@@ -63,16 +59,6 @@ def length_of_stay(encounter: Encounter) -> int | None:
     return (encounter.end.date() - encounter.start.date()).days
 
 
-def _dose_follows_text(row: Any, values: dict[str, Any], merged: dict[str, Any]) -> None:
-    """A written dose corrected without its amount and unit drops the old structured dose, so
-    every reader takes the new one: ``careDesk.care.medicines.dose_of`` (the coordination
-    safeguards) prefers the structured dose, the handout prints the written one, and the two
-    must never disagree."""
-    written = "dose" in values and values["dose"] != row.dose
-    if written and not values.keys() & {"dose_amount", "dose_unit"}:
-        merged["dose_amount"] = merged["dose_unit"] = None
-
-
 @dataclass(frozen=True)
 class _Entry(Generic[R]):
     """How one kind of clinical entry is stored, validated and ordered."""
@@ -84,6 +70,11 @@ class _Entry(Generic[R]):
     what: str
     check: Callable[[dict[str, Any], date], None]
     order: Callable[[], list[Any]]
+    # Fields left out of a new record that the check then derives (a medicine's status).
+    derived: frozenset[str] = frozenset()
+    merge: Callable[[dict[str, Any], Mapping[str, Any], Mapping[str, Any]], None] = (
+        lambda _merged, _given, _stored: None
+    )
 
 
 def _no_date(check: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any], date], None]:
@@ -107,6 +98,8 @@ MEDICATIONS = _Entry(
     "medication",
     check_medication,
     lambda: [col(Medication.status), col(Medication.name)],
+    derived=frozenset({"status"}),
+    merge=merge_medication,
 )
 ALLERGIES = _Entry(
     Allergy,
@@ -146,13 +139,21 @@ class Clinical:
     # ----- generic verbs ---------------------------------------------------------------------
     def _add(self, entry: _Entry[R], patient_id: str, data: Any, fields: Any) -> Outcome[R]:
         self.desk.require(Permission.EDIT)
-        values = entry.create.parse(data, **fields).model_dump()
+        form = entry.create.parse(data, **fields)
+        values = form.to_record()
+        values.update(dict.fromkeys(entry.derived - form.model_fields_set))
         entry.check(values, date.today())
         with self.desk.writing() as tx:
             live(tx.session, Patient, patient_id, "patient")
-            row = entry.table.model_validate(values | {"patient_id": patient_id})
-            tx.add(row, kind=entry.kind, patient_id=patient_id)
-            audit_change(tx, f"{entry.kind}.add", row, entry.kind, patient_id, [])
+            row = entry.table(**(values | {"patient_id": patient_id}))
+            add_audited(
+                tx,
+                f"{entry.kind}.add",
+                row,
+                kind=entry.kind,
+                patient_id=patient_id,
+                fields=form.model_fields_set,
+            )
             return Outcome(row, tx.changes)
 
     def _update(
@@ -160,14 +161,11 @@ class Clinical:
     ) -> Outcome[R]:
         self.desk.require(Permission.EDIT)
         values = entry.update.parse(data, **fields).changes()
-        refuse_empty(values, REQUIRED[entry.kind])
         with self.desk.writing() as tx:
             row = live(tx.session, entry.table, record_id, entry.what)
-            merged = row.model_dump(exclude=_SYSTEM_FIELDS) | values
-            if "stop_date" in values and "status" not in values:
-                merged["status"] = None  # let the new stop date decide (medications)
-            if entry is MEDICATIONS:
-                _dose_follows_text(row, values, merged)
+            stored = row.model_dump(exclude=_SYSTEM_FIELDS)
+            merged = stored | values
+            entry.merge(merged, values, stored)
             entry.check(merged, date.today())
             patient_id: str = getattr(row, "patient_id")  # noqa: B009
             update_audited(

@@ -18,7 +18,6 @@ import io
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,9 +26,15 @@ from sqlmodel import col, select
 
 from careDesk.care.instruments import all_instruments
 from careDesk.desk import Desk
-from careDesk.interop.fhir_values import digits
 from careDesk.interop.identity import Identity, identity_conflict
 from careDesk.interop.report import ImportRejected, ImportReport, Problem
+from careDesk.model.fields import (
+    check_email,
+    check_phone,
+    languages,
+    parse_birth_date,
+    phone_digits,
+)
 from careDesk.model.patient import Patient
 from careDesk.security.roles import Permission
 from careDesk.text import clean_text
@@ -124,21 +129,6 @@ def decode_csv(raw: bytes, report: ImportReport) -> str:
         return raw.decode("latin-1")
 
 
-def parse_birth_date(value: str) -> date:
-    """ISO 8601 (1980-04-30) or US month/day/year (4/30/1980); 1900 up to today."""
-    for fmt in ("%Y-%m-%d", "%m/%d/%Y"):
-        try:
-            day = datetime.strptime(value, fmt).date()
-            break
-        except ValueError:
-            continue
-    else:
-        raise ValueError("is not a date (use YYYY-MM-DD or MM/DD/YYYY)")
-    if not date(1900, 1, 1) <= day <= date.today():
-        raise ValueError("is outside 1900 to today")
-    return day
-
-
 @dataclass
 class RowPlan:
     """What one valid row will do."""
@@ -155,16 +145,18 @@ def _clean(target: str, raw: str) -> Any:
         raise ValueError("is empty")
     if target == "birth_date":
         return parse_birth_date(value)
+    if target == "phone" and value:
+        check_phone(value)
+    if target == "email" and value:
+        check_email(value)
     if target == "sex":
         if value.lower() not in SEX_WORDS:
             raise ValueError("should be female, male, other or unknown")
         return SEX_WORDS[value.lower()]
     if target == "language" and value:
         value = LANGUAGE_WORDS.get(value.lower(), value.lower().split("-")[0])
-        if not re.fullmatch(r"[a-z]{2,3}", value):
+        if value not in languages():
             raise ValueError("should be a language code such as en, es or vi")
-    if target == "email" and value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
-        raise ValueError("is not an e-mail address")
     if len(value) > limit:
         raise ValueError(f"is longer than {limit} characters")
     return value or None
@@ -319,7 +311,7 @@ class CsvImporter:
                 continue
             seen.add(values["mrn"])
             if values.get("phone") is not None or "phone" in index:
-                values["phone_digits"] = digits(values.get("phone"))
+                values["phone_digits"] = phone_digits(values.get("phone"))
             plans.append(RowPlan(number, values))
         existing = self._existing([p.values["mrn"] for p in plans])
         matched: list[RowPlan] = []

@@ -84,7 +84,7 @@ class PlanTab(ChartTab):
         self.summary = QLabel("No care plan yet.")
         self.summary.setObjectName("planSummary")
         self.review = QLineEdit()
-        self.review.setPlaceholderText("YYYY-MM-DD")
+        self.review.setPlaceholderText("YYYY-MM-DD or MM/DD/YYYY")
         self.review.setAccessibleName("Review date")
         self.review.returnPressed.connect(self.set_review_date)
         self.tree = QTreeWidget()

@@ -59,7 +59,7 @@ class TransitionTab(ChartTab):
                 "summary", "Summary for the next provider and the patient", "long", required=True
             ),
             Field("to_provider", "Handed over to"),
-            Field("on_date", "On", "date", placeholder="YYYY-MM-DD (empty = today)"),
+            Field("on_date", "On", "date", placeholder="YYYY-MM-DD or MM/DD/YYYY (empty = today)"),
         ]
 
         def act(values: dict[str, Any]) -> Any:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from careDesk.errors import ValidationFailed
+from careDesk.model.fields import parse_date
 from careDesk.security.roles import Permission
 from ui.dialogs import Field, FormDialog
 from ui.pages.base import Page
@@ -195,13 +196,14 @@ class PatientsPage(Page):
 
 
 def parse_day(text: str | None, field: str) -> date | None:
-    """A typed YYYY-MM-DD date, or None when empty; a clear error naming ``field`` otherwise."""
+    """A typed date (the core's one date rule: YYYY-MM-DD or MM/DD/YYYY), or None when empty;
+    a clear error naming ``field`` otherwise."""
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed(field, "use the form YYYY-MM-DD, e.g. 2026-03-02") from None
+        return parse_date(text)
+    except ValueError as exc:
+        raise ValidationFailed(field, str(exc)) from None
 
 
 def details_dialog(ws: Workspace, patient: Any, parent: QWidget) -> FormDialog:
@@ -224,7 +226,12 @@ def enroll_dialog(ws: Workspace, patient_id: str, parent: QWidget) -> FormDialog
     patients = ws.desk.patients
     fields = [
         Field("consent_program", "The patient consents to the program", "bool", default=True),
-        Field("enrolled_on", "Enrolled on", "date", placeholder="YYYY-MM-DD (empty = today)"),
+        Field(
+            "enrolled_on",
+            "Enrolled on",
+            "date",
+            placeholder="YYYY-MM-DD or MM/DD/YYYY (empty = today)",
+        ),
     ]
 
     def enroll(values: dict[str, Any]) -> Any:

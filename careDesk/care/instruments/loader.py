@@ -17,7 +17,6 @@ from dataclasses import replace
 from importlib.resources.abc import Traversable
 from typing import Any
 
-from careDesk.care.forms.fields import loinc_ok
 from careDesk.care.instruments.catalog import (
     Band,
     CutOff,
@@ -31,6 +30,7 @@ from careDesk.care.instruments.catalog import (
     Skip,
 )
 from careDesk.errors import ValidationFailed
+from careDesk.model.fields import loinc_ok
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,19}$")  # fits screener_result.instrument (20 characters)
 SEXES = frozenset({"female", "male"})  # the sexes a source may give its own cut-off for

@@ -19,8 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from careDesk.care.forms.fields import NAMED_LOINC, CheckedLoinc, loinc_ok
-from careDesk.care.verb_kit import check_rrule, looks_like_rrule
+from careDesk.model.fields import NAMED_LOINC, CheckedLoinc, check_rrule, loinc_ok, looks_like_rrule
 from careDesk.model.plan import ActivityKind, Owner
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,59}$")]
