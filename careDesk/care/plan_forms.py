@@ -96,6 +96,9 @@ class GoalUpdate(Form):
     patient_words: OptLong = None
     measure: OptShort = None
     target: OptShort = None
+    # The LOINC code of the series this goal is measured by (issue 17): its progress is then
+    # computed from the measurements and ``target`` must read as a rule ("below 7%").
+    measure_loinc: CheckedLoinc | None = None
     due_date: date | None = None
     status: GoalStatus | None = None
     achieved_on: date | None = None
@@ -179,6 +182,11 @@ class GoalRead(ReadModel):
     status: str
     achieved_on: date | None
     position: int
+    measure_loinc: str | None = None
+    target_rule: str | None = None
+    target_value: float | None = None
+    target_value2: float | None = None
+    target_unit: str | None = None
 
 
 class ProgressRead(ReadModel):

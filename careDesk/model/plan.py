@@ -73,6 +73,14 @@ class Goal(Record, table=True):
     patient_words: str | None = Field(default=None, max_length=300)  # printed on handouts
     measure: str | None = Field(default=None, max_length=100)  # "A1c", "steps a day"
     target: str | None = Field(default=None, max_length=100)  # "below 8%", "3000"
+    # A goal linked to a measure computes its own progress from the measurements (issue 17):
+    # the LOINC code of the series, and ``target`` read as a rule (careDesk/care/measures/
+    # targets.py): below / above / between / lose, its numbers and the unit they are in.
+    measure_loinc: str | None = Field(default=None, max_length=20, index=True)
+    target_rule: str | None = Field(default=None, max_length=10)
+    target_value: float | None = None
+    target_value2: float | None = None  # the upper bound of "between"; the diastolic of a BP
+    target_unit: str | None = Field(default=None, max_length=30)
     due_date: date | None = None
     # active, achieved, not_achieved, cancelled
     status: str = Field(default="active", max_length=20)

@@ -19,6 +19,7 @@ from dateutil.rrule import rrulestr
 from sqlmodel import Session, col, select
 
 from careDesk.care.followups import FollowUpForm
+from careDesk.care.measures.links import link_target
 from careDesk.care.plan_forms import ActivityForm, GoalForm, PlanStatus
 from careDesk.care.plan_rows import Part, active_plan_row, next_position
 from careDesk.care.templates.schema import ActivitySpec, GoalSpec, TemplateBody, text_in
@@ -115,6 +116,7 @@ def _goal(ctx: _Ctx, problem: Problem, spec: GoalSpec) -> Goal:
             "patient_words": text_in(spec.patient_words, ctx.language),
             "measure": spec.measure,
             "target": spec.target,
+            "measure_loinc": spec.measure_loinc,
             "due_date": ctx.today + timedelta(weeks=spec.weeks),
         },
         where=f"goal {spec.key}",
@@ -127,6 +129,7 @@ def _goal(ctx: _Ctx, problem: Problem, spec: GoalSpec) -> Goal:
         position=pos,
         **form.model_dump(),
     )
+    link_target(row)  # the target as a rule, so progress is computed (issue 17)
     _add(ctx, row, "goal", 1)
     return row
 

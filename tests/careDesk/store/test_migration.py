@@ -33,14 +33,14 @@ def _mrn_index_unique(desk: Desk) -> bool:
 
 def test_an_old_vault_is_backed_up_then_upgraded(desk: Desk, vault_paths: VaultPaths) -> None:
     ids = add_patients(desk, 25)
-    assert migrate.SCHEMA_VERSION == 3
+    assert migrate.SCHEMA_VERSION == 4
     _back_to_schema_1(desk)
     assert _mrn_index_unique(desk)
     desk.close()
 
     upgraded = unlock(vault_paths, ADMIN, PASSWORD)
     try:
-        assert migrate.schema_version(upgraded.engine) == 3
+        assert migrate.schema_version(upgraded.engine) == migrate.SCHEMA_VERSION
         assert not _mrn_index_unique(upgraded)
         assert len(upgraded.patients.search("Alex", limit=100)) == len(ids)
     finally:
@@ -54,7 +54,7 @@ def test_an_old_vault_is_backed_up_then_upgraded(desk: Desk, vault_paths: VaultP
     restore_vault(backup, vault_paths, Credentials(ADMIN, PASSWORD))
     again = unlock(vault_paths, ADMIN, PASSWORD)
     try:
-        assert migrate.schema_version(again.engine) == 3
+        assert migrate.schema_version(again.engine) == migrate.SCHEMA_VERSION
         assert len(again.patients.search("Alex", limit=100)) == len(ids)
     finally:
         again.close()
