@@ -113,6 +113,14 @@ class Measures:
         self.desk = desk
 
     # ----- one patient -----------------------------------------------------------------------
+    def patient_id(self, key: str) -> str:
+        """The id of the patient with id or MRN ``key`` (NotFound otherwise)."""
+        from careDesk.handouts.record import find_patient
+
+        self.desk.require(Permission.READ)
+        with self.desk.reading() as session:
+            return find_patient(session, key).id
+
     def overview(self, patient_id: str, *, now: datetime | None = None) -> MeasuresView:
         """The patient's series, their linked goals' progress and the flags in the series."""
         self.desk.require(Permission.READ)
