@@ -63,7 +63,7 @@ class _Series:
 
 def _trend(draft: Draft) -> float:
     """How the values move per month: improving (−), flat, or worsening (+)."""
-    return draft.pick((-1.0, -1.0, -0.6, 0.0, 0.0, 0.5))
+    return float(draft.pick((-1.0, -1.0, -0.6, 0.0, 0.0, 0.5)))
 
 
 def _visits(draft: Draft, count: int, every: int) -> list[datetime]:
