@@ -43,7 +43,6 @@ class Measure(_Spec):
     screener: str | None = None  # totals come from this instrument's results
     category: Literal["vital-signs", "laboratory", "survey"]  # FHIR observation-category
     display: str
-    plain: dict[str, str]
     forms: dict[str, tuple[str, ...]] = Field(default_factory=dict)  # hand-entry kind → units
     plausible: tuple[float, float]
     plausible2: tuple[float, float] | None = None

@@ -52,6 +52,8 @@ class Progress:
     measure: str  # the series' name
     status: str
     target: str | None  # in words
+    rule: Target | None  # the target as a rule, in the units it was written in
+    unit: str  # the unit of ``latest`` and ``baseline``
     latest: Point | None
     latest_text: str | None
     baseline: Point | None
@@ -115,6 +117,8 @@ def progress(link: GoalLink, series: Series | None, now: datetime) -> Progress:
         measure=name or link.measure_loinc,
         status=status,
         target=link.target.words() if link.target else link.target_text,
+        rule=link.target,
+        unit=series.unit if series is not None else (measure.unit if measure else ""),
         latest=latest,
         latest_text=series.format(latest) if series is not None and latest else None,
         baseline=baseline,
