@@ -71,6 +71,29 @@ class OutcomeRates:
         return part / whole if whole else 0.0
 
 
+TREAT_TO_TARGET = "treat to target"
+
+
+def target_rows(r: OutcomeRates) -> list[tuple[str, float | int]]:
+    """The dashboard's treat-to-target metrics: rates in per cent, then the counts behind them."""
+    pct = [
+        ("PHQ-9 response at 6 months %", r.response, r.depression_index),
+        ("PHQ-9 remission at 6 months %", r.remission, r.depression_index),
+        ("PHQ-9 follow-up at 6 months %", r.follow_up, r.depression_index),
+        ("diabetes at goal %", r.diabetes_at_goal, r.diabetes_members),
+        ("blood pressure at goal %", r.hypertension_at_goal, r.hypertension_members),
+    ]
+    rows: list[tuple[str, float | int]] = [
+        (name, round(100 * OutcomeRates.rate(part, whole), 1)) for name, part, whole in pct
+    ]
+    rows += [
+        ("PHQ-9 index episodes (denominator)", r.depression_index),
+        ("diabetes registry patients", r.diabetes_members),
+        ("blood pressure registry patients", r.hypertension_members),
+    ]
+    return rows
+
+
 def goal_links(session: Session, patient_id: str) -> list[GoalLink]:
     """The patient's active goals linked to a measure, in the active plan's order."""
     q = (

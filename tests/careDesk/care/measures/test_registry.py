@@ -197,3 +197,16 @@ def test_response_and_remission_rates_at_six_months(desk: Desk) -> None:
         2,
         1,
     )
+
+
+def test_the_dashboard_shows_the_rates(desk: Desk) -> None:
+    people = [patient(f"R-{n}", status="active") for n in range(2)]
+    rows: list[Any] = [*people]
+    rows += [Condition(patient_id=p.id, display="Depression", icd10="F32.2") for p in people]
+    rows += [_phq9(p.id, 20, 300) for p in people] + [_phq9(people[0].id, 4, 150)]
+    store(desk, *rows)
+    report = desk.metrics.report(NOW.date() - timedelta(days=30), NOW.date(), now=NOW)
+    found = {r["metric"]: r["value"] for r in report.to_rows() if r["section"] == "treat to target"}
+    assert found["PHQ-9 response at 6 months %"] == 50.0
+    assert found["PHQ-9 remission at 6 months %"] == 50.0
+    assert found["PHQ-9 index episodes (denominator)"] == 2
