@@ -6,9 +6,10 @@ minutes per patient per calendar month (consented patients only: CMS requires co
 how many reach 20, 40 and 60 minutes; the CCM codes those minutes support per patient-month
 (``careDesk.care.ccm``: CPT 99490/99439, 99491/99437, 99487/99489, with the chronic
 conditions, consent, decision making and plan revision each needs; CMS MLN909188), counted
-over the whole calendar months the period touches; discharges by reason; treat-to-target results (``desk.measures.outcome_rates``: PHQ-9 response
-and remission at 6 months as NCQA HEDIS DRR-E defines them, diabetes and blood pressure at
-goal). ``to_rows()`` flattens a report for CSV export.
+over the whole calendar months the period touches; discharges by reason; treat-to-target
+results (``desk.measures.outcome_rates``: PHQ-9 response and remission at 6 months as NCQA
+HEDIS DRR-E defines them, diabetes and blood pressure at goal). ``to_rows()`` flattens a report
+for CSV export.
 """
 
 from __future__ import annotations
