@@ -235,7 +235,15 @@ def _measure_link(measure: Any, detail: str | None, place: Place) -> dict[str, A
         fields = {}
     if not fields:
         return {"measure_loinc": None, **dict.fromkeys(FIELDS)}
-    return {"measure_loinc": code, **fields}
+    # Linked: the series names the measure; only words written as text are kept as its words.
+    words = text(
+        obj(measure, place, "target[0].measure").get("text"),
+        place,
+        "target[0].measure.text",
+        100,
+        clip=True,
+    )
+    return {"measure_loinc": code, "measure": words, **fields}
 
 
 def _imported_goals_plan(ctx: ImportContext, entry: Entry, patient_id: str) -> tuple[str, str]:
