@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGraphicsRectItem
 from pytestqt.qtbot import QtBot
 
 from careDesk.desk import Desk
@@ -63,10 +65,13 @@ def test_the_measures_tab_shows_each_series_against_its_goal(
     pid = _patient_with_measures(desk)
     tab = _tab(qtbot, ws, worker, pid)
     assert [s.display for s in tab.series] == ["A1c", "Blood pressure", "Weight"]
-    assert len(tab.plot_items) == 3
+    titles = [i.textItem.toPlainText() for i in tab.plot.items if isinstance(i, pg.TextItem)]
+    assert len(titles) == 3
     assert "1 stale" in tab.summary.text()
-    assert "STALE" in tab.plot_items[2].titleLabel.text  # weight: 200 days old
-    assert "target below 7%" in tab.plot_items[0].titleLabel.text
+    assert "STALE" in titles[2]  # weight: 200 days old
+    assert "target below 7%: improving" in titles[0]
+    bands = [i for i in tab.plot.items if isinstance(i, QGraphicsRectItem)]
+    assert len(bands) == 1  # the A1c goal's target band
     assert "URGENT" in tab.flags.text() and "188/96" in tab.flags.text()
     assert "A1c 7.9 % on" in tab.goals.text() and "improving" in tab.goals.text()
     tab.choose(0)

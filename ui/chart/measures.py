@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -29,7 +28,7 @@ from careDesk.care.measures.series import Point, Series
 from careDesk.care.measures.service import MeasuresView
 from ui.chart.base import ChartTab
 from ui.chart.measure_form import MeasurementDialog
-from ui.measure_plots import clicked_row, fill_plots
+from ui.measure_plots import LANE_PIXELS, fill_plot, lane_at, new_plot
 from ui.tables import Column, RowModel
 from ui.views import size_columns, table_view
 from ui.workspace import Workspace
@@ -42,8 +41,9 @@ def _value(series: Series, p: Point) -> str:
 
 
 class MeasuresTab(ChartTab):
-    """The patient's measurements against their goals."""
+    """The patient's measurements against their goals; :attr:`shown` after each load."""
 
+    shown = Signal()
     title = "Measures"
     watches = frozenset({"observation", "screener", "goal", "care_plan", "alert"})
 
@@ -67,9 +67,8 @@ class MeasuresTab(ChartTab):
         self.goals = QLabel()
         self.goals.setWordWrap(True)
         self.goals.setAccessibleName("Goal progress")
-        self.plots = pg.GraphicsLayoutWidget()
+        self.plots, self.plot = new_plot()
         self.plots.setAccessibleName("Trend plots")
-        self.plot_items: list[pg.PlotItem] = []
         self.plots.scene().sigMouseClicked.connect(self._plot_clicked)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -118,8 +117,10 @@ class MeasuresTab(ChartTab):
         self.view = view
         self.series = list(view.series)
         goals = self._goals_by_series(view)
-        self.plot_items = fill_plots(self.plots, self.series, goals, view.is_stale)
-        stale = sum(view.is_stale(s) for s in self.series)
+        stale_flags = [view.is_stale(s) for s in self.series]
+        fill_plot(self.plot, self.series, goals, stale_flags)
+        self.plots.setMinimumHeight(max(1, len(self.series)) * LANE_PIXELS + 40)
+        stale = sum(stale_flags)
         self.summary.setText(
             f"{len(self.series)} measure(s); {stale} stale" if self.series else "No measurements."
         )
@@ -133,6 +134,7 @@ class MeasuresTab(ChartTab):
             self.choice.addItem(f"{s.display} ({len(s.points)})", s.key)
         self.choice.blockSignals(False)
         self.choose(current if 0 <= current < len(self.series) else 0)
+        self.shown.emit()
 
     def _goals_by_series(self, view: MeasuresView) -> dict[str, Progress]:
         found: dict[str, Progress] = {}
@@ -153,7 +155,8 @@ class MeasuresTab(ChartTab):
         self.flags.setVisible(bool(lines))
 
     def _plot_clicked(self, event: Any) -> None:
-        row = clicked_row(self.plot_items, event)
+        y = self.plot.vb.mapSceneToView(event.scenePos()).y()
+        row = lane_at(len(self.series), y)
         if row is not None:
             self.choose(row)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import case, delete, func, insert, or_, select
 from sqlmodel import Session, col
 
 from careDesk.care.measures.catalog import Registry, by_key
@@ -30,6 +30,7 @@ from careDesk.care.measures.outcomes import (
     Score,
     no_recent_score,
     outcome,
+    rules,
 )
 from careDesk.care.measures.series import CHUNK, aware, format_value
 from careDesk.care.measures.targets import Target
@@ -136,14 +137,89 @@ def judge(registry: Registry, e: RegistryEntry, now: datetime) -> Judged:
     return Judged(e, label, stale, episode.weeks, episode.change_percent)
 
 
+def outcome_sql(registry: Registry, now: datetime) -> Any:
+    """The outcome label of each entry at ``now`` as a SQL expression, so the database ranks,
+    filters and pages a registry of thousands without reading it into Python.
+
+    It mirrors :func:`judge` (the one definition, from ``outcomes.py``) clause by clause;
+    ``tests/careDesk/care/measures/test_registry_sql.py`` checks that both always agree.
+    """
+    e = RegistryEntry
+    if registry.kind == "target":
+        measure = by_key()[registry.measure]
+        fresh = now - timedelta(days=measure.lookback_days)
+        return case(
+            (or_(col(e.latest).is_(None), col(e.latest_at).is_(None)), NO_RECENT),
+            (col(e.latest_at) < fresh, NO_RECENT),
+            (col(e.at_goal).is_(True), AT_GOAL),
+            else_=NOT_AT_GOAL,
+        )
+    o = rules()
+    base, last = col(e.baseline), col(e.latest)
+    week_cut = now - timedelta(days=7 * o.not_improving_weeks)
+    return case(
+        (or_(base.is_(None), last.is_(None), col(e.baseline_at).is_(None)), NO_SCORE),
+        (col(e.latest_at).is_(None), NO_SCORE),
+        (base < o.elevated_at, NOT_ELEVATED),
+        (last < o.remission_below, REMISSION),
+        (last <= base * (1 - o.response_drop_percent / 100), RESPONSE),
+        (col(e.baseline_at) <= week_cut, NOT_IMPROVING),
+        (col(e.latest_at) == col(e.baseline_at), BASELINE_ONLY),
+        else_=IN_TREATMENT,
+    )
+
+
+def _rank_sql(label: Any) -> Any:
+    return case(*((label == name, rank) for name, rank in RANK.items()), else_=9)
+
+
+def _entries(registry: Registry, now: datetime, outcome: str | None,
+             coordinator_id: str | None) -> Any:  # fmt: skip
+    label = outcome_sql(registry, now)
+    q = select(RegistryEntry).where(col(RegistryEntry.registry_name) == registry.key)
+    if coordinator_id is not None:
+        q = q.join(Patient, col(Patient.id) == col(RegistryEntry.patient_id)).where(
+            col(Patient.coordinator_id) == coordinator_id
+        )
+    if outcome is not None:
+        q = q.where(label == outcome)
+    return q, label
+
+
+def page(
+    session: Session,
+    registry: Registry,
+    now: datetime,
+    *,
+    limit: int,
+    offset: int,
+    outcome: str | None = None,
+    coordinator_id: str | None = None,
+) -> list[Judged]:
+    """One page of a registry, most pressing first (not improving, then no recent score or
+    value, …), oldest baseline first within an outcome; judged in Python for the page only."""
+    q, label = _entries(registry, now, outcome, coordinator_id)
+    q = q.order_by(_rank_sql(label), col(RegistryEntry.baseline_at), col(RegistryEntry.patient_id))
+    rows = session.execute(q.limit(limit).offset(offset)).scalars()
+    return [judge(registry, e, now) for e in rows]
+
+
+def count(
+    session: Session,
+    registry: Registry,
+    now: datetime,
+    *,
+    outcome: str | None = None,
+    coordinator_id: str | None = None,
+) -> int:
+    """How many entries a registry lists with these filters."""
+    q, _label = _entries(registry, now, outcome, coordinator_id)
+    return int(session.execute(select(func.count()).select_from(q.subquery())).scalar_one())
+
+
 def judged(session: Session, registry: Registry, now: datetime) -> list[Judged]:
-    """Every entry of a registry, judged and ranked (most pressing first)."""
-    rows = session.execute(
-        select(RegistryEntry).where(col(RegistryEntry.registry_name) == registry.key)
-    ).scalars()
-    found = [judge(registry, e, now) for e in rows]
-    found.sort(key=lambda j: (RANK.get(j.outcome, 9), -(j.weeks or 0), j.entry.patient_id))
-    return found
+    """Every entry of a registry, judged (for the dashboard's rates), most pressing first."""
+    return page(session, registry, now, limit=-1, offset=0)
 
 
 def _target_words(registry: Registry, e: RegistryEntry) -> str | None:

@@ -14,15 +14,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, text
 from sqlmodel import Session, col
 
 from careDesk.care.measures.catalog import Measure, by_key, catalog, measure_of
-from careDesk.care.measures.units import shown, to_measure_unit
-from careDesk.errors import ValidationFailed
+from careDesk.care.measures.units import converter, shown
 from careDesk.model.assessment import ScreenerResult
-from careDesk.model.clinical import Observation
 
 GENERIC_LOOKBACK_DAYS = 365  # careDesk's choice for a series the catalog does not name
 CHUNK = 900  # patients per query: under SQLite's bound-parameter limit
@@ -53,13 +52,20 @@ class Point:
     at: datetime
     value: float | None
     value2: float | None = None  # the diastolic of a blood pressure
-    raw: str = ""
+    recorded: tuple[tuple[float, str | None], ...] = ()  # each stored number with its unit
     record_ids: tuple[str, ...] = ()
     problem: str | None = None
 
     @property
     def usable(self) -> bool:
         return self.problem is None and self.value is not None
+
+    @property
+    def raw(self) -> str:
+        """The value(s) as stored, with the unit they were stored in ("165 lb", "142/88 mm[Hg]")."""
+        numbers = "/".join(f"{v:g}" for v, _unit in self.recorded)
+        unit = self.recorded[-1][1] if self.recorded else None
+        return f"{numbers} {unit or ''}".strip()
 
 
 @dataclass(frozen=True)
@@ -108,17 +114,12 @@ def format_value(series: Series, value: float | None, value2: float | None = Non
     return f"{text} {unit}".strip() if unit != "%" else f"{text} %"
 
 
-def _raw(value: float, unit: str | None) -> str:
-    return f"{value:g} {unit or ''}".strip()
-
-
 def _point(measure: Measure, r: Reading) -> Point:
-    try:
-        value = to_measure_unit(measure, r.value, r.unit)
-    except ValidationFailed:
+    convert = converter(measure.key, r.unit)
+    if convert is None:
         problem = f"unit '{r.unit or 'none'}' cannot be read as {shown(measure.unit) or 'a score'}"
-        return Point(r.at, None, None, _raw(r.value, r.unit), (r.record_id,), problem)
-    return Point(r.at, value, None, _raw(r.value, r.unit), (r.record_id,))
+        return Point(r.at, None, None, ((r.value, r.unit),), (r.record_id,), problem)
+    return Point(r.at, convert(r.value), None, ((r.value, r.unit),), (r.record_id,))
 
 
 def _pairs(measure: Measure, readings: list[Reading]) -> list[Point]:
@@ -134,7 +135,7 @@ def _pairs(measure: Measure, readings: list[Reading]) -> list[Point]:
         if bottom in parts:
             d = _point(measure, parts[bottom])
         ids = tuple(p.record_ids[0] for p in (s, d) if p is not None)
-        raw = "/".join(p.raw for p in (s, d) if p is not None)
+        recorded = tuple(p.recorded[0] for p in (s, d) if p is not None)
         problem = next((p.problem for p in (s, d) if p is not None and p.problem), None)
         if problem is None and (s is None or d is None):
             problem = "only one of the two numbers was recorded"
@@ -143,7 +144,7 @@ def _pairs(measure: Measure, readings: list[Reading]) -> list[Point]:
                 at,
                 s.value if s else None,
                 d.value if d else None,
-                raw,
+                recorded,
                 ids,
                 problem,
             )
@@ -182,7 +183,7 @@ def _generic(loinc: str, readings: list[Reading]) -> Series:
     for r in readings:
         problem = None if (r.unit or "") == unit else f"recorded in '{r.unit or 'no unit'}'"
         value = r.value if problem is None else None
-        points.append(Point(r.at, value, None, _raw(r.value, r.unit), (r.record_id,), problem))
+        points.append(Point(r.at, value, None, ((r.value, r.unit),), (r.record_id,), problem))
     return Series(loinc, readings[-1].display, unit, tuple(points), codes=frozenset({loinc}))
 
 
@@ -205,30 +206,38 @@ def build_series(readings: Iterable[Reading]) -> list[Series]:
 SCREENER_CODES = {m.screener: m.loinc for m in catalog().measures if m.screener}
 
 
+_OBSERVATIONS = (
+    "SELECT patient_id, id, loinc, display, value, unit, effective, panel FROM observation"
+    " WHERE patient_id IN :ids AND deleted_at IS NULL AND value IS NOT NULL"
+)
+
+
+def _moment(value: datetime | str) -> datetime:
+    """A stored UTC time (text from a plain query, as SQLAlchemy's SQLite DATETIME writes it)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return aware(value)
+
+
 def observation_readings(
     session: Session, patient_ids: Sequence[str], codes: Sequence[str] | None = None
 ) -> dict[str, list[Reading]]:
-    """Numeric observations of these patients (only ``codes`` if given), by patient."""
+    """Numeric observations of these patients (only ``codes`` if given), by patient.
+
+    A plain query: a chart may hold thousands of values, and reading them without the ORM's
+    per-row type processing keeps the Measures tab within its budget."""
+    sql = _OBSERVATIONS + (" AND loinc IN :codes" if codes is not None else "")
+    params: list[Any] = [bindparam("ids", expanding=True)]
+    if codes is not None:
+        params.append(bindparam("codes", expanding=True))
+    query = text(sql).bindparams(*params)
     found: dict[str, list[Reading]] = defaultdict(list)
     for chunk in _chunks(patient_ids):
-        q = select(
-            col(Observation.patient_id),
-            col(Observation.id),
-            col(Observation.loinc),
-            col(Observation.display),
-            col(Observation.value),
-            col(Observation.unit),
-            col(Observation.effective),
-            col(Observation.panel),
-        ).where(
-            col(Observation.patient_id).in_(chunk),
-            col(Observation.deleted_at).is_(None),
-            col(Observation.value).is_not(None),
-        )
+        values: dict[str, Any] = {"ids": chunk}
         if codes is not None:
-            q = q.where(col(Observation.loinc).in_(codes))
-        for pid, rid, loinc, display, value, unit, at, panel in session.execute(q):
-            found[pid].append(Reading(rid, loinc, display, float(value), unit, aware(at), panel))
+            values["codes"] = list(codes)
+        for pid, rid, loinc, display, value, unit, at, panel in session.execute(query, values):
+            found[pid].append(Reading(rid, loinc, display, float(value), unit, _moment(at), panel))
     return found
 
 

@@ -20,7 +20,7 @@ from careDesk.care.measures.flags import Flag, evaluate, has_heart_failure
 from careDesk.care.measures.forms import MeasurementForm, check
 from careDesk.care.measures.outcomes import Score, follow_up_outcome
 from careDesk.care.measures.progress import GoalLink, Progress, progress, series_for
-from careDesk.care.measures.registry import Judged, RegistryRow, judged, rows_for
+from careDesk.care.measures.registry import Judged, RegistryRow, count, judged, page, rows_for
 from careDesk.care.measures.series import Series, aware, patient_series, screener_readings
 from careDesk.care.measures.targets import Target
 from careDesk.care.verb_kit import add_audited, parse, require_patient
@@ -28,7 +28,6 @@ from careDesk.changes import Outcome
 from careDesk.errors import ValidationFailed
 from careDesk.model.base import utcnow
 from careDesk.model.clinical import Condition, Observation
-from careDesk.model.patient import Patient
 from careDesk.model.plan import CarePlan, Goal
 from careDesk.security.roles import Permission
 
@@ -193,25 +192,6 @@ class Measures:
             return Outcome(rows, tx.changes)
 
     # ----- the registry ----------------------------------------------------------------------
-    def _judged(
-        self, name: str, outcome: str | None, coordinator_id: str | None, now: datetime | None
-    ) -> tuple[Any, list[Judged]]:
-        self.desk.require(Permission.READ)
-        registry = catalog().registry(name)
-        when = now or utcnow()
-        with self.desk.reading() as session:
-            found = judged(session, registry, when)
-            if coordinator_id is not None:
-                mine = set(
-                    session.execute(
-                        select(col(Patient.id)).where(col(Patient.coordinator_id) == coordinator_id)
-                    ).scalars()
-                )
-                found = [j for j in found if j.entry.patient_id in mine]
-        if outcome is not None:
-            found = [j for j in found if j.outcome == outcome]
-        return registry, found
-
     def registry(
         self,
         name: str,
@@ -224,11 +204,14 @@ class Measures:
     ) -> list[RegistryRow]:
         """A page of a registry (depression, anxiety, diabetes, hypertension), most pressing
         first: not improving, then no recent score or value."""
+        self.desk.require(Permission.READ)
         if limit < 1 or offset < 0:
             raise ValidationFailed("limit", "must be at least 1 (and offset not negative)")
-        registry, found = self._judged(name, outcome, coordinator_id, now)
+        registry = catalog().registry(name)
         with self.desk.reading() as session:
-            return rows_for(session, registry, found[offset : offset + limit])
+            found = page(session, registry, now or utcnow(), limit=limit, offset=offset,
+                         outcome=outcome, coordinator_id=coordinator_id)  # fmt: skip
+            return rows_for(session, registry, found)
 
     def registry_count(
         self,
@@ -239,7 +222,16 @@ class Measures:
         now: datetime | None = None,
     ) -> int:
         """How many patients a registry lists with these filters."""
-        return len(self._judged(name, outcome, coordinator_id, now)[1])
+        self.desk.require(Permission.READ)
+        registry = catalog().registry(name)
+        with self.desk.reading() as session:
+            return count(session, registry, now or utcnow(), outcome=outcome,
+                         coordinator_id=coordinator_id)  # fmt: skip
+
+    def _all(self, name: str, now: datetime) -> list[Judged]:
+        registry = catalog().registry(name)
+        with self.desk.reading() as session:
+            return judged(session, registry, now)
 
     def outcome_rates(self, *, now: datetime | None = None) -> OutcomeRates:
         """Response and remission at 6 months (HEDIS DRR-E follow-up window, rolling: index
@@ -247,7 +239,8 @@ class Measures:
         and hypertension registry patients at goal with a current value."""
         when = now or utcnow()
         o = catalog().outcomes
-        depression = self._judged("depression", None, None, when)[1]
+        self.desk.require(Permission.READ)
+        depression = self._all("depression", when)
         close = when - timedelta(days=o.follow_up_days[1])
         index = [
             j
@@ -265,8 +258,8 @@ class Measures:
             start = Score(j.entry.baseline, aware(j.entry.baseline_at))
             mine = [Score(r.value, r.at) for r in scores.get(j.entry.patient_id, [])]
             results.append(follow_up_outcome(start, mine))
-        diabetes = self._judged("diabetes", None, None, when)[1]
-        pressure = self._judged("hypertension", None, None, when)[1]
+        diabetes = self._all("diabetes", when)
+        pressure = self._all("hypertension", when)
         return OutcomeRates(
             depression_index=len(index),
             follow_up=sum(r.follow_up for r in results),

@@ -17,6 +17,7 @@ calculation) — a value is never shown or compared in the wrong unit.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from careDesk.care.measures.catalog import Measure
 from careDesk.errors import ValidationFailed
@@ -53,6 +54,7 @@ _PINT = {"kg": "kilogram", "g": "gram", "lb": "pound", "mm[Hg]": "mmHg", "kPa": 
 SHOWN = {"mm[Hg]": "mm Hg", EGFR: "mL/min/1.73 m²", SCORE: "", "%": "%"}
 
 
+@lru_cache(maxsize=512)
 def known_unit(text: str | None) -> str | None:
     """The unit careDesk means by ``text`` ("lbs" → "lb", "mmHg" → "mm[Hg]"), or None."""
     if text is None:
@@ -89,6 +91,31 @@ _SPECIAL: dict[tuple[str, str, str], Callable[[float], float]] = {
     ("potassium", "mEq/L", "mmol/L"): lambda v: v,
     ("potassium", "mmol/L", "mEq/L"): lambda v: v,
 }
+
+
+@lru_cache(maxsize=512)
+def converter(key: str, unit: str | None) -> Callable[[float], float] | None:
+    """A function from values written in ``unit`` to measure ``key``'s unit (None: no way),
+    made once per unit, so a series of thousands of values converts quickly."""
+    from careDesk.care.measures.catalog import by_key
+
+    measure = by_key()[key]
+    try:
+        to_measure_unit(measure, 1.0, unit)
+    except ValidationFailed:
+        return None
+    source = known_unit(unit) if unit is not None and unit.strip() else SCORE
+    if source == measure.unit:
+        return _same
+    special = _SPECIAL.get((key, source or "", measure.unit))
+    if special is not None:
+        return special
+    factor = to_measure_unit(measure, 1.0, unit)  # mass and pressure are proportional
+    return lambda v: v * factor
+
+
+def _same(value: float) -> float:
+    return value
 
 
 def convertible(measure: Measure, unit: str | None) -> bool:
