@@ -66,7 +66,7 @@ def _rows(pid: str, user: str) -> list[Observation]:
                 created_at=now,
                 updated_at=now,
                 changed_by=user,
-            )  # fmt: skip
+            )
         )
 
     for i in range(600):
