@@ -26,7 +26,7 @@ LINE = "#1f5fa8"
 SECOND = "#7a4fa3"
 STALE = "#9a9a9a"
 BAND = QColor(46, 139, 87, 55)
-LANE = 0.62  # share of a lane the values use; the rest holds the lane's title
+LANE = 0.6  # share of a lane the values use (from its bottom); the rest holds the title
 LANE_PIXELS = 95
 
 
@@ -111,8 +111,8 @@ def _draw(plot: pg.PlotItem, series: Series, goal: Progress | None, stale: bool,
             marks.append((xs[-1], lane.y(last.value2)))
         plot.addItem(pg.ScatterPlotItem([m[0] for m in marks], [m[1] for m in marks], size=7,
                                         brush=pg.mkBrush(color), pen=None))  # fmt: skip
-    title = pg.TextItem(html=_title(series, goal, stale), anchor=(0, 1))
-    title.setPos(x_range[0], bottom + 1.0)
+    title = pg.TextItem(html=_title(series, goal, stale), anchor=(0, 0))
+    title.setPos(x_range[0], bottom + 0.97)  # top left of the lane, above its values
     plot.addItem(title)
 
 

@@ -78,7 +78,7 @@ class MeasuresTab(ChartTab):
         self.choice.currentIndexChanged.connect(self._show_table)
         self.model = RowModel(
             [
-                Column("Date", lambda r: f"{r[1].at.astimezone():%Y-%m-%d %H:%M}"),
+                Column("Date", lambda r: f"{r[1].at.astimezone():%Y-%m-%d}"),
                 Column("Value", lambda r: _value(r[0], r[1])),
                 Column("As recorded", lambda r: r[1].raw),
                 Column("Note", lambda r: r[1].problem or ""),
@@ -87,7 +87,7 @@ class MeasuresTab(ChartTab):
         )
         self.model.urgent = lambda r: r[1].problem is not None
         self.table = table_view(self.model, "Values")
-        size_columns(self.table, [17, 16, 16])
+        size_columns(self.table, [15, 11, 14])
         right = QWidget()
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
@@ -98,6 +98,7 @@ class MeasuresTab(ChartTab):
         split.addWidget(right)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([760, 470])
         bar = QHBoxLayout()
         for widget in (self.record_button, self.screener_button, self.summary):
             bar.addWidget(widget)

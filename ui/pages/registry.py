@@ -93,7 +93,7 @@ class RegistryPage(Page):
         )
         self.model.urgent = needs_attention
         self.view = table_view(self.model, "Registry")
-        size_columns(self.view, [26, 20, 20, 7, 8, 22])
+        size_columns(self.view, [26, 25, 25, 9, 10, 32])
         self.view.activated.connect(lambda _index: self.open_selected())
         layout = QVBoxLayout(self)
         layout.addLayout(bar)

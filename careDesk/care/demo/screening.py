@@ -116,13 +116,15 @@ def _phq9_course(draft: Draft) -> bool:
     baseline = 10 + int(draft.rng.random() * 12)
     low, high = draft.pick(COURSES)
     final = baseline * draft.rng.uniform(low, high)
-    months = min(8, max(0, (clinic.now - baseline_at).days // 30))
+    days = (clinic.now - baseline_at).days
+    months = min(8, max(0, days // 30))
+    step = max(30, days // (months + 1)) if months else 30  # long enrolments: spread to now
     _phq9_total(draft, baseline, baseline_at, may_alert=True)
     skip_last = draft.chance(0.2)
     for k in range(1, months + 1):
         if skip_last and k == months:
             break
-        at = baseline_at + timedelta(days=30 * k + int(draft.rng.uniform(-4, 4)))
+        at = baseline_at + timedelta(days=step * k + int(draft.rng.uniform(-4, 4)))
         if at >= clinic.now:
             break
         value = baseline + (final - baseline) * k / months + draft.rng.gauss(0, 1.2)
