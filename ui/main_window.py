@@ -51,6 +51,7 @@ PAGES = (
     ),
     PageSpec("reminders", "Reminders", "ui.pages.reminders:RemindersPage", ("reminders", "outbox")),
     PageSpec("reports", "Reports", "ui.pages.reports:ReportsPage", ("metrics",)),
+    PageSpec("registry", "Registry", "ui.pages.registry:RegistryPage", ("measures",)),
     PageSpec("resources", "Resources", "ui.pages.resources:ResourcesPage", ("resources",)),
     PageSpec("templates", "Templates", "ui.pages.templates:TemplatesPage", ("templates",)),
     PageSpec("sync", "Sync", "ui.pages.sync:SyncPage", ("sync",)),

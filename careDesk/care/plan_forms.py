@@ -97,6 +97,11 @@ class GoalRead(ReadModel):
     status: str
     achieved_on: date | None
     position: int
+    measure_loinc: str | None = None
+    target_rule: str | None = None
+    target_value: float | None = None
+    target_value2: float | None = None
+    target_unit: str | None = None
 
 
 class ProgressRead(ReadModel):

@@ -125,11 +125,15 @@ def next_position(session: Session, column: Any, parent_id: str, table: type[Par
 
 
 def goal_rules(session: Session, goal: Goal, today: date) -> list[str]:
-    """An achieved goal gets today as its date unless one was given; the fields it set."""
+    """An achieved goal gets today as its date unless one was given; a goal linked to a measure
+    keeps its target as a rule (careDesk/care/measures/links.py); the fields it set."""
+    from careDesk.care.measures.links import link_target
+
+    changed = link_target(goal)
     if goal.status == GoalStatus.ACHIEVED and goal.achieved_on is None:
         goal.achieved_on = today
-        return ["achieved_on"]
-    return []
+        changed.append("achieved_on")
+    return changed
 
 
 def activity_rules(session: Session, act: Activity, today: date) -> list[str]:

@@ -193,6 +193,8 @@ def _measurement(
             "loinc": code,
             "display": name,
             "effective": effective,
+            "panel": loinc,  # the two numbers of a blood pressure pair up again (issue 17)
             **_value(comp, place, f"component[{i}]."),
         }
-        ctx.upsert(Observation, entry, patient_id, values, part=code or str(i))
+        own = text(comp.get("id"), place, f"component[{i}].id", 64)  # careDesk's export
+        ctx.upsert(Observation, entry, patient_id, values, part=code or str(i), record_id=own)

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from careDesk.care.instruments import registry
+from careDesk.interop.fhir_measures import category, quantity
 from careDesk.interop.fhir_people import INTERPRETER, MR_TYPE
 from careDesk.interop.fhir_values import EXT, ICD10_SYSTEMS, LOINC, SNOMED
 from careDesk.interop.timing import to_timing
@@ -235,10 +236,10 @@ def encounter(e: Encounter) -> dict[str, Any]:
 
 
 def observation(o: Observation) -> dict[str, Any]:
-    """A LOINC-coded measurement as an Observation."""
+    """A LOINC-coded measurement as an Observation (category and UCUM unit where known)."""
     value: dict[str, Any] = {}
     if o.value is not None:
-        value["valueQuantity"] = {"value": o.value, "unit": o.unit}
+        value["valueQuantity"] = quantity(o.value, o.unit)
     elif o.value_text is not None:
         value["valueString"] = o.value_text
     coding = [{"system": LOINC, "code": o.loinc}] if o.loinc else []
@@ -247,6 +248,7 @@ def observation(o: Observation) -> dict[str, Any]:
             "resourceType": "Observation",
             "id": o.id,
             "status": "final",
+            "category": category(o.loinc),
             "code": {"coding": coding, "text": o.display},
             "subject": ref(o.patient_id),
             "effectiveDateTime": instant(o.effective),

@@ -147,6 +147,9 @@ class ObservationBase(SQLModel):
     unit: str | None = Field(default=None, max_length=30)
     effective: PastTime = Field(index=True)
     source_id: str | None = Field(default=None, max_length=200, index=True)
+    # The panel a component belongs to (85354-9 blood pressure: 8480-6 systolic and 8462-4
+    # diastolic are two rows with the same panel and time), so they pair up again (issue 17).
+    panel: str | None = Field(default=None, max_length=20)
 
 
 class Observation(ObservationBase, PatientOwned, Record, table=True):

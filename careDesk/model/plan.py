@@ -113,12 +113,23 @@ class Problem(ProblemBase, PatientOwned, _InPlan, Record, table=True):
 class GoalBase(SQLModel):
     """A goal under a problem: in clinical and in the patient's words, with its target."""
 
-    set_by_core: ClassVar[frozenset[str]] = frozenset({"position"})
+    set_by_core: ClassVar[frozenset[str]] = frozenset(
+        {"position", "target_rule", "target_value", "target_value2", "target_unit"}
+    )
 
     description: str = Field(max_length=300)  # clinical wording
     patient_words: str | None = Field(default=None, max_length=300)  # printed on handouts
     measure: str | None = Field(default=None, max_length=100)  # "A1c", "steps a day"
     target: str | None = Field(default=None, max_length=100)  # "below 8%", "3000"
+    # A goal linked to a measure computes its own progress from the measurements (issue 17):
+    # the LOINC code of the series, and ``target`` read as a rule (careDesk/care/measures/
+    # targets.py): below / above / between / lose, its numbers and the unit they are in. The
+    # rule's parts are filled in by the core from ``target`` (set_by_core).
+    measure_loinc: CheckedLoinc | None = Field(default=None, max_length=20, index=True)
+    target_rule: str | None = Field(default=None, max_length=10)
+    target_value: float | None = None
+    target_value2: float | None = None  # the upper bound of "between"; the diastolic of a BP
+    target_unit: str | None = Field(default=None, max_length=30)
     due_date: Day | None = None
     status: Annotated[str, one_of(GoalStatus)] = Field(default="active", max_length=20)
     achieved_on: Day | None = None

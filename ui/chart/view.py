@@ -38,6 +38,7 @@ TABS = (
     ),
     TabSpec("plan", "Care plan", "ui.chart.plan:PlanTab", ("plans",)),
     TabSpec("team", "Care team", "ui.chart.team:TeamTab", ("team",)),
+    TabSpec("measures", "Measures", "ui.chart.measures:MeasuresTab", ("measures",)),
     TabSpec("screeners", "Screeners", "ui.chart.screeners:ScreenersTab", ("screeners",)),
     TabSpec("timeline", "Timeline", "ui.chart.timeline:TimelineTab", ("timeline",)),
     TabSpec(

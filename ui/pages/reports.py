@@ -3,7 +3,9 @@
 Caseload, risk mix, overdue work, goals met, utilization before/after enrollment, screening,
 care-management minutes (patients reaching 20/40/60 minutes), the CCM codes those minutes
 support per month (units of CPT 99490/99439, 99491/99437, 99487/99489 and patients with minutes
-but no code, as ``desk.ccm`` counts them; ``caredesk ccm`` says why) and discharges by reason.
+but no code, as ``desk.ccm`` counts them; ``caredesk ccm`` says why), discharges by reason, and
+treat to target: PHQ-9 response and remission at 6 months (NCQA HEDIS DRR-E) and the share of
+diabetes and blood-pressure registry patients at goal (``desk.measures.outcome_rates``).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ SECTIONS = (
     ("care-management minutes", "Care-management minutes (patients reaching each threshold)"),
     ("CCM codes supported", "CCM codes supported (units per month)"),
     ("discharges by reason", "Discharges by reason"),
+    ("treat to target", "Treat to target (PHQ-9 HEDIS DRR-E at 6 months; patients at goal)"),
 )
 
 
@@ -84,6 +87,8 @@ class ReportsPage(Page):
             "risk_score",
             "follow_up",
             "goal",
+            "observation",
+            "screener",
             "timeline",
             "transition",
             "time_entry",
@@ -144,15 +149,27 @@ class ReportsPage(Page):
             numeric = [(_words(m), v) for m, v in bars if isinstance(v, int | float)]
             if section == "caseload by risk band":
                 numeric.sort(key=lambda bar: BAND_ORDER.get(bar[0], 9))
+            if section == "treat to target":
+                rates = [(m.removesuffix(" %"), v) for m, v in numeric if m.endswith("%")]
+                card.chart.set_bars(rates, "%")
+                continue
             if section == "screening":
                 numeric = [(m, v * 100 if "rate" in m else v) for m, v in numeric if "rate" in m]
                 card.chart.set_bars([(m.replace(" positive rate", ""), v) for m, v in numeric], "%")
                 continue
             card.chart.set_bars(numeric)
-        self.summary.setText(
+        text = (
             f"Screening coverage {report.screening_coverage:.0%} of enrolled patients; "
             f"{report.overdue_follow_ups} overdue follow-ups; {report.goals_met} goals met."
         )
+        t = report.treat_to_target
+        if t is not None and t.depression_index:
+            text += (
+                f" PHQ-9 at 6 months: {t.rate(t.response, t.depression_index):.0%} response, "
+                f"{t.rate(t.remission, t.depression_index):.0%} remission "
+                f"({t.depression_index} episodes)."
+            )
+        self.summary.setText(text)
 
     def export(self, section: str, path: Path | None = None) -> Path | None:
         """Write a section's rows (or all, for "") to a CSV file the user chooses."""

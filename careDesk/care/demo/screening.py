@@ -123,6 +123,63 @@ def _screen(draft: Draft, inst: Instrument, severity: float, taken_at: datetime)
         _private_review(draft, screener_id, taken_at)
 
 
+def _answers_for(draft: Draft, total: int, item9: int) -> dict[str, Any]:
+    """PHQ-9 answers adding up to ``total`` (items 1–8 spread at random, item 9 as given)."""
+    values = [0] * 8
+    left = max(0, min(24, total - item9))
+    while left:
+        i = int(draft.rng.random() * 8)
+        if values[i] < 3:
+            values[i] += 1
+            left -= 1
+    answers: dict[str, Any] = {f"phq9_{n}": v for n, v in enumerate(values, start=1)}
+    answers |= {"phq9_9": item9, "phq9_difficulty": min(3, total // 7)}
+    return answers
+
+
+def _phq9_total(draft: Draft, total: int, taken_at: datetime, *, may_alert: bool) -> None:
+    item9 = (1 if draft.chance(0.7) else 2) if may_alert and draft.chance(0.05) else 0
+    result = score(instrument("phq9"), _answers_for(draft, total, item9))
+    screener_id = _store(draft, result, taken_at)
+    value = item9_value(result.instrument, result.answers)
+    if value is not None:
+        _urgent(draft, Item9(screener_id, draft.id, value, taken_at))
+
+
+# How a treated depression goes, drawn per patient (the final score as a share of the baseline):
+# in the IMPACT collaborative-care trial about 45 % had a 50 % or greater drop at 12 months
+# (Unützer J, et al. JAMA 2002;288(22):2836-45); the rest are the registry's "not improving"
+# (demo tuning).
+COURSES = ((0.2, 0.25), (0.35, 0.5), (0.35, 0.5), (0.6, 0.75), (0.8, 1.0), (0.85, 1.05))
+
+
+def _phq9_course(draft: Draft) -> bool:
+    """An enrolled patient with a mood condition: a baseline PHQ-9 at enrolment, then about
+    monthly scores on a course drawn for the patient (some remit, some respond, some do not
+    improve; now and then a month is missed). False when there is no enrolment date."""
+    clinic = draft.clinic
+    if draft.enrolled_on is None:
+        return False
+    baseline_at = clinic.at(draft.enrolled_on - timedelta(days=int(draft.rng.random() * 14)), 10)
+    baseline = 10 + int(draft.rng.random() * 12)
+    low, high = draft.pick(COURSES)
+    final = baseline * draft.rng.uniform(low, high)
+    days = (clinic.now - baseline_at).days
+    months = min(8, max(0, days // 30))
+    step = max(30, days // (months + 1)) if months else 30  # long enrolments: spread to now
+    _phq9_total(draft, baseline, baseline_at, may_alert=True)
+    skip_last = draft.chance(0.2)
+    for k in range(1, months + 1):
+        if skip_last and k == months:
+            break
+        at = baseline_at + timedelta(days=step * k + int(draft.rng.uniform(-4, 4)))
+        if at >= clinic.now:
+            break
+        value = baseline + (final - baseline) * k / months + draft.rng.gauss(0, 1.2)
+        _phq9_total(draft, max(0, min(24, round(value))), at, may_alert=False)
+    return True
+
+
 def _urgent(draft: Draft, found: Item9) -> None:
     """PHQ-9 item 9 ≥ 1: the same urgent alert and same-day call every path raises
     (``careDesk.care.urgent``; Kroenke 2001,
@@ -267,7 +324,11 @@ def screeners(draft: Draft) -> None:
         return
     if not draft.chance(screened[status]):
         return
+    mood = {s.key for s in draft.conditions} & MOOD
+    course = bool(mood and draft.open_case and _phq9_course(draft))  # monthly PHQ-9 scores
     for inst in all_instruments():
+        if inst.id == REPEATED and course:
+            continue  # the course stands in for the one-off PHQ-9 screens
         if inst.id == REPEATED and status == "active" and draft.chance(0.5):
             _screen(draft, inst, min(0.75, severity * 1.3), when(120, 300))  # earlier, worse
         if draft.chance(ENGAGED_SHARE.get(inst.id, DEFAULT_SHARE)):

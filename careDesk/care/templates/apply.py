@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from careDesk.care.followups import FollowUpCreate
 from careDesk.care.forms.base import parse
+from careDesk.care.measures.links import link_target
 from careDesk.care.plan_forms import ActivityCreate, GoalCreate, PlanStatus
 from careDesk.care.plan_rows import Part, active_plan_row, next_position
 from careDesk.care.templates.schema import ActivitySpec, GoalSpec, TemplateBody, text_in
@@ -116,6 +117,7 @@ def _goal(ctx: _Ctx, problem: Problem, spec: GoalSpec) -> Goal:
             "patient_words": text_in(spec.patient_words, ctx.language),
             "measure": spec.measure,
             "target": spec.target,
+            "measure_loinc": spec.measure_loinc,
             "due_date": ctx.today + timedelta(weeks=spec.weeks),
         },
         where=f"goal {spec.key}",
@@ -128,6 +130,7 @@ def _goal(ctx: _Ctx, problem: Problem, spec: GoalSpec) -> Goal:
         position=pos,
         **form.to_record(),
     )
+    link_target(row)  # the target as a rule, so progress is computed (issue 17)
     _add(ctx, row, "goal", 1)
     return row
 
