@@ -1,4 +1,4 @@
-"""What every chart tab shares: its patient, lazy loading, refresh on that patient's changes."""
+"""What every chart tab shares: its patient, lazy loading, refresh on what it shows."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from ui.workspace import Workspace
 
 
 class ChartTab(Page):
-    """A tab of one patient's chart; reloads only for changes to this patient."""
+    """A tab of one patient's chart; reloads only when a record of a kind it ``watches``
+    changed for this patient (a tab fed by the chart itself watches nothing: the chart view
+    hands it the reloaded chart)."""
 
     title = ""
 
@@ -21,6 +23,5 @@ class ChartTab(Page):
         self.editable = ws.can(Permission.EDIT)
 
     def _changed(self, changes: Changes) -> None:
-        # A chart's lists are small: any change to this patient reloads the tab in view.
-        if self.patient_id in changes.patient_ids:
+        if changes.touches(self.watches, self.patient_id):
             self.refresh()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.changes import Kind, kinds
 from ui.chart.base import ChartTab
 from ui.dialogs import Field, FormDialog
 from ui.tables import Column, RowModel
@@ -49,7 +50,7 @@ class ReferralsTab(ChartTab):
     """Referrals with their loop state, and resource referrals for social needs."""
 
     title = "Referrals & resources"
-    watches = frozenset({"referral", "resource_referral"})
+    watches = kinds(Kind.REFERRAL, Kind.RESOURCE_REFERRAL)
 
     def __init__(self, ws: Workspace, patient_id: str, parent: QWidget | None = None) -> None:
         super().__init__(ws, patient_id, parent)

@@ -39,6 +39,7 @@ from careDesk.care.instruments import (
     short_name,
     skipped,
 )
+from careDesk.changes import Kind, kinds
 from careDesk.errors import CareDeskError, ValidationFailed
 from ui.chart.base import ChartTab
 from ui.tables import Column, RowModel
@@ -207,7 +208,7 @@ class ScreenersTab(ChartTab):
     """Pick an instrument, answer it with a live score, save; the history beside it."""
 
     title = "Screeners"
-    watches = frozenset({"screener"})
+    watches = kinds(Kind.SCREENER_RESULT)
     recorded = Signal(object)
 
     def __init__(self, ws: Workspace, patient_id: str, parent: QWidget | None = None) -> None:

@@ -99,8 +99,14 @@ class ChartView(QWidget):
         self.load()
 
     def load(self) -> None:
+        """Open the chart (audited once, as ``chart.open``)."""
         patients, pid = self.ws.desk.patients, self.patient_id
         self.ws.run(lambda: patients.chart(pid), self._show, self._failed)
+
+    def reload(self) -> None:
+        """Fetch the open chart again after a change to this patient (not a new open)."""
+        patients, pid = self.ws.desk.patients, self.patient_id
+        self.ws.run(lambda: patients.reload_chart(pid), self._show, self._failed)
 
     def _show(self, chart: Any) -> None:
         self.chart = chart
@@ -118,7 +124,7 @@ class ChartView(QWidget):
 
     def _changed(self, changes: Changes) -> None:
         if self.patient_id in changes.patient_ids:
-            self.load()
+            self.reload()
 
     def show_tab(self, key: str) -> QWidget | None:
         """Bring a tab forward by key (e.g. "plan", "screeners")."""

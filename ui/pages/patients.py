@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.changes import Kind, kinds
 from careDesk.errors import ValidationFailed
 from careDesk.security.roles import Permission
 from ui.dialogs import Field, FormDialog
@@ -93,7 +94,7 @@ def patient_columns() -> list[Column]:
 class PatientsPage(Page):
     """Find a patient, open the chart with Enter; add and enroll patients."""
 
-    watches = frozenset({"patient"})
+    watches = kinds(Kind.PATIENT)
     searched = Signal(int)  # number of results shown
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:

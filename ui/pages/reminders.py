@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.changes import Kind, kinds
 from careDesk.errors import CareDeskError
 from careDesk.model.base import utcnow
 from careDesk.schedule.outbox import MessageRow, SendReport
@@ -49,7 +50,7 @@ def _button(text: str, tip: str) -> QPushButton:
 class RemindersPage(Page):
     """Due follow-ups and the outbox, with the actions a coordinator takes on them."""
 
-    watches = frozenset({"follow_up", "message"})
+    watches = kinds(Kind.FOLLOW_UP, Kind.OUTBOX_MESSAGE)
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(ws, parent)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.changes import Kind, kinds
 from careDesk.paths import open_private
 from careDesk.security.roles import Permission
 from ui.charts import BarChart
@@ -78,18 +79,16 @@ class ReportCard(QWidget):
 class ReportsPage(Page):
     """The dashboard for a chosen period."""
 
-    watches = frozenset(
-        {
-            "patient",
-            "risk_score",
-            "follow_up",
-            "goal",
-            "timeline",
-            "transition",
-            "time_entry",
-            "condition",
-            "plan_version",
-        }
+    watches = kinds(
+        Kind.PATIENT,
+        Kind.RISK_SCORE,
+        Kind.FOLLOW_UP,
+        Kind.GOAL,
+        Kind.TIMELINE_ENTRY,
+        Kind.TRANSITION,
+        Kind.TIME_ENTRY,
+        Kind.CONDITION,
+        Kind.PLAN_VERSION,
     )
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:

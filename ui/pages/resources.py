@@ -8,6 +8,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from careDesk.care.resources import CATEGORIES
+from careDesk.changes import Kind, kinds
 from careDesk.security.roles import Permission
 from ui.dialogs import Field, FormDialog
 from ui.pages.base import Page
@@ -30,7 +31,7 @@ RESOURCE_FIELDS = [
 class ResourcesPage(Page):
     """Search by words, category and language; add a resource."""
 
-    watches = frozenset({"community_resource", "resource"})
+    watches = kinds(Kind.COMMUNITY_RESOURCE)
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(ws, parent)

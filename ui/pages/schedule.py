@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.changes import Kind, kinds
 from careDesk.model.base import utcnow
 from careDesk.security.roles import Permission
 from ui.pages.base import Page
@@ -98,7 +99,7 @@ def schedule_rows(desk: Any, day: date, span: str, mine: bool) -> list[ScheduleR
 class SchedulePage(Page):
     """The day's or week's work; Enter opens the patient's chart."""
 
-    watches = frozenset({"follow_up", "appointment"})
+    watches = kinds(Kind.FOLLOW_UP, Kind.APPOINTMENT)
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(ws, parent)

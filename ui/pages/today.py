@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from careDesk.changes import Kind, kinds
 from careDesk.security.roles import Permission
 from ui.pages.base import Page
 from ui.tables import Column, PagedModel
@@ -45,7 +46,14 @@ def is_urgent(row: Any) -> bool:
 class TodayPage(Page):
     """The coordinator's worklist."""
 
-    watches = frozenset({"patient", "risk_score", "follow_up", "alert", "screener", "care_plan"})
+    watches = kinds(
+        Kind.PATIENT,
+        Kind.RISK_SCORE,
+        Kind.FOLLOW_UP,
+        Kind.ALERT,
+        Kind.SCREENER_RESULT,
+        Kind.CARE_PLAN,
+    )
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(ws, parent)
