@@ -57,7 +57,7 @@ def test_an_edit_reloads_only_the_tabs_that_show_its_kind(
     desk.clinical.add_condition(pid, display="Type 2 diabetes", icd10="E11.9")
     wait_idle(qtbot, worker)
     assert counts == Counter({"clinical": 1})
-    watching = {k for k, t in view.tab_by_key.items() if Kind.CONDITION in t.watches}  # type: ignore[attr-defined]
+    watching = {k for k, t in view.tab_by_key.items() if Kind.CONDITION in t.watches}
     assert set(counts) == watching
 
 

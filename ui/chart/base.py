@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QWidget
 
 from careDesk.changes import Changes
 from careDesk.security.roles import Permission
 from ui.pages.base import Page
 from ui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from careDesk.care.chart import Chart
 
 
 class ChartTab(Page):
@@ -21,6 +26,9 @@ class ChartTab(Page):
         super().__init__(ws, parent)
         self.patient_id = patient_id
         self.editable = ws.can(Permission.EDIT)
+
+    def show_chart(self, chart: Chart) -> None:
+        """The chart was (re)loaded: tabs that show part of it override this."""
 
     def _changed(self, changes: Changes) -> None:
         if changes.touches(self.watches, self.patient_id):

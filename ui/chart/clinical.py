@@ -177,9 +177,6 @@ class ClinicalTab(ChartTab):
         self.schedule.set_rows(daily_schedule(chart.medications))
 
     def load(self) -> None:
-        if not self.ws.has("coordination"):
-            self.warnings.setVisible(False)
-            return
         coordination, pid = self.ws.desk.coordination, self.patient_id
         self.ws.run(lambda: coordination.warnings(pid), self._show_warnings)
 

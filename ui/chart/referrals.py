@@ -111,9 +111,8 @@ class ReferralsTab(ChartTab):
     def load(self) -> None:
         desk, pid = self.ws.desk, self.patient_id
         self.ws.run(lambda: desk.referrals.for_patient(pid), self.referrals.set_rows)
-        if self.ws.has("resources"):
-            self.ws.run(lambda: desk.resources.for_patient(pid), self.resources.set_rows)
-            self.ws.run(desk.resources.search, self._directory_loaded)
+        self.ws.run(lambda: desk.resources.for_patient(pid), self.resources.set_rows)
+        self.ws.run(desk.resources.search, self._directory_loaded)
 
     def new_referral(self) -> FormDialog:
         referrals, pid = self.ws.desk.referrals, self.patient_id

@@ -135,10 +135,8 @@ class TimelineTab(ChartTab):
     def load(self) -> None:
         self.model.reload()
         desk, pid = self.ws.desk, self.patient_id
-        if self.ws.has("followups"):
-            self.ws.run(lambda: desk.followups.open_for_patient(pid), self.followups.set_rows)
-        if self.ws.has("appointments"):
-            self.ws.run(lambda: desk.appointments.upcoming(pid), self.appointments.set_rows)
+        self.ws.run(lambda: desk.followups.open_for_patient(pid), self.followups.set_rows)
+        self.ws.run(lambda: desk.appointments.upcoming(pid), self.appointments.set_rows)
 
     def _dialog(self, title: str, fields: list[Field], action: Any) -> FormDialog:
         dialog = FormDialog(self.ws, title, fields, action, self)

@@ -135,7 +135,7 @@ class SchedulePage(Page):
         self.view.activated.connect(self._open)
         self.handouts_button = QPushButton("Print handouts for this day…")
         self.handouts_button.setAccessibleName("Print handouts for the day's appointments")
-        self.handouts_button.setVisible(ws.has("handouts") and ws.can(Permission.PRINT))
+        self.handouts_button.setVisible(ws.can(Permission.PRINT))
         self.handouts_button.clicked.connect(self.print_day_handouts)
         bar = QHBoxLayout()
         for widget in (self.day, self.span, self.who):

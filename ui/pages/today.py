@@ -80,7 +80,7 @@ class TodayPage(Page):
         self.open_button.clicked.connect(self.open_selected)
         self.call_button = QPushButton("Log call…")
         self.call_button.clicked.connect(self.log_call)
-        self.call_button.setVisible(ws.can(Permission.EDIT) and ws.has("timeline"))
+        self.call_button.setVisible(ws.can(Permission.EDIT))
         bar.addWidget(self.open_button)
         bar.addWidget(self.call_button)
         self.count = QLabel()
