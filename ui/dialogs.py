@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from careDesk.errors import CareDeskError
 from ui.forms import FieldForm
+from ui.qt_values import from_datetime, to_datetime
 from ui.workspace import Workspace
 
 
@@ -73,7 +74,7 @@ def _widget(spec: Field) -> QWidget:
         when.setCalendarPopup(True)
         when.setDisplayFormat("yyyy-MM-dd HH:mm")
         if isinstance(spec.default, datetime):
-            when.setDateTime(QDateTime(spec.default.astimezone()))
+            when.setDateTime(from_datetime(spec.default))
         return when
     line = QLineEdit("" if spec.default is None else str(spec.default))
     line.setPlaceholderText(spec.placeholder or ("YYYY-MM-DD" if spec.kind == "date" else ""))
@@ -91,7 +92,7 @@ def read_widget(spec: Field, widget: QWidget) -> Any:
     if isinstance(widget, QCheckBox):
         return widget.isChecked()
     if isinstance(widget, QDateTimeEdit):
-        local = widget.dateTime().toPython()
+        local = to_datetime(widget.dateTime())
         return local.astimezone().astimezone(UTC)
     assert isinstance(widget, QLineEdit)
     return widget.text().strip() or None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, Signal
@@ -166,7 +167,12 @@ class MainWindow(QMainWindow):
         item.setData(Qt.ItemDataRole.UserRole, key)
         self.nav.addItem(item)
 
-    def _action(self, text: str, shortcut: QKeySequence | str, slot: Callable[[], None]) -> QAction:
+    def _action(
+        self,
+        text: str,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str,
+        slot: Callable[[], object],
+    ) -> QAction:
         action = QAction(text, self)
         action.setShortcut(QKeySequence(shortcut))
         action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
@@ -185,9 +191,11 @@ class MainWindow(QMainWindow):
             if key == "charts":
                 continue
             title = self.nav.item(list(self.pages).index(key)).text()
-            go.addAction(self._action(title, f"Ctrl+{number}", lambda k=key: self.show_page(k)))
+            go.addAction(self._action(title, f"Ctrl+{number}", partial(self.show_page, key)))
         patient = self.menuBar().addMenu("&Patient")
-        patient.addAction(self._action("&Find a patient", QKeySequence.StandardKey.Find, self.find))
+        patient.addAction(
+            self._action("&Find a patient", QKeySequence.StandardKey.Find, self.find_patient)
+        )
         patient.addAction(self._action("New &note", QKeySequence.StandardKey.New, self.new_note))
         patient.addAction(
             self._action("&Print handout", QKeySequence.StandardKey.Print, self.print)
@@ -215,7 +223,7 @@ class MainWindow(QMainWindow):
         item = self.nav.currentItem()
         return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else ""
 
-    def find(self) -> None:
+    def find_patient(self) -> None:
         """Ctrl+F: go to Patients and put the cursor in the search box."""
         page = self.pages.get("patients")
         if isinstance(page, PatientsPage):
@@ -286,7 +294,8 @@ class MainWindow(QMainWindow):
     def close_chart(self, index: int) -> None:
         widget = self.charts.widget(index)
         self.charts.removeTab(index)
-        widget.deleteLater()
+        if widget is not None:
+            widget.deleteLater()
         if self.charts.count() == 0:
             self.nav.item(list(self.pages).index("charts")).setHidden(True)
             self.nav.setCurrentRow(0)

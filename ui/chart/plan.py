@@ -182,6 +182,8 @@ class PlanTab(ChartTab):
         stack = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
         while stack:
             item = stack.pop()
+            if item is None:
+                continue
             found.append(item)
             stack += [item.child(i) for i in range(item.childCount())]
         return found

@@ -31,6 +31,7 @@ from careDesk.paths import open_private
 from careDesk.security.roles import Permission
 from ui.charts import BarChart
 from ui.pages.base import Page
+from ui.qt_values import to_date
 from ui.workspace import Workspace
 
 SECTIONS = (
@@ -128,7 +129,7 @@ class ReportsPage(Page):
         layout.addWidget(scroll, 1)
 
     def period(self) -> tuple[date, date]:
-        return self.start.date().toPython(), self.end.date().toPython()
+        return to_date(self.start.date()), to_date(self.end.date())
 
     def load(self) -> None:
         metrics = self.ws.desk.metrics

@@ -24,6 +24,7 @@ from careDesk.model.base import utcnow
 from careDesk.security.roles import Permission
 from ui.pages.base import Page
 from ui.printing import print_pdf
+from ui.qt_values import to_date
 from ui.tables import Column, RowModel
 from ui.views import table_view
 from ui.workspace import Workspace
@@ -63,7 +64,7 @@ def schedule_rows(desk: Any, day: date, span: str, mine: bool) -> list[ScheduleR
     )
 
     def name(pid: str) -> str:
-        return names.get(pid, "(removed patient)")
+        return str(names.get(pid, "(removed patient)"))
 
     rows = [
         ScheduleRow(
@@ -154,7 +155,7 @@ class SchedulePage(Page):
 
     def load(self) -> None:
         desk = self.ws.desk
-        day: date = self.day.date().toPython()
+        day = to_date(self.day.date())
         span, mine = str(self.span.currentData()), self.who.currentData() == "mine"
         self.ws.run(lambda: schedule_rows(desk, day, span, mine), self._show)
 
@@ -169,7 +170,7 @@ class SchedulePage(Page):
     def print_day_handouts(self, printer: QPrinter | None = None) -> None:
         """One batch: the handout of every patient with an appointment on the chosen day,
         each in their own language, through Qt's print dialog."""
-        handouts, day = self.ws.desk.handouts, self.day.date().toPython()
+        handouts, day = self.ws.desk.handouts, to_date(self.day.date())
         self.ws.run(lambda: handouts.batch_for_appointments(day), lambda d: self._print(d, printer))
 
     def _print(self, data: bytes, printer: QPrinter | None) -> None:
