@@ -52,6 +52,17 @@ STAMPS: dict[ReferralState, str] = {
     ReferralState.CLOSED: "closed_at",
 }
 OPEN_LOOP = (ReferralState.SENT, ReferralState.ACCEPTED, ReferralState.SEEN)
+#: The steps of a referral in the order it takes them (closing is also allowed from any step).
+STEPS: tuple[ReferralState, ...] = ORDER
+
+
+def next_step(state: ReferralState | str) -> ReferralState | None:
+    """The one step a referral in ``state`` takes next; None once it is closed. The client
+    offers this step; :meth:`Referrals.advance` refuses any other (except closing)."""
+    current = ReferralState(state)
+    if current == ReferralState.CLOSED:
+        return None
+    return ORDER[ORDER.index(current) + 1]
 
 
 class Urgency(StrEnum):
@@ -253,8 +264,8 @@ def _check_step(current: ReferralState, target: ReferralState, reason: str | Non
         if reason is None and current != ReferralState.REPORT_RECEIVED:
             raise ValidationFailed("reason", "say why the referral is closed without a report")
         return
-    following = ORDER[ORDER.index(current) + 1]
-    if target != following:
+    following = next_step(current)
+    if following is None or target != following:
         raise ValidationFailed(
-            "state", f"a referral that is {current.value} can next be {following.value} or closed"
+            "state", f"a referral that is {current.value} can next be {following} or closed"
         )

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.care.referrals import next_step
 from careDesk.changes import Kind, kinds
 from ui.chart.base import ChartTab
 from ui.dialogs import Field, FormDialog
@@ -23,13 +24,6 @@ from ui.views import table_view
 from ui.workspace import Workspace
 
 URGENCY = (("routine", "routine"), ("soon", "soon"), ("urgent", "urgent"))
-NEXT_STEP = {
-    "draft": "sent",
-    "sent": "accepted",
-    "accepted": "seen",
-    "seen": "report_received",
-    "report_received": "closed",
-}
 NEEDS = (
     ("housing", "housing"),
     ("food", "food"),
@@ -133,7 +127,7 @@ class ReferralsTab(ChartTab):
         if not rows:
             return
         referral = self.referrals.row_at(rows[0].row())
-        step = NEXT_STEP.get(referral.state)
+        step = next_step(referral.state)  # the core's order (careDesk/care/referrals.py)
         if step is not None:
             referrals = self.ws.desk.referrals
             self.ws.run(lambda: referrals.advance(referral.id, step))
