@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.care.languages import patient_languages
 from careDesk.changes import Kind, kinds
 from careDesk.errors import ValidationFailed
 from careDesk.security.roles import Permission
@@ -31,16 +32,8 @@ from ui.workspace import Workspace
 DEBOUNCE_MS = 150
 
 SEX = (("unknown", "unknown"), ("female", "female"), ("male", "male"), ("other", "other"))
-LANGUAGES = (
-    ("en", "English"),
-    ("es", "Spanish"),
-    ("vi", "Vietnamese"),
-    ("zh", "Chinese"),
-    ("ar", "Arabic"),
-    ("fr", "French"),
-    ("ru", "Russian"),
-    ("so", "Somali"),
-)
+# Every language the core accepts (careDesk/care/languages.py), in a searchable list.
+LANGUAGES = tuple(patient_languages())
 CHANNELS = (("phone", "phone"), ("sms", "text message"), ("email", "e-mail"), ("letter", "letter"))
 
 PATIENT_FIELDS = [
