@@ -91,6 +91,13 @@ _OLD_NAMES: dict[str, Kind] = {
 }
 
 
+def record_name(entity: str) -> str:
+    """The one name of a record kind for an audit entity: an older short name becomes its
+    table's (``timeline`` → ``timeline_entry``); any other entity (a file, a document) stays."""
+    kind = _OLD_NAMES.get(entity)
+    return kind.value if kind is not None else entity
+
+
 def kinds(*members: Kind) -> frozenset[Kind]:
     """A set of kinds, for a page's or tab's ``watches``."""
     return frozenset(members)

@@ -35,3 +35,13 @@ def test_a_typed_edit_announces_its_table_kind(desk: Desk) -> None:
     assert Kind.TIMELINE_ENTRY in note.changes.kinds
     assert note.changes.touches({Kind.TIMELINE_ENTRY}, patient.id)
     assert not note.changes.touches({Kind.CONDITION}, patient.id)
+
+
+def test_audit_change_and_sync_share_one_name_per_record(desk: Desk) -> None:
+    """A note is ``timeline_entry`` in the audit trail, the change notice and sync alike."""
+    patient = make_patient(desk)
+    note = desk.timeline.add_note(patient.id, summary="Ride booked")
+    [event] = [e for e in desk.audit_events(patient_id=patient.id) if e.entity_id == note.value.id]
+    assert event.entity == Kind.TIMELINE_ENTRY.value
+    assert event.entity in note.changes.kinds
+    assert event.entity in synced_names()
