@@ -28,6 +28,7 @@ from ui.errors import install_excepthook, show_crash, show_message
 from ui.idle import IdleWatcher
 from ui.login import FirstRunDialog, UnlockDialog
 from ui.main_window import MainWindow
+from ui.pages.admin import AdminPage
 from ui.prefs import Prefs
 from ui.recovery import RecoveryKeyDialog
 from ui.restore import RestoreRequest
@@ -121,9 +122,9 @@ class App(QObject):
         self.window.lock_requested.connect(self.lock)
         self.window.sign_out_requested.connect(self.sign_out)
         self.window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        admin = getattr(self.window.pages.get("admin"), "backups", None)
-        if admin is not None:
-            admin.restore_requested.connect(self.restore)
+        admin = self.window.pages.get("admin")
+        if isinstance(admin, AdminPage):
+            admin.backups.restore_requested.connect(self.restore)
         self.window.show()
         self.ws.warm_up()
         self.clock, self.notifier = start_reminders(self.ws, self.window)

@@ -23,10 +23,12 @@ from careDesk.paths import VaultPaths
 from careDesk.store.vault import create_vault
 from ui.app import App, load_style
 from ui.chart.measures import MeasuresTab
+from ui.chart.screeners import ScreenersTab
 from ui.chart.view import ChartView
 from ui.login import UnlockDialog
 from ui.main_window import MainWindow
 from ui.pages.registry import RegistryPage
+from ui.pages.today import TodayPage
 
 LOGIN, PASSWORD = "coordinator", "demo clinic sunrise"  # a throwaway demo vault
 PATIENTS = 400
@@ -152,12 +154,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         window.show_page("today")
         today = window.pages["today"]
+        assert isinstance(today, TodayPage)
         today.filters["who"].setCurrentIndex(today.filters["who"].findData("all"))
         _save(window, out, "worklist.png")
         chart = _chart_with_plan(window)
         chart.show_tab("plan")
         _save(window, out, "chart-care-plan.png")
-        screeners = chart.show_tab("screeners")
+        screeners = chart.bring_forward(ScreenersTab)
         form = screeners.select("phq9")
         for number, answer in zip(range(1, 8), (2, 1, 2, 1, 1, 0, 2), strict=True):
             form.answer(f"phq9_{number}", answer)

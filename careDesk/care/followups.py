@@ -143,7 +143,12 @@ class FollowUps:
         return self._close(follow_up_id, "cancelled", reason)
 
     def reassign(self, follow_up_id: str, assignee_id: str | None) -> Outcome[FollowUpRead]:
-        """Give an open follow-up to another user (or to nobody)."""
+        """Give an open follow-up to another user (or to nobody); only to someone who may act
+        on it (``desk.users.assignable``)."""
+        if assignee_id is not None and assignee_id not in {
+            u.id for u in self.desk.users.assignable()
+        }:
+            raise refuse("assignee_id", "that user cannot take follow-ups")
         return self.update(follow_up_id, assignee_id=assignee_id)
 
     def remove(self, follow_up_id: str) -> Outcome[None]:

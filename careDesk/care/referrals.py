@@ -44,6 +44,17 @@ STAMPS: dict[ReferralState, str] = {
     ReferralState.CLOSED: "closed_at",
 }
 OPEN_LOOP = (ReferralState.SENT, ReferralState.ACCEPTED, ReferralState.SEEN)
+#: The steps of a referral in the order it takes them (closing is also allowed from any step).
+STEPS: tuple[ReferralState, ...] = ORDER
+
+
+def next_step(state: ReferralState | str) -> ReferralState | None:
+    """The one step a referral in ``state`` takes next; None once it is closed. The client
+    offers this step; :meth:`Referrals.advance` refuses any other (except closing)."""
+    current = ReferralState(state)
+    if current == ReferralState.CLOSED:
+        return None
+    return ORDER[ORDER.index(current) + 1]
 
 
 class ReferralCreate(ReferralBase, Form):
@@ -221,8 +232,7 @@ def _check_step(current: ReferralState, target: ReferralState, reason: str | Non
         if reason is None and current != ReferralState.REPORT_RECEIVED:
             raise refuse("reason", "say why the referral is closed without a report")
         return
-    following = ORDER[ORDER.index(current) + 1]
-    if target != following:
-        raise refuse(
-            "state", f"a referral that is {current.value} can next be {following.value} or closed"
-        )
+    following = next_step(current)
+    if following is None or target != following:
+        then = following.value if following is not None else "nothing more"
+        raise refuse("state", f"a referral that is {current.value} can next be {then} or closed")

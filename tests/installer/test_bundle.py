@@ -40,8 +40,8 @@ def test_pyinstaller_is_pinned_in_the_dist_extra() -> None:
 
 def test_every_module_loaded_by_name_is_a_hidden_import() -> None:
     hidden = set(bundle.own_modules())
-    pages = {spec.factory.split(":")[0] for spec in PAGES}
-    tabs = {spec.factory.split(":")[0] for spec in TABS}
+    pages = {spec.page.__module__ for spec in PAGES}
+    tabs = {spec.tab.__module__ for spec in TABS}
     assert set(COMMAND_MODULES) <= hidden
     assert pages <= hidden
     assert tabs <= hidden

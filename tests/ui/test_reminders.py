@@ -133,3 +133,28 @@ def test_tray_notice_counts_without_names(qtbot: QtBot) -> None:
     assert notifier.history == ["2 follow-ups due (1 urgent)"]
     assert "Nguyễn" not in window.statusBar().currentMessage()
     assert notice(items[:1]) == "1 follow-up due (1 urgent)"
+
+
+def test_reassign_offers_only_who_may_take_it_and_asks_the_core(
+    qtbot: QtBot, ws: Workspace
+) -> None:
+    """Who may take a follow-up is a core query run on the worker (issue 18)."""
+    ws.desk.users.add("kim", "quiet meadow lantern 4", "coordinator", "Kim Le")
+    ws.desk.users.add("reader", "quiet meadow lantern 5", "read-only")
+    pid = add_patient(ws.desk, "Lan", "Nguyễn", "R-9")
+    fid = _follow_up(ws, pid, 5)
+    page = _page(qtbot, ws)
+    told: list[str] = []
+    page._error = lambda error: told.append(error.message)  # type: ignore[method-assign]
+    page.due_view.selectRow(0)
+    page.reassign_selected("reader")
+    wait_idle(qtbot, ws.worker)
+    assert len(told) == 1 and "reader cannot take follow-ups" in told[0]
+    assert ws.desk.followups.open_for_patient(pid)[0].assignee_id is None
+    page.due_view.selectRow(0)
+    with qtbot.waitSignal(ws.changed, timeout=10_000):
+        page.reassign_selected("kim")
+    wait_idle(qtbot, ws.worker)
+    kim = next(u for u in ws.desk.users.list() if u.login == "kim")
+    assert [f.assignee_id for f in ws.desk.followups.open_for_patient(pid)] == [kim.id]
+    assert fid == ws.desk.followups.open_for_patient(pid)[0].id

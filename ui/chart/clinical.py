@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.changes import Kind, kinds
 from ui.chart.base import ChartTab
 from ui.chart.clinical_edit import WHAT, add_dialog, edit_dialog, remove_dialog
 from ui.dialogs import FormDialog
@@ -59,7 +60,7 @@ class ClinicalTab(ChartTab):
     each list can be added to, corrected and taken off (with a reason) by those who may edit."""
 
     title = "Conditions & medications"
-    watches = frozenset({"condition", "medication", "allergy", "activity", "observation"})
+    watches = kinds(Kind.CONDITION, Kind.MEDICATION, Kind.ALLERGY, Kind.ACTIVITY, Kind.OBSERVATION)
 
     def __init__(self, ws: Workspace, patient_id: str, parent: QWidget | None = None) -> None:
         super().__init__(ws, patient_id, parent)
@@ -176,9 +177,6 @@ class ClinicalTab(ChartTab):
         self.schedule.set_rows(daily_schedule(chart.medications))
 
     def load(self) -> None:
-        if not self.ws.has("coordination"):
-            self.warnings.setVisible(False)
-            return
         coordination, pid = self.ws.desk.coordination, self.patient_id
         self.ws.run(lambda: coordination.warnings(pid), self._show_warnings)
 

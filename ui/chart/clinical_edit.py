@@ -146,11 +146,12 @@ def remove_dialog(
 ) -> RemoveDialog:
     """Ask why the entry comes off the list; Remove sends the reason to the core."""
     clinical, record_id = ws.desk.clinical, row.id
-    remove: Callable[..., Outcome[Any]] = {
+    removers: dict[str, Callable[..., Outcome[Any]]] = {
         "condition": clinical.remove_condition,
         "medication": clinical.remove_medication,
         "allergy": clinical.remove_allergy,
-    }[kind]
+    }
+    remove = removers[kind]
     dialog = RemoveDialog(
         ws, kind, label, lambda v: remove(record_id, reason=v["reason"]).value, parent
     )

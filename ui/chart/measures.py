@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from careDesk.care.measures.progress import Progress, series_for
 from careDesk.care.measures.series import Point, Series
 from careDesk.care.measures.service import MeasuresView
+from careDesk.changes import Kind, kinds
 from ui.chart.base import ChartTab
 from ui.chart.measure_form import MeasurementDialog
 from ui.measure_plots import LANE_PIXELS, fill_plot, lane_at, new_plot
@@ -45,7 +46,7 @@ class MeasuresTab(ChartTab):
 
     shown = Signal()
     title = "Measures"
-    watches = frozenset({"observation", "screener", "goal", "care_plan", "alert"})
+    watches = kinds(Kind.OBSERVATION, Kind.SCREENER_RESULT, Kind.GOAL, Kind.CARE_PLAN, Kind.ALERT)
 
     def __init__(self, ws: Workspace, patient_id: str, parent: QWidget | None = None) -> None:
         super().__init__(ws, patient_id, parent)
@@ -57,7 +58,7 @@ class MeasuresTab(ChartTab):
         self.screener_button = QPushButton("PHQ-9 / GAD-7…")
         self.screener_button.setToolTip("Recorded with their questions on the Screeners tab")
         self.screener_button.clicked.connect(self.open_screeners)
-        self.screener_button.setVisible(self.editable and ws.has("screeners"))
+        self.screener_button.setVisible(self.editable)
         self.summary = QLabel()
         self.summary.setAccessibleName("Measures summary")
         self.flags = QLabel()

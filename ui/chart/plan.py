@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.changes import Kind, kinds
 from careDesk.model.plan import ActivityKind, Owner
 from ui.chart.base import ChartTab
 from ui.dialogs import Field, FormDialog
@@ -74,8 +75,13 @@ class PlanTab(ChartTab):
     """The plan as a tree; buttons add, progress, complete and version its parts."""
 
     title = "Care plan"
-    watches = frozenset(
-        {"care_plan", "problem", "goal", "activity", "goal_progress", "plan_version"}
+    watches = kinds(
+        Kind.CARE_PLAN,
+        Kind.PROBLEM,
+        Kind.GOAL,
+        Kind.ACTIVITY,
+        Kind.GOAL_PROGRESS,
+        Kind.PLAN_VERSION,
     )
 
     def __init__(self, ws: Workspace, patient_id: str, parent: QWidget | None = None) -> None:
@@ -176,6 +182,8 @@ class PlanTab(ChartTab):
         stack = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
         while stack:
             item = stack.pop()
+            if item is None:
+                continue
             found.append(item)
             stack += [item.child(i) for i in range(item.childCount())]
         return found

@@ -39,6 +39,7 @@ from careDesk.care.instruments import (
     short_name,
     skipped,
 )
+from careDesk.changes import Kind, kinds
 from careDesk.errors import CareDeskError, ValidationFailed
 from ui.chart.base import ChartTab
 from ui.tables import Column, RowModel
@@ -162,9 +163,10 @@ class QuestionnaireForm(QWidget):
             skip = skipped(item, answers)
             self.boxes[item.id].setEnabled(not skip)
             group = self.groups.get(item.id)
-            if skip and group is not None and group.checkedButton() is not None:
+            checked = group.checkedButton() if group is not None else None
+            if skip and group is not None and checked is not None:
                 group.setExclusive(False)
-                group.checkedButton().setChecked(False)
+                checked.setChecked(False)
                 group.setExclusive(True)
                 self.answers_changed.emit()
 
@@ -207,7 +209,7 @@ class ScreenersTab(ChartTab):
     """Pick an instrument, answer it with a live score, save; the history beside it."""
 
     title = "Screeners"
-    watches = frozenset({"screener"})
+    watches = kinds(Kind.SCREENER_RESULT)
     recorded = Signal(object)
 
     def __init__(self, ws: Workspace, patient_id: str, parent: QWidget | None = None) -> None:
@@ -228,9 +230,9 @@ class ScreenersTab(ChartTab):
         self.save = QPushButton("Save answers")
         self.save.clicked.connect(self.submit)
         self.save.setVisible(self.editable)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroller = QScrollArea()
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.form: QuestionnaireForm | None = None
         self.history = RowModel(
             [
@@ -246,7 +248,7 @@ class ScreenersTab(ChartTab):
         left = QWidget()
         column = QVBoxLayout(left)
         column.addWidget(self.choice)
-        column.addWidget(self.scroll, 1)
+        column.addWidget(self.scroller, 1)
         bar = QHBoxLayout()
         bar.addWidget(self.live, 1)
         bar.addWidget(self.save)
@@ -274,7 +276,7 @@ class ScreenersTab(ChartTab):
         self.form = QuestionnaireForm(inst)
         self.form.setEnabled(self.editable)
         self.form.answers_changed.connect(self._update_live)
-        self.scroll.setWidget(self.form)
+        self.scroller.setWidget(self.form)
         self.result.clear()
         self._update_live()
 

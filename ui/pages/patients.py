@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.care.languages import patient_languages
+from careDesk.changes import Kind, kinds
 from careDesk.errors import ValidationFailed
 from careDesk.model.fields import parse_date
 from careDesk.security.roles import Permission
@@ -31,16 +33,8 @@ from ui.workspace import Workspace
 DEBOUNCE_MS = 150
 
 SEX = (("unknown", "unknown"), ("female", "female"), ("male", "male"), ("other", "other"))
-LANGUAGES = (
-    ("en", "English"),
-    ("es", "Spanish"),
-    ("vi", "Vietnamese"),
-    ("zh", "Chinese"),
-    ("ar", "Arabic"),
-    ("fr", "French"),
-    ("ru", "Russian"),
-    ("so", "Somali"),
-)
+# Every language the core accepts (careDesk/care/languages.py), in a searchable list.
+LANGUAGES = tuple(patient_languages())
 CHANNELS = (("phone", "phone"), ("sms", "text message"), ("email", "e-mail"), ("letter", "letter"))
 
 PATIENT_FIELDS = [
@@ -94,7 +88,7 @@ def patient_columns() -> list[Column]:
 class PatientsPage(Page):
     """Find a patient, open the chart with Enter; add and enroll patients."""
 
-    watches = frozenset({"patient"})
+    watches = kinds(Kind.PATIENT)
     searched = Signal(int)  # number of results shown
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:

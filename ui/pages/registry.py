@@ -21,6 +21,7 @@ from careDesk.care.measures.outcomes import (
     RESPONSE,
 )
 from careDesk.care.measures.registry import AT_GOAL, NO_RECENT, NOT_AT_GOAL
+from careDesk.changes import Kind, kinds
 from ui.pages.base import Page
 from ui.tables import Column, PagedModel
 from ui.views import size_columns, table_view
@@ -44,7 +45,9 @@ def needs_attention(row: Any) -> bool:
 class RegistryPage(Page):
     """One registry at a time, most pressing first."""
 
-    watches = frozenset({"risk_score", "observation", "screener", "patient", "goal"})
+    watches = kinds(
+        Kind.RISK_SCORE, Kind.OBSERVATION, Kind.SCREENER_RESULT, Kind.PATIENT, Kind.GOAL
+    )
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(ws, parent)

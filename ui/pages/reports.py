@@ -28,10 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.changes import Kind, kinds
 from careDesk.paths import open_private
 from careDesk.security.roles import Permission
 from ui.charts import BarChart
 from ui.pages.base import Page
+from ui.qt_values import to_date
 from ui.workspace import Workspace
 
 SECTIONS = (
@@ -81,20 +83,18 @@ class ReportCard(QWidget):
 class ReportsPage(Page):
     """The dashboard for a chosen period."""
 
-    watches = frozenset(
-        {
-            "patient",
-            "risk_score",
-            "follow_up",
-            "goal",
-            "observation",
-            "screener",
-            "timeline",
-            "transition",
-            "time_entry",
-            "condition",
-            "plan_version",
-        }
+    watches = kinds(
+        Kind.PATIENT,
+        Kind.RISK_SCORE,
+        Kind.FOLLOW_UP,
+        Kind.GOAL,
+        Kind.OBSERVATION,
+        Kind.SCREENER_RESULT,
+        Kind.TIMELINE_ENTRY,
+        Kind.TRANSITION,
+        Kind.TIME_ENTRY,
+        Kind.CONDITION,
+        Kind.PLAN_VERSION,
     )
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
@@ -134,7 +134,7 @@ class ReportsPage(Page):
         layout.addWidget(scroll, 1)
 
     def period(self) -> tuple[date, date]:
-        return self.start.date().toPython(), self.end.date().toPython()
+        return to_date(self.start.date()), to_date(self.end.date())
 
     def load(self) -> None:
         metrics = self.ws.desk.metrics
