@@ -89,6 +89,7 @@ class PatientRead(SQLModel):
     consent_email: bool
     consent_letter: bool
     consent_phone: bool
+    consent_whatsapp: bool
     status: str
     status_changed_at: datetime | None
     enrolled_on: date | None

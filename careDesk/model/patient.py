@@ -32,6 +32,7 @@ class Channel(StrEnum):
     EMAIL = "email"
     LETTER = "letter"
     PHONE = "phone"
+    WHATSAPP = "whatsapp"
 
 
 class Patient(Record, table=True):
@@ -63,6 +64,7 @@ class Patient(Record, table=True):
     consent_email: bool = Field(default=False)
     consent_letter: bool = Field(default=True)
     consent_phone: bool = Field(default=True)
+    consent_whatsapp: bool = Field(default=False)
     status: str = Field(default=ProgramStatus.CANDIDATE, max_length=20, index=True)
     status_changed_at: datetime | None = None
     enrolled_on: date | None = None
@@ -91,4 +93,12 @@ class FamilyMember(Record, table=True):
     email: str | None = Field(default=None, max_length=200)
     may_be_told: str = Field(default="nothing", max_length=20)  # everything, appointments, nothing
     notes: str | None = None
+    # Messages from the clinic (issue 20): the patient agreed this person receives them
+    # (``receives_messages``), within ``may_be_told``, on the channels the person consented to.
+    receives_messages: bool = Field(default=False)
+    consent_sms: bool = Field(default=False)
+    consent_email: bool = Field(default=False)
+    consent_whatsapp: bool = Field(default=False)
+    preferred_channel: str | None = Field(default=None, max_length=10)
+    language: str | None = Field(default=None, max_length=10)
     source_id: str | None = Field(default=None, max_length=200, index=True)

@@ -40,7 +40,13 @@ LANGUAGES = (
     ("ru", "Russian"),
     ("so", "Somali"),
 )
-CHANNELS = (("phone", "phone"), ("sms", "text message"), ("email", "e-mail"), ("letter", "letter"))
+CHANNELS = (
+    ("phone", "phone"),
+    ("sms", "text message"),
+    ("whatsapp", "WhatsApp"),
+    ("email", "e-mail"),
+    ("letter", "letter"),
+)
 
 PATIENT_FIELDS = [
     Field("given_name", "Given name", required=True),

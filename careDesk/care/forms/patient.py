@@ -31,6 +31,7 @@ from careDesk.model.patient import Channel, ProgramStatus
 
 Sex = Literal["female", "male", "other", "unknown"]
 MayBeTold = Literal["everything", "appointments", "nothing"]
+MemberChannel = Literal["sms", "email", "whatsapp"]  # a caregiver's messages (issue 20)
 PostalCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
 
 STORY_FIELDS = ("what_matters", "own_goals", "lifestyle", "family_support")
@@ -39,6 +40,7 @@ CONSENT_CHANNELS = {
     Channel.EMAIL: "consent_email",
     Channel.LETTER: "consent_letter",
     Channel.PHONE: "consent_phone",
+    Channel.WHATSAPP: "consent_whatsapp",
 }
 
 
@@ -69,6 +71,7 @@ class PatientCreate(Form):
     consent_email: bool = False
     consent_letter: bool = True
     consent_phone: bool = True
+    consent_whatsapp: bool = False
     enrolled_on: PastDate | None = None
     coordinator_id: Text40 | None = None
     what_matters: LongText | None = None
@@ -124,6 +127,7 @@ CONSENT_FLAGS = {
     "consent_email",
     "consent_letter",
     "consent_phone",
+    "consent_whatsapp",
 }
 
 
@@ -136,6 +140,7 @@ class ConsentUpdate(Form):
     consent_email: bool | None = None
     consent_letter: bool | None = None
     consent_phone: bool | None = None
+    consent_whatsapp: bool | None = None
 
 
 class StoryUpdate(Form):
@@ -160,6 +165,12 @@ class FamilyMemberCreate(Form):
     may_be_told: MayBeTold = "nothing"
     notes: LongText | None = None
     source_id: Text200 | None = None
+    receives_messages: bool = False
+    consent_sms: bool = False
+    consent_email: bool = False
+    consent_whatsapp: bool = False
+    preferred_channel: MemberChannel | None = None
+    language: Language | None = None
 
 
 class FamilyMemberUpdate(Form):
@@ -174,6 +185,12 @@ class FamilyMemberUpdate(Form):
     email: Email | None = None
     may_be_told: MayBeTold | None = None
     notes: LongText | None = None
+    receives_messages: bool | None = None
+    consent_sms: bool | None = None
+    consent_email: bool | None = None
+    consent_whatsapp: bool | None = None
+    preferred_channel: MemberChannel | None = None
+    language: Language | None = None
 
 
 FAMILY_REQUIRED = {
@@ -183,6 +200,10 @@ FAMILY_REQUIRED = {
     "emergency_contact",
     "legal_representative",
     "may_be_told",
+    "receives_messages",
+    "consent_sms",
+    "consent_email",
+    "consent_whatsapp",
 }
 
 
@@ -218,6 +239,12 @@ CONSENT_RULES = (
         lambda v: bool(v.get("consent_email") and not v.get("email")),
     ),
     _rule(
+        "consent_whatsapp phone",
+        "consent_whatsapp",
+        "consent to WhatsApp needs a phone number",
+        lambda v: bool(v.get("consent_whatsapp") and not v.get("phone")),
+    ),
+    _rule(
         "consent_program consent_program_on",
         "consent_program_on",
         "give the date of program consent",
@@ -245,7 +272,9 @@ PATIENT_RULES = (
         "preferred_channel phone",
         "preferred_channel",
         "texts need a phone number first",
-        lambda v: v.get("preferred_channel") == Channel.SMS and not v.get("phone"),
+        lambda v: (
+            v.get("preferred_channel") in (Channel.SMS, Channel.WHATSAPP) and not v.get("phone")
+        ),
     ),
     _rule(
         "preferred_channel email",
