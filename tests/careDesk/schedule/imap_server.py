@@ -108,6 +108,7 @@ class ImapServer:
     port: int
     process: subprocess.Popen[str]
     log: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None
 
     @property
     def ca_file(self) -> Path:
@@ -154,6 +155,10 @@ class ImapServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(30)
+        if self.reader is not None:
+            self.reader.join(30)
+        if self.process.stderr is not None:
+            self.process.stderr.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -191,7 +196,8 @@ def start() -> ImapServer:
             lines.put(line)
         lines.put(None)
 
-    threading.Thread(target=read, daemon=True).start()
+    server.reader = threading.Thread(target=read, daemon=True)
+    server.reader.start()
     while True:
         try:
             line = lines.get(timeout=30)
