@@ -58,26 +58,31 @@ def by_address(
 def stop(tx: Tx, row: InboundMessage, people: tuple[Person, ...]) -> str:
     """Opt the address out of the channel and withdraw the consent of ``people``."""
     channel, key = row.channel, address_key(row.channel, row.sender)
-    opt = tx.session.get(OptOut, stable_id("opt_out", channel, key))
+    opt_id = stable_id("opt_out", channel, key)
+    opt = tx.session.get(OptOut, opt_id)
     word = (row.body.strip().upper() or "STOP")[:12]
+    live = opt is not None and opt.deleted_at is None
+    withdrew = set(json.loads(opt.withdrew)) if opt is not None and live else set()
+    for patient_id, member_id in people:
+        if _set_consent(tx, channel, patient_id, member_id, False, word):
+            withdrew.add(f"member:{member_id}" if member_id else f"patient:{patient_id}")
+    listed = json.dumps(sorted(withdrew))
+    # One write per record per transaction: an insert changed again in the same transaction
+    # would replicate as an update without its new time.
     if opt is None:
         opt = OptOut(
-            id=stable_id("opt_out", channel, key),
+            id=opt_id,
             channel=channel,
             address=key,
             since=row.received_at,
             keyword=word,
+            withdrew=listed,
         )
         tx.add(opt, kind="opt_out")
-    elif opt.deleted_at is not None:
-        opt.deleted_at, opt.since, opt.keyword, opt.withdrew = None, row.received_at, word, "[]"
-        tx.touch(opt, kind="opt_out")
-    withdrew = set(json.loads(opt.withdrew))
-    for patient_id, member_id in people:
-        if _set_consent(tx, channel, patient_id, member_id, False, word):
-            withdrew.add(f"member:{member_id}" if member_id else f"patient:{patient_id}")
-    if json.dumps(sorted(withdrew)) != opt.withdrew:
-        opt.withdrew = json.dumps(sorted(withdrew))
+    elif not live or opt.withdrew != listed:
+        if not live:
+            opt.deleted_at, opt.since, opt.keyword = None, row.received_at, word
+        opt.withdrew = listed
         tx.touch(opt, kind="opt_out")
     held = _hold_waiting(tx, channel, key, opted_out_reason(opt))
     name = CHANNEL_NAMES.get(channel, channel)
