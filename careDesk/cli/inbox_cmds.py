@@ -13,7 +13,6 @@ from typing import Any
 
 from careDesk.cli.context import Context
 from careDesk.errors import CareDeskError
-from careDesk.handouts.record import find_patient
 
 
 def register(sub: Any) -> None:
@@ -36,9 +35,7 @@ def cmd_inbox(ctx: Context) -> int:
     if args.assign:
         if not args.to:
             raise CareDeskError("say whose it is with --to PATIENT (MRN or id)")
-        with desk.reading() as session:
-            patient_id = find_patient(session, args.to).id
-        row = desk.inbox.assign(args.assign, patient_id, args.member)
+        row = desk.inbox.assign(args.assign, args.to, args.member)
         print(f"Assigned: {row.action or 'on the timeline'}.")
         return 0
     if args.dismiss:

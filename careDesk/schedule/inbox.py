@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from careDesk.errors import NotFound, ValidationFailed
+from careDesk.handouts.record import find_patient
 from careDesk.model.outreach import InboundMessage, ReplyState
-from careDesk.model.patient import FamilyMember, Patient
+from careDesk.model.patient import FamilyMember
 from careDesk.schedule import inbound, keywords, matching, replies
 from careDesk.schedule.inbound import InboxFailure, Incoming
 from careDesk.schedule.mailbox import ImapConfig, Mailbox
@@ -238,9 +239,9 @@ class Inbox:
         return self.replies(states=(ReplyState.UNMATCHED,))
 
     # ----- a person sorts them ----------------------------------------------------------------
-    def assign(self, reply_id: str, patient_id: str, member_id: str | None = None) -> ReplyRow:
-        """Say whose an unmatched reply is (the patient, or one of their family members): it
-        then lands on the timeline and acts as a matched one would."""
+    def assign(self, reply_id: str, patient: str, member_id: str | None = None) -> ReplyRow:
+        """Say whose an unmatched reply is (the patient, by id or MRN, or one of their family
+        members): it then lands on the timeline and acts as a matched one would."""
         self.desk.require(Permission.MESSAGE)
         settings = OutreachSettings.read(self.desk)
         with self.desk.writing(Permission.MESSAGE) as tx:
@@ -249,9 +250,7 @@ class Inbox:
                 raise NotFound("reply", reply_id)
             if row.state != ReplyState.UNMATCHED:
                 raise ValidationFailed("reply", "only unmatched replies can be assigned")
-            patient = tx.session.get(Patient, patient_id)
-            if patient is None or patient.deleted_at is not None:
-                raise NotFound("patient", patient_id)
+            patient_id = find_patient(tx.session, patient).id
             if member_id is not None:
                 member = tx.session.get(FamilyMember, member_id)
                 if (

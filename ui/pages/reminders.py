@@ -1,4 +1,5 @@
-"""Reminders: what is due now (complete, snooze, reassign) and the outreach outbox.
+"""Reminders: what is due now (complete, snooze, reassign), the outreach outbox, and the
+replies careDesk could not match to one person (``ui/pages/replies.py``).
 
 The reminder clock announces follow-ups as they fall due (a tray notification); this page is
 where a coordinator acts on them, and where the outbox shows what went out, what is waiting,
@@ -30,6 +31,7 @@ from careDesk.schedule.outbox import MessageRow, SendReport
 from careDesk.schedule.reminders import DueItem
 from careDesk.security.roles import Permission
 from ui.pages.base import Page
+from ui.pages.replies import RepliesTab
 from ui.tables import Column, RowModel
 from ui.views import size_columns, table_view
 from ui.workspace import Workspace
@@ -49,7 +51,7 @@ def _button(text: str, tip: str) -> QPushButton:
 class RemindersPage(Page):
     """Due follow-ups and the outbox, with the actions a coordinator takes on them."""
 
-    watches = frozenset({"follow_up", "message"})
+    watches = frozenset({"follow_up", "message", "reply"})
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(ws, parent)
@@ -85,6 +87,8 @@ class RemindersPage(Page):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._due_tab(), "Due now")
         self.tabs.addTab(self._outbox_tab(), "Outbox")
+        self.replies = RepliesTab(ws)
+        self.tabs.addTab(self.replies, "Replies")
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.tabs)
@@ -135,6 +139,7 @@ class RemindersPage(Page):
             return desk.reminders.due(), desk.outbox.messages(limit=500)
 
         self.ws.run(fetch, self._show)
+        self.replies.load()
 
     def _show(self, result: tuple[list[DueItem], list[MessageRow]]) -> None:
         due, messages = result
