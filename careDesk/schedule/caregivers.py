@@ -51,7 +51,7 @@ def _receivers(desk: Desk, patient_id: str) -> list[FamilyMember]:
 
 
 def appointment_reminders(
-    outbox: Outbox, appointment: Appointment, local: datetime, now: datetime
+    outbox: Outbox, appointment: Appointment, patient: Patient, local: datetime, now: datetime
 ) -> int:
     """Queue the caregiver copy of one appointment's reminder (once per caregiver, ever);
     caregivers told nothing about appointments get none, and are not listed as blocked."""
@@ -59,7 +59,7 @@ def appointment_reminders(
     for member in _receivers(outbox.desk, appointment.patient_id):
         if member.may_be_told not in rules.TOLD[REMINDER]:
             continue
-        language = member.language or "en"
+        language = member.language or patient.language
         channel = member.preferred_channel or "sms"
         outcome = outbox.queue_for_caregiver(
             member.id,

@@ -60,6 +60,9 @@ class Mailbox:
         c = self.config
         try:
             context = ssl.create_default_context(cafile=c.ca_file or None)
+        except (OSError, ssl.SSLError):
+            raise InboxFailure("the CA file in imap.ca_file cannot be read") from None
+        try:
             if c.security == "starttls":
                 self.conn = imaplib.IMAP4(c.host, c.port, timeout=TIMEOUT)
                 self.conn.starttls(ssl_context=context)

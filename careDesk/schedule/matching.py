@@ -39,7 +39,7 @@ def match(session: Session, incoming: Incoming) -> Match:
             .where(col(OutboxMessage.patient_id).is_not(None))
             .order_by(col(OutboxMessage.created_at).desc())
         ).first()
-        if sent is not None and sent.patient_id is not None:
+        if sent is not None and sent.patient_id is not None and _on_file(session, sent):
             person = (sent.patient_id, sent.family_member_id)
             return Match(person, sent, "reply header", None, (person,))
     people = candidates(session, incoming.channel, incoming.sender)
@@ -50,6 +50,17 @@ def match(session: Session, incoming: Incoming) -> Match:
     if not people:
         return Match(None, None, None, f"no one on file has this {what}", people)
     return Match(None, None, None, f"{len(people)} people on file share this {what}", people)
+
+
+def _on_file(session: Session, sent: OutboxMessage) -> bool:
+    """Whether the person a message went to is still on file (not removed since)."""
+    patient = session.get(Patient, sent.patient_id)
+    if patient is None or patient.deleted_at is not None:
+        return False
+    if sent.family_member_id is None:
+        return True
+    member = session.get(FamilyMember, sent.family_member_id)
+    return member is not None and member.deleted_at is None
 
 
 def candidates(session: Session, channel: str, sender: str) -> tuple[Person, ...]:

@@ -427,7 +427,7 @@ class Outbox:
                 now=now,
             )
             queued += outcome.value.state == MessageState.QUEUED and bool(outcome.changes)
-            queued += caregivers.appointment_reminders(self, appointment, local, now)
+            queued += caregivers.appointment_reminders(self, appointment, patient, local, now)
         return queued
 
 

@@ -8,6 +8,7 @@ involvement in the patient's care when the patient agrees (45 CFR 164.510(b)).
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from email import message_from_string
 from email.message import Message
@@ -209,3 +210,14 @@ def test_a_caregiver_on_whatsapp_gets_their_template(
     assert template["name"] == "caregiver_visit" and request["body"]["to"] == "15550107788"
     texts = [p["text"] for p in template["components"][0]["parameters"]]
     assert texts[:2] == ["Ana Muñoz", "Rosa"]
+
+
+def test_a_caregiver_without_a_language_gets_the_patients(desk: Desk, clinic: Gateway) -> None:
+    patient = _patient(desk, consent_email=False)  # Spanish
+    add_caregiver(desk, patient, language=None)
+    _visit(desk, patient)
+    desk.outbox.queue_appointment_reminders()
+    desk.outbox.send_due()
+    [text] = clinic.requests
+    # The words and the date both in Spanish ("el jueves 26 de noviembre a las 10:00").
+    assert re.search(r" tiene una cita el \w+ \d+ de \w+ a las \d", text["body"]["text"])

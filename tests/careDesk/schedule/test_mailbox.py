@@ -156,3 +156,22 @@ def test_a_server_certificate_not_trusted_is_refused(desk: Desk, mailing: ImapSe
         "email: the mailbox server's certificate is not trusted (imap.ca_file)"
     ]
     assert desk.inbox.replies() == []
+
+
+def test_a_reply_to_a_message_of_a_removed_patient_is_not_theirs(
+    desk: Desk, mailing: ImapServer, inbox: Inbox
+) -> None:
+    rosa = add_patient(desk, email=FAMILY_INBOX, language="en")
+    luis = add_patient(desk, email=FAMILY_INBOX, language="en")
+    ours = emailed(desk, luis, inbox)
+    desk.patients.remove(luis.id)  # entered in error
+    mailing.deliver(mail(FAMILY_INBOX, "Thanks", In_Reply_To=ours))
+    desk.inbox.fetch()
+    [reply] = desk.inbox.replies()
+    assert (reply.patient_id, reply.matched_by) == (rosa.id, "address")
+
+
+def test_a_missing_ca_file_is_named(desk: Desk, mailing: ImapServer) -> None:
+    desk.settings.set("imap.ca_file", str(mailing.root / "no-such-ca.pem"))
+    report = desk.inbox.fetch()
+    assert report.problems == ["email: the CA file in imap.ca_file cannot be read"]
