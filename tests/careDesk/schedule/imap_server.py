@@ -83,7 +83,7 @@ passdb {{
 }}
 userdb {{
   driver = static
-  args = uid={uid} gid={gid} home={root}/home/%u
+  args = uid={uid} gid={gid} home={root}/users/%u
 }}
 service imap-login {{
   inet_listener imap {{
@@ -168,9 +168,9 @@ def start() -> ImapServer:
     root = Path(tempfile.mkdtemp(prefix="caredesk-imap-"))
     os.chmod(root, 0o755)
     internal, group, uid, gid = _accounts()
-    for sub in ("run", "state", "mail", "home"):
+    for sub in ("run", "state", "mail", "users"):
         (root / sub).mkdir()
-    for sub in ("mail", "home"):
+    for sub in ("mail", "users"):
         os.chown(root / sub, uid, gid)
     _certificate(root)
     (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
