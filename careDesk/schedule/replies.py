@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from hashlib import sha256
 from typing import TYPE_CHECKING
 
 from sqlmodel import select
@@ -112,7 +113,8 @@ def _set_consent(
     tx: Tx, channel: str, patient_id: str, member_id: str | None, given: bool, word: str
 ) -> bool:
     """Set one person's consent on ``channel``; audited on the patient's record. Returns
-    whether the person is on file (their consent is now ``given``)."""
+    whether it changed: a STOP lists only consent it took, so START never gives consent the
+    person had not given."""
     record: Patient | FamilyMember | None = (
         tx.session.get(FamilyMember, member_id)
         if member_id
@@ -121,19 +123,20 @@ def _set_consent(
     if record is None or record.deleted_at is not None:
         return False
     field = CONSENT[channel]
-    if getattr(record, field) != given:
-        setattr(record, field, given)
-        tx.touch(record, kind="family_member" if member_id else "patient", patient_id=patient_id)
-        detail: dict[str, object] = {"channel": channel, "keyword": word, "by": "reply"}
-        if member_id:
-            detail["caregiver"] = member_id
-        tx.audit(
-            "consent.restored" if given else "consent.withdrawn",
-            entity="family_member" if member_id else "patient",
-            entity_id=member_id or patient_id,
-            patient_id=patient_id,
-            detail=detail,
-        )
+    if getattr(record, field) == given:
+        return False
+    setattr(record, field, given)
+    tx.touch(record, kind="family_member" if member_id else "patient", patient_id=patient_id)
+    detail: dict[str, object] = {"channel": channel, "keyword": word, "by": "reply"}
+    if member_id:
+        detail["caregiver"] = member_id
+    tx.audit(
+        "consent.restored" if given else "consent.withdrawn",
+        entity="family_member" if member_id else "patient",
+        entity_id=member_id or patient_id,
+        patient_id=patient_id,
+        detail=detail,
+    )
     return True
 
 
@@ -186,7 +189,7 @@ def answer_help(tx: Tx, settings: OutreachSettings, row: InboundMessage) -> str:
     message = OutboxMessage(
         patient_id=row.patient_id,
         family_member_id=row.family_member_id,
-        idempotency_key=f"help_reply:{row.source_key}"[:200],
+        idempotency_key=f"help_reply:{sha256(row.source_key.encode()).hexdigest()}",
         channel=row.channel,
         template=templates.HELP_REPLY,
         language=rendered.language,

@@ -128,6 +128,16 @@ def test_start_without_a_stop_grants_no_consent(desk: Desk, texting: Gateway) ->
     assert "check consent" in task.title
 
 
+def test_start_gives_back_only_what_the_stop_took(desk: Desk, texting: Gateway) -> None:
+    """No text consent on the chart, then STOP and START: still none (the STOP took none)."""
+    patient = texter(desk, consent_sms=False, consent_whatsapp=False)
+    texted(texting, "5550102030", "STOP")
+    texted(texting, "5550102030", "START")
+    fetched(desk)
+    assert patient_now(desk, patient.id).consent_sms is False
+    assert desk.audit_events(patient_id=patient.id, action="consent.restored") == []
+
+
 @pytest.mark.parametrize("known", [True, False])
 def test_help_is_answered_with_the_clinic_name_and_phone(
     desk: Desk, texting: Gateway, known: bool
