@@ -24,7 +24,7 @@ from careDesk.model.base import utcnow
 from careDesk.model.outreach import MessageState
 from careDesk.model.patient import FamilyMember, Patient
 from careDesk.model.schedule import Appointment
-from careDesk.schedule import caregivers
+from careDesk.schedule import caregivers, privacy
 from tests.careDesk.schedule.conftest import (
     Gateway,
     Inbox,
@@ -221,3 +221,21 @@ def test_a_caregiver_without_a_language_gets_the_patients(desk: Desk, clinic: Ga
     [text] = clinic.requests
     # The words and the date both in Spanish ("el jueves 26 de noviembre a las 10:00").
     assert re.search(r" tiene una cita el \w+ \d+ de \w+ a las \d", text["body"]["text"])
+
+
+def test_a_place_that_names_a_diagnosis_holds_the_caregivers_reminder_too(
+    desk: Desk, clinic: Gateway
+) -> None:
+    patient = _patient(desk, consent_email=False)
+    add_caregiver(desk, patient)
+    with desk.writing() as tx:
+        visit = Appointment(
+            patient_id=patient.id,
+            starts_at=utcnow() + timedelta(hours=30),
+            place="Clínica de VIH, piso 2",
+        )
+        tx.add(visit, kind="appointment", patient_id=patient.id)
+    desk.outbox.queue_appointment_reminders()
+    [row] = [m for m in desk.outbox.messages() if m.family_member_id]
+    assert (row.state, row.reason) == (MessageState.BLOCKED, privacy.HELD)
+    assert desk.outbox.send_due().sent == 0 and clinic.requests == []
