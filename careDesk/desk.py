@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from careDesk.care.worklist import Worklist
     from careDesk.handouts.service import Handouts
     from careDesk.interop.service import Interop
+    from careDesk.schedule.inbox import Inbox
     from careDesk.schedule.outbox import Outbox
     from careDesk.schedule.reminders import Reminders
     from careDesk.security.users import Users
@@ -359,6 +360,12 @@ class Desk:
         from careDesk.schedule.outbox import Outbox
 
         return Outbox(self)
+
+    @cached_property
+    def inbox(self) -> Inbox:
+        from careDesk.schedule.inbox import Inbox
+
+        return Inbox(self)
 
     @cached_property
     def plans(self) -> Plans:

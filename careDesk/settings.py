@@ -21,6 +21,7 @@ from careDesk.errors import SecretRefused, ValidationFailed
 from careDesk.model.base import utcnow
 from careDesk.model.fields import check_email, check_phone, check_time_zone
 from careDesk.model.security import Setting
+from careDesk.schedule import wa_names
 from careDesk.security.roles import Permission
 from careDesk.security.urls import check_outbound_url
 
@@ -37,8 +38,29 @@ class Declared:
     secret: bool = False
     choices: tuple[str, ...] = ()
     outbound_url: bool = False  # an address careDesk sends to: https:// only (issue 16)
-    # The one rule for this kind of value (careDesk/model/fields.py), when it has one.
+    # The one rule for this kind of value (careDesk/model/fields.py), when it has one: it
+    # raises ValueError; the value is kept as typed.
     check: Callable[[str], str] | None = None
+    # A rule that also normalises: (key, value) → the value to store, or ValidationFailed.
+    normalise: Callable[[str, str], str] | None = None
+
+
+# Message kinds a WhatsApp template can be named for (careDesk/schedule/templates.py).
+WHATSAPP_KINDS = (
+    "appointment_reminder",
+    "follow_up_checkin",
+    "refill_reminder",
+    "missed_appointment",
+    "caregiver_appointment_reminder",
+    "help_reply",
+)
+
+
+def _digits(key: str, value: str) -> str:
+    value = value.strip().lstrip("+")
+    if value and not (value.isdigit() and len(value) <= 4):
+        raise ValidationFailed(key, "a calling code is 1 to 4 digits (1, 34, 52…)")
+    return value
 
 
 _DECLARED = [
@@ -68,6 +90,54 @@ _DECLARED = [
     Declared("sms.url", str, "", "SMS gateway URL (HTTPS POST)", outbound_url=True),
     Declared("sms.token", str, "", "SMS gateway token", secret=True),
     Declared("sms.body_template", str, '{"to": "{to}", "text": "{text}"}', "SMS gateway JSON body"),
+    Declared(
+        "sms.inbox_url",
+        str,
+        "",
+        "SMS gateway's list of replies (HTTPS GET: [{id, from, body, received_at}])",
+        outbound_url=True,
+    ),
+    Declared(
+        "whatsapp.url",
+        str,
+        "",
+        "WhatsApp Cloud API address with the phone-number id (…/v21.0/PHONE_ID)",
+        outbound_url=True,
+    ),
+    Declared("whatsapp.token", str, "", "WhatsApp Cloud API access token", secret=True),
+    Declared(
+        "whatsapp.inbox_url",
+        str,
+        "",
+        "Relay listing WhatsApp replies (HTTPS GET: [{id, from, body, received_at}])",
+        outbound_url=True,
+    ),
+    Declared(
+        "whatsapp.country_code",
+        str,
+        "",
+        "Calling code for phone numbers written without +country (e.g. 1)",
+        normalise=_digits,
+    ),
+    *(
+        Declared(
+            f"whatsapp.template.{kind}",
+            str,
+            "",
+            f"Approved WhatsApp template for {kind.replace('_', ' ')} (name, or en=name es=name)",
+            normalise=wa_names.check,
+        )
+        for kind in WHATSAPP_KINDS
+    ),
+    Declared("imap.host", str, "", "Clinic mailbox server for replies (IMAP over TLS)"),
+    Declared("imap.port", int, "993", "Clinic mailbox server port"),
+    Declared("imap.security", str, "tls", "tls or starttls", choices=("tls", "starttls")),
+    Declared("imap.user", str, "", "Clinic mailbox login"),
+    Declared("imap.password", str, "", "Clinic mailbox password", secret=True),
+    Declared("imap.folder", str, "INBOX", "Mailbox folder replies arrive in"),
+    Declared(
+        "imap.ca_file", str, "", "CA certificate file for the mailbox server (default: system's)"
+    ),
     Declared("outreach.quiet_start", str, "20:00", "No messages after this local time"),
     Declared("outreach.quiet_end", str, "08:00", "No messages before this local time"),
     Declared("lock.idle_minutes", int, "10", "Lock the app after this many idle minutes"),
@@ -111,6 +181,8 @@ def _normalise(decl: Declared, value: str) -> str:
             raise ValidationFailed(decl.key, str(exc)) from None
     if decl.outbound_url:
         return check_outbound_url(decl.key, value)
+    if decl.normalise is not None and value:
+        return decl.normalise(decl.key, value)
     return value
 
 

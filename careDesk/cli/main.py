@@ -25,6 +25,7 @@ from careDesk.paths import private_umask, use_data_dir
 COMMAND_MODULES = [
     "careDesk.cli.vault_cmds",
     "careDesk.cli.schedule_cmds",
+    "careDesk.cli.inbox_cmds",
     "careDesk.cli.patient_cmds",
     "careDesk.cli.care_cmds",
     "careDesk.cli.measure_cmds",

@@ -49,10 +49,12 @@ class Channel(StrEnum):
     EMAIL = "email"
     LETTER = "letter"
     PHONE = "phone"
+    WHATSAPP = "whatsapp"
 
 
 SEXES = ("female", "male", "other", "unknown")
 MAY_BE_TOLD = ("everything", "appointments", "nothing")
+MEMBER_CHANNELS = ("sms", "email", "whatsapp")  # a caregiver's messages (issue 20)
 
 
 class PatientBase(SQLModel):
@@ -86,6 +88,7 @@ class PatientBase(SQLModel):
     consent_email: bool = Field(default=False)
     consent_letter: bool = Field(default=True)
     consent_phone: bool = Field(default=True)
+    consent_whatsapp: bool = Field(default=False)
     status: Annotated[str, one_of(ProgramStatus)] = Field(
         default=ProgramStatus.CANDIDATE, max_length=20, index=True
     )
@@ -117,6 +120,16 @@ class FamilyMemberBase(SQLModel):
     email: Email | None = Field(default=None, max_length=200)
     may_be_told: Annotated[str, one_of(MAY_BE_TOLD)] = Field(default="nothing", max_length=20)
     notes: Lines | None = None
+    # Messages from the clinic (issue 20): the patient agreed this person receives them
+    # (``receives_messages``), within ``may_be_told``, on the channels the person consented to.
+    receives_messages: bool = Field(default=False)
+    consent_sms: bool = Field(default=False)
+    consent_email: bool = Field(default=False)
+    consent_whatsapp: bool = Field(default=False)
+    preferred_channel: Annotated[str, one_of(MEMBER_CHANNELS)] | None = Field(
+        default=None, max_length=10
+    )
+    language: Language | None = Field(default=None, max_length=10)
     source_id: str | None = Field(default=None, max_length=200, index=True)
 
 

@@ -80,6 +80,7 @@ class AppointmentBase(SQLModel):
     transport_note: str | None = Field(default=None, max_length=300)
     # scheduled, completed, missed, cancelled
     status: str = Field(default="scheduled", max_length=20)
+    confirmed_at: datetime | None = None  # the patient (or caregiver) replied to confirm
     source_id: str | None = Field(default=None, max_length=200, index=True)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Table, TypeDecorator
 import careDesk.model  # noqa: F401  (registers every table)
 from careDesk.model.base import Record
 
-LOCAL_ONLY = frozenset({"user_account", "outbox_message"})
+LOCAL_ONLY = frozenset({"user_account", "outbox_message", "inbound_message"})
 
 # Tables whose conflicting fields need a clinician's eye: the server keeps its value and the app
 # raises a review task ("clinical fields in conflict keep the server value", issue 10).

@@ -40,6 +40,7 @@ def consent_text(patient: Any) -> str:
             ("text", patient.consent_sms),
             ("e-mail", patient.consent_email),
             ("letter", patient.consent_letter),
+            ("WhatsApp", getattr(patient, "consent_whatsapp", False)),
         )
         if given
     ]

@@ -98,7 +98,7 @@ class StoryTab(ChartTab):
             edit.setPlainText(getattr(chart.patient, key) or "")
         members = [
             f"{m.name} ({m.relationship}{', caregiver' if m.caregiver else ''}"
-            f"{', ' + m.phone if m.phone else ''})"
+            f"{', ' + m.phone if m.phone else ''}{_messages(m)})"
             for m in chart.family
         ]
         self.family.setText("; ".join(members) or "None recorded.")
@@ -116,3 +116,13 @@ class StoryTab(ChartTab):
 
     def _failed(self, error: CareDeskError) -> None:
         self.message.setText(error.message)
+
+
+def _messages(member: Any) -> str:
+    """ ", gets reminders by text" when the patient agreed this person gets messages."""
+    if not getattr(member, "receives_messages", False):
+        return ""
+    channel = {"sms": "text", "email": "e-mail", "whatsapp": "WhatsApp"}.get(
+        member.preferred_channel or "sms", "text"
+    )
+    return f", gets messages by {channel} (may be told: {member.may_be_told})"

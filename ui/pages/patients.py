@@ -35,7 +35,13 @@ DEBOUNCE_MS = 150
 SEX = (("unknown", "unknown"), ("female", "female"), ("male", "male"), ("other", "other"))
 # Every language the core accepts (careDesk/care/languages.py), in a searchable list.
 LANGUAGES = tuple(patient_languages())
-CHANNELS = (("phone", "phone"), ("sms", "text message"), ("email", "e-mail"), ("letter", "letter"))
+CHANNELS = (
+    ("phone", "phone"),
+    ("sms", "text message"),
+    ("whatsapp", "WhatsApp"),
+    ("email", "e-mail"),
+    ("letter", "letter"),
+)
 
 PATIENT_FIELDS = [
     Field("given_name", "Given name", required=True),

@@ -1,4 +1,5 @@
-"""Reminders: what is due now (complete, snooze, reassign) and the outreach outbox.
+"""Reminders: what is due now (complete, snooze, reassign), the outreach outbox, and the
+replies careDesk could not match to one person (``ui/pages/replies.py``).
 
 The reminder clock announces follow-ups as they fall due (a tray notification); this page is
 where a coordinator acts on them, and where the outbox shows what went out, what is waiting,
@@ -32,6 +33,7 @@ from careDesk.schedule.reminders import DueItem
 from careDesk.security.roles import Permission
 from careDesk.security.users import UserInfo
 from ui.pages.base import Page
+from ui.pages.replies import RepliesTab
 from ui.tables import Column, RowModel
 from ui.views import size_columns, table_view
 from ui.workspace import Workspace
@@ -51,7 +53,7 @@ def _button(text: str, tip: str) -> QPushButton:
 class RemindersPage(Page):
     """Due follow-ups and the outbox, with the actions a coordinator takes on them."""
 
-    watches = kinds(Kind.FOLLOW_UP, Kind.OUTBOX_MESSAGE)
+    watches = kinds(Kind.FOLLOW_UP, Kind.OUTBOX_MESSAGE, Kind.INBOUND_MESSAGE)
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(ws, parent)
@@ -87,6 +89,8 @@ class RemindersPage(Page):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._due_tab(), "Due now")
         self.tabs.addTab(self._outbox_tab(), "Outbox")
+        self.replies = RepliesTab(ws)
+        self.tabs.addTab(self.replies, "Replies")
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.tabs)
@@ -137,6 +141,7 @@ class RemindersPage(Page):
             return desk.reminders.due(), desk.outbox.messages(limit=500)
 
         self.ws.run(fetch, self._show)
+        self.replies.load()
 
     def _show(self, result: tuple[list[DueItem], list[MessageRow]]) -> None:
         due, messages = result

@@ -89,6 +89,7 @@ def draw_patient(clinic: DemoClinic, out: RowBuffer, seed: int, ordinal: int) ->
     coordination.referrals(draft)
     coordination.resource_referrals(draft)
     coordination.transition(draft)
+    people.reply(draft, ordinal)  # last: draws nothing from the random stream before it
 
 
 def _first_ordinal(desk: Desk) -> int:

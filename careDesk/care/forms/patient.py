@@ -18,13 +18,21 @@ from careDesk.model.patient import Channel, FamilyMemberBase, PatientBase, Progr
 
 STORY_FIELDS = ("what_matters", "own_goals", "lifestyle", "family_support")
 CONSENT_FLAGS = frozenset(
-    {"consent_program", "consent_sms", "consent_email", "consent_letter", "consent_phone"}
+    {
+        "consent_program",
+        "consent_sms",
+        "consent_email",
+        "consent_letter",
+        "consent_phone",
+        "consent_whatsapp",
+    }
 )
 CONSENT_CHANNELS = {
     Channel.SMS: "consent_sms",
     Channel.EMAIL: "consent_email",
     Channel.LETTER: "consent_letter",
     Channel.PHONE: "consent_phone",
+    Channel.WHATSAPP: "consent_whatsapp",
 }
 # Set through their own verbs, not ``desk.patients.update``.
 _OWN_VERBS = frozenset(
@@ -102,6 +110,12 @@ CONSENT_RULES = (
         lambda v: bool(v.get("consent_email") and not v.get("email")),
     ),
     _rule(
+        "consent_whatsapp phone",
+        "consent_whatsapp",
+        "consent to WhatsApp needs a phone number",
+        lambda v: bool(v.get("consent_whatsapp") and not v.get("phone")),
+    ),
+    _rule(
         "consent_program consent_program_on",
         "consent_program_on",
         "give the date of program consent",
@@ -129,7 +143,9 @@ PATIENT_RULES = (
         "preferred_channel phone",
         "preferred_channel",
         "texts need a phone number first",
-        lambda v: v.get("preferred_channel") == Channel.SMS and not v.get("phone"),
+        lambda v: (
+            v.get("preferred_channel") in (Channel.SMS, Channel.WHATSAPP) and not v.get("phone")
+        ),
     ),
     _rule(
         "preferred_channel email",
