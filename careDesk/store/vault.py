@@ -309,16 +309,7 @@ def unlock(
         if lock is not None:
             lock.release()
         raise
-    desk = Desk(
-        paths=paths,
-        engine=engine,
-        key=source.key,
-        vault_id=slots.vault_id,
-        user=user,
-        lock=lock,
-        keys=opened.pair,
-        key_source=source,
-    )
+    desk = _desk(paths, engine, source, slots.vault_id, user, lock, opened.pair)
     if not readonly:
         try:
             if password and remembered_secret is None:
@@ -329,6 +320,28 @@ def unlock(
             raise
         _finish_sign_in(desk)
     return desk
+
+
+def _desk(
+    paths: VaultPaths,
+    engine: Engine,
+    source: KeySource,
+    vault_id: str,
+    user: CurrentUser,
+    lock: FileLock | None,
+    pair: KeyPair | None,
+) -> Desk:
+    """The signed-in desk over an opened database (its key source kept for rotations)."""
+    return Desk(
+        paths=paths,
+        engine=engine,
+        key=source.key,
+        vault_id=vault_id,
+        user=user,
+        lock=lock,
+        keys=pair,
+        key_source=source,
+    )
 
 
 def _user_or_damage(paths: VaultPaths, engine: Engine, login: str) -> CurrentUser:
@@ -404,16 +417,7 @@ def recover(
         lock.release()
         raise
     pair = KeyPair.generate()
-    desk = Desk(
-        paths=paths,
-        engine=engine,
-        key=source.key,
-        vault_id=slots.vault_id,
-        user=user,
-        lock=lock,
-        keys=pair,
-        key_source=source,
-    )
+    desk = _desk(paths, engine, source, slots.vault_id, user, lock, pair)
     try:
         slotmigrate.recovered(desk, slots, new_password, recovery_key, opened.pair)
     except BaseException:
@@ -471,16 +475,7 @@ def unlock_with_recovery_key(
         lock.release()
         raise
     user = CurrentUser(RECOVERY_LOGIN, RECOVERY_LOGIN, "Recovery key", Role.ADMIN)
-    desk = Desk(
-        paths=paths,
-        engine=engine,
-        key=source.key,
-        vault_id=slots.vault_id,
-        user=user,
-        lock=lock,
-        keys=opened.pair,
-        key_source=source,
-    )
+    desk = _desk(paths, engine, source, slots.vault_id, user, lock, opened.pair)
     _finish_sign_in(desk)
     return desk
 
