@@ -35,12 +35,16 @@ from tests.conftest import PASSWORD
 ROOT = Path(__file__).resolve().parents[3]
 # Modules whose instrument-specific rules name an instrument on purpose: the PHQ-9 item 9 rule
 # (Kroenke 2001) and its FHIR reader, the risk weights per instrument and the worklist's score
-# columns, the demo's tuning (how often each is drawn), the first migration, screenshots.
+# columns, the demo's tuning (how often each is drawn), the first migration, screenshots, and
+# measurement-based care's PHQ-9/GAD-7 series (their registries follow those instruments' cited
+# outcome definitions).
 NAMED_ON_PURPOSE = {
     "careDesk/care/urgent.py",
     "careDesk/interop/fhir_phq9.py",
     "careDesk/care/risk/engine.py",
     "careDesk/care/risk/gather.py",
+    "careDesk/care/measures/gather.py",
+    "careDesk/care/measures/service.py",
     "careDesk/care/risk/priority.py",
     "careDesk/care/worklist.py",
     "careDesk/care/demo/screening.py",

@@ -15,7 +15,7 @@ def test_every_table_matches_the_migrated_vault(desk: Desk) -> None:
     with desk.engine.connect() as conn:
         for name, table in SQLModel.metadata.tables.items():
             rows = conn.execute(text(f'PRAGMA table_info("{name}")')).all()
-            stored = {row.name: (row.type, not row.notnull or row.pk == 1) for row in rows}
+            stored = {row.name: (row.type, not row.notnull or row.pk >= 1) for row in rows}
             declared = {
                 c.name: (str(c.type.compile(conn.dialect)), c.nullable or c.primary_key)
                 for c in table.columns
