@@ -57,7 +57,6 @@ EXCLUDES = [
     "aiosmtpd",
     "psutil",
     "IPython",
-    "numpy",
     "setuptools",
     "pkg_resources",
     "PySide6.QtTest",

@@ -141,6 +141,8 @@ def test_excludes_cover_unused_toolkits_and_test_packages() -> None:
     for name in ("pytest", "hypothesis", "mypy"):
         assert name in bundle.EXCLUDES
     assert not {"PySide6.QtWidgets", "PySide6.QtPrintSupport", "sqlcipher3"} & set(bundle.EXCLUDES)
+    # The Measures tab draws with pyqtgraph, which needs numpy (the built app's self-test opens it).
+    assert not {"numpy", "pyqtgraph"} & set(bundle.EXCLUDES)
 
 
 def test_version_icons_and_mac_bundle_settings() -> None:
