@@ -84,6 +84,19 @@ class SchemaTooNew(VaultError):
         )
 
 
+class DatabaseBusy(CareDeskError):
+    """The vault's database stayed locked past the wait (another program holds it, or a long
+    job on this one did): nothing was changed, and trying again shortly is safe."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"The clinic database is busy and did not answer within {seconds:g} seconds. "
+            "Nothing was changed; try again in a moment. If this keeps happening, close other "
+            "careDesk windows or commands using this vault."
+        )
+        self.seconds = seconds
+
+
 class NotEnoughSpace(CareDeskError):
     def __init__(self, path: str) -> None:
         super().__init__(f"Not enough disk space to write {path}. Free some space and retry.")

@@ -4,10 +4,16 @@ The engine is built with ``creator=`` so every connection is keyed before SQLAlc
 and ``module=sqlcipher3`` so the dialect uses SQLCipher's DB-API. The key is raw (32 bytes as
 hex), so SQLCipher skips its own PBKDF2: our key slots already did the slow derivation.
 An unencrypted engine with the same settings exists only for the benchmarks' side-by-side ratio.
+
+Every write transaction on an engine passes its :class:`~careDesk.ops.lane.WriteLane` (taken
+before ``BEGIN IMMEDIATE``, given back once ``COMMIT`` or ``ROLLBACK`` finished): one writer at a
+time in this process, interactive first, each hold timed. See
+docs/architecture.md#how-a-write-reaches-the-database.
 """
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +21,53 @@ import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
+from careDesk.errors import DatabaseBusy
+from careDesk.ops.lane import WriteLane, is_locked_error
+
 BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 64 * 1024
+# Connections: the runner's interactive and background threads, its readers, APScheduler's job
+# store, and a read inside a write; two stay open with their page caches warm.
+POOL_SIZE, POOL_OVERFLOW = 2, 8
+
+_LANES: weakref.WeakKeyDictionary[Engine, WriteLane] = weakref.WeakKeyDictionary()
+
+
+class _Connection(sqlcipher3.Connection):  # type: ignore[misc]
+    """A SQLCipher connection that gives the write lane back when its transaction ends."""
+
+    lane: WriteLane | None = None
+
+    def commit(self) -> None:
+        super().commit()
+        if not self.in_transaction:
+            self._end_write()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._end_write()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._end_write()
+
+    def _end_write(self) -> None:
+        lane, self.lane = self.lane, None
+        if lane is not None:
+            lane.release()
 
 
 def _connect(path: Path, key: bytes | None, readonly: bool) -> Any:
     # Read-only desks use query_only rather than a mode=ro file handle: a mode=ro connection
     # cannot remove the -wal/-shm files it creates, so a mere look would leave files behind.
     uri = f"file:{path.as_posix()}"
-    conn = sqlcipher3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+    conn = sqlcipher3.connect(
+        uri, uri=True, check_same_thread=False, isolation_level=None, factory=_Connection
+    )
     try:
         # SQLCipher logs failed page checks to stderr by default; our typed errors say it once.
         conn.execute("PRAGMA cipher_log_level = NONE")
@@ -54,6 +98,11 @@ def raw_connect(path: Path, key: bytes | None, readonly: bool = False) -> Any:
     return _connect(path, key, readonly)
 
 
+def write_lane(engine: Engine) -> WriteLane:
+    """The write lane of an engine made by :func:`build_engine`."""
+    return _LANES[engine]
+
+
 def build_engine(path: Path, key: bytes | None, *, readonly: bool = False) -> Engine:
     """An engine whose every connection is keyed and configured before use."""
     engine = create_engine(
@@ -62,16 +111,27 @@ def build_engine(path: Path, key: bytes | None, *, readonly: bool = False) -> En
         creator=lambda: _connect(path, key, readonly),
         poolclass=QueuePool,
         hide_parameters=True,  # values may be patient data: keep them out of error text
-        pool_size=2,
-        max_overflow=2,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
     )
+    lane = _LANES[engine] = WriteLane(BUSY_TIMEOUT_MS / 1000)
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(conn: Any) -> None:
         # pysqlite's own BEGIN handling is off (isolation_level=None); take the write lock at
         # the start so two writers queue instead of failing half-way. Reads (engines made with
         # ``execution_options(read_only=True)``) begin deferred: in WAL they never wait on a writer.
-        deferred = readonly or conn.get_execution_options().get("read_only", False)
-        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        if readonly or conn.get_execution_options().get("read_only", False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        lane.acquire()  # DatabaseBusy when it stays taken past the busy timeout
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException as exc:
+            lane.release()
+            if is_locked_error(exc):  # another program holds the vault's write lock
+                raise DatabaseBusy(BUSY_TIMEOUT_MS / 1000) from None
+            raise
+        conn.connection.driver_connection.lane = lane  # given back at COMMIT or ROLLBACK
 
     return engine

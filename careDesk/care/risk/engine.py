@@ -2,19 +2,21 @@
 
 Scores are refreshed inside the very transaction that changed a patient's record (a
 ``Desk.before_commit`` hook over ``tx.changes.patient_ids``), and in bulk with
-:func:`refresh_all` after imports, demo data or at night (the clock's nightly job, see
-docs/architecture.md#scheduling-the-reminder-clock).
+:meth:`RiskEngine.refresh_all` after imports, demo data or at night (the clock's nightly job, see
+docs/architecture.md#scheduling-the-reminder-clock). The bulk refresh commits in short chunks
+(``careDesk/ops/chunks.py``), so a save made meanwhile waits for one chunk, not for everyone.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, union
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col, select
 
@@ -23,7 +25,9 @@ from careDesk.care.risk.priority import Facts, prioritise
 from careDesk.care.risk.weights import Weights, default_weights
 from careDesk.changes import Changes, Outcome
 from careDesk.model.base import utcnow
+from careDesk.model.patient import Patient
 from careDesk.model.risk import RiskScore
+from careDesk.ops import ChunkSizer, Progress
 from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
@@ -36,6 +40,8 @@ RISK_KIND = "risk_score"
 # 1: LACE for the latest discharge, counting only in the 30 days after it; Charlson history and
 #    SNOMED CT stages (issue 15).
 RULES_VERSION = 1
+FIRST_CHUNK = 100  # patients in the bulk refresh's first transaction; then sized by its time
+REFRESHING = "Updating risk scores"
 
 
 def _row(f: Facts, w: Weights, now: datetime) -> dict[str, Any]:
@@ -94,14 +100,27 @@ def refresh(
 
 
 def refresh_all(session: Session, now: datetime | None = None) -> int:
-    """Recompute every patient's score with a few batch queries; returns how many."""
+    """Recompute every patient's score in ``session``, one transaction (tests and benchmarks
+    only: on a real vault use :meth:`RiskEngine.refresh_all`, which commits in chunks)."""
     return refresh(session, None, now)
 
 
+def everyone(session: Session) -> list[str]:
+    """Every live patient, and every patient with a stored score (a deleted one's goes)."""
+    live = select(col(Patient.id)).where(col(Patient.deleted_at).is_(None))
+    scored = select(col(RiskScore.patient_id))
+    return sorted(str(pid) for pid in session.execute(union(live, scored)).scalars())
+
+
 def outdated(session: Session) -> list[str]:
-    """Patients whose stored score was computed by older rules than these."""
-    query = select(col(RiskScore.patient_id)).where(col(RiskScore.rules_version) < RULES_VERSION)
-    return list(session.exec(query))
+    """Patients whose stored score was computed by older rules than these, or who have none
+    (a demo or first sync stopped before its final refresh)."""
+    old = select(col(RiskScore.patient_id)).where(col(RiskScore.rules_version) < RULES_VERSION)
+    unscored = select(col(Patient.id)).where(
+        col(Patient.deleted_at).is_(None),
+        col(Patient.id).not_in(select(col(RiskScore.patient_id))),
+    )
+    return sorted(str(pid) for pid in session.execute(union(old, unscored)).scalars())
 
 
 def refresh_changed(tx: Tx) -> None:
@@ -175,17 +194,43 @@ class RiskEngine:
             tx.changes.add(RISK_KIND)
         return Outcome(count, tx.changes)
 
-    def refresh_outdated(self, now: datetime | None = None) -> Outcome[int]:
-        """Recompute the scores older rules computed (after an update); usually none."""
+    def refresh_outdated(
+        self, now: datetime | None = None, progress: Progress | None = None
+    ) -> Outcome[int]:
+        """Recompute the scores older rules computed (after an update), and any missing;
+        usually none."""
         with self.desk.reading() as session:
             stale = outdated(session)
-        if not stale:
-            return Outcome(0, Changes())
-        return self.refresh(stale, now)
+        return self._refresh_chunked(stale, now, progress)
 
-    def refresh_all(self, now: datetime | None = None) -> Outcome[int]:
-        """Recompute every patient's score (after imports, demo data, or nightly)."""
-        with self.desk.writing(None) as tx:
-            count = refresh(tx.session, None, now or tx.now)
-            tx.changes.add(RISK_KIND)
-        return Outcome(count, tx.changes)
+    def refresh_all(
+        self, now: datetime | None = None, progress: Progress | None = None
+    ) -> Outcome[int]:
+        """Recompute every patient's score (after imports, demo data, or nightly), committing
+        in chunks; stopped through ``progress``, the chunks committed stay."""
+        with self.desk.reading() as session:
+            ids = everyone(session)
+        return self._refresh_chunked(ids, now, progress)
+
+    def _refresh_chunked(
+        self, ids: list[str], now: datetime | None, progress: Progress | None
+    ) -> Outcome[int]:
+        """Refresh ``ids`` a chunk per transaction (each well inside the write budget); the
+        screens hear once at the end, not after every chunk."""
+        when, step = now or utcnow(), progress or Progress()
+        sizer, done, count = ChunkSizer(FIRST_CHUNK, high=CHUNK), 0, 0
+        changes = Changes()
+        try:
+            step.update(0, len(ids), REFRESHING)
+            while done < len(ids):
+                chunk = ids[done : done + sizer.size]
+                started = time.perf_counter()
+                with self.desk.writing(None) as tx:
+                    count += refresh(tx.session, chunk, when)
+                sizer.took(time.perf_counter() - started, len(chunk))
+                done += len(chunk)
+                changes.add(RISK_KIND)
+                step.update(done, len(ids))
+        finally:
+            self.desk.announce(changes)
+        return Outcome(count, changes)

@@ -100,6 +100,7 @@ def test_starting_the_clock_recomputes_scores_from_older_rules(desk: Desk) -> No
         tx.session.execute(update(RiskScore).values(rules_version=0, lace=12))
     clock = ReminderClock(desk)
     clock.start()
+    clock.wait_idle()  # the catch-up runs on the runner's background thread
     clock.stop()
     assert clock.errors == []
     with desk.reading() as session:
@@ -133,6 +134,7 @@ def test_starting_the_clock_raises_work_for_item_9_answers_stored_without_it(des
     for _ in range(2):
         clock = ReminderClock(desk)
         clock.start()
+        clock.wait_idle()
         clock.stop()
         assert clock.errors == []
     with desk.reading() as session:
