@@ -39,7 +39,7 @@ def load_demo(ws: Workspace, count: int, parent: QWidget | None = None) -> Progr
     desk = ws.desk
 
     def generate() -> Any:
-        return generate_demo(desk, patients=count, progress=progress.update)
+        return generate_demo(desk, patients=count, progress=progress)
 
     ws.run(
         generate,

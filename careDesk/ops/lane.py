@@ -78,6 +78,7 @@ class WriteLane:
         self._hold_name = ""
         self._hold_priority = Priority.INTERACTIVE
         self._interactive_waiting = 0
+        self._background_waiting = 0
         self._logs: list[HoldLog] = []
 
     @property
@@ -95,8 +96,7 @@ class WriteLane:
             if self._holder == me:
                 # A second connection of this thread would wait for the first forever.
                 raise RuntimeError("a write transaction was opened inside another one")
-            if interactive:
-                self._interactive_waiting += 1
+            self._count_waiting(interactive, +1)
             try:
                 while self._holder is not None or (
                     not interactive and self._interactive_waiting > 0
@@ -109,11 +109,30 @@ class WriteLane:
                 self._cond.notify_all()  # background waiters may go now
                 raise
             finally:
-                if interactive:
-                    self._interactive_waiting -= 1
+                self._count_waiting(interactive, -1)
             self._holder = me
             self._since = time.perf_counter()
             self._hold_name, self._hold_priority = current_name(), current_priority()
+
+    def _count_waiting(self, interactive: bool, step: int) -> None:
+        if interactive:
+            self._interactive_waiting += step
+        else:
+            self._background_waiting += step
+        if step > 0:
+            self._cond.notify_all()  # for wait_for_waiters; a waiter woken in vain waits again
+
+    def wait_for_waiters(self, interactive: int, background: int, timeout: float) -> bool:
+        """Wait until this many transactions of each kind wait for the lane (tests and
+        diagnostics); False if ``timeout`` seconds passed first."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: (
+                    (self._interactive_waiting, self._background_waiting)
+                    == (interactive, background)
+                ),
+                timeout,
+            )
 
     def release(self) -> None:
         """End the hold (the transaction committed or rolled back)."""
