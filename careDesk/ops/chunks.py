@@ -3,8 +3,10 @@
 A long job (the risk refresh of every patient, a demo clinic, a first sync's copy) commits in
 chunks so no transaction holds the write lane for more than about :data:`HOLD_BUDGET`; between
 two chunks a waiting save goes first (:mod:`careDesk.ops.lane`). A fixed chunk size would be too
-big on a slow laptop and needlessly small on a fast one, so the size follows the measured time
-per item, aiming at half the budget.
+big on a slow laptop and needlessly small on a fast one, so the size follows the measured time:
+it grows toward half the budget while chunks are quick, and shrinks to fit once one is over the
+budget. Each job sets a floor: a chunk also has a fixed cost (its queries, its commit), and
+below some size shrinking no longer shortens the hold, it only multiplies that cost.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ TARGET = HOLD_BUDGET / 2
 
 
 class ChunkSizer:
-    """The next chunk's size: grows at most twofold a step, shrinks at once when slow."""
+    """The next chunk's size: grows at most twofold a step, shrinks at once when over budget."""
 
     def __init__(self, first: int, *, low: int = 1, high: int = 100_000) -> None:
         self.low = low
@@ -26,4 +28,7 @@ class ChunkSizer:
         if items <= 0:
             return
         fitting = int(TARGET * items / seconds) if seconds > 0 else self.high
-        self.size = max(self.low, min(fitting, self.size * 2, self.high))
+        if seconds > HOLD_BUDGET:
+            self.size = max(self.low, min(fitting, self.size))
+        elif seconds < TARGET:
+            self.size = min(max(fitting, self.size), self.size * 2, self.high)

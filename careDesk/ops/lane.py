@@ -11,7 +11,9 @@ reminder clock, sync, APScheduler's job store, a script — queues here, where:
 - a wait longer than the busy timeout is :class:`~careDesk.errors.DatabaseBusy`, an expected
   error with a message, never a raw ``OperationalError``;
 - each hold (from BEGIN to the end of COMMIT) is timed: a hold over :data:`LONG_HOLD` is logged
-  with the op's name, and :meth:`WriteLane.recording` collects them (``make bench``).
+  with the op's name, and :meth:`WriteLane.recording` collects them (``make bench``);
+- :attr:`WriteLane.generation` counts the holds that ended, so a long job can read outside the
+  lane and, once it holds the lane, know whether anything was written since it read.
 """
 
 from __future__ import annotations
@@ -79,7 +81,16 @@ class WriteLane:
         self._hold_priority = Priority.INTERACTIVE
         self._interactive_waiting = 0
         self._background_waiting = 0
+        self._generation = 0
         self._logs: list[HoldLog] = []
+
+    @property
+    def generation(self) -> int:
+        """How many write transactions have ended: unchanged between a read and a write made
+        while holding the lane means nothing was written in between (every writer of the
+        vault passes this lane: the vault lock keeps other programs from writing to it)."""
+        with self._cond:
+            return self._generation
 
     @property
     def held_here(self) -> bool:
@@ -141,6 +152,7 @@ class WriteLane:
                 return
             hold = Hold(time.perf_counter() - self._since, self._hold_name, self._hold_priority)
             self._holder = None
+            self._generation += 1
             logs = list(self._logs)
             self._cond.notify_all()
         for found in logs:

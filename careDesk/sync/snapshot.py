@@ -35,8 +35,9 @@ if TYPE_CHECKING:
     from careDesk.desk import Desk
 
 FETCH = 5_000  # rows per round trip
-FIRST_ROWS = 500  # rows in the first local write transaction; then sized by its time
-COMMIT_ROWS = 50_000  # rows per local write transaction at most
+# Rows per local write transaction: the first, then sized by time (careDesk/ops/chunks.py)
+# between MIN_ROWS (below it the commit's own cost dominates) and COMMIT_ROWS.
+FIRST_ROWS, MIN_ROWS, COMMIT_ROWS = 500, 200, 50_000
 _QUEUED = 8  # pages held between the reading and the writing thread
 
 Page = tuple[str, list[tuple[Any, ...]] | None]  # (table, rows); None rows: the table ended
@@ -137,7 +138,7 @@ def _write(
     written = 0
     seen: set[str] = set()
     empty: dict[str, bool] = {}
-    sizer = ChunkSizer(FIRST_ROWS, high=COMMIT_ROWS)
+    sizer = ChunkSizer(FIRST_ROWS, low=min(MIN_ROWS, COMMIT_ROWS), high=COMMIT_ROWS)
     for name, rows in pages:
         if rows is None:  # the table is complete
             if again:

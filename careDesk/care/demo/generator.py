@@ -35,8 +35,9 @@ from careDesk.ops import ChunkSizer, Progress
 from careDesk.security.roles import Permission
 
 MAX_PATIENTS = 200_000
-FIRST_CHUNK = 50  # patients in the first transaction; then sized by how long it took
-MAX_CHUNK = 500  # patients per transaction at most
+# Patients per transaction: the first, then sized by time (careDesk/ops/chunks.py) between
+# MIN_CHUNK (below it the commit's own cost dominates) and MAX_CHUNK.
+FIRST_CHUNK, MIN_CHUNK, MAX_CHUNK = 50, 20, 500
 MRN_PREFIX = "DM"
 MRN_PATTERN = MRN_PREFIX + "[0-9]" * 7  # SQLite GLOB: DM and seven digits
 GENERATION_CACHE_KIB = 256 * 1024  # SQLite page cache while inserting (freed afterwards)
@@ -118,7 +119,7 @@ def _write(
     desk: Desk, clinic: DemoClinic, seed: int, ordinals: range, progress: Progress, out: RowBuffer
 ) -> None:
     """Draw and insert patients ``ordinals`` a chunk at a time (``out`` counts the rows)."""
-    sizer = ChunkSizer(FIRST_CHUNK, high=MAX_CHUNK)
+    sizer = ChunkSizer(FIRST_CHUNK, low=MIN_CHUNK, high=MAX_CHUNK)
     start = ordinals.start
     while start < ordinals.stop:
         chunk = range(start, min(start + sizer.size, ordinals.stop))

@@ -20,7 +20,7 @@ from sqlalchemy import delete, union
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col, select
 
-from careDesk.care.risk.gather import CHUNK, facts
+from careDesk.care.risk.gather import CHUNK, facts, facts_between
 from careDesk.care.risk.priority import Facts, prioritise
 from careDesk.care.risk.weights import Weights, default_weights
 from careDesk.changes import Changes, Outcome
@@ -40,7 +40,10 @@ RISK_KIND = "risk_score"
 # 1: LACE for the latest discharge, counting only in the 30 days after it; Charlson history and
 #    SNOMED CT stages (issue 15).
 RULES_VERSION = 1
-FIRST_CHUNK = 100  # patients in the bulk refresh's first transaction; then sized by its time
+# Patients per bulk-refresh transaction: the first, then sized by the time it held the write
+# lane (careDesk/ops/chunks.py), never under MIN_CHUNK, where its fixed cost (a commit) dominates.
+FIRST_CHUNK, MIN_CHUNK = 200, 100
+OPTIMISTIC_TRIES = 3  # reads outside the lane before a chunk is read inside its write
 REFRESHING = "Updating risk scores"
 
 
@@ -96,6 +99,22 @@ def refresh(
     w = weights or default_weights()
     found, gone = facts(session, when, w, patient_ids)
     _store(session, [_row(f, w, when) for f in found.values()], gone)
+    return len(found)
+
+
+def scored_between(session: Session, low: str, high: str) -> set[str]:
+    """Patients from ``low`` to ``high`` (by id) with a stored score."""
+    query = select(col(RiskScore.patient_id)).where(col(RiskScore.patient_id).between(low, high))
+    return set(session.exec(query))
+
+
+def refresh_between(session: Session, low: str, high: str, now: datetime) -> int:
+    """Recompute the scores of the patients whose id sorts from ``low`` to ``high`` (one chunk
+    of the bulk refresh); a score whose patient is gone goes too. Returns how many."""
+    w = default_weights()
+    found = facts_between(session, now, w, low, high)
+    gone = scored_between(session, low, high) - set(found)
+    _store(session, [_row(f, w, now) for f in found.values()], gone)
     return len(found)
 
 
@@ -201,7 +220,7 @@ class RiskEngine:
         usually none."""
         with self.desk.reading() as session:
             stale = outdated(session)
-        return self._refresh_chunked(stale, now, progress)
+        return self._refresh_chunked(stale, now, progress, everyone=False)
 
     def refresh_all(
         self, now: datetime | None = None, progress: Progress | None = None
@@ -210,27 +229,59 @@ class RiskEngine:
         in chunks; stopped through ``progress``, the chunks committed stay."""
         with self.desk.reading() as session:
             ids = everyone(session)
-        return self._refresh_chunked(ids, now, progress)
+        return self._refresh_chunked(ids, now, progress, everyone=True)
 
     def _refresh_chunked(
-        self, ids: list[str], now: datetime | None, progress: Progress | None
+        self, ids: list[str], now: datetime | None, progress: Progress | None, *, everyone: bool
     ) -> Outcome[int]:
-        """Refresh ``ids`` a chunk per transaction (each well inside the write budget); the
-        screens hear once at the end, not after every chunk."""
+        """Refresh ``ids`` (sorted) a chunk per transaction, each well inside the write budget
+        (only the time a chunk holds the write lane sizes the next). The screens hear once at
+        the end, not after every chunk."""
         when, step = now or utcnow(), progress or Progress()
-        sizer, done, count = ChunkSizer(FIRST_CHUNK, high=CHUNK), 0, 0
+        sizer, done, count = ChunkSizer(FIRST_CHUNK, low=MIN_CHUNK, high=CHUNK), 0, 0
         changes = Changes()
         try:
             step.update(0, len(ids), REFRESHING)
             while done < len(ids):
                 chunk = ids[done : done + sizer.size]
-                started = time.perf_counter()
-                with self.desk.writing(None) as tx:
-                    count += refresh(tx.session, chunk, when)
-                sizer.took(time.perf_counter() - started, len(chunk))
+                if everyone:
+                    scored, held = self._refresh_range(chunk[0], chunk[-1], when)
+                else:
+                    scored, held = self._refresh_some(chunk, when)
+                sizer.took(held, len(chunk))
+                count += scored
                 done += len(chunk)
                 changes.add(RISK_KIND)
                 step.update(done, len(ids))
         finally:
             self.desk.announce(changes)
         return Outcome(count, changes)
+
+    def _refresh_some(self, chunk: list[str], when: datetime) -> tuple[int, float]:
+        started = time.perf_counter()
+        with self.desk.writing(None) as tx:
+            count = refresh(tx.session, chunk, when)
+        return count, time.perf_counter() - started
+
+    def _refresh_range(self, low: str, high: str, when: datetime) -> tuple[int, float]:
+        """The patients from ``low`` to ``high``: their facts are read and scored outside the
+        write lane, then stored in a short write if nothing was written in between (the lane's
+        generation is unchanged); otherwise read again, and after a few tries read inside the
+        write. Returns (patients scored, seconds the write held the lane)."""
+        lane, w = self.desk.write_lane, default_weights()
+        for _ in range(OPTIMISTIC_TRIES):
+            seen = lane.generation
+            with self.desk.reading() as session:
+                found = facts_between(session, when, w, low, high)
+                gone = scored_between(session, low, high) - set(found)
+            rows = [_row(f, w, when) for f in found.values()]
+            started = time.perf_counter()
+            with self.desk.writing(None) as tx:
+                tx.session.connection()  # BEGIN IMMEDIATE: the lane is ours from here
+                if lane.generation == seen:
+                    _store(tx.session, rows, gone)
+                    return len(found), time.perf_counter() - started
+        started = time.perf_counter()
+        with self.desk.writing(None) as tx:  # saves keep landing in between: read in the write
+            count = refresh_between(tx.session, low, high, when)
+        return count, time.perf_counter() - started

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from careDesk.ops import Cancelled, ChunkSizer, Progress
-from careDesk.ops.chunks import TARGET
+from careDesk.ops.chunks import HOLD_BUDGET, TARGET
 
 
 def test_a_job_reports_and_stops_at_its_next_step_once_cancelled() -> None:
@@ -35,11 +35,13 @@ def test_listeners_run_before_a_cancel_made_meanwhile_takes_effect() -> None:
 
 def test_chunk_sizes_follow_the_time_a_chunk_took() -> None:
     sizer = ChunkSizer(100, low=10, high=1_000)
-    sizer.took(TARGET / 10, 100)  # ten times faster than needed: grows, at most twofold
+    sizer.took(TARGET / 10, 100)  # ten times quicker than aimed at: grows, at most twofold
     assert sizer.size == 200
-    sizer.took(TARGET * 4, 200)  # four times too slow: shrinks at once to what fits
+    sizer.took(TARGET * 1.5, 200)  # a little slow, still within the budget: stays
+    assert sizer.size == 200
+    sizer.took(HOLD_BUDGET * 2, 200)  # over the budget: shrinks at once to what fits
     assert sizer.size == 50
-    sizer.took(TARGET * 100, 50)
+    sizer.took(HOLD_BUDGET * 100, 50)
     assert sizer.size == 10  # never below the floor
     for _ in range(20):
         sizer.took(0.0, sizer.size)
