@@ -8,6 +8,7 @@ writes inside one transaction with its audit event, and reports what changed thr
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -174,6 +175,7 @@ class Desk:
         self._read_engine = engine.execution_options(read_only=True)
         self._runner: Runner | None = None
         self._owns_runner = False
+        self._runner_lock = threading.Lock()
 
     # ----- lifetime --------------------------------------------------------------------------
     @property
@@ -239,18 +241,20 @@ class Desk:
     def ops(self) -> Runner:
         """The operation runner this desk's work goes through: the app's (see
         :meth:`use_runner`), or one of its own started on first use."""
-        if self._runner is None:
-            from careDesk.ops import Runner
+        with self._runner_lock:
+            if self._runner is None:
+                from careDesk.ops import Runner
 
-            self._runner, self._owns_runner = Runner(), True
-        return self._runner
+                self._runner, self._owns_runner = Runner(), True
+            return self._runner
 
     def use_runner(self, runner: Runner) -> None:
         """Run this desk's ops on ``runner`` (the desktop's, shared with its reminder clock;
         the command line's inline one). Set before the first op."""
-        if self._owns_runner and self._runner is not None and self._runner is not runner:
-            self._runner.close()
-        self._runner, self._owns_runner = runner, False
+        with self._runner_lock:
+            if self._owns_runner and self._runner is not None and self._runner is not runner:
+                self._runner.close()
+            self._runner, self._owns_runner = runner, False
 
     @property
     def write_lane(self) -> WriteLane:

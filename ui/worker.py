@@ -51,7 +51,7 @@ class Op:
         """The op as the core runner takes it (the function only: callbacks stay here)."""
         background = self.progress is not None if self.background is None else self.background
         return ops.Op(
-            self.name or "ui",
+            self.name or getattr(self.fn, "__qualname__", "ui"),  # code, never data: for logs
             self.fn,
             ops.Kind.READ if self.read else ops.Kind.WRITE,
             Priority.BACKGROUND if background else Priority.INTERACTIVE,

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 
 from careDesk.changes import Changes
 from careDesk.model.base import utcnow
@@ -49,6 +50,23 @@ BACKSTOP = timedelta(minutes=5)
 # Jobs are stored by reference with plain arguments (a token), so they survive a restart;
 # the token finds the running clock in this process.
 _CLOCKS: dict[str, ReminderClock] = {}
+
+
+class _Scheduler(BackgroundScheduler):  # type: ignore[misc]
+    """APScheduler's background scheduler, checking that it still runs under the job-store lock.
+
+    APScheduler 3.11 checks for "paused" before it takes that lock, so a round that passed the
+    check just before :meth:`ReminderClock.stop` paused and shut it down would then hand a job
+    to the closed executor and crash its thread. Checked under the lock, which ``shutdown()``
+    takes after marking the scheduler stopped, a round either ends before shutdown or not at all.
+    """
+
+    def _process_jobs(self) -> float | None:
+        with self._jobstores_lock:
+            if self.state != STATE_RUNNING:
+                return None
+            wait: float | None = super()._process_jobs()
+            return wait
 
 
 def wake_job(token: str) -> None:
@@ -114,7 +132,7 @@ class ReminderClock:
         older rules, announcing what fell due while closed) to the runner without waiting."""
         _CLOCKS[self.token] = self
         self._run("outbox", lambda _progress: self.desk.outbox.recover_interrupted())
-        scheduler = BackgroundScheduler(
+        scheduler = _Scheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=self.desk.engine)},
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
             timezone=UTC,
@@ -195,11 +213,7 @@ class ReminderClock:
         with self._lock:
             pass
         if self.scheduler is not None:
-            # A round already under way holds the job-store lock (APScheduler 3.11
-            # ``_process_jobs``); wait for it, so shutdown never races a submission.
-            with self.scheduler._jobstores_lock:
-                pass
-            self.scheduler.shutdown(wait=True)
+            self.scheduler.shutdown(wait=True)  # a round under way ends first (_Scheduler)
             self.scheduler = None
         self.wait_idle()
         _CLOCKS.pop(self.token, None)
