@@ -26,6 +26,10 @@ from careDesk.ops.lane import WriteLane, is_locked_error
 
 BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 64 * 1024
+# SQLite copies the write-ahead log into the database every 1,000 pages by itself, inside the
+# COMMIT that crosses the mark — so inside that transaction's hold on the write lane, where a
+# waiting save would wait for the copy too. We copy it ourselves once the lane is free.
+CHECKPOINT_BYTES = 4 * 1024 * 1024
 # Connections: the runner's interactive and background threads, its readers, APScheduler's job
 # store, and a read inside a write; two stay open with their page caches warm.
 POOL_SIZE, POOL_OVERFLOW = 2, 8
@@ -37,11 +41,25 @@ class _Connection(sqlcipher3.Connection):  # type: ignore[misc]
     """A SQLCipher connection that gives the write lane back when its transaction ends."""
 
     lane: WriteLane | None = None
+    wal: Path | None = None  # the write-ahead log, checkpointed after commits (read-write only)
 
     def commit(self) -> None:
         super().commit()
         if not self.in_transaction:
+            wrote = self.lane is not None
             self._end_write()
+            if wrote:
+                self._checkpoint_when_large()
+
+    def _checkpoint_when_large(self) -> None:
+        """Copy the log into the database once it passes CHECKPOINT_BYTES, with the lane free:
+        PASSIVE waits for no reader or writer, so writes go on meanwhile."""
+        try:
+            large = self.wal is not None and self.wal.stat().st_size > CHECKPOINT_BYTES
+        except OSError:
+            return
+        if large:
+            self.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def rollback(self) -> None:
         try:
@@ -80,6 +98,11 @@ def _connect(path: Path, key: bytes | None, readonly: bool) -> Any:
             conn.execute("PRAGMA query_only = ON")
         else:
             conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA wal_autocheckpoint = 0")  # see CHECKPOINT_BYTES
+            # ... and the log file is cut back to that size when it starts over, so its size
+            # tells how much is waiting to be copied.
+            conn.execute(f"PRAGMA journal_size_limit = {CHECKPOINT_BYTES}")
+            conn.wal = path.with_name(path.name + "-wal")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA temp_store = MEMORY")  # never spill temporary tables to plain files

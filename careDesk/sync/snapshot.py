@@ -140,6 +140,8 @@ def _write(
     empty: dict[str, bool] = {}
     sizer = ChunkSizer(FIRST_ROWS, low=min(MIN_ROWS, COMMIT_ROWS), high=COMMIT_ROWS)
     for name, rows in pages:
+        if name not in empty:  # a new table: its rows may be wider, start small again
+            sizer.size = min(sizer.size, FIRST_ROWS)
         if rows is None:  # the table is complete
             if again:
                 with desk.writing(None) as tx:
