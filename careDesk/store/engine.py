@@ -135,6 +135,7 @@ def build_engine(path: Path, key: bytes | None, *, readonly: bool = False) -> En
         poolclass=QueuePool,
         hide_parameters=True,  # values may be patient data: keep them out of error text
         pool_size=POOL_SIZE,
+        pool_use_lifo=True,  # the connection just used (its page cache warm) goes out next
         max_overflow=POOL_OVERFLOW,
     )
     lane = _LANES[engine] = WriteLane(BUSY_TIMEOUT_MS / 1000)
