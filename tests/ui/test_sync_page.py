@@ -17,10 +17,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from careDesk.desk import Desk
+from careDesk.ops import Progress
 from careDesk.store.vault import unlock
 from careDesk.sync import setup
 from careDesk.sync.connection import SyncOffline, SyncRefused
-from careDesk.ops import Progress
 from careDesk.sync.reports import COPYING, SyncReport
 from tests.pg_fixtures import Workstation
 from tests.ui.conftest import add_patient, wait_idle
