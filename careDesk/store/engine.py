@@ -59,7 +59,10 @@ class _Connection(sqlcipher3.Connection):  # type: ignore[misc]
         except OSError:
             return
         if large:
-            self.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            try:
+                self.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlcipher3.Error:  # the commit stands; the next one (or closing) copies it
+                return
 
     def rollback(self) -> None:
         try:
