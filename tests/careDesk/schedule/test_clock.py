@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from careDesk.desk import Desk
 from careDesk.model.base import utcnow
 from careDesk.model.schedule import FollowUp
+from careDesk.ops import Priority, current_priority
 from careDesk.schedule.clock import BACKUP, OUTBOX, RISK, WAKE, ReminderClock, jobs_due_summary
 from careDesk.schedule.reminders import DueItem
 from careDesk.store.engine import raw_connect
@@ -67,6 +69,21 @@ def test_nightly_backup_job_writes_a_verified_backup_and_rotates(desk: Desk) -> 
     assert desk.backups.last_result() is not None
 
 
+def test_the_clocks_jobs_run_as_background_work_of_the_runner(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """APScheduler only wakes a job: its database work takes the one road (careDesk/ops), on
+    the runner's background thread, where a person's saves go first."""
+    seen: list[tuple[str, Priority]] = []
+    monkeypatch.setattr(
+        desk.backups,
+        "nightly",
+        lambda: seen.append((threading.current_thread().name, current_priority())),
+    )
+    ReminderClock(desk).run_backup()
+    assert seen == [("careDesk-jobs-0", Priority.BACKGROUND)]
+
+
 def test_a_failing_job_is_reported_not_raised(desk: Desk) -> None:
     desk.settings.set("backup.folder", "/dev/full/not-a-folder")
     clock = ReminderClock(desk)
@@ -100,6 +117,7 @@ def test_starting_the_clock_recomputes_scores_from_older_rules(desk: Desk) -> No
         tx.session.execute(update(RiskScore).values(rules_version=0, lace=12))
     clock = ReminderClock(desk)
     clock.start()
+    clock.wait_idle()  # the catch-up runs on the runner's background thread
     clock.stop()
     assert clock.errors == []
     with desk.reading() as session:
@@ -133,6 +151,7 @@ def test_starting_the_clock_raises_work_for_item_9_answers_stored_without_it(des
     for _ in range(2):
         clock = ReminderClock(desk)
         clock.start()
+        clock.wait_idle()
         clock.stop()
         assert clock.errors == []
     with desk.reading() as session:
