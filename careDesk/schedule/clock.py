@@ -68,6 +68,20 @@ class _Scheduler(BackgroundScheduler):  # type: ignore[misc]
             wait: float | None = super()._process_jobs()
             return wait
 
+    def shutdown(self, wait: bool = True) -> None:
+        """Pause, let a round under way end, then shut down.
+
+        ``shutdown()`` marks the scheduler stopped without the job-store lock: a round that was
+        handing out a finished one-off job would then look for it among the jobs "pending
+        start", not find it and crash its thread, leaving the job behind for the next start.
+        Paused first and passing through the lock the round holds, no round is under way.
+        """
+        if self.state == STATE_RUNNING:
+            self.pause()
+        with self._jobstores_lock:
+            pass
+        super().shutdown(wait)
+
 
 def wake_job(token: str) -> None:
     """Announce due follow-ups, then sleep until the next due time."""
