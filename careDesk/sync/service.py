@@ -21,6 +21,7 @@ from careDesk.care.urgent import raise_missing
 from careDesk.errors import CareDeskError
 from careDesk.model.patient import DEMO_SOURCE
 from careDesk.model.sync import SyncConflict, SyncOutbox, SyncState
+from careDesk.ops import Progress
 from careDesk.security.roles import Permission
 from careDesk.settings_secrets import service_secret
 from careDesk.store.migrate import SCHEMA_VERSION
@@ -36,13 +37,13 @@ from careDesk.sync.connection import (
     default_connect,
 )
 from careDesk.sync.reports import (
+    RECEIVING,
+    SENDING,
     ConflictView,
-    Progress,
     ServerSettings,
     SyncReport,
     SyncStatus,
     conflict_view,
-    quiet,
 )
 from careDesk.sync.tables import synced_tables
 
@@ -62,7 +63,7 @@ class Sync:
         self.connect: Connect = default_connect  # tests swap in a switchable factory
         self._capturing: bool | None = None
         self.schema_version = SCHEMA_VERSION
-        self._progress: Progress = quiet
+        self._progress = Progress()
         self._running = threading.Lock()  # the Sync button and the clock's background sync
 
     # ----- capture ----------------------------------------------------------------------------
@@ -194,13 +195,15 @@ class Sync:
     def run(self, progress: Progress | None = None) -> SyncReport:
         """Push and pull now (first sync included); raises SyncOffline when unreachable.
 
-        ``progress`` is called from the calling thread as work advances.
+        ``progress`` is updated from the calling thread as work advances; cancelled, the sync
+        stops at its next step (:class:`~careDesk.ops.Cancelled`), keeping what it committed.
+        A background job (``desk.ops``): each local write is a short transaction.
         """
         self.desk.require(Permission.EDIT)
         info = self._conninfo()
         with self._running:  # one sync at a time: a second caller waits, then syncs again
             self._enable()
-            self._progress = progress or quiet
+            self._progress = progress or Progress()
             return self._run(info)
 
     def _run(self, info: str) -> SyncReport:
@@ -287,7 +290,7 @@ class Sync:
         with self.desk.reading() as session:
             waiting = apply.outbox_count(session)
         while True:
-            self._progress("send", pushed + duplicates, waiting)
+            self._progress.update(pushed + duplicates, waiting, SENDING)
             with self.desk.reading() as session:
                 batch = session.execute(capture.OUTBOX_BATCH, {"n": PUSH_BATCH}).all()
             if not batch:
@@ -325,7 +328,7 @@ class Sync:
     def _pull(self, conn: psycopg.Connection[Any]) -> int:
         pulled = 0
         while True:
-            self._progress("receive", pulled, 0)
+            self._progress.update(pulled, 0, RECEIVING)
             state = self._state()
             row = conn.execute(
                 "SELECT sync.pull(%s, %s, %s::text::xid8, %s, %s)",
@@ -377,10 +380,9 @@ class Sync:
             assert st is not None
             st.cursor_txid, st.cursor_seq, st.bootstrapped = taken.txid, 0, True
             tx.session.add(st)
-            # Every screen shows something new; risk is derived locally, never replicated.
-            for t in synced_tables():
+            for t in synced_tables():  # every screen shows something new
                 tx.changes.add(t.name)
-            from careDesk.care.risk.engine import refresh_all
-
-            refresh_all(tx.session, tx.now)
+        # Risk is derived locally, never replicated: scored in chunks like any bulk refresh (a
+        # stop part-way leaves the rest to the clock's next start, which scores the unscored).
+        self.desk.risk.refresh_all(progress=self._progress)
         return taken.rows

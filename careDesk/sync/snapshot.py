@@ -4,17 +4,19 @@ The server hands every value over already in the form the vault stores it
 (``sync.snapshot_rows_<table>()``, generated in :mod:`careDesk.sync.ddl`), so rows go from
 psycopg straight into SQLite's ``executemany`` with no per-value work in Python. One thread reads
 from the server while the calling thread writes to the vault, so the two overlap. Writes commit
-every :data:`COMMIT_ROWS` rows to keep the write-ahead log small; an interrupted first sync
-starts again from the top next time (every write is an upsert). A row with edits still waiting
-in the outbox is never overwritten: the local edit reaches the server first.
+in short chunks (sized by time, ``careDesk/ops/chunks.py``, at most :data:`COMMIT_ROWS` rows), so
+a save made on this workstation meanwhile waits for one chunk, not for the copy. A stopped or
+interrupted first sync keeps the chunks it committed and starts again from the top next time
+(every write is an upsert). A row with edits still waiting in the outbox is never overwritten:
+the local edit reaches the server first.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -22,16 +24,20 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
+from careDesk.ops import ChunkSizer, Progress
 from careDesk.sync import apply
 from careDesk.sync.connection import SyncUpgradeRequired
 from careDesk.sync.ddl import snapshot_function
+from careDesk.sync.reports import COPYING
 from careDesk.sync.tables import local_columns, synced_tables, table
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk
 
 FETCH = 5_000  # rows per round trip
-COMMIT_ROWS = 50_000  # rows per local write transaction
+# Rows per local write transaction: the first, then sized by time (careDesk/ops/chunks.py)
+# between MIN_ROWS (below it the commit's own cost dominates) and COMMIT_ROWS.
+FIRST_ROWS, MIN_ROWS, COMMIT_ROWS = 500, 200, 50_000
 _QUEUED = 8  # pages held between the reading and the writing thread
 
 Page = tuple[str, list[tuple[Any, ...]] | None]  # (table, rows); None rows: the table ended
@@ -50,7 +56,7 @@ def take(
     conn: psycopg.Connection[Any],
     client_id: str,
     schema_version: int,
-    progress: Callable[[str, int, int], None],
+    progress: Progress,
     *,
     again: bool,
 ) -> Snapshot:
@@ -68,7 +74,7 @@ def take(
         if start.get("status") == "upgrade":
             raise SyncUpgradeRequired(int(start["min_schema"]))
         total = sum(int(n) for n in start["counts"].values())
-        progress("snapshot", 0, total)
+        progress.update(0, total, COPYING)
         pages: queue.Queue[Page | BaseException | None] = queue.Queue(maxsize=_QUEUED)
         stop = threading.Event()
         reader = threading.Thread(
@@ -126,39 +132,38 @@ def _pages(pages: queue.Queue[Page | BaseException | None]) -> Iterator[Page]:
 
 
 def _write(
-    desk: Desk,
-    pages: Iterator[Page],
-    total: int,
-    progress: Callable[[str, int, int], None],
-    *,
-    again: bool,
+    desk: Desk, pages: Iterator[Page], total: int, progress: Progress, *, again: bool
 ) -> int:
-    written = in_tx = 0
+    """Write the pages in short transactions; returns how many rows."""
+    written = 0
     seen: set[str] = set()
     empty: dict[str, bool] = {}
-    with ExitStack() as stack:  # an error rolls back the open write transaction
-        tx = None
-        for name, rows in pages:
-            if tx is None:
-                tx = stack.enter_context(desk.writing(None))
-            if rows is None:  # the table is complete
-                if again:
-                    apply.tombstone_missing(tx.session, name, seen, tx.now)
-                    seen = set()
-                continue
-            raw = tx.session.connection().connection.driver_connection
-            assert raw is not None
-            if name not in empty:  # first page of this table: a new workstation has no rows
-                empty[name] = raw.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone() is None
-            raw.executemany(_insert(name) if empty[name] else _upsert(name), rows)
+    sizer = ChunkSizer(FIRST_ROWS, low=min(MIN_ROWS, COMMIT_ROWS), high=COMMIT_ROWS)
+    for name, rows in pages:
+        if name not in empty:  # a new table: its rows may be wider, start small again
+            sizer.size = min(sizer.size, FIRST_ROWS)
+        if rows is None:  # the table is complete
             if again:
-                seen.update(str(r[0]) for r in rows)
-            written += len(rows)
-            in_tx += len(rows)
-            progress("snapshot", written, total)
-            if in_tx >= COMMIT_ROWS:
-                stack.close()
-                tx, in_tx = None, 0
+                with desk.writing(None) as tx:
+                    apply.tombstone_missing(tx.session, name, seen, tx.now)
+                seen = set()
+            continue
+        start = 0
+        while start < len(rows):
+            part = rows[start : start + sizer.size]
+            began = time.perf_counter()
+            with desk.writing(None) as tx:
+                raw = tx.session.connection().connection.driver_connection
+                assert raw is not None
+                if name not in empty:  # first rows of this table: a new workstation has none
+                    empty[name] = raw.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone() is None
+                raw.executemany(_insert(name) if empty[name] else _upsert(name), part)
+            sizer.took(time.perf_counter() - began, len(part))
+            if again:
+                seen.update(str(r[0]) for r in part)
+            start += len(part)
+            written += len(part)
+            progress.update(written, total)  # a stop ends the copy here, chunks kept
     return written
 
 
