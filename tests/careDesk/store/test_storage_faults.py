@@ -130,9 +130,7 @@ def test_a_vault_held_at_sign_in_is_busy_not_damaged(
 def test_a_full_disk_during_the_upgrade_leaves_the_old_vault(
     vault_paths: VaultPaths, fast_kdf: None
 ) -> None:
-    # Before 0005, the migration that builds the schema extras dropped below (the upgrade
-    # must then build and fill them).
-    previous = revisions()[revisions().index("0005") - 1]
+    previous = "0004"  # before the extras migration (0005): the upgrade has an index to build
     key = build_old_vault(vault_paths, previous)
     engine = build_engine(vault_paths.database, key)
     with engine.begin() as conn:  # the upgrade has an index to build and fill
