@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar
 from sqlmodel import Field, SQLModel
 
 from careDesk.model.base import PatientOwned, Record
-from careDesk.model.fields import Email, LanguageList, Lines, ServicePhone, one_of
+from careDesk.model.fields import Day, Email, LanguageList, Lines, ServicePhone, one_of
 
 
 class ReferralState(StrEnum):
@@ -100,7 +100,7 @@ class ReferralBase(SQLModel):
     notes: Lines | None = None
     # When the loop should have moved on (schema 9): "late" after this day until it ends.
     # Empty on referrals written before it; the core then reckons it from the urgency.
-    expected_by: date | None = None
+    expected_by: Day | None = None
     ending: str | None = Field(default=None, max_length=20)  # a ReferralEnding once closed
 
 
