@@ -34,10 +34,17 @@ class Scope(StrEnum):
 
     @property
     def words(self) -> str:
-        """The scope in plain words, for the list's heading."""
+        """Whose referrals, in plain words, for a list's heading."""
         if self == Scope.MINE:
-            return "open referrals of the patients you coordinate"
-        return "open referrals of every patient in the clinic"
+            return "the patients you coordinate"
+        return "every patient in the clinic"
+
+
+def describe(count: int, scope: Scope, *, late_only: bool = False) -> str:
+    """A queue's heading: "3 late open referrals of every patient in the clinic"."""
+    noun = "referral" if count == 1 else "referrals"
+    which = "late open" if late_only else "open"
+    return f"{count} {which} {noun} of {scope.words}"
 
 
 class QueueRow(ReadModel):

@@ -1,4 +1,5 @@
-"""Whom a referral can go to: the patient's care team, then the community resource directory.
+"""Whom a referral can go to: the patient's care team, then the community resource directory;
+and which social needs the patient's latest screen found (where the resource picker starts).
 
 Each choice carries the fields a new referral takes from it (``desk.referrals.create``), so a
 recipient picked from a list is named and linked exactly as stored, never retyped.
@@ -9,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
+
+from careDesk.model.referral import NeedDomain
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk
@@ -46,3 +49,11 @@ def recipients(desk: Desk, patient_id: str) -> list[Recipient]:
         for r in desk.resources.search()
     ]
     return found
+
+
+def screened_needs(desk: Desk, patient_id: str) -> list[str]:
+    """The social needs the patient's latest AHC-HRSN screen found (CMS 2017), in the tool's
+    domain order: the resource picker starts on the first of them."""
+    latest = desk.screeners.history(patient_id, "ahc_hrsn")[:1]
+    found = set(latest[0].positive_domains) if latest else set()
+    return [need.value for need in NeedDomain if need.value in found]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from careDesk.care.referral_queue import QueueRow, Scope
+from careDesk.care.referral_queue import QueueRow, Scope, describe
 from careDesk.cli.context import Context
 
 
@@ -51,8 +51,7 @@ def cmd_referrals(ctx: Context) -> int:
     if args.json:
         ctx.emit_json([_json(row) for row in rows])
         return 0
-    which = "late " if args.late else ""
-    print(f"{len(rows)} {which}{scope.words}.")
+    print(describe(len(rows), scope, late_only=args.late) + ".")
     if rows:
         print(f"{'late':>9} {'expected':<10} {'patient':<28} {'to':<28} state")
         for row in rows:

@@ -13,7 +13,8 @@ from pytestqt.qtbot import QtBot
 from careDesk.care.demo import generate_demo
 from careDesk.care.resource_match import is_crisis_line
 from careDesk.desk import Desk
-from tests.ui.conftest import wait_idle
+from tests.careDesk.care.test_instruments import hrsn
+from tests.ui.conftest import add_patient, wait_idle
 from ui.chart.referrals import ReferralsTab
 from ui.pages.referrals import ReferralsPage
 from ui.workspace import Workspace
@@ -117,7 +118,8 @@ def test_the_open_referrals_page_puts_the_most_late_first(
 def test_the_resource_picker_puts_what_answers_the_need_first(
     qtbot: QtBot, ws: Workspace, demo: Desk
 ) -> None:
-    tab: ReferralsTab = _shown(qtbot, ReferralsTab(ws, _a_patient(demo)), ws)
+    pid = add_patient(demo, "Rosa", "Muñoz", "PICK-1")  # never screened
+    tab: ReferralsTab = _shown(qtbot, ReferralsTab(ws, pid), ws)
     directory = {r.id: r for r in demo.resources.search()}
     assert any(is_crisis_line(r) for r in directory.values())
     dialog = tab.refer_resource()
@@ -140,6 +142,22 @@ def test_the_resource_picker_puts_what_answers_the_need_first(
         dialog.submit()
     qtbot.waitUntil(lambda: tab.resources.rowCount() >= 1)
     assert any(r.need == "housing" for r in tab.resources.rows)
+
+
+def test_the_picker_starts_on_the_need_the_latest_screen_found(
+    qtbot: QtBot, ws: Workspace, demo: Desk
+) -> None:
+    pid = add_patient(demo, "Lan", "Nguyễn", "PICK-2")
+    # AHC-HRSN (CMS 2017): "worried food would run out … often true" screens positive for food;
+    # a building problem (here: pests) screens positive for housing.
+    demo.screeners.record(pid, "ahc_hrsn", hrsn(housing_problems=["pests"], food_worry="often"))
+    tab: ReferralsTab = _shown(qtbot, ReferralsTab(ws, pid), ws)
+    dialog = tab.refer_resource()
+    need, picker = dialog.widgets["need"], dialog.widgets["resource_id"]
+    assert isinstance(need, QComboBox) and isinstance(picker, QComboBox)
+    assert need.currentData() == "housing"  # the tool's first domain among those found
+    directory = {r.id: r for r in demo.resources.search()}
+    assert directory[picker.currentData()].category == "housing"
 
 
 def test_the_recipient_comes_from_the_care_team_or_the_directory(

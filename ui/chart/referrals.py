@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from careDesk.care.referral_recipients import recipients
+from careDesk.care.referral_recipients import recipients, screened_needs
 from careDesk.care.referral_rules import next_step
 from careDesk.care.referrals import ReferralRead
 from careDesk.changes import Kind, kinds
@@ -52,6 +52,7 @@ class ReferralsTab(ChartTab):
         super().__init__(ws, patient_id, parent)
         self.directory: list[Any] = []
         self.choices: list[Any] = []
+        self.needs: list[str] = []  # found by the latest social-needs screen
         self.wanted: str | None = None  # a referral to select once loaded (from the queue)
         self.referrals = RowModel(
             [
@@ -145,6 +146,7 @@ class ReferralsTab(ChartTab):
         self.ws.run(lambda: desk.resources.for_patient(pid), self.resources.set_rows)
         self.ws.run(desk.resources.search, self._directory_loaded)
         self.ws.run(lambda: recipients(desk, pid), self._recipients_loaded)
+        self.ws.run(lambda: screened_needs(desk, pid), self._needs_loaded)
 
     def _referrals_loaded(self, rows: list[ReferralRead]) -> None:
         current = self.selected()
@@ -219,8 +221,14 @@ class ReferralsTab(ChartTab):
         return dialog
 
     # ----- community resources -------------------------------------------------------------
-    def refer_resource(self, need: str = "food") -> FormDialog:
-        return dialogs.resource_dialog(self.ws, self.patient_id, list(self.directory), self, need)
+    def refer_resource(self, need: str | None = None) -> FormDialog:
+        """Refer to a resource, starting on ``need``, else the first need the latest screen
+        found, else food (as before: the coordinator changes it to the need at hand)."""
+        start = need or (self.needs[0] if self.needs else "food")
+        return dialogs.resource_dialog(self.ws, self.patient_id, list(self.directory), self, start)
+
+    def _needs_loaded(self, needs: list[str]) -> None:
+        self.needs = needs
 
     def _directory_loaded(self, rows: list[Any]) -> None:
         self.directory = rows

@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from careDesk.care.referral_queue import QueueRow, Scope
+from careDesk.care.referral_queue import QueueRow, Scope, describe
 from careDesk.changes import Kind, kinds
 from ui.chart.referral_dialogs import STEP_WORDS, state_words
 from ui.pages.base import Page
@@ -78,10 +78,8 @@ class ReferralsPage(Page):
         self.model.set_rows(rows)
         scope = Scope(self.scope.currentData())
         late = sum(1 for r in rows if r.days_late)
-        which = "late " if self.late_only.isChecked() else ""
-        self.summary.setText(
-            f"{len(rows)} {which}{scope.words} · {late} late · the most late first"
-        )
+        heading = describe(len(rows), scope, late_only=self.late_only.isChecked())
+        self.summary.setText(f"{heading} · {late} late · the most late first")
 
     def open_referral(self, index: QModelIndex) -> None:
         """Open the patient's chart on this referral."""

@@ -47,8 +47,8 @@ def test_referrals_text_says_its_scope(ids: dict[str, str], cli: Cli) -> None:
     env = {"CAREDESK_USER": ADMIN, "CAREDESK_PASSWORD": PASSWORD}
     code, out, _ = cli("referrals", "--late", **env)
     assert code == 0
-    assert out.splitlines()[0] == "1 late open referrals of every patient in the clinic."
+    assert out.splitlines()[0] == "1 late open referral of every patient in the clinic."
     assert "Muñoz, Rosa" in out and "4d late" in out and "Nguyễn" not in out
     code, out, _ = cli("referrals", "--mine", **env)
-    assert out.splitlines()[0] == "1 open referrals of the patients you coordinate."
+    assert out.splitlines()[0] == "1 open referral of the patients you coordinate."
     assert "Nguyễn, Lan" in out and "Muñoz" not in out
