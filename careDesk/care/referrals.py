@@ -144,7 +144,9 @@ def _last_day(session: Session, row: Referral) -> date | None:
         s.on_date
         for s in session.exec(
             select(ReferralStep).where(
-                ReferralStep.referral_id == row.id, col(ReferralStep.deleted_at).is_(None)
+                ReferralStep.referral_id == row.id,
+                col(ReferralStep.deleted_at).is_(None),
+                ReferralStep.step != "undone",  # an undo is no step taken
             )
         )
     ]
@@ -317,6 +319,12 @@ class Referrals:
         with self.desk.reading() as session:
             return [read_referral(r, today) for r in session.exec(query)]
 
+    def undo_last_step(self, referral_id: str, reason: str) -> Outcome[ReferralRead]:
+        """Take back the last step or ending entered in error (``referral_undo.py``)."""
+        from careDesk.care.referral_undo import undo_last_step
+
+        return undo_last_step(self.desk, referral_id, reason)
+
     def queue(
         self, scope: str = "clinic", *, today: date | None = None, late_only: bool = False
     ) -> list[QueueRow]:
@@ -383,6 +391,7 @@ def _history(row: Referral, recorded: list[ReferralStep]) -> list[StepRead]:
             )
         )
     lines += [StepRead(step=s.step, on_date=s.on_date, note=s.note) for s in recorded]
-    order = {name: i for i, name in enumerate([*STEPS, *ReferralEnding, ReferralState.CLOSED])}
+    names = [*STEPS, *ReferralEnding, ReferralState.CLOSED, "undone"]
+    order = {name: i for i, name in enumerate(names)}
     head, rest = lines[0], sorted(lines[1:], key=lambda s: (s.on_date, order.get(s.step, 0)))
     return [head, *rest]

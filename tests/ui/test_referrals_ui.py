@@ -180,3 +180,28 @@ def test_the_recipient_comes_from_the_care_team_or_the_directory(
     made = saved.args[0]
     assert (made.to_name, made.provider_id) == ("Dr. Amara Osei", doctor.id)
     assert made.expected_by == TODAY + timedelta(days=30)  # routine: the clinic's default
+
+
+def test_a_referral_ended_by_mistake_is_undone_from_the_tab(
+    qtbot: QtBot, ws: Workspace, demo: Desk
+) -> None:
+    pid = add_patient(demo, "Ana", "Peña", "UNDO-1")
+    ref = demo.referrals.create(pid, to_name="Podiatry", reason="Foot ulcer").value.id
+    demo.referrals.send(ref)
+    demo.referrals.end(ref, "declined", reason="Misheard on the phone")
+    tab: ReferralsTab = _shown(qtbot, ReferralsTab(ws, pid), ws)
+    tab.show_referral(ref)
+    wait_idle(qtbot, ws.worker)
+    assert not tab.step_button.isEnabled() and tab.undo_button.isEnabled()
+    dialog = tab.undo_last_step()
+    assert dialog is not None
+    dialog.submit()
+    wait_idle(qtbot, ws.worker)
+    assert dialog.form.error_for("reason")  # say what was wrong
+    dialog.set_value("reason", "The patient accepted after all")
+    with qtbot.waitSignal(dialog.saved):
+        dialog.submit()
+    qtbot.waitUntil(lambda: tab.step_button.text() == "Mark as accepted…")
+    assert demo.referrals.get(ref).state == "sent"
+    qtbot.waitUntil(lambda: [s.step for s in tab.history.rows] == ["draft", "sent", "undone"])
+    assert "declined undone: The patient accepted after all" in tab.history.row_at(2).note

@@ -99,6 +99,8 @@ class ReferralsTab(ChartTab):
         self.step_button.setAccessibleName("Next step")
         self.end_button = QPushButton("End referral…")
         self.expected_button = QPushButton("Expected by…")
+        self.undo_button = QPushButton("Undo last step…")
+        self.undo_button.setToolTip("Take back a step or ending entered by mistake")
         self.state = QComboBox()
         self.state.setAccessibleName("Resource referral state")
         self.state.addItems(["connected", "closed", "declined"])
@@ -109,6 +111,7 @@ class ReferralsTab(ChartTab):
             (self.step_button, self.next_step),
             (self.end_button, self.end_referral),
             (self.expected_button, self.edit_expected_by),
+            (self.undo_button, self.undo_last_step),
             (QPushButton("Refer to a resource…"), self.refer_resource),
             (set_state, self.set_resource_state),
         ):
@@ -180,6 +183,7 @@ class ReferralsTab(ChartTab):
         self.step_button.setEnabled(step is not None)
         self.end_button.setEnabled(referral is not None and referral.is_open)
         self.expected_button.setEnabled(referral is not None and referral.is_open)
+        self.undo_button.setEnabled(referral is not None and referral.state != "draft")
         if referral is None:
             self.history.set_rows([])
             return
@@ -217,6 +221,24 @@ class ReferralsTab(ChartTab):
             self,
         )
         dialog.set_value("expected_by", f"{referral.due_by:%Y-%m-%d}")
+        dialog.open()
+        return dialog
+
+    def undo_last_step(self) -> FormDialog | None:
+        referral = self.selected()
+        if referral is None or referral.state == "draft":
+            return None
+        referrals, rid = self.ws.desk.referrals, referral.id
+        last = dialogs.state_words(referral)
+        field = Field("reason", f"What was wrong with “{last}”?", "long", required=True)
+        dialog = FormDialog(
+            self.ws,
+            f"Undo “{last}”: {referral.to_name}",
+            [field],
+            lambda v: referrals.undo_last_step(rid, v["reason"]).value,
+            self,
+            ok_text="Undo the step",
+        )
         dialog.open()
         return dialog
 

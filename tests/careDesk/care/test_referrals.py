@@ -321,3 +321,47 @@ def test_read_only_user_is_refused(desk: Desk, patient: Patient) -> None:
             reader.referrals.end(ref, "cancelled", reason="x")
         with pytest.raises(PermissionDenied):
             reader.referrals.create(patient.id, to_name="X", reason="Y")
+
+
+def test_a_step_entered_in_error_is_undone_with_its_reason(desk: Desk, patient: Patient) -> None:
+    ref = _referral(desk, patient)
+    desk.referrals.send(ref, on=ago(4))
+    with pytest.raises(ValidationFailed) as why:
+        desk.referrals.undo_last_step(ref, reason="  ")
+    assert why.value.field == "reason"
+    desk.referrals.accept(ref, on=ago(2))
+    undone = desk.referrals.undo_last_step(ref, reason="Wrong referral marked")
+    assert (undone.value.state, undone.value.accepted_at) == ("sent", None)
+    assert {Kind.REFERRAL, Kind.REFERRAL_STEP} <= undone.changes.kinds
+    steps = [(s.step, s.note) for s in desk.referrals.history(ref)]
+    assert steps == [
+        ("draft", None),
+        ("sent", None),
+        ("undone", "accepted undone: Wrong referral marked"),
+    ]
+    # The undo line is no step: the true acceptance may be dated before today.
+    assert desk.referrals.accept(ref, on=ago(3)).value.state == "accepted"
+    assert audit_details(desk, patient.id, "referral.undo") == [
+        {"fields": ["accepted_at", "state"]}
+    ]
+
+
+def test_an_ending_by_mistake_is_undone_and_the_referral_is_open_again(
+    desk: Desk, patient: Patient
+) -> None:
+    ref = _referral(desk, patient, expected_by=ago(2))
+    desk.referrals.send(ref)
+    desk.referrals.end(ref, "cancelled", reason="Thought it was a duplicate")
+    assert desk.referrals.queue() == []
+    back = desk.referrals.undo_last_step(ref, reason="It was not a duplicate").value
+    assert (back.state, back.ending, back.closed_reason, back.closed_at) == (
+        "sent",
+        None,
+        None,
+        None,
+    )
+    (row,) = desk.referrals.queue()
+    assert row.referral.id == ref and row.days_late == 2  # back in the queue, still late
+    assert "cancelled" not in [s.step for s in desk.referrals.history(ref)]
+    with pytest.raises(ValidationFailed):
+        desk.referrals.undo_last_step(_referral(desk, patient), reason="nothing to undo")
