@@ -47,6 +47,7 @@ class Kind(StrEnum):
     PROBLEM = "problem"
     PROVIDER = "provider"
     REFERRAL = "referral"
+    REFERRAL_STEP = "referral_step"
     RESOURCE_REFERRAL = "resource_referral"
     REGISTRY_ENTRY = "registry_entry"
     RISK_SCORE = "risk_score"

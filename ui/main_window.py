@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
 
 from careDesk.security.roles import Permission
 from careDesk.sync.reports import SyncStatus
+from ui.chart.referrals import ReferralsTab
 from ui.chart.view import ChartView
 from ui.pages.admin import AdminPage
 from ui.pages.base import Page
 from ui.pages.patients import PatientsPage
+from ui.pages.referrals import ReferralsPage
 from ui.pages.registry import RegistryPage
 from ui.pages.reminders import RemindersPage
 from ui.pages.reports import ReportsPage
@@ -62,6 +64,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("patients", "Patients", PatientsPage),
     PageSpec("schedule", "Schedule", SchedulePage),
     PageSpec("reminders", "Reminders", RemindersPage),
+    PageSpec("referrals", "Referrals", ReferralsPage),
     PageSpec("reports", "Reports", ReportsPage),
     PageSpec("registry", "Registry", RegistryPage),
     PageSpec("resources", "Resources", ResourcesPage),
@@ -278,6 +281,10 @@ class MainWindow(QMainWindow):
         self.show_page("charts")
         if tab == "call":
             widget.log_call()
+        elif tab.startswith("referral:"):  # the open-referrals page: that referral selected
+            shown = widget.show_tab("referrals")
+            if isinstance(shown, ReferralsTab):
+                shown.show_referral(tab.removeprefix("referral:"))
         elif tab:
             widget.show_tab(tab)
 

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session, col, select
 
 from careDesk.care.instruments import FollowOn, Instrument, all_instruments, instrument
+from careDesk.care.resource_match import is_crisis_line
 from careDesk.care.risk.gather import facts
 from careDesk.care.risk.priority import aware
 from careDesk.care.risk.weights import default_weights, hyperpolypharmacy_at
@@ -198,11 +199,14 @@ def _screens(session: Session, pid: str, now: datetime) -> list[Suggestion]:
 
 
 def _resource(session: Session, category: str) -> CommunityResource | None:
-    return session.exec(
+    """The directory's resource for ``category``: a crisis line only when it is the only one
+    (the resource picker's rule, ``careDesk/care/resource_match.py``)."""
+    rows = session.exec(
         select(CommunityResource)
         .where(CommunityResource.category == category, col(CommunityResource.deleted_at).is_(None))
         .order_by(col(CommunityResource.name))
-    ).first()
+    ).all()
+    return next((r for r in rows if not is_crisis_line(r)), rows[0] if rows else None)
 
 
 def _domains(session: Session, pid: str, now: datetime) -> list[Suggestion]:

@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "careDesk.cli.inbox_cmds",
     "careDesk.cli.patient_cmds",
     "careDesk.cli.care_cmds",
+    "careDesk.cli.referral_cmds",
     "careDesk.cli.measure_cmds",
     "careDesk.cli.ccm_cmds",
     "careDesk.cli.demo_cmds",

@@ -22,6 +22,11 @@ APPOINTMENT_STATUS = {"scheduled": "booked", "completed": "fulfilled", "missed":
                       "cancelled": "cancelled"}  # fmt: skip
 REFERRAL_STATUS = {"draft": "draft", "sent": "active", "accepted": "active", "seen": "active",
                    "report_received": "completed", "closed": "completed"}  # fmt: skip
+# A referral that ended without being carried out was withdrawn: FHIR R4 request-status
+# "revoked" (hl7.org/fhir/R4/valueset-request-status.html), never "completed", so the next
+# provider does not read a declined or missed referral as done.
+ENDING_STATUS = {"completed": "completed", "declined": "revoked", "no_show": "revoked",
+                 "cancelled": "revoked"}  # fmt: skip
 URGENCY = {"routine": "routine", "soon": "asap", "urgent": "urgent"}
 
 
@@ -156,14 +161,22 @@ def appointment(a: Appointment) -> dict[str, Any]:
     )
 
 
+def _referral_status(r: Referral) -> str:
+    if r.ending:
+        return ENDING_STATUS.get(r.ending, "unknown")
+    if r.state == "closed" and r.report_at is None:  # closed before endings, without a report
+        return "revoked"
+    return REFERRAL_STATUS.get(r.state, "active")
+
+
 def service_request(r: Referral) -> dict[str, Any]:
     """A referral as a ServiceRequest (the closed-loop state kept as an extension)."""
     return clean(
         {
             "resourceType": "ServiceRequest",
             "id": r.id,
-            **extensions(state=r.state),
-            "status": REFERRAL_STATUS.get(r.state, "active"),
+            **extensions(state=r.state, ending=r.ending),
+            "status": _referral_status(r),
             "intent": "order",
             "priority": URGENCY.get(r.urgency, "routine"),
             "code": {"text": r.specialty} if r.specialty else None,

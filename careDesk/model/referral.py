@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar
 from sqlmodel import Field, SQLModel
 
 from careDesk.model.base import PatientOwned, Record
-from careDesk.model.fields import Email, LanguageList, Lines, ServicePhone, one_of
+from careDesk.model.fields import Day, Email, LanguageList, Lines, ServicePhone, one_of
 
 
 class ReferralState(StrEnum):
@@ -25,6 +25,15 @@ class ReferralState(StrEnum):
     SEEN = "seen"
     REPORT_RECEIVED = "report_received"
     CLOSED = "closed"
+
+
+class ReferralEnding(StrEnum):
+    """How a referral's loop ended (its state is then ``closed``)."""
+
+    COMPLETED = "completed"  # the patient was seen (and, normally, the report came back)
+    DECLINED = "declined"  # the patient or the recipient declined it
+    NO_SHOW = "no_show"  # the patient did not attend
+    CANCELLED = "cancelled"  # withdrawn by the clinic (entered twice, no longer needed…)
 
 
 class Urgency(StrEnum):
@@ -50,6 +59,9 @@ class NeedDomain(StrEnum):
     MENTAL_HEALTH = "mental_health"
     DISABILITIES = "disabilities"
     OTHER = "other"
+    # Not an AHC-HRSN domain: an emergency need (suicidal thoughts, danger now) that crisis
+    # lines answer, so a crisis line is offered first for it and never by default otherwise.
+    CRISIS = "crisis"
 
 
 CATEGORIES: tuple[str, ...] = (*NeedDomain, "legal", "health", "caregiver_support")
@@ -60,7 +72,16 @@ class ReferralBase(SQLModel):
 
     # The state and the time of each step are recorded by ``desk.referrals.advance``.
     set_by_core: ClassVar[frozenset[str]] = frozenset(
-        {"state", "sent_at", "accepted_at", "seen_at", "report_at", "closed_at", "closed_reason"}
+        {
+            "state",
+            "sent_at",
+            "accepted_at",
+            "seen_at",
+            "report_at",
+            "closed_at",
+            "closed_reason",
+            "ending",
+        }
     )
 
     to_name: str = Field(max_length=200)
@@ -77,10 +98,29 @@ class ReferralBase(SQLModel):
     closed_at: datetime | None = None
     closed_reason: str | None = Field(default=None, max_length=300)
     notes: Lines | None = None
+    # When the loop should have moved on (schema 9): "late" after this day until it ends.
+    # Empty on referrals written before it; the core then reckons it from the urgency.
+    expected_by: Day | None = None
+    ending: str | None = Field(default=None, max_length=20)  # a ReferralEnding once closed
 
 
 class Referral(ReferralBase, PatientOwned, Record, table=True):
     __tablename__ = "referral"
+
+
+class ReferralStep(PatientOwned, Record, table=True):
+    """One step of a referral as the coordinator recorded it: the day it happened and a note.
+
+    ``step`` is the state it moved to (sent, accepted, seen, report_received) or, for the last
+    step, its ending (completed, declined, no_show, cancelled).
+    """
+
+    __tablename__ = "referral_step"
+
+    referral_id: str = Field(foreign_key="referral.id", index=True, max_length=36)
+    step: str = Field(max_length=20)
+    on_date: date
+    note: str | None = Field(default=None, max_length=500)
 
 
 class CommunityResourceBase(SQLModel):

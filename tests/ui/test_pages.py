@@ -78,7 +78,10 @@ def test_referral_loop_and_resource_referral(qtbot: QtBot, ws: Workspace, desk: 
         dialog.submit()
     qtbot.waitUntil(lambda: tab.referrals.rowCount() == 1)
     tab.referral_view.selectRow(0)
-    tab.next_step()
+    step = tab.next_step()
+    assert step is not None
+    with qtbot.waitSignal(step.saved):
+        step.submit()
     qtbot.waitUntil(lambda: tab.referrals.row_at(0).state == "sent")
     refer = tab.refer_resource()
     refer.set_value("resource_id", food.id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from careDesk.care.demo.context import Draft, Person
+from careDesk.care.referral_rules import default_expected_by
 from careDesk.care.risk.weights import hyperpolypharmacy_at
 from careDesk.model.referral import Referral, ResourceReferral
 from careDesk.model.schedule import Appointment, FollowUp
@@ -210,6 +211,9 @@ def referrals(draft: Draft) -> None:
     }
     times = {k: v for k, v in times.items() if v <= clinic.now}
     state = list(times)[-1]
+    urgency = draft.pick(("routine", "routine", "soon", "urgent"))
+    # Expected back by the clinic's default wait for its urgency, so some are late.
+    expected = default_expected_by(sent.astimezone(clinic.tz).date(), urgency)
     draft.out.add(
         Referral,
         id=draft.new_id(),
@@ -219,7 +223,8 @@ def referrals(draft: Draft) -> None:
         organization_id=target.organization_id,
         specialty=next((s for s, ps in clinic.providers.items() if target in ps), None),
         reason="Evaluation and co-management",
-        urgency=draft.pick(("routine", "routine", "soon", "urgent")),
+        urgency=urgency,
+        expected_by=expected,
         state=state,
         sent_at=times.get("sent"),
         accepted_at=times.get("accepted"),
@@ -227,6 +232,7 @@ def referrals(draft: Draft) -> None:
         report_at=times.get("report_received"),
         closed_at=times.get("closed"),
         closed_reason="Report reviewed with the patient" if "closed" in times else None,
+        ending="completed" if "closed" in times else None,
     )
 
 

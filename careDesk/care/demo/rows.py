@@ -51,6 +51,7 @@ TABLES: tuple[type[SQLModel], ...] = (
     schedule.FollowUp,
     schedule.Appointment,
     referral.Referral,
+    referral.ReferralStep,
     referral.ResourceReferral,
     timeline.TimelineEntry,
     timeline.TimeEntry,

@@ -111,6 +111,23 @@ def test_positive_food_screen_suggests_a_resource_from_the_directory(
     assert desk.suggestions.for_patient(patient.id) == []
 
 
+def test_a_positive_screen_binds_a_crisis_line_only_when_it_is_the_only_one(
+    desk: Desk, patient: Patient
+) -> None:
+    """Issue 19: a crisis line (988, the US Suicide & Crisis Lifeline) is never the default
+    resource for a need other than a crisis, even filed under that need's category."""
+    line = desk.resources.add(name="988 Lifeline", category="safety", phone="988").value
+    # HITS above 10 is positive (Sherin 1998, Fam Med 30:508; the AHC-HRSN safety items).
+    unsafe = hrsn(safety_hurt=4, safety_insult=4, safety_threaten=3, safety_scream=3)
+    desk.screeners.record(patient.id, "ahc_hrsn", unsafe)
+    assert "988 Lifeline" in desk.suggestions.for_patient(patient.id)[0].title  # the only one
+    desk.resources.add(name="Women's Center", category="safety", phone="555-0181")
+    desk.screeners.record(patient.id, "ahc_hrsn", unsafe)
+    suggestion = desk.suggestions.for_patient(patient.id)[0]
+    assert suggestion.rule == "hrsn_safety" and "Women's Center" in suggestion.title
+    assert line.name not in suggestion.title
+
+
 def test_accepting_adds_the_referral_and_the_rescreen_in_four_weeks(
     desk: Desk, patient: Patient
 ) -> None:
