@@ -7,7 +7,7 @@ Every step is dated with the day it happened: today or earlier, never in the fut
 before the step it follows. After an ending no step is taken.
 
 A referral is *late* the day after its expected-by date until it ends. Referrals written
-before expected-by dates existed (schema 9) are given one from the day they were entered and
+before expected-by dates existed (schema 8) are given one from the day they were entered and
 their urgency (:data:`EXPECTED_DAYS`), so no open referral is ever without a date to be late by.
 """
 

@@ -74,7 +74,7 @@ def undo_last_step(desk: Desk, referral_id: str, reason: str) -> Outcome[Referra
             patient_id=row.patient_id,
             fields=["state", *cleared],
         )
-        step = _last_recorded(tx, row, taken)  # None for a step from before schema 9
+        step = _last_recorded(tx, row, taken)  # None for a step from before schema 8
         if step is not None:
             tx.tombstone(step, kind=Kind.REFERRAL_STEP, patient_id=row.patient_id)
         line = ReferralStep(

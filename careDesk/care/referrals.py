@@ -105,7 +105,7 @@ class ReferralRead(ReferralBase, ReadModel):
 
 class StepRead(ReadModel):
     """One line of a referral's history: the step (a state or an ending), its day, the note.
-    ``recorded`` is False for a step known only from its stamp (entered before schema 9)."""
+    ``recorded`` is False for a step known only from its stamp (entered before schema 8)."""
 
     step: str
     on_date: date
@@ -335,7 +335,7 @@ class Referrals:
 
     def history(self, referral_id: str) -> list[StepRead]:
         """The referral's steps, oldest first: entered (draft), then each step with its day and
-        note. Steps taken before schema 9 are shown from their stamps, without a note."""
+        note. Steps taken before schema 8 are shown from their stamps, without a note."""
         self.desk.require(Permission.READ)
         with self.desk.reading() as session:
             row = live(session, Referral, referral_id, "referral")

@@ -98,7 +98,7 @@ class ReferralBase(SQLModel):
     closed_at: datetime | None = None
     closed_reason: str | None = Field(default=None, max_length=300)
     notes: Lines | None = None
-    # When the loop should have moved on (schema 9): "late" after this day until it ends.
+    # When the loop should have moved on (schema 8): "late" after this day until it ends.
     # Empty on referrals written before it; the core then reckons it from the urgency.
     expected_by: Day | None = None
     ending: str | None = Field(default=None, max_length=20)  # a ReferralEnding once closed

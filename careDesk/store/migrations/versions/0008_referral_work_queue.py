@@ -1,4 +1,4 @@
-"""Referrals as a work queue (schema 9, issue 19): expected-by dates, endings, dated steps
+"""Referrals as a work queue (schema 8, issue 19): expected-by dates, endings, dated steps
 
 - ``referral.expected_by``: the day the loop should have moved on ("late" after it);
 - ``referral.ending``: how a closed referral ended (completed, declined, no_show, cancelled).
@@ -6,7 +6,7 @@
   (their reason says why) and become ``completed`` when the report had come back;
 - ``referral_step``: each step as recorded (its day and a note), the referral's history.
 
-Revision ID: 0009
+Revision ID: 0008
 Revises: 0007
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0009"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
