@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import and_, or_
 from sqlmodel import Field, col, func, select
 
+from careDesk.care.billing_codes import BillingCategory
+from careDesk.care.followups import complete_in, open_follow_up
 from careDesk.care.forms.base import Form, ReadModel, refuse
 from careDesk.care.verb_kit import (
     add_audited,
@@ -25,9 +27,10 @@ from careDesk.care.verb_kit import (
     require_patient,
     tombstone_audited,
 )
-from careDesk.changes import Outcome
+from careDesk.changes import Kind, Outcome
 from careDesk.errors import NotFound
-from careDesk.model.fields import Day, Lines, Minutes, UtcTime
+from careDesk.model.fields import Day, Lines, Minutes, PastTime, UtcTime
+from careDesk.model.security import User
 from careDesk.model.timeline import TimeEntry, TimelineEntry
 from careDesk.security.roles import Permission
 
@@ -57,20 +60,29 @@ class MessageChannel(StrEnum):
     FAX = "fax"
 
 
-class NoteForm(Form):
+class MinutesForm(Form):
+    """What a note or a call adds for billing (issue 19): when it happened (now or in the past,
+    never the future), the minutes spent, the billing category they count towards (default
+    CCM, what every minute counted as before categories), whose minutes they are (default the
+    signed-in user) and the open follow-up it answers (completed with it)."""
+
+    minutes: Minutes | None = None
+    at: PastTime | None = None
+    category: BillingCategory | None = None
+    staff_id: str | None = Field(default=None, max_length=36)
+    follow_up_id: str | None = Field(default=None, max_length=36)
+
+
+class NoteForm(MinutesForm):
     summary: str = Field(max_length=300)
     body: Lines | None = Field(default=None, max_length=20_000)
-    minutes: Minutes | None = None
-    at: UtcTime | None = None
 
 
-class CallForm(Form):
+class CallForm(MinutesForm):
     outcome: CallOutcome
     direction: Direction = Direction.OUT
     summary: str | None = Field(default=None, max_length=300)
     body: Lines | None = Field(default=None, max_length=20_000)
-    minutes: Minutes | None = None
-    at: UtcTime | None = None
 
 
 class MessageForm(Form):
@@ -93,6 +105,7 @@ class TimeForm(Form):
     activity: str = Field(max_length=60)
     on_date: Day | None = None
     user_id: str | None = Field(default=None, max_length=36)
+    category: BillingCategory = BillingCategory.CCM
 
 
 class TimelineRead(ReadModel):
@@ -107,6 +120,8 @@ class TimelineRead(ReadModel):
     direction: str | None
     outcome: str | None
     minutes: int | None
+    category: str | None = None  # of the minutes' time entry (None: no minutes)
+    staff_id: str | None = None  # whose minutes they are
 
 
 class TimeRead(ReadModel):
@@ -117,6 +132,7 @@ class TimeRead(ReadModel):
     minutes: int
     activity: str
     timeline_id: str | None
+    category: str
 
 
 _CALL_WORDS = {
@@ -146,7 +162,7 @@ class Timeline:
         """A note; with ``minutes`` it also counts as care-management time."""
         form = self._parse(NoteForm, fields)
         values = {"summary": form.summary, "body": form.body, "minutes": form.minutes}
-        return self._entry(patient_id, "note", values, form.at, form.model_fields_set)
+        return self._entry(patient_id, "note", values, form)
 
     def log_call(self, patient_id: str, **fields: Any) -> Outcome[TimelineRead]:
         """A phone call: direction, outcome (reached, voicemail, no answer) and minutes."""
@@ -160,7 +176,7 @@ class Timeline:
             "outcome": form.outcome,
             "channel": "phone",
         }
-        return self._entry(patient_id, "call", values, form.at, form.model_fields_set)
+        return self._entry(patient_id, "call", values, form)
 
     def record_message(self, patient_id: str, **fields: Any) -> Outcome[TimelineRead]:
         """A message sent or received (text, e-mail, portal, fax)."""
@@ -171,7 +187,7 @@ class Timeline:
             "direction": form.direction,
             "channel": form.channel,
         }
-        return self._entry(patient_id, "message", values, form.at, form.model_fields_set)
+        return self._plain_entry(patient_id, "message", values, form.at, form.model_fields_set)
 
     def record_letter(self, patient_id: str, **fields: Any) -> Outcome[TimelineRead]:
         """A letter sent or received."""
@@ -182,7 +198,7 @@ class Timeline:
             "direction": form.direction,
             "channel": "letter",
         }
-        return self._entry(patient_id, "letter", values, form.at, form.model_fields_set)
+        return self._plain_entry(patient_id, "letter", values, form.at, form.model_fields_set)
 
     def remove(self, entry_id: str) -> Outcome[None]:
         """Remove an entry made in error, with the time it recorded (tombstones)."""
@@ -223,8 +239,17 @@ class Timeline:
                 query.order_by(col(TimelineEntry.at).desc(), col(TimelineEntry.id).desc()).limit(
                     limit
                 )
-            )
-            return [TimelineRead.model_validate(r) for r in rows]
+            ).all()
+            times = {
+                t.timeline_id: t
+                for t in session.exec(
+                    select(TimeEntry).where(
+                        col(TimeEntry.timeline_id).in_([r.id for r in rows if r.minutes]),
+                        col(TimeEntry.deleted_at).is_(None),
+                    )
+                )
+            }
+            return [_read(r, times.get(r.id)) for r in rows]
 
     def count(self, patient_id: str) -> int:
         """How many (live) entries the patient's timeline holds."""
@@ -251,12 +276,13 @@ class Timeline:
                 on_date=form.on_date or local_today(tx.now),
                 minutes=form.minutes,
                 activity=form.activity,
+                category=form.category,
             )
             add_audited(
                 tx,
                 "time.add",
                 row,
-                kind="time_entry",
+                kind=Kind.TIME_ENTRY,
                 patient_id=patient_id,
                 fields=form.model_fields_set,
             )
@@ -321,7 +347,7 @@ class Timeline:
         self.desk.require(Permission.EDIT)
         return model.parse(fields)
 
-    def _entry(
+    def _plain_entry(
         self,
         patient_id: str,
         kind: str,
@@ -332,32 +358,93 @@ class Timeline:
         with self.desk.writing() as tx:
             require_patient(tx.session, patient_id)
             row = TimelineEntry(
+                patient_id=patient_id, kind=kind, at=at or tx.now, author_id=self.desk.user.id,
+                **values,
+            )  # fmt: skip
+            add_audited(
+                tx,
+                f"timeline.{kind}",
+                row,
+                kind=Kind.TIMELINE_ENTRY,
+                patient_id=patient_id,
+                fields=fields,
+            )
+            return Outcome(TimelineRead.model_validate(row), tx.changes)
+
+    def _entry(
+        self, patient_id: str, kind: str, values: dict[str, Any], form: MinutesForm
+    ) -> Outcome[TimelineRead]:
+        """A note or call: the entry, its minutes as a time entry, and the follow-up it
+        answers completed, in one transaction."""
+        if form.minutes is None:
+            for name in ("category", "staff_id"):
+                if getattr(form, name) is not None:
+                    raise refuse(name, "give the minutes spent as well")
+        fields = form.model_fields_set - {"category", "staff_id", "follow_up_id"}
+        with self.desk.writing() as tx:
+            require_patient(tx.session, patient_id)
+            answered = (
+                open_follow_up(tx.session, form.follow_up_id, patient_id)
+                if form.follow_up_id
+                else None
+            )
+            staff = _staff(tx.session, form.staff_id) if form.staff_id else self.desk.user.id
+            row = TimelineEntry(
                 patient_id=patient_id,
                 kind=kind,
-                at=at or tx.now,
+                at=form.at or tx.now,
                 author_id=self.desk.user.id,
                 **values,
             )
             add_audited(
-                tx, f"timeline.{kind}", row, kind="timeline", patient_id=patient_id, fields=fields
+                tx,
+                f"timeline.{kind}",
+                row,
+                kind=Kind.TIMELINE_ENTRY,
+                patient_id=patient_id,
+                fields=fields,
             )
+            read = TimelineRead.model_validate(row)
             if row.minutes:
-                _time_for(tx, row)
-            return Outcome(TimelineRead.model_validate(row), tx.changes)
+                time = _time_for(tx, row, staff, form.category or BillingCategory.CCM)
+                read = read.model_copy(update={"category": time.category, "staff_id": staff})
+            if answered is not None:
+                complete_in(tx, answered, f"{row.summary} ({kind}, {local_today(row.at)})")
+            return Outcome(read, tx.changes)
 
 
-def _time_for(tx: Tx, entry: TimelineEntry) -> TimeEntry:
-    """The time entry that a note or call with minutes also counts as."""
+def _read(row: TimelineEntry, time: TimeEntry | None) -> TimelineRead:
+    read = TimelineRead.model_validate(row)
+    if time is None:
+        return read
+    return read.model_copy(update={"category": time.category, "staff_id": time.user_id})
+
+
+def _staff(session: Any, user_id: str) -> str:
+    """``user_id`` if it is an active careDesk user (whose minutes these are)."""
+    user = session.get(User, user_id)
+    if user is None or user.disabled:
+        raise refuse("staff_id", "choose an active careDesk user")
+    return user_id
+
+
+def _time_for(tx: Tx, entry: TimelineEntry, staff: str, category: str) -> TimeEntry:
+    """The time entry that a note or call with minutes also counts as (audited: whose
+    minutes, which category and day)."""
     assert entry.minutes is not None
-    return tx.add(
+    return add_audited(
+        tx,
+        "time.add",
         TimeEntry(
             patient_id=entry.patient_id,
-            user_id=tx.desk.user.id,
+            user_id=staff,
             on_date=local_today(entry.at),
             minutes=entry.minutes,
             activity=entry.kind,
             timeline_id=entry.id,
+            category=category,
         ),
-        kind="time_entry",
+        kind=Kind.TIME_ENTRY,
         patient_id=entry.patient_id,
+        fields={"minutes", "on_date", "user_id", "category"},
     )
