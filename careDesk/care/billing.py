@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from careDesk.care import billing_codes as bc
@@ -75,6 +76,7 @@ class BillingRow:
     next_step: NextStep | None
     missing: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    blocked: tuple[str, ...] = ()  # the parts of ``missing`` that no more minutes would fix
     name: str = ""
     mrn: str = ""
 
@@ -99,7 +101,7 @@ class BillingRow:
             done = f"supports {self.code_text()}" if self.codes else "no code by minutes"
             return f"{short}: {self.minutes} min, {done}"
         text = f"{short}: {self.next_step.words()}"
-        return text + (f"; not billable: {self.missing[0]}" if self.missing else "")
+        return text + (f"; not billable: {self.blocked[0]}" if self.blocked else "")
 
     def as_json(self) -> dict[str, Any]:
         step = self.next_step
@@ -164,11 +166,11 @@ def _sums(
     roles = {uid: role for uid, role in session.exec(select(User.id, User.role))}
     month = func.substr(col(TimeEntry.on_date), 1, 7)
     query = (
-        select(
-            TimeEntry.patient_id,
+        sa_select(
+            col(TimeEntry.patient_id),
             month,
-            TimeEntry.category,
-            TimeEntry.user_id,
+            col(TimeEntry.category),
+            col(TimeEntry.user_id),
             func.sum(TimeEntry.minutes),
         )
         .join(Patient, col(Patient.id) == col(TimeEntry.patient_id))
@@ -177,9 +179,9 @@ def _sums(
         .group_by(col(TimeEntry.patient_id), month, col(TimeEntry.category), col(TimeEntry.user_id))
     )
     if patient_id is not None:
-        query = query.where(TimeEntry.patient_id == patient_id)
+        query = query.where(col(TimeEntry.patient_id) == patient_id)
     found: dict[tuple[str, str, str], _Sides] = defaultdict(_Sides)
-    for pid, key, category, user_id, total in session.exec(query):
+    for pid, key, category, user_id, total in session.execute(query):
         found[(pid, str(key), category or "ccm")].add(roles.get(user_id), int(total or 0))
     return found
 
@@ -207,6 +209,10 @@ def _initial_cocm(pid: str, month: str, seen: set[tuple[str, str]]) -> bool:
         (pid, month_key(_months_back(start, back))) in seen
         for back in range(1, bc.COCM_BREAK_MONTHS + 1)
     )
+
+
+# The ``ccm_rules`` reasons that are about eligibility, not minutes (its ``_not_eligible``).
+_CCM_BLOCKERS = ("no CCM consent", "needs ")
 
 
 def _ccm_row(m: CcmMonth, complex_minutes: bool) -> BillingRow:
@@ -244,6 +250,7 @@ def _ccm_row(m: CcmMonth, complex_minutes: bool) -> BillingRow:
         next_step=step,
         missing=tuple(missing),
         notes=m.notes,
+        blocked=tuple(w for w in m.missing if w.startswith(_CCM_BLOCKERS)),
     )
 
 
@@ -275,7 +282,7 @@ def _other_row(
         codes = []
     return BillingRow(
         pid, month, category, s.staff, s.practitioner, s.uncounted, tuple(codes), step,
-        tuple(missing), tuple(notes),
+        tuple(missing), tuple(notes), tuple(missing),
     )  # fmt: skip
 
 
@@ -317,14 +324,14 @@ def billing_rows(
         return []
     people = {
         pid: (f"{family}, {given}", mrn, bool(consent) and (on is None or on <= last))
-        for pid, family, given, mrn, consent, on in session.exec(
-            select(
-                Patient.id,
-                Patient.family_name,
-                Patient.given_name,
-                Patient.mrn,
-                Patient.consent_program,
-                Patient.consent_program_on,
+        for pid, family, given, mrn, consent, on in session.execute(
+            sa_select(
+                col(Patient.id),
+                col(Patient.family_name),
+                col(Patient.given_name),
+                col(Patient.mrn),
+                col(Patient.consent_program),
+                col(Patient.consent_program_on),
             ).where(col(Patient.id).in_(ids))
         )
     }

@@ -38,9 +38,7 @@ class TimeEntry(Record, table=True):
     minutes: int
     activity: str = Field(max_length=60)
     timeline_id: str | None = Field(default=None, max_length=36)
-    category: str = Field(
-        default="ccm", max_length=20, sa_column_kwargs={"server_default": "ccm"}
-    )
+    category: str = Field(default="ccm", max_length=20, sa_column_kwargs={"server_default": "ccm"})
 
 
 class Transition(Record, table=True):
