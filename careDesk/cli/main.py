@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "careDesk.cli.care_cmds",
     "careDesk.cli.measure_cmds",
     "careDesk.cli.ccm_cmds",
+    "careDesk.cli.billing_cmds",
     "careDesk.cli.demo_cmds",
     "careDesk.cli.interop_cmds",
     "careDesk.cli.handout_cmds",
