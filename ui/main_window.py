@@ -28,6 +28,7 @@ from careDesk.sync.reports import SyncStatus
 from ui.chart.view import ChartView
 from ui.pages.admin import AdminPage
 from ui.pages.base import Page
+from ui.pages.billing import BillingPage
 from ui.pages.patients import PatientsPage
 from ui.pages.registry import RegistryPage
 from ui.pages.reminders import RemindersPage
@@ -64,6 +65,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("reminders", "Reminders", RemindersPage),
     PageSpec("reports", "Reports", ReportsPage),
     PageSpec("registry", "Registry", RegistryPage),
+    PageSpec("billing", "Billing", BillingPage),
     PageSpec("resources", "Resources", ResourcesPage),
     PageSpec("templates", "Templates", TemplatesPage),
     PageSpec("sync", "Sync", SyncPage),
@@ -294,7 +296,17 @@ class MainWindow(QMainWindow):
             self.charts.setTabText(index, text)
 
     def close_chart(self, index: int) -> None:
+        """Close a chart tab; a chart whose timer runs asks first (never stops silently)."""
         widget = self.charts.widget(index)
+        if isinstance(widget, ChartView):
+            widget.ask_before_closing(lambda: self._remove_chart(widget))
+        else:
+            self._remove_chart(widget)
+
+    def _remove_chart(self, widget: QWidget | None) -> None:
+        index = self.charts.indexOf(widget) if widget is not None else -1
+        if index < 0:
+            return
         self.charts.removeTab(index)
         if widget is not None:
             widget.deleteLater()

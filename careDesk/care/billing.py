@@ -92,9 +92,10 @@ class BillingRow:
     def code_text(self) -> str:
         return ", ".join(u.text() for u in self.codes)
 
-    def progress(self) -> str:
-        """ "CCM: 15 of 20 min (99490)", as the chart header shows it."""
-        short = bc.category(self.category).short
+    def progress(self, when: str = "") -> str:
+        """ "CCM: 15 of 20 min (99490)" ("CCM this month: …" with ``when``), as the chart
+        header shows it."""
+        short = bc.category(self.category).short + (f" {when}" if when else "")
         if self.category == BillingCategory.NONE:
             return f"{short}: {self.minutes} min"
         if self.next_step is None:
