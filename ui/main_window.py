@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from careDesk.security.roles import Permission
 from careDesk.sync.reports import SyncStatus
+from ui.chart.timer import HeldTimer
 from ui.chart.view import ChartView
 from ui.pages.admin import AdminPage
 from ui.pages.base import Page
@@ -294,6 +295,25 @@ class MainWindow(QMainWindow):
         index = self.charts.indexOf(widget)
         if index >= 0:
             self.charts.setTabText(index, text)
+
+    def running_timers(self) -> list[HeldTimer]:
+        """The open charts' running timers (kept across a lock)."""
+        found = []
+        for index in range(self.charts.count()):
+            widget = self.charts.widget(index)
+            if isinstance(widget, ChartView):
+                held = widget.timer.held(widget.patient_id)
+                if held is not None:
+                    found.append(held)
+        return found
+
+    def resume_timers(self, timers: list[HeldTimer]) -> None:
+        """Open each chart again with its timer running on from where it was."""
+        for held in timers:
+            self.open_chart(held.patient_id)
+            view = self._chart_of(held.patient_id)
+            if view is not None:
+                view.timer.resume(held.began, held.started_at)
 
     def close_chart(self, index: int) -> None:
         """Close a chart tab; a chart whose timer runs asks first (never stops silently)."""

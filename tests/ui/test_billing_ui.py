@@ -10,6 +10,7 @@ time" (CPT 2022). Every CCM code needs consent and two chronic conditions (MLN90
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -22,11 +23,17 @@ from careDesk.desk import Desk
 from careDesk.model.base import utcnow
 from careDesk.model.clinical import Condition
 from careDesk.model.security import user_id
+from careDesk.paths import VaultPaths
+from careDesk.store.vault import create_vault
 from tests.careDesk.care.clinic_rows import store
+from tests.conftest import ADMIN
+from tests.conftest import PASSWORD as ADMIN_PASSWORD
 from tests.ui.conftest import add_patient, wait_idle
+from ui.app import App
 from ui.chart.minutes_form import MinutesDialog
 from ui.chart.timeline import TimelineTab
 from ui.chart.view import ChartView
+from ui.login import UnlockDialog
 from ui.main_window import MainWindow
 from ui.pages.billing import NEAR_BACKGROUND, BillingPage
 from ui.workspace import Workspace
@@ -206,3 +213,37 @@ def test_billing_page_lists_highlights_and_exports(
         ("Muñoz, Rosa", "17", "", "yes"),
     ]
     assert date(2026, 10, 1) == page.chosen_month()
+
+
+def test_a_running_timer_survives_a_lock_for_the_same_user(
+    qtbot: QtBot, make_app: Callable[..., App], vault_paths: VaultPaths, fast_kdf: None
+) -> None:
+    """Idle lock during a long call must not lose the time (nor keep it running unseen)."""
+    desk = create_vault(vault_paths, ADMIN, ADMIN_PASSWORD)[0]
+    pid = add_patient(desk, "Rosa", "Muñoz", "MRN-B3")
+    desk.close()
+    app = make_app()
+    app.start()
+    with qtbot.waitSignal(app.ready, timeout=10_000) as ready:
+        _unlock(qtbot, app)
+    window = ready.args[0]
+    window.open_chart(pid)
+    view = window.current_chart()
+    assert view is not None
+    view.timer.start()
+    started = view.timer.started_at
+    with qtbot.waitSignal(app.locked, timeout=5_000):
+        app.lock()
+    with qtbot.waitSignal(app.ready, timeout=10_000) as again:
+        _unlock(qtbot, app)
+    chart = again.args[0].current_chart()
+    assert chart is not None and chart.patient_id == pid
+    assert chart.timer.running and chart.timer.started_at == started
+
+
+def _unlock(qtbot: QtBot, app: App) -> None:
+    dialog = app.dialog
+    assert isinstance(dialog, UnlockDialog)
+    dialog.login.setText(ADMIN)
+    dialog.password.setText(ADMIN_PASSWORD)
+    dialog.submit()

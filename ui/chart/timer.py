@@ -3,7 +3,9 @@ then log it with the minutes filled in.
 
 The timer belongs to the chart view, not to a tab, so switching tabs or pages leaves it running;
 elapsed time is read from a monotonic clock, so a hidden or busy window never loses seconds.
-A chart with a running timer asks before it closes (``ChartView.ask_before_closing``).
+A chart with a running timer asks before it closes (``ChartView.ask_before_closing``); a lock
+(Ctrl+L or idle, often during a long call) keeps it running for the same user to find after
+unlocking (:class:`HeldTimer`, in memory only).
 Minutes are the whole minutes elapsed (at least 1): rounding up would claim time not spent,
 and the coordinator can correct the number in the form.
 """
@@ -12,12 +14,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from careDesk.model.base import utcnow
+
+
+@dataclass(frozen=True)
+class HeldTimer:
+    """A running timer kept in memory while the workstation is locked (never written down):
+    the same user unlocking finds the chart open again with the timer still running."""
+
+    patient_id: str
+    began: float  # on the monotonic clock
+    started_at: datetime
 
 
 class ChartTimer(QWidget):
@@ -80,6 +93,20 @@ class ChartTimer(QWidget):
         self.tick.start()
         self._show()
         self.running_changed.emit(True)
+
+    def resume(self, began: float, started_at: datetime) -> None:
+        """Run on from an earlier start (after the workstation was locked and unlocked)."""
+        if self.running:
+            return
+        self._began, self.started_at = began, started_at
+        self.tick.start()
+        self._show()
+        self.running_changed.emit(True)
+
+    def held(self, patient_id: str) -> HeldTimer | None:
+        if self._began is None or self.started_at is None:
+            return None
+        return HeldTimer(patient_id, self._began, self.started_at)
 
     def stop(self, kind: str) -> int | None:
         """Stop and ask for the ``kind`` of entry to log; the minutes (None if not running)."""
