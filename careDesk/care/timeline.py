@@ -388,6 +388,22 @@ class Timeline:
                 if form.follow_up_id
                 else None
             )
+            if (
+                answered is not None
+                and answered.urgent
+                and values.get("outcome")
+                not in (
+                    None,
+                    CallOutcome.REACHED,
+                )
+            ):
+                # An urgent follow-up (e.g. PHQ-9 item 9) is not done because a voicemail was
+                # left: it stays open until someone reaches the patient (hazard: urgent work
+                # closed unseen).
+                raise refuse(
+                    "follow_up_id",
+                    "an urgent follow-up is completed only by a call that reached the patient",
+                )
             staff = _staff(tx.session, form.staff_id) if form.staff_id else self.desk.user.id
             row = TimelineEntry(
                 patient_id=patient_id,

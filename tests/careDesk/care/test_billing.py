@@ -239,3 +239,22 @@ def test_without_consent_the_header_says_why_it_is_not_billable(
         "CCM: 25 of 40 min (99439); not billable: no CCM consent on file for this month"
     )
     assert pcm.progress().endswith("not billable: no program consent on file for this month")
+
+
+def test_a_voicemail_does_not_complete_an_urgent_follow_up(
+    desk: Desk, staff: dict[str, str]
+) -> None:
+    """careDesk's rule: urgent work (e.g. the call PHQ-9 item 9 raises) stays open until the
+    patient is reached; a voicemail or no answer cannot close it."""
+    p = enrolled(desk, "B-13")
+    urgent = desk.followups.create(
+        p.id, kind="call", title="Safety call", due_at=utcnow(), urgent=True
+    ).value
+    for outcome in ("voicemail", "no_answer"):
+        with pytest.raises(ValidationFailed) as refused:
+            desk.timeline.log_call(p.id, outcome=outcome, minutes=2, follow_up_id=urgent.id)
+        assert refused.value.field == "follow_up_id"
+    assert [f.id for f in desk.followups.open_for_patient(p.id)] == [urgent.id]
+    assert desk.timeline.count(p.id) == 0  # the refused calls wrote nothing
+    desk.timeline.log_call(p.id, outcome="reached", minutes=9, follow_up_id=urgent.id)
+    assert desk.followups.open_for_patient(p.id) == []
