@@ -258,3 +258,16 @@ def test_a_voicemail_does_not_complete_an_urgent_follow_up(
     assert desk.timeline.count(p.id) == 0  # the refused calls wrote nothing
     desk.timeline.log_call(p.id, outcome="reached", minutes=9, follow_up_id=urgent.id)
     assert desk.followups.open_for_patient(p.id) == []
+
+
+def test_the_reports_ccm_minutes_leave_other_categories_out(
+    desk: Desk, staff: dict[str, str]
+) -> None:
+    """Reports count patients reaching 20/40/60 CCM minutes (CPT 99490/99439): PCM or
+    unbilled minutes are not CCM time."""
+    p = enrolled(desk, "B-14")
+    call(desk, p.id, 10, NOV, staff["nurse"])
+    call(desk, p.id, 30, NOV, staff["nurse"], "pcm")
+    call(desk, p.id, 15, NOV, staff["nurse"], "none")
+    report = desk.metrics.report(date(2026, 11, 1), date(2026, 11, 30))
+    assert [(m.patient_id, m.minutes) for m in report.minutes] == [(p.id, 10)]
