@@ -14,11 +14,9 @@ careDesk checked).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +26,8 @@ from sqlmodel import Session, col, func, select
 
 from careDesk.care import billing_codes as bc
 from careDesk.care.billing_codes import BillingCategory, NextStep, Units
-from careDesk.care.ccm import _SIDE, ccm_months, month_key
+from careDesk.care.billing_csv import billing_csv
+from careDesk.care.ccm import _SIDE, _chunks, ccm_months, month_key
 from careDesk.care.ccm_rules import STAFF_EACH, STAFF_FIRST, STAFF_MAX_ADDONS, CcmMonth
 from careDesk.care.verb_kit import local_today
 from careDesk.errors import CareDeskError, ValidationFailed
@@ -43,23 +42,6 @@ if TYPE_CHECKING:
     from careDesk.desk import Desk
 
 COMPLEX_FIRST, COMPLEX_EACH = 60, 30  # 99487 first 60 minutes, 99489 each further 30 (CPT)
-CSV_COLUMNS = (
-    "month",
-    "patient_id",
-    "mrn",
-    "name",
-    "category",
-    "minutes",
-    "clinical_staff_minutes",
-    "physician_qhp_minutes",
-    "uncounted_minutes",
-    "codes",
-    "next_threshold",
-    "minutes_to_next",
-    "near_threshold",
-    "missing",
-    "notes",
-)
 
 
 @dataclass(frozen=True)
@@ -131,7 +113,6 @@ class _Sides:
     practitioner: int = 0
     uncounted: int = 0
     unknown: int = 0
-    extra: list[str] = field(default_factory=list)
 
     def add(self, role: str | None, minutes: int) -> None:
         if role is None:  # a person unknown on this workstation: clinical staff (ccm.py)
@@ -192,15 +173,18 @@ def _cocm_months(
 ) -> set[tuple[str, str]]:
     """(patient, month) pairs with CoCM minutes, from six months before ``first``."""
     month = func.substr(col(TimeEntry.on_date), 1, 7)
-    rows = session.exec(
-        select(TimeEntry.patient_id, month)
-        .where(col(TimeEntry.deleted_at).is_(None), TimeEntry.category == BillingCategory.COCM)
-        .where(col(TimeEntry.patient_id).in_(list(ids)))
-        .where(col(TimeEntry.on_date) >= _months_back(first, bc.COCM_BREAK_MONTHS))
-        .where(col(TimeEntry.on_date) <= last)
-        .group_by(col(TimeEntry.patient_id), month)
-    )
-    return {(pid, str(key)) for pid, key in rows}
+    found: set[tuple[str, str]] = set()
+    for batch in _chunks(ids):
+        rows = session.exec(
+            select(TimeEntry.patient_id, month)
+            .where(col(TimeEntry.deleted_at).is_(None), TimeEntry.category == BillingCategory.COCM)
+            .where(col(TimeEntry.patient_id).in_(batch))
+            .where(col(TimeEntry.on_date) >= _months_back(first, bc.COCM_BREAK_MONTHS))
+            .where(col(TimeEntry.on_date) <= last)
+            .group_by(col(TimeEntry.patient_id), month)
+        )
+        found.update((pid, str(key)) for pid, key in rows)
+    return found
 
 
 def _initial_cocm(pid: str, month: str, seen: set[tuple[str, str]]) -> bool:
@@ -259,7 +243,7 @@ def _other_row(
     pid: str, month: str, category: str, s: _Sides, consent: bool, initial: bool
 ) -> BillingRow:
     """A PCM, BHI, CoCM, TCM or unbilled row (``billing_codes``)."""
-    notes = list(s.extra)
+    notes: list[str] = []
     if s.uncounted:
         notes.append(f"{s.uncounted} minutes by non-clinical accounts are not counted")
     if s.unknown:
@@ -309,9 +293,26 @@ def _same_month_notes(rows: list[BillingRow]) -> list[BillingRow]:
 
 
 def _with_notes(row: BillingRow, extra: list[str]) -> BillingRow:
-    from dataclasses import replace
-
     return replace(row, notes=(*row.notes, *extra))
+
+
+def _people(session: Session, ids: Sequence[str], last: date) -> dict[str, tuple[str, str, bool]]:
+    """Patient id → ("Family, Given", MRN, program consent given by ``last``)."""
+    found: dict[str, tuple[str, str, bool]] = {}
+    for batch in _chunks(ids):
+        rows = session.execute(
+            sa_select(
+                col(Patient.id),
+                col(Patient.family_name),
+                col(Patient.given_name),
+                col(Patient.mrn),
+                col(Patient.consent_program),
+                col(Patient.consent_program_on),
+            ).where(col(Patient.id).in_(batch))
+        )
+        for pid, family, given, mrn, consent, on in rows:
+            found[pid] = (f"{family}, {given}", mrn, bool(consent) and (on is None or on <= last))
+    return found
 
 
 def billing_rows(
@@ -323,19 +324,7 @@ def billing_rows(
     ids = sorted({pid for pid, _, _ in sums})
     if not ids:
         return []
-    people = {
-        pid: (f"{family}, {given}", mrn, bool(consent) and (on is None or on <= last))
-        for pid, family, given, mrn, consent, on in session.execute(
-            sa_select(
-                col(Patient.id),
-                col(Patient.family_name),
-                col(Patient.given_name),
-                col(Patient.mrn),
-                col(Patient.consent_program),
-                col(Patient.consent_program_on),
-            ).where(col(Patient.id).in_(ids))
-        )
-    }
+    people = _people(session, ids, last)
     rows: list[BillingRow] = []
     ccm_ids = sorted({pid for pid, _, cat in sums if cat in bc.CCM_POOL})
     complex_ids = {pid for pid, _, cat in sums if cat == BillingCategory.CCM_COMPLEX}
@@ -358,34 +347,7 @@ def billing_rows(
 
 
 def _named(row: BillingRow, person: tuple[str, str, bool]) -> BillingRow:
-    from dataclasses import replace
-
     return replace(row, name=person[0], mrn=person[1])
-
-
-def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def billing_csv(rows: Sequence[BillingRow]) -> str:
-    """The rows as CSV text (header :data:`CSV_COLUMNS`)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in rows:
-        step = r.next_step
-        writer.writerow(
-            _cell(v)
-            for v in (
-                r.month, r.patient_id, r.mrn, r.name, r.category, r.minutes, r.staff_minutes,
-                r.practitioner_minutes, r.uncounted_minutes, r.code_text(),
-                "" if step is None else step.code, "" if step is None else step.short,
-                "yes" if r.near else "no", "; ".join(r.missing), "; ".join(r.notes),
-            )
-        )  # fmt: skip
-    return out.getvalue()
 
 
 class Billing:

@@ -41,7 +41,7 @@ from sqlmodel import Session, col, func, select
 
 from careDesk.care.billing_codes import CCM_POOL
 from careDesk.care.ccm_rules import CcmMonth, MonthFacts, ccm_codes
-from careDesk.care.timeline import TimelineRead
+from careDesk.care.forms.timeline import TimelineRead
 from careDesk.care.verb_kit import add_audited, require_patient
 from careDesk.changes import Outcome
 from careDesk.errors import PermissionDenied, ValidationFailed

@@ -10,15 +10,26 @@ from __future__ import annotations
 
 from calendar import monthrange
 from datetime import date, datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import and_, or_
-from sqlmodel import Field, col, func, select
+from sqlmodel import col, func, select
 
 from careDesk.care.billing_codes import BillingCategory
 from careDesk.care.followups import complete_in, open_follow_up
-from careDesk.care.forms.base import Form, ReadModel, refuse
+from careDesk.care.forms.base import Form, refuse
+from careDesk.care.forms.timeline import (
+    CallForm,
+    CallOutcome,
+    Direction,
+    LetterForm,
+    MessageForm,
+    MinutesForm,
+    NoteForm,
+    TimeForm,
+    TimelineRead,
+    TimeRead,
+)
 from careDesk.care.verb_kit import (
     add_audited,
     live,
@@ -29,7 +40,6 @@ from careDesk.care.verb_kit import (
 )
 from careDesk.changes import Kind, Outcome
 from careDesk.errors import NotFound
-from careDesk.model.fields import Day, Lines, Minutes, PastTime, UtcTime
 from careDesk.model.security import User
 from careDesk.model.timeline import TimeEntry, TimelineEntry
 from careDesk.security.roles import Permission
@@ -39,100 +49,6 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Form)
 MAX_PAGE = 500
-
-
-class Direction(StrEnum):
-    IN = "in"
-    OUT = "out"
-
-
-class CallOutcome(StrEnum):
-    REACHED = "reached"
-    VOICEMAIL = "voicemail"
-    NO_ANSWER = "no_answer"
-
-
-class MessageChannel(StrEnum):
-    SMS = "sms"
-    EMAIL = "email"
-    PHONE = "phone"
-    PORTAL = "portal"
-    FAX = "fax"
-
-
-class MinutesForm(Form):
-    """What a note or a call adds for billing (issue 19): when it happened (now or in the past,
-    never the future), the minutes spent, the billing category they count towards (default
-    CCM, what every minute counted as before categories), whose minutes they are (default the
-    signed-in user) and the open follow-up it answers (completed with it)."""
-
-    minutes: Minutes | None = None
-    at: PastTime | None = None
-    category: BillingCategory | None = None
-    staff_id: str | None = Field(default=None, max_length=36)
-    follow_up_id: str | None = Field(default=None, max_length=36)
-
-
-class NoteForm(MinutesForm):
-    summary: str = Field(max_length=300)
-    body: Lines | None = Field(default=None, max_length=20_000)
-
-
-class CallForm(MinutesForm):
-    outcome: CallOutcome
-    direction: Direction = Direction.OUT
-    summary: str | None = Field(default=None, max_length=300)
-    body: Lines | None = Field(default=None, max_length=20_000)
-
-
-class MessageForm(Form):
-    channel: MessageChannel
-    summary: str = Field(max_length=300)
-    direction: Direction = Direction.OUT
-    body: Lines | None = Field(default=None, max_length=20_000)
-    at: UtcTime | None = None
-
-
-class LetterForm(Form):
-    summary: str = Field(max_length=300)
-    direction: Direction = Direction.OUT
-    body: Lines | None = Field(default=None, max_length=20_000)
-    at: UtcTime | None = None
-
-
-class TimeForm(Form):
-    minutes: Minutes
-    activity: str = Field(max_length=60)
-    on_date: Day | None = None
-    user_id: str | None = Field(default=None, max_length=36)
-    category: BillingCategory = BillingCategory.CCM
-
-
-class TimelineRead(ReadModel):
-    id: str
-    patient_id: str
-    kind: str
-    at: datetime
-    author_id: str | None
-    summary: str
-    body: str | None
-    channel: str | None
-    direction: str | None
-    outcome: str | None
-    minutes: int | None
-    category: str | None = None  # of the minutes' time entry (None: no minutes)
-    staff_id: str | None = None  # whose minutes they are
-
-
-class TimeRead(ReadModel):
-    id: str
-    patient_id: str
-    user_id: str
-    on_date: date
-    minutes: int
-    activity: str
-    timeline_id: str | None
-    category: str
 
 
 _CALL_WORDS = {
