@@ -84,6 +84,8 @@ class BillingRow:
             done = f"supports {self.code_text()}" if self.codes else "no code by minutes"
             return f"{short}: {self.minutes} min, {done}"
         text = f"{short}: {self.next_step.words()}"
+        if self.uncounted_minutes:  # said, so logged minutes never silently vanish
+            text += f" ({self.uncounted_minutes} min by non-clinical accounts not counted)"
         return text + (f"; not billable: {self.blocked[0]}" if self.blocked else "")
 
     def as_json(self) -> dict[str, Any]:

@@ -130,13 +130,13 @@ def test_timer_survives_switching_tabs_and_fills_the_form(
     now = [1000.0]
     view.timer.clock = lambda: now[0]
     view.timer.start_button.click()
-    assert view.timer.running and titles[-1].startswith("⏱")
+    assert view.timer.running and titles[-1].startswith("● ")
     view.show_tab("plan")  # other tabs, other work: the timer keeps running
     view.show_tab("measures")
     now[0] += 12 * 60 + 40  # 12 min 40 s later
     assert view.timer.running and view.timer.minutes() == 12
     view.timer.call_button.click()
-    assert not view.timer.running and not titles[-1].startswith("⏱")
+    assert not view.timer.running and not titles[-1].startswith("● ")
     dialog = _ready(qtbot, view.timed_dialog)
     assert view.tabs.currentWidget() is view.tab_by_key["timeline"]
     assert dialog.widgets["minutes"].value() == 12

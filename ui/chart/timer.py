@@ -131,7 +131,7 @@ class ChartTimer(QWidget):
 
     def text(self) -> str:
         seconds = int(self.elapsed().total_seconds())
-        return f"⏱ {seconds // 60:d}:{seconds % 60:02d}"
+        return f"Timer {seconds // 60:d}:{seconds % 60:02d}"
 
     def _show(self) -> None:
         running = self.running

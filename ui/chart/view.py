@@ -191,7 +191,7 @@ class ChartView(QWidget):
     def _retitle(self) -> None:
         """The chart's tab title, marked while its timer runs (seen from any page)."""
         if self._title:
-            self.title_changed.emit(("⏱ " if self.timer.running else "") + self._title)
+            self.title_changed.emit(("● " if self.timer.running else "") + self._title)
 
     def _log_timed(self, kind: str, minutes: int, started: datetime) -> None:
         """The timer stopped: open the call or note form with its minutes and start time."""

@@ -113,6 +113,9 @@ def test_minutes_sum_per_patient_month_and_category(desk: Desk, staff: dict[str,
     assert rows[("Bravo, Test", "bhi")].code_text() == "99484"
     bravo = rows[("Bravo, Test", "ccm")]
     assert (bravo.uncounted_minutes, bravo.codes) == (40, ())
+    assert bravo.progress() == (
+        "CCM: 0 of 20 min (99490) (40 min by non-clinical accounts not counted)"
+    )
     # The CCM report counts CCM minutes only (PCM, BHI and unbilled minutes are not CCM time).
     [alba_nov] = desk.ccm.months(date(2026, 11, 1), date(2026, 11, 30), a.id)
     assert alba_nov.facts.staff_minutes == 15
