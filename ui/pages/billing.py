@@ -45,6 +45,20 @@ def next_words(row: Any) -> str:
     return f"{near}{step.short} min to {step.code} (at {step.at})"
 
 
+def minutes_words(row: Any) -> str:
+    """Counted minutes, and those by non-clinical accounts that are not."""
+    counted = row.staff_minutes + row.practitioner_minutes
+    return (
+        f"{counted} (+{row.uncounted_minutes} not counted)"
+        if row.uncounted_minutes
+        else str(counted)
+    )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def _why(row: Any) -> str:
     return "; ".join((*row.missing, *row.notes))
 
@@ -100,7 +114,7 @@ class BillingPage(Page):
                 Column("Patient", lambda r: r.name),
                 Column("MRN", lambda r: r.mrn),
                 Column("Category", lambda r: _WORDS.get(r.category, r.category)),
-                Column("Minutes", lambda r: r.minutes),
+                Column("Minutes", minutes_words),
                 Column("Codes supported", lambda r: r.code_text() or "—"),
                 Column("Next threshold", next_words),
                 Column("Missing / notes", _why, _why),
@@ -133,8 +147,8 @@ class BillingPage(Page):
         near = sum(1 for r in self.rows if r.near)
         coded = sum(1 for r in self.rows if r.codes)
         self.summary.setText(
-            f"{self.chosen_month():%Y-%m}: {len(self.rows)} rows, {coded} with a code, "
-            f"{near} near a threshold"
+            f"{self.chosen_month():%Y-%m}: {_plural(len(self.rows), 'row')}, {coded} with a "
+            f"code, {near} near a threshold"
         )
 
     def open_chart(self, row: int) -> None:
@@ -157,7 +171,7 @@ class BillingPage(Page):
         target = path
         self.ws.run(
             lambda: billing.export_csv(target, month.year, month.month, category),
-            lambda count: self.summary.setText(f"Wrote {count} rows to {target.name}."),
+            lambda count: self.summary.setText(f"Wrote {_plural(count, 'row')} to {target.name}."),
             self._failed,
         )
         return path
