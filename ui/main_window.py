@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -188,7 +189,13 @@ class MainWindow(QMainWindow):
     def _actions(self) -> None:
         menu = self.menuBar().addMenu("&careDesk")
         menu.addAction(self._action("&Lock", "Ctrl+L", self.lock_requested.emit))
-        menu.addAction(self._action("Sign &out", "Ctrl+Shift+Q", self.sign_out_requested.emit))
+        menu.addAction(
+            self._action(
+                "Sign &out",
+                "Ctrl+Shift+Q",
+                lambda: self.confirm_timers(self.sign_out_requested.emit),
+            )
+        )
         menu.addAction(self._action("&Workstation settings…", "", self.workstation_settings))
         menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
         go = self.menuBar().addMenu("&Go")
@@ -364,6 +371,43 @@ class MainWindow(QMainWindow):
             self.show_page(page)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Override QWidget::closeEvent: remember the layout."""
+        """Override QWidget::closeEvent: ask first while a chart timer runs; remember the
+        layout."""
+        if self.running_timers():
+            event.ignore()
+            self.confirm_timers(self.close)
+            return
         self.save_layout()
         super().closeEvent(event)
+
+    def confirm_timers(self, then: Callable[[], object]) -> QMessageBox | None:
+        """Run ``then`` (quit, sign out) at once, unless a chart timer runs: then ask whether to
+        discard its time or go back to the chart. The box, when one is shown."""
+        running = self.running_timers()
+        if not running:
+            then()
+            return None
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Timer running",
+            f"A timer is running on {len(running)} open chart(s). Its minutes are lost unless "
+            "you log them.",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        discard = box.addButton("Discard the time", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Go back to the chart", QMessageBox.ButtonRole.RejectRole)
+
+        def chosen(button: object) -> None:
+            if button is discard:
+                for held in running:
+                    view = self._chart_of(held.patient_id)
+                    if view is not None:
+                        view.timer.discard()
+                then()
+            else:
+                self.open_chart(running[0].patient_id)
+
+        box.buttonClicked.connect(chosen)
+        box.open()
+        return box

@@ -247,3 +247,28 @@ def _unlock(qtbot: QtBot, app: App) -> None:
     dialog.login.setText(ADMIN)
     dialog.password.setText(ADMIN_PASSWORD)
     dialog.submit()
+
+
+def test_quitting_or_signing_out_with_a_running_timer_asks_first(
+    qtbot: QtBot, ws: Workspace, desk: Desk, patient: str
+) -> None:
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_chart(patient)
+    view = window.current_chart()
+    assert view is not None
+    view.timer.start()
+    window.show_page("today")
+    window.close()  # Ctrl+Q
+    assert window.isVisible()  # not closed: the time would be lost
+    [box] = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    next(b for b in box.buttons() if b.text() == "Go back to the chart").click()
+    assert window.current_key() == "charts" and view.timer.running
+    signed_out: list[bool] = []
+    box = window.confirm_timers(lambda: signed_out.append(True))  # Ctrl+Shift+Q
+    assert box is not None and signed_out == []
+    next(b for b in box.buttons() if b.text() == "Discard the time").click()
+    assert signed_out == [True] and not view.timer.running
+    window.close()  # no timer: closes at once
+    assert not window.isVisible()
