@@ -272,3 +272,17 @@ def test_quitting_or_signing_out_with_a_running_timer_asks_first(
     assert signed_out == [True] and not view.timer.running
     window.close()  # no timer: closes at once
     assert not window.isVisible()
+
+
+def test_the_category_starts_on_the_patients_last_one(
+    qtbot: QtBot, ws: Workspace, desk: Desk, nurse: str, patient: str
+) -> None:
+    tab = TimelineTab(ws, patient)
+    qtbot.addWidget(tab)
+    tab.show()
+    first = _ready(qtbot, tab.add_note())
+    assert first.widgets["category"].currentData() == "ccm"  # nothing logged yet: CCM
+    first.reject()
+    desk.timeline.log_call(patient, outcome="reached", minutes=20, category="bhi")
+    note = _ready(qtbot, tab.add_note())
+    assert note.widgets["category"].currentData() == "bhi"

@@ -1,6 +1,7 @@
 """The "Log call…" and "Add note…" forms with what billing needs (issue 19): when it happened
 (now or earlier), minutes, billing category, whose minutes they are, and the open follow-up
-it answers. The staff and follow-up choices are filled from the worker once the form is open."""
+it answers. The staff and follow-up choices are filled from the worker once the form is open;
+the category starts on the one the patient's latest minutes were logged under (else CCM)."""
 
 from __future__ import annotations
 
@@ -83,11 +84,17 @@ class MinutesDialog(FormDialog):
         super().__init__(ws, title, fields, lambda v: action(minutes_values(v)), parent)
         self.choices_loaded = False
         self._wanted_follow_up = follow_up_id
+        self._category_chosen = False  # the person picked a category: never overridden
+        category = self.widgets["category"]
+        assert isinstance(category, QComboBox)
+        category.activated.connect(lambda _index: setattr(self, "_category_chosen", True))
         desk = ws.desk
 
-        def fetch() -> tuple[list[Any], list[Any]]:
+        def fetch() -> tuple[list[Any], list[Any], str | None]:
             users = [u for u in desk.users.list() if not u.disabled]
-            return users, desk.followups.open_for_patient(patient_id)
+            latest = desk.timeline.time_entries(patient_id)
+            last = latest[0].category if latest else None
+            return users, desk.followups.open_for_patient(patient_id), last
 
         ws.run(fetch, self._fill, parent=self)
 
@@ -96,8 +103,13 @@ class MinutesDialog(FormDialog):
         self.set_value("minutes", minutes)
         self.set_value("at", started)
 
-    def _fill(self, found: tuple[list[Any], list[Any]]) -> None:
-        users, follow_ups = found
+    def _fill(self, found: tuple[list[Any], list[Any], str | None]) -> None:
+        users, follow_ups, last_category = found
+        category = self.widgets["category"]
+        assert isinstance(category, QComboBox)
+        if last_category and not self._category_chosen:
+            # The patient's usual program (a BHI patient's minutes are rarely CCM), shown.
+            category.setCurrentIndex(max(category.findData(last_category), 0))
         staff = self.widgets["staff_id"]
         assert isinstance(staff, QComboBox)
         chosen = staff.currentData()
