@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from filelock import BaseFileLock
 
     from careDesk.care.appointments import Appointments
+    from careDesk.care.billing import Billing
     from careDesk.care.ccm import Ccm
     from careDesk.care.clinical import Clinical
     from careDesk.care.coordination import Coordination
@@ -485,6 +486,12 @@ class Desk:
         from careDesk.care.metrics import Metrics
 
         return Metrics(self)
+
+    @cached_property
+    def billing(self) -> Billing:
+        from careDesk.care.billing import Billing
+
+        return Billing(self)
 
     @cached_property
     def ccm(self) -> Ccm:

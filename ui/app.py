@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from importlib import resources
 from importlib.resources.abc import Traversable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QObject, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
@@ -35,6 +36,9 @@ from ui.restore import RestoreRequest
 from ui.tray import ReminderNotifier, start_reminders
 from ui.worker import DbWorker
 from ui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from ui.chart.timer import HeldTimer
 
 # What only the desktop reads (style sheet, icon) ships inside the ui package (issue 18).
 RESOURCES: Traversable = resources.files("ui").joinpath("resources")
@@ -64,6 +68,8 @@ class App(QObject):
             app.installEventFilter(self.idle)
         self.ws: Workspace | None = None
         self.window: MainWindow | None = None
+        #: Running chart timers kept in memory across a lock: (login, timers).
+        self._held_timers: tuple[str, list[HeldTimer]] = ("", [])
         self.dialog: QWidget | None = None
         self.clock: ReminderClock | None = None
         self.notifier: ReminderNotifier | None = None
@@ -126,6 +132,10 @@ class App(QObject):
         if isinstance(admin, AdminPage):
             admin.backups.restore_requested.connect(self.restore)
         self.window.show()
+        login, held = self._held_timers
+        self._held_timers = ("", [])
+        if held and login == desk.user.login:  # only for whoever locked it
+            self.window.resume_timers(held)
         self.ws.warm_up()
         self.clock, self.notifier = start_reminders(self.ws, self.window)
         self._arm_idle(desk)
@@ -182,6 +192,8 @@ class App(QObject):
         self.idle.stop()
         ws, window = self.ws, self.window
         self.ws, self.window = None, None
+        if reason == "lock" and ws is not None and window is not None:
+            self._held_timers = (ws.user.login, window.running_timers())
         self._stop_reminders()
         if window is not None:
             window.save_layout()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -26,9 +27,11 @@ from PySide6.QtWidgets import (
 from careDesk.security.roles import Permission
 from careDesk.sync.reports import SyncStatus
 from ui.chart.referrals import ReferralsTab
+from ui.chart.timer import HeldTimer
 from ui.chart.view import ChartView
 from ui.pages.admin import AdminPage
 from ui.pages.base import Page
+from ui.pages.billing import BillingPage
 from ui.pages.patients import PatientsPage
 from ui.pages.referrals import ReferralsPage
 from ui.pages.registry import RegistryPage
@@ -67,6 +70,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("referrals", "Referrals", ReferralsPage),
     PageSpec("reports", "Reports", ReportsPage),
     PageSpec("registry", "Registry", RegistryPage),
+    PageSpec("billing", "Billing", BillingPage),
     PageSpec("resources", "Resources", ResourcesPage),
     PageSpec("templates", "Templates", TemplatesPage),
     PageSpec("sync", "Sync", SyncPage),
@@ -188,7 +192,13 @@ class MainWindow(QMainWindow):
     def _actions(self) -> None:
         menu = self.menuBar().addMenu("&careDesk")
         menu.addAction(self._action("&Lock", "Ctrl+L", self.lock_requested.emit))
-        menu.addAction(self._action("Sign &out", "Ctrl+Shift+Q", self.sign_out_requested.emit))
+        menu.addAction(
+            self._action(
+                "Sign &out",
+                "Ctrl+Shift+Q",
+                lambda: self.confirm_timers(self.sign_out_requested.emit),
+            )
+        )
         menu.addAction(self._action("&Workstation settings…", "", self.workstation_settings))
         menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
         go = self.menuBar().addMenu("&Go")
@@ -300,8 +310,37 @@ class MainWindow(QMainWindow):
         if index >= 0:
             self.charts.setTabText(index, text)
 
+    def running_timers(self) -> list[HeldTimer]:
+        """The open charts' running timers (kept across a lock)."""
+        found = []
+        for index in range(self.charts.count()):
+            widget = self.charts.widget(index)
+            if isinstance(widget, ChartView):
+                held = widget.timer.held(widget.patient_id)
+                if held is not None:
+                    found.append(held)
+        return found
+
+    def resume_timers(self, timers: list[HeldTimer]) -> None:
+        """Open each chart again with its timer running on from where it was."""
+        for held in timers:
+            self.open_chart(held.patient_id)
+            view = self._chart_of(held.patient_id)
+            if view is not None:
+                view.timer.resume(held.began, held.started_at)
+
     def close_chart(self, index: int) -> None:
+        """Close a chart tab; a chart whose timer runs asks first (never stops silently)."""
         widget = self.charts.widget(index)
+        if isinstance(widget, ChartView):
+            widget.ask_before_closing(lambda: self._remove_chart(widget))
+        else:
+            self._remove_chart(widget)
+
+    def _remove_chart(self, widget: QWidget | None) -> None:
+        index = self.charts.indexOf(widget) if widget is not None else -1
+        if index < 0:
+            return
         self.charts.removeTab(index)
         if widget is not None:
             widget.deleteLater()
@@ -339,6 +378,43 @@ class MainWindow(QMainWindow):
             self.show_page(page)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Override QWidget::closeEvent: remember the layout."""
+        """Override QWidget::closeEvent: ask first while a chart timer runs; remember the
+        layout."""
+        if self.running_timers():
+            event.ignore()
+            self.confirm_timers(self.close)
+            return
         self.save_layout()
         super().closeEvent(event)
+
+    def confirm_timers(self, then: Callable[[], object]) -> QMessageBox | None:
+        """Run ``then`` (quit, sign out) at once, unless a chart timer runs: then ask whether to
+        discard its time or go back to the chart. The box, when one is shown."""
+        running = self.running_timers()
+        if not running:
+            then()
+            return None
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Timer running",
+            f"A timer is running on {len(running)} open chart(s). Its minutes are lost unless "
+            "you log them.",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        discard = box.addButton("Discard the time", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Go back to the chart", QMessageBox.ButtonRole.RejectRole)
+
+        def chosen(button: object) -> None:
+            if button is discard:
+                for held in running:
+                    view = self._chart_of(held.patient_id)
+                    if view is not None:
+                        view.timer.discard()
+                then()
+            else:
+                self.open_chart(running[0].patient_id)
+
+        box.buttonClicked.connect(chosen)
+        box.open()
+        return box

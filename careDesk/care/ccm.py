@@ -39,8 +39,9 @@ from typing import TYPE_CHECKING, NamedTuple
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
+from careDesk.care.billing_codes import CCM_POOL
 from careDesk.care.ccm_rules import CcmMonth, MonthFacts, ccm_codes
-from careDesk.care.timeline import TimelineRead
+from careDesk.care.forms.timeline import TimelineRead
 from careDesk.care.verb_kit import add_audited, require_patient
 from careDesk.changes import Outcome
 from careDesk.errors import PermissionDenied, ValidationFailed
@@ -117,6 +118,7 @@ def _minutes(session: Session, first: date, last: date, patients: Sequence[str] 
         select(TimeEntry.patient_id, month, TimeEntry.user_id, func.sum(TimeEntry.minutes))
         .where(col(TimeEntry.deleted_at).is_(None))
         .where(col(TimeEntry.on_date) >= first, col(TimeEntry.on_date) <= last)
+        .where(col(TimeEntry.category).in_(CCM_POOL))  # PCM, BHI… minutes are not CCM time
         .group_by(col(TimeEntry.patient_id), month, col(TimeEntry.user_id))
     )
     found = _Minutes()

@@ -23,7 +23,7 @@ from careDesk.care.verb_kit import (
     require_patient,
     update_audited,
 )
-from careDesk.changes import Outcome
+from careDesk.changes import Kind, Outcome
 from careDesk.model.base import utcnow
 from careDesk.model.fields import Lines
 from careDesk.model.schedule import FollowUp, FollowUpBase, FollowUpKind
@@ -203,15 +203,36 @@ class FollowUps:
         form = parse(ResultForm, {"result": text}, where="follow-up")
         with self.desk.writing() as tx:
             row = _open(tx.session, follow_up_id)
+            if status == "done":
+                complete_in(tx, row, form.result)
+                return Outcome(FollowUpRead.of(row), tx.changes)
             values: dict[str, Any] = {"status": status, "result": form.result}
-            if status == "done":
-                values["completed_at"] = tx.now
-            action = "follow_up.complete" if status == "done" else "follow_up.cancel"
             # Only an open follow-up gets here, so the status always changes.
-            update_audited(tx, action, row, values, kind="follow_up", patient_id=row.patient_id)
-            if status == "done":
-                _next_occurrence(tx, row)
+            update_audited(
+                tx, "follow_up.cancel", row, values, kind=Kind.FOLLOW_UP, patient_id=row.patient_id
+            )
             return Outcome(FollowUpRead.of(row), tx.changes)
+
+
+def open_follow_up(session: Session, follow_up_id: str, patient_id: str) -> FollowUp:
+    """The open follow-up ``follow_up_id`` of ``patient_id`` (a call or note that answers it
+    completes it), else a refusal naming the field."""
+    row = session.get(FollowUp, follow_up_id)
+    if row is None or row.deleted_at is not None or row.patient_id != patient_id:
+        raise refuse("follow_up_id", "choose one of this patient's open follow-ups")
+    if row.status != "open":
+        raise refuse("follow_up_id", f"this follow-up is already {row.status}")
+    return row
+
+
+def complete_in(tx: Tx, row: FollowUp, result: str) -> None:
+    """Mark the open follow-up ``row`` done with ``result`` in this transaction (audited); a
+    recurring one gets its next occurrence."""
+    values = {"status": "done", "result": result, "completed_at": tx.now}
+    update_audited(
+        tx, "follow_up.complete", row, values, kind=Kind.FOLLOW_UP, patient_id=row.patient_id
+    )
+    _next_occurrence(tx, row)
 
 
 def _next_occurrence(tx: Tx, done: FollowUp) -> FollowUp | None:

@@ -23,6 +23,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
+from careDesk.care.billing_codes import CCM_POOL
 from careDesk.care.ccm import ccm_months
 from careDesk.care.ccm_rules import CcmMonth
 from careDesk.care.measures.service import TREAT_TO_TARGET, OutcomeRates, target_rows
@@ -303,6 +304,7 @@ def _minutes(session: Session, r: MetricsReport) -> None:
         )
         .join(Patient, col(Patient.id) == col(TimeEntry.patient_id))
         .where(col(TimeEntry.deleted_at).is_(None), col(TimeEntry.on_date).between(r.start, r.end))
+        .where(col(TimeEntry.category).in_(CCM_POOL))  # the 20/40/60 thresholds are CCM's
         .group_by(month, col(TimeEntry.patient_id), col(Patient.consent_program))
         .order_by(month, col(TimeEntry.patient_id))
     )

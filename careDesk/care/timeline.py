@@ -10,13 +10,26 @@ from __future__ import annotations
 
 from calendar import monthrange
 from datetime import date, datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import and_, or_
-from sqlmodel import Field, col, func, select
+from sqlmodel import col, func, select
 
-from careDesk.care.forms.base import Form, ReadModel, refuse
+from careDesk.care.billing_codes import BillingCategory
+from careDesk.care.followups import complete_in, open_follow_up
+from careDesk.care.forms.base import Form, refuse
+from careDesk.care.forms.timeline import (
+    CallForm,
+    CallOutcome,
+    Direction,
+    LetterForm,
+    MessageForm,
+    MinutesForm,
+    NoteForm,
+    TimeForm,
+    TimelineRead,
+    TimeRead,
+)
 from careDesk.care.verb_kit import (
     add_audited,
     live,
@@ -25,9 +38,9 @@ from careDesk.care.verb_kit import (
     require_patient,
     tombstone_audited,
 )
-from careDesk.changes import Outcome
+from careDesk.changes import Kind, Outcome
 from careDesk.errors import NotFound
-from careDesk.model.fields import Day, Lines, Minutes, UtcTime
+from careDesk.model.security import User
 from careDesk.model.timeline import TimeEntry, TimelineEntry
 from careDesk.security.roles import Permission
 
@@ -36,87 +49,6 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Form)
 MAX_PAGE = 500
-
-
-class Direction(StrEnum):
-    IN = "in"
-    OUT = "out"
-
-
-class CallOutcome(StrEnum):
-    REACHED = "reached"
-    VOICEMAIL = "voicemail"
-    NO_ANSWER = "no_answer"
-
-
-class MessageChannel(StrEnum):
-    SMS = "sms"
-    EMAIL = "email"
-    PHONE = "phone"
-    PORTAL = "portal"
-    FAX = "fax"
-
-
-class NoteForm(Form):
-    summary: str = Field(max_length=300)
-    body: Lines | None = Field(default=None, max_length=20_000)
-    minutes: Minutes | None = None
-    at: UtcTime | None = None
-
-
-class CallForm(Form):
-    outcome: CallOutcome
-    direction: Direction = Direction.OUT
-    summary: str | None = Field(default=None, max_length=300)
-    body: Lines | None = Field(default=None, max_length=20_000)
-    minutes: Minutes | None = None
-    at: UtcTime | None = None
-
-
-class MessageForm(Form):
-    channel: MessageChannel
-    summary: str = Field(max_length=300)
-    direction: Direction = Direction.OUT
-    body: Lines | None = Field(default=None, max_length=20_000)
-    at: UtcTime | None = None
-
-
-class LetterForm(Form):
-    summary: str = Field(max_length=300)
-    direction: Direction = Direction.OUT
-    body: Lines | None = Field(default=None, max_length=20_000)
-    at: UtcTime | None = None
-
-
-class TimeForm(Form):
-    minutes: Minutes
-    activity: str = Field(max_length=60)
-    on_date: Day | None = None
-    user_id: str | None = Field(default=None, max_length=36)
-
-
-class TimelineRead(ReadModel):
-    id: str
-    patient_id: str
-    kind: str
-    at: datetime
-    author_id: str | None
-    summary: str
-    body: str | None
-    channel: str | None
-    direction: str | None
-    outcome: str | None
-    minutes: int | None
-
-
-class TimeRead(ReadModel):
-    id: str
-    patient_id: str
-    user_id: str
-    on_date: date
-    minutes: int
-    activity: str
-    timeline_id: str | None
 
 
 _CALL_WORDS = {
@@ -146,7 +78,7 @@ class Timeline:
         """A note; with ``minutes`` it also counts as care-management time."""
         form = self._parse(NoteForm, fields)
         values = {"summary": form.summary, "body": form.body, "minutes": form.minutes}
-        return self._entry(patient_id, "note", values, form.at, form.model_fields_set)
+        return self._entry(patient_id, "note", values, form)
 
     def log_call(self, patient_id: str, **fields: Any) -> Outcome[TimelineRead]:
         """A phone call: direction, outcome (reached, voicemail, no answer) and minutes."""
@@ -160,7 +92,7 @@ class Timeline:
             "outcome": form.outcome,
             "channel": "phone",
         }
-        return self._entry(patient_id, "call", values, form.at, form.model_fields_set)
+        return self._entry(patient_id, "call", values, form)
 
     def record_message(self, patient_id: str, **fields: Any) -> Outcome[TimelineRead]:
         """A message sent or received (text, e-mail, portal, fax)."""
@@ -171,7 +103,7 @@ class Timeline:
             "direction": form.direction,
             "channel": form.channel,
         }
-        return self._entry(patient_id, "message", values, form.at, form.model_fields_set)
+        return self._plain_entry(patient_id, "message", values, form.at, form.model_fields_set)
 
     def record_letter(self, patient_id: str, **fields: Any) -> Outcome[TimelineRead]:
         """A letter sent or received."""
@@ -182,7 +114,7 @@ class Timeline:
             "direction": form.direction,
             "channel": "letter",
         }
-        return self._entry(patient_id, "letter", values, form.at, form.model_fields_set)
+        return self._plain_entry(patient_id, "letter", values, form.at, form.model_fields_set)
 
     def remove(self, entry_id: str) -> Outcome[None]:
         """Remove an entry made in error, with the time it recorded (tombstones)."""
@@ -223,8 +155,17 @@ class Timeline:
                 query.order_by(col(TimelineEntry.at).desc(), col(TimelineEntry.id).desc()).limit(
                     limit
                 )
-            )
-            return [TimelineRead.model_validate(r) for r in rows]
+            ).all()
+            times = {
+                t.timeline_id: t
+                for t in session.exec(
+                    select(TimeEntry).where(
+                        col(TimeEntry.timeline_id).in_([r.id for r in rows if r.minutes]),
+                        col(TimeEntry.deleted_at).is_(None),
+                    )
+                )
+            }
+            return [_read(r, times.get(r.id)) for r in rows]
 
     def count(self, patient_id: str) -> int:
         """How many (live) entries the patient's timeline holds."""
@@ -251,12 +192,13 @@ class Timeline:
                 on_date=form.on_date or local_today(tx.now),
                 minutes=form.minutes,
                 activity=form.activity,
+                category=form.category,
             )
             add_audited(
                 tx,
                 "time.add",
                 row,
-                kind="time_entry",
+                kind=Kind.TIME_ENTRY,
                 patient_id=patient_id,
                 fields=form.model_fields_set,
             )
@@ -321,7 +263,7 @@ class Timeline:
         self.desk.require(Permission.EDIT)
         return model.parse(fields)
 
-    def _entry(
+    def _plain_entry(
         self,
         patient_id: str,
         kind: str,
@@ -332,32 +274,109 @@ class Timeline:
         with self.desk.writing() as tx:
             require_patient(tx.session, patient_id)
             row = TimelineEntry(
+                patient_id=patient_id, kind=kind, at=at or tx.now, author_id=self.desk.user.id,
+                **values,
+            )  # fmt: skip
+            add_audited(
+                tx,
+                f"timeline.{kind}",
+                row,
+                kind=Kind.TIMELINE_ENTRY,
+                patient_id=patient_id,
+                fields=fields,
+            )
+            return Outcome(TimelineRead.model_validate(row), tx.changes)
+
+    def _entry(
+        self, patient_id: str, kind: str, values: dict[str, Any], form: MinutesForm
+    ) -> Outcome[TimelineRead]:
+        """A note or call: the entry, its minutes as a time entry, and the follow-up it
+        answers completed, in one transaction."""
+        if form.minutes is None:
+            for name in ("category", "staff_id"):
+                if getattr(form, name) is not None:
+                    raise refuse(name, "give the minutes spent as well")
+        fields = form.model_fields_set - {"category", "staff_id", "follow_up_id"}
+        with self.desk.writing() as tx:
+            require_patient(tx.session, patient_id)
+            answered = (
+                open_follow_up(tx.session, form.follow_up_id, patient_id)
+                if form.follow_up_id
+                else None
+            )
+            if (
+                answered is not None
+                and answered.urgent
+                and values.get("outcome")
+                not in (
+                    None,
+                    CallOutcome.REACHED,
+                )
+            ):
+                # An urgent follow-up (e.g. PHQ-9 item 9) is not done because a voicemail was
+                # left: it stays open until someone reaches the patient (hazard: urgent work
+                # closed unseen).
+                raise refuse(
+                    "follow_up_id",
+                    "an urgent follow-up is completed only by a call that reached the patient",
+                )
+            staff = _staff(tx.session, form.staff_id) if form.staff_id else self.desk.user.id
+            row = TimelineEntry(
                 patient_id=patient_id,
                 kind=kind,
-                at=at or tx.now,
+                at=form.at or tx.now,
                 author_id=self.desk.user.id,
                 **values,
             )
             add_audited(
-                tx, f"timeline.{kind}", row, kind="timeline", patient_id=patient_id, fields=fields
+                tx,
+                f"timeline.{kind}",
+                row,
+                kind=Kind.TIMELINE_ENTRY,
+                patient_id=patient_id,
+                fields=fields,
             )
+            read = TimelineRead.model_validate(row)
             if row.minutes:
-                _time_for(tx, row)
-            return Outcome(TimelineRead.model_validate(row), tx.changes)
+                time = _time_for(tx, row, staff, form.category or BillingCategory.CCM)
+                read = read.model_copy(update={"category": time.category, "staff_id": staff})
+            if answered is not None:
+                complete_in(tx, answered, f"{row.summary} ({kind}, {local_today(row.at)})")
+            return Outcome(read, tx.changes)
 
 
-def _time_for(tx: Tx, entry: TimelineEntry) -> TimeEntry:
-    """The time entry that a note or call with minutes also counts as."""
+def _read(row: TimelineEntry, time: TimeEntry | None) -> TimelineRead:
+    read = TimelineRead.model_validate(row)
+    if time is None:
+        return read
+    return read.model_copy(update={"category": time.category, "staff_id": time.user_id})
+
+
+def _staff(session: Any, user_id: str) -> str:
+    """``user_id`` if it is an active careDesk user (whose minutes these are)."""
+    user = session.get(User, user_id)
+    if user is None or user.disabled:
+        raise refuse("staff_id", "choose an active careDesk user")
+    return user_id
+
+
+def _time_for(tx: Tx, entry: TimelineEntry, staff: str, category: str) -> TimeEntry:
+    """The time entry that a note or call with minutes also counts as (audited: whose
+    minutes, which category and day)."""
     assert entry.minutes is not None
-    return tx.add(
+    return add_audited(
+        tx,
+        "time.add",
         TimeEntry(
             patient_id=entry.patient_id,
-            user_id=tx.desk.user.id,
+            user_id=staff,
             on_date=local_today(entry.at),
             minutes=entry.minutes,
             activity=entry.kind,
             timeline_id=entry.id,
+            category=category,
         ),
-        kind="time_entry",
+        kind=Kind.TIME_ENTRY,
         patient_id=entry.patient_id,
+        fields={"minutes", "on_date", "user_id", "category"},
     )

@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "careDesk.cli.referral_cmds",
     "careDesk.cli.measure_cmds",
     "careDesk.cli.ccm_cmds",
+    "careDesk.cli.billing_cmds",
     "careDesk.cli.demo_cmds",
     "careDesk.cli.interop_cmds",
     "careDesk.cli.handout_cmds",

@@ -25,7 +25,10 @@ class TimelineEntry(Record, table=True):
 
 
 class TimeEntry(Record, table=True):
-    """Care-management time (for the CCM minutes report, CPT 99490/99439/99487)."""
+    """Care-management time (for the CCM minutes report, CPT 99490/99439/99487), with the
+    billing category it counts towards (``careDesk.care.billing_codes``: ccm, ccm_complex, pcm,
+    bhi, cocm, tcm or none). Rows from before schema 9 were all counted as CCM, so they are
+    ``ccm``."""
 
     __tablename__ = "time_entry"
 
@@ -35,6 +38,7 @@ class TimeEntry(Record, table=True):
     minutes: int
     activity: str = Field(max_length=60)
     timeline_id: str | None = Field(default=None, max_length=36)
+    category: str = Field(default="ccm", max_length=20, sa_column_kwargs={"server_default": "ccm"})
 
 
 class Transition(Record, table=True):

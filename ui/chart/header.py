@@ -72,13 +72,18 @@ class ChartHeader(QWidget):
         self.alerts.setAccessibleName("Alerts")
         self.consent = QLabel()
         self.consent.setWordWrap(True)
+        self.minutes = QLabel()
+        self.minutes.setObjectName("billingMinutes")
+        self.minutes.setAccessibleName("Care-management minutes this month")
+        self.minutes.setWordWrap(True)
         grid = QGridLayout(self)
         grid.addWidget(self.name, 0, 0)
         grid.addWidget(self.risk, 0, 1)
         grid.addWidget(self.facts, 1, 0, 1, 2)
         grid.addWidget(self.coordinator, 2, 0)
         grid.addWidget(self.consent, 2, 1)
-        grid.addWidget(self.alerts, 3, 0, 1, 2)
+        grid.addWidget(self.minutes, 3, 0, 1, 2)
+        grid.addWidget(self.alerts, 4, 0, 1, 2)
         grid.setColumnStretch(0, 1)
 
     def show_chart(self, chart: Any) -> None:
@@ -110,3 +115,12 @@ class ChartHeader(QWidget):
         urgent = [a.message for a in chart.alerts]
         self.alerts.setText("⚠ " + " · ".join(urgent) if urgent else "")
         self.alerts.setVisible(bool(urgent))
+
+    def show_minutes(self, rows: Any) -> None:
+        """This month's minutes against the next threshold, per billing category
+        (``desk.billing.this_month``): "CCM this month: 15 of 20 min (99490)"."""
+        billed = [r for r in rows if r.category != "none"]
+        if not billed:
+            self.minutes.setText("No care-management minutes this month")
+            return
+        self.minutes.setText(" · ".join(r.progress("this month") for r in billed))

@@ -16,16 +16,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.care.billing_codes import CATEGORIES
 from careDesk.changes import Kind, kinds
 from careDesk.model.base import utcnow
 from ui.chart.base import ChartTab
+from ui.chart.minutes_form import MinutesDialog, call_fields, note_fields
 from ui.dialogs import Field, FormDialog
 from ui.tables import Column, PagedModel, RowModel
 from ui.views import table_view
 from ui.workspace import Workspace
 
-OUTCOMES = (("reached", "reached"), ("voicemail", "left a voicemail"), ("no_answer", "no answer"))
-DIRECTIONS = (("out", "I called the patient"), ("in", "The patient called"))
 FOLLOW_UP_KINDS = (
     ("call", "call"),
     ("visit", "visit"),
@@ -34,27 +34,24 @@ FOLLOW_UP_KINDS = (
     ("plan_review", "plan review"),
 )
 
-NOTE_FIELDS = [
-    Field("summary", "Note", required=True),
-    Field("body", "Details", "long"),
-    Field("minutes", "Minutes spent", "int"),
-]
-CALL_FIELDS = [
-    Field("direction", "Call", "choice", DIRECTIONS, default="out"),
-    Field("outcome", "Outcome", "choice", OUTCOMES, default="reached"),
-    Field("summary", "What was said"),
-    Field("minutes", "Minutes spent", "int"),
-]
-
 
 def _local(moment: Any) -> str:
     return f"{moment.astimezone():%Y-%m-%d %H:%M}" if moment is not None else ""
 
 
-def _without_zero_minutes(values: dict[str, Any]) -> dict[str, Any]:
-    if not values.get("minutes"):
-        values.pop("minutes", None)
-    return values
+def _minutes(entry: Any) -> str:
+    """ "15 (CCM)": the minutes and the billing category they count towards."""
+    if not entry.minutes:
+        return ""
+    category = getattr(entry, "category", None)
+    return (
+        f"{entry.minutes} ({_CATEGORY_WORDS.get(category, category)})"
+        if category
+        else str(entry.minutes)
+    )
+
+
+_CATEGORY_WORDS = {c.key.value: c.short for c in CATEGORIES}
 
 
 class TimelineTab(ChartTab):
@@ -76,7 +73,7 @@ class TimelineTab(ChartTab):
                 Column("When", lambda e: _local(e.at)),
                 Column("Kind", lambda e: e.kind),
                 Column("Summary", lambda e: e.summary, lambda e: e.body or e.summary),
-                Column("Minutes", lambda e: e.minutes or ""),
+                Column("Minutes", _minutes),
             ],
             fetch,
             page_size=50,
@@ -143,21 +140,37 @@ class TimelineTab(ChartTab):
         dialog.open()
         return dialog
 
-    def add_note(self) -> FormDialog:
-        timeline, pid = self.ws.desk.timeline, self.patient_id
-        return self._dialog(
-            "Add a note",
-            NOTE_FIELDS,
-            lambda v: timeline.add_note(pid, **_without_zero_minutes(v)).value,
-        )
+    def _me(self) -> tuple[str, str]:
+        return self.ws.user.id, self.ws.user.display_name
 
-    def log_call(self) -> FormDialog:
+    def add_note(self) -> MinutesDialog:
+        """A note, dated and timed, with its billing category and staff member."""
         timeline, pid = self.ws.desk.timeline, self.patient_id
-        return self._dialog(
-            "Log a call",
-            CALL_FIELDS,
-            lambda v: timeline.log_call(pid, **_without_zero_minutes(v)).value,
+        dialog = MinutesDialog(
+            self.ws,
+            "Add a note",
+            note_fields(self._me()),
+            lambda v: timeline.add_note(pid, **v).value,
+            pid,
+            self,
         )
+        dialog.open()
+        return dialog
+
+    def log_call(self) -> MinutesDialog:
+        """A call, dated and timed, with its billing category, staff member and the follow-up
+        it answers."""
+        timeline, pid = self.ws.desk.timeline, self.patient_id
+        dialog = MinutesDialog(
+            self.ws,
+            "Log a call",
+            call_fields(self._me()),
+            lambda v: timeline.log_call(pid, **v).value,
+            pid,
+            self,
+        )
+        dialog.open()
+        return dialog
 
     def add_follow_up(self) -> FormDialog:
         followups, pid = self.ws.desk.followups, self.patient_id

@@ -7,11 +7,20 @@ load lazily when first shown. Any change to this patient reloads what is visible
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from careDesk.changes import Changes
 from careDesk.errors import CareDeskError
@@ -26,6 +35,7 @@ from ui.chart.screeners import ScreenersTab
 from ui.chart.story import StoryTab
 from ui.chart.team import TeamTab
 from ui.chart.timeline import TimelineTab
+from ui.chart.timer import ChartTimer
 from ui.chart.transition import TransitionTab
 from ui.errors import show_message
 from ui.workspace import Workspace
@@ -89,6 +99,12 @@ class ChartView(QWidget):
         self.details_button.setVisible(editable)
         self.call_button.setVisible(editable)
         self.print_button.setVisible(ws.can(Permission.PRINT))
+        self.timer = ChartTimer()
+        self.timer.setVisible(editable)
+        self.timer.stopped.connect(self._log_timed)
+        self.timer.running_changed.connect(lambda _running: self._retitle())
+        self.timed_dialog: Any = None  # the form the timer last opened
+        self._title = ""
         for button in (
             self.details_button,
             self.enroll_button,
@@ -96,6 +112,7 @@ class ChartView(QWidget):
             self.print_button,
         ):
             actions.addWidget(button)
+        actions.addWidget(self.timer)
         actions.addStretch()
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
@@ -118,7 +135,10 @@ class ChartView(QWidget):
         self.chart = chart
         self.header.show_chart(chart)
         p = chart.patient
-        self.title_changed.emit(f"{p.family_name}, {p.given_name}")
+        self._title = f"{p.family_name}, {p.given_name}"
+        self._retitle()
+        billing, pid = self.ws.desk.billing, self.patient_id
+        self.ws.run(lambda: billing.this_month(pid), self.header.show_minutes, parent=self)
         self.enroll_button.setVisible(self.ws.can(Permission.EDIT) and p.status == "candidate")
         for tab in self.tab_by_key.values():
             tab.show_chart(chart)
@@ -166,6 +186,48 @@ class ChartView(QWidget):
     def new_note(self) -> Any:
         """Add a note to this patient's timeline."""
         return self.bring_forward(TimelineTab).add_note()
+
+    # ----- the timer ---------------------------------------------------------------------------
+    def _retitle(self) -> None:
+        """The chart's tab title, marked while its timer runs (seen from any page)."""
+        if self._title:
+            self.title_changed.emit(("● " if self.timer.running else "") + self._title)
+
+    def _log_timed(self, kind: str, minutes: int, started: datetime) -> None:
+        """The timer stopped: open the call or note form with its minutes and start time."""
+        tab = self.bring_forward(TimelineTab)
+        dialog = tab.log_call() if kind == "call" else tab.add_note()
+        dialog.fill_timer(minutes, started)
+        self.timed_dialog = dialog
+
+    def ask_before_closing(self, close: Callable[[], None]) -> QMessageBox | None:
+        """Close at once (``close``), unless the timer runs: then ask whether to log the time,
+        discard it and close, or keep the chart open. The box, when one is shown."""
+        if not self.timer.running:
+            close()
+            return None
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Timer running",
+            f"The timer for this patient is running ({self.timer.minutes()} min). "
+            "Log the time before closing the chart?",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        log = box.addButton("Stop and log call…", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Discard time and close", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Keep the chart open", QMessageBox.ButtonRole.RejectRole)
+
+        def chosen(button: Any) -> None:
+            if button is log:
+                self.timer.stop("call")
+            elif button is discard:
+                self.timer.discard()
+                close()
+
+        box.buttonClicked.connect(chosen)
+        box.open()
+        return box
 
     def print_handout(self) -> Any:
         if not self.ws.can(Permission.PRINT):
