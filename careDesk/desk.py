@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from careDesk.care.ccm import Ccm
     from careDesk.care.clinical import Clinical
     from careDesk.care.coordination import Coordination
+    from careDesk.care.due_work import DueWork
     from careDesk.care.followups import FollowUps
     from careDesk.care.measures.service import Measures
     from careDesk.care.metrics import Metrics
@@ -348,6 +349,12 @@ class Desk:
         from careDesk.sync.service import Sync
 
         return Sync(self)
+
+    @cached_property
+    def due_work(self) -> DueWork:
+        from careDesk.care.due_work import DueWork
+
+        return DueWork(self)
 
     @cached_property
     def reminders(self) -> Reminders:
