@@ -25,8 +25,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Date, DateTime, TextClause, bindparam, text
+from sqlalchemy import BindParameter, Date, DateTime, TextClause, bindparam, text
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from careDesk.model.base import utcnow
 from careDesk.security.roles import Permission
@@ -171,20 +172,21 @@ def quick_condition(quick: str, alias: str = "p") -> str:
     return f"{alias}.id IN (SELECT d.patient_id FROM ({DUE_SQL}) AS d{QUICK_FILTERS[quick]})"
 
 
+_LISTS = ("statuses", "screened", "ids")
+_TYPED: dict[str, TypeEngine[Any]] = {
+    "day_start": DateTime(),
+    "day_end": DateTime(),
+    "today": Date(),
+}
+
+
 def bind(sql: str) -> TextClause:
     """A text query with the expanding and typed parameters due-work SQL uses."""
-    names = set()
-    for name in ("statuses", "screened", "ids"):
-        if f":{name}" in sql:
-            names.add(name)
-    clause = text(sql)
-    expanding = [bindparam(n, expanding=True) for n in sorted(names)]
-    typed = [
-        bindparam(n, type_=t)
-        for n, t in (("day_start", DateTime()), ("day_end", DateTime()), ("today", Date()))
-        if f":{n}" in sql
+    lists: list[BindParameter[Any]] = [
+        bindparam(n, expanding=True) for n in _LISTS if f":{n}" in sql
     ]
-    return clause.bindparams(*expanding, *typed)
+    typed = [bindparam(n, type_=t) for n, t in _TYPED.items() if f":{n}" in sql]
+    return text(sql).bindparams(*lists, *typed)
 
 
 def day_params(now: datetime) -> dict[str, Any]:
