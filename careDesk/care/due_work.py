@@ -4,8 +4,8 @@ Issue 19 found the three lists counting different scopes without saying so. Here
 due work is defined once, as SQL over the stored rows, and every list asks this module:
 
 - an unresolved **urgent alert** (e.g. PHQ-9 item 9 answered: same-day follow-up);
-- an open **follow-up** due before the end of today (overdue ones included; a snooze that ends
-  today still leaves it due today);
+- an open **follow-up** due before the end of today (overdue ones included), unless snoozed:
+  a snooze hides it from every list until the snooze ends;
 - an active **care plan whose review date** is today or past;
 - an enrolled or active patient **never screened**.
 
@@ -74,7 +74,11 @@ class DueEntry:
     patient_name: str
     item: DueItem
     assignee_id: str | None = None
-    snoozed_until: datetime | None = None
+
+    @property
+    def follow_up_id(self) -> str | None:
+        """The follow-up to complete, snooze or reassign (other kinds are done in the chart)."""
+        return self.item.ref_id if self.item.kind == "follow_up" else None
 
 
 @dataclass(frozen=True)
@@ -102,34 +106,35 @@ class ClinicDay:
     today: date
     start: datetime
     end: datetime
+    now: datetime
 
     @classmethod
     def of(cls, now: datetime) -> ClinicDay:
         local = now.astimezone()
         start = datetime.combine(local.date(), time(), tzinfo=local.tzinfo)
         end = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=local.tzinfo)
-        return cls(local.date(), start.astimezone(UTC), end.astimezone(UTC))
+        return cls(local.date(), start.astimezone(UTC), end.astimezone(UTC), now.astimezone(UTC))
 
     def params(self) -> dict[str, Any]:
         # SQLite keeps UTC times naive (model/base.py): compare like with like.
-        naive = {"day_start": self.start, "day_end": self.end}
+        naive = {"day_start": self.start, "day_end": self.end, "now": self.now}
         return {k: v.replace(tzinfo=None) for k, v in naive.items()} | {"today": self.today}
 
 
 # The four kinds of due work, each once. Columns: patient_id, kind, ref_id, title, due_at,
-# due_day, urgent, assignee_id, snoozed_until.
+# due_day, urgent, assignee_id.
 _SOURCES = (
     "SELECT a.patient_id, 'alert' AS kind, a.id AS ref_id, a.message AS title, "
-    "a.raised_at AS due_at, NULL AS due_day, 1 AS urgent, NULL AS assignee_id, "
-    "NULL AS snoozed_until FROM alert AS a WHERE a.deleted_at IS NULL "
+    "a.raised_at AS due_at, NULL AS due_day, 1 AS urgent, NULL AS assignee_id "
+    "FROM alert AS a WHERE a.deleted_at IS NULL "
     "AND a.resolved_at IS NULL AND a.severity = 'urgent'",
-    "SELECT f.patient_id, 'follow_up', f.id, f.title, f.due_at, NULL, f.urgent, f.assignee_id, "
-    "f.snoozed_until FROM follow_up AS f WHERE f.status = 'open' AND f.deleted_at IS NULL "
-    "AND f.due_at < :day_end AND (f.snoozed_until IS NULL OR f.snoozed_until < :day_end)",
+    "SELECT f.patient_id, 'follow_up', f.id, f.title, f.due_at, NULL, f.urgent, f.assignee_id "
+    "FROM follow_up AS f WHERE f.status = 'open' AND f.deleted_at IS NULL "
+    "AND f.due_at < :day_end AND (f.snoozed_until IS NULL OR f.snoozed_until <= :now)",
     "SELECT c.patient_id, 'plan_review', c.id, 'Care plan review due', NULL, c.review_date, 0, "
-    "NULL, NULL FROM care_plan AS c WHERE c.deleted_at IS NULL AND c.status = 'active' "
+    "NULL FROM care_plan AS c WHERE c.deleted_at IS NULL AND c.status = 'active' "
     "AND c.review_date <= :today",
-    "SELECT s.id, 'screening', NULL, 'Enrolled but never screened', NULL, NULL, 0, NULL, NULL "
+    "SELECT s.id, 'screening', NULL, 'Enrolled but never screened', NULL, NULL, 0, NULL "
     "FROM patient AS s WHERE s.status IN :screened AND NOT EXISTS (SELECT 1 FROM "
     "screener_result AS r WHERE r.patient_id = s.id AND r.deleted_at IS NULL)",
 )
@@ -268,7 +273,6 @@ class DueWork:
                 f"{r.family_name}, {r.preferred_name or r.given_name}",
                 _item(r, day),
                 r.assignee_id,
-                _aware(r.snoozed_until),
             )
             for r in rows
         ]

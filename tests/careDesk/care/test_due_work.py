@@ -58,7 +58,8 @@ def clinic(desk: Desk) -> dict[str, str]:
         screened(calm.id),
         task(mine.id, "Missed call", YESTERDAY),  # overdue
         CarePlan(patient_id=mine.id, status="active", review_date=DAY.today),  # due today
-        task(mine.id, "Snoozed", YESTERDAY, snoozed_until=TOMORROW),  # not today
+        task(mine.id, "Snoozed", YESTERDAY, snoozed_until=LATER_TODAY),  # hidden for now
+        task(mine.id, "Snooze over", YESTERDAY, snoozed_until=NOW - timedelta(minutes=5)),
         task(mine.id, "Next week", TOMORROW),  # not today
         Alert(patient_id=theirs.id, kind="phq9_item9", message="Call today", raised_at=NOW),
         task(handed.id, "Reassigned call", LATER_TODAY, assignee_id=me),  # due today
@@ -71,19 +72,19 @@ def clinic(desk: Desk) -> dict[str, str]:
 
 def test_due_work_by_scope(desk: Desk, clinic: dict[str, str]) -> None:
     mine = desk.due_work.summary(Scope.MINE, now=NOW)
-    assert (mine.patients, mine.items, mine.overdue, mine.follow_ups) == (2, 3, 1, 2)
-    assert mine.words() == "Your patients — 2 with work due today (3 item(s), 1 overdue)"
+    assert (mine.patients, mine.items, mine.overdue, mine.follow_ups) == (2, 4, 2, 3)
+    assert mine.words() == "Your patients — 2 with work due today (4 item(s), 2 overdue)"
     clinic_wide = desk.due_work.summary(Scope.CLINIC, now=NOW)
     # + theirs: the urgent alert and "never screened"
-    assert (clinic_wide.patients, clinic_wide.items, clinic_wide.overdue) == (3, 5, 1)
+    assert (clinic_wide.patients, clinic_wide.items, clinic_wide.overdue) == (3, 6, 2)
     assert clinic_wide.words().startswith("Whole clinic — 3 with work due today")
     entries = desk.due_work.entries(Scope.CLINIC, now=NOW)
     assert len(entries) == clinic_wide.items
     assert entries[0].item.kind == "alert"  # urgent first
     titles = {e.item.title for e in entries}
     assert {"Snoozed", "Next week", "After discharge", "Done"}.isdisjoint(titles)
-    overdue = [e.item.title for e in entries if e.item.overdue]
-    assert overdue == ["Missed call"]
+    overdue = {e.item.title for e in entries if e.item.overdue}
+    assert overdue == {"Missed call", "Snooze over"}
 
 
 def test_worklist_quick_filters_count_the_same_patients(desk: Desk, clinic: dict[str, str]) -> None:
