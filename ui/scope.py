@@ -22,7 +22,7 @@ def current_scope(ws: Workspace) -> Scope:
 
 
 class ScopeChoice(QComboBox):
-    """"Your patients" / "Whole clinic", kept in step across pages."""
+    """ "Your patients" / "Whole clinic", kept in step across pages."""
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
