@@ -116,9 +116,21 @@ class ClinicDay:
         return cls(local.date(), start.astimezone(UTC), end.astimezone(UTC), now.astimezone(UTC))
 
     def params(self) -> dict[str, Any]:
-        # SQLite keeps UTC times naive (model/base.py): compare like with like.
-        naive = {"day_start": self.start, "day_end": self.end, "now": self.now}
-        return {k: v.replace(tzinfo=None) for k, v in naive.items()} | {"today": self.today}
+        return self.through(self.today) | {
+            "day_start": _naive(self.start),
+            "now": _naive(self.now),
+            "today": self.today,
+        }
+
+    def through(self, last: date) -> dict[str, Any]:
+        """The bounds that let due work reach to the end of ``last`` (a week's schedule)."""
+        end = datetime.combine(last + timedelta(days=1), time()).astimezone(UTC)
+        return {"until_end": _naive(max(end, self.end)), "until_day": max(last, self.today)}
+
+
+def _naive(value: datetime) -> datetime:
+    # SQLite keeps UTC times naive (model/base.py): compare like with like.
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 # The four kinds of due work, each once. Columns: patient_id, kind, ref_id, title, due_at,
@@ -130,10 +142,10 @@ _SOURCES = (
     "AND a.resolved_at IS NULL AND a.severity = 'urgent'",
     "SELECT f.patient_id, 'follow_up', f.id, f.title, f.due_at, NULL, f.urgent, f.assignee_id "
     "FROM follow_up AS f WHERE f.status = 'open' AND f.deleted_at IS NULL "
-    "AND f.due_at < :day_end AND (f.snoozed_until IS NULL OR f.snoozed_until <= :now)",
+    "AND f.due_at < :until_end AND (f.snoozed_until IS NULL OR f.snoozed_until <= :now)",
     "SELECT c.patient_id, 'plan_review', c.id, 'Care plan review due', NULL, c.review_date, 0, "
     "NULL FROM care_plan AS c WHERE c.deleted_at IS NULL AND c.status = 'active' "
-    "AND c.review_date <= :today",
+    "AND c.review_date <= :until_day",
     "SELECT s.id, 'screening', NULL, 'Enrolled but never screened', NULL, NULL, 0, NULL "
     "FROM patient AS s WHERE s.status IN :screened AND NOT EXISTS (SELECT 1 FROM "
     "screener_result AS r WHERE r.patient_id = s.id AND r.deleted_at IS NULL)",
@@ -180,8 +192,9 @@ def quick_condition(quick: str, alias: str = "p") -> str:
 _LISTS = ("statuses", "screened", "ids")
 _TYPED: dict[str, TypeEngine[Any]] = {
     "day_start": DateTime(),
-    "day_end": DateTime(),
+    "until_end": DateTime(),
     "today": Date(),
+    "until_day": Date(),
 }
 
 
@@ -258,15 +271,25 @@ class DueWork:
         return self.desk.user.id if scope == Scope.MINE else None
 
     def entries(
-        self, scope: Scope, *, now: datetime | None = None, limit: int = 2000
+        self,
+        scope: Scope,
+        *,
+        now: datetime | None = None,
+        through: date | None = None,
+        limit: int = 2000,
     ) -> list[DueEntry]:
-        """Every piece of due work in ``scope``: urgent first, then the oldest."""
+        """Every piece of due work in ``scope``: urgent first, then the oldest. ``through`` a
+        later day also brings the follow-ups and reviews due until then (a week's schedule);
+        "overdue" still means before today."""
         self.desk.require(Permission.READ)
         moment = now or utcnow()
         day = ClinicDay.of(moment)
         where, params = scope_condition(self._user(scope))
+        params |= base_params(moment)
+        if through is not None:
+            params |= day.through(through)
         with self.desk.reading() as session:
-            rows = _rows(session, where, base_params(moment) | params, limit)
+            rows = _rows(session, where, params, limit)
         return [
             DueEntry(
                 r.patient_id,
@@ -276,6 +299,17 @@ class DueWork:
             )
             for r in rows
         ]
+
+    def in_scope(self, scope: Scope, patient_ids: Sequence[str]) -> set[str]:
+        """Which of these patients are in ``scope`` (e.g. the day's appointments)."""
+        self.desk.require(Permission.READ)
+        if scope == Scope.CLINIC or not patient_ids:
+            return set(patient_ids)
+        where, params = scope_condition(self._user(scope))
+        sql = f"SELECT p.id FROM patient AS p WHERE p.id IN :ids AND {where}"
+        with self.desk.reading() as session:
+            found = session.execute(bind(sql), params | {"ids": list(set(patient_ids))})
+            return {r.id for r in found}
 
     def summary(self, scope: Scope, *, now: datetime | None = None) -> DueSummary:
         """How many patients and items are due in ``scope``, and how many are overdue."""
