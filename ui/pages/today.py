@@ -119,6 +119,7 @@ class TodayPage(Page):
         self.view = table_view(self.model, "Worklist")
         size_columns(self.view, [10, 26, 10, 13, 40])
         self.view.activated.connect(lambda _index: self.open_selected())
+        self.view.setTabKeyNavigation(False)  # arrows move in the list; Tab goes to the reasons
         self.reasons = ReasonsPanel()
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.modelReset.connect(lambda: self.reasons.show_row(None))
