@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from filelock import BaseFileLock
 
     from careDesk.care.appointments import Appointments
+    from careDesk.care.care_summary import Summaries
     from careDesk.care.ccm import Ccm
     from careDesk.care.clinical import Clinical
     from careDesk.care.coordination import Coordination
@@ -349,6 +350,12 @@ class Desk:
         from careDesk.sync.service import Sync
 
         return Sync(self)
+
+    @cached_property
+    def summaries(self) -> Summaries:
+        from careDesk.care.care_summary import Summaries
+
+        return Summaries(self)
 
     @cached_property
     def due_work(self) -> DueWork:
