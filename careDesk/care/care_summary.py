@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
@@ -198,3 +199,10 @@ class Summaries:
         self.desk.require(Permission.READ)
         with self.desk.reading() as session:
             return care_summary(session, live(session, Patient, patient_id, "patient"))
+
+    def save_transition_summary(self, patient_id: str, out: Path) -> Path:
+        """Write the printable transition summary for the next provider to ``out`` (a PDF;
+        audited as ``export.transition_summary``)."""
+        from careDesk.care.transition_summary import save_transition_summary
+
+        return save_transition_summary(self.desk, patient_id, out)
