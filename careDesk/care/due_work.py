@@ -169,6 +169,7 @@ QUICK_WORDS = {
     "overdue": "overdue",
     "today": "due today",
     "never_screened": "never screened",
+    "not_improving": "not improving",  # from measures, not due work (care/worklist.py)
 }
 
 

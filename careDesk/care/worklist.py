@@ -26,6 +26,7 @@ from careDesk.care.due_work import (
     quick_condition,
     scope_condition,
 )
+from careDesk.care.measures.outcomes import NOT_IMPROVING
 from careDesk.care.risk.engine import scores_by_name
 from careDesk.care.risk.weights import default_weights
 from careDesk.errors import ValidationFailed
@@ -132,9 +133,15 @@ def _filters(
         mine, scope_params = scope_condition(coordinator_id)
         where.append(mine)
         params.update(scope_params)
-    if quick is not None:
+    if quick == "not_improving":
+        # The stored reasons say it in the words measures/priority.py writes for a registry
+        # episode judged "not improving" (measures/outcomes.py): the rows whose Why says so.
+        where.append("r.reasons LIKE :not_improving")
+        params["not_improving"] = f"% {NOT_IMPROVING}:%"
+    elif quick is not None:
         if quick not in QUICK_FILTERS:
-            raise ValidationFailed("quick", f"must be one of {', '.join(QUICK_FILTERS)}")
+            choices = ", ".join([*QUICK_FILTERS, "not_improving"])
+            raise ValidationFailed("quick", f"must be one of {choices}")
         where.append(quick_condition(quick))
         params.update(day_params(now or utcnow()))
     return where, params
@@ -195,7 +202,8 @@ class Worklist:
 
         ``coordinator_id`` keeps that user's patients (:data:`Scope.MINE` in
         ``careDesk.care.due_work``); ``quick`` keeps patients with due work of one kind
-        (``QUICK_FILTERS``: due, overdue, today, never_screened).
+        (``QUICK_FILTERS``: due, overdue, today, never_screened) or whose measures are
+        "not_improving".
         """
         self.desk.require(Permission.READ)
         if limit < 1 or offset < 0:

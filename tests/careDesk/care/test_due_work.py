@@ -106,3 +106,35 @@ def test_worklist_quick_filters_count_the_same_patients(desk: Desk, clinic: dict
     assert mine == {clinic["mine"], clinic["handed"], clinic["calm"]}
     with pytest.raises(ValidationFailed, match="quick"):
         desk.worklist.rows(quick="someday")
+
+
+def test_not_improving_quick_filter_follows_the_depression_registry(desk: Desk) -> None:
+    """PHQ-9 16 → 13 after 13 weeks: less than 50 % better 10–12 weeks after the baseline is
+    "not improving" (AIMS Center, "Measurement-based treatment to target"; Bao Y et al.,
+    Psychiatr Serv 2016;67:418-24); 18 → 8 is at least 50 % lower, a response (NCQA HEDIS
+    DRR-E)."""
+    from careDesk.model.base import utcnow
+    from careDesk.model.clinical import Condition
+
+    now = utcnow()
+    rows: list[object] = []
+    ids = {}
+    for key, scores in (("stuck", ((16, 95), (13, 5))), ("better", ((18, 95), (8, 5)))):
+        p = patient(f"NI-{key}", enrolled_on=(now - timedelta(days=120)).date())
+        ids[key] = p.id
+        rows += [p, Condition(patient_id=p.id, display="Major depression", icd10="F32.9")]
+        rows += [
+            ScreenerResult(
+                patient_id=p.id,
+                instrument="phq9",
+                loinc="44249-1",
+                total=total,
+                taken_at=now - timedelta(days=days),
+            )
+            for total, days in scores
+        ]
+    store(desk, *rows)  # type: ignore[arg-type]
+    found = desk.worklist.rows(100, quick="not_improving")
+    assert [r.id for r in found] == [ids["stuck"]]
+    assert any("not improving" in reason for reason in found[0].reasons)
+    assert desk.worklist.count(quick="not_improving") == 1
