@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
+from careDesk.care.instruments.catalog import short_name
 from careDesk.care.risk.explain import explain
 from careDesk.care.verb_kit import live
 from careDesk.model.assessment import ScreenerResult
@@ -105,9 +106,7 @@ def _measures(session: Session, pid: str) -> list[str]:
             continue
         seen.add(s.instrument)
         band = f" ({s.band})" if s.band else ""
-        lines.append(
-            f"{s.instrument.upper().replace('_', '-')} {s.total}{band} on {_day(s.taken_at)}"
-        )
+        lines.append(f"{short_name(s.instrument)} {s.total}{band} on {_day(s.taken_at)}")
     return lines
 
 

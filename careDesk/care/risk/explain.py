@@ -7,7 +7,9 @@ from: what Today's reasons panel and the chart summary show.
 - Charlson comorbidity index (Charlson ME et al., J Chronic Dis 1987;40:373-83; weights updated
   by Quan H et al., Am J Epidemiol 2011;173:676-82, maximum 24): a weighted count of long-term
   illnesses that predicts the chance of dying within a year; there are no official bands, so
-  only the number and what raises it are said.
+  only the number and what raises it are said. The age-adjusted score the worklist also keeps
+  is on the 1987 weights plus age points (Charlson ME et al., J Clin Epidemiol
+  1994;47:1245-51: 50–59 +1, 60–69 +2, 70–79 +3, ≥80 +4), so it is named as such.
 - PHQ-9 and GAD-7 bands come from the instrument files (Kroenke 2001; Spitzer 2006).
 """
 
@@ -22,6 +24,7 @@ from careDesk.care.risk.weights import default_weights
 
 LACE_SOURCE = "van Walraven 2010, CMAJ 182:551"
 CHARLSON_SOURCE = "Charlson 1987, J Chronic Dis 40:373; Quan 2011, Am J Epidemiol 173:676"
+AGE_SOURCE = "age points: Charlson 1994, J Clin Epidemiol 47:1245"
 
 
 @dataclass(frozen=True)
@@ -62,9 +65,11 @@ def charlson_words(quan2011: int, age_adjusted: int | None = None) -> Explanatio
             "long-term illnesses (such as heart failure, lung disease or cancer) that together "
             "raise the chance of dying within a year; higher is sicker, out of 24"
         )
-    if age_adjusted is not None and age_adjusted != quan2011:
-        meaning += f"; with points for age, {age_adjusted}"
-    return Explanation(f"Charlson {quan2011}", meaning, CHARLSON_SOURCE)
+    source = CHARLSON_SOURCE
+    if age_adjusted is not None:
+        meaning += f"; {age_adjusted} on the original 1987 weights with points for age"
+        source += f"; {AGE_SOURCE}"
+    return Explanation(f"Charlson {quan2011}", meaning, source)
 
 
 def screener_words(instrument_id: str, total: int) -> Explanation:

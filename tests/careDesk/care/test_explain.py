@@ -37,9 +37,11 @@ def test_charlson_says_what_it_counts_and_the_age_points() -> None:
     assert none.meaning == "no long-term illness that the index counts"
     sick = charlson_words(3, 6)
     assert (
-        "chance of dying within a year" in sick.meaning and "with points for age, 6" in sick.meaning
+        "chance of dying within a year" in sick.meaning
+        and "6 on the original 1987 weights with points for age" in sick.meaning
     )
     assert "Charlson 1987" in sick.source and "Quan 2011" in sick.source
+    assert "Charlson 1994" in sick.source
 
 
 def test_explain_a_worklist_row() -> None:
