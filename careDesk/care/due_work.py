@@ -141,16 +141,24 @@ _SOURCES = (
     "FROM alert AS a WHERE a.deleted_at IS NULL "
     "AND a.resolved_at IS NULL AND a.severity = 'urgent'",
     "SELECT f.patient_id, 'follow_up', f.id, f.title, f.due_at, NULL, f.urgent, f.assignee_id "
-    "FROM follow_up AS f WHERE f.status = 'open' AND f.deleted_at IS NULL "
-    "AND f.due_at < :until_end AND (f.snoozed_until IS NULL OR f.snoozed_until <= :now)",
+    "FROM follow_up AS f WHERE {u}f.status = 'open' AND f.deleted_at IS NULL "
+    "AND {u}f.due_at < :until_end AND (f.snoozed_until IS NULL OR f.snoozed_until <= :now)",
     "SELECT c.patient_id, 'plan_review', c.id, 'Care plan review due', NULL, c.review_date, 0, "
     "NULL FROM care_plan AS c WHERE c.deleted_at IS NULL AND c.status = 'active' "
-    "AND c.review_date <= :until_day",
+    "AND {u}c.review_date <= :until_day",
     "SELECT s.id, 'screening', NULL, 'Enrolled but never screened', NULL, NULL, 0, NULL "
-    "FROM patient AS s WHERE s.status IN :screened AND NOT EXISTS (SELECT 1 FROM "
+    "FROM patient AS s WHERE {u}s.status IN :screened AND NOT EXISTS (SELECT 1 FROM "
     "screener_result AS r WHERE r.patient_id = s.id AND r.deleted_at IS NULL)",
 )
-DUE_SQL = " UNION ALL ".join(_SOURCES)
+_PATIENT_COLUMN = ("a.patient_id", "f.patient_id", "c.patient_id", "s.id")
+DUE_SQL = " UNION ALL ".join(sql.format(u="") for sql in _SOURCES)
+# The same for a page of patients (``:ids``): each part searches by patient, so a worklist page
+# costs a few index lookups, not the whole clinic's due work. The unary + keeps SQLite from
+# choosing the status/date indexes instead (the clinic-wide form wants those).
+DUE_SQL_FOR_IDS = " UNION ALL ".join(
+    f"{sql.format(u='+')} AND {column} IN :ids"
+    for sql, column in zip(_SOURCES, _PATIENT_COLUMN, strict=True)
+)
 
 # Overdue: due on an earlier day (a follow-up before today's start, a review before today);
 # never NULL, so NOT(overdue) keeps the rest.
@@ -237,9 +245,11 @@ def _aware(value: datetime | str | None) -> datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _rows(session: Session, where: str, params: dict[str, Any], limit: int | None) -> list[Any]:
+def _rows(
+    session: Session, where: str, params: dict[str, Any], limit: int | None, due: str = DUE_SQL
+) -> list[Any]:
     sql = (
-        f"SELECT d.*, p.given_name, p.family_name, p.preferred_name FROM ({DUE_SQL}) AS d "
+        f"SELECT d.*, p.given_name, p.family_name, p.preferred_name FROM ({due}) AS d "
         f"JOIN patient AS p ON p.id = d.patient_id WHERE p.deleted_at IS NULL "
         f"AND p.status IN :statuses AND {where} "
         "ORDER BY d.urgent DESC, coalesce(d.due_at, d.due_day) IS NULL, "
@@ -257,7 +267,7 @@ def due_work(session: Session, ids: Sequence[str], now: datetime) -> dict[str, l
         return found
     day = ClinicDay.of(now)
     params = base_params(now) | {"ids": list(ids)}
-    for r in _rows(session, "p.id IN :ids", params, None):
+    for r in _rows(session, "1 = 1", params, None, DUE_SQL_FOR_IDS):
         found[r.patient_id].append(_item(r, day))
     return found
 
