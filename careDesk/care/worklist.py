@@ -141,7 +141,7 @@ def _filters(
     elif quick is not None:
         if quick not in QUICK_FILTERS:
             choices = ", ".join([*QUICK_FILTERS, "not_improving"])
-            raise ValidationFailed("quick", f"must be one of {choices}")
+            raise ValidationFailed("filter", f"must be one of {choices}")
         where.append(quick_condition(quick))
         params.update(day_params(now or utcnow()))
     return where, params
