@@ -251,7 +251,7 @@ def _rows(
     sql = (
         f"SELECT d.*, p.given_name, p.family_name, p.preferred_name FROM ({due}) AS d "
         f"JOIN patient AS p ON p.id = d.patient_id WHERE p.deleted_at IS NULL "
-        f"AND p.status IN :statuses AND {where} "
+        f"AND +p.status IN :statuses AND {where} "  # + : look patients up by id, not status
         "ORDER BY d.urgent DESC, coalesce(d.due_at, d.due_day) IS NULL, "
         "coalesce(d.due_at, d.due_day), d.patient_id"
     )
@@ -267,7 +267,7 @@ def due_work(session: Session, ids: Sequence[str], now: datetime) -> dict[str, l
         return found
     day = ClinicDay.of(now)
     params = base_params(now) | {"ids": list(ids)}
-    for r in _rows(session, "1 = 1", params, None, DUE_SQL_FOR_IDS):
+    for r in _rows(session, "p.id IN :ids", params, None, DUE_SQL_FOR_IDS):
         found[r.patient_id].append(_item(r, day))
     return found
 
@@ -332,7 +332,7 @@ class DueWork:
             f"coalesce(sum(CASE WHEN {_OVERDUE} THEN 1 ELSE 0 END), 0) AS overdue, "
             "coalesce(sum(d.kind = 'follow_up'), 0) AS follow_ups "
             f"FROM ({DUE_SQL}) AS d JOIN patient AS p ON p.id = d.patient_id "
-            f"WHERE p.deleted_at IS NULL AND p.status IN :statuses AND {where}"
+            f"WHERE p.deleted_at IS NULL AND +p.status IN :statuses AND {where}"
         )
         with self.desk.reading() as session:
             r = session.execute(bind(sql), base_params(moment) | params).one()
