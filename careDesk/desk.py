@@ -35,9 +35,11 @@ if TYPE_CHECKING:
 
     from careDesk.care.appointments import Appointments
     from careDesk.care.billing import Billing
+    from careDesk.care.care_summary import Summaries
     from careDesk.care.ccm import Ccm
     from careDesk.care.clinical import Clinical
     from careDesk.care.coordination import Coordination
+    from careDesk.care.due_work import DueWork
     from careDesk.care.followups import FollowUps
     from careDesk.care.measures.service import Measures
     from careDesk.care.metrics import Metrics
@@ -414,6 +416,18 @@ class Desk:
         from careDesk.sync.service import Sync
 
         return Sync(self)
+
+    @cached_property
+    def summaries(self) -> Summaries:
+        from careDesk.care.care_summary import Summaries
+
+        return Summaries(self)
+
+    @cached_property
+    def due_work(self) -> DueWork:
+        from careDesk.care.due_work import DueWork
+
+        return DueWork(self)
 
     @cached_property
     def reminders(self) -> Reminders:

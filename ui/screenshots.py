@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         window.show_page("today")
         today = window.pages["today"]
         assert isinstance(today, TodayPage)
-        today.filters["who"].setCurrentIndex(today.filters["who"].findData("all"))
+        today.scope.setCurrentIndex(today.scope.findData("clinic"))
         _save(window, out, "worklist.png")
         chart = _chart_with_plan(window)
         chart.show_tab("plan")

@@ -39,6 +39,8 @@ class Workspace(QObject):
     changed = Signal(object)
     #: Asks the main window to open a patient's chart (patient id, tab name or "").
     open_chart = Signal(str, str)
+    #: The shared scope of Today, Reminders and Schedule changed ("mine" or "clinic").
+    scope_changed = Signal(str)
 
     def __init__(self, desk: Desk, worker: DbWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)

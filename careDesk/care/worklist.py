@@ -11,45 +11,36 @@ discharged or transitioned is listed — candidates too: finding them is the wor
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import TextClause, bindparam, or_, select, text
-from sqlmodel import Session, col
+from sqlalchemy import TextClause
 
+from careDesk.care.due_work import (
+    QUICK_FILTERS,
+    DueItem,
+    bind,
+    day_params,
+    due_work,
+    quick_condition,
+    scope_condition,
+)
+from careDesk.care.measures.outcomes import NOT_IMPROVING
 from careDesk.care.risk.engine import scores_by_name
-from careDesk.care.risk.gather import unindexed
-from careDesk.care.risk.priority import aware
 from careDesk.care.risk.weights import default_weights
 from careDesk.errors import ValidationFailed
-from careDesk.model.assessment import Alert, ScreenerResult
 from careDesk.model.base import utcnow
-from careDesk.model.patient import Patient, ProgramStatus
-from careDesk.model.plan import CarePlan
-from careDesk.model.schedule import FollowUp
+from careDesk.model.patient import ProgramStatus
 from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk
 
+__all__ = ["DueItem", "Worklist", "WorklistRow", "due_work"]
+
 OPEN_STATUSES = (ProgramStatus.CANDIDATE, ProgramStatus.ENROLLED, ProgramStatus.ACTIVE)
 BANDS = ("high", "moderate", "low")
-SCREENED_STATUSES = (ProgramStatus.ENROLLED, ProgramStatus.ACTIVE)
-
-
-@dataclass(frozen=True)
-class DueItem:
-    """One piece of work due today or overdue."""
-
-    kind: str  # alert, follow_up, plan_review, screening
-    title: str
-    due: datetime | date | None
-    overdue: bool
-    urgent: bool = False
-    ref_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +107,11 @@ SCORE_COLUMNS = (
 
 
 def _filters(
-    coordinator_id: str | None, status: str | None, band: str | None
+    coordinator_id: str | None,
+    status: str | None,
+    band: str | None,
+    quick: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[list[str], dict[str, Any]]:
     """SQL conditions and their parameters (values are always bound, never pasted)."""
     where = ["p.deleted_at IS NULL", "p.status IN :statuses"]
@@ -135,8 +130,20 @@ def _filters(
         where += ["+r.band = :band", "r.priority >= :band_low", "r.priority < :band_high"]
         params.update(band=band, band_low=low, band_high=high)
     if coordinator_id is not None:
-        where.append("p.coordinator_id = :coordinator")
-        params["coordinator"] = coordinator_id
+        mine, scope_params = scope_condition(coordinator_id)
+        where.append(mine)
+        params.update(scope_params)
+    if quick == "not_improving":
+        # The stored reasons say it in the words measures/priority.py writes for a registry
+        # episode judged "not improving" (measures/outcomes.py): the rows whose Why says so.
+        where.append("r.reasons LIKE :not_improving")
+        params["not_improving"] = f"% {NOT_IMPROVING}:%"
+    elif quick is not None:
+        if quick not in QUICK_FILTERS:
+            choices = ", ".join([*QUICK_FILTERS, "not_improving"])
+            raise ValidationFailed("filter", f"must be one of {choices}")
+        where.append(quick_condition(quick))
+        params.update(day_params(now or utcnow()))
     return where, params
 
 
@@ -161,7 +168,7 @@ def _page_query(coordinator_id: str | None, where: list[str]) -> TextClause:
         f"ON p.id = r.patient_id WHERE {' AND '.join(where)} "
         "ORDER BY r.priority DESC, r.patient_id LIMIT :limit OFFSET :offset"
     )
-    return text(sql).bindparams(bindparam("statuses", expanding=True))
+    return bind(sql)
 
 
 def _day(value: date | str | None) -> date | None:
@@ -188,17 +195,25 @@ class Worklist:
         status: str | None = None,
         band: str | None = None,
         *,
+        quick: str | None = None,
         now: datetime | None = None,
     ) -> list[WorklistRow]:
-        """One page of the worklist, highest priority first."""
+        """One page of the worklist, highest priority first.
+
+        ``coordinator_id`` keeps that user's patients (:data:`Scope.MINE` in
+        ``careDesk.care.due_work``); ``quick`` keeps patients with due work of one kind
+        (``QUICK_FILTERS``: due, overdue, today, never_screened) or whose measures are
+        "not_improving".
+        """
         self.desk.require(Permission.READ)
         if limit < 1 or offset < 0:
             raise ValidationFailed("limit", "must be at least 1 (and offset not negative)")
-        where, params = _filters(coordinator_id, status, band)
+        moment = now or utcnow()
+        where, params = _filters(coordinator_id, status, band, quick, moment)
         query = _page_query(coordinator_id, where)
         with self.desk.reading() as session:
             found = session.execute(query, {**params, "limit": limit, "offset": offset}).all()
-            due = due_work(session, [r.id for r in found], now or utcnow())
+            due = due_work(session, [r.id for r in found], moment)
         return [
             WorklistRow(
                 id=r.id,
@@ -216,85 +231,21 @@ class Worklist:
         ]
 
     def count(
-        self, coordinator_id: str | None = None, status: str | None = None, band: str | None = None
+        self,
+        coordinator_id: str | None = None,
+        status: str | None = None,
+        band: str | None = None,
+        *,
+        quick: str | None = None,
+        now: datetime | None = None,
     ) -> int:
         """How many rows the worklist has with these filters (for lazy views)."""
         self.desk.require(Permission.READ)
-        where, params = _filters(coordinator_id, status, band)
+        where, params = _filters(coordinator_id, status, band, quick, now or utcnow())
         sql = (
             "SELECT count(*) FROM risk_score AS r JOIN patient AS p ON p.id = r.patient_id "
             f"WHERE {' AND '.join(where)}"
         )
-        query = text(sql).bindparams(bindparam("statuses", expanding=True))
+        query = bind(sql)
         with self.desk.reading() as session:
             return int(session.execute(query, params).scalar_one())
-
-
-def due_work(session: Session, ids: Sequence[str], now: datetime) -> dict[str, list[DueItem]]:
-    """Urgent alerts, overdue and today's follow-ups, plan reviews due, never-screened patients."""
-    found: dict[str, list[DueItem]] = defaultdict(list)
-    if not ids:
-        return found
-    day_end = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=now.tzinfo)
-    alerts = (
-        select(Alert)
-        .where(
-            col(Alert.patient_id).in_(ids),
-            col(Alert.deleted_at).is_(None),
-            col(Alert.resolved_at).is_(None),
-            col(Alert.severity) == "urgent",
-        )
-        .order_by(col(Alert.raised_at))
-    )
-    for a in session.execute(alerts).scalars():
-        found[a.patient_id].append(
-            DueItem("alert", a.message, aware(a.raised_at), False, True, a.id)
-        )
-    tasks = (
-        select(FollowUp)
-        .where(
-            col(FollowUp.patient_id).in_(ids),
-            unindexed(col(FollowUp.status)) == "open",
-            col(FollowUp.deleted_at).is_(None),
-            unindexed(col(FollowUp.due_at)) < day_end,
-            or_(col(FollowUp.snoozed_until).is_(None), col(FollowUp.snoozed_until) < day_end),
-        )
-        .order_by(col(FollowUp.urgent).desc(), col(FollowUp.due_at))
-    )
-    for t in session.execute(tasks).scalars():
-        due_at = aware(t.due_at)
-        found[t.patient_id].append(
-            DueItem("follow_up", t.title, due_at, due_at < now, t.urgent, t.id)
-        )
-    plans = select(CarePlan).where(
-        col(CarePlan.patient_id).in_(ids),
-        col(CarePlan.deleted_at).is_(None),
-        col(CarePlan.status) == "active",
-        unindexed(col(CarePlan.review_date)) <= now.date(),
-    )
-    for p in session.execute(plans).scalars():
-        review = p.review_date
-        found[p.patient_id].append(
-            DueItem(
-                "plan_review",
-                "Care plan review due",
-                review,
-                bool(review and review < now.date()),
-                ref_id=p.id,
-            )
-        )
-    _never_screened(session, ids, found)
-    return found
-
-
-def _never_screened(session: Session, ids: Sequence[str], found: dict[str, list[DueItem]]) -> None:
-    screened = select(col(ScreenerResult.patient_id)).where(
-        col(ScreenerResult.patient_id) == col(Patient.id), col(ScreenerResult.deleted_at).is_(None)
-    )
-    query = select(col(Patient.id)).where(
-        col(Patient.id).in_(ids),
-        unindexed(col(Patient.status)).in_([s.value for s in SCREENED_STATUSES]),
-        ~screened.exists(),
-    )
-    for (pid,) in session.execute(query):
-        found[pid].append(DueItem("screening", "Enrolled but never screened", None, True))

@@ -18,6 +18,11 @@ def register(sub: Any) -> None:
     p.add_argument("--coordinator", help="only this coordinator's patients (user id)")
     p.add_argument("--status", help="candidate, enrolled or active")
     p.add_argument("--band", help="high, moderate or low")
+    p.add_argument(
+        "--filter",
+        dest="quick",
+        help="due, overdue, today, never_screened or not_improving (as Today's quick filters)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_worklist)
 
@@ -37,6 +42,7 @@ def cmd_worklist(ctx: Context) -> int:
         coordinator_id=args.coordinator,
         status=args.status,
         band=args.band,
+        quick=args.quick,
     )
     if args.json:
         ctx.emit_json([row.as_json() for row in rows])

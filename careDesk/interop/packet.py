@@ -90,18 +90,19 @@ def _section(
 BUNDLE_NAME = "fhir-bundle.json"
 
 
-def render(content: PacketContent) -> bytes:
-    """The (unprotected) PDF bytes for gathered packet content."""
+def render(content: PacketContent, *, title: str = "Referral packet") -> bytes:
+    """The (unprotected) PDF bytes for gathered packet content (the transition summary uses
+    the same layout under its own title)."""
     from reportlab.lib.pagesizes import LETTER
     from reportlab.platypus import Paragraph, SimpleDocTemplate
 
     styles = _styles()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
-        buffer, pagesize=LETTER, title="Referral packet", author=content.clinic or "careDesk",
+        buffer, pagesize=LETTER, title=title, author=content.clinic or "careDesk",
         leftMargin=48, rightMargin=48, topMargin=48, bottomMargin=48,
     )  # fmt: skip
-    story: list[Any] = [Paragraph("Referral packet", styles["title"])]
+    story: list[Any] = [Paragraph(_esc(title), styles["title"])]
     for line in content.heading:
         story.append(Paragraph(_esc(line), styles["p"]))
     for title, header, rows in content.sections:

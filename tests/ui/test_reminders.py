@@ -52,7 +52,7 @@ def test_due_follow_ups_show_and_complete(
     page = _page(qtbot, ws)
     qtmodeltester.check(page.due_model)  # type: ignore[attr-defined]
     assert page.due_model.rowCount() == 2
-    assert page.due_model.row_at(0).id == urgent  # urgent first
+    assert page.due_model.row_at(0).follow_up_id == urgent  # urgent first
     assert "2 follow-up(s) due" in page.summary.text()
 
     page.due_view.selectRow(0)

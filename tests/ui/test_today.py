@@ -59,3 +59,56 @@ def test_filters_are_remembered_and_actions_open_chart(
     with qtbot.waitSignal(ws.open_chart) as opened:
         page.call_button.click()
     assert opened.args == [pid, "call"]
+
+
+def test_quick_filters_ask_the_core_and_are_remembered(
+    qtbot: QtBot, ws: Workspace, desk: Desk
+) -> None:
+    never = add_patient(desk, "Nora", "Never", "Q-1", status="active", consent_program=True)
+    screened = add_patient(desk, "Sam", "Screened", "Q-2", status="active", consent_program=True)
+    _phq9(desk, screened, 0)
+    add_patient(desk, "Cal", "Candidate", "Q-3")
+    page = TodayPage(ws)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3)
+    page.quick_buttons["never_screened"].click()
+    qtbot.waitUntil(lambda: "(never screened)" in page.count.text())
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+    assert page.model.row_at(0).id == never
+    assert "1 patient(s) on the worklist (never screened)" in page.count.text()
+    assert ws.prefs.text("today/quick") == "never_screened"
+    again = TodayPage(ws)
+    qtbot.addWidget(again)
+    assert again.quick_filter() == "never_screened"
+    page.quick_buttons["overdue"].click()
+    qtbot.waitUntil(lambda: "0 patient(s) on the worklist (overdue)" in page.count.text())
+
+
+def test_reasons_panel_explains_the_selected_patient_and_is_reachable_by_keyboard(
+    qtbot: QtBot, ws: Workspace, desk: Desk
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    pid = add_patient(desk, "Ana", "Peña", "W-1", status="active", consent_program=True)
+    answers = {f"phq9_{n}": 1 for n in range(1, 9)} | {"phq9_1": 3, "phq9_2": 3, "phq9_9": 0}
+    desk.screeners.record(pid, "phq9", answers)  # total 12: moderate (Kroenke 2001, 10–14)
+    page = TodayPage(ws)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+    assert "Choose a patient" in page.reasons.plain_text()
+    page.view.selectRow(0)
+    text = page.reasons.plain_text()
+    assert "PHQ-9 12 — moderate depression symptoms" in text and "Kroenke" in text
+    assert "Charlson 0 — no long-term illness that the index counts" in text
+    assert page.reasons.text.accessibleName() == "Reasons for Peña, Ana"
+    page.activateWindow()
+    qtbot.waitActive(page)
+    page.view.setFocus()
+    QTest.keyClick(page, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)  # the label's mnemonic
+    qtbot.waitUntil(lambda: page.reasons.text.hasFocus())
+    page.view.setFocus()
+    QTest.keyClick(page.view, Qt.Key.Key_Tab)  # next in the tab chain after the list
+    qtbot.waitUntil(lambda: page.reasons.text.hasFocus())

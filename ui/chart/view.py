@@ -33,6 +33,7 @@ from ui.chart.plan import PlanTab
 from ui.chart.referrals import ReferralsTab
 from ui.chart.screeners import ScreenersTab
 from ui.chart.story import StoryTab
+from ui.chart.summary import SummaryTab
 from ui.chart.team import TeamTab
 from ui.chart.timeline import TimelineTab
 from ui.chart.timer import ChartTimer
@@ -51,6 +52,7 @@ class TabSpec:
 
 
 TABS: tuple[TabSpec, ...] = (
+    TabSpec("summary", "Summary", SummaryTab),  # first: a new chart opens at a glance
     TabSpec("story", "Story", StoryTab),
     TabSpec("clinical", "Conditions && medications", ClinicalTab),
     TabSpec("plan", "Care plan", PlanTab),

@@ -1,5 +1,10 @@
-"""Reminders: what is due now (complete, snooze, reassign), the outreach outbox, and the
+"""Reminders: what is due today (complete, snooze, reassign), the outreach outbox, and the
 replies careDesk could not match to one person (``ui/pages/replies.py``).
+
+"Due today" is the core's one definition of due work (``careDesk.care.due_work``) in the scope
+shared with Today and Schedule (your patients / whole clinic), so the three agree; follow-ups
+can be completed, snoozed or reassigned here, the other kinds (alerts, plan reviews, screening)
+are done in the chart (Enter opens it).
 
 The reminder clock announces follow-ups as they fall due (a tray notification); this page is
 where a coordinator acts on them, and where the outbox shows what went out, what is waiting,
@@ -8,7 +13,7 @@ and why a message was not sent.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex
@@ -25,22 +30,40 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.care.due_work import DueEntry, DueSummary
 from careDesk.changes import Kind, kinds
 from careDesk.errors import CareDeskError, ValidationFailed
 from careDesk.model.base import utcnow
 from careDesk.schedule.outbox import MessageRow, SendReport
-from careDesk.schedule.reminders import DueItem
 from careDesk.security.roles import Permission
 from careDesk.security.users import UserInfo
 from ui.pages.base import Page
 from ui.pages.replies import RepliesTab
+from ui.scope import ScopeChoice
 from ui.tables import Column, RowModel
 from ui.views import size_columns, table_view
 from ui.workspace import Workspace
 
 
-def _local(when: datetime | None) -> str:
-    return f"{when.astimezone():%a %Y-%m-%d %H:%M}" if when else ""
+def _local(when: datetime | date | None) -> str:
+    if isinstance(when, datetime):
+        return f"{when.astimezone():%a %Y-%m-%d %H:%M}"
+    return f"{when:%a %Y-%m-%d}" if when else ""
+
+
+KIND_WORDS = {
+    "alert": "urgent alert",
+    "follow_up": "follow-up",
+    "plan_review": "care plan review",
+    "screening": "screening",
+}
+
+#: Where in the chart each kind of due work is done.
+CHART_TAB = {"plan_review": "plan", "screening": "screeners"}
+
+
+def _flag(entry: DueEntry) -> str:
+    return "URGENT" if entry.item.urgent else ("overdue" if entry.item.overdue else "")
 
 
 def _button(text: str, tip: str) -> QPushButton:
@@ -53,22 +76,32 @@ def _button(text: str, tip: str) -> QPushButton:
 class RemindersPage(Page):
     """Due follow-ups and the outbox, with the actions a coordinator takes on them."""
 
-    watches = kinds(Kind.FOLLOW_UP, Kind.OUTBOX_MESSAGE, Kind.INBOUND_MESSAGE)
+    watches = kinds(
+        Kind.FOLLOW_UP,
+        Kind.OUTBOX_MESSAGE,
+        Kind.INBOUND_MESSAGE,
+        Kind.ALERT,
+        Kind.CARE_PLAN,
+        Kind.SCREENER_RESULT,
+        Kind.PATIENT,
+    )
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(ws, parent)
+        self.scope = ScopeChoice(ws)
+        ws.scope_changed.connect(lambda _value: self.refresh())
         self.due_model = RowModel(
             [
-                Column("Due", lambda r: _local(r.due_at)),
+                Column("Due", lambda r: _local(r.item.due)),
                 Column("Patient", lambda r: r.patient_name),
-                Column("What", lambda r: r.title),
-                Column("Kind", lambda r: r.kind.replace("_", " ")),
-                Column("", lambda r: "URGENT" if r.urgent else ("overdue" if r.overdue else "")),
+                Column("What", lambda r: r.item.title),
+                Column("Kind", lambda r: KIND_WORDS.get(r.item.kind, r.item.kind)),
+                Column("", _flag),
             ],
             self,
         )
-        self.due_model.urgent = lambda r: r.urgent or r.overdue
-        self.due_view = table_view(self.due_model, "Due follow-ups")
+        self.due_model.urgent = lambda r: r.item.urgent or r.item.overdue
+        self.due_view = table_view(self.due_model, "Due today")
         size_columns(self.due_view, [26, 26, 44, 24, 10])
         self.due_view.activated.connect(self._open_chart)
         self.outbox_model = RowModel(
@@ -87,11 +120,17 @@ class RemindersPage(Page):
         size_columns(self.outbox_view, [26, 10, 8, 24, 44, 26])
         self.summary = QLabel()
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._due_tab(), "Due now")
+        self.tabs.addTab(self._due_tab(), "Due today")
         self.tabs.addTab(self._outbox_tab(), "Outbox")
         self.replies = RepliesTab(ws)
         self.tabs.addTab(self.replies, "Replies")
+        self.due_line = QLabel()
+        self.due_line.setAccessibleName("Due work")
+        top = QHBoxLayout()
+        top.addWidget(self.scope)
+        top.addWidget(self.due_line, 1)
         layout = QVBoxLayout(self)
+        layout.addLayout(top)
         layout.addWidget(self.summary)
         layout.addWidget(self.tabs)
 
@@ -135,22 +174,25 @@ class RemindersPage(Page):
 
     # ----- loading -----------------------------------------------------------------------------
     def load(self) -> None:
-        desk = self.ws.desk
+        desk, scope = self.ws.desk, self.scope.scope
 
-        def fetch() -> tuple[list[DueItem], list[MessageRow]]:
-            return desk.reminders.due(), desk.outbox.messages(limit=500)
+        def fetch() -> tuple[DueSummary, list[DueEntry], list[MessageRow]]:
+            due = desk.due_work
+            return due.summary(scope), due.entries(scope), desk.outbox.messages(limit=500)
 
         self.ws.run(fetch, self._show)
         self.replies.load()
 
-    def _show(self, result: tuple[list[DueItem], list[MessageRow]]) -> None:
-        due, messages = result
+    def _show(self, result: tuple[DueSummary, list[DueEntry], list[MessageRow]]) -> None:
+        summary, due, messages = result
+        self.due_line.setText(summary.words())
         self.due_model.set_rows(due)
         self.outbox_model.set_rows(messages)
         waiting = sum(m.state == "queued" for m in messages)
         problems = sum(m.state in ("failed", "unknown", "blocked") for m in messages)
         self.summary.setText(
-            f"{len(due)} follow-up(s) due; {waiting} message(s) waiting, {problems} need a look."
+            f"{summary.follow_ups} follow-up(s) due; {waiting} message(s) waiting, "
+            f"{problems} need a look."
         )
 
     def _selected(self, view: QTableView, model: RowModel) -> list[object]:
@@ -159,12 +201,15 @@ class RemindersPage(Page):
             rows = [view.currentIndex().row()]
         return [model.row_at(r) for r in rows]
 
-    def _selected_due(self) -> list[DueItem]:
-        return [r for r in self._selected(self.due_view, self.due_model) if isinstance(r, DueItem)]
+    def _selected_due(self) -> list[str]:
+        """The ids of the selected follow-ups (other kinds of due work are done in the chart)."""
+        rows = self._selected(self.due_view, self.due_model)
+        return [r.follow_up_id for r in rows if isinstance(r, DueEntry) and r.follow_up_id]
 
     # ----- due actions -------------------------------------------------------------------------
     def _open_chart(self, index: QModelIndex) -> None:
-        self.ws.open_chart.emit(self.due_model.row_at(index.row()).patient_id, "timeline")
+        entry = self.due_model.row_at(index.row())
+        self.ws.open_chart.emit(entry.patient_id, CHART_TAB.get(entry.item.kind, "timeline"))
 
     def complete_selected(self, result: str | None = None) -> None:
         items = self._selected_due()
@@ -176,7 +221,7 @@ class RemindersPage(Page):
                 return
             result = text
         desk, said = self.ws.desk, result
-        self.ws.run(lambda: [desk.followups.complete(i.id, said) for i in items], None, self._error)
+        self.ws.run(lambda: [desk.followups.complete(i, said) for i in items], None, self._error)
 
     def snooze_selected(self, delay: timedelta) -> None:
         self._snooze_until(utcnow() + delay)
@@ -187,7 +232,7 @@ class RemindersPage(Page):
 
     def _snooze_until(self, until: datetime) -> None:
         items, desk = self._selected_due(), self.ws.desk
-        self.ws.run(lambda: [desk.reminders.snooze(i.id, until) for i in items], None, self._error)
+        self.ws.run(lambda: [desk.reminders.snooze(i, until) for i in items], None, self._error)
 
     def reassign_selected(self, login: str | None = None) -> None:
         """Give the selected follow-ups to someone who may take them (the core says who, on
@@ -199,7 +244,7 @@ class RemindersPage(Page):
             users.assignable, lambda found: self._reassign(items, found, login), self._error
         )
 
-    def _reassign(self, items: list[DueItem], users: list[UserInfo], login: str | None) -> None:
+    def _reassign(self, items: list[str], users: list[UserInfo], login: str | None) -> None:
         if login is None:
             names = [f"{u.display_name} ({u.login})" for u in users]
             choice, ok = QInputDialog.getItem(self, "Reassign", "Give it to", names, 0, False)
@@ -214,7 +259,7 @@ class RemindersPage(Page):
 
         def reassign() -> None:
             for item in items:
-                followups.reassign(item.id, user_id)
+                followups.reassign(item, user_id)
 
         self.ws.run(reassign, None, self._error)
 

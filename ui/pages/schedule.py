@@ -1,4 +1,9 @@
-"""Schedule: follow-ups and appointments for a day or a week, overdue and urgent first."""
+"""Schedule: due work and appointments for a day or a week, overdue and urgent first.
+
+The due work is the core's one definition (``careDesk.care.due_work``) in the scope shared with
+Today and Reminders (your patients / whole clinic); a week also brings what falls due later in
+it. The headline is the same due-work line the other two pages show.
+"""
 
 from __future__ import annotations
 
@@ -19,12 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.care.due_work import DueEntry, DueSummary, Scope
 from careDesk.changes import Kind, kinds
-from careDesk.model.base import utcnow
 from careDesk.security.roles import Permission
 from ui.pages.base import Page
 from ui.printing import print_pdf
 from ui.qt_values import to_date
+from ui.scope import ScopeChoice
 from ui.tables import Column, RowModel
 from ui.views import table_view
 from ui.workspace import Workspace
@@ -34,10 +40,10 @@ from ui.workspace import Workspace
 class ScheduleRow:
     """One line of the schedule: a follow-up or an appointment."""
 
-    id: str
+    id: str | None
     patient_id: str
     patient: str
-    when: datetime
+    when: datetime | None
     what: str
     kind: str
     overdue: bool
@@ -49,41 +55,50 @@ def _range(day: date, span: str) -> tuple[date, date]:
     return start, start + timedelta(days=7 if span == "week" else 1)
 
 
-def schedule_rows(desk: Any, day: date, span: str, mine: bool) -> list[ScheduleRow]:
-    """Follow-ups due by the end of the range (overdue included) and the range's appointments."""
+KIND_WORDS = {"alert": "urgent alert", "plan_review": "care plan review", "screening": "screening"}
+
+
+def _due_row(entry: DueEntry) -> ScheduleRow:
+    item = entry.item
+    when = item.due if isinstance(item.due, datetime) else None
+    if when is None and isinstance(item.due, date):
+        when = datetime.combine(item.due, time(9)).astimezone()
+    kind = "follow-up" if item.kind == "follow_up" else KIND_WORDS.get(item.kind, item.kind)
+    return ScheduleRow(
+        item.ref_id,
+        entry.patient_id,
+        entry.patient_name,
+        when,
+        item.title,
+        kind,
+        item.overdue,
+        item.urgent,
+    )
+
+
+def schedule_rows(
+    desk: Any, day: date, span: str, scope: Scope
+) -> tuple[DueSummary, list[ScheduleRow]]:
+    """Today's due work in ``scope`` (and what falls due later in the range), and the range's
+    appointments for the scope's patients; with the due-work headline."""
     _start, end = _range(day, span)
-    end_at = datetime.combine(end, time(0)).astimezone().astimezone(UTC)
-    now = utcnow()
-    assignee = desk.user.id if mine else None
-    follow_ups = desk.followups.due(assignee, now=end_at)
-    appointments = (
-        desk.appointments.week_of(day) if span == "week" else desk.appointments.on_day(day)
-    )
-    names = desk.patients.names(
-        [f.patient_id for f in follow_ups] + [a.patient_id for a in appointments]
-    )
-
-    def name(pid: str) -> str:
-        return str(names.get(pid, "(removed patient)"))
-
-    rows = [
-        ScheduleRow(
-            f.id,
-            f.patient_id,
-            name(f.patient_id),
-            f.due_at,
-            f.title,
-            f"follow-up ({f.kind.replace('_', ' ')})",
-            f.due_at < now,
-            f.urgent,
+    due = desk.due_work.entries(scope, through=end - timedelta(days=1))
+    appointments = [
+        a
+        for a in (
+            desk.appointments.week_of(day) if span == "week" else desk.appointments.on_day(day)
         )
-        for f in follow_ups
+        if a.status == "scheduled"
     ]
+    keep = desk.due_work.in_scope(scope, [a.patient_id for a in appointments])
+    appointments = [a for a in appointments if a.patient_id in keep]
+    names = desk.patients.names([a.patient_id for a in appointments])
+    rows = [_due_row(e) for e in due]
     rows += [
         ScheduleRow(
             a.id,
             a.patient_id,
-            name(a.patient_id),
+            str(names.get(a.patient_id, "(removed patient)")),
             a.starts_at,
             " · ".join(filter(None, [a.purpose, a.with_whom, a.place])) or "appointment",
             "appointment",
@@ -91,16 +106,25 @@ def schedule_rows(desk: Any, day: date, span: str, mine: bool) -> list[ScheduleR
             False,
         )
         for a in appointments
-        if a.status == "scheduled"
     ]
-    rows.sort(key=lambda r: (not r.overdue, not r.urgent, r.when))
-    return rows
+    rows.sort(key=lambda r: (not r.overdue, not r.urgent, r.when is None, r.when or _EPOCH))
+    return desk.due_work.summary(scope), rows
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class SchedulePage(Page):
     """The day's or week's work; Enter opens the patient's chart."""
 
-    watches = kinds(Kind.FOLLOW_UP, Kind.APPOINTMENT)
+    watches = kinds(
+        Kind.FOLLOW_UP,
+        Kind.APPOINTMENT,
+        Kind.ALERT,
+        Kind.CARE_PLAN,
+        Kind.SCREENER_RESULT,
+        Kind.PATIENT,
+    )
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(ws, parent)
@@ -111,19 +135,19 @@ class SchedulePage(Page):
         self.span.setAccessibleName("Show")
         self.span.addItem("Day", "day")
         self.span.addItem("Week", "week")
-        self.who = QComboBox()
-        self.who.setAccessibleName("Whose work")
-        self.who.addItem("My work", "mine")
-        self.who.addItem("Everyone's", "all")
+        self.who = ScopeChoice(ws)
+        ws.scope_changed.connect(lambda _value: self.refresh())
         self.span.setCurrentIndex(max(self.span.findData(ws.prefs.text("schedule/span", "day")), 0))
-        self.who.setCurrentIndex(max(self.who.findData(ws.prefs.text("schedule/who", "mine")), 0))
-        for combo in (self.span, self.who):
-            combo.currentIndexChanged.connect(self._filters_changed)
+        self.span.currentIndexChanged.connect(self._filters_changed)
         self.day.dateChanged.connect(self.load)
         self.summary = QLabel()
+        self.due_line = QLabel()
+        self.due_line.setAccessibleName("Due work")
         self.model = RowModel(
             [
-                Column("When", lambda r: f"{r.when.astimezone():%a %Y-%m-%d %H:%M}"),
+                Column(
+                    "When", lambda r: f"{r.when.astimezone():%a %Y-%m-%d %H:%M}" if r.when else ""
+                ),
                 Column("Patient", lambda r: r.patient),
                 Column("What", lambda r: r.what),
                 Column("Kind", lambda r: r.kind),
@@ -145,21 +169,23 @@ class SchedulePage(Page):
         bar.addWidget(self.handouts_button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.due_line)
         layout.addWidget(self.summary)
         layout.addWidget(self.view)
 
     def _filters_changed(self) -> None:
         self.ws.prefs.set("schedule/span", self.span.currentData())
-        self.ws.prefs.set("schedule/who", self.who.currentData())
         self.load()
 
     def load(self) -> None:
         desk = self.ws.desk
         day = to_date(self.day.date())
-        span, mine = str(self.span.currentData()), self.who.currentData() == "mine"
-        self.ws.run(lambda: schedule_rows(desk, day, span, mine), self._show)
+        span, scope = str(self.span.currentData()), self.who.scope
+        self.ws.run(lambda: schedule_rows(desk, day, span, scope), self._show)
 
-    def _show(self, rows: list[ScheduleRow]) -> None:
+    def _show(self, result: tuple[DueSummary, list[ScheduleRow]]) -> None:
+        summary, rows = result
+        self.due_line.setText(summary.words())
         self.model.set_rows(rows)
         overdue = sum(r.overdue for r in rows)
         self.summary.setText(f"{len(rows)} item(s), {overdue} overdue.")

@@ -44,7 +44,7 @@ def _uncontrolled(m: MeasureFacts, w: dict[str, Any], reasons: list[str]) -> flo
 def _episode_words(name: str, e: Episode) -> str:
     assert e.baseline is not None and e.latest is not None
     return (
-        f"{name} not improving: {_score(e.baseline.value)} → {_score(e.latest.value)}, "
+        f"{name} {NOT_IMPROVING}: {_score(e.baseline.value)} → {_score(e.latest.value)}, "
         f"{e.weeks} weeks after the baseline (case review)"
     )
 

@@ -82,3 +82,11 @@ def test_worklist_bad_option_is_one_line(
     assert main(["worklist", "--band", "purple"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "band" in err
+
+
+def test_worklist_quick_filter(ids: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["worklist", "--filter", "overdue", "--json"]) == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == [ids["sick"]]
+    assert main(["worklist", "--filter", "someday"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "filter" in err
