@@ -73,7 +73,8 @@ class FieldForm(QWidget):
             label.setVisible(True)
             self._widgets[error.field].setFocus()
             return
-        self.form_error.setText(error.message)
+        message = error.message
+        self.form_error.setText(message[:1].upper() + message[1:])  # "Review date: type …"
         self.form_error.setVisible(True)
 
     def error_for(self, field: str) -> str:
