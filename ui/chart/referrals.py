@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from careDesk.care.referrals import next_step
 from careDesk.changes import Kind, kinds
+from careDesk.words import say
 from ui.chart.base import ChartTab
 from ui.dialogs import Field, FormDialog
 from ui.tables import Column, RowModel
@@ -54,7 +55,7 @@ class ReferralsTab(ChartTab):
                 Column("To", lambda r: r.to_name),
                 Column("Why", lambda r: r.reason),
                 Column("Urgency", lambda r: r.urgency),
-                Column("State", lambda r: r.state.replace("_", " ")),
+                Column("State", lambda r: say(r.state)),
                 Column("Sent", lambda r: _day(r.sent_at)),
             ],
             self,
@@ -64,7 +65,7 @@ class ReferralsTab(ChartTab):
         self.resources = RowModel(
             [
                 Column("Resource", lambda r: r.resource_name),
-                Column("Need", lambda r: r.need.replace("_", " ")),
+                Column("Need", lambda r: say(r.need)),
                 Column("State", lambda r: r.state),
                 Column("Referred", lambda r: f"{r.referred_on:%Y-%m-%d}"),
             ],
@@ -134,7 +135,7 @@ class ReferralsTab(ChartTab):
 
     def refer_resource(self) -> FormDialog:
         resources, pid = self.ws.desk.resources, self.patient_id
-        choices = tuple((r.id, f"{r.name} ({r.category})") for r in self._directory())
+        choices = tuple((r.id, f"{r.name} ({say(r.category)})") for r in self._directory())
         fields = [
             Field("resource_id", "Resource", "choice", choices),
             Field("need", "Need", "choice", NEEDS, default="food"),

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from careDesk.care.transitions import REASON_WORDS
 from careDesk.changes import Kind, kinds
+from careDesk.words import say
 from ui.chart.base import ChartTab
 from ui.dialogs import Field, FormDialog
 from ui.workspace import Workspace
@@ -45,7 +46,7 @@ class TransitionTab(ChartTab):
 
     def _show(self, rows: list[Any]) -> None:
         lines = [
-            f"{r.on_date:%Y-%m-%d}: {r.outcome} ({REASON_WORDS.get(r.reason, r.reason)})"
+            f"{r.on_date:%Y-%m-%d}: {say(r.outcome)} ({REASON_WORDS.get(r.reason, r.reason)})"
             f"{' to ' + r.to_provider if r.to_provider else ''}. {r.summary}"
             for r in rows
         ]
