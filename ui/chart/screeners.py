@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
+    QDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -230,6 +231,11 @@ class ScreenersTab(ChartTab):
         self.save = QPushButton("Save answers")
         self.save.clicked.connect(self.submit)
         self.save.setVisible(self.editable)
+        # After a save: "Review 2 suggestions", opening them (what the findings now suggest).
+        self.review = QPushButton()
+        self.review.setObjectName("reviewSuggestions")
+        self.review.setVisible(False)
+        self.review.clicked.connect(self.open_suggestions)
         self.scroller = QScrollArea()
         self.scroller.setWidgetResizable(True)
         self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -254,6 +260,7 @@ class ScreenersTab(ChartTab):
         bar.addWidget(self.save)
         column.addLayout(bar)
         column.addWidget(self.result)
+        column.addWidget(self.review)
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(self.history_view)
@@ -299,15 +306,23 @@ class ScreenersTab(ChartTab):
     def submit(self) -> None:
         """Score and store the answers (the core re-checks every item)."""
         assert self.form is not None
-        screeners, pid = self.ws.desk.screeners, self.patient_id
-        inst_id, answers = self.form.inst.id, self.form.answers()
+        screeners, suggestions = self.ws.desk.screeners, self.ws.desk.suggestions
+        pid, inst_id, answers = self.patient_id, self.form.inst.id, self.form.answers()
         self.save.setEnabled(False)
-        self.ws.run(
-            lambda: screeners.record(pid, inst_id, answers).value, self._saved, self._failed
-        )
+        self.review.setVisible(False)
 
-    def _saved(self, reading: Any) -> None:
+        def record() -> tuple[Any, int]:
+            reading = screeners.record(pid, inst_id, answers).value
+            return reading, len(suggestions.for_patient(pid))
+
+        self.ws.run(record, self._saved, self._failed)
+
+    def _saved(self, result: tuple[Any, int]) -> None:
+        reading, suggested = result
         self.save.setEnabled(True)
+        if suggested:
+            self.review.setText(f"Review {suggested} suggestion{'s' if suggested > 1 else ''}")
+            self.review.setVisible(True)
         self._pick()  # a fresh, empty form for the next questionnaire
         text = f"Saved {short_name(reading.instrument)}: "
         text += _result_text(reading)
@@ -323,6 +338,15 @@ class ScreenersTab(ChartTab):
     def _failed(self, error: CareDeskError) -> None:
         self.save.setEnabled(True)
         self.result.setText(error.message)
+
+    def open_suggestions(self) -> QDialog:
+        """The plan suggestions the findings now make (accept, edit or dismiss each)."""
+        from ui.chart.suggestions import SuggestionsDialog
+
+        dialog = SuggestionsDialog(self.ws, self.patient_id, self)
+        dialog.open()
+        dialog.load()
+        return dialog
 
 
 def _result_text(reading: Any) -> str:
