@@ -11,6 +11,7 @@ from typing import TypeVar
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from careDesk.errors import CareDeskError, ValidationFailed
+from careDesk.words import capital
 
 W = TypeVar("W", bound=QWidget)
 
@@ -22,6 +23,15 @@ def error_label() -> QLabel:
     label.setWordWrap(True)
     label.setVisible(False)
     return label
+
+
+def _form_wide(error: CareDeskError) -> str:
+    """The message for the form-wide line: a field named in words starts it with a capital
+    ("Review date: type a date like …"); a setting key ("sync.url: …") is left as it is."""
+    message = error.message
+    if not isinstance(error, ValidationFailed) or error.label == error.field:
+        return message
+    return capital(message) if message.startswith(error.label) else message
 
 
 class FieldForm(QWidget):
@@ -73,8 +83,7 @@ class FieldForm(QWidget):
             label.setVisible(True)
             self._widgets[error.field].setFocus()
             return
-        message = error.message
-        self.form_error.setText(message[:1].upper() + message[1:])  # "Review date: type …"
+        self.form_error.setText(_form_wide(error))
         self.form_error.setVisible(True)
 
     def error_for(self, field: str) -> str:
