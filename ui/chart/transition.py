@@ -46,7 +46,7 @@ class TransitionTab(ChartTab):
 
     def _show(self, rows: list[Any]) -> None:
         lines = [
-            f"{r.on_date:%Y-%m-%d}: {say(r.outcome)} ({REASON_WORDS.get(r.reason, r.reason)})"
+            f"{r.on_date:%Y-%m-%d}: {say(r.outcome)} ({REASON_WORDS.get(r.reason) or say(r.reason)})"
             f"{' to ' + r.to_provider if r.to_provider else ''}. {r.summary}"
             for r in rows
         ]
