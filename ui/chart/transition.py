@@ -19,6 +19,10 @@ from ui.workspace import Workspace
 OUTCOMES = (("discharge", "Discharge from the program"), ("transition", "Transition to other care"))
 
 
+def _reason(code: str) -> str:
+    return REASON_WORDS.get(code) or say(code)
+
+
 class TransitionTab(ChartTab):
     """Past transitions, and the discharge / transition form."""
 
@@ -46,7 +50,7 @@ class TransitionTab(ChartTab):
 
     def _show(self, rows: list[Any]) -> None:
         lines = [
-            f"{r.on_date:%Y-%m-%d}: {say(r.outcome)} ({REASON_WORDS.get(r.reason) or say(r.reason)})"
+            f"{r.on_date:%Y-%m-%d}: {say(r.outcome)} ({_reason(r.reason)})"
             f"{' to ' + r.to_provider if r.to_provider else ''}. {r.summary}"
             for r in rows
         ]
