@@ -233,7 +233,8 @@ def test_phq9_positive_rate_counts_every_positive_screen_among_the_phq9s_taken(d
     """Issue 19: Reports said 0.7 % of PHQ-9s were positive while the worklist named many
     moderate scores. A PHQ-9 is positive at a total of 10 or more (Kroenke, Spitzer & Williams
     2001, J Gen Intern Med 16:606–613: sensitivity and specificity 88 % for major depression;
-    CLINICAL.md). Totals 4, 9, 10, 14 and 20 are 3 positive of 5 PHQ-9s taken: 60 %."""
+    docs/clinical-sources.md#phq-9). Totals 4, 9, 10, 14 and 20 are 3 positive of 5 PHQ-9s
+    taken: 60 %."""
     people = [patient(f"P9-{n}") for n in range(5)]
     store(desk, *people)
     for person, total in zip(people, (4, 9, 10, 14, 20), strict=True):
