@@ -116,6 +116,12 @@ def _date(language: str | None, day: date) -> str:
     return _phrase(language, "date", month=months[day.month - 1], day=day.day, year=day.year)
 
 
+def day_words(day: date, *, language: str | None = None) -> str:
+    """A date in words, to check a typed one: "Wednesday, December 2, 2026"."""
+    weekday = _lookup(language, "schedule", "weekdays")[day.weekday()]
+    return f"{weekday}, {_date(language, day)}"
+
+
 def _month_day(language: str | None, n: int) -> str:
     if n == -1:
         return _phrase(language, "last_day")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
+    QLabel,
     QLineEdit,
     QMenu,
     QPlainTextEdit,
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from careDesk.errors import CareDeskError
 from careDesk.model.fields import parse_date
+from careDesk.words import day_words
 from ui.forms import FieldForm
 from ui.qt_values import from_datetime, to_datetime
 from ui.workspace import Workspace
@@ -99,6 +101,20 @@ class DateLine(QLineEdit):
         self.calendar_action.setToolTip("Pick a date on a calendar (Alt+Down)")
         self.calendar_action.triggered.connect(self.open_calendar)
         self.calendar: QCalendarWidget | None = None
+        # The typed date read back in words ("Wednesday, December 2, 2026"), so 03/04 typed
+        # meaning 3 April is seen to be March 4 before it is saved.
+        self.companion = QLabel()
+        self.companion.setObjectName("dateReading")
+        self.companion.setAccessibleName("Date as read")
+        self.companion.setVisible(False)
+        self.textChanged.connect(self.read_back)
+
+    def read_back(self, _text: str = "") -> None:
+        """Show the typed date in words under the box (hidden while it is not a date)."""
+        day = self.typed_day()
+        self.companion.setText(day_words(day) if day is not None else "")
+        # Shown only once placed in a layout: a label without a parent would be its own window.
+        self.companion.setVisible(day is not None and self.companion.parent() is not None)
 
     def typed_day(self) -> date | None:
         try:
@@ -223,7 +239,10 @@ class FormDialog(QDialog):
         self.widgets: dict[str, QWidget] = {}
         for spec in self.specs:
             label = f"{spec.label} *" if spec.required else spec.label
-            self.widgets[spec.name] = self.form.add(spec.name, label, _widget(spec), *spec.aliases)
+            widget = self.form.add(spec.name, label, _widget(spec), *spec.aliases)
+            if isinstance(widget, DateLine):
+                widget.read_back()  # a default date, now that its reading has a place
+            self.widgets[spec.name] = widget
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

@@ -57,6 +57,9 @@ class FieldForm(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         column.addWidget(widget)
+        companion = getattr(widget, "companion", None)  # e.g. a typed date read back in words
+        if isinstance(companion, QWidget):
+            column.addWidget(companion)
         err = error_label()
         err.setAccessibleName(f"{label} error")
         column.addWidget(err)

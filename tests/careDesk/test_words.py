@@ -10,13 +10,14 @@ from __future__ import annotations
 import enum
 import importlib
 import pkgutil
+from datetime import date
 
 import pytest
 
 import careDesk
 from careDesk.model.plan import ActivityKind, ActivityStatus
 from careDesk.model.schedule import FollowUpKind
-from careDesk.words import field_name, labelled, say, schedule
+from careDesk.words import day_words, field_name, labelled, say, schedule
 
 RULES = [
     ("FREQ=WEEKLY;BYDAY=MO,TU", "every Monday and Tuesday", "todos los lunes y martes"),
@@ -128,3 +129,8 @@ def test_field_names_and_kinds_in_labels() -> None:
     assert labelled("education", "Education: healthy eating") == "Education: healthy eating"
     assert labelled(ActivityKind.TEST, "A1c") == "Lab test: A1c"
     assert labelled("check_in", "Weekly call", language="es") == "Seguimiento: Weekly call"
+
+
+def test_a_date_in_words_to_check_what_was_typed() -> None:
+    assert day_words(date(2026, 3, 4)) == "Wednesday, March 4, 2026"
+    assert day_words(date(2026, 12, 2), language="es") == "miércoles, 2 de diciembre de 2026"

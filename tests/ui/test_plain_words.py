@@ -149,6 +149,23 @@ def _review_date(desk: Desk, plan_id: str) -> date | None:
         return plan.review_date
 
 
+def test_a_typed_date_is_read_back_in_words_before_it_is_saved(
+    qtbot: QtBot, ws: Workspace, desk: Desk
+) -> None:
+    """03/04/2026 is month first (US): March 4. Saying so under the box lets someone who meant
+    3 April see it before saving; a text that is no date shows no reading."""
+    dialog, _ = _review_dialog(qtbot, ws, desk)
+    line = dialog.widgets["review_date"]
+    assert isinstance(line, DateLine)
+    line.setText("03/04/2026")
+    assert line.companion.isVisible()
+    assert line.companion.text() == "Wednesday, March 4, 2026"
+    line.setText("2026-12-02")
+    assert line.companion.text() == "Wednesday, December 2, 2026"
+    line.setText("next week")
+    assert not line.companion.isVisible()
+
+
 def test_a_date_can_be_picked_on_a_calendar(qtbot: QtBot, ws: Workspace, desk: Desk) -> None:
     dialog, plan_id = _review_dialog(qtbot, ws, desk)
     line = dialog.widgets["review_date"]

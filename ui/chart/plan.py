@@ -122,6 +122,7 @@ class PlanTab(ChartTab):
         review_label.setBuddy(self.review)
         top.addWidget(review_label)
         top.addWidget(self.review)
+        top.addWidget(self.review.companion)
         self.review.setReadOnly(not self.editable)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
