@@ -235,7 +235,7 @@ def test_saving_a_screener_offers_its_suggestions(qtbot: QtBot, ws: Workspace, d
         tab.submit()
     expected = len(desk.suggestions.for_patient(pid))
     assert expected > 0
-    assert tab.review.isVisible()
+    qtbot.waitUntil(tab.review.isVisible)
     assert tab.review.text() == f"Review {expected} suggestion{'s' if expected > 1 else ''}"
     dialog = None
 
@@ -247,6 +247,23 @@ def test_saving_a_screener_offers_its_suggestions(qtbot: QtBot, ws: Workspace, d
 
     tab.review.click()
     qtbot.waitUntil(opened)
+
+
+def test_a_screener_that_suggests_nothing_offers_nothing(
+    qtbot: QtBot, ws: Workspace, desk: Desk
+) -> None:
+    pid = add_patient(desk, "Ana", "Silva", "W-5b", consent_program=True)
+    view = _chart(qtbot, ws, pid)
+    tab = view.show_tab("screeners")
+    assert isinstance(tab, ScreenersTab)
+    form = tab.select("phq9")
+    for number in range(1, 10):
+        form.answer(f"phq9_{number}", 0)  # total 0: minimal
+    with qtbot.waitSignal(tab.recorded):
+        tab.submit()
+    wait_idle(qtbot, ws.worker)
+    assert desk.suggestions.for_patient(pid) == []
+    assert tab.review.isHidden()
 
 
 @pytest.mark.parametrize(

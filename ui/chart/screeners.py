@@ -306,23 +306,19 @@ class ScreenersTab(ChartTab):
     def submit(self) -> None:
         """Score and store the answers (the core re-checks every item)."""
         assert self.form is not None
-        screeners, suggestions = self.ws.desk.screeners, self.ws.desk.suggestions
-        pid, inst_id, answers = self.patient_id, self.form.inst.id, self.form.answers()
+        screeners, pid = self.ws.desk.screeners, self.patient_id
+        inst_id, answers = self.form.inst.id, self.form.answers()
         self.save.setEnabled(False)
         self.review.setVisible(False)
+        self.ws.run(
+            lambda: screeners.record(pid, inst_id, answers).value, self._saved, self._failed
+        )
 
-        def record() -> tuple[Any, int]:
-            reading = screeners.record(pid, inst_id, answers).value
-            return reading, len(suggestions.for_patient(pid))
-
-        self.ws.run(record, self._saved, self._failed)
-
-    def _saved(self, result: tuple[Any, int]) -> None:
-        reading, suggested = result
+    def _saved(self, reading: Any) -> None:
         self.save.setEnabled(True)
-        if suggested:
-            self.review.setText(f"Review {suggested} suggestion{'s' if suggested > 1 else ''}")
-            self.review.setVisible(True)
+        suggestions, pid = self.ws.desk.suggestions, self.patient_id
+        # What the findings now suggest (read only), counted after the save has succeeded.
+        self.ws.run(lambda: len(suggestions.for_patient(pid)), self._offer_suggestions)
         self._pick()  # a fresh, empty form for the next questionnaire
         text = f"Saved {short_name(reading.instrument)}: "
         text += _result_text(reading)
@@ -334,6 +330,11 @@ class ScreenersTab(ChartTab):
             text += PRIVATE_REVIEW_SAVED
         self.result.setText(text)
         self.recorded.emit(reading)
+
+    def _offer_suggestions(self, count: int) -> None:
+        """ "Review 2 suggestions" under the result, opening them; nothing when there are none."""
+        self.review.setText(f"Review {count} suggestion{'s' if count != 1 else ''}")
+        self.review.setVisible(count > 0)
 
     def _failed(self, error: CareDeskError) -> None:
         self.save.setEnabled(True)
