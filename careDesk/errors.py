@@ -23,9 +23,12 @@ class VaultError(CareDeskError):
 
 
 class WrongPassword(VaultError):
+    """The user name or password is wrong. The message never repeats the user name typed: a
+    password typed into the name box would be shown on screen (issue 19)."""
+
     def __init__(self, login: str | None = None) -> None:
-        who = f" for {login}" if login else ""
-        super().__init__(f"Wrong user name or password{who}. Check Caps Lock and try again.")
+        super().__init__("Wrong user name or password. Check Caps Lock and try again.")
+        self.login = login
 
 
 class LoginDelayed(VaultError):
@@ -35,8 +38,11 @@ class LoginDelayed(VaultError):
 
 
 class AccountDisabled(VaultError):
+    """The account is disabled (its name is not repeated, as for :class:`WrongPassword`)."""
+
     def __init__(self, login: str) -> None:
-        super().__init__(f"The account {login} is disabled. Ask a clinic admin to enable it.")
+        super().__init__("This account is disabled. Ask a clinic admin to enable it.")
+        self.login = login
 
 
 class VaultDamaged(VaultError):

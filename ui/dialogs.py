@@ -1,34 +1,43 @@
 """A generic record form: fields declared as data, submitted to a core verb on the worker.
 
 The core validates (its forms name the failing field); the dialog shows that reason beside the
-field and stays open. Dates are typed as text (YYYY-MM-DD, or MM/DD/YYYY as US clinics write
-them) so an optional date can stay empty; the core parses and checks them. Date-times are picked
-in local time and sent as aware UTC.
+field, grows to show it whole, and stays open. Dates are typed as text (MM/DD/YYYY as US clinics
+write them, or YYYY-MM-DD) so an optional date can stay empty, or picked on a calendar (the
+button in the box, or Alt+Down); the core parses and checks them. Date-times are picked in local
+time and sent as aware UTC.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt, Signal
+from PySide6.QtCore import QDate, QDateTime, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QCalendarWidget,
     QCheckBox,
     QComboBox,
     QCompleter,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
+    QLabel,
     QLineEdit,
+    QMenu,
     QPlainTextEdit,
     QSpinBox,
+    QStyle,
     QVBoxLayout,
     QWidget,
+    QWidgetAction,
 )
 
 from careDesk.errors import CareDeskError
+from careDesk.model.fields import parse_date
+from careDesk.words import day_words
 from ui.forms import FieldForm
 from ui.qt_values import from_datetime, to_datetime
 from ui.workspace import Workspace
@@ -73,6 +82,79 @@ def _choice(combo: QComboBox) -> Any:
     return combo.itemData(index) if index >= 0 else (text or None)
 
 
+DATE_PLACEHOLDER = "MM/DD/YYYY or YYYY-MM-DD"
+
+
+def us_date(day: date) -> str:
+    """``day`` as US clinics write it: 12/02/2026 is 2 December 2026."""
+    return f"{day.month:02d}/{day.day:02d}/{day.year}"
+
+
+class DateLine(QLineEdit):
+    """A typed date with a calendar to pick it from (the button in the box, or Alt+Down)."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_FileDialogDetailedView)
+        self.calendar_action = self.addAction(icon, QLineEdit.ActionPosition.TrailingPosition)
+        self.calendar_action.setText("Pick a date on a calendar")
+        self.calendar_action.setToolTip("Pick a date on a calendar (Alt+Down)")
+        self.calendar_action.triggered.connect(self.open_calendar)
+        self.calendar: QCalendarWidget | None = None
+        # The typed date read back in words ("Wednesday, December 2, 2026"), so 03/04 typed
+        # meaning 3 April is seen to be March 4 before it is saved.
+        self.companion = QLabel()
+        self.companion.setObjectName("dateReading")
+        self.companion.setAccessibleName("Date as read")
+        self.companion.setVisible(False)
+        self.textChanged.connect(self.read_back)
+
+    def read_back(self, _text: str = "") -> None:
+        """Show the typed date in words under the box (hidden while it is not a date)."""
+        day = self.typed_day()
+        self.companion.setText(day_words(day) if day is not None else "")
+        # Shown only once placed in a layout: a label without a parent would be its own window.
+        self.companion.setVisible(day is not None and self.companion.parent() is not None)
+
+    def typed_day(self) -> date | None:
+        try:
+            return parse_date(self.text())
+        except ValueError:
+            return None
+
+    def open_calendar(self) -> QCalendarWidget:
+        """Show a calendar under the box, on the typed date (else today); a click fills it."""
+        menu = QMenu(self)
+        calendar = QCalendarWidget(menu)
+        calendar.setGridVisible(True)
+        day = self.typed_day()
+        if day is not None:
+            calendar.setSelectedDate(QDate(day.year, day.month, day.day))
+        holder = QWidgetAction(menu)
+        holder.setDefaultWidget(calendar)
+        menu.addAction(holder)
+
+        def chosen(picked: QDate) -> None:
+            self.setText(us_date(date(picked.year(), picked.month(), picked.day())))
+            menu.close()
+            self.setFocus()
+
+        calendar.clicked.connect(chosen)
+        calendar.activated.connect(chosen)
+        menu.aboutToHide.connect(menu.deleteLater)
+        menu.popup(self.mapToGlobal(self.rect().bottomLeft()))
+        calendar.setFocus()
+        self.calendar = calendar
+        return calendar
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        down = event.key() == Qt.Key.Key_Down
+        if down and event.modifiers() & Qt.KeyboardModifier.AltModifier:
+            self.open_calendar()
+            return
+        super().keyPressEvent(event)
+
+
 def _widget(spec: Field) -> QWidget:
     if spec.kind == "long":
         long = QPlainTextEdit()
@@ -105,9 +187,13 @@ def _widget(spec: Field) -> QWidget:
         if isinstance(spec.default, datetime):
             when.setDateTime(from_datetime(spec.default))
         return when
+    if spec.kind == "date":
+        default = spec.default
+        dated = DateLine(us_date(default) if isinstance(default, date) else str(default or ""))
+        dated.setPlaceholderText(spec.placeholder or DATE_PLACEHOLDER)
+        return dated
     line = QLineEdit("" if spec.default is None else str(spec.default))
-    typed_date = "YYYY-MM-DD or MM/DD/YYYY" if spec.kind == "date" else ""
-    line.setPlaceholderText(spec.placeholder or typed_date)
+    line.setPlaceholderText(spec.placeholder)
     return line
 
 
@@ -153,7 +239,10 @@ class FormDialog(QDialog):
         self.widgets: dict[str, QWidget] = {}
         for spec in self.specs:
             label = f"{spec.label} *" if spec.required else spec.label
-            self.widgets[spec.name] = self.form.add(spec.name, label, _widget(spec), *spec.aliases)
+            widget = self.form.add(spec.name, label, _widget(spec), *spec.aliases)
+            if isinstance(widget, DateLine):
+                widget.read_back()  # a default date, now that its reading has a place
+            self.widgets[spec.name] = widget
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -198,6 +287,8 @@ class FormDialog(QDialog):
             widget.setChecked(bool(value))
         elif isinstance(widget, QDateTimeEdit):
             widget.setDateTime(QDateTime(value.astimezone()))
+        elif isinstance(widget, DateLine) and isinstance(value, date):
+            widget.setText(us_date(value))
         elif isinstance(widget, QLineEdit):
             widget.setText(str(value))
 
@@ -216,3 +307,17 @@ class FormDialog(QDialog):
     def _failed(self, error: CareDeskError) -> None:
         self.ok.setEnabled(True)
         self.form.show_error(error)
+        self.fit_contents()
+
+    def fit_contents(self) -> None:
+        """Grow (never shrink) so every shown message is whole, not clipped; a wrapped label's
+        height depends on its width, so the layout is settled before the size is read."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        wanted = self.size().expandedTo(layout.totalSizeHint())
+        height = layout.totalHeightForWidth(wanted.width())
+        if height > wanted.height():
+            wanted.setHeight(height)
+        self.resize(wanted)

@@ -11,6 +11,7 @@ from typing import TypeVar
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from careDesk.errors import CareDeskError, ValidationFailed
+from careDesk.words import capital
 
 W = TypeVar("W", bound=QWidget)
 
@@ -22,6 +23,15 @@ def error_label() -> QLabel:
     label.setWordWrap(True)
     label.setVisible(False)
     return label
+
+
+def _form_wide(error: CareDeskError) -> str:
+    """The message for the form-wide line: a field named in words starts it with a capital
+    ("Review date: type a date like …"); a setting key ("sync.url: …") is left as it is."""
+    message = error.message
+    if not isinstance(error, ValidationFailed) or error.label == error.field:
+        return message
+    return capital(message) if message.startswith(error.label) else message
 
 
 class FieldForm(QWidget):
@@ -47,6 +57,9 @@ class FieldForm(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         column.addWidget(widget)
+        companion = getattr(widget, "companion", None)  # e.g. a typed date read back in words
+        if isinstance(companion, QWidget):
+            column.addWidget(companion)
         err = error_label()
         err.setAccessibleName(f"{label} error")
         column.addWidget(err)
@@ -73,7 +86,7 @@ class FieldForm(QWidget):
             label.setVisible(True)
             self._widgets[error.field].setFocus()
             return
-        self.form_error.setText(error.message)
+        self.form_error.setText(_form_wide(error))
         self.form_error.setVisible(True)
 
     def error_for(self, field: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -46,6 +46,9 @@ from ui.workspace import Workspace
 
 if TYPE_CHECKING:
     from ui.workstation import WorkstationDialog
+
+# Log call (issue 19). Ctrl+L already locks the app, so this one takes Shift as well.
+LOG_CALL_KEYS = "Ctrl+Shift+L"
 
 
 @dataclass(frozen=True)
@@ -216,6 +219,8 @@ class MainWindow(QMainWindow):
             self._action("&Print handout", QKeySequence.StandardKey.Print, self.print)
         )
         if self.ws.can(Permission.EDIT):
+            # Ctrl+L is Lock: logging a call takes Shift as well.
+            patient.addAction(self._action("&Log call…", LOG_CALL_KEYS, self.log_call))
             patient.addAction(self._action("&Import records…", "Ctrl+I", self.import_records))
 
     def _sync_indicator(self) -> None:
@@ -255,6 +260,11 @@ class MainWindow(QMainWindow):
         chart = self.current_chart()
         if chart is not None:
             chart.new_note()
+
+    def log_call(self) -> Any:
+        """Ctrl+Shift+L: log a call for the chart in front (its call form)."""
+        chart = self.current_chart()
+        return chart.log_call() if chart is not None else None
 
     def workstation_settings(self) -> WorkstationDialog:
         """Whether careDesk remembers the signed-in person here, and "Forget me"."""

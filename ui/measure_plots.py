@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QGraphicsRectItem
 from careDesk.care.measures.progress import Progress
 from careDesk.care.measures.series import Series
 from careDesk.care.measures.targets import Target, in_measure_unit
+from careDesk.words import say
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#333333")
 
@@ -61,7 +62,7 @@ def _title(series: Series, goal: Progress | None, stale: bool) -> str:
     if latest is not None:
         parts.append(f"{series.format(latest)} on {latest.at:%Y-%m-%d}")
     if goal is not None and goal.target:
-        parts.append(f"target {goal.target}: {goal.status}")
+        parts.append(f"target {goal.target}: {say(goal.status)}")
     if stale:
         parts.append(f"STALE (older than {series.lookback_days} days)")
     color = STALE if stale else "#222222"

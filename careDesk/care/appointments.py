@@ -25,6 +25,7 @@ from careDesk.model.base import utcnow
 from careDesk.model.fields import TimeZoneName
 from careDesk.model.schedule import Appointment, AppointmentBase
 from careDesk.security.roles import Permission
+from careDesk.words import say
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -174,7 +175,7 @@ class Appointments:
     def _scheduled(session: Session, appointment_id: str) -> Appointment:
         row = live(session, Appointment, appointment_id, "appointment")
         if row.status != SCHEDULED:
-            raise refuse("status", f"this appointment is already {row.status}")
+            raise refuse("status", f"this appointment is already {say(row.status)}")
         return row
 
     def _set_status(self, appointment_id: str, status: str) -> Outcome[AppointmentRead]:

@@ -20,7 +20,7 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlmodel import Session, col
 
 from careDesk.care.billing_codes import CCM_POOL
@@ -269,14 +269,21 @@ def _day_bounds(r: MetricsReport) -> tuple[datetime, datetime]:
 
 
 def _screening(session: Session, r: MetricsReport) -> None:
+    """Per instrument: screenings taken in the period (the denominator) and how many were
+    positive by the instrument's published cut-off, as stored when scored (PHQ-9: total ≥ 10,
+    Kroenke, Spitzer & Williams 2001, J Gen Intern Med 16:606–613; careDesk/care/instruments).
+
+    The positive flag is summed as 0/1: a plain SUM over the boolean column is read back as a
+    boolean, which made every instrument count one positive screen (issue 19: "0.7 %")."""
     first, last = _day_bounds(r)
     taken = (
         col(ScreenerResult.deleted_at).is_(None),
         col(ScreenerResult.taken_at) >= first,
         col(ScreenerResult.taken_at) < last,
     )
+    positive = case((col(ScreenerResult.positive), 1), else_=0)
     q = (
-        select(col(ScreenerResult.instrument), func.count(), func.sum(col(ScreenerResult.positive)))
+        select(col(ScreenerResult.instrument), func.count(), func.sum(positive))
         .where(*taken)
         .group_by(col(ScreenerResult.instrument))
     )

@@ -42,10 +42,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class HandoutChoice:
-    """How a patient's handouts print: language code and large print."""
+    """How a patient's handouts print: language code and large print.
+
+    ``unavailable`` is the language the patient speaks when no handout can be printed in it
+    (no phrase file): the handout then prints in ``language`` (English), and the client says
+    so rather than switching language silently (issue 19).
+    """
 
     language: str
     large_print: bool
+    unavailable: str | None = None
 
 
 def render_recovery_sheet(
@@ -269,7 +275,9 @@ def _resolve(
         lang = FALLBACK
     if large_print is None:
         large_print = pref.large_print if pref is not None else False
-    return HandoutChoice(lang, large_print)
+    spoken = record.patient.language
+    unavailable = spoken if spoken and not supported(spoken) else None
+    return HandoutChoice(lang, large_print, unavailable)
 
 
 def _store_choice(tx: Tx, patient_id: str, language: str | None, large_print: bool | None) -> None:

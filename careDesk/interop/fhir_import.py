@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from careDesk.care.forms.base import plain_reason
 from careDesk.desk import Desk
 from careDesk.interop import fhir_clinical, fhir_events, fhir_people, fhir_phq9, fhir_plans
 from careDesk.interop.fhir_context import ImportContext
@@ -58,7 +59,7 @@ def _validate(entry: Entry, place: Place) -> None:
     except ValidationError as exc:
         error = exc.errors()[0]
         path = ".".join(str(p) for p in error["loc"]) or "resource"
-        raise place.reject(path, str(error["msg"])[:160]) from None
+        raise place.reject(path, plain_reason(error)[:160]) from None
     except (ValueError, TypeError, RecursionError) as exc:  # model internals on odd input
         raise place.reject("resource", f"does not fit FHIR R4 ({type(exc).__name__})") from None
 

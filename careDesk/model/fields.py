@@ -138,7 +138,9 @@ def check_email(value: str) -> str:
 # 2045. The same parser reads dates in CSV patient lists (careDesk/interop/csv_import.py).
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-DATE_HINT = "use YYYY-MM-DD or MM/DD/YYYY, month first (for example 2026-12-02 or 12/02/2026)"
+_SHORT_YEAR = re.compile(r"^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}$")
+_OTHER_SEPARATOR = re.compile(r"^\d{1,2}[.\-]\d{1,2}[.\-]\d{4}$")
+DATE_HINT = "type a date like 12/02/2026 (month/day/year) or 2026-12-02"
 # No date a coordinator types is before the oldest living patient's birth or centuries ahead:
 # a year like 0226 or 2926 is a typo.
 EARLIEST_DATE = date(1880, 1, 1)
@@ -146,20 +148,44 @@ LATEST_DATE = date(2199, 12, 31)
 CLOCK_SKEW = timedelta(minutes=10)
 
 
+def _not_a_date(text: str) -> str:
+    """Why ``text`` is not a date, saying what to type instead (never repeating it)."""
+    if _SHORT_YEAR.match(text):
+        return f"write the year with four digits (26 could be 1926 or 2026): {DATE_HINT}"
+    if _OTHER_SEPARATOR.match(text):
+        return f"write the date with slashes, month first: {DATE_HINT}"
+    return DATE_HINT
+
+
+def _day_first() -> str:
+    """Why a US date whose first number is above 12 is refused: it reads as day/month. The
+    reason explains the order without repeating the typed date (it may be a birth date)."""
+    return (
+        "the first number is the month (1 to 12): dates are month first, so 2 December 2026 "
+        "is 12/02/2026; or type 2026-12-02"
+    )
+
+
 def parse_date(text: str) -> date:
-    """A typed date, ISO or US month/day/year; ``ValueError`` with a plain reason otherwise."""
+    """A typed date, ISO or US month/day/year; ``ValueError`` saying what to type otherwise.
+
+    A date that only reads as day/month ("31/12/2026") is refused with the month-first form it
+    would be, never swapped silently; "03/04/2026" is 4 March (US order).
+    """
     cleaned = text.strip()
     iso, us = _ISO_DATE.match(cleaned), _US_DATE.match(cleaned)
     if iso:
         year, month, day = (int(part) for part in iso.groups())
     elif us:
         month, day, year = (int(part) for part in us.groups())
+        if month > 12 and 1 <= day <= 12:
+            raise ValueError(_day_first())
     else:
-        raise ValueError(f"is not a date: {DATE_HINT}")
+        raise ValueError(_not_a_date(cleaned))
     try:
         value = date(year, month, day)
     except ValueError:
-        raise ValueError(f"is not a real date: {DATE_HINT}") from None
+        raise ValueError(f"is not a day on the calendar: {DATE_HINT}") from None
     if not EARLIEST_DATE <= value <= LATEST_DATE:
         raise ValueError(f"must be between {EARLIEST_DATE.year} and {LATEST_DATE.year}")
     return value
@@ -170,7 +196,7 @@ def _typed_date(value: Any) -> Any:
     if isinstance(value, datetime):
         raise ValueError("give a date without a time")
     if isinstance(value, int | float):
-        raise ValueError(f"is not a date: {DATE_HINT}")
+        raise ValueError(DATE_HINT)
     return parse_date(value) if isinstance(value, str) else value
 
 

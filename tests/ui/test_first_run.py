@@ -106,6 +106,24 @@ def test_wrong_password_then_sign_in(
         _unlock(qtbot, app, PASSWORD)
 
 
+def test_a_sign_in_error_never_shows_what_was_typed(
+    qtbot: QtBot, make_app: Callable[..., App], vault_paths: VaultPaths, fast_kdf: None
+) -> None:
+    """Issue 19: a password typed into the user-name box must not appear on screen."""
+    create_vault(vault_paths, ADMIN, PASSWORD)[0].close()
+    app = make_app()
+    app.start()
+    dialog = app.dialog
+    assert isinstance(dialog, UnlockDialog)
+    dialog.login.setText("Secret-Pass-2026")  # the password, typed in the wrong box
+    dialog.password.setText("whatever")
+    dialog.submit()
+    qtbot.waitUntil(lambda: not dialog.message.isHidden())
+    assert "Wrong user name or password" in dialog.message.text()
+    assert "Secret-Pass-2026" not in dialog.message.text()
+    assert "whatever" not in dialog.message.text()
+
+
 def test_auto_lock_closes_desk_and_asks_again(
     qtbot: QtBot, make_app: Callable[..., App], vault_paths: VaultPaths, fast_kdf: None
 ) -> None:

@@ -84,7 +84,7 @@ def test_enroll_records_consent_and_status(qtbot: QtBot, ws: Workspace, desk: De
     dialog.set_value("enrolled_on", "31/12/2020")  # day first: US dates are month first
     dialog.submit()
     wait_idle(qtbot, ws.worker)
-    assert "MM/DD/YYYY, month first" in dialog.form.error_for("enrolled_on")
+    assert "the first number is the month" in dialog.form.error_for("enrolled_on")
     dialog.set_value("enrolled_on", "")
     with qtbot.waitSignal(dialog.saved):
         dialog.submit()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from careDesk.changes import Kind, kinds
+from careDesk.words import say
 from ui.chart.base import ChartTab
 from ui.chart.clinical_edit import WHAT, add_dialog, edit_dialog, remove_dialog
 from ui.dialogs import FormDialog
@@ -69,7 +70,7 @@ class ClinicalTab(ChartTab):
                 Column("Condition", lambda c: c.display),
                 Column("Code", lambda c: c.icd10 or c.snomed or ""),
                 Column("Since", lambda c: f"{c.onset:%Y-%m-%d}" if c.onset else ""),
-                Column("Status", lambda c: c.status + (", chronic" if c.chronic else "")),
+                Column("Status", lambda c: say(c.status) + (", chronic" if c.chronic else "")),
             ],
             self,
         )
@@ -79,7 +80,7 @@ class ClinicalTab(ChartTab):
                 Column("For", lambda m: m.purpose or ""),
                 Column("When", _when_text),
                 Column("Prescriber", lambda m: m.prescriber or ""),
-                Column("Status", lambda m: m.status),
+                Column("Status", lambda m: say(m.status)),
             ],
             self,
         )
@@ -88,7 +89,7 @@ class ClinicalTab(ChartTab):
                 Column("Substance", lambda a: a.substance),
                 Column("Reaction", lambda a: a.reaction or ""),
                 Column("Severity", lambda a: a.severity or ""),
-                Column("Status", lambda a: a.status),
+                Column("Status", lambda a: say(a.status)),
             ],
             self,
         )

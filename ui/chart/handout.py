@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from careDesk.care.languages import handout_languages
+from careDesk.care.languages import handout_languages, language_name
 from careDesk.errors import CareDeskError
 from careDesk.handouts.render import write_pdf
 from ui.printing import print_pdf
@@ -43,6 +43,11 @@ class HandoutDialog(QDialog):
         for code, name in handout_languages():  # one per phrase file in the core
             self.language.addItem(name, code)
         self.large = QCheckBox("Large print")
+        # "No Chinese handout yet: printing in English" when the patient's language has none.
+        self.language_note = QLabel()
+        self.language_note.setObjectName("languageNote")
+        self.language_note.setWordWrap(True)
+        self.language_note.setVisible(False)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.save_button = QPushButton("Save as PDF…")
@@ -58,6 +63,7 @@ class HandoutDialog(QDialog):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.language)
+        layout.addWidget(self.language_note)
         layout.addWidget(self.large)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
@@ -67,6 +73,14 @@ class HandoutDialog(QDialog):
     def _chosen(self, choice: Any) -> None:
         self.language.setCurrentIndex(max(self.language.findData(choice.language), 0))
         self.large.setChecked(bool(choice.large_print))
+        if choice.unavailable:
+            spoken = language_name(choice.unavailable)
+            shown = self.language.currentText()
+            self.language_note.setText(
+                f"No {spoken} handout yet: printing in {shown}. The patient may need an "
+                f"interpreter to go through it."
+            )
+            self.language_note.setVisible(True)
 
     def _render(self, then: Any) -> None:
         handouts, pid = self.ws.desk.handouts, self.patient_id

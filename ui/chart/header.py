@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from careDesk.care.languages import language_name
+from careDesk.words import capital, say
 
 
 def risk_reasons(risk: Any) -> list[str]:
@@ -50,6 +51,10 @@ def consent_text(patient: Any) -> str:
         else ("Program consent given" if patient.consent_program else "No program consent")
     )
     return f"{program} · contact by {', '.join(channels) or 'no channel'}"
+
+
+# Program statuses after which the risk badge is muted: the patient left the program.
+CLOSED = frozenset({"discharged", "transitioned"})
 
 
 class ChartHeader(QWidget):
@@ -97,12 +102,18 @@ class ChartHeader(QWidget):
             language += ", needs an interpreter"
         self.facts.setText(
             f"{p.age} years · born {p.birth_date:%Y-%m-%d} · {p.sex} · MRN {p.mrn} · "
-            f"speaks {language} · {p.status}" + (f" · phone {p.phone}" if p.phone else "")
+            f"speaks {language} · {say(p.status)}" + (f" · phone {p.phone}" if p.phone else "")
         )
         self.coordinator.setText(f"Care coordinator: {p.coordinator_name or 'not assigned'}")
         self.consent.setText(consent_text(p))
         risk = chart.risk
-        if risk is None:
+        if p.status in CLOSED:
+            # No longer in the program: a red "high" would call for work nobody should do.
+            self.risk.setText(capital(say(p.status)))
+            self.risk.setProperty("band", "closed")
+            last = f"Last risk before leaving the program: {risk.band}" if risk else ""
+            self.risk.setToolTip(last)
+        elif risk is None:
             self.risk.setText("Risk: not scored yet")
             self.risk.setProperty("band", "none")
             self.risk.setToolTip("")

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -20,12 +19,13 @@ from PySide6.QtWidgets import (
 
 from careDesk.changes import Kind, kinds
 from careDesk.model.plan import ActivityKind, Owner
+from careDesk.words import capital, labelled, say, schedule
 from ui.chart.base import ChartTab
-from ui.dialogs import Field, FormDialog
+from ui.dialogs import DateLine, Field, FormDialog, us_date
 from ui.workspace import Workspace
 
-KIND_WORDS = {k.value: k.value.replace("_", " ") for k in ActivityKind}
-OWNER_WORDS = {o.value: o.value for o in Owner}
+KIND_WORDS = {k.value: capital(say(k)) for k in ActivityKind}
+OWNER_WORDS = {o.value: say(o) for o in Owner}
 
 GOAL_FIELDS = [
     Field("description", "Goal (clinical)", required=True),
@@ -60,15 +60,15 @@ def _goal_text(goal: Any) -> str:
     if goal.progress:
         last = goal.progress[-1]
         parts.append(f"latest {last.value or last.note}")
-    return f"{' · '.join(parts)} [{goal.status}]"
+    return f"{' · '.join(parts)} [{say(goal.status)}]"
 
 
 def _activity_text(act: Any) -> str:
     who = act.owner_name or OWNER_WORDS.get(act.owner, act.owner)
-    text = f"{KIND_WORDS.get(act.kind, act.kind)}: {act.description} · {who}"
+    text = f"{labelled(act.kind, act.description)} · {who}"
     if act.schedule:
-        text += f" · {act.schedule}"
-    return f"{text} [{act.status}]"
+        text += f" · {schedule(act.schedule)}"
+    return f"{text} [{say(act.status)}]"
 
 
 class PlanTab(ChartTab):
@@ -89,8 +89,8 @@ class PlanTab(ChartTab):
         self.plan: Any = None
         self.summary = QLabel("No care plan yet.")
         self.summary.setObjectName("planSummary")
-        self.review = QLineEdit()
-        self.review.setPlaceholderText("YYYY-MM-DD or MM/DD/YYYY")
+        self.review = DateLine()
+        self.review.setPlaceholderText("MM/DD/YYYY")
         self.review.setAccessibleName("Review date")
         self.review.returnPressed.connect(self.set_review_date)
         self.tree = QTreeWidget()
@@ -122,6 +122,7 @@ class PlanTab(ChartTab):
         review_label.setBuddy(self.review)
         top.addWidget(review_label)
         top.addWidget(self.review)
+        top.addWidget(self.review.companion)
         self.review.setReadOnly(not self.editable)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -144,7 +145,7 @@ class PlanTab(ChartTab):
             return
         saved = f"; {len(versions)} saved version(s)" if versions else ""
         self.summary.setText(f"{self.plan.title} (version {self.plan.version_no}{saved})")
-        self.review.setText(f"{self.plan.review_date:%Y-%m-%d}" if self.plan.review_date else "")
+        self.review.setText(us_date(self.plan.review_date) if self.plan.review_date else "")
         for problem in self.plan.problems:
             p_item = self._item(self.tree, problem.description, "problem", problem)
             for goal in problem.goals:

@@ -21,6 +21,7 @@ from careDesk.care.referral_recipients import recipients, screened_needs
 from careDesk.care.referral_rules import next_step
 from careDesk.care.referrals import ReferralRead
 from careDesk.changes import Kind, kinds
+from careDesk.words import say
 from ui.chart import referral_dialogs as dialogs
 from ui.chart.base import ChartTab
 from ui.dialogs import Field, FormDialog
@@ -83,7 +84,7 @@ class ReferralsTab(ChartTab):
         self.resources = RowModel(
             [
                 Column("Resource", lambda r: r.resource_name),
-                Column("Need", lambda r: r.need.replace("_", " ")),
+                Column("Need", lambda r: say(r.need)),
                 Column("State", lambda r: r.state),
                 Column("Referred", lambda r: f"{r.referred_on:%Y-%m-%d}"),
             ],

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
+    QDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -230,6 +231,11 @@ class ScreenersTab(ChartTab):
         self.save = QPushButton("Save answers")
         self.save.clicked.connect(self.submit)
         self.save.setVisible(self.editable)
+        # After a save: "Review 2 suggestions", opening them (what the findings now suggest).
+        self.review = QPushButton()
+        self.review.setObjectName("reviewSuggestions")
+        self.review.setVisible(False)
+        self.review.clicked.connect(self.open_suggestions)
         self.scroller = QScrollArea()
         self.scroller.setWidgetResizable(True)
         self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -254,6 +260,7 @@ class ScreenersTab(ChartTab):
         bar.addWidget(self.save)
         column.addLayout(bar)
         column.addWidget(self.result)
+        column.addWidget(self.review)
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(self.history_view)
@@ -302,12 +309,16 @@ class ScreenersTab(ChartTab):
         screeners, pid = self.ws.desk.screeners, self.patient_id
         inst_id, answers = self.form.inst.id, self.form.answers()
         self.save.setEnabled(False)
+        self.review.setVisible(False)
         self.ws.run(
             lambda: screeners.record(pid, inst_id, answers).value, self._saved, self._failed
         )
 
     def _saved(self, reading: Any) -> None:
         self.save.setEnabled(True)
+        suggestions, pid = self.ws.desk.suggestions, self.patient_id
+        # What the findings now suggest (read only), counted after the save has succeeded.
+        self.ws.run(lambda: len(suggestions.for_patient(pid)), self._offer_suggestions)
         self._pick()  # a fresh, empty form for the next questionnaire
         text = f"Saved {short_name(reading.instrument)}: "
         text += _result_text(reading)
@@ -320,9 +331,23 @@ class ScreenersTab(ChartTab):
         self.result.setText(text)
         self.recorded.emit(reading)
 
+    def _offer_suggestions(self, count: int) -> None:
+        """ "Review 2 suggestions" under the result, opening them; nothing when there are none."""
+        self.review.setText(f"Review {count} suggestion{'s' if count != 1 else ''}")
+        self.review.setVisible(count > 0)
+
     def _failed(self, error: CareDeskError) -> None:
         self.save.setEnabled(True)
         self.result.setText(error.message)
+
+    def open_suggestions(self) -> QDialog:
+        """The plan suggestions the findings now make (accept, edit or dismiss each)."""
+        from ui.chart.suggestions import SuggestionsDialog
+
+        dialog = SuggestionsDialog(self.ws, self.patient_id, self)
+        dialog.open()
+        dialog.load()
+        return dialog
 
 
 def _result_text(reading: Any) -> str:

@@ -27,12 +27,13 @@ from careDesk.care.suggestions import edit_proposal
 from careDesk.errors import CareDeskError
 from careDesk.model.plan import Owner
 from careDesk.security.roles import Permission
+from careDesk.words import labelled, say, schedule
 from ui.dialogs import Field, FormDialog
 from ui.tables import Column, RowModel
 from ui.views import table_view
 from ui.workspace import Workspace
 
-OWNERS = tuple((o.value, o.value) for o in Owner)
+OWNERS = tuple((o.value, say(o)) for o in Owner)
 
 
 def describe(body: Any, rules: Any = ()) -> str:
@@ -48,12 +49,12 @@ def describe(body: Any, rules: Any = ()) -> str:
             lines.append(f"  Goal: {goal.description}{target} (about {goal.weeks} weeks)")
             lines.append(f"    In the patient's words: {goal.patient_words['en']}")
             for act in goal.activities:
-                when = f" · {act.schedule}" if act.schedule else ""
+                when = f" · {schedule(act.schedule)}" if act.schedule else ""
                 lines.append(
-                    f"    • {act.kind.replace('_', ' ')}: {act.description} · {act.owner}{when}"
+                    f"    • {labelled(act.kind, act.description)} · {say(act.owner)}{when}"
                 )
     for follow in body.follow_ups:
-        repeat = f", then {follow.rrule}" if follow.rrule else ""
+        repeat = f", then {schedule(follow.rrule)}" if follow.rrule else ""
         lines.append(f"Follow-up: {follow.title} (in {follow.start_days} days{repeat})")
     return "\n".join(lines)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from careDesk.changes import Kind, kinds
 from ui.chart.base import ChartTab
@@ -69,9 +69,28 @@ class TeamTab(ChartTab):
         dialog.open()
         return dialog
 
-    def remove_member(self) -> None:
+    def remove_member(self) -> QMessageBox | None:
+        """Ask first ("Remove … from the care team?"); only Remove takes them off."""
         rows = self.view.selectionModel().selectedRows()
-        if rows:
-            member: Any = self.model.row_at(rows[0].row())
-            team = self.ws.desk.team
-            self.ws.run(lambda: team.remove_member(member.id))
+        if not rows:
+            return None
+        member: Any = self.model.row_at(rows[0].row())
+        team = self.ws.desk.team
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Remove from the care team",
+            f"Remove {member.name} ({member.role}) from this patient's care team?",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setAccessibleName("Confirm removal")
+        confirm = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # Enter does not remove
+
+        def answered() -> None:
+            if box.clickedButton() is confirm:
+                self.ws.run(lambda: team.remove_member(member.id))
+
+        box.finished.connect(answered)
+        box.open()
+        return box

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from careDesk.care.billing_codes import CATEGORIES
 from careDesk.changes import Kind, kinds
 from careDesk.model.base import utcnow
+from careDesk.words import say
 from ui.chart.base import ChartTab
 from ui.chart.minutes_form import MinutesDialog, call_fields, note_fields
 from ui.dialogs import Field, FormDialog
@@ -71,7 +72,7 @@ class TimelineTab(ChartTab):
             ws,
             [
                 Column("When", lambda e: _local(e.at)),
-                Column("Kind", lambda e: e.kind),
+                Column("Kind", lambda e: say(e.kind)),
                 Column("Summary", lambda e: e.summary, lambda e: e.body or e.summary),
                 Column("Minutes", _minutes),
             ],
@@ -84,7 +85,7 @@ class TimelineTab(ChartTab):
             [
                 Column("Due", lambda f: _local(f.due_at)),
                 Column("Follow-up", lambda f: f.title + (" (urgent)" if f.urgent else "")),
-                Column("Kind", lambda f: f.kind),
+                Column("Kind", lambda f: say(f.kind)),
             ],
             self,
         )
@@ -95,7 +96,7 @@ class TimelineTab(ChartTab):
                 Column("When", lambda a: _local(a.starts_at)),
                 Column("With", lambda a: a.with_whom or ""),
                 Column("Where", lambda a: a.place or a.telehealth_url or ""),
-                Column("Status", lambda a: a.status),
+                Column("Status", lambda a: say(a.status)),
             ],
             self,
         )

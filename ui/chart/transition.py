@@ -17,12 +17,17 @@ from careDesk.care.transitions import REASON_WORDS
 from careDesk.changes import Kind, kinds
 from careDesk.errors import CareDeskError
 from careDesk.security.roles import Permission
+from careDesk.words import say
 from ui.chart.base import ChartTab
 from ui.dialogs import Field, FormDialog
 from ui.errors import show_message
 from ui.workspace import Workspace
 
 OUTCOMES = (("discharge", "Discharge from the program"), ("transition", "Transition to other care"))
+
+
+def _reason(code: str) -> str:
+    return REASON_WORDS.get(code) or say(code)
 
 
 class TransitionTab(ChartTab):
@@ -62,7 +67,7 @@ class TransitionTab(ChartTab):
 
     def _show(self, rows: list[Any]) -> None:
         lines = [
-            f"{r.on_date:%Y-%m-%d}: {r.outcome} ({REASON_WORDS.get(r.reason, r.reason)})"
+            f"{r.on_date:%Y-%m-%d}: {say(r.outcome)} ({_reason(r.reason)})"
             f"{' to ' + r.to_provider if r.to_provider else ''}. {r.summary}"
             for r in rows
         ]

@@ -94,6 +94,7 @@ class ChartView(QWidget):
         self.enroll_button.clicked.connect(self.enroll)
         self.call_button = QPushButton("Log call…")
         self.call_button.clicked.connect(self.log_call)
+        self.call_button.setToolTip("Log a call (Ctrl+Shift+L)")
         self.print_button = QPushButton("Print handout… (Ctrl+P)")
         self.print_button.clicked.connect(self.print_handout)
         editable = ws.can(Permission.EDIT)

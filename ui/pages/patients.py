@@ -24,6 +24,7 @@ from careDesk.changes import Kind, kinds
 from careDesk.errors import ValidationFailed
 from careDesk.model.fields import parse_date
 from careDesk.security.roles import Permission
+from careDesk.words import say
 from ui.dialogs import Field, FormDialog
 from ui.pages.base import Page
 from ui.tables import Column, RowModel
@@ -85,7 +86,7 @@ def patient_columns() -> list[Column]:
         Column("Birth date", lambda r: f"{r.birth_date:%Y-%m-%d}"),
         Column("Age", lambda r: r.age),
         Column("Phone", lambda r: r.phone or ""),
-        Column("Status", lambda r: r.status),
+        Column("Status", lambda r: say(r.status)),
         Column("Coordinator", lambda r: r.coordinator or ""),
         Column("Risk", lambda r: r.risk_band or ""),
     ]

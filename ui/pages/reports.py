@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from careDesk.changes import Kind, kinds
 from careDesk.paths import open_private
 from careDesk.security.roles import Permission
+from careDesk.words import say
 from ui.charts import BarChart
 from ui.pages.base import Page
 from ui.qt_values import to_date
@@ -54,7 +55,9 @@ BAND_ORDER = {"high": 0, "moderate": 1, "low": 2}
 
 
 def _words(metric: str) -> str:
-    return metric.replace("_", " ")
+    """A metric's name in words ("ed_before" → "emergency visits before", "phq9 taken" →
+    "PHQ-9 depression taken"): each word that is a stored code is said in words."""
+    return " ".join(say(part) for part in metric.split(" "))
 
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:

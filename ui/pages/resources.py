@@ -11,13 +11,14 @@ from careDesk.care.languages import patient_languages
 from careDesk.care.resources import CATEGORIES
 from careDesk.changes import Kind, kinds
 from careDesk.security.roles import Permission
+from careDesk.words import say
 from ui.dialogs import Field, FormDialog, make_searchable
 from ui.pages.base import Page
 from ui.tables import Column, RowModel
 from ui.views import table_view
 from ui.workspace import Workspace
 
-CATEGORY_CHOICES = tuple((c, c.replace("_", " ")) for c in CATEGORIES)
+CATEGORY_CHOICES = tuple((c, say(c)) for c in CATEGORIES)
 RESOURCE_FIELDS = [
     Field("name", "Name", required=True),
     Field("category", "Category", "choice", CATEGORY_CHOICES, default="food"),
@@ -60,7 +61,7 @@ class ResourcesPage(Page):
         self.model = RowModel(
             [
                 Column("Name", lambda r: r.name),
-                Column("Category", lambda r: r.category.replace("_", " ")),
+                Column("Category", lambda r: say(r.category)),
                 Column("Phone", lambda r: r.phone or ""),
                 Column("Hours", lambda r: r.hours or ""),
                 Column("Languages", lambda r: r.languages),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from careDesk.sync.reports import STAGES, ConflictView, SyncReport
+from careDesk.words import field_name, say
 
 # Whole-record conflicts (field "*"), in the words of the person at the desk.
 WHOLE_RECORD = {
@@ -89,5 +90,5 @@ def field_text(conflict: ConflictView) -> str:
     if conflict.kind == DUPLICATE:
         return "MRN (same as another patient)"
     if conflict.field == "*":
-        return WHOLE_RECORD.get(conflict.kind, conflict.kind.replace("_", " "))
-    return conflict.field.replace("_", " ")
+        return WHOLE_RECORD.get(conflict.kind, say(conflict.kind))
+    return field_name(conflict.field)

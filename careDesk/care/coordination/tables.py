@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from careDesk.care.forms.base import plain_reason
 from careDesk.errors import ValidationFailed
 from careDesk.model.fields import CheckedLoinc
 
@@ -94,8 +95,7 @@ def parse_table(data: Any, model: type[T], *, where: str) -> T:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "file"
-        reason = str(first["msg"]).removeprefix("Value error, ")
-        raise ValidationFailed(field, reason, where=where) from None
+        raise ValidationFailed(field, plain_reason(first), where=where) from None
 
 
 def _load(name: str, model: type[T]) -> T:

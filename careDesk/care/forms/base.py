@@ -33,35 +33,10 @@ from sqlmodel._compat import SQLModelConfig  # the type SQLModel declares model_
 from sqlmodel.main import FieldInfoMetadata
 
 from careDesk.errors import ValidationFailed
-from careDesk.model.fields import clean_input
+from careDesk.model.fields import DATE_HINT, clean_input
+from careDesk.words import field_name
 
 M = TypeVar("M", bound=BaseModel)
-
-# Field names that do not read well with underscores turned into spaces.
-LABELS = {
-    "mrn": "MRN",
-    "icd10": "ICD-10-CM code",
-    "snomed": "SNOMED CT code",
-    "loinc": "LOINC code",
-    "test_code": "test code (LOINC)",
-    "consent_sms": "consent to texts",
-    "consent_email": "consent to e-mail",
-    "consent_letter": "consent to letters",
-    "consent_phone": "consent to calls",
-    "consent_program": "program consent",
-    "consent_program_on": "date of program consent",
-    "email": "e-mail",
-    "dose_amount": "dose amount",
-    "times_per_day": "times a day",
-    "every_hours": "every how many hours",
-    "as_needed_for": "taken as needed for",
-    "telehealth_url": "video visit link",
-    "rrule": "repeat rule",
-    "recurrence": "repeat rule",
-    "timezone": "time zone",
-    "abated": "date it ended",
-    "onset": "date it began",
-}
 
 # pydantic's error kinds → a plain reason. Reasons never repeat the value typed.
 _REASONS = {
@@ -78,9 +53,9 @@ _REASONS = {
     "float_type": "must be a number",
     "float_parsing": "must be a number",
     "finite_number": "must be a number",
-    "date_type": "must be a date (YYYY-MM-DD or MM/DD/YYYY)",
-    "date_parsing": "must be a date (YYYY-MM-DD or MM/DD/YYYY)",
-    "date_from_datetime_parsing": "must be a date (YYYY-MM-DD or MM/DD/YYYY)",
+    "date_type": DATE_HINT,
+    "date_parsing": DATE_HINT,
+    "date_from_datetime_parsing": DATE_HINT,
     "date_from_datetime_inexact": "must be a date without a time",
     "datetime_type": "must be a date and time",
     "datetime_parsing": "must be a date and time",
@@ -103,8 +78,9 @@ _BOUNDS = {
 
 
 def plain_name(field: str) -> str:
-    """A field's name in plain words: "birth_date" → "birth date", "mrn" → "MRN"."""
-    return LABELS.get(field, field.replace("_", " "))
+    """A field's name in plain words: "birth_date" → "birth date", "mrn" → "MRN"
+    (:func:`careDesk.words.field_name`, the one table of field names)."""
+    return field_name(field)
 
 
 def refuse(field: str, reason: str, *, where: str = "") -> ValidationFailed:

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from careDesk.care.forms.base import plain_reason
 from careDesk.errors import ValidationFailed
 from careDesk.model.fields import loinc_ok
 
@@ -156,7 +157,7 @@ def parse_catalog(data: Any, *, where: str = FILE) -> Catalog:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "catalog"
-        raise ValidationFailed(field, str(first["msg"]), where=where) from None
+        raise ValidationFailed(field, plain_reason(first), where=where) from None
     keys = {m.key for m in found.measures}
     for name, used in (("flags", found.flags), ("registries", found.registries)):
         for item in used:

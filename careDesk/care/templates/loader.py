@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from careDesk.care.forms.base import plain_reason
 from careDesk.care.templates.schema import RuleSpec, TemplateBody, check_linked_target
 from careDesk.errors import ValidationFailed
 
@@ -27,8 +28,7 @@ def parse_body(data: Any, *, where: str) -> TemplateBody:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "template"
-        reason = str(first["msg"]).removeprefix("Value error, ")
-        raise ValidationFailed(field, reason, where=where) from None
+        raise ValidationFailed(field, plain_reason(first), where=where) from None
 
 
 def _read(path: Path) -> Any:
@@ -49,7 +49,7 @@ def shared_rules() -> dict[str, RuleSpec]:
         except ValidationError as exc:
             first = exc.errors()[0]
             field = ".".join(str(part) for part in first["loc"])
-            raise ValidationFailed(field, str(first["msg"]), where=SHARED_RULES) from None
+            raise ValidationFailed(field, plain_reason(first), where=SHARED_RULES) from None
         rules[rule.key] = rule
     return rules
 

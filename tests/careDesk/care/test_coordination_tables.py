@@ -50,7 +50,7 @@ def _rules() -> dict[str, Any]:
         ({"quote": None, "summary": None}, "rules.0", "quote"),
         ({"drugs": ["Atorvastatin"]}, "rules.0", "lower case"),
         ({"after": ["restart"]}, "rules.0.after.0", "start"),
-        ({"extra": 1}, "rules.0.extra", "not permitted"),
+        ({"extra": 1}, "rules.0.extra", "not a field that can be set here"),
     ],
 )
 def test_a_broken_monitoring_rule_is_refused_naming_its_field(

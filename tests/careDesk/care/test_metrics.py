@@ -219,3 +219,29 @@ def test_ccm_codes_per_month_over_the_whole_months_the_period_touches(
     assert rows[("CCM codes supported", "2026-04 99439")] == 1
     [lone] = [m for m in report.ccm if m.patient_id == one.id]
     assert any(why.startswith("needs 2 chronic conditions") for why in lone.missing)
+
+
+def _phq9_answers(total: int) -> dict[str, int]:
+    """PHQ-9 answers (items 1–8, each 0–3; item 9 left at 0) adding up to ``total``."""
+    answers = {f"phq9_{i}": 0 for i in range(1, 10)}
+    for i in range(1, 9):
+        answers[f"phq9_{i}"] = min(3, total - sum(answers.values()))
+    return answers
+
+
+def test_phq9_positive_rate_counts_every_positive_screen_among_the_phq9s_taken(desk: Desk) -> None:
+    """Issue 19: Reports said 0.7 % of PHQ-9s were positive while the worklist named many
+    moderate scores. A PHQ-9 is positive at a total of 10 or more (Kroenke, Spitzer & Williams
+    2001, J Gen Intern Med 16:606–613: sensitivity and specificity 88 % for major depression;
+    docs/clinical-sources.md#phq-9). Totals 4, 9, 10, 14 and 20 are 3 positive of 5 PHQ-9s
+    taken: 60 %."""
+    people = [patient(f"P9-{n}") for n in range(5)]
+    store(desk, *people)
+    for person, total in zip(people, (4, 9, 10, 14, 20), strict=True):
+        desk.screeners.record(
+            person.id, "phq9", _phq9_answers(total), taken_at=at(date(2026, 4, 2))
+        )
+    report = desk.metrics.report(START, END, now=NOW)
+    (phq9,) = [s for s in report.screening if s.instrument == "phq9"]
+    assert (phq9.taken, phq9.positive) == (5, 3)
+    assert phq9.positive_rate == pytest.approx(0.6)

@@ -135,3 +135,24 @@ def test_an_update_form_is_the_base_all_optional_with_the_same_rules() -> None:
     assert update.parse(phone="555 0102 ext 4").changes() == {"phone": "555 0102 ext 4"}
     assert update.parse({}).changes() == {}
     assert update.parse(email="").changes() == {"email": None}
+
+
+@pytest.mark.parametrize(
+    ("typed", "explains"),
+    [
+        ("31/12/2020", "the first number is the month"),  # day first, as most of the world
+        ("2/3/26", "year with four digits"),  # 26 could be 1926 or 2026
+        ("02.12.2026", "with slashes, month first"),
+        ("12-02-2026", "with slashes, month first"),
+        ("02/30/2026", "not a day on the calendar"),
+        ("soon", "type a date like 12/02/2026 (month/day/year) or 2026-12-02"),
+    ],
+)
+def test_a_refused_date_says_what_to_type_without_repeating_it(typed: str, explains: str) -> None:
+    """Issue 19: "12/02/2026" must not read as "invalid character in year"; every refusal says
+    what to type, and none repeats the date typed (it may be a birth date)."""
+    with pytest.raises(ValueError) as refused:
+        parse_date(typed)
+    reason = str(refused.value)
+    assert explains in reason
+    assert typed not in reason and "invalid character" not in reason

@@ -38,8 +38,9 @@ def _flip(path: VaultPaths, offset: int, length: int = 16) -> None:
 
 def test_wrong_password_names_it_and_leaves_the_vault_untouched(closed: VaultPaths) -> None:
     before = file_hashes(closed.root)
-    with pytest.raises(WrongPassword, match="Wrong user name or password for admin"):
+    with pytest.raises(WrongPassword, match="Wrong user name or password") as refused:
         unlock(closed, ADMIN, "not the right password")
+    assert ADMIN not in refused.value.message  # never repeats what was typed (issue 19)
     after = file_hashes(closed.root, skip=("vault.signins",))
     assert after == before  # database and key slots byte-for-byte the same
     assert closed.sign_ins.exists()  # only the failed-attempt counter was written
