@@ -37,6 +37,7 @@ from careDesk.model.base import utcnow
 from careDesk.schedule.outbox import MessageRow, SendReport
 from careDesk.security.roles import Permission
 from careDesk.security.users import UserInfo
+from careDesk.words import say
 from ui.pages.base import Page
 from ui.pages.replies import RepliesTab
 from ui.scope import ScopeChoice
@@ -107,9 +108,9 @@ class RemindersPage(Page):
         self.outbox_model = RowModel(
             [
                 Column("Queued", lambda r: _local(r.created_at)),
-                Column("State", lambda r: r.state),
-                Column("Channel", lambda r: r.channel),
-                Column("Message", lambda r: r.template.replace("_", " ")),
+                Column("State", lambda r: say(r.state)),
+                Column("Channel", lambda r: say(r.channel)),
+                Column("Message", lambda r: say(r.template)),
                 Column("Why", lambda r: r.reason or ""),
                 Column("Sent", lambda r: _local(r.sent_at)),
             ],

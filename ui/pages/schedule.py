@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from careDesk.care.due_work import DueEntry, DueSummary, Scope
 from careDesk.changes import Kind, kinds
 from careDesk.security.roles import Permission
+from careDesk.words import say
 from ui.pages.base import Page
 from ui.printing import print_pdf
 from ui.qt_values import to_date
@@ -150,7 +151,7 @@ class SchedulePage(Page):
                 ),
                 Column("Patient", lambda r: r.patient),
                 Column("What", lambda r: r.what),
-                Column("Kind", lambda r: r.kind),
+                Column("Kind", lambda r: say(r.kind)),
                 Column("", lambda r: "OVERDUE" if r.overdue else ("urgent" if r.urgent else "")),
             ],
             self,

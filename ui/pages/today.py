@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from careDesk.care.due_work import QUICK_WORDS, Scope
 from careDesk.changes import Kind, kinds
 from careDesk.security.roles import Permission
+from careDesk.words import say
 from ui.pages.base import Page
 from ui.pages.reasons import ReasonsPanel
 from ui.scope import ScopeChoice
@@ -107,7 +108,7 @@ class TodayPage(Page):
                 Column("Priority", lambda r: f"{r.priority:.0f}"),
                 Column("Patient", lambda r: r.name),
                 Column("Risk", lambda r: r.band),
-                Column("Status", lambda r: r.status),
+                Column("Status", lambda r: say(r.status)),
                 Column("Due work", due_text, due_text),
                 Column("Why", lambda r: "; ".join(r.reasons), lambda r: "\n".join(r.reasons)),
             ],
