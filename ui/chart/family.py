@@ -23,6 +23,13 @@ from ui.views import table_view
 from ui.workspace import Workspace
 
 TOLD = tuple((value, value) for value in MAY_BE_TOLD)
+# What each answer means for messages (careDesk.schedule.rules.TOLD): reminders need
+# "appointments" or "everything"; the handout copy names conditions, so only "everything".
+GETS = (
+    ("everything", "everything: appointment reminders and handout copies"),
+    ("appointments", "appointments: appointment reminders only"),
+    ("nothing", "nothing: no messages"),
+)
 MEMBER_FIELDS = [
     Field("name", "Name", required=True),
     Field("relationship", "Relationship", required=True, placeholder="daughter, spouse…"),
@@ -46,7 +53,7 @@ MESSAGING_FIELDS = [
     Field("consent_whatsapp", "Consented to WhatsApp", "bool"),
     Field("consent_email", "Consented to e-mail", "bool"),
     Field("preferred_channel", "Reminders by", "choice", CHANNEL_CHOICES),
-    Field("may_be_told", "May be told", "choice", TOLD, default="nothing"),
+    Field("may_be_told", "May be told", "choice", GETS, default="nothing"),
     Field("language", "Language", "choice", ((None, "(the patient's)"), *patient_languages())),
 ]
 PATIENT_CONSENT_FIELDS = [
