@@ -179,16 +179,16 @@ def set_messaging(desk: Desk, member_id: str, **fields: object) -> Outcome[Famil
 
 
 def gets(member: FamilyMember) -> list[str]:
-    """What the caregiver receives as the record stands, in words (empty: nothing)."""
+    """What the caregiver receives as the record stands, in words (empty: nothing). Reminders
+    go on their preferred channel (text when none is chosen), so only with consent to it."""
     if not member.receives_messages or not (member.caregiver or member.legal_representative):
         return []
-    channels = [CHANNEL_WORDS[c] for c in rules.MEMBER_CHANNELS if getattr(member, f"consent_{c}")]
     what: list[str] = []
-    if member.may_be_told in rules.TOLD[REMINDER] and channels:
-        preferred = CHANNEL_WORDS.get(member.preferred_channel or "sms", "text")
-        what.append(f"appointment reminders by {preferred}")
+    preferred = member.preferred_channel or "sms"
+    if member.may_be_told in rules.TOLD[REMINDER] and getattr(member, f"consent_{preferred}"):
+        what.append(f"appointment reminders by {CHANNEL_WORDS[preferred]}")
     if member.may_be_told in rules.TOLD[HANDOUT]:
-        copies = ["e-mail"] if member.consent_email else []
+        copies = ["e-mail"] if member.consent_email and member.email else []
         what.append(f"handout copies by {' or '.join([*copies, 'print'])}")
     return what
 

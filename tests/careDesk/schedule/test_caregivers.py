@@ -257,3 +257,38 @@ def test_a_place_that_names_a_diagnosis_holds_the_caregivers_reminder_too(
     [row] = [m for m in desk.outbox.messages() if m.family_member_id]
     assert (row.state, row.reason) == (MessageState.BLOCKED, privacy.HELD)
     assert desk.outbox.send_due().sent == 0 and clinic.requests == []
+
+
+def test_a_copy_queued_then_beyond_what_the_caregiver_may_now_be_told_is_not_sent(
+    desk: Desk, clinic: Gateway, inbox: Inbox
+) -> None:
+    """What a caregiver may be told is checked again just before sending: a copy queued while
+    they could be told everything is held once the patient narrows it to appointments."""
+    patient = _patient(desk)
+    ana = add_caregiver(desk, patient, may_be_told="everything")
+    caregivers.email_handout_copy(desk, ana.id)
+    caregivers.set_messaging(desk, ana.id, may_be_told="appointments")
+    report = desk.outbox.send_due()
+    assert (report.sent, report.blocked) == (0, 1)
+    assert inbox.messages == []
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        (
+            {"may_be_told": "everything"},
+            ["appointment reminders by text", "handout copies by e-mail or print"],
+        ),
+        ({"may_be_told": "appointments"}, ["appointment reminders by text"]),
+        ({"may_be_told": "appointments", "consent_sms": False}, []),  # text was their channel
+        ({"receives_messages": False}, []),
+    ],
+)
+def test_what_a_caregiver_gets_is_said_as_the_rules_decide(
+    desk: Desk, settings: dict[str, Any], expected: list[str]
+) -> None:
+    patient = _patient(desk)
+    ana = add_caregiver(desk, patient)
+    member = caregivers.set_messaging(desk, ana.id, **settings).value
+    assert caregivers.gets(member) == expected
