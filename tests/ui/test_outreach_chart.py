@@ -19,10 +19,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 from pytestqt.qtbot import QtBot
+from sqlmodel import col, select
 
+from careDesk.care.demo import generate_demo
 from careDesk.desk import Desk
 from careDesk.model.base import utcnow
-from careDesk.model.patient import FamilyMember
+from careDesk.model.patient import FamilyMember, Patient
 from careDesk.model.schedule import Appointment
 from tests.careDesk.schedule.conftest import (
     Gateway,
@@ -287,3 +289,34 @@ def test_a_caregiver_told_only_appointments_never_gets_the_diagnosis(
     assert request["body"]["to"] == "+1 555 010 7788"
     assert "heart" not in request["body"]["text"].lower()
     assert inbox.messages == []  # and no copy of the handout went anywhere
+
+
+def test_on_the_demo_desk_whatsapp_given_on_the_chart_carries_the_reminder(
+    qtbot: QtBot, ws: Workspace, desk: Desk, whatsapp_api: WhatsAppApi
+) -> None:
+    """A demo patient who takes texts but not WhatsApp agrees to WhatsApp at the desk: the
+    coordinator ticks it and makes it the preferred contact; the next reminder goes there."""
+    generate_demo(desk, patients=20, seed=42)
+    desk.settings.set("whatsapp.url", whatsapp_api.url)
+    desk.settings.set("whatsapp.token", "EAAG-demo-token")
+    _no_quiet_hours(desk)
+    with desk.reading() as session:
+        patient = session.exec(
+            select(Patient).where(
+                col(Patient.consent_sms).is_(True),
+                col(Patient.consent_whatsapp).is_(False),
+                col(Patient.status).in_(("enrolled", "active")),
+            )
+        ).first()
+    assert patient is not None
+    view = _chart(qtbot, ws, patient.id)
+    with qtbot.waitSignal(view.loaded):
+        _save(qtbot, view.edit_consent(), consent_whatsapp=True)
+    with qtbot.waitSignal(view.loaded):
+        _save(qtbot, view.edit_details(), preferred_channel="whatsapp")
+    assert "WhatsApp" in view.header.consent.text()
+    _visit(desk, patient.id)
+    desk.outbox.queue_appointment_reminders()
+    desk.outbox.send_due()
+    to = [r["body"]["to"] for r in whatsapp_api.requests]
+    assert to.count("1" + str(patient.phone_digits)[-10:]) >= 1  # and its other visits

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from careDesk.errors import CareDeskError
 from careDesk.handouts.render import write_pdf
 from careDesk.schedule import caregivers
+from careDesk.security.roles import Permission
 from ui.printing import print_pdf
 from ui.workspace import Workspace
 
@@ -51,6 +52,7 @@ class CaregiverCopyDialog(QDialog):
         self.message.setWordWrap(True)
         self.email_button = QPushButton("E-mail the copy")
         self.email_button.clicked.connect(self.send_email)
+        self.email_button.setVisible(ws.can(Permission.MESSAGE))  # the core checks again
         self.print_button = QPushButton("Print…")
         self.print_button.clicked.connect(self.print_now)
         self.save_button = QPushButton("Save as PDF…")
