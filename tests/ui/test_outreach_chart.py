@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from pypdf import PdfReader
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 from sqlmodel import col, select
 
@@ -148,6 +149,18 @@ def test_whatsapp_consent_set_on_the_chart_sends_by_whatsapp_and_a_stop_shows_at
     wait_idle(qtbot, ws.worker)
     assert "WhatsApp" not in view.header.consent.text()
     assert "text" in view.header.consent.text()  # a WhatsApp STOP stops WhatsApp only
+
+    # Ticked again on the chart, the consent dialog says the number still has to send START.
+    dialog = view.edit_consent()
+    wait_idle(qtbot, ws.worker)
+    note = dialog.findChild(QLabel, "stops")
+    assert note is not None and note.isVisibleTo(dialog)
+    assert note.text().startswith("WhatsApp: this address replied STOP on ")
+    assert "until it sends START" in note.text()
+    _save(qtbot, dialog, consent_whatsapp=True)
+    desk.outbox.queue(pid, "follow_up_checkin", channel="whatsapp")
+    desk.outbox.send_due()
+    assert len(whatsapp_api.requests) == 1  # only the reminder before the STOP
 
 
 def test_caregiver_messaging_settings_need_the_patients_agreement(

@@ -11,11 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from careDesk.care.languages import patient_languages
 from careDesk.model.patient import MAY_BE_TOLD
-from careDesk.schedule import caregivers
+from careDesk.schedule import caregivers, recipients
+from careDesk.schedule.caregivers import CHANNEL_WORDS
 from careDesk.security.roles import Permission
 from ui.dialogs import Field, FormDialog
 from ui.tables import Column, RowModel
@@ -78,8 +86,29 @@ def consent_dialog(ws: Workspace, patient: Any, parent: QWidget) -> FormDialog:
         parent,
     )
     dialog.prefill({f.name: getattr(patient, f.name) for f in PATIENT_CONSENT_FIELDS})
+    _show_stops(ws, dialog, pid, None)
     dialog.open()
     return dialog
+
+
+def _show_stops(ws: Workspace, dialog: FormDialog, patient_id: str, member_id: str | None) -> None:
+    """Name the channels whose address replied STOP: ticking them again sends nothing there
+    until that address sends START."""
+    note = QLabel()
+    note.setObjectName("stops")
+    note.setWordWrap(True)
+    note.setVisible(False)
+    layout = dialog.layout()
+    assert isinstance(layout, QVBoxLayout)
+    layout.insertWidget(1, note)
+    desk = ws.desk
+
+    def show(found: dict[str, str]) -> None:
+        lines = [f"{CHANNEL_WORDS[c]}: {reason}." for c, reason in found.items()]
+        note.setText("\n".join(lines))
+        note.setVisible(bool(lines))
+
+    ws.run(lambda: recipients.stopped(desk, patient_id, member_id), show)
 
 
 def messaging_dialog(ws: Workspace, member: Any, parent: QWidget) -> FormDialog:
@@ -105,6 +134,7 @@ def messaging_dialog(ws: Workspace, member: Any, parent: QWidget) -> FormDialog:
 
     agreed.toggled.connect(follow)
     follow(agreed.isChecked())
+    _show_stops(ws, dialog, member.patient_id, mid)
     dialog.open()
     return dialog
 
