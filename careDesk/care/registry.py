@@ -18,6 +18,8 @@ from sqlmodel import Session, col, select
 from careDesk.care.forms.base import Form, ReadModel, refuse
 from careDesk.care.forms.patient import (
     CONSENT_RULES,
+    FAMILY_RULES,
+    MEMBER_CONSENTS,
     PATIENT_RULES,
     ConsentUpdate,
     FamilyMemberCreate,
@@ -27,6 +29,7 @@ from careDesk.care.forms.patient import (
     StoryUpdate,
     check_rules,
     consent_defaults,
+    family_defaults,
 )
 from careDesk.care.verb_kit import (
     add_audited,
@@ -315,6 +318,7 @@ class Patients:
         """Add a family member or caregiver, with what they may be told."""
         self.desk.require(Permission.EDIT)
         form = FamilyMemberCreate.parse(data, **fields)
+        check_rules(FAMILY_RULES, form.model_dump(), form.model_fields_set)
         with self.desk.writing() as tx:
             live(tx.session, Patient, patient_id, "patient")
             member = FamilyMember(**form.to_record(), patient_id=patient_id)
@@ -336,6 +340,9 @@ class Patients:
         values = FamilyMemberUpdate.parse(data, **fields).changes()
         with self.desk.writing() as tx:
             member = live(tx.session, FamilyMember, member_id, "family member")
+            merged = family_defaults(member.model_dump() | values, set(values))
+            check_rules(FAMILY_RULES, merged, values.keys())
+            values = {key: merged[key] for key in (*values, *MEMBER_CONSENTS, "preferred_channel")}
             update_audited(
                 tx,
                 "family.update",

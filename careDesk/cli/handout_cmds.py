@@ -1,6 +1,10 @@
 """``caredesk handout PATIENT [--language es] [--large-print] -o OUT.pdf`` (see
 docs/architecture.md#the-caredesk-command).
 
+``caredesk handout PATIENT --caregiver NAME (--email | -o OUT.pdf)``: the caregiver's copy
+(marked with their name), e-mailed through the outbox or written for printing; refused, naming
+why, unless the patient agreed and the caregiver may be told everything (issue 20).
+
 Also ``caredesk handout --appointments YYYY-MM-DD -o OUT.pdf``: one PDF with the handout of every
 patient seen that day (batch printing for tomorrow's appointments).
 """
@@ -14,7 +18,9 @@ from typing import Any
 
 from careDesk.cli.context import Context
 from careDesk.errors import CareDeskError, ValidationFailed
+from careDesk.handouts.record import find_patient
 from careDesk.handouts.render import write_pdf
+from careDesk.schedule import caregivers
 
 
 def register(sub: Any) -> None:
@@ -28,7 +34,11 @@ def register(sub: Any) -> None:
         help="16 pt print (default: as last printed for this patient)",
     )
     p.add_argument("--appointments", metavar="DAY", help="all patients seen on DAY (YYYY-MM-DD)")
-    p.add_argument("-o", "--output", required=True, help="the PDF file to write")
+    p.add_argument("--caregiver", metavar="NAME", help="the copy for this caregiver (id or name)")
+    p.add_argument(
+        "--email", action="store_true", help="with --caregiver: e-mail the copy (the outbox)"
+    )
+    p.add_argument("-o", "--output", help="the PDF file to write")
     p.set_defaults(func=cmd_handout)
 
 
@@ -39,11 +49,39 @@ def _day(text: str) -> date:
         raise ValidationFailed("--appointments", "give the day as YYYY-MM-DD") from None
 
 
+def _caregiver_copy(ctx: Context, args: argparse.Namespace) -> bytes | None:
+    """E-mail the caregiver's copy (None) or return it for ``--output``."""
+    if not args.patient or args.appointments:
+        raise ValidationFailed("caregiver", "name one patient with --caregiver")
+    if bool(args.email) == bool(args.output):
+        raise ValidationFailed("caregiver", "choose --email or -o FILE for the copy")
+    desk = ctx.desk()
+    with desk.reading() as session:
+        patient = find_patient(session, args.patient)
+        member = caregivers.find_member(session, patient.id, args.caregiver)
+    if args.output:
+        return caregivers.printed_handout_copy(desk, member.id, args.language)
+    row = caregivers.email_handout_copy(desk, member.id, args.language)
+    print(
+        f"The caregiver's copy is in the outbox ({row.state}); 'caredesk outbox --send' sends it."
+    )
+    return None
+
+
 def cmd_handout(ctx: Context) -> int:
     args: argparse.Namespace = ctx.args
+    if args.email and not args.caregiver:
+        raise ValidationFailed("email", "--email sends a caregiver's copy: add --caregiver NAME")
+    if not args.output and not args.caregiver:
+        raise ValidationFailed("output", "give the PDF file to write with -o FILE")
+    if args.output:
+        _folder(Path(args.output))
+    if args.caregiver:
+        copy = _caregiver_copy(ctx, args)
+        if copy is not None:
+            _write(Path(args.output), copy)
+        return 0
     output = Path(args.output)
-    if not output.parent.is_dir():
-        raise CareDeskError(f"the folder {output.parent} does not exist")
     if bool(args.patient) == bool(args.appointments):
         raise ValidationFailed("patient", "name one patient, or use --appointments DAY")
     handouts = ctx.desk().handouts
@@ -51,9 +89,18 @@ def cmd_handout(ctx: Context) -> int:
         data = handouts.batch_for_appointments(_day(args.appointments))
     else:
         data = handouts.patient_handout(args.patient, args.language, args.large_print)
+    _write(output, data)
+    return 0
+
+
+def _folder(output: Path) -> None:
+    if not output.parent.is_dir():
+        raise CareDeskError(f"the folder {output.parent} does not exist")
+
+
+def _write(output: Path, data: bytes) -> None:
     try:
         write_pdf(output, data)
     except OSError as exc:
         raise CareDeskError(f"cannot write {output}: {exc.strerror}") from exc
     print(f"Handout written to {output}.")
-    return 0

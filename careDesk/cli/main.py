@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "careDesk.cli.schedule_cmds",
     "careDesk.cli.inbox_cmds",
     "careDesk.cli.patient_cmds",
+    "careDesk.cli.caregiver_cmds",
     "careDesk.cli.care_cmds",
     "careDesk.cli.referral_cmds",
     "careDesk.cli.measure_cmds",

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
+from careDesk.changes import Outcome
 from careDesk.errors import NotFound, ValidationFailed
 from careDesk.handouts.document import HandoutContent
 from careDesk.handouts.render import render
@@ -28,6 +29,8 @@ from careDesk.schedule import rules, templates
 from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from careDesk.desk import Desk
     from careDesk.schedule.outbox import MessageRow, Outbox
 
@@ -136,3 +139,91 @@ def email_handout_copy(
         attachment=("care-handout.pdf", render([content])),
     )
     return outcome.value
+
+
+# What the caregiver messaging settings may change (``set_messaging``): the patient's
+# agreement, the caregiver's own consent per channel, their preferred channel and language,
+# and what they may be told.
+MESSAGING_FIELDS = frozenset(
+    {
+        "receives_messages",
+        "consent_sms",
+        "consent_email",
+        "consent_whatsapp",
+        "preferred_channel",
+        "language",
+        "may_be_told",
+    }
+)
+CHANNEL_WORDS = {"sms": "text", "email": "e-mail", "whatsapp": "WhatsApp"}
+
+
+def set_messaging(desk: Desk, member_id: str, **fields: object) -> Outcome[FamilyMember]:
+    """Set what a caregiver gets from the clinic and how (audited on the patient's record).
+
+    Refused, naming why, when the patient has not agreed this person gets messages
+    (``receives_messages``) but a channel is given, when the person is neither a caregiver
+    nor a legal representative, or when a channel lacks the address it needs. The patient
+    withdrawing their agreement withdraws the caregiver's channels with it."""
+    unknown = sorted(set(fields) - MESSAGING_FIELDS)
+    if unknown:
+        raise ValidationFailed(unknown[0], "not a messaging setting")
+    member, _patient = _member_and_patient(desk, member_id)
+    if fields.get("receives_messages") and not (member.caregiver or member.legal_representative):
+        raise ValidationFailed(
+            "receives_messages",
+            "only caregivers and legal representatives get messages: mark them as a caregiver"
+            " first",
+        )
+    return desk.patients.update_family(member_id, **fields)
+
+
+def gets(member: FamilyMember) -> list[str]:
+    """What the caregiver receives as the record stands, in words (empty: nothing). Reminders
+    go on their preferred channel (text when none is chosen), so only with consent to it."""
+    if not member.receives_messages or not (member.caregiver or member.legal_representative):
+        return []
+    what: list[str] = []
+    preferred = member.preferred_channel or "sms"
+    if member.may_be_told in rules.TOLD[REMINDER] and getattr(member, f"consent_{preferred}"):
+        what.append(f"appointment reminders by {CHANNEL_WORDS[preferred]}")
+    if member.may_be_told in rules.TOLD[HANDOUT]:
+        copies = ["e-mail"] if member.consent_email and member.email else []
+        what.append(f"handout copies by {' or '.join([*copies, 'print'])}")
+    return what
+
+
+def handout_ways(desk: Desk, member: FamilyMember) -> dict[str, str | None]:
+    """How the handout copy may reach ``member``: "email" and "print", each with the reason
+    it may not (None when it may). A handout is a PDF: texts and WhatsApp cannot carry it."""
+    with desk.reading() as session:
+        patient = session.get(Patient, member.patient_id)
+    if patient is None:
+        raise NotFound("patient", member.patient_id)
+    return {
+        "email": rules.caregiver_problem(patient, member, "email", HANDOUT),
+        "print": rules.caregiver_problem(patient, member, None, HANDOUT),
+    }
+
+
+def find_member(session: Session, patient_id: str, key: str) -> FamilyMember:
+    """The patient's family member with id ``key``, or whose name is ``key`` or starts with it
+    (case and accents as typed); refused when none or several match (never naming them)."""
+    members = list(
+        session.exec(
+            select(FamilyMember).where(
+                FamilyMember.patient_id == patient_id, col(FamilyMember.deleted_at).is_(None)
+            )
+        )
+    )
+    by_id = [m for m in members if m.id == key]
+    wanted = key.strip().casefold()
+    exact = [m for m in members if m.name.casefold() == wanted]
+    found = by_id or exact or [m for m in members if m.name.casefold().startswith(wanted)]
+    if not wanted or not found:
+        raise ValidationFailed("caregiver", "no family member of this patient has that name or id")
+    if len(found) > 1:
+        raise ValidationFailed(
+            "caregiver", f"{len(found)} family members match: give more of the name or the id"
+        )
+    return found[0]

@@ -118,3 +118,23 @@ def resolve(
         if stopped is not None:
             problem = opted_out_reason(stopped)
     return Recipient(patient, member, channel, address, problem)
+
+
+def stopped(desk: Desk, patient_id: str, member_id: str | None = None) -> dict[str, str]:
+    """The channels on which the patient's (or their family member's) address replied STOP,
+    each with the reason no message goes there: consent ticked again on the chart does not
+    lift it, only START from that address does."""
+    settings = OutreachSettings.read(desk)
+    found: dict[str, str] = {}
+    with desk.reading() as session:
+        person = session.get(FamilyMember, member_id) if member_id else None
+        patient = session.get(Patient, patient_id)
+        if patient is None or (member_id and person is None):
+            return found
+        phone = person.phone if person else patient.phone
+        email = person.email if person else patient.email
+        for channel in ("sms", "whatsapp", "email"):
+            row = opt_out(session, channel, _address(channel, phone, email, settings))
+            if row is not None:
+                found[channel] = opted_out_reason(row)
+    return found

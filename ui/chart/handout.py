@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from careDesk.care.languages import handout_languages, language_name
 from careDesk.errors import CareDeskError
 from careDesk.handouts.render import write_pdf
+from ui.chart.caregiver_copy import CaregiverCopyDialog
 from ui.printing import print_pdf
 from ui.workspace import Workspace
 
@@ -56,8 +57,14 @@ class HandoutDialog(QDialog):
         self.preview_button.clicked.connect(self.preview)
         self.print_button = QPushButton("Print…")
         self.print_button.clicked.connect(self.print_now)
+        self.caregiver_button = QPushButton("Send caregiver copy…")
+        self.caregiver_button.setToolTip("A copy for a caregiver the patient agreed may be told")
+        self.caregiver_button.clicked.connect(self.caregiver_copy)
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
+        caregiver_row = QHBoxLayout()
+        caregiver_row.addWidget(self.caregiver_button)
+        caregiver_row.addStretch()
         buttons = QHBoxLayout()
         for button in (self.preview_button, self.print_button, self.save_button, close):
             buttons.addWidget(button)
@@ -66,6 +73,7 @@ class HandoutDialog(QDialog):
         layout.addWidget(self.language_note)
         layout.addWidget(self.large)
         layout.addWidget(self.message)
+        layout.addLayout(caregiver_row)
         layout.addLayout(buttons)
         handouts = ws.desk.handouts
         ws.run(lambda: handouts.choice(patient_id), self._chosen)
@@ -130,6 +138,12 @@ class HandoutDialog(QDialog):
         dialog = QPrintPreviewDialog(printer, self)
         dialog.paintRequested.connect(lambda target: print_pdf(data, target))
         dialog.exec()
+
+    def caregiver_copy(self) -> CaregiverCopyDialog:
+        """Choose a caregiver, then e-mail, print or save their copy."""
+        dialog = CaregiverCopyDialog(self.ws, self.patient_id, self)
+        dialog.open()
+        return dialog
 
     def _failed(self, error: CareDeskError) -> None:
         self.message.setText(error.message)

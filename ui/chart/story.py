@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from careDesk.care.instruments import Instrument, all_instruments, domain_labels
 from careDesk.errors import CareDeskError
 from ui.chart.base import ChartTab
+from ui.chart.family import FamilyPanel
 from ui.workspace import Workspace
 
 STORY_FIELDS = (
@@ -75,8 +76,7 @@ class StoryTab(ChartTab):
         self.save.setVisible(self.editable)
         self.save.clicked.connect(self.submit)
         self.message = QLabel()
-        self.family = QLabel()
-        self.family.setWordWrap(True)
+        self.family = FamilyPanel(ws, patient_id)
         facts = QGroupBox("Family and what the screeners found")
         facts_form = QFormLayout(facts)
         facts_form.addRow("Family and caregivers:", self.family)
@@ -96,12 +96,7 @@ class StoryTab(ChartTab):
     def show_chart(self, chart: Any) -> None:
         for key, edit in self.edits.items():
             edit.setPlainText(getattr(chart.patient, key) or "")
-        members = [
-            f"{m.name} ({m.relationship}{', caregiver' if m.caregiver else ''}"
-            f"{', ' + m.phone if m.phone else ''}{_messages(m)})"
-            for m in chart.family
-        ]
-        self.family.setText("; ".join(members) or "None recorded.")
+        self.family.show_family(chart.family)
         for story, text in screening_lines(chart.screeners):
             self.screening[story].setText(text)
 
@@ -116,13 +111,3 @@ class StoryTab(ChartTab):
 
     def _failed(self, error: CareDeskError) -> None:
         self.message.setText(error.message)
-
-
-def _messages(member: Any) -> str:
-    """ ", gets reminders by text" when the patient agreed this person gets messages."""
-    if not getattr(member, "receives_messages", False):
-        return ""
-    channel = {"sms": "text", "email": "e-mail", "whatsapp": "WhatsApp"}.get(
-        member.preferred_channel or "sms", "text"
-    )
-    return f", gets messages by {channel} (may be told: {member.may_be_told})"

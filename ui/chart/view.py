@@ -90,6 +90,9 @@ class ChartView(QWidget):
         self.details_button = QPushButton("Edit details…")
         self.details_button.setToolTip("Name, phone, e-mail, address, language and contact")
         self.details_button.clicked.connect(self.edit_details)
+        self.consent_button = QPushButton("Consent…")
+        self.consent_button.setToolTip("The channels the patient agreed to: phone, text, WhatsApp…")
+        self.consent_button.clicked.connect(self.edit_consent)
         self.enroll_button = QPushButton("Enroll…")
         self.enroll_button.clicked.connect(self.enroll)
         self.call_button = QPushButton("Log call…")
@@ -100,6 +103,7 @@ class ChartView(QWidget):
         editable = ws.can(Permission.EDIT)
         self.enroll_button.setVisible(False)
         self.details_button.setVisible(editable)
+        self.consent_button.setVisible(editable)
         self.call_button.setVisible(editable)
         self.print_button.setVisible(ws.can(Permission.PRINT))
         self.timer = ChartTimer()
@@ -110,6 +114,7 @@ class ChartView(QWidget):
         self._title = ""
         for button in (
             self.details_button,
+            self.consent_button,
             self.enroll_button,
             self.call_button,
             self.print_button,
@@ -168,6 +173,13 @@ class ChartView(QWidget):
         from ui.pages.patients import details_dialog
 
         return details_dialog(self.ws, self.chart.patient, self)
+
+    def edit_consent(self) -> Any:
+        if self.chart is None:
+            return None
+        from ui.chart.family import consent_dialog
+
+        return consent_dialog(self.ws, self.chart.patient, self)
 
     def enroll(self) -> Any:
         from ui.pages.patients import enroll_dialog

@@ -165,6 +165,10 @@ def family(draft: Draft) -> None:
         if relation == "spouse" and number == 0:  # the household's one phone
             shown, draft.shared_phone = draft.phone, True
         on_whatsapp = len(given) % 2 == 0
+        # Some caregivers also take e-mail (handout copies), drawn without the random stream.
+        email = None
+        if caregiver and len(surname) % 2 == 1:
+            email = f"{ascii_fold(given.split()[-1])}.{ascii_fold(surname)}@example.net".lower()
         draft.out.add(
             FamilyMember,
             id=draft.new_id(),
@@ -175,11 +179,13 @@ def family(draft: Draft) -> None:
             emergency_contact=number == 0,
             legal_representative=caregiver and draft.chance(0.3),
             phone=shown,
+            email=email,
             may_be_told="everything" if caregiver else draft.pick(("appointments", "nothing")),
-            # Caregivers get reminders (the patient agreed), by text or WhatsApp.
+            # Caregivers get reminders (the patient agreed), by text or WhatsApp; copies by e-mail.
             receives_messages=caregiver,
             consent_sms=caregiver,
             consent_whatsapp=caregiver and on_whatsapp,
+            consent_email=email is not None,
             preferred_channel=("whatsapp" if on_whatsapp else "sms") if caregiver else None,
             language=draft.language,
         )

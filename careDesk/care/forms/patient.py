@@ -128,6 +128,51 @@ CONSENT_RULES = (
         lambda v: not v.get("consent_program") and v.get("consent_program_on") is not None,
     ),
 )
+# A caregiver's messages (issue 20): the patient agrees first (``receives_messages``), then the
+# caregiver's own consent per channel, each with the address it needs. HIPAA lets a provider
+# share with a family member what is relevant to their involvement when the patient agrees
+# (45 CFR 164.510(b)).
+MEMBER_CONSENTS = ("consent_sms", "consent_email", "consent_whatsapp")
+NO_AGREEMENT = (
+    "the patient has not agreed that this person gets messages from the clinic: "
+    "record the patient's agreement first"
+)
+FAMILY_RULES = (
+    _rule(
+        "receives_messages preferred_channel " + " ".join(MEMBER_CONSENTS),
+        "receives_messages",
+        NO_AGREEMENT,
+        lambda v: (
+            not v.get("receives_messages")
+            and (any(v.get(c) for c in MEMBER_CONSENTS) or bool(v.get("preferred_channel")))
+        ),
+    ),
+    CONSENT_RULES[0],
+    CONSENT_RULES[1],
+    CONSENT_RULES[2],
+    _rule(  # checked when the choice is made: a later STOP leaves it, blocked with its reason
+        "preferred_channel",
+        "preferred_channel",
+        "the caregiver has not consented to that channel",
+        lambda v: (
+            bool(v.get("preferred_channel")) and not v.get(f"consent_{v.get('preferred_channel')}")
+        ),
+    ),
+)
+
+
+def family_defaults(values: dict[str, Any], given: set[str]) -> dict[str, Any]:
+    """The patient withdrawing their agreement withdraws the caregiver's channels with it
+    (those not ``given`` in the same change; given ones are refused by the rules)."""
+    if values.get("receives_messages") is False and "receives_messages" in given:
+        for name in MEMBER_CONSENTS:
+            if name not in given:
+                values[name] = False
+        if "preferred_channel" not in given:
+            values["preferred_channel"] = None
+    return values
+
+
 PATIENT_RULES = (
     *CONSENT_RULES,
     _rule(
