@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from careDesk.care.referrals import next_step
 from careDesk.changes import Kind, kinds
+from ui.actionbar import ActionBar
 from ui.chart.base import ChartTab
 from ui.dialogs import Field, FormDialog
 from ui.tables import Column, RowModel
@@ -74,22 +75,22 @@ class ReferralsTab(ChartTab):
         self.state = QComboBox()
         self.state.setAccessibleName("Resource referral state")
         self.state.addItems(["connected", "closed", "declined"])
-        bar = QHBoxLayout()
+        bar = ActionBar("Referral actions")
         for text, slot in (
             ("New referral…", self.new_referral),
             ("Next step", self.next_step),
             ("Refer to a resource…", self.refer_resource),
         ):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
-            button.setVisible(self.editable)
-            bar.addWidget(button)
+            bar.add(text, slot).setVisible(self.editable)
         set_state = QPushButton("Set resource state")
         set_state.clicked.connect(self.set_resource_state)
+        state_row = QHBoxLayout()
         for widget in (self.state, set_state):
             widget.setVisible(self.editable)
-            bar.addWidget(widget)
-        bar.addStretch()
+            state_row.addWidget(widget)
+        top = QHBoxLayout()
+        top.addWidget(bar, 1)
+        top.addLayout(state_row)
         split = QSplitter(Qt.Orientation.Vertical)
         for title, view in (
             ("Referrals", self.referral_view),
@@ -99,7 +100,7 @@ class ReferralsTab(ChartTab):
             QVBoxLayout(box).addWidget(view)
             split.addWidget(box)
         layout = QVBoxLayout(self)
-        layout.addLayout(bar)
+        layout.addLayout(top)
         layout.addWidget(split, 1)
 
     def load(self) -> None:

@@ -9,8 +9,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGroupBox,
-    QHBoxLayout,
-    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -18,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from careDesk.changes import Kind, kinds
 from careDesk.model.base import utcnow
+from ui.actionbar import ActionBar
 from ui.chart.base import ChartTab
 from ui.dialogs import Field, FormDialog
 from ui.tables import Column, PagedModel, RowModel
@@ -103,7 +102,7 @@ class TimelineTab(ChartTab):
             self,
         )
         self.appointment_view = table_view(self.appointments, "Appointments")
-        bar = QHBoxLayout()
+        bar = ActionBar("Timeline actions")
         for text, slot in (
             ("Add note… (Ctrl+N)", self.add_note),
             ("Log call…", self.log_call),
@@ -111,11 +110,7 @@ class TimelineTab(ChartTab):
             ("Complete follow-up", self.complete_follow_up),
             ("Add appointment…", self.add_appointment),
         ):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
-            button.setVisible(self.editable)
-            bar.addWidget(button)
-        bar.addStretch()
+            bar.add(text, slot).setVisible(self.editable)
         top = QSplitter(Qt.Orientation.Horizontal)
         for title, view in (
             ("Open follow-ups", self.followup_view),
@@ -129,7 +124,7 @@ class TimelineTab(ChartTab):
         split.addWidget(self.view)
         split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
-        layout.addLayout(bar)
+        layout.addWidget(bar)
         layout.addWidget(split, 1)
 
     def load(self) -> None:

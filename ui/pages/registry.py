@@ -24,7 +24,7 @@ from careDesk.care.measures.registry import AT_GOAL, NO_RECENT, NOT_AT_GOAL
 from careDesk.changes import Kind, kinds
 from ui.pages.base import Page
 from ui.tables import Column, PagedModel
-from ui.views import size_columns, table_view
+from ui.views import table_view
 from ui.workspace import Workspace
 
 SCORE_OUTCOMES = (NOT_IMPROVING, NO_SCORE, IN_TREATMENT, BASELINE_ONLY, NOT_ELEVATED, RESPONSE,
@@ -96,7 +96,6 @@ class RegistryPage(Page):
         )
         self.model.urgent = needs_attention
         self.view = table_view(self.model, "Registry")
-        size_columns(self.view, [26, 25, 25, 9, 10, 32])
         self.view.activated.connect(lambda _index: self.open_selected())
         layout = QVBoxLayout(self)
         layout.addLayout(bar)

@@ -35,7 +35,7 @@ from careDesk.security.users import UserInfo
 from ui.pages.base import Page
 from ui.pages.replies import RepliesTab
 from ui.tables import Column, RowModel
-from ui.views import size_columns, table_view
+from ui.views import table_view
 from ui.workspace import Workspace
 
 
@@ -69,7 +69,6 @@ class RemindersPage(Page):
         )
         self.due_model.urgent = lambda r: r.urgent or r.overdue
         self.due_view = table_view(self.due_model, "Due follow-ups")
-        size_columns(self.due_view, [26, 26, 44, 24, 10])
         self.due_view.activated.connect(self._open_chart)
         self.outbox_model = RowModel(
             [
@@ -84,7 +83,6 @@ class RemindersPage(Page):
         )
         self.outbox_model.urgent = lambda r: r.state in ("failed", "unknown", "blocked")
         self.outbox_view = table_view(self.outbox_model, "Outbox")
-        size_columns(self.outbox_view, [26, 10, 8, 24, 44, 26])
         self.summary = QLabel()
         self.tabs = QTabWidget()
         self.tabs.addTab(self._due_tab(), "Due now")

@@ -15,7 +15,7 @@ from careDesk.changes import Kind, kinds
 from careDesk.security.roles import Permission
 from ui.pages.base import Page
 from ui.tables import Column, PagedModel
-from ui.views import size_columns, table_view
+from ui.views import table_view
 from ui.workspace import Workspace
 
 STATUSES = (
@@ -88,10 +88,10 @@ class TodayPage(Page):
         self.model = PagedModel(
             ws,
             [
-                Column("Priority", lambda r: f"{r.priority:.0f}"),
-                Column("Patient", lambda r: r.name),
-                Column("Risk", lambda r: r.band),
-                Column("Status", lambda r: r.status),
+                Column("Priority", lambda r: f"{r.priority:.0f}", order="priority"),
+                Column("Patient", lambda r: r.name, order="name"),
+                Column("Risk", lambda r: r.band, order="priority"),
+                Column("Status", lambda r: r.status, order="status"),
                 Column("Due work", due_text, due_text),
                 Column("Why", lambda r: "; ".join(r.reasons), lambda r: "\n".join(r.reasons)),
             ],
@@ -100,8 +100,8 @@ class TodayPage(Page):
             parent=self,
         )
         self.model.urgent = is_urgent
+        self.model.refetch = self._fetcher  # a header click re-asks the query in that order
         self.view = table_view(self.model, "Worklist")
-        size_columns(self.view, [10, 26, 10, 13, 40])
         self.view.activated.connect(lambda _index: self.open_selected())
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -118,6 +118,9 @@ class TodayPage(Page):
 
     def _fetcher(self) -> Any:
         worklist, criteria = self.ws.desk.worklist, self._criteria()
+        ordering = self.model.ordering if "model" in vars(self) else None
+        if ordering is not None:
+            criteria.update(order=ordering[0], descending=ordering[1])
 
         def fetch(limit: int, offset: int, _last: Any) -> list[Any]:
             return worklist.rows(limit, offset, **criteria)

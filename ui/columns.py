@@ -1,0 +1,109 @@
+"""Column widths that follow the content: short columns (dates, scores, codes) get exactly the
+width of their widest text, text columns (names, reasons, notes) share the rest — a column that
+needs less than its share gives the difference to the others — and wrap when they must, so
+the text is never cut off with "…". The last column no longer takes all the spare room.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QStyle, QTableView
+
+#: A column whose widest text is at most this many average characters is a short column.
+SHORT_CHARS = 22
+#: A text column is never squeezed below this many average characters (it wraps instead).
+MIN_TEXT_CHARS = 10
+#: Rows measured for the widths (a lazy list may hold thousands; the first ones decide).
+SAMPLE_ROWS = 1000
+
+
+def share(needed: list[int], short: list[bool], room: int, floor: int) -> list[int]:
+    """Widths for columns that need ``needed`` pixels: short ones get what they need; text
+    columns split what is left fairly (water-filling: a column needing less than an equal
+    share keeps only what it needs, the rest is shared again), never below ``floor``; room
+    left over once everything fits goes to the text columns in proportion to their need."""
+    widths = [n if s else 0 for n, s in zip(needed, short, strict=True)]
+    text = [i for i, s in enumerate(short) if not s]
+    left = room - sum(widths)
+    pending = sorted(text, key=lambda i: needed[i])
+    while pending:
+        fair = left // len(pending)
+        column = pending[0]
+        if needed[column] <= fair:
+            widths[column] = needed[column]
+            left -= needed[column]
+            pending.pop(0)
+            continue
+        for column in pending:
+            widths[column] = max(fair, floor)
+        left = 0
+        break
+    if left > 0 and text:
+        total = sum(needed[i] for i in text) or 1
+        for column in text:
+            widths[column] += left * needed[column] // total
+    return widths
+
+
+class ColumnFitter(QObject):
+    """Refits a table's columns when its rows or its width change (once per event loop)."""
+
+    def __init__(self, view: QTableView) -> None:
+        super().__init__(view)
+        self.view = view
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(0)
+        self.timer.timeout.connect(self.fit)
+        model = view.model()
+        for signal in (model.modelReset, model.layoutChanged, model.rowsInserted,
+                       model.rowsRemoved, model.dataChanged):  # fmt: skip
+            signal.connect(self.later)
+        view.viewport().installEventFilter(self)
+        self._room = -1
+        self._wrapped = False
+
+    def later(self, *_args: object) -> None:
+        self.timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Override QObject::eventFilter: the view got wider or narrower."""
+        if event.type() == QEvent.Type.Resize and self.view.viewport().width() != self._room:
+            self.later()
+        return False
+
+    def needed(self) -> list[int]:
+        """The width each column needs for its widest text (and its header)."""
+        view, model = self.view, self.view.model()
+        metrics = view.fontMetrics()
+        style = view.style()
+        margin = 2 * (style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, view) + 1)
+        header = view.horizontalHeader()
+        rows = min(model.rowCount(), SAMPLE_ROWS)
+        widths = []
+        for column in range(model.columnCount()):
+            widest = header.sectionSizeHint(column)
+            for row in range(rows):
+                text = model.data(model.index(row, column), Qt.ItemDataRole.DisplayRole)
+                if text:
+                    line = max(str(text).splitlines() or [""], key=len)
+                    widest = max(widest, metrics.horizontalAdvance(line) + margin + 2)
+            widths.append(widest)
+        return widths
+
+    def fit(self) -> None:
+        """Set the widths; rows grow to show wrapped text."""
+        view = self.view
+        model = view.model()
+        if model is None or model.columnCount() == 0:
+            return
+        self._room = view.viewport().width()
+        needed = self.needed()
+        char = view.fontMetrics().averageCharWidth()
+        short = [n <= SHORT_CHARS * char for n in needed]
+        widths = share(needed, short, self._room, MIN_TEXT_CHARS * char)
+        for column, width in enumerate(widths):
+            view.setColumnWidth(column, width)
+        if any(w < n for w, n in zip(widths, needed, strict=True)) or self._wrapped:
+            self._wrapped = True  # once rows have grown, later fits must shrink them again
+            view.resizeRowsToContents()
