@@ -7,6 +7,7 @@ fetched on the database worker and further pages only when the view scrolls to t
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -54,7 +55,8 @@ def sort_key(value: Any) -> tuple[int, float, str]:
     try:
         return (0, float(text.rstrip("%").replace(",", "")), "")
     except ValueError:
-        return (1, 0.0, text.casefold())
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        return (1, 0.0, "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 def row_id(row: Any) -> str:

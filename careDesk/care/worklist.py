@@ -149,10 +149,15 @@ def _band_range(band: str) -> tuple[float, float]:
 
 
 #: What the worklist can be ordered by (a header click on Today): SQL for each, never user text.
-ORDERS = {
-    "priority": "r.priority",
-    "name": "p.family_name COLLATE NOCASE, p.given_name COLLATE NOCASE",
-    "status": "p.status",
+#: Names sort as the list shows them ("Family, preferred or given"), accents and case aside
+#: (the FOLDED collation, careDesk.store.engine).
+ORDERS: dict[str, tuple[str, ...]] = {
+    "priority": ("r.priority",),
+    "name": (
+        "p.family_name COLLATE FOLDED",
+        "coalesce(p.preferred_name, p.given_name) COLLATE FOLDED",
+    ),
+    "status": ("p.status",),
 }
 
 
@@ -160,7 +165,7 @@ def _order_sql(order: str, descending: bool) -> str:
     if order not in ORDERS:
         raise ValidationFailed("order", f"must be one of {', '.join(ORDERS)}")
     way = " DESC" if descending else ""
-    terms = [f"{term}{way}" for term in ORDERS[order].split(", ")]
+    terms = [f"{term}{way}" for term in ORDERS[order]]
     if order != "priority":
         terms.append("r.priority DESC")
     return ", ".join([*terms, "r.patient_id"])
