@@ -45,6 +45,20 @@ def share(needed: list[int], short: list[bool], room: int, floor: int) -> list[i
     return widths
 
 
+def short_columns(needed: list[int], room: int, short_px: int, floor: int) -> list[bool]:
+    """Which columns keep their full width: those needing at most ``short_px``, less the
+    widest of them while they would leave the text columns less than ``floor`` each (in a
+    narrow list a short column wraps too, rather than scrolling sideways)."""
+    short = [n <= short_px for n in needed]
+    while any(short):
+        texts = short.count(False)
+        if sum(n for n, s in zip(needed, short, strict=True) if s) + texts * floor <= room:
+            break
+        widest = max((i for i, s in enumerate(short) if s), key=lambda i: needed[i])
+        short[widest] = False
+    return short
+
+
 class ColumnFitter(QObject):
     """Refits a table's columns when its rows or its width change (once per event loop)."""
 
@@ -100,8 +114,9 @@ class ColumnFitter(QObject):
         self._room = view.viewport().width()
         needed = self.needed()
         char = view.fontMetrics().averageCharWidth()
-        short = [n <= SHORT_CHARS * char for n in needed]
-        widths = share(needed, short, self._room, MIN_TEXT_CHARS * char)
+        floor = MIN_TEXT_CHARS * char
+        short = short_columns(needed, self._room, SHORT_CHARS * char, floor)
+        widths = share(needed, short, self._room, floor)
         for column, width in enumerate(widths):
             view.setColumnWidth(column, width)
         if any(w < n for w, n in zip(widths, needed, strict=True)) or self._wrapped:

@@ -20,7 +20,7 @@ from tests.ui.conftest import wait_idle
 from tests.ui.laptop import busy_patient, open_chart
 from ui.chart.screeners import ScreenersTab
 from ui.chart.team import TeamTab
-from ui.columns import share
+from ui.columns import share, short_columns
 from ui.main_window import MainWindow
 from ui.pages.schedule import SchedulePage
 from ui.pages.today import TodayPage
@@ -98,7 +98,8 @@ def test_key_text_is_never_cut_off(qtbot: QtBot, laptop: MainWindow, demo: Desk)
     qtbot.waitUntil(lambda: screeners.history.rowCount() > 0)
     settle(qtbot, ws)
     view = screeners.history_view
-    assert not cut_off(view, [0, 1, 2]), cut_off(view, [0, 1, 2])
+    assert not cut_off(view, [0, 1, 2, 3]), cut_off(view, [0, 1, 2, 3])
+    assert not view.horizontalScrollBar().isVisible()  # the result wraps; no sideways scroll
 
 
 def test_the_last_column_no_longer_takes_the_room(
@@ -206,3 +207,11 @@ def test_sharing_the_width() -> None:
     assert share([50, 800, 900], [True, False, False], 450, 40) == [50, 200, 200]
     assert share([50, 60], [True, True], 1000, 40) == [50, 60]
     assert share([50, 800, 900], [True, False, False], 100, 40) == [50, 40, 40]
+
+
+def test_a_narrow_list_wraps_its_widest_short_column() -> None:
+    """Four short columns needing 420 px in 400: the widest becomes a text column that wraps
+    (the screener history's "moderately severe" needed a sideways scroll)."""
+    assert short_columns([90, 100, 60, 170], 400, 200, 80) == [True, True, True, False]
+    assert short_columns([90, 100, 60, 170], 500, 200, 80) == [True, True, True, True]
+    assert short_columns([90, 300], 400, 200, 80) == [True, False]
