@@ -82,9 +82,16 @@ class ColumnFitter(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Override QObject::eventFilter: the view got wider or narrower."""
-        if event.type() == QEvent.Type.Resize and self.view.viewport().width() != self._room:
+        if event.type() == QEvent.Type.Resize and self.room() != self._room:
             self.later()
         return False
+
+    def room(self) -> int:
+        """The width for the columns, as if the vertical scroll bar were shown: rows that grow
+        to show wrapped text may bring it, and the columns must not then run past the edge."""
+        bar = self.view.verticalScrollBar()
+        width = self.view.viewport().width()
+        return width if bar.isVisible() else width - bar.sizeHint().width()
 
     def needed(self) -> list[int]:
         """The width each column needs for its widest text (and its header)."""
@@ -111,7 +118,7 @@ class ColumnFitter(QObject):
         model = view.model()
         if model is None or model.columnCount() == 0:
             return
-        self._room = view.viewport().width()
+        self._room = self.room()
         needed = self.needed()
         char = view.fontMetrics().averageCharWidth()
         floor = MIN_TEXT_CHARS * char

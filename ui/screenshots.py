@@ -2,11 +2,12 @@
 
 Run under a display the size of a clinic laptop (``xvfb-run -s "-screen 0 1366x768x24"
 python -m ui.screenshots docs/screenshots``): the window fills the screen's available area, as a
-coordinator maximises it, and a shot whose window grew past the screen is refused. It creates a throwaway clinic with demo patients in a temporary data
-folder, signs in through the real sign-in dialog, and grabs the worklist, a chart's care plan,
-a screener, the dashboard, the reminders page, a chart's Measures tab and the treat-to-target
-registry with ``QWidget.grab()``. Names after the folder (e.g. ``measures registry``) take only
-those screenshots.
+coordinator maximises it, and a shot whose window grew past the screen is refused. It creates a
+throwaway clinic with demo patients in a temporary data folder, signs in through the real
+sign-in dialog, and grabs the worklist, a chart's care plan, a screener, the dashboard, the
+reminders page, a chart's Measures tab and the treat-to-target registry with
+``QWidget.grab()``. (sync.png needs a clinic server and is not made here.) Names after the
+folder (e.g. ``measures registry``) take only those screenshots.
 """
 
 from __future__ import annotations
