@@ -98,8 +98,18 @@ class RowModel(QAbstractTableModel):
         self._sort_rows(column, order)
 
     def _sort_rows(self, column: int, order: Qt.SortOrder) -> None:
+        """Sort in place; the selection and the current row follow their record (a selected
+        follow-up must not become another patient's when the list is re-ordered)."""
         self.layoutAboutToBeChanged.emit()
+        kept = self.persistentIndexList()
+        records = [self.rows[i.row()] if 0 <= i.row() < len(self.rows) else None for i in kept]
         self._order_rows(column, order)
+        where = {id(row): n for n, row in enumerate(self.rows)}
+        moved = [
+            self.index(where[id(r)], i.column()) if r is not None else QModelIndex()
+            for r, i in zip(records, kept, strict=True)
+        ]
+        self.changePersistentIndexList(kept, moved)
         self.layoutChanged.emit()
 
     def _order_rows(self, column: int, order: Qt.SortOrder) -> None:

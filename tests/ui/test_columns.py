@@ -197,6 +197,25 @@ def test_a_header_click_sorts_a_small_list_in_place(
     )
 
 
+def test_the_selected_row_stays_with_its_patient_when_sorted(
+    qtbot: QtBot, ws: Workspace, demo: Desk, area: QRect
+) -> None:
+    """Sorting re-orders the rows under the selection: the chosen patient stays chosen (a
+    "Log call" after a sort must not go to whoever moved into that row)."""
+    page = TodayPage(ws)
+    qtbot.addWidget(page)
+    page.filters["who"].setCurrentIndex(page.filters["who"].findData("all"))
+    page.show()
+    qtbot.waitUntil(lambda: page.model.rowCount() > 20)
+    wait_idle(qtbot, ws.worker)
+    page.view.selectRow(3)
+    chosen = page.selected()
+    click_header(qtbot, page.view, 4)  # in memory: every row is here
+    assert page.model.row_at(3) is not chosen  # the rows did move
+    assert page.selected() is chosen
+    assert page.view.currentIndex().row() == page.model.rows.index(chosen)
+
+
 def test_sharing_the_width() -> None:
     """Short columns get what they need, text columns share the rest fairly, the spare room
     goes to text columns (not to the last column)."""
