@@ -12,7 +12,16 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QSize
 from PySide6.QtGui import QAction, QResizeEvent
-from PySide6.QtWidgets import QMenu, QPushButton, QSizePolicy, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 SPACING = 6
 
@@ -142,3 +151,25 @@ class ActionBar(QWidget):
             action.setToolTip(button.toolTip())
             action.triggered.connect(button.click)
             menu.addAction(action)
+
+
+def section(title: str, body: QWidget, bar: ActionBar | None = None) -> QWidget:
+    """A titled part of a screen with its actions on the title's row (a group box spends a
+    row on its title and another on its buttons: on a laptop that is the list's room)."""
+    part = QWidget()
+    heading = QLabel(title)
+    heading.setObjectName("sectionTitle")
+    heading.setBuddy(body)
+    top = QHBoxLayout()
+    top.setContentsMargins(0, 0, 0, 0)
+    top.addWidget(heading)
+    if bar is not None:
+        top.addWidget(bar, 1)
+    else:
+        top.addStretch(1)
+    column = QVBoxLayout(part)
+    column.setContentsMargins(0, 4, 0, 0)
+    column.setSpacing(2)
+    column.addLayout(top)
+    column.addWidget(body, 1)
+    return part

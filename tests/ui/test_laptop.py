@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from careDesk.desk import Desk
 from tests.ui.conftest import wait_idle
 from tests.ui.laptop import busy_patient, open_chart
+from ui.chart.clinical import ClinicalTab
 from ui.chart.view import TABS
 from ui.main_window import MainWindow
 
@@ -140,3 +141,16 @@ def test_tab_actions_overflow_into_more_instead_of_widening(
     laptop.splitter.setSizes([200, area.width() - 200])
     QApplication.processEvents()
     assert len(bar.overflow()) < len(hidden)  # more room: more buttons back on the row
+
+
+def test_the_clinical_lists_get_the_height(qtbot: QtBot, laptop: MainWindow, demo: Desk) -> None:
+    """The conditions tab showed about two rows per list on a laptop; now the conditions and
+    medicines lists each have room for at least five one-line rows."""
+    chart = open_chart(qtbot, laptop, busy_patient(demo))
+    tab = chart.show_tab("clinical")
+    assert isinstance(tab, ClinicalTab)
+    wait_idle(qtbot, laptop.ws.worker)
+    QApplication.processEvents()
+    for view in (tab.condition_view, tab.medication_view):
+        row = view.verticalHeader().defaultSectionSize()
+        assert view.viewport().height() >= 5 * row, f"{view.accessibleName()}: {view.height()}"

@@ -10,7 +10,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QGroupBox,
     QLabel,
     QPushButton,
     QSplitter,
@@ -19,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from careDesk.changes import Kind, kinds
-from ui.actionbar import ActionBar
+from ui.actionbar import ActionBar, section
 from ui.chart.base import ChartTab
 from ui.chart.clinical_edit import WHAT, add_dialog, edit_dialog, remove_dialog
 from ui.dialogs import FormDialog
@@ -109,8 +108,7 @@ class ClinicalTab(ChartTab):
             "allergy": (self.allergy_view, self.allergies),
         }
         self.buttons: dict[str, QPushButton] = {}
-        box = QGroupBox("Daily schedule")
-        QVBoxLayout(box).addWidget(self.schedule_view)
+        box = section("Daily schedule", self.schedule_view)
         # Two columns of two lists, so each list gets half the height of the tab (a laptop
         # screen showed two rows per list when all four were stacked).
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -121,14 +119,14 @@ class ClinicalTab(ChartTab):
             column = QSplitter(Qt.Orientation.Vertical)
             column.addWidget(upper)
             column.addWidget(lower)
-            column.setStretchFactor(0, 3)
-            column.setStretchFactor(1, 2)
+            column.setStretchFactor(0, 4)
+            column.setStretchFactor(1, 1)
             split.addWidget(column)
         layout = QVBoxLayout(self)
         layout.addWidget(self.warnings)
         layout.addWidget(split, 1)
 
-    def _group(self, kind: str, title: str) -> QGroupBox:
+    def _group(self, kind: str, title: str) -> QWidget:
         """A list with its Add, Correct, (Stop,) Remove buttons; the last act on the selection."""
         view, _model = self.views[kind]
         word = WHAT[kind]
@@ -148,11 +146,7 @@ class ClinicalTab(ChartTab):
             self.buttons[f"{kind}.{key}"] = button
         view.selectionModel().selectionChanged.connect(lambda *_: self._selection(kind))
         view.model().modelReset.connect(lambda: self._selection(kind))
-        box = QGroupBox(title)
-        column = QVBoxLayout(box)
-        column.addWidget(bar)
-        column.addWidget(view)
-        return box
+        return section(title, view, bar)
 
     def _selection(self, kind: str) -> None:
         chosen = self.selected(kind) is not None
