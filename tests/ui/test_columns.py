@@ -226,6 +226,8 @@ def test_sharing_the_width() -> None:
     assert share([50, 800, 900], [True, False, False], 450, 40) == [50, 200, 200]
     assert share([50, 60], [True, True], 1000, 40) == [50, 60]
     assert share([50, 800, 900], [True, False, False], 100, 40) == [50, 40, 40]
+    # a column's own floor (its longest word, which cannot wrap) beats a fair share
+    assert share([50, 800, 900], [True, False, False], 450, [40, 40, 260]) == [50, 200, 260]
 
 
 def test_a_narrow_list_wraps_its_widest_short_column() -> None:

@@ -265,7 +265,7 @@ class ScreenersTab(ChartTab):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         chars = self.fontMetrics().averageCharWidth()
-        split.setSizes([chars * 90, chars * 50])
+        split.setSizes([chars * 85, chars * 60])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self._pick()
