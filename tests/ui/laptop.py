@@ -10,6 +10,8 @@ screen's available area outside tests); the tests choose that area — the scree
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QStackedWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from careDesk.desk import Desk
@@ -34,3 +36,37 @@ def open_chart(qtbot: QtBot, win: MainWindow, pid: str) -> ChartView:
         qtbot.waitSignal(chart.loaded, timeout=10_000).wait()
     wait_idle(qtbot, win.ws.worker)
     return chart
+
+
+def culprits(top: QWidget, width: int, height: int) -> list[str]:
+    """The deepest widgets and layouts whose minimum size is more than ``width`` × ``height``
+    (including hidden pages of stacks and tabs, which still count): where to look when the
+    window cannot shrink to the screen."""
+    found: list[str] = []
+
+    def too_big(size: QSize) -> bool:
+        return size.width() > width or size.height() > height
+
+    def visit(widget: QWidget) -> bool:
+        deeper = False
+        for child in widget.findChildren(
+            QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly
+        ):
+            if child.isWindow() or (child.isHidden() and not isinstance(widget, QStackedWidget)):
+                continue
+            need = child.minimumSizeHint().expandedTo(child.minimumSize())
+            if too_big(need):
+                deeper = True
+                if not visit(child):
+                    found.append(f"{type(child).__name__} {child.accessibleName()!r}: {need}")
+        layout = widget.layout()
+        if not deeper and layout is not None and too_big(layout.minimumSize()):
+            for index in range(layout.count()):
+                item = layout.itemAt(index)
+                if item is not None and item.layout() is not None and too_big(item.minimumSize()):
+                    found.append(f"a row of {type(widget).__name__}: {item.minimumSize()}")
+                    deeper = True
+        return deeper
+
+    visit(top)
+    return found

@@ -7,13 +7,13 @@ bar is allowed for on top of what the window's layout needs.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QPoint, QRect, QSize
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QDialog, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 
 from careDesk.desk import Desk
 from tests.ui.conftest import wait_idle
-from tests.ui.laptop import busy_patient, open_chart
+from tests.ui.laptop import busy_patient, culprits, open_chart
 from ui.chart.clinical import ClinicalTab
 from ui.chart.view import TABS
 from ui.main_window import MainWindow
@@ -54,10 +54,12 @@ def ancestors(widget: QWidget, top: QWidget) -> list[QWidget]:
 
 def check_fits(win: MainWindow, area: QRect, where: str) -> None:
     QApplication.processEvents()
-    assert area.contains(win.frameGeometry()), f"{where}: window {win.frameGeometry()}"
+    room = QSize(area.width(), area.height() - TITLE_BAR)
     need = win.minimumSizeHint().expandedTo(win.minimumSize())
-    assert need.width() <= area.width(), f"{where}: needs {need.width()} px wide"
-    assert need.height() + TITLE_BAR <= area.height(), f"{where}: needs {need.height()} px high"
+    why = culprits(win, room.width(), room.height())  # names the culprits when it fails
+    assert area.contains(win.frameGeometry()), f"{where}: window {win.frameGeometry()}: {why}"
+    assert need.width() <= room.width(), f"{where}: needs {need.width()} px wide: {why}"
+    assert need.height() <= room.height(), f"{where}: needs {need.height()} px high: {why}"
     assert not outside(win), f"{where}: {outside(win)}"
     assert area.contains(on_screen(win.statusBar())), f"{where}: status bar off-screen"
 
