@@ -42,6 +42,7 @@ from ui.pages.schedule import SchedulePage
 from ui.pages.sync import SyncPage
 from ui.pages.templates import TemplatesPage
 from ui.pages.today import TodayPage
+from ui.screen import available_geometry, fit_window, scrolled
 from ui.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -174,7 +175,8 @@ class MainWindow(QMainWindow):
     # ----- building -------------------------------------------------------------------------
     def _add_page(self, key: str, title: str, widget: QWidget) -> None:
         self.pages[key] = widget
-        self.stack.addWidget(widget)
+        # A page taller or wider than a laptop screen scrolls instead of growing the window.
+        self.stack.addWidget(widget if key == "charts" else scrolled(widget))
         item = QListWidgetItem(title)
         item.setData(Qt.ItemDataRole.UserRole, key)
         self.nav.addItem(item)
@@ -373,7 +375,8 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(self.screen().availableGeometry().size() * 0.8)
+            self.resize(available_geometry(self).size() * 0.8)
+        fit_window(self)  # a layout saved on a bigger monitor still fits this screen
         state = prefs.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)

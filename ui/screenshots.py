@@ -1,11 +1,13 @@
 """Screenshots of the real app with demo data: ``python -m ui.screenshots OUT_DIR [NAME...]``.
 
-Run under a display (``xvfb-run -s "-screen 0 1440x900x24" python -m ui.screenshots
-docs/screenshots``). It creates a throwaway clinic with demo patients in a temporary data
-folder, signs in through the real sign-in dialog, and grabs the worklist, a chart's care plan,
-a screener, the dashboard, the reminders page, a chart's Measures tab and the treat-to-target
-registry with ``QWidget.grab()``. Names after the folder (e.g. ``measures registry``) take only
-those screenshots.
+Run under a display the size of a clinic laptop (``xvfb-run -s "-screen 0 1366x768x24"
+python -m ui.screenshots docs/screenshots``): the window fills the screen's available area, as a
+coordinator maximises it, and a shot whose window grew past the screen is refused. It creates a
+throwaway clinic with demo patients in a temporary data folder, signs in through the real
+sign-in dialog, and grabs the worklist, a chart's care plan, a screener, the dashboard, the
+reminders page, a chart's Measures tab and the treat-to-target registry with
+``QWidget.grab()``. (sync.png needs a clinic server and is not made here.) Names after the
+folder (e.g. ``measures registry``) take only those screenshots.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ui.login import UnlockDialog
 from ui.main_window import MainWindow
 from ui.pages.registry import RegistryPage
 from ui.pages.today import TodayPage
+from ui.screen import available_geometry
 
 LOGIN, PASSWORD = "coordinator", "demo clinic sunrise"  # a throwaway demo vault
 PATIENTS = 400
@@ -57,6 +60,9 @@ def _wait_for(signal: Any, timeout_ms: int = 60_000) -> list[Any]:
 
 def _save(widget: QWidget, out: Path, name: str) -> None:
     _settle()
+    area = available_geometry(widget)
+    if not area.contains(widget.window().frameGeometry()):
+        raise SystemExit(f"{name}: the window grew to {widget.window().size()}, past {area}")
     widget.grab().save(str(out / name))
     print(f"saved {out / name}")
 
@@ -143,9 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         dialog.submit()
         window = _wait_for(controller.ready)[0]
         assert isinstance(window, MainWindow)
-        window.resize(1400, 860)
+        window.setGeometry(available_geometry(window))
         if only:
-            window.resize(1366, 768)
             if "measures" in only:
                 _measures(window, out)
             if "registry" in only:

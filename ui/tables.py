@@ -7,6 +7,7 @@ fetched on the database worker and further pages only when the view scrolls to t
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,26 @@ class Column:
     title: str
     text: Callable[[Any], Any]
     tooltip: Callable[[Any], str] | None = None
+    #: How a lazy model's query orders by this column (e.g. "name"); None: only once every
+    #: row is loaded. A small :class:`RowModel` sorts any column in memory.
+    order: str | None = None
+
+
+#: A lazy model's order: (the column's ``order`` key, descending?); None = the query's own.
+Ordering = tuple[str, bool] | None
+
+
+def sort_key(value: Any) -> tuple[int, float, str]:
+    """How a cell sorts as a user expects: empty last, numbers as numbers, text by letters
+    (case and accents as the words sort in a list, not by code point)."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return (2, 0.0, "")
+    try:
+        return (0, float(text.rstrip("%").replace(",", "")), "")
+    except ValueError:
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        return (1, 0.0, "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 def row_id(row: Any) -> str:
@@ -53,14 +74,49 @@ class RowModel(QAbstractTableModel):
         self.columns = list(columns)
         self.rows: list[Any] = []
         self.urgent: Callable[[Any], bool] = lambda _row: False
+        #: The column and order the user sorted by (kept when the rows are reloaded).
+        self.sorted: tuple[int, Qt.SortOrder] | None = None
 
     def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
         self.rows = list(rows)
+        if self.sorted is not None:
+            self._order_rows(*self.sorted)
         self.endResetModel()
 
     def row_at(self, row: int) -> Any:
         return self.rows[row]
+
+    def can_sort(self, column: int) -> bool:
+        """Whether a click on this column's header can order the rows."""
+        return 0 <= column < len(self.columns)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Override QAbstractItemModel::sort: order the rows held by the column's text."""
+        if not self.can_sort(column):
+            return
+        self._sort_rows(column, order)
+
+    def _sort_rows(self, column: int, order: Qt.SortOrder) -> None:
+        """Sort in place; the selection and the current row follow their record (a selected
+        follow-up must not become another patient's when the list is re-ordered)."""
+        self.layoutAboutToBeChanged.emit()
+        kept = self.persistentIndexList()
+        records = [self.rows[i.row()] if 0 <= i.row() < len(self.rows) else None for i in kept]
+        self._order_rows(column, order)
+        where = {id(row): n for n, row in enumerate(self.rows)}
+        moved = [
+            self.index(where[id(r)], i.column()) if r is not None else QModelIndex()
+            for r, i in zip(records, kept, strict=True)
+        ]
+        self.changePersistentIndexList(kept, moved)
+        self.layoutChanged.emit()
+
+    def _order_rows(self, column: int, order: Qt.SortOrder) -> None:
+        text = self.columns[column].text
+        self.sorted = (column, order)
+        descending = order == Qt.SortOrder.DescendingOrder
+        self.rows.sort(key=lambda r: sort_key(text(r)), reverse=descending)
 
     def rowCount(self, parent: Index = _ROOT) -> int:
         """Override QAbstractItemModel::rowCount."""
@@ -125,6 +181,10 @@ class PagedModel(RowModel):
         self._more = True
         self._loading = False
         self._generation = 0
+        #: The order asked of the query (a column with an ``order`` key was clicked).
+        self.ordering: Ordering = None
+        #: Builds the fetch for the current filters and :attr:`ordering` (set by the page).
+        self.refetch: Callable[[], Callable[[int, int, Any], Sequence[Any]]] | None = None
 
     def reload(self, fetch: Callable[[int, int, Any], Sequence[Any]] | None = None) -> None:
         """Start over (new filters): results of an older generation are dropped."""
@@ -173,7 +233,29 @@ class PagedModel(RowModel):
                 self.by_id[row_id(row)] = row
                 self.rows.append(row)
             self.endInsertRows()
+        if self.sorted is not None and not self._more:
+            self._sort_rows(*self.sorted)
         self.page_loaded.emit(len(self.ids))
+
+    def can_sort(self, column: int) -> bool:
+        """Columns the query can order by; any column once every row is here."""
+        if not 0 <= column < len(self.columns):
+            return False
+        ordered = self.columns[column].order is not None and self.refetch is not None
+        return ordered or not self._more
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Override QAbstractItemModel::sort: ask the query for the order (only the pages
+        shown are loaded), or sort in memory when every row is already here."""
+        if not self.can_sort(column):
+            return
+        key = self.columns[column].order
+        if key is not None and self.refetch is not None and (self._more or self.ordering):
+            self.sorted = None
+            self.ordering = (key, order == Qt.SortOrder.DescendingOrder)
+            self.reload(self.refetch())
+            return
+        self._sort_rows(column, order)
 
     def canFetchMore(self, parent: Index = _ROOT) -> bool:
         """Override QAbstractItemModel::canFetchMore."""

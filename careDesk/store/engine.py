@@ -13,8 +13,10 @@ docs/architecture.md#how-a-write-reaches-the-database.
 
 from __future__ import annotations
 
+import unicodedata
 import weakref
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +111,19 @@ class KeySource:
         return self.key
 
 
+@lru_cache(maxsize=65_536)
+def folded(text: str) -> str:
+    """Lower case without accents: how a person reads a name in an alphabetical list."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _folded_order(a: str, b: str) -> int:
+    """The FOLDED collation: "Álvarez" sorts with the A's, "de la Cruz" with "De La Cruz"."""
+    left, right = folded(a), folded(b)
+    return (left > right) - (left < right) or (a > b) - (a < b)
+
+
 def _connect(path: Path, key: bytes | None, readonly: bool) -> Any:
     # Read-only desks use query_only rather than a mode=ro file handle: a mode=ro connection
     # cannot remove the -wal/-shm files it creates, so a mere look would leave files behind.
@@ -116,6 +131,7 @@ def _connect(path: Path, key: bytes | None, readonly: bool) -> Any:
     conn = sqlcipher3.connect(
         uri, uri=True, check_same_thread=False, isolation_level=None, factory=_Connection
     )
+    conn.create_collation("FOLDED", _folded_order)  # lists sorted by name (ORDER BY only)
     try:
         # SQLCipher logs failed page checks to stderr by default; our typed errors say it once.
         conn.execute("PRAGMA cipher_log_level = NONE")

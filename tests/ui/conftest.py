@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from careDesk.care.demo import generate_demo
 from careDesk.desk import Desk
 from careDesk.paths import VaultPaths
-from ui.app import App
+from ui.app import App, load_style
+from ui.main_window import MainWindow
+from ui.screen import fit_window, use_geometry
 from ui.worker import DbWorker
 from ui.workspace import Workspace
 
@@ -68,3 +73,40 @@ def add_patient(desk: Desk, given: str, family: str, mrn: str, **extra: object) 
     }
     fields.update(extra)
     return str(desk.patients.create(**fields).value.id)
+
+
+#: Clinic laptops: the screen sizes the layout tests run at (tests/ui/laptop.py explains how).
+LAPTOP_SCREENS = {"1366x768": (1366, 768), "1280x720": (1280, 720)}
+TASK_BAR = 40
+
+
+@pytest.fixture(params=list(LAPTOP_SCREENS))
+def area(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[QRect]:
+    """A laptop's available area (the screen less a task bar), with the app's style sheet."""
+    width, height = LAPTOP_SCREENS[request.param]
+    rect = QRect(0, 0, width, height - TASK_BAR)
+    use_geometry(rect)
+    load_style(qapp)
+    yield rect
+    use_geometry(None)
+    qapp.setStyleSheet("")
+
+
+@pytest.fixture
+def demo(desk: Desk) -> Desk:
+    """The admin's desk with a demo clinic of 60 patients."""
+    generate_demo(desk, patients=60, seed=11)
+    return desk
+
+
+@pytest.fixture
+def laptop(qtbot: QtBot, ws: Workspace, demo: Desk, area: QRect) -> MainWindow:
+    """The main window on the demo clinic, as big as the laptop's screen allows."""
+    win = MainWindow(ws)
+    qtbot.addWidget(win)
+    win.resize(area.size())
+    win.show()
+    qtbot.waitExposed(win)
+    fit_window(win)  # the frame (title bar, borders) must fit too
+    wait_idle(qtbot, ws.worker)
+    return win

@@ -10,8 +10,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QGroupBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSplitter,
@@ -21,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from careDesk.changes import Kind, kinds
 from careDesk.words import say
+from ui.actionbar import ActionBar, section
 from ui.chart.base import ChartTab
 from ui.chart.clinical_edit import WHAT, add_dialog, edit_dialog, remove_dialog
 from ui.dialogs import FormDialog
@@ -110,21 +109,25 @@ class ClinicalTab(ChartTab):
             "allergy": (self.allergy_view, self.allergies),
         }
         self.buttons: dict[str, QPushButton] = {}
-        split = QSplitter(Qt.Orientation.Vertical)
-        for kind, title in (
-            ("condition", "Conditions"),
-            ("medication", "Medicines"),
-            ("allergy", "Allergies"),
+        box = section("Daily schedule", self.schedule_view)
+        # Two columns of two lists, so each list gets half the height of the tab (a laptop
+        # screen showed two rows per list when all four were stacked).
+        split = QSplitter(Qt.Orientation.Horizontal)
+        for upper, lower in (
+            (self._group("condition", "Conditions"), self._group("allergy", "Allergies")),
+            (self._group("medication", "Medicines"), box),
         ):
-            split.addWidget(self._group(kind, title))
-        box = QGroupBox("Daily schedule")
-        QVBoxLayout(box).addWidget(self.schedule_view)
-        split.addWidget(box)
+            column = QSplitter(Qt.Orientation.Vertical)
+            column.addWidget(upper)
+            column.addWidget(lower)
+            column.setStretchFactor(0, 4)
+            column.setStretchFactor(1, 1)
+            split.addWidget(column)
         layout = QVBoxLayout(self)
         layout.addWidget(self.warnings)
         layout.addWidget(split, 1)
 
-    def _group(self, kind: str, title: str) -> QGroupBox:
+    def _group(self, kind: str, title: str) -> QWidget:
         """A list with its Add, Correct, (Stop,) Remove buttons; the last act on the selection."""
         view, _model = self.views[kind]
         word = WHAT[kind]
@@ -135,23 +138,16 @@ class ClinicalTab(ChartTab):
         ]
         if kind == "medication":
             actions.insert(2, ("stop", "Stop medicine", self.stop_medication))
-        bar = QHBoxLayout()
+        bar = ActionBar(f"{title} actions")
         for key, text, slot in actions:
-            button = QPushButton(text)
+            button = bar.add(text, slot)
             button.setAccessibleName(text.rstrip("…"))
-            button.clicked.connect(slot)
             button.setVisible(self.editable)
             button.setEnabled(key == "add")
             self.buttons[f"{kind}.{key}"] = button
-            bar.addWidget(button)
-        bar.addStretch()
         view.selectionModel().selectionChanged.connect(lambda *_: self._selection(kind))
         view.model().modelReset.connect(lambda: self._selection(kind))
-        box = QGroupBox(title)
-        column = QVBoxLayout(box)
-        column.addLayout(bar)
-        column.addWidget(view)
-        return box
+        return section(title, view, bar)
 
     def _selection(self, kind: str) -> None:
         chosen = self.selected(kind) is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from careDesk.care.languages import language_name
@@ -65,9 +66,11 @@ class ChartHeader(QWidget):
         self.setObjectName("chartHeader")
         self.name = QLabel()
         self.name.setObjectName("patientName")
+        self.name.setWordWrap(True)  # every label wraps: a long name never widens the window
         self.facts = QLabel()
         self.facts.setWordWrap(True)
         self.coordinator = QLabel()
+        self.coordinator.setWordWrap(True)
         self.risk = QLabel()
         self.risk.setObjectName("riskBadge")
         self.risk.setAccessibleName("Risk")
@@ -81,15 +84,26 @@ class ChartHeader(QWidget):
         self.minutes.setObjectName("billingMinutes")
         self.minutes.setAccessibleName("Care-management minutes this month")
         self.minutes.setWordWrap(True)
-        grid = QGridLayout(self)
+        self.grid = grid = QGridLayout(self)
         grid.addWidget(self.name, 0, 0)
-        grid.addWidget(self.risk, 0, 1)
-        grid.addWidget(self.facts, 1, 0, 1, 2)
+        grid.addWidget(self.risk, 0, 2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.facts, 1, 0, 1, 3)
         grid.addWidget(self.coordinator, 2, 0)
-        grid.addWidget(self.consent, 2, 1)
+        grid.addWidget(self.consent, 2, 1, 1, 2)
         grid.addWidget(self.minutes, 3, 0, 1, 2)
-        grid.addWidget(self.alerts, 4, 0, 1, 2)
-        grid.setColumnStretch(0, 1)
+        grid.addWidget(self.alerts, 4, 0, 1, 3)
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 3)
+
+    def set_actions(self, actions: QWidget) -> None:
+        """The chart's action buttons, on the name's row (no row of their own)."""
+        self.grid.addWidget(actions, 0, 1, Qt.AlignmentFlag.AlignVCenter)
+
+    def set_timer(self, timer: QWidget) -> None:
+        """The minutes timer, beside this month's minutes."""
+        self.grid.addWidget(
+            timer, 3, 2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        )
 
     def show_chart(self, chart: Any) -> None:
         p = chart.patient

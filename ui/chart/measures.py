@@ -31,7 +31,7 @@ from ui.chart.base import ChartTab
 from ui.chart.measure_form import MeasurementDialog
 from ui.measure_plots import LANE_PIXELS, fill_plot, lane_at, new_plot
 from ui.tables import Column, RowModel
-from ui.views import size_columns, table_view
+from ui.views import table_view
 from ui.workspace import Workspace
 
 URGENT_STYLE = "color: #a4262c; font-weight: bold;"
@@ -88,7 +88,6 @@ class MeasuresTab(ChartTab):
         )
         self.model.urgent = lambda r: r[1].problem is not None
         self.table = table_view(self.model, "Values")
-        size_columns(self.table, [15, 11, 14])
         right = QWidget()
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from careDesk.changes import Kind, kinds
 from careDesk.model.plan import ActivityKind, Owner
 from careDesk.words import capital, labelled, say, schedule
+from ui.actionbar import ActionBar
 from ui.chart.base import ChartTab
 from ui.dialogs import DateLine, Field, FormDialog, us_date
 from ui.workspace import Workspace
@@ -98,7 +99,7 @@ class PlanTab(ChartTab):
         self.tree.setAccessibleName("Care plan")
         self.tree.itemSelectionChanged.connect(self._enable)
         self.buttons: dict[str, QPushButton] = {}
-        bar = QHBoxLayout()
+        bar = ActionBar("Care plan actions")
         for key, text, slot in (
             ("problem", "Add problem…", self.add_problem),
             ("goal", "Add goal…", self.add_goal),
@@ -110,12 +111,9 @@ class PlanTab(ChartTab):
             ("suggestions", "Suggestions…", self.open_suggestions),
             ("template", "Apply template…", self.open_templates),
         ):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
+            button = bar.add(text, slot)
             button.setVisible(self.editable)
             self.buttons[key] = button
-            bar.addWidget(button)
-        bar.addStretch()
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         review_label = QLabel("Review date:")
@@ -126,7 +124,7 @@ class PlanTab(ChartTab):
         self.review.setReadOnly(not self.editable)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addLayout(bar)
+        layout.addWidget(bar)
         layout.addWidget(self.tree)
         self._enable()
 

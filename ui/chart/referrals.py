@@ -22,6 +22,7 @@ from careDesk.care.referral_rules import next_step
 from careDesk.care.referrals import ReferralRead
 from careDesk.changes import Kind, kinds
 from careDesk.words import say
+from ui.actionbar import ActionBar
 from ui.chart import referral_dialogs as dialogs
 from ui.chart.base import ChartTab
 from ui.dialogs import Field, FormDialog
@@ -96,37 +97,31 @@ class ReferralsTab(ChartTab):
         layout.addWidget(self._panes(), 1)
 
     def _buttons(self) -> QHBoxLayout:
-        self.step_button = QPushButton("Next step…")
+        bar = ActionBar("Referral actions")
+        new = bar.add("New referral…", self.new_referral)
+        self.step_button = bar.add("Next step…", self.next_step)
         self.step_button.setAccessibleName("Next step")
-        self.end_button = QPushButton("End referral…")
-        self.expected_button = QPushButton("Expected by…")
-        self.undo_button = QPushButton("Undo last step…")
+        self.end_button = bar.add("End referral…", self.end_referral)
+        self.expected_button = bar.add("Expected by…", self.edit_expected_by)
+        self.undo_button = bar.add("Undo last step…", self.undo_last_step)
         self.undo_button.setToolTip("Take back a step or ending entered by mistake")
+        resource = bar.add("Refer to a resource…", self.refer_resource)
+        for button in (new, self.step_button, self.end_button, self.expected_button):
+            button.setVisible(self.editable)
+        self.undo_button.setVisible(self.editable)
+        resource.setVisible(self.editable)
         self.state = QComboBox()
         self.state.setAccessibleName("Resource referral state")
         self.state.addItems(["connected", "closed", "declined"])
         set_state = QPushButton("Set resource state")
-        bar = QHBoxLayout()
-        for button, slot in (
-            (QPushButton("New referral…"), self.new_referral),
-            (self.step_button, self.next_step),
-            (self.end_button, self.end_referral),
-            (self.expected_button, self.edit_expected_by),
-            (self.undo_button, self.undo_last_step),
-            (QPushButton("Refer to a resource…"), self.refer_resource),
-            (set_state, self.set_resource_state),
-        ):
-            button.clicked.connect(slot)
-            bar.addWidget(button)
-        bar.insertWidget(bar.count() - 1, self.state)
-        for index in range(bar.count()):
-            item = bar.itemAt(index)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.setVisible(self.editable)
-        bar.addStretch()
+        set_state.clicked.connect(self.set_resource_state)
+        top = QHBoxLayout()
+        top.addWidget(bar, 1)
+        for widget in (self.state, set_state):
+            widget.setVisible(self.editable)
+            top.addWidget(widget)
         self._selected()
-        return bar
+        return top
 
     def _panes(self) -> QSplitter:
         split = QSplitter(Qt.Orientation.Vertical)

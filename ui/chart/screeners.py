@@ -44,7 +44,7 @@ from careDesk.changes import Kind, kinds
 from careDesk.errors import CareDeskError, ValidationFailed
 from ui.chart.base import ChartTab
 from ui.tables import Column, RowModel
-from ui.views import size_columns, table_view
+from ui.views import table_view
 from ui.workspace import Workspace
 
 # careDesk's own rule, not a CMS rule (careDesk.care.screeners): said so wherever it shows.
@@ -222,9 +222,15 @@ class ScreenersTab(ChartTab):
         for inst in self.instruments.values():
             self.choice.addItem(f"{inst.short_name}: {inst.title}", inst.id)
         self.choice.currentIndexChanged.connect(self._pick)
+        # Long questionnaire titles are elided in the closed box, not widening the window.
+        self.choice.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.choice.setMinimumContentsLength(24)
         self.live = QLabel()
         self.live.setObjectName("liveScore")
         self.live.setAccessibleName("Live score")
+        self.live.setWordWrap(True)
         self.result = QLabel()
         self.result.setWordWrap(True)
         self.result.setObjectName("screenerResult")
@@ -250,7 +256,6 @@ class ScreenersTab(ChartTab):
             self,
         )
         self.history_view = table_view(self.history, "Screener history")
-        size_columns(self.history_view, [12, 10, 7])
         left = QWidget()
         column = QVBoxLayout(left)
         column.addWidget(self.choice)
@@ -267,7 +272,7 @@ class ScreenersTab(ChartTab):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         chars = self.fontMetrics().averageCharWidth()
-        split.setSizes([chars * 90, chars * 50])
+        split.setSizes([chars * 85, chars * 60])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self._pick()

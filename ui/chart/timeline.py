@@ -9,8 +9,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGroupBox,
-    QHBoxLayout,
-    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -20,6 +18,7 @@ from careDesk.care.billing_codes import CATEGORIES
 from careDesk.changes import Kind, kinds
 from careDesk.model.base import utcnow
 from careDesk.words import say
+from ui.actionbar import ActionBar
 from ui.chart.base import ChartTab
 from ui.chart.minutes_form import MinutesDialog, call_fields, note_fields
 from ui.dialogs import Field, FormDialog
@@ -101,7 +100,7 @@ class TimelineTab(ChartTab):
             self,
         )
         self.appointment_view = table_view(self.appointments, "Appointments")
-        bar = QHBoxLayout()
+        bar = ActionBar("Timeline actions")
         for text, slot in (
             ("Add note… (Ctrl+N)", self.add_note),
             ("Log call…", self.log_call),
@@ -109,11 +108,7 @@ class TimelineTab(ChartTab):
             ("Complete follow-up", self.complete_follow_up),
             ("Add appointment…", self.add_appointment),
         ):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
-            button.setVisible(self.editable)
-            bar.addWidget(button)
-        bar.addStretch()
+            bar.add(text, slot).setVisible(self.editable)
         top = QSplitter(Qt.Orientation.Horizontal)
         for title, view in (
             ("Open follow-ups", self.followup_view),
@@ -127,7 +122,7 @@ class TimelineTab(ChartTab):
         split.addWidget(self.view)
         split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
-        layout.addLayout(bar)
+        layout.addWidget(bar)
         layout.addWidget(split, 1)
 
     def load(self) -> None:

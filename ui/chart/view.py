@@ -14,9 +14,8 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QMessageBox,
-    QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from careDesk.changes import Changes
 from careDesk.errors import CareDeskError
 from careDesk.security.roles import Permission
+from ui.actionbar import ActionBar
 from ui.chart.base import ChartTab
 from ui.chart.clinical import ClinicalTab
 from ui.chart.header import ChartHeader
@@ -39,6 +39,7 @@ from ui.chart.timeline import TimelineTab
 from ui.chart.timer import ChartTimer
 from ui.chart.transition import TransitionTab
 from ui.errors import show_message
+from ui.screen import scrolled
 from ui.workspace import Workspace
 
 
@@ -82,24 +83,22 @@ class ChartView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Chart sections")
         self.tab_by_key: dict[str, ChartTab] = {}
+        # Each tab scrolls inside its own area rather than widening the window (laptop screens).
+        self.frames: dict[str, QScrollArea] = {}
         for spec in TABS:
             tab = spec.tab(ws, patient_id)
             self.tab_by_key[spec.key] = tab
-            self.tabs.addTab(tab, spec.title)
-        actions = QHBoxLayout()
-        self.details_button = QPushButton("Edit details…")
+            self.frames[spec.key] = scrolled(tab)
+            self.tabs.addTab(self.frames[spec.key], spec.title)
+        actions = ActionBar("Chart actions")
+        self.details_button = actions.add("Edit details…", self.edit_details)
         self.details_button.setToolTip("Name, phone, e-mail, address, language and contact")
-        self.details_button.clicked.connect(self.edit_details)
-        self.consent_button = QPushButton("Consent…")
+        self.consent_button = actions.add("Consent…", self.edit_consent)
         self.consent_button.setToolTip("The channels the patient agreed to: phone, text, WhatsApp…")
-        self.consent_button.clicked.connect(self.edit_consent)
-        self.enroll_button = QPushButton("Enroll…")
-        self.enroll_button.clicked.connect(self.enroll)
-        self.call_button = QPushButton("Log call…")
-        self.call_button.clicked.connect(self.log_call)
+        self.enroll_button = actions.add("Enroll…", self.enroll)
+        self.call_button = actions.add("Log call…", self.log_call)
         self.call_button.setToolTip("Log a call (Ctrl+Shift+L)")
-        self.print_button = QPushButton("Print handout… (Ctrl+P)")
-        self.print_button.clicked.connect(self.print_handout)
+        self.print_button = actions.add("Print handout… (Ctrl+P)", self.print_handout)
         editable = ws.can(Permission.EDIT)
         self.enroll_button.setVisible(False)
         self.details_button.setVisible(editable)
@@ -112,19 +111,10 @@ class ChartView(QWidget):
         self.timer.running_changed.connect(lambda _running: self._retitle())
         self.timed_dialog: Any = None  # the form the timer last opened
         self._title = ""
-        for button in (
-            self.details_button,
-            self.consent_button,
-            self.enroll_button,
-            self.call_button,
-            self.print_button,
-        ):
-            actions.addWidget(button)
-        actions.addWidget(self.timer)
-        actions.addStretch()
+        self.header.set_actions(actions)
+        self.header.set_timer(self.timer)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
-        layout.addLayout(actions)
         layout.addWidget(self.tabs, 1)
         ws.changed.connect(self._changed)
         self.load()
@@ -163,7 +153,7 @@ class ChartView(QWidget):
         """Bring a tab forward by key (e.g. "plan", "screeners")."""
         tab = self.tab_by_key.get(key)
         if tab is not None:
-            self.tabs.setCurrentWidget(tab)
+            self.tabs.setCurrentWidget(self.frames[key])
         return tab
 
     # ----- actions ----------------------------------------------------------------------------
@@ -188,9 +178,9 @@ class ChartView(QWidget):
 
     def bring_forward(self, kind: type[T]) -> T:
         """Bring the tab of class ``kind`` forward and return it."""
-        for tab in self.tab_by_key.values():
+        for key, tab in self.tab_by_key.items():
             if isinstance(tab, kind):
-                self.tabs.setCurrentWidget(tab)
+                self.tabs.setCurrentWidget(self.frames[key])
                 return tab
         raise LookupError(kind.__name__)
 

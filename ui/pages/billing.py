@@ -30,7 +30,7 @@ from careDesk.security.roles import Permission
 from ui.errors import show_message
 from ui.pages.base import Page
 from ui.tables import Column, Index, RowModel
-from ui.views import size_columns, table_view
+from ui.views import table_view
 from ui.workspace import Workspace
 
 NEAR_BACKGROUND = QColor("#fff1c2")  # pale amber behind dark text: contrast well above 4.5:1
@@ -122,7 +122,6 @@ class BillingPage(Page):
             self,
         )
         self.view = table_view(self.model, "Minutes for billing")
-        size_columns(self.view, [24, 10, 12, 8, 20, 30])
         self.view.activated.connect(lambda index: self.open_chart(index.row()))
         layout = QVBoxLayout(self)
         layout.addLayout(bar)

@@ -24,7 +24,7 @@ from careDesk.care.measures.registry import AT_GOAL, NO_RECENT, NOT_AT_GOAL
 from careDesk.changes import Kind, kinds
 from ui.pages.base import Page
 from ui.tables import Column, PagedModel
-from ui.views import size_columns, table_view
+from ui.views import table_view
 from ui.workspace import Workspace
 
 SCORE_OUTCOMES = (NOT_IMPROVING, NO_SCORE, IN_TREATMENT, BASELINE_ONLY, NOT_ELEVATED, RESPONSE,
@@ -79,15 +79,19 @@ class RegistryPage(Page):
         self.model = PagedModel(
             ws,
             [
-                Column("Patient", lambda r: r.name),
+                Column("Patient", lambda r: r.name, order="name"),
                 Column("Baseline", lambda r: _dated(r.baseline, r.baseline_at)),
                 Column("Latest", lambda r: _dated(r.latest, r.latest_at)),
-                Column("Weeks", lambda r: "" if r.weeks is None else r.weeks),
+                Column("Weeks", lambda r: "" if r.weeks is None else r.weeks, order="weeks"),
                 Column(
                     "Change",
                     lambda r: "" if r.change_percent is None else f"{r.change_percent:+.0f}%",
                 ),
-                Column("Outcome", lambda r: r.outcome + (" · overdue" if r.overdue else "")),
+                Column(
+                    "Outcome",
+                    lambda r: r.outcome + (" · overdue" if r.overdue else ""),
+                    order="outcome",
+                ),
                 Column("Target", lambda r: r.target or ""),
             ],
             self._fetcher(),
@@ -95,8 +99,8 @@ class RegistryPage(Page):
             parent=self,
         )
         self.model.urgent = needs_attention
+        self.model.refetch = self._fetcher  # a header click re-asks the query in that order
         self.view = table_view(self.model, "Registry")
-        size_columns(self.view, [26, 25, 25, 9, 10, 32])
         self.view.activated.connect(lambda _index: self.open_selected())
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -126,10 +130,18 @@ class RegistryPage(Page):
 
     def _fetcher(self) -> Any:
         measures, c = self.ws.desk.measures, self._criteria()
+        ordering = self.model.ordering if "model" in vars(self) else None
+        order, descending = ordering or ("outcome", False)
 
         def fetch(limit: int, offset: int, _last: Any) -> list[Any]:
             return measures.registry(
-                c["name"], limit, offset, outcome=c["outcome"], coordinator_id=c["coordinator_id"]
+                c["name"],
+                limit,
+                offset,
+                outcome=c["outcome"],
+                coordinator_id=c["coordinator_id"],
+                order=order,
+                descending=descending,
             )
 
         return fetch

@@ -42,7 +42,7 @@ from ui.pages.base import Page
 from ui.pages.replies import RepliesTab
 from ui.scope import ScopeChoice
 from ui.tables import Column, RowModel
-from ui.views import size_columns, table_view
+from ui.views import table_view
 from ui.workspace import Workspace
 
 
@@ -103,7 +103,6 @@ class RemindersPage(Page):
         )
         self.due_model.urgent = lambda r: r.item.urgent or r.item.overdue
         self.due_view = table_view(self.due_model, "Due today")
-        size_columns(self.due_view, [26, 26, 44, 24, 10])
         self.due_view.activated.connect(self._open_chart)
         self.outbox_model = RowModel(
             [
@@ -118,7 +117,6 @@ class RemindersPage(Page):
         )
         self.outbox_model.urgent = lambda r: r.state in ("failed", "unknown", "blocked")
         self.outbox_view = table_view(self.outbox_model, "Outbox")
-        size_columns(self.outbox_view, [26, 10, 8, 24, 44, 26])
         self.summary = QLabel()
         self.tabs = QTabWidget()
         self.tabs.addTab(self._due_tab(), "Due today")

@@ -23,7 +23,7 @@ from careDesk.errors import CareDeskError
 from careDesk.schedule.inbox import FetchReport, ReplyRow
 from careDesk.security.roles import Permission
 from ui.tables import Column, RowModel
-from ui.views import size_columns, table_view
+from ui.views import table_view
 from ui.workspace import Workspace
 
 
@@ -53,7 +53,6 @@ class RepliesTab(QWidget):
             self,
         )
         self.view = table_view(self.model, "Unmatched replies")
-        size_columns(self.view, [26, 8, 22, 50, 36])
         self.status = QLabel()
         self.fetch_button = QPushButton("Fetch replies")
         self.fetch_button.setToolTip("Take new replies from the mailbox, SMS and WhatsApp")

@@ -42,7 +42,7 @@ from ui.pages.sync_words import (
     theirs_tip,
 )
 from ui.tables import Column, RowModel
-from ui.views import size_columns, table_view
+from ui.views import table_view
 from ui.worker import Cancelled, Progress
 from ui.workspace import Workspace
 
@@ -71,7 +71,6 @@ class ConflictsBox(QGroupBox):
         )
         self.model.urgent = lambda c: c.clinical
         self.view = table_view(self.model, "Conflicts to review")
-        size_columns(self.view, [27, 18, 42, 34, 34, 8])
         self.view.activated.connect(self._activated)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._enable())
         self.review_button = QPushButton("Mark reviewed")

@@ -33,7 +33,7 @@ from ui.pages.base import Page
 from ui.pages.reasons import ReasonsPanel
 from ui.scope import ScopeChoice
 from ui.tables import Column, PagedModel
-from ui.views import size_columns, table_view
+from ui.views import table_view
 from ui.workspace import Workspace
 
 STATUSES = (
@@ -105,10 +105,10 @@ class TodayPage(Page):
         self.model = PagedModel(
             ws,
             [
-                Column("Priority", lambda r: f"{r.priority:.0f}"),
-                Column("Patient", lambda r: r.name),
-                Column("Risk", lambda r: r.band),
-                Column("Status", lambda r: say(r.status)),
+                Column("Priority", lambda r: f"{r.priority:.0f}", order="priority"),
+                Column("Patient", lambda r: r.name, order="name"),
+                Column("Risk", lambda r: r.band, order="priority"),
+                Column("Status", lambda r: say(r.status), order="status"),
                 Column("Due work", due_text, due_text),
                 Column("Why", lambda r: "; ".join(r.reasons), lambda r: "\n".join(r.reasons)),
             ],
@@ -117,8 +117,8 @@ class TodayPage(Page):
             parent=self,
         )
         self.model.urgent = is_urgent
+        self.model.refetch = self._fetcher  # a header click re-asks the query in that order
         self.view = table_view(self.model, "Worklist")
-        size_columns(self.view, [10, 26, 10, 13, 40])
         self.view.activated.connect(lambda _index: self.open_selected())
         self.view.setTabKeyNavigation(False)  # arrows move in the list; Tab goes to the reasons
         self.reasons = ReasonsPanel()
@@ -178,6 +178,9 @@ class TodayPage(Page):
 
     def _fetcher(self) -> Any:
         worklist, criteria = self.ws.desk.worklist, self._criteria()
+        ordering = self.model.ordering if "model" in vars(self) else None
+        if ordering is not None:
+            criteria.update(order=ordering[0], descending=ordering[1])
 
         def fetch(limit: int, offset: int, _last: Any) -> list[Any]:
             return worklist.rows(limit, offset, **criteria)

@@ -34,6 +34,7 @@ from careDesk.care.measures.outcomes import (
 )
 from careDesk.care.measures.series import CHUNK, aware, format_value
 from careDesk.care.measures.targets import Target
+from careDesk.errors import ValidationFailed
 from careDesk.model.measure import RegistryEntry
 from careDesk.model.patient import Patient
 
@@ -186,6 +187,29 @@ def _entries(registry: Registry, now: datetime, outcome: str | None,
     return q, label
 
 
+#: What a registry page can be ordered by besides the default (a header click).
+ORDERS = ("outcome", "name", "weeks")
+
+
+def _ordered(q: Any, label: Any, order: str, descending: bool, joined: bool) -> Any:
+    """The query in the asked order; ties keep the most pressing first."""
+    if order not in ORDERS:
+        raise ValidationFailed("order", f"must be one of {', '.join(ORDERS)}")
+    pressing = [_rank_sql(label), col(RegistryEntry.baseline_at), col(RegistryEntry.patient_id)]
+    if order == "outcome":
+        return q.order_by(*(t.desc() for t in pressing) if descending else pressing)
+    if order == "weeks":  # weeks in care: the earlier the baseline, the more weeks
+        baseline = col(RegistryEntry.baseline_at)
+        return q.order_by(baseline if descending else baseline.desc(), *pressing)
+    if not joined:
+        q = q.join(Patient, col(Patient.id) == col(RegistryEntry.patient_id))
+    names = [
+        col(Patient.family_name).collate("FOLDED"),
+        func.coalesce(col(Patient.preferred_name), col(Patient.given_name)).collate("FOLDED"),
+    ]
+    return q.order_by(*(n.desc() for n in names) if descending else names, *pressing)
+
+
 def page(
     session: Session,
     registry: Registry,
@@ -195,11 +219,14 @@ def page(
     offset: int,
     outcome: str | None = None,
     coordinator_id: str | None = None,
+    order: str = "outcome",
+    descending: bool = False,
 ) -> list[Judged]:
     """One page of a registry, most pressing first (not improving, then no recent score or
-    value, …), oldest baseline first within an outcome; judged in Python for the page only."""
+    value, …), oldest baseline first within an outcome; judged in Python for the page only.
+    ``order`` "name" or "weeks" orders by the patient's name or the weeks in care instead."""
     q, label = _entries(registry, now, outcome, coordinator_id)
-    q = q.order_by(_rank_sql(label), col(RegistryEntry.baseline_at), col(RegistryEntry.patient_id))
+    q = _ordered(q, label, order, descending, coordinator_id is not None)
     rows = session.execute(q.limit(limit).offset(offset)).scalars()
     return [judge(registry, e, now) for e in rows]
 

@@ -202,16 +202,20 @@ class Measures:
         outcome: str | None = None,
         coordinator_id: str | None = None,
         now: datetime | None = None,
+        order: str = "outcome",
+        descending: bool = False,
     ) -> list[RegistryRow]:
         """A page of a registry (depression, anxiety, diabetes, hypertension), most pressing
-        first: not improving, then no recent score or value."""
+        first: not improving, then no recent score or value (or by ``order``: "name" or
+        "weeks" in care, when the coordinator sorts by it)."""
         self.desk.require(Permission.READ)
         if limit < 1 or offset < 0:
             raise ValidationFailed("limit", "must be at least 1 (and offset not negative)")
         registry = catalog().registry(name)
         with self.desk.reading() as session:
             found = page(session, registry, now or utcnow(), limit=limit, offset=offset,
-                         outcome=outcome, coordinator_id=coordinator_id)  # fmt: skip
+                         outcome=outcome, coordinator_id=coordinator_id, order=order,
+                         descending=descending)  # fmt: skip
             return rows_for(session, registry, found)
 
     def registry_count(

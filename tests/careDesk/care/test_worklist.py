@@ -166,3 +166,33 @@ def test_worklist_json_keys(desk: Desk, clinic: dict[str, str]) -> None:
         "reasons",
         "due",
     ]
+
+
+def test_order_by_name_reads_as_a_list_of_names(desk: Desk) -> None:
+    """Sorted by name as the list shows it ("Family, preferred or given"): accents and case
+    aside, so "Álvarez" is with the A's and "de la Cruz" with the D's, not after "Zapata"."""
+    people = [
+        patient("N-1", family_name="Zapata", given_name="Ana"),
+        patient("N-2", family_name="Álvarez", given_name="Óscar"),
+        patient("N-3", family_name="de la Cruz", given_name="Luz"),
+        patient("N-4", family_name="Bravo", given_name="Zoe", preferred_name="Abi"),
+        patient("N-5", family_name="Bravo", given_name="Bea"),
+        patient("N-6", family_name="alba", given_name="Rui"),
+    ]
+    store(desk, *people)
+    desk.risk.refresh_all(now=NOW)
+    names = [r.name for r in desk.worklist.rows(limit=10, order="name", descending=False, now=NOW)]
+    assert names == [
+        "alba, Rui",
+        "Álvarez, Óscar",
+        "Bravo, Abi",
+        "Bravo, Bea",
+        "de la Cruz, Luz",
+        "Zapata, Ana",
+    ]
+    backwards = desk.worklist.rows(limit=10, order="name", descending=True, now=NOW)
+    assert [r.name for r in backwards] == names[::-1]
+    first_two = desk.worklist.rows(limit=2, offset=2, order="name", descending=False, now=NOW)
+    assert [r.name for r in first_two] == names[2:4]  # pages follow the same order
+    with pytest.raises(ValidationFailed):
+        desk.worklist.rows(order="reasons; DROP TABLE patient")

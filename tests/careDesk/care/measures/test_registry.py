@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from careDesk.desk import Desk
+from careDesk.errors import ValidationFailed
 from careDesk.model.assessment import ScreenerResult
 from careDesk.model.base import utcnow
 from careDesk.model.clinical import Condition, Observation
@@ -123,6 +124,21 @@ def test_registry_filters_and_counts(desk: Desk, clinic: dict[str, Patient]) -> 
     stuck = desk.measures.registry("depression", outcome="not improving", now=NOW)
     assert {r.patient_id for r in stuck} == {clinic["stuck"].id, clinic["quiet"].id}
     assert len(desk.measures.registry("depression", limit=2, offset=4, now=NOW)) == 1
+
+
+def test_registry_orders_by_name_and_weeks_in_care(desk: Desk, clinic: dict[str, Patient]) -> None:
+    """A header click asks the query: by name (as the list shows it) or by weeks in care, page
+    after page in the same order."""
+    names = [r.name for r in desk.measures.registry("depression", order="name", now=NOW)]
+    assert names == sorted(names, key=str.casefold) and len(names) == 5
+    down = desk.measures.registry("depression", order="name", descending=True, now=NOW)
+    assert [r.name for r in down] == names[::-1]
+    paged = desk.measures.registry("depression", limit=2, offset=2, order="name", now=NOW)
+    assert [r.name for r in paged] == names[2:4]
+    weeks = [r.weeks for r in desk.measures.registry("depression", order="weeks", now=NOW)]
+    assert weeks == sorted(weeks) and weeks[0] < weeks[-1]
+    with pytest.raises(ValidationFailed):
+        desk.measures.registry("depression", order="patient_id; --", now=NOW)
 
 
 def test_the_worklist_says_why(desk: Desk, clinic: dict[str, Patient]) -> None:
