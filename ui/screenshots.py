@@ -5,9 +5,10 @@ python -m ui.screenshots docs/screenshots``): the window fills the screen's avai
 coordinator maximises it, and a shot whose window grew past the screen is refused. It creates a
 throwaway clinic with demo patients in a temporary data folder, signs in through the real
 sign-in dialog, and grabs the worklist, a chart's care plan, a screener, the dashboard, the
-reminders page, a chart's Measures tab and the treat-to-target registry with
-``QWidget.grab()``. (sync.png needs a clinic server and is not made here.) Names after the
-folder (e.g. ``measures registry``) take only those screenshots.
+reminders page, a chart's Summary and Measures tabs, the treat-to-target registry, the open
+referrals and the billing minutes with ``QWidget.grab()``. (sync.png needs a clinic server and
+is not made here.) Names after the folder (e.g. ``measures registry``) take only those
+screenshots.
 """
 
 from __future__ import annotations
@@ -163,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         today.scope.setCurrentIndex(today.scope.findData("clinic"))
         _save(window, out, "worklist.png")
         chart = _chart_with_plan(window)
+        chart.show_tab("summary")
+        _save(window, out, "chart-summary.png")
         chart.show_tab("plan")
         _save(window, out, "chart-care-plan.png")
         screeners = chart.bring_forward(ScreenersTab)
@@ -176,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
         _save(window, out, "reminders.png")
         _measures(window, out)
         _registry(window, out)
+        for key in ("referrals", "billing"):
+            window.show_page(key)
+            _save(window, out, f"{key}.png")
         controller.shutdown()
     return 0
 

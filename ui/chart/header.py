@@ -87,13 +87,17 @@ class ChartHeader(QWidget):
         self.grid = grid = QGridLayout(self)
         grid.addWidget(self.name, 0, 0)
         grid.addWidget(self.risk, 0, 2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(self.facts, 1, 0, 1, 3)
+        # This month's minutes (and the timer, set_timer) share the facts' row: a laptop's
+        # chart keeps its height for the tabs.
+        grid.addWidget(self.facts, 1, 0)
+        grid.addWidget(self.minutes, 1, 1)
         grid.addWidget(self.coordinator, 2, 0)
         grid.addWidget(self.consent, 2, 1, 1, 2)
-        grid.addWidget(self.minutes, 3, 0, 1, 2)
-        grid.addWidget(self.alerts, 4, 0, 1, 3)
-        grid.setColumnStretch(0, 2)
-        grid.setColumnStretch(1, 3)
+        grid.addWidget(self.alerts, 3, 0, 1, 3)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        grid.setContentsMargins(8, 6, 8, 6)  # every pixel of height goes to the tabs
+        grid.setVerticalSpacing(3)
 
     def set_actions(self, actions: QWidget) -> None:
         """The chart's action buttons, on the name's row (no row of their own)."""
@@ -101,9 +105,7 @@ class ChartHeader(QWidget):
 
     def set_timer(self, timer: QWidget) -> None:
         """The minutes timer, beside this month's minutes."""
-        self.grid.addWidget(
-            timer, 3, 2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        )
+        self.grid.addWidget(timer, 1, 2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
 
     def show_chart(self, chart: Any) -> None:
         p = chart.patient

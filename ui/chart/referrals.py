@@ -124,19 +124,26 @@ class ReferralsTab(ChartTab):
         return top
 
     def _panes(self) -> QSplitter:
+        # The referrals and the selected one's steps side by side, the resources below: two
+        # rows of lists fit a laptop's chart (1280 × 720) where three stacked ones did not.
         split = QSplitter(Qt.Orientation.Vertical)
+        top = QSplitter(Qt.Orientation.Horizontal)
         self.history_title = QLabel("Select a referral to see its steps.")
-        for title, view, extra in (
-            ("Referrals", self.referral_view, None),
-            ("Steps of the selected referral", self.history_view, self.history_title),
-            ("Community resources", self.resource_view, None),
+        self.history_title.setWordWrap(True)
+        for title, view, extra, holder in (
+            ("Referrals", self.referral_view, None, top),
+            ("Steps of the selected referral", self.history_view, self.history_title, top),
+            ("Community resources", self.resource_view, None, split),
         ):
             box = QGroupBox(title)
             inner = QVBoxLayout(box)
             if extra is not None:
                 inner.addWidget(extra)
             inner.addWidget(view)
-            split.addWidget(box)
+            holder.addWidget(box)
+        split.insertWidget(0, top)
+        top.setStretchFactor(0, 3)
+        top.setStretchFactor(1, 2)
         return split
 
     def load(self) -> None:
