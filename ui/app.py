@@ -24,7 +24,7 @@ from careDesk.paths import VaultPaths, private_umask, use_data_dir, vault_paths
 from careDesk.store import remember as workstation
 from ui.errors import install_excepthook, show_crash, show_message
 from ui.idle import IdleWatcher
-from ui.login import FirstRunDialog, UnlockDialog
+from ui.login import FirstRunDialog, UnlockDialog, note_remembered, remembered_here
 from ui.prefs import Prefs
 from ui.worker import DbWorker
 
@@ -80,23 +80,30 @@ class App(QObject):
             dialog.created.connect(self._created)
             self._show_dialog(dialog)
             return
-        login = Prefs(self.paths.root).text("last_login")
-        secret = workstation.remembered_secret(self.paths, login) if login else None
-        if secret is None:
-            self.ask_unlock()
+        station = Prefs(self.paths.root)
+        login = station.text("last_login")
+        known = remembered_here(station)
+        if not login or (known is not None and login not in known):
+            self.ask_unlock()  # nobody remembered here: no keyring lookup before the window
             return
         paths = self.paths
 
-        def unlock() -> Desk:
+        def unlock() -> Desk | None:
+            secret = workstation.remembered_secret(paths, login)
+            if secret is None:
+                return None
             from careDesk.store import vault
 
             return vault.unlock(paths, login, remembered_secret=secret)
 
-        self.worker.run(
-            unlock,
-            self._signed_in,
-            lambda _error: self.ask_unlock(),
-        )
+        def unlocked(desk: Desk | None) -> None:
+            note_remembered(station, login, desk is not None)
+            if desk is None:
+                self.ask_unlock()
+            else:
+                self._signed_in(desk)
+
+        self.worker.run(unlock, unlocked, lambda _error: self.ask_unlock())
 
     def ask_unlock(self, *, locked: bool = False) -> None:
         dialog = UnlockDialog(self.paths, self.worker, locked=locked)
