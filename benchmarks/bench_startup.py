@@ -2,7 +2,8 @@
 target 1 s): launch to a usable sign-in window, timed as a whole process.
 
 The real app (``python -m ui.entry --exit-when-ready``) starts on a data folder holding a vault
-that someone signed in to before (without "Remember me"), under the offscreen Qt platform; the clock runs from spawning the process until it prints
+that someone signed in to before (without "Remember me"), under the offscreen Qt platform;
+the clock runs from spawning the process until it prints
 ``ready``, which it does once the sign-in window has been shown and painted (so the interpreter,
 every import, Qt's start, the style sheet, the icon, the keyring check and the dialog are all
 in it; the exit is not). One warm-up launch (disk cache, bytecode), then the median of
