@@ -10,10 +10,10 @@ from __future__ import annotations
 import faulthandler
 import logging
 import traceback
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from careDesk.model.base import utcnow
 from careDesk.paths import log_dir, open_private, private_dir
 
 
@@ -28,7 +28,7 @@ def scrubbed_trace(exc: BaseException) -> str:
 def log_unexpected(exc: BaseException, folder: Path | None = None) -> Path:
     """Write a scrubbed crash report; returns its path."""
     folder = private_dir(folder or log_dir())
-    path = folder / f"crash-{utcnow():%Y%m%d-%H%M%S-%f}.txt"
+    path = folder / f"crash-{datetime.now(UTC):%Y%m%d-%H%M%S-%f}.txt"
     with open_private(path, "w", encoding="utf-8") as fh:
         fh.write(scrubbed_trace(exc) + "\n")
     logging.getLogger("careDesk").error("unexpected %s; report %s", type(exc).__name__, path.name)

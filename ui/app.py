@@ -14,28 +14,31 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QObject, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from careDesk.desk import Desk
 from careDesk.errors import CareDeskError
 from careDesk.paths import VaultPaths, private_umask, use_data_dir, vault_paths
-from careDesk.schedule.clock import ReminderClock
-from careDesk.store import vault
-from careDesk.store.restore import RestoreResult, restore_vault
+from careDesk.store import remember as workstation
 from ui.errors import install_excepthook, show_crash, show_message
 from ui.idle import IdleWatcher
-from ui.login import FirstRunDialog, UnlockDialog
-from ui.main_window import MainWindow
-from ui.pages.admin import AdminPage
+from ui.login import FirstRunDialog, UnlockDialog, note_remembered, remembered_here
 from ui.prefs import Prefs
-from ui.recovery import RecoveryKeyDialog
-from ui.restore import RestoreRequest
-from ui.tray import ReminderNotifier, start_reminders
 from ui.worker import DbWorker
-from ui.workspace import Workspace
+
+# Launch to a usable sign-in window ≤ 1.5 s (issue 19): what only a signed-in session uses (the
+# desk, the main window and its pages, the reminder clock, restore) is imported when it is first
+# needed, after sign-in; tests/ui/test_startup_imports.py keeps it that way.
+if TYPE_CHECKING:
+    from careDesk.desk import Desk
+    from careDesk.schedule.clock import ReminderClock
+    from careDesk.store.restore import RestoreResult
+    from ui.main_window import MainWindow
+    from ui.restore import RestoreRequest
+    from ui.tray import ReminderNotifier
+    from ui.workspace import Workspace
 
 if TYPE_CHECKING:
     from ui.chart.timer import HeldTimer
@@ -82,17 +85,30 @@ class App(QObject):
             dialog.created.connect(self._created)
             self._show_dialog(dialog)
             return
-        login = Prefs(self.paths.root).text("last_login")
-        secret = vault.remembered_secret(self.paths, login) if login else None
-        if secret is None:
-            self.ask_unlock()
+        station = Prefs(self.paths.root)
+        login = station.text("last_login")
+        known = remembered_here(station)
+        if not login or (known is not None and login not in known):
+            self.ask_unlock()  # nobody remembered here: no keyring lookup before the window
             return
         paths = self.paths
-        self.worker.run(
-            lambda: vault.unlock(paths, login, remembered_secret=secret),
-            self._signed_in,
-            lambda _error: self.ask_unlock(),
-        )
+
+        def unlock() -> Desk | None:
+            secret = workstation.remembered_secret(paths, login)
+            if secret is None:
+                return None
+            from careDesk.store import vault
+
+            return vault.unlock(paths, login, remembered_secret=secret)
+
+        def unlocked(desk: Desk | None) -> None:
+            note_remembered(station, login, desk is not None)
+            if desk is None:
+                self.ask_unlock()
+            else:
+                self._signed_in(desk)
+
+        self.worker.run(unlock, unlocked, lambda _error: self.ask_unlock())
 
     def ask_unlock(self, *, locked: bool = False) -> None:
         dialog = UnlockDialog(self.paths, self.worker, locked=locked)
@@ -107,6 +123,8 @@ class App(QObject):
         dialog.activateWindow()
 
     def _created(self, desk: Desk, recovery_key: str, clinic: str) -> None:
+        from ui.recovery import RecoveryKeyDialog
+
         dialog = RecoveryKeyDialog(recovery_key, clinic)
         dialog.accepted.connect(lambda: self._offer_demo(desk))
         self._show_dialog(dialog)
@@ -121,6 +139,11 @@ class App(QObject):
         offer_demo(self.ws, self.window)
 
     def _signed_in(self, desk: Desk) -> None:
+        from ui.main_window import MainWindow
+        from ui.pages.admin import AdminPage
+        from ui.tray import start_reminders
+        from ui.workspace import Workspace
+
         self.dialog = None
         self.ws = Workspace(desk, self.worker, self)
         Prefs(self.paths.root).set("last_login", desk.user.login)
@@ -162,6 +185,8 @@ class App(QObject):
     def restore(self, request: RestoreRequest) -> None:
         """Sign out, restore the backup over the vault (the core checks who asks and the
         backup first; the current vault is kept aside), then ask to sign in again."""
+        from careDesk.store.restore import restore_vault
+
         paths = self.paths
 
         def restored() -> None:
@@ -245,8 +270,28 @@ def app_icon() -> QIcon:
     return icon
 
 
-def run_gui(data_dir: str | None = None) -> int:
-    """Start the desktop app; returns the exit status."""
+class _QuitWhenPainted(QObject):
+    """``--exit-when-ready``: print ``ready: <window title>`` and quit once the first window
+    has painted."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        painted = event.type() == QEvent.Type.Paint and isinstance(watched, QWidget)
+        if painted and watched.isWindow() and watched.isVisible():  # type: ignore[attr-defined]
+            app = QApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self)
+            title = watched.windowTitle()  # type: ignore[attr-defined]
+            QTimer.singleShot(0, lambda: self._done(title))  # once this paint is done
+        return False
+
+    def _done(self, title: str) -> None:
+        print(f"ready: {title}", flush=True)
+        QApplication.quit()
+
+
+def run_gui(data_dir: str | None = None, *, exit_when_ready: bool = False) -> int:
+    """Start the desktop app; returns the exit status. ``exit_when_ready``: quit as soon as
+    the first window (sign-in, first run or, when remembered, the main window) is painted."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("careDesk")
@@ -254,6 +299,9 @@ def run_gui(data_dir: str | None = None) -> int:
     app.setWindowIcon(app_icon())
     load_style(app)
     install_excepthook()
+    if exit_when_ready:
+        ready = _QuitWhenPainted(app)
+        app.installEventFilter(ready)
     try:
         paths = vault_paths(data_dir)
         use_data_dir(data_dir)  # crash reports beside the chosen vault

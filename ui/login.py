@@ -1,6 +1,15 @@
-"""First run (create the clinic vault) and sign-in (unlock), both run on the database worker."""
+"""First run (create the clinic vault) and sign-in (unlock), both run on the database worker.
+
+The sign-in window is the first thing a coordinator sees, so this module loads only what the
+window needs (Qt, the key slots, the keyring check): the vault and the desk's modules (SQLAlchemy,
+the model, the care services) are imported on the worker when the password is submitted
+(issue 19: launch to a usable sign-in window ≤ 1.5 s).
+"""
 
 from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -13,16 +22,19 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
-from careDesk.desk import Desk
 from careDesk.errors import CareDeskError, ValidationFailed
 from careDesk.paths import VaultPaths
 from careDesk.security.passwords import MIN_LENGTH, check_password
-from careDesk.store import vault
+from careDesk.store import remember as workstation
 from careDesk.store.keyslots import KeySlotFile
 from ui.forms import FieldForm, error_label
 from ui.prefs import Prefs
 from ui.worker import DbWorker
+
+if TYPE_CHECKING:
+    from careDesk.desk import Desk
 
 PASSWORD_RULES = (
     f"Use at least {MIN_LENGTH} characters. A phrase of a few words you can remember works well. "
@@ -84,6 +96,8 @@ class FirstRunDialog(QDialog):
         name, clinic = self.display_name.text().strip(), self.clinic.text().strip()
 
         def create() -> tuple[Desk, str, str]:
+            from careDesk.store import vault
+
             check_password(password, login, clinic)  # the clinic's name is known only here
             desk, recovery = vault.create_vault(paths, login, password, display_name=name)
             desk.settings.set("clinic.name", clinic)
@@ -101,10 +115,43 @@ class FirstRunDialog(QDialog):
         self.form.show_error(error)
 
 
+REMEMBERED = "remembered_logins"
+
+
+def remembered_here(station: Prefs) -> set[str] | None:
+    """Who signed in here with "Remember me" (kept so a start asks the keyring, a few hundred
+    milliseconds, only for them); None when this workstation has not recorded it yet."""
+    raw = station.value(REMEMBERED)
+    try:
+        found = json.loads(str(raw)) if raw is not None else None
+    except ValueError:
+        return None
+    return {str(x) for x in found} if isinstance(found, list) else None
+
+
+def note_remembered(station: Prefs, login: str, remembered: bool) -> None:
+    """Record whether ``login`` is remembered on this workstation."""
+    logins = remembered_here(station) or set()
+    logins = logins | {login} if remembered else logins - {login}
+    station.set(REMEMBERED, json.dumps(sorted(logins)))
+
+
+def _keyring_state(paths: VaultPaths, login: str) -> tuple[bool, bool]:
+    """Whether this computer has a keyring, and whether it remembers ``login`` (on the worker:
+    loading the keyring and finding its backend takes a few hundred milliseconds)."""
+    available = workstation.keyring_available()
+    remembered = available and bool(login) and workstation.remembered_secret(paths, login)
+    return available, bool(remembered)
+
+
 class UnlockDialog(QDialog):
-    """Sign in with a password; optionally remember this workstation. Emits :attr:`signed_in`."""
+    """Sign in with a password; optionally remember this workstation. Emits :attr:`signed_in`.
+
+    The window is usable at once; whether to offer "Remember me" or "Forget me" is asked of the
+    keyring on the worker and shown when known (:attr:`keyring_checked`)."""
 
     signed_in = Signal(object)
+    keyring_checked = Signal()
 
     def __init__(
         self,
@@ -136,7 +183,9 @@ class UnlockDialog(QDialog):
         )
         self.keyring_note.setObjectName("hint")
         self.keyring_note.setWordWrap(True)
-        self._setup_remember()
+        self._remembered: bool | None = None  # what the last sign-in did to "remember me"
+        for box in (self.remember, self.forget, self.keyring_note):
+            box.setVisible(False)  # until the keyring has answered
         self.message = error_label()
         self.message.setAccessibleName("Sign-in problem")
         self.buttons = QDialogButtonBox()
@@ -171,26 +220,29 @@ class UnlockDialog(QDialog):
             return ""
         return logins[0] if len(logins) == 1 else ""
 
-    def _setup_remember(self) -> None:
-        available = vault.keyring_available()
-        self.remember.setVisible(available)
-        # Say once per workstation that there is no keyring, then stay quiet.
-        told = self.station.flag("keyring_notice_shown")
-        self.keyring_note.setVisible(not available and not told)
-        if not available and not told:
-            self.station.set("keyring_notice_shown", True)
-
     def _show_remembered(self) -> None:
+        """Ask the keyring (on the worker) whether the person named is remembered here."""
+        paths, login = self.paths, self.login.text().strip()
+        self.worker.run(lambda: _keyring_state(paths, login), self._keyring_known)
+
+    def _keyring_known(self, state: tuple[bool, bool]) -> None:
         """Offer "Forget me" to a person remembered here, "Remember me" to anyone else."""
-        if not vault.keyring_available():
-            self.forget.setVisible(False)
+        if not isValid(self):  # closed (and deleted) before the keyring answered
             return
-        login = self.login.text().strip()
-        remembered = bool(login) and vault.remembered_secret(self.paths, login) is not None
-        self.forget.setVisible(remembered)
-        self.remember.setVisible(not remembered)
-        if not remembered:
-            self.forget.setChecked(False)
+        available, remembered = state
+        if not available:
+            self.remember.setVisible(False)
+            self.forget.setVisible(False)
+            # Say once per workstation that there is no keyring, then stay quiet.
+            if not self.station.flag("keyring_notice_shown"):
+                self.keyring_note.setVisible(True)
+                self.station.set("keyring_notice_shown", True)
+        else:
+            self.forget.setVisible(remembered)
+            self.remember.setVisible(not remembered)
+            if not remembered:
+                self.forget.setChecked(False)
+        self.keyring_checked.emit()
 
     def submit(self) -> None:
         """Unlock on the worker (Argon2id is deliberately slow); then remember or forget this
@@ -200,13 +252,17 @@ class UnlockDialog(QDialog):
         paths, login, password = self.paths, self.login.text().strip(), self.password.text()
         remember = not self.remember.isHidden() and self.remember.isChecked()
         forget = not self.forget.isHidden() and self.forget.isChecked()
+        self._remembered = None
 
         def sign_in() -> Desk:
+            from careDesk.store import vault
+
             desk = vault.unlock(paths, login, password)
             if remember:
-                vault.remember_on_workstation(desk)
+                self._remembered = workstation.remember_on_workstation(desk)
             elif forget:
-                vault.forget_workstation(desk)
+                workstation.forget_workstation(desk)
+                self._remembered = False
             return desk
 
         self.sign_in.setEnabled(False)
@@ -214,6 +270,8 @@ class UnlockDialog(QDialog):
 
     def _done(self, desk: Desk) -> None:
         self.station.set("last_login", desk.user.login)
+        if self._remembered is not None:
+            note_remembered(self.station, desk.user.login, self._remembered)
         self.password.clear()
         self.accept()
         self.signed_in.emit(desk)

@@ -144,7 +144,10 @@ def new_plot() -> tuple[pg.GraphicsLayoutWidget, pg.PlotItem]:
     """The widget and its one plot: a date axis below, no value axis (each lane has its own
     scale; the lane's title and the table give the numbers)."""
     widget = pg.GraphicsLayoutWidget()
-    plot = widget.addPlot(axisItems={"bottom": pg.DateAxisItem()})
+    # A view box without its context menu: building that menu is a fifth of the plot's cost and
+    # the plot offers no menu (setMenuEnabled(False) below).
+    box = pg.ViewBox(enableMenu=False, enableMouse=False)
+    plot = widget.addPlot(viewBox=box, axisItems={"bottom": pg.DateAxisItem()})
     plot.hideAxis("left")
     plot.setMenuEnabled(False)
     plot.setMouseEnabled(x=False, y=False)

@@ -12,6 +12,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from careDesk.store import vault
+from ui.login import note_remembered
+from ui.prefs import Prefs
 from ui.workspace import Workspace
 
 REMEMBERED = (
@@ -67,5 +69,6 @@ class WorkstationDialog(QDialog):
         self.ws.run(lambda: vault.forget_workstation(desk), self._forgot, parent=self)
 
     def _forgot(self, _result: object) -> None:
+        note_remembered(Prefs(self.ws.desk.paths.root), self.ws.desk.user.login, False)
         self._show(False)
         self.forgotten.emit()

@@ -8,15 +8,16 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from careDesk.desk import Desk
 from careDesk.errors import CareDeskError
 from careDesk.logs import log_unexpected
 from careDesk.ops import Runner
 from careDesk.paths import VaultPaths, vault_paths
 from careDesk.store.keyslots import KeySlotFile
-from careDesk.store.vault import unlock
+
+if TYPE_CHECKING:  # the desktop's launch parses its options here without loading the desk
+    from careDesk.desk import Desk
 
 
 class Context:
@@ -88,6 +89,8 @@ class Context:
     def desk(self, *, readonly: bool = False) -> Desk:
         """The signed-in desk (opened on first use)."""
         if self._desk is None:
+            from careDesk.store.vault import unlock
+
             self._desk = inline(
                 unlock(self.paths, self.login(), self.password(), readonly=readonly)
             )

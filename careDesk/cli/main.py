@@ -46,12 +46,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"caredesk: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    """The ``caredesk`` parser; without ``commands``, only the global options (the desktop's
+    launch reads them without importing every command's module: issue 19, start-up)."""
     parser = _Parser(prog="caredesk", description="careDesk: care management for small clinics.")
     parser.add_argument("--version", action="version", version=f"careDesk {__version__}")
     parser.add_argument("--data-dir", help="data folder (env CAREDESK_DATA_DIR)")
     parser.add_argument("--user", help="sign in as this user (env CAREDESK_USER)")
     parser.add_argument("--password-file", help="read the password from this file")
+    if not commands:
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         import_module(name).register(sub)

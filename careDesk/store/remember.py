@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from careDesk.desk import Desk
 from careDesk.paths import VaultPaths
 from careDesk.store import keyslots
 from careDesk.store.keyslots import KeySlotFile
+
+if TYPE_CHECKING:  # the sign-in window asks the keyring before the desk's modules are loaded
+    from careDesk.desk import Desk
 
 KEYRING_SERVICE = "careDesk"
 

@@ -27,9 +27,15 @@ def test_no_subcommand_starts_the_gui_with_the_data_folder(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     started: list[object] = []
-    monkeypatch.setattr("ui.app.run_gui", lambda data_dir=None: started.append(data_dir) or 0)
+    monkeypatch.setattr(
+        "ui.app.run_gui",
+        lambda data_dir=None, exit_when_ready=False: (
+            started.append((data_dir, exit_when_ready)) or 0
+        ),
+    )
     assert entry.main(["--data-dir", "/somewhere/else"]) == 0
-    assert started == ["/somewhere/else"]
+    assert entry.main(["--exit-when-ready", "--data-dir", "/there"]) == 0
+    assert started == [("/somewhere/else", False), ("/there", True)]
 
 
 def test_usage_error_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

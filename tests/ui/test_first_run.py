@@ -178,7 +178,8 @@ def test_remember_on_this_workstation_signs_in_next_time(
     first.start()
     dialog = first.dialog
     assert isinstance(dialog, UnlockDialog)
-    assert not dialog.remember.isHidden()  # the test keyring exists
+    # The keyring is asked on the worker; the test keyring exists, so "Remember me" appears.
+    qtbot.waitUntil(lambda: not dialog.remember.isHidden(), timeout=5_000)
     dialog.remember.setChecked(True)
     with qtbot.waitSignal(first.ready, timeout=10_000):
         _unlock(qtbot, first, PASSWORD)

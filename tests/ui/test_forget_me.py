@@ -19,7 +19,8 @@ def _sign_in(qtbot: QtBot, app: App, *, remember: bool = False, forget: bool = F
     dialog = app.dialog
     assert isinstance(dialog, UnlockDialog)
     dialog.login.setText(ADMIN)
-    dialog._show_remembered()  # as when the user name field is left
+    with qtbot.waitSignal(dialog.keyring_checked, timeout=5_000):  # asked on the worker
+        dialog._show_remembered()  # as when the user name field is left
     if remember:
         dialog.remember.setChecked(True)
     if forget:
@@ -57,7 +58,7 @@ def test_forget_me_in_workstation_settings_then_the_next_start_asks_for_the_pass
 
     second = make_app()
     second.start()
-    assert isinstance(second.dialog, UnlockDialog)  # the password is asked again
+    assert isinstance(second.dialog, UnlockDialog)  # the password is asked again, at once
 
 
 def test_forget_me_at_sign_in(
@@ -74,7 +75,8 @@ def test_forget_me_at_sign_in(
         first.lock()  # Ctrl+L: the sign-in dialog comes back
     dialog = first.dialog
     assert isinstance(dialog, UnlockDialog)
-    assert dialog.remember.isHidden() and not dialog.forget.isHidden()  # remembered here
+    qtbot.waitUntil(lambda: not dialog.forget.isHidden(), timeout=5_000)  # remembered here
+    assert dialog.remember.isHidden()
     _sign_in(qtbot, first, forget=True)
     assert memory_keyring.store == {}
     assert remembered_secret(vault_paths, ADMIN) is None
@@ -84,4 +86,5 @@ def test_forget_me_at_sign_in(
     second.start()
     again = second.dialog
     assert isinstance(again, UnlockDialog)
-    assert again.forget.isHidden() and not again.remember.isHidden()
+    qtbot.waitUntil(lambda: not again.remember.isHidden(), timeout=5_000)
+    assert again.forget.isHidden()

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select, text
 from sqlmodel import Session, col
@@ -32,9 +32,11 @@ def aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class Reading:
-    """One stored value as read from the record (an observation row or a screener total)."""
+class Reading(NamedTuple):
+    """One stored value as read from the record (an observation row or a screener total).
+
+    A named tuple, as :class:`Point`: a chart holds thousands, and a tuple is made in about
+    half the time of a frozen dataclass (issue 17: the Measures tab's budget)."""
 
     record_id: str
     loinc: str | None
@@ -45,8 +47,7 @@ class Reading:
     panel: str | None = None
 
 
-@dataclass(frozen=True)
-class Point:
+class Point(NamedTuple):
     """A point of a series: its value(s) in the series' unit, or the problem that stops that."""
 
     at: datetime

@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, union
@@ -79,12 +80,20 @@ def _row(f: Facts, w: Weights, now: datetime) -> dict[str, Any]:
     }
 
 
-def _store(session: Session, rows: list[dict[str, Any]], gone: set[str]) -> None:
+@cache
+def _upsert() -> Any:
+    """INSERT … ON CONFLICT (patient_id) DO UPDATE of every column, built once: building its
+    ``excluded`` columns took a few milliseconds of each write's refresh (issue 17, the
+    per-write hook's 20 ms budget)."""
     table = RiskScore.__table__  # type: ignore[attr-defined]
+    stmt = insert(table)
+    keep = {c.name: stmt.excluded[c.name] for c in table.columns if c.name != "patient_id"}
+    return stmt.on_conflict_do_update(index_elements=["patient_id"], set_=keep)
+
+
+def _store(session: Session, rows: list[dict[str, Any]], gone: set[str]) -> None:
     if rows:
-        stmt = insert(table)
-        keep = {c.name: stmt.excluded[c.name] for c in table.columns if c.name != "patient_id"}
-        session.execute(stmt.on_conflict_do_update(index_elements=["patient_id"], set_=keep), rows)
+        session.execute(_upsert(), rows)
     ordered = sorted(gone)
     for start in range(0, len(ordered), CHUNK):
         chunk = ordered[start : start + CHUNK]
