@@ -129,6 +129,7 @@ class TodayPage(Page):
         split.addWidget(self.reasons)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
+        split.setSizes([4_000, 1_000])  # the list first: the panel explains one row at a time
         self.setTabOrder(self.view, self.reasons.text)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
