@@ -30,6 +30,7 @@ from ui.chart.screeners import ScreenersTab
 from ui.chart.view import ChartView
 from ui.login import UnlockDialog
 from ui.main_window import MainWindow
+from ui.pages.billing import BillingPage
 from ui.pages.registry import RegistryPage
 from ui.pages.today import TodayPage
 from ui.screen import available_geometry
@@ -130,6 +131,15 @@ def _registry(window: MainWindow, out: Path) -> None:
     _save(window, out, "registry.png")
 
 
+def _billing(window: MainWindow, out: Path) -> None:
+    """Last month's minutes: the demo's month has only begun on the first days of a month."""
+    window.show_page("billing")
+    page = window.pages["billing"]
+    assert isinstance(page, BillingPage)
+    page.month.setDate(page.month.date().addMonths(-1))
+    _save(window, out, "billing.png")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Make the screenshots in the folder named on the command line."""
     args = sys.argv[1:] if argv is None else argv
@@ -156,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
                 _measures(window, out)
             if "registry" in only:
                 _registry(window, out)
+            if "billing" in only:
+                _billing(window, out)
             controller.shutdown()
             return 0
         window.show_page("today")
@@ -179,9 +191,9 @@ def main(argv: list[str] | None = None) -> int:
         _save(window, out, "reminders.png")
         _measures(window, out)
         _registry(window, out)
-        for key in ("referrals", "billing"):
-            window.show_page(key)
-            _save(window, out, f"{key}.png")
+        window.show_page("referrals")
+        _save(window, out, "referrals.png")
+        _billing(window, out)
         controller.shutdown()
     return 0
 

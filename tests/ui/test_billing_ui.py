@@ -138,7 +138,7 @@ def test_timer_survives_switching_tabs_and_fills_the_form(
     view.timer.call_button.click()
     assert not view.timer.running and not titles[-1].startswith("● ")
     dialog = _ready(qtbot, view.timed_dialog)
-    assert view.tabs.currentWidget() is view.frames["timeline"]
+    assert view.current_tab() is view.tab_by_key["timeline"]
     assert dialog.widgets["minutes"].value() == 12
     dialog.set_value("staff_id", nurse)
     with qtbot.waitSignal(dialog.saved):

@@ -19,7 +19,7 @@ def test_a_chart_opens_on_the_summary(qtbot: QtBot, ws: Workspace, desk: Desk) -
     with qtbot.waitSignal(view.loaded):
         view.show()
     wait_idle(qtbot, ws.worker)
-    tab = view.tabs.currentWidget()
+    tab = view.current_tab()
     assert isinstance(tab, SummaryTab) and view.tabs.tabText(0) == "Summary"
     assert tab.boxes["medicines"].title() == "Medicines (3)"
     assert "Metformin 500 mg" in tab.text_of("medicines")

@@ -149,6 +149,11 @@ class ChartView(QWidget):
         if self.patient_id in changes.patient_ids:
             self.reload()
 
+    def current_tab(self) -> ChartTab | None:
+        """The tab in front (each sits in its own scroll frame)."""
+        frame = self.tabs.currentWidget()
+        return next((self.tab_by_key[k] for k, f in self.frames.items() if f is frame), None)
+
     def show_tab(self, key: str) -> ChartTab | None:
         """Bring a tab forward by key (e.g. "plan", "screeners")."""
         tab = self.tab_by_key.get(key)

@@ -41,6 +41,10 @@ def _coordinators(
                 desk.users.add(spec["login"], password, Role.COORDINATOR, spec["display_name"])
                 created.append(spec["login"])
         existing = [u for u in desk.users.list() if u.role == Role.COORDINATOR and not u.disabled]
+    if not existing and desk.can(Permission.EDIT):
+        # A new clinic's first user trying the demo (no coordinators, no password to make
+        # them) coordinates it: without a coordinator the demo has no calls, minutes or caseload.
+        existing = [u for u in desk.users.list() if u.id == desk.user.id]
     people = [
         Person(u.id, u.display_name, languages=spoken.get(u.login, ("en",)))
         for u in sorted(existing, key=lambda u: u.login)
