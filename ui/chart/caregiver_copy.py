@@ -9,33 +9,27 @@ patient's record. The PDF is never written to a temporary file.
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from careDesk.errors import CareDeskError
-from careDesk.handouts.render import write_pdf
 from careDesk.schedule import caregivers
 from careDesk.security.roles import Permission
-from ui.printing import print_pdf
+from ui.chart.pdf_dialog import PdfDialog
 from ui.workspace import Workspace
 
 WAYS = {"email": "E-mail", "print": "Print or save as PDF"}
 
 
-class CaregiverCopyDialog(QDialog):
+class CaregiverCopyDialog(PdfDialog):
     """Caregiver, then E-mail, Print… or Save as PDF…; the reason shown when refused."""
 
     def __init__(self, ws: Workspace, patient_id: str, parent: QWidget | None = None) -> None:
@@ -48,8 +42,6 @@ class CaregiverCopyDialog(QDialog):
         self.member = QComboBox()
         self.member.setAccessibleName("Caregiver")
         self.member.currentIndexChanged.connect(self._member_chosen)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
         self.email_button = QPushButton("E-mail the copy")
         self.email_button.clicked.connect(self.send_email)
         self.email_button.setVisible(ws.can(Permission.MESSAGE))  # the core checks again
@@ -120,41 +112,10 @@ class CaregiverCopyDialog(QDialog):
             f"The copy is in the outbox ({row.state}): it goes with the next send."
         )
 
-    def _printed(self, then: Any) -> None:
+    save_title = "Save the caregiver's copy"
+    file_name = "caregiver-handout.pdf"
+
+    def make_pdf(self, then: Callable[[bytes], None]) -> None:
         desk, mid = self.ws.desk, self._member_id()
         self.message.setText("Preparing the copy…")
         self.ws.run(lambda: caregivers.printed_handout_copy(desk, mid), then, self._failed)
-
-    def pick_file(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Save the caregiver's copy", "caregiver-handout.pdf", "PDF (*.pdf)"
-        )
-        if name:
-            self.save_to(Path(name))
-
-    def save_to(self, path: Path) -> None:
-        """Render the caregiver's copy and write it to ``path`` (chosen by the user)."""
-        self._printed(lambda data: self._write(path, data))
-
-    def _write(self, path: Path, data: bytes) -> None:
-        try:
-            write_pdf(path, data)
-        except OSError as exc:
-            self.message.setText(f"Could not write {path}: {exc.strerror}.")
-            return
-        self.message.setText(f"Saved {path.name}.")
-
-    def print_now(self) -> None:
-        self._printed(self._print_dialog)
-
-    def _print_dialog(self, data: bytes) -> None:
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        if QPrintDialog(printer, self).exec() == QDialog.DialogCode.Accepted:
-            self.print_to(printer, data)
-
-    def print_to(self, printer: QPrinter, data: bytes) -> None:
-        pages = print_pdf(data, printer)
-        self.message.setText(f"Printed {pages} page(s)." if pages else "The printer refused.")
-
-    def _failed(self, error: CareDeskError) -> None:
-        self.message.setText(error.message)

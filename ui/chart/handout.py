@@ -7,15 +7,13 @@ print and preview dialogs (pages rasterised in memory, see ``ui.printing``).
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -24,14 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from careDesk.care.languages import handout_languages, language_name
-from careDesk.errors import CareDeskError
-from careDesk.handouts.render import write_pdf
 from ui.chart.caregiver_copy import CaregiverCopyDialog
+from ui.chart.pdf_dialog import PdfDialog
 from ui.printing import print_pdf
 from ui.workspace import Workspace
 
 
-class HandoutDialog(QDialog):
+class HandoutDialog(PdfDialog):
     """Language, large print, then Save PDF… or Print."""
 
     def __init__(self, ws: Workspace, patient_id: str, parent: QWidget | None = None) -> None:
@@ -49,8 +46,6 @@ class HandoutDialog(QDialog):
         self.language_note.setObjectName("languageNote")
         self.language_note.setWordWrap(True)
         self.language_note.setVisible(False)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
         self.save_button = QPushButton("Save as PDF…")
         self.save_button.clicked.connect(self.pick_file)
         self.preview_button = QPushButton("Preview…")
@@ -90,48 +85,18 @@ class HandoutDialog(QDialog):
             )
             self.language_note.setVisible(True)
 
-    def _render(self, then: Any) -> None:
+    save_title = "Save the handout"
+    file_name = "handout.pdf"
+
+    def make_pdf(self, then: Callable[[bytes], None]) -> None:
         handouts, pid = self.ws.desk.handouts, self.patient_id
         language, large = str(self.language.currentData()), self.large.isChecked()
         self.message.setText("Preparing the handout…")
         self.ws.run(lambda: handouts.patient_handout(pid, language, large), then, self._failed)
 
-    def pick_file(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Save the handout", "handout.pdf", "PDF (*.pdf)"
-        )
-        if name:
-            self.save_to(Path(name))
-
-    def save_to(self, path: Path) -> None:
-        """Render and write the PDF to ``path`` (chosen by the user)."""
-        self._render(lambda data: self._write(path, data))
-
-    def _write(self, path: Path, data: bytes) -> None:
-        try:
-            write_pdf(path, data)
-        except OSError as exc:
-            self.message.setText(f"Could not write {path}: {exc.strerror}.")
-            return
-        self.message.setText(f"Saved {path.name}.")
-
-    def print_now(self) -> None:
-        """Qt's print dialog (printer, copies, pages), then print."""
-        self._render(self._print_dialog)
-
-    def _print_dialog(self, data: bytes) -> None:
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintDialog(printer, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.print_to(printer, data)
-
-    def print_to(self, printer: QPrinter, data: bytes) -> None:
-        pages = print_pdf(data, printer)
-        self.message.setText(f"Printed {pages} page(s)." if pages else "The printer refused.")
-
     def preview(self) -> None:
         """Qt's print preview of the handout, with its own Print button."""
-        self._render(self._preview_dialog)
+        self.make_pdf(self._preview_dialog)
 
     def _preview_dialog(self, data: bytes) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -144,6 +109,3 @@ class HandoutDialog(QDialog):
         dialog = CaregiverCopyDialog(self.ws, self.patient_id, self)
         dialog.open()
         return dialog
-
-    def _failed(self, error: CareDeskError) -> None:
-        self.message.setText(error.message)
