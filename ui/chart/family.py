@@ -13,7 +13,6 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -25,6 +24,7 @@ from careDesk.model.patient import MAY_BE_TOLD
 from careDesk.schedule import caregivers, recipients
 from careDesk.schedule.caregivers import CHANNEL_WORDS
 from careDesk.security.roles import Permission
+from ui.actionbar import ActionBar
 from ui.dialogs import Field, FormDialog
 from ui.tables import Column, RowModel
 from ui.views import table_view
@@ -159,7 +159,7 @@ class FamilyPanel(QWidget):
         )
         self.view = table_view(self.model, "Family and caregivers")
         self.view.setMinimumHeight(90)
-        bar = QHBoxLayout()
+        bar = ActionBar("Family actions")
         self.buttons: dict[str, QPushButton] = {}
         for key, text, slot in (
             ("add", "Add family member…", self.add_member),
@@ -167,16 +167,13 @@ class FamilyPanel(QWidget):
             ("messages", "Messaging settings…", self.messaging_selected),
             ("remove", "Remove", self.remove_selected),
         ):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
+            button = bar.add(text, slot)
             button.setVisible(ws.can(Permission.EDIT))
             self.buttons[key] = button
-            bar.addWidget(button)
-        bar.addStretch()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view)
-        layout.addLayout(bar)
+        layout.addWidget(bar)
 
     def show_family(self, members: list[Any]) -> None:
         self.model.set_rows(members)

@@ -14,7 +14,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 from careDesk.changes import Kind, kinds
 from careDesk.errors import CareDeskError
 from careDesk.security.roles import Permission
+from ui.actionbar import ActionBar
 from ui.chart.suggestions import describe
 from ui.dialogs import Field, FormDialog
 from ui.forms import error_label
@@ -121,19 +121,16 @@ class TemplatesPage(Page):
         self.versions = QLabel("")
         self.versions.setWordWrap(True)
         self.buttons: dict[str, QPushButton] = {}
-        bar = QHBoxLayout()
+        bar = ActionBar("Template actions")
         for key, text, slot in (
             ("copy", "Copy…", self.copy_selected),
             ("edit", "Edit…", self.edit_selected),
             ("add", "Add template…", self.add_template),
             ("retire", "Retire", self.retire_selected),
         ):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
+            button = bar.add(text, slot)
             button.setVisible(ws.can(Permission.EDIT))
             self.buttons[key] = button
-            bar.addWidget(button)
-        bar.addStretch()
         right = QWidget()
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
@@ -143,7 +140,7 @@ class TemplatesPage(Page):
         split.addWidget(self.view)
         split.addWidget(right)
         layout = QVBoxLayout(self)
-        layout.addLayout(bar)
+        layout.addWidget(bar)
         layout.addWidget(split, 1)
         self.body: Any = None
         self._selected()
