@@ -197,10 +197,17 @@ def schedule(text: str | None, *, language: str | None = None) -> str:
         return ""
     if not looks_like_rule(text):
         return clean_text(text.strip())
+    said = rule_words(text, language=language)
+    return _phrase(language, "custom") if said is None else said
+
+
+def rule_words(text: str, *, language: str | None = None) -> str | None:
+    """An RRULE written out, or ``None`` when the words do not cover it (a handout then leaves
+    the schedule out rather than print "on a custom repeat")."""
     rule = _parse(text)
     given: dict[str, Any] = dict(getattr(rule, "_original_rule", {}) or {}) if rule else {}
     if rule is None or rule._freq > _MINUTELY or set(given) - _COVERED:
-        return _phrase(language, "custom")
+        return None
     words = _base(language, rule, given)
     if given.get("byhour") and rule._freq <= _DAILY:
         minutes = given.get("byminute") or (0,)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from careDesk import words
 from careDesk.handouts.phrases import Phrasebook
 from careDesk.handouts.safe_words import OTHER, Context, check, rewrite
 
@@ -108,17 +109,23 @@ def schedule_words(book: Phrasebook, schedule: str | None) -> str:
     parts = dict(
         item.split("=", 1) for item in text.upper().removeprefix("RRULE:").split(";") if "=" in item
     )
-    if parts.get("INTERVAL", "1") != "1":
-        return ""
     freq = parts.get("FREQ")
+    if parts.get("INTERVAL", "1") != "1" or freq not in ("DAILY", "WEEKLY", "MONTHLY"):
+        return _other_rule(book, text)
     if freq == "DAILY":
         return book.text("schedule.every_day")
     if freq == "MONTHLY":
         return book.text("schedule.every_month")
-    if freq != "WEEKLY":
-        return ""
     codes = [c for c in re.split(r",", parts.get("BYDAY", "")) if c in _WEEKDAY_CODES]
     if not codes:
         return book.text("schedule.every_week")
     names = [book.items("date.weekdays")[_WEEKDAY_CODES.index(c)] for c in codes]
     return book.text("schedule.every_days", days=_join(book, names))
+
+
+def _other_rule(book: Phrasebook, rule: str) -> str:
+    """A rule the phrasebook does not word ("every 2 weeks on Friday", yearly…), in the words
+    of :mod:`careDesk.words` where it has the handout's language; else left out, never code."""
+    if book.language not in words.LANGUAGES:
+        return ""
+    return words.rule_words(rule, language=book.language) or ""

@@ -100,7 +100,12 @@ def test_words_that_contain_an_abbreviation_are_left_alone() -> None:
         ("en", "FREQ=DAILY", "every day"),
         ("en", "RRULE:FREQ=WEEKLY;BYDAY=MO,WE,FR", "every Monday, Wednesday and Friday"),
         ("es", "FREQ=WEEKLY;BYDAY=SU", "cada domingo"),
-        ("en", "FREQ=DAILY;INTERVAL=3", ""),
+        # An interval was left out of the handout, so "every 2 weeks" printed no schedule at all.
+        ("en", "FREQ=DAILY;INTERVAL=3", "every 3 days"),
+        ("en", "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "every 2 weeks on Friday"),
+        ("es", "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", "cada 2 semanas, el viernes"),
+        ("en", "FREQ=YEARLY;BYMONTH=10", "every year in October"),
+        ("vi", "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", ""),  # no wording yet: left out, never code
         ("en", "after lunch", "after lunch"),
     ],
 )
