@@ -2,7 +2,7 @@
 
 Ordered by days late (most late first), then by expected-by day (soonest first), then urgent
 before routine, then by patient name. The scope is said, never implied: ``clinic`` is every
-open referral in the vault; ``mine`` is those of the patients the signed-in user coordinates.
+open referral in the vault; ``mine`` is those of the signed-in user's patients, as on Today.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from sqlalchemy import text
 from sqlmodel import col, select
 
+from careDesk.care.due_work import scope_condition
 from careDesk.care.forms.base import ReadModel, refuse
 from careDesk.care.referral_rules import next_step
 from careDesk.care.referrals import ReferralRead, read_referral
@@ -29,7 +31,7 @@ _URGENCY_RANK = {Urgency.URGENT: 0, Urgency.SOON: 1, Urgency.ROUTINE: 2}
 class Scope(StrEnum):
     """Whose referrals a list shows."""
 
-    MINE = "mine"  # the patients the signed-in user coordinates
+    MINE = "mine"  # the signed-in user's patients (careDesk.care.due_work.scope_condition)
     CLINIC = "clinic"  # every patient in the vault
 
     @property
@@ -92,8 +94,9 @@ def open_queue(
         .where(Referral.state != ReferralState.CLOSED)
         .where(col(Referral.deleted_at).is_(None), col(Patient.deleted_at).is_(None))
     )
-    if chosen == Scope.MINE:
-        query = query.where(Patient.coordinator_id == desk.user.id)
+    if chosen == Scope.MINE:  # the same "your patients" as Today, Reminders and Schedule
+        mine, params = scope_condition(desk.user.id, alias="patient")
+        query = query.where(text(mine).bindparams(**params))
     with desk.reading() as session:
         pairs = session.exec(query).all()
     rows = [

@@ -98,9 +98,21 @@ def test_the_open_referrals_page_puts_the_most_late_first(
     late = sum(1 for r in rows if r.days_late)
     assert f"{late} late" in page.summary.text()
 
-    page.scope.setCurrentIndex(0)  # my patients: the admin coordinates none
+    # My patients (the same scope as Today: patients I coordinate or have open work for): the
+    # demo's coordinator is the signed-in admin; one patient handed to nobody leaves it unless
+    # they still have a follow-up of mine.
+    handed = rows[0].patient_id
+    demo.patients.assign_coordinator(handed, None)
+    page.scope.setCurrentIndex(0)
     qtbot.waitUntil(lambda: "patients you coordinate" in page.summary.text())
-    assert page.model.rowCount() == 0
+    wait_idle(qtbot, ws.worker)
+    mine = [page.model.row_at(i).referral.id for i in range(page.model.rowCount())]
+    assert mine == [r.referral.id for r in demo.referrals.queue("mine")]
+    still_mine = any(
+        f.patient_id == handed and f.assignee_id == demo.user.id
+        for f in demo.followups.open_for_patient(handed)
+    )
+    assert (rows[0].referral.id in mine) == still_mine
 
     page.scope.setCurrentIndex(1)
     qtbot.waitUntil(lambda: page.model.rowCount() == len(rows))
