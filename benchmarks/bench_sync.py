@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -21,6 +22,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import text
 
+from careDesk.care.demo import generate_demo
 from careDesk.desk import Desk
 from careDesk.model.base import new_id
 from careDesk.paths import VaultPaths
@@ -39,10 +41,25 @@ PASSWORD = "quiet lantern river 42"  # synthetic data only
 
 
 def _plain_clinic() -> Path:
+    """The demo clinic's unencrypted copy: bench_care's 50,000 patients when it built them,
+    else a clinic of PATIENTS patients built here once (a reduced run needs no bench_care)."""
     found = sorted(ROOT.glob("bench-data/care-50000-*/plain/vault.db"))
-    if not found:
-        raise RuntimeError("run `make bench` with bench_care first: it builds the demo clinic")
-    return found[-1]
+    if found:
+        return found[-1]
+    from benchmarks import bench_care
+
+    folder = ROOT / "bench-data" / f"sync-{PATIENTS}-seed{bench_care.SEED}-{bench_care._code_version()}"
+    plain = folder / "plain" / "vault.db"
+    if plain.exists():
+        return plain
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    print(f"   generating {PATIENTS:,} demo patients (cached afterwards in {folder.name})")
+    desk, _ = create_vault(VaultPaths(folder / "vault"), "bench", PASSWORD)
+    with desk:
+        generate_demo(desk, patients=PATIENTS, seed=bench_care.SEED, refresh_risk=False)
+        bench_care._plain_copy(folder, desk.key)
+    return plain
 
 
 def _load_server(admin: psycopg.Connection[Any], source: Path) -> int:
@@ -128,7 +145,6 @@ def _first_upload(cluster: server.Cluster, folder: Path) -> None:
     docs/architecture.md#performance-budgets)."""
     from datetime import date
 
-    from careDesk.care.demo import generate_demo
 
     desk = _workstation(cluster, folder, "first", clinic="bench-new-clinic")
     generate_demo(desk, patients=UPLOAD_PATIENTS, seed=9, today=date(2026, 3, 10))
