@@ -394,7 +394,7 @@ DECLARE
     conflicts jsonb := '[]';
     rows jsonb := '{}';
     fresh jsonb;
-    key text;
+    seen boolean;
 BEGIN
     SELECT min_client_schema INTO v_min FROM sync.meta;
     IF p_schema < v_min THEN
@@ -410,8 +410,12 @@ BEGIN
             applied := applied || (m->>'id');
             CONTINUE;  -- the client has this row as the server does: nothing to send back
         END IF;
-        IF EXISTS (SELECT 1 FROM sync.applied
-                    WHERE clinic_id = v_clinic AND mutation_id = m->>'id') THEN
+        -- Planned at each call (EXECUTE): a plan cached while sync.applied was empty scanned
+        -- the whole table for every mutation once it had grown (a first upload slowed to
+        -- minutes per batch).
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM sync.applied WHERE clinic_id = $1 AND mutation_id = $2)'
+            INTO seen USING v_clinic, m->>'id';
+        IF seen THEN
             duplicates := duplicates || (m->>'id');
         ELSE
             conflicts := conflicts || sync.apply_mutation(v_clinic, p_client, m);

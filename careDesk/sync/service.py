@@ -1,9 +1,10 @@
 """``desk.sync``: push the outbox, pull the clinic's changes, report status and conflicts.
 
-One sync is: (first time) queue this vault's rows and take a snapshot of the clinic; then push
-the outbox in order, in batches, each acknowledged locally only after the server committed it
-(a lost acknowledgement is harmless: the server skips mutation ids it has applied); then pull
-pages after the cursor. Nothing is decided by this workstation's clock.
+One sync is: (first time) upload this vault's rows (``upload``); then push the outbox in order,
+in batches, each acknowledged locally only after the server committed it (a lost
+acknowledgement is harmless: the server skips mutation ids it has applied); (first time) take a
+snapshot of the clinic and compute risk scores; then pull pages after the cursor. Nothing is
+decided by this workstation's clock.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from careDesk.model.sync import SyncConflict, SyncOutbox, SyncState
 from careDesk.security.roles import Permission
 from careDesk.settings_secrets import service_secret
 from careDesk.store.migrate import SCHEMA_VERSION
-from careDesk.sync import anchor, apply, capture, snapshot
+from careDesk.sync import anchor, apply, capture, snapshot, upload
 from careDesk.sync.conflicts import record as record_conflict
 from careDesk.sync.connection import (
     Connect,
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 
 PUSH_BATCH = 2000
 PULL_PAGE = 2000
+RISK_CHUNK = 2000  # patients per risk transaction after a snapshot
 _ROLE = re.compile(r"[A-Za-z0-9_.\-]{1,63}")
 
 
@@ -200,6 +202,7 @@ class Sync:
         info = self._conninfo()
         with self._running:  # one sync at a time: a second caller waits, then syncs again
             self._enable()
+            snapshot.restore_indexes(self.desk)  # after a first sync killed mid-table
             self._progress = progress or quiet
             return self._run(info)
 
@@ -217,7 +220,14 @@ class Sync:
         return report
 
     def _exchange(self, conn: psycopg.Connection[Any]) -> SyncReport:
+        sent = upload.Uploaded(0, 0)
+        if not self._state().bootstrapped:  # this vault's own rows first, then its outbox
+            state = self._state()
+            sent = upload.run(
+                self.desk, conn, state.client_id, self.schema_version, self._progress
+            )
         pushed, duplicates, conflicts = self._push(conn)
+        pushed, conflicts = pushed + sent.rows, conflicts + sent.conflicts
         snapshot = 0
         if not self._state().bootstrapped:
             snapshot = self._snapshot(conn, again=False)
@@ -259,13 +269,13 @@ class Sync:
         return state
 
     def _enable(self) -> None:
-        """First sync: start capturing and queue every existing row, in one transaction."""
+        """First sync: start capturing. The rows already here go by the first upload
+        (``careDesk.sync.upload``) before anything captured from now on."""
         if self.capturing:
             return
         with self.desk.writing(None) as tx:
             tx.session.add(SyncState(schema_version=self.schema_version))
-            queued = apply.enqueue_everything(tx.session.connection())
-            tx.audit("sync.enable", detail={"queued": queued})
+            tx.audit("sync.enable", detail={"rows": apply.row_count(tx.session)})
         self._capturing = True
 
     def _note_attempt(self, error: str | None, *, synced: bool = False) -> None:
@@ -372,15 +382,24 @@ class Sync:
             self._progress,
             again=again,
         )
+        # Risk is derived on each workstation, never replicated: computed before the snapshot
+        # counts as taken, so a sync stopped here computes it again next time.
+        self._refresh_risk()
         with self.desk.writing(None) as tx:
             st = tx.session.get(SyncState, 1)
             assert st is not None
             st.cursor_txid, st.cursor_seq, st.bootstrapped = taken.txid, 0, True
             tx.session.add(st)
-            # Every screen shows something new; risk is derived locally, never replicated.
-            for t in synced_tables():
+            for t in synced_tables():  # every screen shows something new
                 tx.changes.add(t.name)
-            from careDesk.care.risk.engine import refresh_all
-
-            refresh_all(tx.session, tx.now)
         return taken.rows
+
+    def _refresh_risk(self) -> None:
+        """Every patient's risk score through ``desk.risk``, :data:`RISK_CHUNK` patients per
+        write transaction, so a person's save waits for one chunk at most."""
+        with self.desk.reading() as session:
+            ids = [str(i) for i in session.execute(text("SELECT id FROM patient")).scalars()]
+        for start in range(0, len(ids), RISK_CHUNK):
+            self._progress("risk", start, len(ids))
+            self.desk.risk.refresh(ids[start : start + RISK_CHUNK])
+        self._progress("risk", len(ids), len(ids))

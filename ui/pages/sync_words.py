@@ -11,6 +11,7 @@ STAGES = {
     "send": "Sending changes",
     "snapshot": "Copying the clinic to this workstation",
     "receive": "Receiving changes",
+    "risk": "Ranking this workstation's patients by risk",
 }
 # Whole-record conflicts (field "*"), in the words of the person at the desk.
 WHOLE_RECORD = {
