@@ -102,6 +102,7 @@ BEGIN
         RAISE EXCEPTION 'call sync.upload_open first' USING ERRCODE = '55000';
     END IF;
     v_clinic := sync.register(p_client, p_schema);
+    PERFORM sync.lock_clinic(v_clinic);
     PERFORM set_config('sync.client', p_client, true);
     SELECT last_id INTO v_mark FROM sync.upload_mark
      WHERE clinic_id = v_clinic AND client_id = p_client AND tbl = p_table FOR UPDATE;
