@@ -223,9 +223,7 @@ class Sync:
         sent = upload.Uploaded(0, 0)
         if not self._state().bootstrapped:  # this vault's own rows first, then its outbox
             state = self._state()
-            sent = upload.run(
-                self.desk, conn, state.client_id, self.schema_version, self._progress
-            )
+            sent = upload.run(self.desk, conn, state.client_id, self.schema_version, self._progress)
         pushed, duplicates, conflicts = self._push(conn)
         pushed, conflicts = pushed + sent.rows, conflicts + sent.conflicts
         snapshot = 0
@@ -356,13 +354,15 @@ class Sync:
                 self._snapshot(conn, again=True)
                 continue
             page = result["rows"]
+            # A row None: an uploaded row a later change superseded (its entry comes further on).
+            rows = [(t, data) for _, _, t, data in page if data is not None]
             with self.desk.writing(None) as tx:
                 if page:
                     pulled += apply.write_rows(
                         tx.session,
-                        [(t, data) for _, _, t, data in page],
+                        rows,
                         force=False,
-                        pending=apply.pending_rows(tx.session, (str(r[3]["id"]) for r in page)),
+                        pending=apply.pending_rows(tx.session, (str(d["id"]) for _, d in rows)),
                         changes=tx.changes,
                     )
                     st = tx.session.get(SyncState, 1)

@@ -2,8 +2,9 @@
 
 When a workstation first syncs, the rows already in its vault go to the clinic server before
 its outbox (``sync/upload_schema.sql``). Each table goes in id order, in chunks of
-:data:`CHUNK` rows: SQLite writes each row as one line of PostgreSQL's COPY text format (no
-per-value work in Python), the chunk is COPYed into a staging table private to this session
+:data:`CHUNK` rows: SQLite writes each row as one line of PostgreSQL's CSV COPY format (no
+per-value work in Python; a thread reads the next chunk while the server applies this one),
+the chunk is COPYed into a staging table private to this session
 and applied set-based by ``sync.upload_apply`` in the same server transaction, with the rules
 of a push (a duplicate MRN reported, a row the server already has merged as an insert). The
 server keeps each table's highest id applied for this workstation in that transaction, so a
@@ -17,6 +18,8 @@ and this one agree without the server sending them back.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -35,6 +38,9 @@ if TYPE_CHECKING:
     from careDesk.desk import Desk
 
 CHUNK = 20_000  # rows per server transaction
+_QUEUED = 2  # chunks read ahead
+
+Chunk = tuple[Table, list[str]]  # a table and its rows as CSV lines
 
 
 @dataclass(frozen=True)
@@ -52,29 +58,68 @@ def run(
     schema_version: int,
     progress: Callable[[str, int, int], None],
 ) -> Uploaded:
-    """Send every row of this vault the server does not have from this workstation yet."""
+    """Send every row of this vault the server does not have from this workstation yet.
+
+    A thread reads the next chunk from the vault while this one waits for the server."""
     marks = _marks(conn, client_id, schema_version)
     total = _count(desk, marks)
     done = sent = conflicts = 0
     progress("send", 0, total)
-    for t in synced_tables():
-        last = marks.get(t.name, "")
-        while lines := _chunk(desk, t, last):
+    chunks: queue.Queue[Chunk | BaseException | None] = queue.Queue(maxsize=_QUEUED)
+    stop = threading.Event()
+    reader = threading.Thread(
+        target=_read, args=(desk, marks, chunks, stop), name="sync-upload", daemon=True
+    )
+    reader.start()
+    try:
+        while (item := chunks.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            t, lines = item
             result = _send(conn, t, lines, client_id, schema_version)
             _take(desk, result)
-            last = str(result["last_id"])
             done += len(lines)
             sent += int(result["applied"])
             conflicts += len(result["conflicts"])
             progress("send", min(done, total), total)
+    finally:
+        stop.set()
+        reader.join()
     progress("send", total, total)
     return Uploaded(sent, conflicts)
 
 
+def _read(
+    desk: Desk,
+    marks: dict[str, str],
+    chunks: queue.Queue[Chunk | BaseException | None],
+    stop: threading.Event,
+) -> None:
+    """The reading thread: each table's chunks in id order, parents before children."""
+
+    def put(item: Chunk | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                chunks.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    try:
+        for t in synced_tables():
+            last = marks.get(t.name, "")
+            while lines := _chunk(desk, t, last):
+                if not put((t, [line for _, line in lines])):
+                    return
+                last = lines[-1][0]
+        put(None)
+    except BaseException as exc:  # handed to the sending thread, which raises it
+        put(exc)
+
+
 def _marks(conn: psycopg.Connection[Any], client_id: str, schema_version: int) -> dict[str, str]:
-    row = conn.execute(
-        "SELECT sync.upload_marks(%s, %s)", (client_id, schema_version)
-    ).fetchone()
+    row = conn.execute("SELECT sync.upload_marks(%s, %s)", (client_id, schema_version)).fetchone()
     conn.commit()
     result: dict[str, Any] = row[0] if row else {}
     if result.get("status") == "upgrade":
@@ -103,7 +148,7 @@ def _chunk(desk: Desk, t: Table, after: str) -> list[tuple[str, str]]:
 def _send(
     conn: psycopg.Connection[Any],
     t: Table,
-    lines: list[tuple[str, str]],
+    lines: list[str],
     client_id: str,
     schema_version: int,
 ) -> dict[str, Any]:
@@ -111,8 +156,9 @@ def _send(
     columns = sent_columns(t.name)
     conn.execute("SELECT sync.upload_open(%s, %s)", (t.name, list(columns)))
     listed = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
-    with conn.cursor().copy(sql.SQL("COPY pg_temp.upload_rows ({}) FROM STDIN").format(listed)) as cp:
-        cp.write("\n".join(line for _, line in lines) + "\n")
+    copy = sql.SQL("COPY pg_temp.upload_rows ({}) FROM STDIN (FORMAT csv)").format(listed)
+    with conn.cursor().copy(copy) as cp:
+        cp.write("\n".join(lines) + "\n")
     row = conn.execute(
         "SELECT sync.upload_apply(%s, %s, %s)", (client_id, schema_version, t.name)
     ).fetchone()
@@ -153,22 +199,19 @@ def _table(name: str) -> Table:
 
 @cache
 def _select(name: str) -> str:
-    """SQLite builds each row's COPY line: NULL as ``\\N``; in text, backslash, tab, newline
-    and carriage return escaped (PostgreSQL COPY text format); numbers as SQLite prints them
-    (shortest form that reads back to the same value)."""
-    t = _table(name)
+    """SQLite builds each row's line of PostgreSQL's CSV COPY format: text always quoted (a
+    quote doubled inside; tabs, newlines and backslashes are plain text in CSV), NULL as an
+    unquoted empty field, numbers as SQLite prints them (the shortest form that reads back to
+    the same value)."""
     fields = []
-    for c in t.columns:
+    for c in _table(name).columns:
         if c.name not in sent_columns(name):
             continue
         value = f'"{c.name}"'
         if not isinstance(c.type, Integer | Float | Boolean):
-            value = (
-                f"replace(replace(replace(replace({value}, '\\', '\\\\'),"
-                " char(13), '\\r'), char(10), '\\n'), char(9), '\\t')"
-            )
-        fields.append(f"coalesce(CAST({value} AS TEXT), '\\N')")
-    line = " || char(9) || ".join(fields)
+            value = f"""'"' || replace({value}, '"', '""') || '"'"""
+        fields.append(f"coalesce({value}, '')")
+    line = " || ',' || ".join(fields)
     return (
         f'SELECT "id", {line} FROM "{name}" WHERE "id" > ?'
         " AND NOT EXISTS (SELECT 1 FROM sync_outbox o"

@@ -8,6 +8,7 @@
 -- sync.push for inserts: a row the server lacks is inserted (its change-log entry follows), a
 -- clinic-unique value already taken is reported as a 'duplicate', and a row the server already
 -- has goes through sync.apply_mutation as an insert (field conflicts, the server's value kept).
+-- New rows' change-log entries keep only their version (sync.uploaded_row fills them in).
 -- Each table's highest id applied is kept per workstation (sync.upload_mark) in the same
 -- transaction: a chunk sent twice is applied once, and an upload cut off carries on from there.
 
@@ -119,21 +120,23 @@ BEGIN
     -- linguistic collation would place some ids elsewhere and skip them.
     -- Rows past the mark the server lacks: inserted as they are (their version too, so the
     -- workstation's copy and the server's agree), in one statement (one change-log write).
+    PERFORM set_config('sync.uploading', 'on', true);  -- light change-log entries
     EXECUTE format($f$
         WITH u AS (
             SELECT %2$s FROM pg_temp.upload_rows s WHERE s.id COLLATE "C" > $2
         ), fresh AS (
             INSERT INTO sync.%1$I (clinic_id, %3$s)
             SELECT $1, u.* FROM u
-             WHERE NOT EXISTS (SELECT 1 FROM sync.%1$I x WHERE x.clinic_id = $1 AND x.id = u.id)
+            ON CONFLICT (clinic_id, id) DO NOTHING
             RETURNING id
         )
         SELECT (SELECT max(u.id COLLATE "C") FROM u),
                (SELECT coalesce(array_agg(f.id), '{}') FROM fresh f),
-               (SELECT coalesce(array_agg(u.id ORDER BY u.id), '{}') FROM u
+               (SELECT coalesce(array_agg(u.id ORDER BY u.id COLLATE "C"), '{}') FROM u
                  WHERE u.id NOT IN (SELECT f.id FROM fresh f))
         $f$, p_table, casts, cols)
         INTO v_last, fresh_ids, known_ids USING v_clinic, coalesce(v_mark, '');
+    PERFORM set_config('sync.uploading', 'off', true);
     -- A clinic-unique value (a patient's MRN) another live row already has: both rows stay,
     -- a 'duplicate' is reported for a person to merge or correct (as sync.insert_fresh does).
     FOR k IN SELECT unnest(unique_columns) FROM sync.synced_table WHERE name = p_table LOOP

@@ -113,7 +113,10 @@ def _edit(setup: Desks, i: int, n: int, outcome: Outcome, lock: threading.Lock) 
     if n % 5 == 4:  # a new follow-up on a shared patient
         patient = setup.shared[n % len(setup.shared)]
         made = desk.followups.create(
-            patient, kind="call", title=f"Call from desk {i} ({n})", due_at=utcnow() + timedelta(days=1)
+            patient,
+            kind="call",
+            title=f"Call from desk {i} ({n})",
+            due_at=utcnow() + timedelta(days=1),
         ).value.id
         with lock:
             outcome.follow_ups.append(made)
@@ -123,9 +126,13 @@ def _edit(setup: Desks, i: int, n: int, outcome: Outcome, lock: threading.Lock) 
         # the first shared patient: one fixed id for the row, inserted by every desk at once.
         order = setup.shared if i % 2 else setup.shared[::-1]
         for patient in order:
-            desk.patients.update(patient, **{SHARED_NOTES[i % len(SHARED_NOTES)]: f"desk {i} ({n})"})
+            desk.patients.update(
+                patient, **{SHARED_NOTES[i % len(SHARED_NOTES)]: f"desk {i} ({n})"}
+            )
         if n == 2:
-            desk.handouts.remember(setup.shared[0], language="es" if i % 2 else "vi", large_print=None)
+            desk.handouts.remember(
+                setup.shared[0], language="es" if i % 2 else "vi", large_print=None
+            )
     else:  # this desk's own patient
         patient = setup.own[i][n % len(setup.own[i])]
         desk.patients.update(patient, city=f"Town {i}-{n}")

@@ -1,0 +1,115 @@
+"""A new workstation's first sync loads empty tables without their secondary indexes and fills
+the patient search index once per transaction (issue 21). Stopped at any point, the vault keeps
+what it committed, finds every patient it has, and has (or gets back) all its indexes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from careDesk.care.demo import generate_demo
+from careDesk.desk import Desk
+from careDesk.sync import bulkload, snapshot
+from careDesk.sync.connection import SyncOffline
+from careDesk.sync.tables import synced_tables
+from tests.conftest import PASSWORD
+
+
+class Stopped(Exception):
+    """The person pressed Stop (the Sync page's progress raises like this)."""
+
+
+def _clinic(make_workstation: Any) -> Any:
+    a = make_workstation("anna")
+    generate_demo(
+        a.desk, patients=30, seed=5, today=date(2026, 3, 10), coordinator_password=PASSWORD
+    )
+    a.sync()
+    return a
+
+
+def _stop_at(monkeypatch: pytest.MonkeyPatch, name: str, page: int) -> None:
+    """Stop the first sync as page ``page`` of table ``name`` arrives (as the Sync page's Stop
+    button does, from the progress report)."""
+    real, seen = snapshot._Writer.page, [0]
+
+    def page_then_stop(self: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
+        if table == name:
+            seen[0] += 1
+            if seen[0] == page:
+                raise Stopped()
+        real(self, table, rows)
+
+    monkeypatch.setattr(snapshot._Writer, "page", page_then_stop)
+
+
+def _missing(desk: Desk) -> list[str]:
+    with desk.reading() as session:
+        return bulkload.missing(session.connection().connection.driver_connection)
+
+
+def _searchable(desk: Desk) -> int:
+    """Patients in the vault; raises if the search index does not match them."""
+    with desk.writing(None) as tx:
+        tx.session.execute(
+            text("INSERT INTO patient_search(patient_search) VALUES ('integrity-check')")
+        )
+        return int(tx.session.execute(text("SELECT count(*) FROM patient")).scalar_one())
+
+
+def _rows(desk: Desk, name: str) -> list[tuple[Any, ...]]:
+    with desk.reading() as session:
+        return [tuple(r) for r in session.execute(text(f'SELECT * FROM "{name}" ORDER BY id'))]
+
+
+@pytest.fixture
+def small_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of ten rows, a commit after each: a stop can fall inside the patient table."""
+    monkeypatch.setattr(snapshot, "FETCH", 10)
+    monkeypatch.setattr(snapshot, "COMMIT_ROWS", 10)
+
+
+def test_a_stopped_first_sync_keeps_a_searchable_vault_with_every_index(
+    make_workstation: Any, small_steps: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = _clinic(make_workstation)
+    b = make_workstation("ben")
+    with monkeypatch.context() as m:
+        _stop_at(m, "patient", 3)  # after 20 of the 30 patients
+        with pytest.raises(Stopped):
+            b.sync()
+    assert _missing(b.desk) == []  # dropped for the load, built again on the way out
+    assert _searchable(b.desk) == 20  # what committed stayed, and search finds all of it
+    with b.desk.reading() as session:
+        assert session.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+    patient = _rows(b.desk, "patient")[0]
+    assert b.desk.patients.search(str(patient[6]))  # its family name
+
+    b.sync()  # carries on: everything, exactly as on the first desk
+    for t in synced_tables():
+        assert _rows(b.desk, t.name) == _rows(a.desk, t.name), t.name
+    assert _searchable(b.desk) == 30
+
+
+def test_indexes_a_killed_first_sync_left_dropped_come_back_at_the_next_sync(
+    make_workstation: Any, small_steps: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _clinic(make_workstation)
+    b = make_workstation("ben")
+    with monkeypatch.context() as m:  # the app dies before it can build them again
+        m.setattr(snapshot._Writer, "build_all", lambda self, quietly: None)
+        _stop_at(m, "patient", 3)
+        with pytest.raises(Stopped):
+            b.sync()
+    assert _missing(b.desk) == ["patient"]
+    assert _searchable(b.desk) == 20  # search never depended on the dropped indexes
+    b.net.up = False
+    with pytest.raises(SyncOffline):
+        b.sync()  # offline: the indexes are built before the server is even tried
+    assert _missing(b.desk) == []
+    b.net.up = True
+    b.sync()
+    assert _searchable(b.desk) == 30
