@@ -22,10 +22,12 @@ class Stopped(Exception):
     """The person pressed Stop (the Sync page's progress raises like this)."""
 
 
-def _clinic(make_workstation: Any) -> Any:
+def _clinic(make_workstation: Any, seed: int) -> Any:
+    """A clinic of 30 demo patients (a seed no other test uses: demo ids follow the seed, and
+    the tests share one server)."""
     a = make_workstation("anna")
     generate_demo(
-        a.desk, patients=30, seed=5, today=date(2026, 3, 10), coordinator_password=PASSWORD
+        a.desk, patients=30, seed=seed, today=date(2026, 3, 10), coordinator_password=PASSWORD
     )
     a.sync()
     return a
@@ -75,7 +77,7 @@ def small_steps(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_stopped_first_sync_keeps_a_searchable_vault_with_every_index(
     make_workstation: Any, small_steps: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    a = _clinic(make_workstation)
+    a = _clinic(make_workstation, seed=5)
     b = make_workstation("ben")
     with monkeypatch.context() as m:
         _stop_at(m, "patient", 3)  # after 20 of the 30 patients
@@ -97,7 +99,7 @@ def test_a_stopped_first_sync_keeps_a_searchable_vault_with_every_index(
 def test_indexes_a_killed_first_sync_left_dropped_come_back_at_the_next_sync(
     make_workstation: Any, small_steps: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _clinic(make_workstation)
+    _clinic(make_workstation, seed=6)
     b = make_workstation("ben")
     with monkeypatch.context() as m:  # the app dies before it can build them again
         m.setattr(snapshot._Writer, "build_all", lambda self, quietly: None)
