@@ -83,7 +83,10 @@ DECLARE
     cols text;
     casts text;
     fresh_ids text[];
-    known_ids text[];
+    known_ids text[] := '{}';
+    n_fresh bigint;
+    n_staged bigint;
+    unique_cols text[];
     k text;
     found jsonb;
     r record;
@@ -105,6 +108,8 @@ BEGIN
     v_clinic := sync.register(p_client, p_schema);
     PERFORM sync.lock_clinic(v_clinic);
     PERFORM set_config('sync.client', p_client, true);
+    SELECT nullif(s.unique_columns, '{}') INTO unique_cols FROM sync.synced_table s
+     WHERE s.name = p_table;
     SELECT last_id INTO v_mark FROM sync.upload_mark
      WHERE clinic_id = v_clinic AND client_id = p_client AND tbl = p_table FOR UPDATE;
     -- The staged columns, converted to the server's types (an over-long value fails the chunk,
@@ -122,24 +127,27 @@ BEGIN
     -- workstation's copy and the server's agree), in one statement (one change-log write).
     PERFORM set_config('sync.uploading', 'on', true);  -- light change-log entries
     EXECUTE format($f$
-        WITH u AS (
-            SELECT %2$s FROM pg_temp.upload_rows s WHERE s.id COLLATE "C" > $2
-        ), fresh AS (
+        WITH fresh AS (
             INSERT INTO sync.%1$I (clinic_id, %3$s)
-            SELECT $1, u.* FROM u
+            SELECT $1, %2$s FROM pg_temp.upload_rows s WHERE s.id COLLATE "C" > $2
             ON CONFLICT (clinic_id, id) DO NOTHING
             RETURNING id
         )
-        SELECT (SELECT max(u.id COLLATE "C") FROM u),
-               (SELECT coalesce(array_agg(f.id), '{}') FROM fresh f),
-               (SELECT coalesce(array_agg(u.id ORDER BY u.id COLLATE "C"), '{}') FROM u
-                 WHERE u.id NOT IN (SELECT f.id FROM fresh f))
+        SELECT count(*), coalesce(array_agg(f.id), '{}') FROM fresh f
         $f$, p_table, casts, cols)
-        INTO v_last, fresh_ids, known_ids USING v_clinic, coalesce(v_mark, '');
+        INTO n_fresh, fresh_ids USING v_clinic, coalesce(v_mark, '');
+    SELECT count(*), max(s.id COLLATE "C") INTO n_staged, v_last
+      FROM pg_temp.upload_rows s WHERE s.id COLLATE "C" > coalesce(v_mark, '');
+    IF n_fresh < n_staged THEN  -- some rows were here already (rare): which
+        SELECT array_agg(s.id ORDER BY s.id COLLATE "C") INTO known_ids
+          FROM pg_temp.upload_rows s
+         WHERE s.id COLLATE "C" > coalesce(v_mark, '')
+           AND s.id NOT IN (SELECT unnest(fresh_ids));
+    END IF;
     PERFORM set_config('sync.uploading', 'off', true);
     -- A clinic-unique value (a patient's MRN) another live row already has: both rows stay,
     -- a 'duplicate' is reported for a person to merge or correct (as sync.insert_fresh does).
-    FOR k IN SELECT unnest(unique_columns) FROM sync.synced_table WHERE name = p_table LOOP
+    FOR k IN SELECT unnest(unique_cols) LOOP
         EXECUTE format($f$
             SELECT coalesce(jsonb_agg(sync.note_conflict($1, $2,
                        jsonb_build_object('id', 'upload:' || x.id, 'table', %1$L, 'row_id', x.id),
@@ -176,6 +184,6 @@ BEGIN
     UPDATE sync.client SET last_push = now() WHERE clinic_id = v_clinic AND client_id = p_client;
     RETURN jsonb_build_object(
         'status', 'ok',
-        'applied', coalesce(array_length(fresh_ids, 1), 0) + coalesce(array_length(known_ids, 1), 0),
+        'applied', n_fresh + coalesce(array_length(known_ids, 1), 0),
         'last_id', coalesce(v_last, v_mark), 'conflicts', conflicts, 'rows', rows);
 END $$;
