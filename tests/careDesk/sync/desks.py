@@ -68,8 +68,11 @@ def prepare(desks: list[Desk], own_each: int = 3, shared: int = 2) -> Desks:
 
 
 def run(setup: Desks, *, edits: int, rounds: int, spread: float = 0.0) -> Outcome:
-    """Every desk makes ``edits`` edits in ``rounds`` rounds, syncing after each, all at once;
-    ``spread`` seconds: rounds start evenly over that time (0: back to back)."""
+    """Every desk makes ``edits`` edits in ``rounds`` rounds, syncing after each, all at once.
+
+    ``spread`` seconds: each desk's rounds start evenly over that time, the desks' starts
+    staggered within a round's slot, as desks in a clinic work (0: back to back, all together).
+    """
     outcome = Outcome(seconds=0.0)
     lock = threading.Lock()
     start = threading.Barrier(len(setup.desks))
@@ -79,9 +82,12 @@ def run(setup: Desks, *, edits: int, rounds: int, spread: float = 0.0) -> Outcom
         desk = setup.desks[i]
         try:
             start.wait()
-            t0 = time.perf_counter()
+            slot = spread / rounds  # each desk's rounds this far apart, desks staggered in it
+            t0 = time.perf_counter() + slot * i / len(setup.desks)
             done = 0
             for r in range(rounds):
+                if spread:
+                    threading.Event().wait(max(0.0, t0 + slot * r - time.perf_counter()))
                 for _ in range(edits * (r + 1) // rounds - edits * r // rounds):
                     _edit(setup, i, done, outcome, lock)
                     done += 1
@@ -92,9 +98,6 @@ def run(setup: Desks, *, edits: int, rounds: int, spread: float = 0.0) -> Outcom
                     outcome.pushed += report.pushed
                     outcome.pulled += report.pulled
                     outcome.conflicts += report.conflicts
-                if spread:
-                    pause = t0 + spread * (r + 1) / rounds - time.perf_counter()
-                    threading.Event().wait(max(0.0, pause))
         except Exception as exc:  # reported, never lost in a thread
             with lock:
                 outcome.errors.append(f"desk {i}: {type(exc).__name__}: {exc}")
