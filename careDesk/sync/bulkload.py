@@ -38,7 +38,7 @@ def deferrable() -> dict[str, dict[str, str]]:
     replicated tables that may be dropped during a first load, each with the exact statement
     that made it."""
     out: dict[str, dict[str, str]] = {t.name: {} for t in synced_tables()}
-    dialect = sqlite.dialect()  # type: ignore[no-untyped-call]
+    dialect = sqlite.dialect()
     for t in synced_tables():
         for ix in t.indexes:
             if not ix.unique and ix.name:

@@ -220,12 +220,14 @@ class Sync:
         return report
 
     def _exchange(self, conn: psycopg.Connection[Any]) -> SyncReport:
-        sent = upload.Uploaded(0, 0)
+        uploaded = upload.Uploaded(0, 0)
         if not self._state().bootstrapped:  # this vault's own rows first, then its outbox
             state = self._state()
-            sent = upload.run(self.desk, conn, state.client_id, self.schema_version, self._progress)
+            uploaded = upload.run(
+                self.desk, conn, state.client_id, self.schema_version, self._progress
+            )
         pushed, duplicates, conflicts = self._push(conn)
-        pushed, conflicts = pushed + sent.rows, conflicts + sent.conflicts
+        pushed, conflicts = pushed + uploaded.rows, conflicts + uploaded.conflicts
         snapshot = 0
         if not self._state().bootstrapped:
             snapshot = self._snapshot(conn, again=False)

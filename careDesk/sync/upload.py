@@ -130,18 +130,18 @@ def _marks(conn: psycopg.Connection[Any], client_id: str, schema_version: int) -
 def _count(desk: Desk, marks: dict[str, str]) -> int:
     """Rows still to send (for the progress bar; rows that go by the outbox included)."""
     with desk.reading() as session:
-        raw = session.connection().connection.driver_connection
-        return sum(
-            int(raw.execute(f'SELECT count(*) FROM "{t.name}" WHERE id > ?', (m,)).fetchone()[0])
-            for t in synced_tables()
-            for m in [marks.get(t.name, "")]
-        )
+        raw: Any = session.connection().connection.driver_connection
+        total = 0
+        for t in synced_tables():
+            query = f'SELECT count(*) FROM "{t.name}" WHERE id > ?'
+            total += int(raw.execute(query, (marks.get(t.name, ""),)).fetchone()[0])
+        return total
 
 
 def _chunk(desk: Desk, t: Table, after: str) -> list[tuple[str, str]]:
-    """The next rows after id ``after`` as (id, COPY line), leaving those the outbox sends."""
+    """The next rows after id ``after`` as (id, CSV line), leaving those the outbox sends."""
     with desk.reading() as session:
-        raw = session.connection().connection.driver_connection
+        raw: Any = session.connection().connection.driver_connection
         return list(raw.execute(_select(t.name), (after, CHUNK)).fetchall())
 
 
