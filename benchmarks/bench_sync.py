@@ -146,7 +146,7 @@ class _Phases:
     def __init__(self, cluster: server.Cluster) -> None:
         self.cluster = cluster
         self.start = time.perf_counter()
-        self.cpu = time.process_time()
+        self.cpu0 = time.process_time()
         self.server = cluster.cpu_seconds()
         self.ended: dict[str, tuple[float, float, float]] = {}
 
@@ -157,7 +157,7 @@ class _Phases:
     def now(self) -> tuple[float, float, float]:
         return (
             time.perf_counter() - self.start,
-            time.process_time() - self.cpu,
+            time.process_time() - self.cpu0,
             self.cluster.cpu_seconds() - self.server,
         )
 

@@ -118,7 +118,9 @@ class Cluster:
                 except OSError:
                     continue  # the process ended meanwhile
                 fields = text[text.rindex(")") + 2 :].split()
-                if int(stat.parent.name) == postmaster or int(fields[1]) == postmaster:
+                if int(stat.parent.name) == postmaster:  # with the children it has reaped
+                    ticks += sum(int(f) for f in fields[11:15])
+                elif int(fields[1]) == postmaster:
                     ticks += int(fields[11]) + int(fields[12])
             return ticks / os.sysconf("SC_CLK_TCK")
         except (OSError, ValueError):
