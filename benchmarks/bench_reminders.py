@@ -73,7 +73,7 @@ def _fill(desk: Any, rng: random.Random) -> None:
     with desk.writing() as tx:
         tx.session.execute(insert(Patient), patients)
         tx.session.execute(insert(FollowUp), rows)
-        tx.changes.add("bench")
+        tx.changes.add("follow_up")
 
 
 def _median_ms(fn: Any, rounds: int = 30) -> float:

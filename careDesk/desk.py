@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from careDesk.care.clinical import Clinical
     from careDesk.care.coordination import Coordination
     from careDesk.care.followups import FollowUps
+    from careDesk.care.measures.service import Measures
     from careDesk.care.metrics import Metrics
     from careDesk.care.plans import Plans
     from careDesk.care.referrals import Referrals
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from careDesk.care.worklist import Worklist
     from careDesk.handouts.service import Handouts
     from careDesk.interop.service import Interop
+    from careDesk.schedule.inbox import Inbox
     from careDesk.schedule.outbox import Outbox
     from careDesk.schedule.reminders import Reminders
     from careDesk.security.users import Users
@@ -134,6 +136,14 @@ class Tx:
         return self.touch(record, kind=kind, patient_id=patient_id)
 
 
+def _raise_measure_flags(tx: Tx) -> None:
+    """Alerts for flags on the measurements this transaction stored (issue 17), before the risk
+    refresh so an urgent one counts at once."""
+    from careDesk.care.measures.flags import raise_new_flags
+
+    raise_new_flags(tx)
+
+
 def _refresh_risk(tx: Tx) -> None:
     """Keep each changed patient's risk score current in the same transaction (issue 3)."""
     from careDesk.care.risk import refresh_changed
@@ -170,7 +180,7 @@ class Desk:
         self._listeners: list[Callable[[Changes], None]] = []
         # Derived data kept current inside the same transaction (e.g. risk scores): each hook
         # sees the transaction just before it commits.
-        self.before_commit: list[Callable[[Tx], None]] = [_refresh_risk]
+        self.before_commit: list[Callable[[Tx], None]] = [_raise_measure_flags, _refresh_risk]
         self.opened_at: datetime = utcnow()
         self._read_engine = engine.execution_options(read_only=True)
         paths.tighten()  # folders 0700, files 0600, also for a vault from an older careDesk
@@ -352,6 +362,12 @@ class Desk:
         return Outbox(self)
 
     @cached_property
+    def inbox(self) -> Inbox:
+        from careDesk.schedule.inbox import Inbox
+
+        return Inbox(self)
+
+    @cached_property
     def plans(self) -> Plans:
         from careDesk.care.plans import Plans
 
@@ -392,6 +408,12 @@ class Desk:
         from careDesk.care.coordination import Coordination
 
         return Coordination(self)
+
+    @cached_property
+    def measures(self) -> Measures:
+        from careDesk.care.measures.service import Measures
+
+        return Measures(self)
 
     @cached_property
     def metrics(self) -> Metrics:

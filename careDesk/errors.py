@@ -96,9 +96,69 @@ class SchemaTooNew(VaultError):
         )
 
 
-class NotEnoughSpace(CareDeskError):
+class StorageError(CareDeskError):
+    """The disk or folder failed, not the data: the action that met it changed nothing.
+
+    ``folder`` is the folder (or file) the message names. SQLite's result codes and the
+    system's error numbers become these in one place, :mod:`careDesk.store.faults`.
+    """
+
+    def __init__(self, message: str, folder: str) -> None:
+        super().__init__(message)
+        self.folder = folder
+
+
+class NotEnoughSpace(StorageError):
     def __init__(self, path: str) -> None:
-        super().__init__(f"Not enough disk space to write {path}. Free some space and retry.")
+        super().__init__(f"Not enough disk space to write {path}. Free some space and retry.", path)
+
+
+class DiskFull(NotEnoughSpace):
+    """The disk holding the vault is full (SQLITE_FULL, ENOSPC, a quota)."""
+
+    def __init__(self, folder: str) -> None:
+        StorageError.__init__(
+            self,
+            f"The disk holding {folder} is full, so careDesk saved nothing. "
+            "Free some space on that disk, then try again.",
+            folder,
+        )
+
+
+class FolderReadOnly(StorageError):
+    """The vault's folder, its files or its disk cannot be written by this user."""
+
+    def __init__(self, folder: str) -> None:
+        super().__init__(
+            f"careDesk cannot write in {folder} (it is read-only for this user, or no longer "
+            "there), so it saved nothing. Make the folder writable, or move the vault to a "
+            "folder you can write to, then try again.",
+            folder,
+        )
+
+
+class DiskError(StorageError):
+    """The disk reported an input/output error (SQLITE_IOERR, EIO)."""
+
+    def __init__(self, folder: str) -> None:
+        super().__init__(
+            f"The disk holding {folder} reported a read or write error, so careDesk saved "
+            "nothing. Check the disk or its network connection and try again; if it happens "
+            "again, copy the latest backup to another disk.",
+            folder,
+        )
+
+
+class DatabaseBusy(CareDeskError):
+    """Another task held the vault's database longer than the wait allows (SQLITE_BUSY)."""
+
+    def __init__(self, folder: str, seconds: float) -> None:
+        super().__init__(
+            f"The vault in {folder} stayed busy with another task for {seconds:g} seconds, so "
+            "careDesk saved nothing. Try again in a moment."
+        )
+        self.folder = folder
+        self.seconds = seconds
 
 
 class BackupInvalid(CareDeskError):
@@ -122,14 +182,20 @@ class SecretRefused(PermissionDenied):
 
 
 class ValidationFailed(CareDeskError):
-    """Input that does not fit: names the field (and row/file where there is one)."""
+    """Input that does not fit: names the field (and row/file where there is one).
 
-    def __init__(self, field: str, reason: str, *, where: str = "") -> None:
+    ``field`` is the field's key (the form shows ``reason`` beside that input); the message
+    names it by ``label`` when given, its name in plain words ("birth date", "ICD-10-CM
+    code": the form layer gives one), else by the key.
+    """
+
+    def __init__(self, field: str, reason: str, *, where: str = "", label: str = "") -> None:
         place = f"{where}: " if where else ""
-        super().__init__(f"{place}{field}: {reason}")
+        super().__init__(f"{place}{label or field}: {reason}")
         self.field = field
         self.reason = reason
         self.where = where
+        self.label = label or field
 
 
 class NotFound(CareDeskError):

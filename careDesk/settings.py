@@ -11,6 +11,7 @@ the desktop client may not import (an import-linter contract), so it never leave
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,9 @@ from sqlmodel import select
 
 from careDesk.errors import SecretRefused, ValidationFailed
 from careDesk.model.base import utcnow
+from careDesk.model.fields import check_email, check_phone, check_time_zone
 from careDesk.model.security import Setting
+from careDesk.schedule import wa_names
 from careDesk.security.roles import Permission
 from careDesk.security.urls import check_outbound_url
 
@@ -35,14 +38,43 @@ class Declared:
     secret: bool = False
     choices: tuple[str, ...] = ()
     outbound_url: bool = False  # an address careDesk sends to: https:// only (issue 16)
+    # The one rule for this kind of value (careDesk/model/fields.py), when it has one: it
+    # raises ValueError; the value is kept as typed.
+    check: Callable[[str], str] | None = None
+    # A rule that also normalises: (key, value) → the value to store, or ValidationFailed.
+    normalise: Callable[[str, str], str] | None = None
+
+
+# Message kinds a WhatsApp template can be named for (careDesk/schedule/templates.py).
+WHATSAPP_KINDS = (
+    "appointment_reminder",
+    "follow_up_checkin",
+    "refill_reminder",
+    "missed_appointment",
+    "caregiver_appointment_reminder",
+    "help_reply",
+)
+
+
+def _digits(key: str, value: str) -> str:
+    value = value.strip().lstrip("+")
+    if value and not (value.isdigit() and len(value) <= 4):
+        raise ValidationFailed(key, "a calling code is 1 to 4 digits (1, 34, 52…)")
+    return value
 
 
 _DECLARED = [
     Declared("clinic.name", str, "", "Clinic name printed on handouts and letters"),
-    Declared("clinic.phone", str, "", "Clinic phone number printed on handouts"),
+    Declared("clinic.phone", str, "", "Clinic phone number printed on handouts", check=check_phone),
     Declared("clinic.address", str, "", "Clinic address printed on letters"),
     Declared("clinic.logo", str, "", "Logo picture (PNG or JPEG file) printed on handouts"),
-    Declared("clinic.timezone", str, "", "Clinic time zone (IANA name, e.g. America/Chicago)"),
+    Declared(
+        "clinic.timezone",
+        str,
+        "",
+        "Clinic time zone (IANA name, e.g. America/Chicago)",
+        check=check_time_zone,
+    ),
     Declared("smtp.host", str, "", "Outgoing mail server"),
     Declared("smtp.port", int, "587", "Outgoing mail server port"),
     Declared(
@@ -54,10 +86,58 @@ _DECLARED = [
     ),
     Declared("smtp.user", str, "", "Mail server login"),
     Declared("smtp.password", str, "", "Mail server password", secret=True),
-    Declared("smtp.sender", str, "", "From address for patient e-mail"),
+    Declared("smtp.sender", str, "", "From address for patient e-mail", check=check_email),
     Declared("sms.url", str, "", "SMS gateway URL (HTTPS POST)", outbound_url=True),
     Declared("sms.token", str, "", "SMS gateway token", secret=True),
     Declared("sms.body_template", str, '{"to": "{to}", "text": "{text}"}', "SMS gateway JSON body"),
+    Declared(
+        "sms.inbox_url",
+        str,
+        "",
+        "SMS gateway's list of replies (HTTPS GET: [{id, from, body, received_at}])",
+        outbound_url=True,
+    ),
+    Declared(
+        "whatsapp.url",
+        str,
+        "",
+        "WhatsApp Cloud API address with the phone-number id (…/v21.0/PHONE_ID)",
+        outbound_url=True,
+    ),
+    Declared("whatsapp.token", str, "", "WhatsApp Cloud API access token", secret=True),
+    Declared(
+        "whatsapp.inbox_url",
+        str,
+        "",
+        "Relay listing WhatsApp replies (HTTPS GET: [{id, from, body, received_at}])",
+        outbound_url=True,
+    ),
+    Declared(
+        "whatsapp.country_code",
+        str,
+        "",
+        "Calling code for phone numbers written without +country (e.g. 1)",
+        normalise=_digits,
+    ),
+    *(
+        Declared(
+            f"whatsapp.template.{kind}",
+            str,
+            "",
+            f"Approved WhatsApp template for {kind.replace('_', ' ')} (name, or en=name es=name)",
+            normalise=wa_names.check,
+        )
+        for kind in WHATSAPP_KINDS
+    ),
+    Declared("imap.host", str, "", "Clinic mailbox server for replies (IMAP over TLS)"),
+    Declared("imap.port", int, "993", "Clinic mailbox server port"),
+    Declared("imap.security", str, "tls", "tls or starttls", choices=("tls", "starttls")),
+    Declared("imap.user", str, "", "Clinic mailbox login"),
+    Declared("imap.password", str, "", "Clinic mailbox password", secret=True),
+    Declared("imap.folder", str, "INBOX", "Mailbox folder replies arrive in"),
+    Declared(
+        "imap.ca_file", str, "", "CA certificate file for the mailbox server (default: system's)"
+    ),
     Declared("outreach.quiet_start", str, "20:00", "No messages after this local time"),
     Declared("outreach.quiet_end", str, "08:00", "No messages before this local time"),
     Declared("lock.idle_minutes", int, "10", "Lock the app after this many idle minutes"),
@@ -94,8 +174,15 @@ def _normalise(decl: Declared, value: str) -> str:
         return str(number)
     if decl.choices and value not in decl.choices:
         raise ValidationFailed(decl.key, f"choose one of {', '.join(decl.choices)}")
+    if decl.check is not None and value:
+        try:
+            decl.check(value)
+        except ValueError as exc:
+            raise ValidationFailed(decl.key, str(exc)) from None
     if decl.outbound_url:
         return check_outbound_url(decl.key, value)
+    if decl.normalise is not None and value:
+        return decl.normalise(decl.key, value)
     return value
 
 

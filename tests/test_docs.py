@@ -31,7 +31,7 @@ PENDING_DOCS: frozenset[str] = frozenset()
 # Files allowed to cite what is outside the repository (none left).
 PENDING_OUTSIDE: frozenset[str] = frozenset()
 
-SCANNED_DIRS = ("careDesk", "ui", "tests", "benchmarks", "installer", "tools", "resources", "docs")
+SCANNED_DIRS = ("careDesk", "ui", "tests", "benchmarks", "installer", "tools", "docs")
 SCANNED_ROOT_FILES = ("Makefile", "pyproject.toml", "README.md", "CONTRIBUTING.md", ".ci/run")
 TEXT_SUFFIXES = frozenset(
     {".py", ".md", ".json", ".toml", ".sql", ".qss", ".spec", ".iss", ".sh", ".mako", ".ini"}

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QByteArray, QObject, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from careDesk.desk import Desk
@@ -26,6 +28,7 @@ from ui.errors import install_excepthook, show_crash, show_message
 from ui.idle import IdleWatcher
 from ui.login import FirstRunDialog, UnlockDialog
 from ui.main_window import MainWindow
+from ui.pages.admin import AdminPage
 from ui.prefs import Prefs
 from ui.recovery import RecoveryKeyDialog
 from ui.restore import RestoreRequest
@@ -33,7 +36,9 @@ from ui.tray import ReminderNotifier, start_reminders
 from ui.worker import DbWorker
 from ui.workspace import Workspace
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+# What only the desktop reads (style sheet, icon) ships inside the ui package (issue 18).
+RESOURCES: Traversable = resources.files("ui").joinpath("resources")
+ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
 MINUTE_MS = 60_000
 
 
@@ -117,9 +122,9 @@ class App(QObject):
         self.window.lock_requested.connect(self.lock)
         self.window.sign_out_requested.connect(self.sign_out)
         self.window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        admin = getattr(self.window.pages.get("admin"), "backups", None)
-        if admin is not None:
-            admin.restore_requested.connect(self.restore)
+        admin = self.window.pages.get("admin")
+        if isinstance(admin, AdminPage):
+            admin.backups.restore_requested.connect(self.restore)
         self.window.show()
         self.ws.warm_up()
         self.clock, self.notifier = start_reminders(self.ws, self.window)
@@ -210,10 +215,22 @@ class App(QObject):
 
 
 def load_style(app: QApplication) -> None:
-    """The one style sheet (resources/style.qss)."""
-    qss = RESOURCES / "style.qss"
-    if qss.exists():
-        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+    """The one style sheet (ui/resources/style.qss)."""
+    app.setStyleSheet(RESOURCES.joinpath("style.qss").read_text(encoding="utf-8"))
+
+
+def app_icon() -> QIcon:
+    """The window icon, drawn from the SVG's bytes at the usual sizes (no file path needed)."""
+    renderer = QSvgRenderer(QByteArray(RESOURCES.joinpath("icons", "caredesk.svg").read_bytes()))
+    icon = QIcon()
+    for size in ICON_SIZES:
+        image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        renderer.render(painter)
+        painter.end()
+        icon.addPixmap(QPixmap.fromImage(image))
+    return icon
 
 
 def run_gui(data_dir: str | None = None) -> int:
@@ -222,7 +239,7 @@ def run_gui(data_dir: str | None = None) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("careDesk")
     app.setOrganizationName("careDesk")
-    app.setWindowIcon(QIcon(str(RESOURCES / "icons" / "caredesk.svg")))
+    app.setWindowIcon(app_icon())
     load_style(app)
     install_excepthook()
     try:

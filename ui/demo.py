@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtWidgets import QInputDialog, QWidget
 
 from careDesk.care.demo import generate_demo
+from careDesk.errors import CareDeskError
 from ui.errors import show_message
 from ui.worker import Progress
 from ui.workspace import Workspace
@@ -41,13 +42,11 @@ def load_demo(ws: Workspace, count: int, parent: QWidget | None = None) -> Progr
     def generate() -> Any:
         return generate_demo(desk, patients=count, progress=progress.update)
 
-    ws.run(
-        generate,
-        lambda summary: show_message(
-            parent, f"Added {summary.patients} demo patients.", title="Demo patients"
-        ),
-        lambda error: show_message(parent, error.message),
-        progress=progress,
-        parent=parent,
-    )
+    def done(summary: Any) -> None:
+        show_message(parent, f"Added {summary.patients} demo patients.", title="Demo patients")
+
+    def failed(error: CareDeskError) -> None:
+        show_message(parent, error.message)
+
+    ws.run(generate, done, failed, progress=progress, parent=parent)
     return progress

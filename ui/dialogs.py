@@ -1,8 +1,9 @@
 """A generic record form: fields declared as data, submitted to a core verb on the worker.
 
 The core validates (its forms name the failing field); the dialog shows that reason beside the
-field and stays open. Dates are typed as text (YYYY-MM-DD) so an optional date can stay empty;
-the core parses and checks them. Date-times are picked in local time and sent as aware UTC.
+field and stays open. Dates are typed as text (YYYY-MM-DD, or MM/DD/YYYY as US clinics write
+them) so an optional date can stay empty; the core parses and checks them. Date-times are picked
+in local time and sent as aware UTC.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Signal
+from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QCompleter,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from careDesk.errors import CareDeskError
 from ui.forms import FieldForm
+from ui.qt_values import from_datetime, to_datetime
 from ui.workspace import Workspace
 
 
@@ -38,11 +41,36 @@ class Field:
     name: str
     label: str
     kind: str = "text"
-    choices: Sequence[tuple[str, str]] = ()  # (value, shown text)
+    choices: Sequence[tuple[str | None, str]] = ()  # (value, shown text); None: not given
     default: Any = None
     placeholder: str = ""
     required: bool = False
     aliases: tuple[str, ...] = field(default=())
+
+
+#: A choice longer than this (e.g. the ~190 patient languages) gets a type-to-search box.
+SEARCHABLE_FROM = 20
+
+
+def make_searchable(combo: QComboBox) -> None:
+    """Let the person type part of an entry's name ("viet") to find it in a long list."""
+    combo.setEditable(True)
+    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    completer = combo.completer()
+    if completer is not None:
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+
+def _choice(combo: QComboBox) -> Any:
+    """The chosen value; in a searchable list, the entry whose name was typed, else the text
+    as typed (the core then names the field and why it is refused)."""
+    if not combo.isEditable():
+        return combo.currentData()
+    text = combo.currentText().strip()
+    index = combo.findText(text, Qt.MatchFlag.MatchFixedString)
+    return combo.itemData(index) if index >= 0 else (text or None)
 
 
 def _widget(spec: Field) -> QWidget:
@@ -56,6 +84,8 @@ def _widget(spec: Field) -> QWidget:
         combo = QComboBox()
         for value, text in spec.choices:
             combo.addItem(text, value)
+        if len(spec.choices) > SEARCHABLE_FROM:
+            make_searchable(combo)
         if spec.default is not None:
             combo.setCurrentIndex(max(combo.findData(spec.default), 0))
         return combo
@@ -73,10 +103,11 @@ def _widget(spec: Field) -> QWidget:
         when.setCalendarPopup(True)
         when.setDisplayFormat("yyyy-MM-dd HH:mm")
         if isinstance(spec.default, datetime):
-            when.setDateTime(QDateTime(spec.default.astimezone()))
+            when.setDateTime(from_datetime(spec.default))
         return when
     line = QLineEdit("" if spec.default is None else str(spec.default))
-    line.setPlaceholderText(spec.placeholder or ("YYYY-MM-DD" if spec.kind == "date" else ""))
+    typed_date = "YYYY-MM-DD or MM/DD/YYYY" if spec.kind == "date" else ""
+    line.setPlaceholderText(spec.placeholder or typed_date)
     return line
 
 
@@ -85,13 +116,13 @@ def read_widget(spec: Field, widget: QWidget) -> Any:
     if isinstance(widget, QPlainTextEdit):
         return widget.toPlainText().strip() or None
     if isinstance(widget, QComboBox):
-        return widget.currentData()
+        return _choice(widget)
     if isinstance(widget, QSpinBox):
         return widget.value()
     if isinstance(widget, QCheckBox):
         return widget.isChecked()
     if isinstance(widget, QDateTimeEdit):
-        local = widget.dateTime().toPython()
+        local = to_datetime(widget.dateTime())
         return local.astimezone().astimezone(UTC)
     assert isinstance(widget, QLineEdit)
     return widget.text().strip() or None
@@ -159,6 +190,8 @@ class FormDialog(QDialog):
             widget.setPlainText(str(value))
         elif isinstance(widget, QComboBox):
             widget.setCurrentIndex(widget.findData(value))
+            if widget.currentIndex() < 0 and widget.isEditable():
+                widget.setEditText(str(value))  # e.g. a regional code ("es-MX") kept as it is
         elif isinstance(widget, QSpinBox):
             widget.setValue(int(value))
         elif isinstance(widget, QCheckBox):

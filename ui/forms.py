@@ -6,9 +6,13 @@ beside that field, or in the form-wide line when the field is not on this form.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from careDesk.errors import CareDeskError, ValidationFailed
+
+W = TypeVar("W", bound=QWidget)
 
 
 def error_label() -> QLabel:
@@ -36,7 +40,7 @@ class FieldForm(QWidget):
         self._errors: dict[str, QLabel] = {}
         self._widgets: dict[str, QWidget] = {}
 
-    def add(self, field: str, label: str, widget: QWidget, *aliases: str) -> QWidget:
+    def add(self, field: str, label: str, widget: W, *aliases: str) -> W:
         """Add a row for ``field`` (``aliases`` are other core field names shown here)."""
         box = QWidget()
         column = QVBoxLayout(box)

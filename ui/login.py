@@ -124,6 +124,12 @@ class UnlockDialog(QDialog):
         self.password = self.form.add("password", "Password", _password_field())
         self.remember = QCheckBox("Remember me on this workstation")
         self.remember.setAccessibleName("Remember me on this workstation")
+        self.forget = QCheckBox("Forget me on this workstation")
+        self.forget.setAccessibleName("Forget me on this workstation")
+        self.forget.setToolTip(
+            "You are remembered here: careDesk opens without your password. Tick this and sign "
+            "in with your password to stop that."
+        )
         self.keyring_note = QLabel(
             "This computer has no password keyring, so careDesk cannot remember you here: "
             "sign in with your password each time."
@@ -141,9 +147,18 @@ class UnlockDialog(QDialog):
         self.forgot.setFlat(True)
         self.forgot.clicked.connect(self._recover)
         layout = QVBoxLayout(self)
-        for widget in (self.form, self.remember, self.keyring_note, self.message, self.buttons):
+        for widget in (
+            self.form,
+            self.remember,
+            self.forget,
+            self.keyring_note,
+            self.message,
+            self.buttons,
+        ):
             layout.addWidget(widget)
         layout.addWidget(self.forgot)
+        self.login.editingFinished.connect(self._show_remembered)
+        self._show_remembered()
         (self.password if self.login.text() else self.login).setFocus()
 
     def _last_login(self) -> str:
@@ -165,17 +180,33 @@ class UnlockDialog(QDialog):
         if not available and not told:
             self.station.set("keyring_notice_shown", True)
 
+    def _show_remembered(self) -> None:
+        """Offer "Forget me" to a person remembered here, "Remember me" to anyone else."""
+        if not vault.keyring_available():
+            self.forget.setVisible(False)
+            return
+        login = self.login.text().strip()
+        remembered = bool(login) and vault.remembered_secret(self.paths, login) is not None
+        self.forget.setVisible(remembered)
+        self.remember.setVisible(not remembered)
+        if not remembered:
+            self.forget.setChecked(False)
+
     def submit(self) -> None:
-        """Unlock on the worker (Argon2id is deliberately slow)."""
+        """Unlock on the worker (Argon2id is deliberately slow); then remember or forget this
+        workstation as ticked (forgetting needs the password: it is audited)."""
         self.form.clear_errors()
         self.message.setVisible(False)
         paths, login, password = self.paths, self.login.text().strip(), self.password.text()
         remember = not self.remember.isHidden() and self.remember.isChecked()
+        forget = not self.forget.isHidden() and self.forget.isChecked()
 
         def sign_in() -> Desk:
             desk = vault.unlock(paths, login, password)
             if remember:
                 vault.remember_on_workstation(desk)
+            elif forget:
+                vault.forget_workstation(desk)
             return desk
 
         self.sign_in.setEnabled(False)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import import_module
-from importlib.util import find_spec
+from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -25,44 +25,50 @@ from PySide6.QtWidgets import (
 
 from careDesk.security.roles import Permission
 from careDesk.sync.reports import SyncStatus
+from ui.chart.view import ChartView
+from ui.pages.admin import AdminPage
+from ui.pages.base import Page
+from ui.pages.patients import PatientsPage
+from ui.pages.registry import RegistryPage
+from ui.pages.reminders import RemindersPage
+from ui.pages.reports import ReportsPage
+from ui.pages.resources import ResourcesPage
+from ui.pages.schedule import SchedulePage
+from ui.pages.sync import SyncPage
+from ui.pages.templates import TemplatesPage
+from ui.pages.today import TodayPage
 from ui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from ui.workstation import WorkstationDialog
 
 
 @dataclass(frozen=True)
 class PageSpec:
-    """A navigation entry: shown only when the core offers its services (and the role may)."""
+    """A navigation entry: its page class, shown when the role may (``permission``).
+
+    Pages are referenced as classes, so renaming or removing one breaks the build (mypy, and the
+    import at start-up) instead of silently hiding it from the navigation.
+    """
 
     key: str
     title: str
-    factory: str  # "module:Class"
-    services: tuple[str, ...]
+    page: type[Page]
     permission: Permission = Permission.READ
 
 
-PAGES = (
-    PageSpec("today", "Today", "ui.pages.today:TodayPage", ("worklist",)),
-    PageSpec("patients", "Patients", "ui.pages.patients:PatientsPage", ("patients",)),
-    PageSpec(
-        "schedule", "Schedule", "ui.pages.schedule:SchedulePage", ("followups", "appointments")
-    ),
-    PageSpec("reminders", "Reminders", "ui.pages.reminders:RemindersPage", ("reminders", "outbox")),
-    PageSpec("reports", "Reports", "ui.pages.reports:ReportsPage", ("metrics",)),
-    PageSpec("resources", "Resources", "ui.pages.resources:ResourcesPage", ("resources",)),
-    PageSpec("templates", "Templates", "ui.pages.templates:TemplatesPage", ("templates",)),
-    PageSpec("sync", "Sync", "ui.pages.sync:SyncPage", ("sync",)),
-    PageSpec("admin", "Admin", "ui.pages.admin:AdminPage", ("users",), Permission.ADMIN),
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("today", "Today", TodayPage),
+    PageSpec("patients", "Patients", PatientsPage),
+    PageSpec("schedule", "Schedule", SchedulePage),
+    PageSpec("reminders", "Reminders", RemindersPage),
+    PageSpec("reports", "Reports", ReportsPage),
+    PageSpec("registry", "Registry", RegistryPage),
+    PageSpec("resources", "Resources", ResourcesPage),
+    PageSpec("templates", "Templates", TemplatesPage),
+    PageSpec("sync", "Sync", SyncPage),
+    PageSpec("admin", "Admin", AdminPage, Permission.ADMIN),
 )
-
-
-def available(factory: str, services: tuple[str, ...], ws: Workspace) -> bool:
-    """Whether the core offers every service a screen needs, and the screen exists."""
-    return all(ws.has(s) for s in services) and find_spec(factory.split(":")[0]) is not None
-
-
-def _build(spec: PageSpec, ws: Workspace) -> QWidget:
-    module, name = spec.factory.split(":")
-    factory: Callable[[Workspace], QWidget] = getattr(import_module(module), name)
-    return factory(ws)
 
 
 def sync_note(status: SyncStatus) -> str:
@@ -128,8 +134,8 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.pages: dict[str, QWidget] = {}
         for spec in PAGES:
-            if available(spec.factory, spec.services, ws) and ws.can(spec.permission):
-                self._add_page(spec.key, spec.title, _build(spec, ws))
+            if ws.can(spec.permission):
+                self._add_page(spec.key, spec.title, spec.page(ws))
         self.charts = QTabWidget()
         self.charts.setObjectName("charts")
         self.charts.setAccessibleName("Open charts")
@@ -163,7 +169,12 @@ class MainWindow(QMainWindow):
         item.setData(Qt.ItemDataRole.UserRole, key)
         self.nav.addItem(item)
 
-    def _action(self, text: str, shortcut: QKeySequence | str, slot: Callable[[], None]) -> QAction:
+    def _action(
+        self,
+        text: str,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str,
+        slot: Callable[[], object],
+    ) -> QAction:
         action = QAction(text, self)
         action.setShortcut(QKeySequence(shortcut))
         action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
@@ -175,30 +186,31 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&careDesk")
         menu.addAction(self._action("&Lock", "Ctrl+L", self.lock_requested.emit))
         menu.addAction(self._action("Sign &out", "Ctrl+Shift+Q", self.sign_out_requested.emit))
+        menu.addAction(self._action("&Workstation settings…", "", self.workstation_settings))
         menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
         go = self.menuBar().addMenu("&Go")
         for number, key in enumerate(self.pages, start=1):
             if key == "charts":
                 continue
             title = self.nav.item(list(self.pages).index(key)).text()
-            go.addAction(self._action(title, f"Ctrl+{number}", lambda k=key: self.show_page(k)))
+            go.addAction(self._action(title, f"Ctrl+{number}", partial(self.show_page, key)))
         patient = self.menuBar().addMenu("&Patient")
-        patient.addAction(self._action("&Find a patient", QKeySequence.StandardKey.Find, self.find))
+        patient.addAction(
+            self._action("&Find a patient", QKeySequence.StandardKey.Find, self.find_patient)
+        )
         patient.addAction(self._action("New &note", QKeySequence.StandardKey.New, self.new_note))
         patient.addAction(
             self._action("&Print handout", QKeySequence.StandardKey.Print, self.print)
         )
-        if self.ws.has("interop") and self.ws.can(Permission.EDIT):
+        if self.ws.can(Permission.EDIT):
             patient.addAction(self._action("&Import records…", "Ctrl+I", self.import_records))
 
     def _sync_indicator(self) -> None:
-        if not self.ws.has("sync"):
-            return
         self.sync_status = SyncIndicator(self.ws)
         self.statusBar().addPermanentWidget(self.sync_status)
-        synced = getattr(self.pages.get("sync"), "synced", None)
-        if synced is not None:
-            synced.connect(self.sync_status.refresh)
+        page = self.pages.get("sync")
+        if isinstance(page, SyncPage):
+            page.synced.connect(self.sync_status.refresh)
         self.sync_status.refresh()
 
     # ----- navigation -----------------------------------------------------------------------
@@ -213,21 +225,32 @@ class MainWindow(QMainWindow):
         item = self.nav.currentItem()
         return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else ""
 
-    def find(self) -> None:
+    def find_patient(self) -> None:
         """Ctrl+F: go to Patients and put the cursor in the search box."""
         page = self.pages.get("patients")
-        if page is not None:
+        if isinstance(page, PatientsPage):
             self.show_page("patients")
-            getattr(page, "focus_search", lambda: None)()
+            page.focus_search()
 
-    def current_chart(self) -> QWidget | None:
-        return self.charts.currentWidget() if self.current_key() == "charts" else None
+    def current_chart(self) -> ChartView | None:
+        """The chart in front, if the open charts are on screen."""
+        chart = self.charts.currentWidget()
+        return chart if self.current_key() == "charts" and isinstance(chart, ChartView) else None
 
     def new_note(self) -> None:
         """Ctrl+N: add a note to the chart in front."""
         chart = self.current_chart()
         if chart is not None:
-            getattr(chart, "new_note", lambda: None)()
+            chart.new_note()
+
+    def workstation_settings(self) -> WorkstationDialog:
+        """Whether careDesk remembers the signed-in person here, and "Forget me"."""
+        from ui.workstation import WorkstationDialog
+
+        dialog = WorkstationDialog(self.ws, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def import_records(self) -> QDialog:
         """Ctrl+I: import FHIR bundles or CSV patient lists, with a per-file report."""
@@ -242,27 +265,28 @@ class MainWindow(QMainWindow):
         """Ctrl+P: print (or save as PDF) the handout of the chart in front."""
         chart = self.current_chart()
         if chart is not None:
-            getattr(chart, "print_handout", lambda: None)()
+            chart.print_handout()
 
     def open_chart(self, patient_id: str, tab: str = "") -> None:
         """Open (or bring forward) a patient's chart, optionally on a named tab."""
-        for index in range(self.charts.count()):
-            widget = self.charts.widget(index)
-            if getattr(widget, "patient_id", None) == patient_id:
-                self.charts.setCurrentIndex(index)
-                break
-        else:
-            from ui.chart.view import ChartView
-
+        widget = self._chart_of(patient_id)
+        if widget is None:
             widget = ChartView(self.ws, patient_id)
             widget.title_changed.connect(lambda text, w=widget: self._retitle(w, text))
-            index = self.charts.addTab(widget, "Chart")
-            self.charts.setCurrentIndex(index)
+            self.charts.addTab(widget, "Chart")
+        self.charts.setCurrentWidget(widget)
         self.show_page("charts")
         if tab == "call":
-            getattr(widget, "log_call", lambda: None)()
+            widget.log_call()
         elif tab:
-            getattr(widget, "show_tab", lambda _t: None)(tab)
+            widget.show_tab(tab)
+
+    def _chart_of(self, patient_id: str) -> ChartView | None:
+        for index in range(self.charts.count()):
+            widget = self.charts.widget(index)
+            if isinstance(widget, ChartView) and widget.patient_id == patient_id:
+                return widget
+        return None
 
     def _retitle(self, widget: QWidget, text: str) -> None:
         index = self.charts.indexOf(widget)
@@ -272,7 +296,8 @@ class MainWindow(QMainWindow):
     def close_chart(self, index: int) -> None:
         widget = self.charts.widget(index)
         self.charts.removeTab(index)
-        widget.deleteLater()
+        if widget is not None:
+            widget.deleteLater()
         if self.charts.count() == 0:
             self.nav.item(list(self.pages).index("charts")).setHidden(True)
             self.nav.setCurrentRow(0)

@@ -1,9 +1,11 @@
-"""Screenshots of the real app with demo data: ``python -m ui.screenshots OUT_DIR``.
+"""Screenshots of the real app with demo data: ``python -m ui.screenshots OUT_DIR [NAME...]``.
 
 Run under a display (``xvfb-run -s "-screen 0 1440x900x24" python -m ui.screenshots
 docs/screenshots``). It creates a throwaway clinic with demo patients in a temporary data
 folder, signs in through the real sign-in dialog, and grabs the worklist, a chart's care plan,
-a screener, the dashboard and the reminders page with ``QWidget.grab()``.
+a screener, the dashboard, the reminders page, a chart's Measures tab and the treat-to-target
+registry with ``QWidget.grab()``. Names after the folder (e.g. ``measures registry``) take only
+those screenshots.
 """
 
 from __future__ import annotations
@@ -20,9 +22,13 @@ from careDesk.care.demo import generate_demo
 from careDesk.paths import VaultPaths
 from careDesk.store.vault import create_vault
 from ui.app import App, load_style
+from ui.chart.measures import MeasuresTab
+from ui.chart.screeners import ScreenersTab
 from ui.chart.view import ChartView
 from ui.login import UnlockDialog
 from ui.main_window import MainWindow
+from ui.pages.registry import RegistryPage
+from ui.pages.today import TodayPage
 
 LOGIN, PASSWORD = "coordinator", "demo clinic sunrise"  # a throwaway demo vault
 PATIENTS = 400
@@ -78,9 +84,49 @@ def _chart_with_plan(window: MainWindow) -> ChartView:
     raise SystemExit("no demo patient with a care plan")
 
 
+def _chart_with_measures(window: MainWindow) -> ChartView:
+    """A demo patient whose goals are linked to measures, with several series and a flag if
+    one is found in the first pages of the worklist."""
+    desk = window.ws.desk
+    best: tuple[int, str] | None = None
+    for row in desk.worklist.rows(200, 0):
+        view = desk.measures.overview(row.id)
+        if len(view.series) < 3 or not view.progress:
+            continue
+        score = len(view.series) + 3 * len(view.progress) + 2 * bool(view.flags)
+        if best is None or score > best[0]:
+            best = (score, row.id)
+    if best is None:
+        raise SystemExit("no demo patient with measures linked to goals")
+    window.open_chart(best[1], "")
+    chart = window.charts.currentWidget()
+    assert isinstance(chart, ChartView)
+    _wait_for(chart.loaded)
+    return chart
+
+
+def _measures(window: MainWindow, out: Path) -> None:
+    chart = _chart_with_measures(window)
+    tab = chart.show_tab("measures")
+    assert isinstance(tab, MeasuresTab)
+    if tab.view is None:
+        _wait_for(tab.shown)
+    _save(window, out, "measures.png")
+
+
+def _registry(window: MainWindow, out: Path) -> None:
+    window.show_page("registry")
+    page = window.pages["registry"]
+    assert isinstance(page, RegistryPage)
+    page.registry.setCurrentIndex(page.registry.findData("depression"))
+    _wait_for(page.model.page_loaded)
+    _save(window, out, "registry.png")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Make the screenshots in the folder named on the command line."""
     args = sys.argv[1:] if argv is None else argv
+    only = set(args[1:])
     out = Path(args[0] if args else "docs/screenshots").resolve()
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -98,14 +144,23 @@ def main(argv: list[str] | None = None) -> int:
         window = _wait_for(controller.ready)[0]
         assert isinstance(window, MainWindow)
         window.resize(1400, 860)
+        if only:
+            window.resize(1366, 768)
+            if "measures" in only:
+                _measures(window, out)
+            if "registry" in only:
+                _registry(window, out)
+            controller.shutdown()
+            return 0
         window.show_page("today")
         today = window.pages["today"]
+        assert isinstance(today, TodayPage)
         today.filters["who"].setCurrentIndex(today.filters["who"].findData("all"))
         _save(window, out, "worklist.png")
         chart = _chart_with_plan(window)
         chart.show_tab("plan")
         _save(window, out, "chart-care-plan.png")
-        screeners = chart.show_tab("screeners")
+        screeners = chart.bring_forward(ScreenersTab)
         form = screeners.select("phq9")
         for number, answer in zip(range(1, 8), (2, 1, 2, 1, 1, 0, 2), strict=True):
             form.answer(f"phq9_{number}", answer)
@@ -114,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         _save(window, out, "dashboard.png")
         window.show_page("reminders")
         _save(window, out, "reminders.png")
+        _measures(window, out)
+        _registry(window, out)
         controller.shutdown()
     return 0
 

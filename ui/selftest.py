@@ -3,7 +3,8 @@
 Adds three checks to the core's: the platform plugin a real desktop needs is in this build (xcb on
 Linux, windows, cocoa on macOS); where a display exists, that plugin really opens it (in a child
 process, since one process draws on one platform); and the main window opens offscreen for the
-self-test's own signed-in desk, loads its pages on the database thread, and closes.
+self-test's own signed-in desk with the style sheet and icon the package carries, loads its pages
+on the database thread, and closes.
 """
 
 from __future__ import annotations
@@ -72,15 +73,21 @@ def probe_display() -> int:
 
 
 def check_main_window(desk: Desk) -> str:
-    """Open the main window offscreen, wait for its pages to load, close it."""
+    """Open the main window offscreen (with the packaged style sheet and icon), wait for its
+    pages to load, close it."""
     from PySide6.QtCore import QDeadlineTimer, QEventLoop
     from PySide6.QtWidgets import QApplication
 
+    from ui.app import app_icon, load_style
     from ui.main_window import MainWindow
     from ui.worker import DbWorker
     from ui.workspace import Workspace
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    load_style(app)
+    if not app.styleSheet() or app_icon().isNull():
+        raise RuntimeError("the style sheet or the icon did not load from the ui package")
     worker = DbWorker()
     problems: list[str] = []
     worker.crashed.connect(lambda exc: problems.append(type(exc).__name__))
@@ -103,7 +110,7 @@ def check_main_window(desk: Desk) -> str:
         raise TimeoutError(f"the window's pages did not load within {WAIT_MS // 1000} s")
     if problems:
         raise RuntimeError("; ".join(problems))
-    return f"opened offscreen with {pages} pages and closed"
+    return f"opened offscreen with {pages} pages, its style and icon, and closed"
 
 
 def main() -> int:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMainWindow, QStyle, QSystemTrayIcon
 
 from careDesk.schedule.clock import ReminderClock
 from careDesk.schedule.reminders import DueItem
+from ui.main_window import MainWindow
 from ui.workspace import Workspace
 
 
@@ -52,9 +53,8 @@ class ReminderNotifier(QObject):
         self.window.statusBar().showMessage(text, 60_000)
 
     def _show_reminders(self) -> None:
-        show_page = getattr(self.window, "show_page", None)
-        if show_page is not None:
-            show_page("reminders")
+        if isinstance(self.window, MainWindow):
+            self.window.show_page("reminders")
         self.window.raise_()
         self.window.activateWindow()
 

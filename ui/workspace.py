@@ -20,7 +20,16 @@ from careDesk.security.roles import Permission
 from ui.prefs import Prefs
 from ui.worker import Cancelled, DbWorker, Op, Progress
 
-WARM_SERVICES = ("patients", "worklist", "plans", "screeners", "timeline", "followups", "clinical")
+#: The services a first search and the Today page touch, loaded right after sign-in.
+WARM_SERVICES: tuple[Callable[[Desk], object], ...] = (
+    lambda d: d.patients,
+    lambda d: d.worklist,
+    lambda d: d.plans,
+    lambda d: d.screeners,
+    lambda d: d.timeline,
+    lambda d: d.followups,
+    lambda d: d.clinical,
+)
 
 
 class Workspace(QObject):
@@ -48,10 +57,6 @@ class Workspace(QObject):
     def can(self, permission: Permission) -> bool:
         """Whether the signed-in role grants ``permission`` (the core checks again)."""
         return self.desk.can(permission)
-
-    def has(self, service: str) -> bool:
-        """Whether the core offers ``service`` (e.g. "worklist") in this build."""
-        return hasattr(type(self.desk), service)
 
     def run(
         self,
@@ -94,11 +99,9 @@ class Workspace(QObject):
         desk = self.desk
 
         def warm() -> None:
-            for name in WARM_SERVICES:
-                if hasattr(type(desk), name):
-                    getattr(desk, name)
-            if hasattr(type(desk), "patients"):
-                desk.patients.search("zzzz", limit=1)
+            for service in WARM_SERVICES:
+                service(desk)
+            desk.patients.search("zzzz", limit=1)
 
         return self.run(warm)
 

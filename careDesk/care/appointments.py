@@ -7,31 +7,23 @@ clinic's time zone (setting ``clinic.timezone``, UTC when unset) for where a day
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator
 from sqlmodel import col, select
 
+from careDesk.care.forms.base import Form, ReadModel, refuse, updating
 from careDesk.care.verb_kit import (
-    Form,
-    OptLine,
-    OptLong,
-    OptPara,
-    ReadModel,
-    UtcTime,
-    Zone,
     add_audited,
     live,
-    parse,
     remove_live,
     require_patient,
     update_audited,
 )
 from careDesk.changes import Outcome
-from careDesk.errors import ValidationFailed
 from careDesk.model.base import utcnow
-from careDesk.model.schedule import Appointment
+from careDesk.model.fields import TimeZoneName
+from careDesk.model.schedule import Appointment, AppointmentBase
 from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
@@ -42,58 +34,28 @@ if TYPE_CHECKING:
 SCHEDULED = "scheduled"
 
 
-def _url(value: str | None) -> str | None:
-    if value is not None and (
-        len(value) > 500 or not value.startswith(("https://", "http://")) or " " in value
-    ):
-        raise ValueError("give the full link, starting with https://")
-    return value
+class AppointmentCreate(AppointmentBase, Form):
+    """A new appointment (scheduled)."""
 
 
-Url = Annotated[OptPara, AfterValidator(_url)]
+AppointmentUpdate = updating(
+    AppointmentBase, "AppointmentUpdate", doc="Changes to a scheduled appointment."
+)
 
 
-class AppointmentUpdate(Form):
-    not_null: ClassVar[frozenset[str]] = frozenset({"starts_at", "transport_needed"})
-    starts_at: UtcTime | None = None
-    ends_at: UtcTime | None = None
-    with_whom: OptLine = None
-    purpose: OptLine = None
-    place: OptLong = None
-    address: OptLong = None
-    telehealth_url: Url = None
-    transport_needed: bool | None = None
-    transport_note: OptLong = None
-
-
-class AppointmentForm(AppointmentUpdate):
-    starts_at: UtcTime
-    transport_needed: bool = False
-
-
-class AppointmentRead(ReadModel):
+class AppointmentRead(AppointmentBase, ReadModel):
     id: str
     patient_id: str
-    starts_at: datetime
-    ends_at: datetime | None
-    with_whom: str | None
-    purpose: str | None
-    place: str | None
-    address: str | None
-    telehealth_url: str | None
-    transport_needed: bool
-    transport_note: str | None
-    status: str
     updated_at: datetime
 
 
 class ZoneForm(Form):
-    timezone: Zone = None
+    timezone: TimeZoneName | None = None
 
 
 def _check_times(row: Appointment) -> None:
     if row.ends_at is not None and row.ends_at <= row.starts_at:
-        raise ValidationFailed("ends_at", "must be after the start")
+        raise refuse("ends_at", "must be after the start")
 
 
 class Appointments:
@@ -105,10 +67,10 @@ class Appointments:
     def create(self, patient_id: str, **fields: Any) -> Outcome[AppointmentRead]:
         """Schedule an appointment for a patient."""
         self.desk.require(Permission.EDIT)
-        form = parse(AppointmentForm, fields)
+        form = AppointmentCreate.parse(fields)
         with self.desk.writing() as tx:
             require_patient(tx.session, patient_id)
-            row = Appointment(patient_id=patient_id, **form.model_dump())
+            row = Appointment(patient_id=patient_id, **form.to_record())
             _check_times(row)
             add_audited(
                 tx,
@@ -118,12 +80,12 @@ class Appointments:
                 patient_id=patient_id,
                 fields=form.model_fields_set,
             )
-            return Outcome(AppointmentRead.model_validate(row), tx.changes)
+            return Outcome(AppointmentRead.of(row), tx.changes)
 
     def update(self, appointment_id: str, **fields: Any) -> Outcome[AppointmentRead]:
         """Change a scheduled appointment (time, place, transport…)."""
         self.desk.require(Permission.EDIT)
-        values = parse(AppointmentUpdate, fields).values()
+        values = AppointmentUpdate.parse(fields).changes()
         with self.desk.writing() as tx:
             row = self._scheduled(tx.session, appointment_id)
             update_audited(
@@ -135,7 +97,7 @@ class Appointments:
                 patient_id=row.patient_id,
             )
             _check_times(row)  # a refusal rolls the whole write back
-            return Outcome(AppointmentRead.model_validate(row), tx.changes)
+            return Outcome(AppointmentRead.of(row), tx.changes)
 
     def cancel(self, appointment_id: str) -> Outcome[AppointmentRead]:
         """Cancel a scheduled appointment."""
@@ -175,13 +137,13 @@ class Appointments:
                 .order_by(col(Appointment.starts_at))
                 .limit(limit)
             )
-            return [AppointmentRead.model_validate(r) for r in rows]
+            return [AppointmentRead.of(r) for r in rows]
 
     def between(self, start: datetime, end: datetime) -> list[AppointmentRead]:
         """Every patient's appointments starting in [start, end), any status, by time."""
         self.desk.require(Permission.READ)
         if start.tzinfo is None or end.tzinfo is None:
-            raise ValidationFailed("start", "give times with their time zone")
+            raise refuse("start", "give times with their time zone")
         with self.desk.reading() as session:
             rows = session.exec(
                 select(Appointment)
@@ -189,7 +151,7 @@ class Appointments:
                 .where(col(Appointment.deleted_at).is_(None))
                 .order_by(col(Appointment.starts_at), col(Appointment.id))
             )
-            return [AppointmentRead.model_validate(r) for r in rows]
+            return [AppointmentRead.of(r) for r in rows]
 
     def on_day(self, day: date, timezone: str | None = None) -> list[AppointmentRead]:
         """Appointments on one local calendar day."""
@@ -204,7 +166,7 @@ class Appointments:
 
     # ----- shared steps ----------------------------------------------------------------------
     def _midnight(self, day: date, timezone: str | None) -> datetime:
-        name = parse(ZoneForm, {"timezone": timezone}).timezone
+        name = ZoneForm.parse(timezone=timezone).timezone
         name = name or self.desk.settings.get("clinic.timezone") or "UTC"
         return datetime.combine(day, time(0), ZoneInfo(name))
 
@@ -212,7 +174,7 @@ class Appointments:
     def _scheduled(session: Session, appointment_id: str) -> Appointment:
         row = live(session, Appointment, appointment_id, "appointment")
         if row.status != SCHEDULED:
-            raise ValidationFailed("status", f"this appointment is already {row.status}")
+            raise refuse("status", f"this appointment is already {row.status}")
         return row
 
     def _set_status(self, appointment_id: str, status: str) -> Outcome[AppointmentRead]:
@@ -220,7 +182,7 @@ class Appointments:
         with self.desk.writing() as tx:
             row = self._scheduled(tx.session, appointment_id)
             if status == "missed" and row.starts_at > tx.now:
-                raise ValidationFailed("status", "an appointment can be missed only once it starts")
+                raise refuse("status", "an appointment can be missed only once it starts")
             # Only a scheduled appointment gets here, so the status always changes.
             update_audited(
                 tx,
@@ -230,4 +192,4 @@ class Appointments:
                 kind="appointment",
                 patient_id=row.patient_id,
             )
-            return Outcome(AppointmentRead.model_validate(row), tx.changes)
+            return Outcome(AppointmentRead.of(row), tx.changes)

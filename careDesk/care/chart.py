@@ -157,3 +157,11 @@ def open_chart(desk: Desk, patient_id: str) -> Chart:
         chart = load_chart(tx.session, patient)
         tx.audit("chart.open", entity="patient", entity_id=patient.id, patient_id=patient.id)
     return chart
+
+
+def reload_chart(desk: Desk, patient_id: str) -> Chart:
+    """The chart again for a chart already open, after a change: not audited again, so one
+    open is one ``chart.open`` event however many edits follow (issue 18)."""
+    desk.require(Permission.READ)
+    with desk.reading() as session:
+        return load_chart(session, live(session, Patient, patient_id, "patient"))

@@ -11,33 +11,30 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from sqlmodel import col, select
 
-from careDesk.care.forms import (
+from careDesk.care.clinical_removal import ENTERED_IN_ERROR, check_reason, take_off
+from careDesk.care.forms.base import Form
+from careDesk.care.forms.clinical import (
     AllergyCreate,
     AllergyUpdate,
     ConditionCreate,
     ConditionUpdate,
     EncounterCreate,
     EncounterUpdate,
-    Form,
     MedicationCreate,
     MedicationUpdate,
     ObservationCreate,
     ObservationUpdate,
-    refuse_empty,
-)
-from careDesk.care.forms.clinical import (
-    REQUIRED,
     check_condition,
     check_encounter,
     check_medication,
     check_observation,
+    merge_medication,
 )
-from careDesk.care.registry import audit_change
-from careDesk.care.verb_kit import live, update_audited
+from careDesk.care.verb_kit import add_audited, live, update_audited
 from careDesk.changes import Outcome
 from careDesk.model.base import Record
 from careDesk.model.clinical import Allergy, Condition, Encounter, Medication, Observation
@@ -73,6 +70,11 @@ class _Entry(Generic[R]):
     what: str
     check: Callable[[dict[str, Any], date], None]
     order: Callable[[], list[Any]]
+    # Fields left out of a new record that the check then derives (a medicine's status).
+    derived: frozenset[str] = frozenset()
+    merge: Callable[[dict[str, Any], Mapping[str, Any], Mapping[str, Any]], None] = (
+        lambda _merged, _given, _stored: None
+    )
 
 
 def _no_date(check: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any], date], None]:
@@ -96,6 +98,8 @@ MEDICATIONS = _Entry(
     "medication",
     check_medication,
     lambda: [col(Medication.status), col(Medication.name)],
+    derived=frozenset({"status"}),
+    merge=merge_medication,
 )
 ALLERGIES = _Entry(
     Allergy,
@@ -135,13 +139,21 @@ class Clinical:
     # ----- generic verbs ---------------------------------------------------------------------
     def _add(self, entry: _Entry[R], patient_id: str, data: Any, fields: Any) -> Outcome[R]:
         self.desk.require(Permission.EDIT)
-        values = entry.create.parse(data, **fields).model_dump()
+        form = entry.create.parse(data, **fields)
+        values = form.to_record()
+        values.update(dict.fromkeys(entry.derived - form.model_fields_set))
         entry.check(values, date.today())
         with self.desk.writing() as tx:
             live(tx.session, Patient, patient_id, "patient")
-            row = entry.table.model_validate(values | {"patient_id": patient_id})
-            tx.add(row, kind=entry.kind, patient_id=patient_id)
-            audit_change(tx, f"{entry.kind}.add", row, entry.kind, patient_id, [])
+            row = entry.table(**(values | {"patient_id": patient_id}))
+            add_audited(
+                tx,
+                f"{entry.kind}.add",
+                row,
+                kind=entry.kind,
+                patient_id=patient_id,
+                fields=form.model_fields_set,
+            )
             return Outcome(row, tx.changes)
 
     def _update(
@@ -149,12 +161,11 @@ class Clinical:
     ) -> Outcome[R]:
         self.desk.require(Permission.EDIT)
         values = entry.update.parse(data, **fields).changes()
-        refuse_empty(values, REQUIRED[entry.kind])
         with self.desk.writing() as tx:
             row = live(tx.session, entry.table, record_id, entry.what)
-            merged = row.model_dump(exclude=_SYSTEM_FIELDS) | values
-            if "stop_date" in values and "status" not in values:
-                merged["status"] = None  # let the new stop date decide (medications)
+            stored = row.model_dump(exclude=_SYSTEM_FIELDS)
+            merged = stored | values
+            entry.merge(merged, values, stored)
             entry.check(merged, date.today())
             patient_id: str = getattr(row, "patient_id")  # noqa: B009
             update_audited(
@@ -162,14 +173,18 @@ class Clinical:
             )
             return Outcome(row, tx.changes)
 
-    def _remove(self, entry: _Entry[R], record_id: str) -> Outcome[R]:
+    def _remove(
+        self, entry: _Entry[R], record_id: str, reason: str = ENTERED_IN_ERROR
+    ) -> Outcome[R]:
+        """Remove for ``reason`` (``careDesk.care.clinical_removal``): only a mistake deletes;
+        a medicine no longer taken is stopped and a condition or allergy resolved, kept."""
         self.desk.require(Permission.EDIT)
+        check_reason(entry.kind, reason)
         with self.desk.writing() as tx:
-            row = live(tx.session, entry.table, record_id, entry.what)
-            patient_id: str = getattr(row, "patient_id")  # noqa: B009
-            tx.tombstone(row, kind=entry.kind, patient_id=patient_id)
-            audit_change(tx, f"{entry.kind}.remove", row, entry.kind, patient_id, [])
-            return Outcome(row, tx.changes)
+            row = take_off(
+                tx, entry.table, entry.kind, record_id, reason, entry.check, date.today()
+            )
+            return Outcome(cast(R, row), tx.changes)
 
     def _list(self, entry: _Entry[R], patient_id: str, *where: Any) -> list[R]:
         self.desk.require(Permission.READ)
@@ -194,9 +209,12 @@ class Clinical:
         """Change a condition; only the fields given change."""
         return self._update(CONDITIONS, record_id, data, f)
 
-    def remove_condition(self, record_id: str) -> Outcome[Condition]:
-        """Remove a condition entered in error (tombstone)."""
-        return self._remove(CONDITIONS, record_id)
+    def remove_condition(
+        self, record_id: str, *, reason: str = ENTERED_IN_ERROR
+    ) -> Outcome[Condition]:
+        """Take a condition off the list: entered in error (tombstone) or resolved (kept, status
+        resolved); audited with the reason."""
+        return self._remove(CONDITIONS, record_id, reason)
 
     def conditions(self, patient_id: str) -> list[Condition]:
         """The patient's conditions, active first."""
@@ -220,9 +238,12 @@ class Clinical:
         values = {"stop_date": on or date.today(), "status": "stopped"}
         return self._update(MEDICATIONS, record_id, values, {}, action="stop")
 
-    def remove_medication(self, record_id: str) -> Outcome[Medication]:
-        """Remove a medicine entered in error (tombstone; stopping keeps the history)."""
-        return self._remove(MEDICATIONS, record_id)
+    def remove_medication(
+        self, record_id: str, *, reason: str = ENTERED_IN_ERROR
+    ) -> Outcome[Medication]:
+        """Take a medicine off the list: entered in error (tombstone) or no longer taking
+        (stopped today, kept in the history); audited with the reason."""
+        return self._remove(MEDICATIONS, record_id, reason)
 
     def medications(self, patient_id: str, *, active_only: bool = False) -> list[Medication]:
         """The patient's medicines, active first (only active ones if asked)."""
@@ -238,9 +259,10 @@ class Clinical:
         """Change an allergy; only the fields given change."""
         return self._update(ALLERGIES, record_id, data, f)
 
-    def remove_allergy(self, record_id: str) -> Outcome[Allergy]:
-        """Remove an allergy entered in error (tombstone)."""
-        return self._remove(ALLERGIES, record_id)
+    def remove_allergy(self, record_id: str, *, reason: str = ENTERED_IN_ERROR) -> Outcome[Allergy]:
+        """Take an allergy off the list: entered in error (tombstone) or resolved (kept, status
+        resolved); audited with the reason."""
+        return self._remove(ALLERGIES, record_id, reason)
 
     def allergies(self, patient_id: str) -> list[Allergy]:
         """The patient's allergies by substance."""

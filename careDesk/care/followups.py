@@ -10,35 +10,25 @@ gets its next occurrence when it is completed.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from pydantic import AfterValidator, StringConstraints
 from sqlalchemy import or_
-from sqlmodel import col, select
+from sqlmodel import Field, col, select
 
+from careDesk.care.forms.base import Form, ReadModel, parse, refuse, updating
 from careDesk.care.verb_kit import (
-    Body,
-    Form,
-    Line,
-    OptId,
-    ReadModel,
-    Rrule,
-    UtcTime,
-    Zone,
     add_audited,
     live,
-    parse,
     remove_live,
     require_patient,
     update_audited,
 )
 from careDesk.changes import Outcome
-from careDesk.errors import ValidationFailed
 from careDesk.model.base import utcnow
-from careDesk.model.schedule import FollowUp
+from careDesk.model.fields import Lines
+from careDesk.model.schedule import FollowUp, FollowUpBase, FollowUpKind
 from careDesk.model.security import User
-from careDesk.schedule.recurrence import next_occurrence, validate_rule
+from careDesk.schedule.recurrence import next_occurrence
 from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
@@ -46,62 +36,28 @@ if TYPE_CHECKING:
 
     from careDesk.desk import Desk, Tx
 
-
-class FollowUpKind(StrEnum):
-    CALL = "call"
-    VISIT = "visit"
-    LAB_CHECK = "lab_check"
-    MEDICATION_REVIEW = "medication_review"
-    PLAN_REVIEW = "plan_review"
+__all__ = ["FollowUpCreate", "FollowUpKind", "FollowUps"]
 
 
-def _usable_rule(value: str | None) -> str | None:
-    """The reminder clock runs single RRULEs in local time: check it can."""
-    if value is not None:
-        validate_rule(value)
-    return value
+class FollowUpCreate(FollowUpBase, Form):
+    """A new open follow-up."""
 
 
-class FollowUpUpdate(Form):
-    not_null: ClassVar[frozenset[str]] = frozenset({"kind", "title", "due_at", "urgent"})
-    kind: FollowUpKind | None = None
-    title: Line | None = None
-    due_at: UtcTime | None = None
-    timezone: Zone = None
-    recurrence: Annotated[Rrule, AfterValidator(_usable_rule)] = None
-    assignee_id: OptId = None
-    urgent: bool | None = None
-
-
-class FollowUpForm(FollowUpUpdate):
-    kind: FollowUpKind
-    title: Line
-    due_at: UtcTime
-    urgent: bool = False
-    origin: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = None
-    activity_id: OptId = None
+FollowUpUpdate = updating(
+    FollowUpBase,
+    "FollowUpUpdate",
+    exclude=frozenset({"origin", "activity_id"}),
+    doc="Changes to an open follow-up.",
+)
 
 
 class ResultForm(Form):
-    result: Body
+    result: Lines = Field(max_length=20_000)
 
 
-class FollowUpRead(ReadModel):
+class FollowUpRead(FollowUpBase, ReadModel):
     id: str
     patient_id: str
-    kind: str
-    title: str
-    due_at: datetime
-    timezone: str | None
-    recurrence: str | None
-    assignee_id: str | None
-    urgent: bool
-    status: str
-    snoozed_until: datetime | None
-    completed_at: datetime | None
-    result: str | None
-    origin: str | None
-    activity_id: str | None
     updated_at: datetime
 
 
@@ -110,13 +66,13 @@ def _check_assignee(session: Session, user_id: str | None) -> None:
         return
     user = session.get(User, user_id)
     if user is None or user.disabled:
-        raise ValidationFailed("assignee_id", "choose an active careDesk user")
+        raise refuse("assignee_id", "choose an active careDesk user")
 
 
 def _open(session: Session, follow_up_id: str) -> FollowUp:
     row = live(session, FollowUp, follow_up_id, "follow-up")
     if row.status != "open":
-        raise ValidationFailed("status", f"this follow-up is already {row.status}")
+        raise refuse("status", f"this follow-up is already {row.status}")
     return row
 
 
@@ -150,24 +106,24 @@ class FollowUps:
     def create(self, patient_id: str, **fields: Any) -> Outcome[FollowUpRead]:
         """A new open follow-up for a patient."""
         self.desk.require(Permission.EDIT)
-        form = parse(FollowUpForm, fields)
+        form = FollowUpCreate.parse(fields)
         with self.desk.writing() as tx:
             require_patient(tx.session, patient_id)
             _check_assignee(tx.session, form.assignee_id)
             row = add_audited(
                 tx,
                 "follow_up.add",
-                FollowUp(patient_id=patient_id, **form.model_dump()),
+                FollowUp(patient_id=patient_id, **form.to_record()),
                 kind="follow_up",
                 patient_id=patient_id,
                 fields=form.model_fields_set,
             )
-            return Outcome(FollowUpRead.model_validate(row), tx.changes)
+            return Outcome(FollowUpRead.of(row), tx.changes)
 
     def update(self, follow_up_id: str, **fields: Any) -> Outcome[FollowUpRead]:
         """Change an open follow-up (a new due time is announced again)."""
         self.desk.require(Permission.EDIT)
-        values = parse(FollowUpUpdate, fields).values()
+        values = FollowUpUpdate.parse(fields).changes()
         with self.desk.writing() as tx:
             row = _open(tx.session, follow_up_id)
             _check_assignee(tx.session, values.get("assignee_id"))
@@ -176,7 +132,7 @@ class FollowUps:
             )
             if {"due_at", "assignee_id"} & set(changed):
                 row.notified_at = None
-            return Outcome(FollowUpRead.model_validate(row), tx.changes)
+            return Outcome(FollowUpRead.of(row), tx.changes)
 
     def complete(self, follow_up_id: str, result: str) -> Outcome[FollowUpRead]:
         """Mark done with what happened; a recurring follow-up gets its next occurrence."""
@@ -187,7 +143,12 @@ class FollowUps:
         return self._close(follow_up_id, "cancelled", reason)
 
     def reassign(self, follow_up_id: str, assignee_id: str | None) -> Outcome[FollowUpRead]:
-        """Give an open follow-up to another user (or to nobody)."""
+        """Give an open follow-up to another user (or to nobody); only to someone who may act
+        on it (``desk.users.assignable``)."""
+        if assignee_id is not None and assignee_id not in {
+            u.id for u in self.desk.users.assignable()
+        }:
+            raise refuse("assignee_id", "that user cannot take follow-ups")
         return self.update(follow_up_id, assignee_id=assignee_id)
 
     def remove(self, follow_up_id: str) -> Outcome[None]:
@@ -211,7 +172,7 @@ class FollowUps:
                 .where(col(FollowUp.deleted_at).is_(None))
                 .order_by(col(FollowUp.due_at), col(FollowUp.id))
             )
-            return [FollowUpRead.model_validate(r) for r in rows]
+            return [FollowUpRead.of(r) for r in rows]
 
     def due(
         self, assignee_id: str | None = None, *, now: datetime | None = None, limit: int = 500
@@ -235,7 +196,7 @@ class FollowUps:
         if assignee_id is not None:
             query = query.where(FollowUp.assignee_id == assignee_id)
         with self.desk.reading() as session:
-            return [FollowUpRead.model_validate(r) for r in session.exec(query)]
+            return [FollowUpRead.of(r) for r in session.exec(query)]
 
     def _close(self, follow_up_id: str, status: str, text: str) -> Outcome[FollowUpRead]:
         self.desk.require(Permission.EDIT)
@@ -250,7 +211,7 @@ class FollowUps:
             update_audited(tx, action, row, values, kind="follow_up", patient_id=row.patient_id)
             if status == "done":
                 _next_occurrence(tx, row)
-            return Outcome(FollowUpRead.model_validate(row), tx.changes)
+            return Outcome(FollowUpRead.of(row), tx.changes)
 
 
 def _next_occurrence(tx: Tx, done: FollowUp) -> FollowUp | None:

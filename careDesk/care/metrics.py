@@ -6,8 +6,10 @@ minutes per patient per calendar month (consented patients only: CMS requires co
 how many reach 20, 40 and 60 minutes; the CCM codes those minutes support per patient-month
 (``careDesk.care.ccm``: CPT 99490/99439, 99491/99437, 99487/99489, with the chronic
 conditions, consent, decision making and plan revision each needs; CMS MLN909188), counted
-over the whole calendar months the period touches; discharges by reason. ``to_rows()``
-flattens a report for CSV export.
+over the whole calendar months the period touches; discharges by reason; treat-to-target
+results (``desk.measures.outcome_rates``: PHQ-9 response and remission at 6 months as NCQA
+HEDIS DRR-E defines them, diabetes and blood pressure at goal). ``to_rows()`` flattens a report
+for CSV export.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlmodel import Session, col
 
 from careDesk.care.ccm import ccm_months
 from careDesk.care.ccm_rules import CcmMonth
+from careDesk.care.measures.service import TREAT_TO_TARGET, OutcomeRates, target_rows
 from careDesk.care.risk.priority import aware
 from careDesk.errors import ValidationFailed
 from careDesk.model.assessment import ScreenerResult
@@ -103,6 +106,8 @@ class MetricsReport:
     minutes_without_consent: int = 0
     ccm: list[CcmMonth] = field(default_factory=list)
     discharges_by_reason: dict[str, int] = field(default_factory=dict)
+    # Treat to target (issue 17): HEDIS DRR-E response/remission at 6 months, share at goal.
+    treat_to_target: OutcomeRates | None = None
 
     @property
     def screening_coverage(self) -> float:
@@ -164,6 +169,9 @@ class MetricsReport:
                 add("CCM codes supported", f"{month} {code}", n)
         for k, v in sorted(self.discharges_by_reason.items()):
             add("discharges by reason", k, v)
+        if self.treat_to_target is not None:
+            for metric, value in target_rows(self.treat_to_target):
+                add(TREAT_TO_TARGET, metric, value)
         return rows
 
 
@@ -337,4 +345,5 @@ class Metrics:
             _minutes(session, report)
             report.ccm = ccm_months(session, start, end)
             _discharges(session, report)
+        report.treat_to_target = self.desk.measures.outcome_rates(now=when)
         return report

@@ -7,142 +7,60 @@ plan version freezes as JSON, so an old version reads back exactly as it stood.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
-from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, StringConstraints, model_validator
+from pydantic import model_validator
+from sqlmodel import Field
 
-from careDesk.care.forms.fields import CheckedLoinc
-from careDesk.care.verb_kit import (
-    Form,
-    Line,
-    Long,
-    OptBody,
-    OptId,
-    OptLine,
-    OptLong,
-    OptShort,
-    ReadModel,
-    UtcTime,
-    check_rrule,
-    looks_like_rrule,
+from careDesk.care.forms.base import Form, ReadModel, refuse, updating
+from careDesk.model.fields import Lines, UtcTime
+from careDesk.model.plan import (
+    ActivityBase,
+    ActivityStatus,
+    CarePlanBase,
+    GoalBase,
+    GoalStatus,
+    PlanStatus,
+    ProblemBase,
 )
-from careDesk.errors import ValidationFailed
-from careDesk.model.plan import ActivityKind, Owner
-
-
-class PlanStatus(StrEnum):
-    DRAFT = "draft"
-    ACTIVE = "active"
-    COMPLETED = "completed"
-
-
-class GoalStatus(StrEnum):
-    ACTIVE = "active"
-    ACHIEVED = "achieved"
-    NOT_ACHIEVED = "not_achieved"
-    CANCELLED = "cancelled"
-
-
-class ActivityStatus(StrEnum):
-    PLANNED = "planned"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    CANCELLED = "cancelled"
-
-
-def _schedule(value: str | None) -> str | None:
-    """A schedule is plain words ("every morning") or an RFC 5545 RRULE, which must parse."""
-    if value is not None and looks_like_rrule(value):
-        check_rrule(value)
-    return value
-
-
-Language = Annotated[
-    str, StringConstraints(min_length=2, max_length=10, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
-]
-Schedule = Annotated[OptLine, AfterValidator(_schedule)]
-TestCode = CheckedLoinc | None  # a test's LOINC code: what the duplicate-test check matches
 
 
 # ----- input forms ----------------------------------------------------------------------------
-class PlanForm(Form):
-    title: Line = "Care plan"
-    review_date: date | None = None
-    language: Language = "en"
+class PlanCreate(CarePlanBase, Form):
+    """A new care plan (it starts active, version 1)."""
 
 
-class PlanUpdate(Form):
-    not_null: ClassVar[frozenset[str]] = frozenset({"title", "language"})
-    title: Line | None = None
-    review_date: date | None = None
-    language: Language | None = None
+class ProblemCreate(ProblemBase, Form):
+    """A problem for the plan (it goes last; reorder to move it)."""
 
 
-class ProblemForm(Form):
-    description: Long
-    condition_id: OptId = None
+class GoalCreate(GoalBase, Form):
+    """A goal under a problem."""
 
 
-class ProblemUpdate(Form):
-    not_null: ClassVar[frozenset[str]] = frozenset({"description"})
-    description: Long | None = None
-    condition_id: OptId = None
+class ActivityCreate(ActivityBase, Form):
+    """An activity under a goal."""
 
 
-class GoalUpdate(Form):
-    not_null: ClassVar[frozenset[str]] = frozenset({"description", "status"})
-    description: Long | None = None
-    patient_words: OptLong = None
-    measure: OptShort = None
-    target: OptShort = None
-    due_date: date | None = None
-    status: GoalStatus | None = None
-    achieved_on: date | None = None
-
-
-class GoalForm(GoalUpdate):
-    description: Long
-    status: GoalStatus = GoalStatus.ACTIVE
+PlanUpdate = updating(CarePlanBase, "PlanUpdate", doc="Changes to a plan's title, date, language.")
+ProblemUpdate = updating(ProblemBase, "ProblemUpdate", doc="Changes to a problem.")
+GoalUpdate = updating(GoalBase, "GoalUpdate", doc="Changes to a goal.")
+ActivityUpdate = updating(ActivityBase, "ActivityUpdate", doc="Changes to an activity.")
 
 
 class ProgressForm(Form):
-    value: OptShort = None
-    note: OptBody = None
+    value: str | None = Field(default=None, max_length=100)
+    note: Lines | None = Field(default=None, max_length=20_000)
     noted_at: UtcTime | None = None
 
     @model_validator(mode="after")
     def _something_noted(self) -> ProgressForm:
         if self.value is None and self.note is None:
-            raise ValidationFailed("value", "give a value or a note")
+            raise refuse("value", "give a value or a note")
         return self
 
 
-class ActivityUpdate(Form):
-    not_null: ClassVar[frozenset[str]] = frozenset({"kind", "description", "owner", "status"})
-    kind: ActivityKind | None = None
-    description: Long | None = None
-    patient_words: OptLong = None
-    owner: Owner | None = None
-    owner_name: OptLine = None
-    schedule: Schedule = None
-    due_date: date | None = None
-    status: ActivityStatus | None = None
-    done_on: date | None = None
-    test_code: TestCode = None
-    medication_id: OptId = None
-    resource_id: OptId = None
-
-
-class ActivityForm(ActivityUpdate):
-    kind: ActivityKind
-    description: Long
-    owner: Owner = Owner.PATIENT
-    status: ActivityStatus = ActivityStatus.PLANNED
-
-
 class VersionNote(Form):
-    note: OptLong = None
+    note: str | None = Field(default=None, max_length=300)
 
 
 # ----- read models ----------------------------------------------------------------------------
@@ -179,6 +97,11 @@ class GoalRead(ReadModel):
     status: str
     achieved_on: date | None
     position: int
+    measure_loinc: str | None = None
+    target_rule: str | None = None
+    target_value: float | None = None
+    target_value2: float | None = None
+    target_unit: str | None = None
 
 
 class ProgressRead(ReadModel):
@@ -243,22 +166,22 @@ class PlanVersionRead(VersionInfo):
 
 
 __all__ = [
-    "ActivityForm",
+    "ActivityCreate",
     "ActivityRead",
     "ActivityStatus",
     "ActivityUpdate",
-    "GoalForm",
+    "GoalCreate",
     "GoalNode",
     "GoalRead",
     "GoalStatus",
     "GoalUpdate",
-    "PlanForm",
+    "PlanCreate",
     "PlanRead",
     "PlanStatus",
     "PlanTree",
     "PlanUpdate",
     "PlanVersionRead",
-    "ProblemForm",
+    "ProblemCreate",
     "ProblemNode",
     "ProblemRead",
     "ProblemUpdate",

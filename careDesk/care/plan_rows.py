@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from careDesk.care.forms.base import ReadModel, refuse
 from careDesk.care.plan_forms import (
     ActivityRead,
     ActivityStatus,
@@ -27,11 +28,9 @@ from careDesk.care.plan_forms import (
     ProgressRead,
 )
 from careDesk.care.verb_kit import (
-    ReadModel,
     live,
     record_change,
 )
-from careDesk.errors import ValidationFailed
 from careDesk.model.base import Record
 from careDesk.model.clinical import Medication
 from careDesk.model.plan import Activity, CarePlan, Goal, GoalProgress, Owner, PlanVersion, Problem
@@ -113,7 +112,7 @@ def open_plan(session: Session, plan_id: str) -> CarePlan:
     """The live plan, refused once it is completed (a completed plan is read-only)."""
     plan = live(session, CarePlan, plan_id, "care plan")
     if plan.status == PlanStatus.COMPLETED:
-        raise ValidationFailed("plan", "this plan is completed and can no longer be changed")
+        raise refuse("plan", "this plan is completed and can no longer be changed")
     return plan
 
 
@@ -126,17 +125,21 @@ def next_position(session: Session, column: Any, parent_id: str, table: type[Par
 
 
 def goal_rules(session: Session, goal: Goal, today: date) -> list[str]:
-    """An achieved goal gets today as its date unless one was given; the fields it set."""
+    """An achieved goal gets today as its date unless one was given; a goal linked to a measure
+    keeps its target as a rule (careDesk/care/measures/links.py); the fields it set."""
+    from careDesk.care.measures.links import link_target
+
+    changed = link_target(goal)
     if goal.status == GoalStatus.ACHIEVED and goal.achieved_on is None:
         goal.achieved_on = today
-        return ["achieved_on"]
-    return []
+        changed.append("achieved_on")
+    return changed
 
 
 def activity_rules(session: Session, act: Activity, today: date) -> list[str]:
     """Check an activity's owner and links; a done one gets today unless dated."""
     if act.owner == Owner.OTHER and not act.owner_name:
-        raise ValidationFailed("owner_name", "name the owner when the owner is 'other'")
+        raise refuse("owner_name", "name the owner when the owner is 'other'")
     if act.resource_id:
         live(session, CommunityResource, act.resource_id, "community resource")
     if act.medication_id:
@@ -228,7 +231,7 @@ def reorder_parts(
         )
     }
     if len(ids) != len(rows) or set(ids) != set(rows):
-        raise ValidationFailed("order", f"list each of the {len(rows)} items exactly once")
+        raise refuse("order", f"list each of the {len(rows)} items exactly once")
     for position, record_id in enumerate(ids):
         row = rows[record_id]
         if row.position != position:

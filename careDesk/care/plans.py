@@ -13,20 +13,21 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
 
+from careDesk.care.forms.base import Form, parse
 from careDesk.care.plan_forms import (
-    ActivityForm,
+    ActivityCreate,
     ActivityRead,
     ActivityUpdate,
-    GoalForm,
+    GoalCreate,
     GoalRead,
     GoalUpdate,
-    PlanForm,
+    PlanCreate,
     PlanRead,
     PlanStatus,
     PlanTree,
     PlanUpdate,
     PlanVersionRead,
-    ProblemForm,
+    ProblemCreate,
     ProblemRead,
     ProblemUpdate,
     ProgressForm,
@@ -50,12 +51,10 @@ from careDesk.care.plan_rows import (
     version_info,
 )
 from careDesk.care.verb_kit import (
-    Form,
     add_audited,
     apply,
     live,
     local_today,
-    parse,
     record_change,
     remove_live,
     require_patient,
@@ -143,7 +142,7 @@ class Plans:
     def ensure_active(self, patient_id: str, **fields: Any) -> Outcome[PlanRead]:
         """The patient's active plan, created from ``fields`` if there is none yet."""
         self.desk.require(Permission.EDIT)
-        form = parse(PlanForm, fields)
+        form = parse(PlanCreate, fields)
         with self.desk.writing() as tx:
             require_patient(tx.session, patient_id)
             plan = active_plan_row(tx.session, patient_id)
@@ -151,7 +150,7 @@ class Plans:
                 plan = add_audited(
                     tx,
                     "plan.create",
-                    CarePlan(patient_id=patient_id, **form.model_dump()),
+                    CarePlan(patient_id=patient_id, **form.to_record()),
                     kind="care_plan",
                     patient_id=patient_id,
                     fields=form.model_fields_set,
@@ -161,7 +160,7 @@ class Plans:
     def update_plan(self, plan_id: str, **fields: Any) -> Outcome[PlanRead]:
         """Change the title, review date or language of a plan."""
         self.desk.require(Permission.EDIT)
-        values = parse(PlanUpdate, fields).values()
+        values = PlanUpdate.parse(fields).changes()
         with self.desk.writing() as tx:
             plan = open_plan(tx.session, plan_id)
             update_audited(
@@ -202,12 +201,12 @@ class Plans:
     def add_problem(self, plan_id: str, **fields: Any) -> Outcome[ProblemRead]:
         """Add a problem or concern at the end of the plan."""
         self.desk.require(Permission.EDIT)
-        form = parse(ProblemForm, fields)
+        form = parse(ProblemCreate, fields)
         with self.desk.writing() as tx:
             plan = open_plan(tx.session, plan_id)
             pos = next_position(tx.session, Problem.plan_id, plan.id, Problem)
             row = Problem(
-                plan_id=plan.id, patient_id=plan.patient_id, position=pos, **form.model_dump()
+                plan_id=plan.id, patient_id=plan.patient_id, position=pos, **form.to_record()
             )
             return self._added(tx, row, "problem", form, ProblemRead, no_rules)
 
@@ -227,7 +226,7 @@ class Plans:
     def add_goal(self, problem_id: str, **fields: Any) -> Outcome[GoalRead]:
         """Add a goal (measurable target, due date, the patient's own words) to a problem."""
         self.desk.require(Permission.EDIT)
-        form = parse(GoalForm, fields)
+        form = parse(GoalCreate, fields)
         with self.desk.writing() as tx:
             problem = live(tx.session, Problem, problem_id, "problem")
             open_plan(tx.session, problem.plan_id)
@@ -237,7 +236,7 @@ class Plans:
                 plan_id=problem.plan_id,
                 patient_id=problem.patient_id,
                 position=pos,
-                **form.model_dump(),
+                **form.to_record(),
             )
             return self._added(tx, row, "goal", form, GoalRead, goal_rules)
 
@@ -292,7 +291,7 @@ class Plans:
     def add_activity(self, goal_id: str, **fields: Any) -> Outcome[ActivityRead]:
         """Add an activity (who does what, when) under a goal."""
         self.desk.require(Permission.EDIT)
-        form = parse(ActivityForm, fields)
+        form = parse(ActivityCreate, fields)
         with self.desk.writing() as tx:
             goal = live(tx.session, Goal, goal_id, "goal")
             open_plan(tx.session, goal.plan_id)
@@ -302,7 +301,7 @@ class Plans:
                 plan_id=goal.plan_id,
                 patient_id=goal.patient_id,
                 position=pos,
-                **form.model_dump(),
+                **form.to_record(),
             )
             return self._added(tx, row, "activity", form, ActivityRead, activity_rules)
 
@@ -346,7 +345,7 @@ class Plans:
         rule: Rule,
     ) -> Outcome[RM]:
         self.desk.require(Permission.EDIT)
-        values = parse(form, fields).values()
+        values = form.parse(fields).changes()
         kind = str(table.__tablename__)
         with self.desk.writing() as tx:
             row = live(tx.session, table, record_id, kind)

@@ -9,32 +9,22 @@ are referrals sent more than N days ago whose report has not come back.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import col, select
+from sqlmodel import Field, col, select
 
+from careDesk.care.forms.base import Form, ReadModel, refuse, updating
 from careDesk.care.verb_kit import (
-    Form,
-    OptBody,
-    OptId,
-    OptLine,
-    OptLong,
-    OptShort,
-    Para,
-    ReadModel,
-    UtcTime,
     add_audited,
     live,
-    parse,
     record_change,
     remove_live,
     require_patient,
     update_audited,
 )
 from careDesk.changes import Outcome
-from careDesk.errors import ValidationFailed
-from careDesk.model.referral import Referral, ReferralState
+from careDesk.model.fields import UtcTime
+from careDesk.model.referral import Referral, ReferralBase, ReferralState, Urgency
 from careDesk.model.team import Organization, Provider
 from careDesk.security.roles import Permission
 
@@ -42,6 +32,8 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from careDesk.desk import Desk
+
+__all__ = ["Referrals", "Urgency"]
 
 ORDER: tuple[ReferralState, ...] = tuple(ReferralState)
 STAMPS: dict[ReferralState, str] = {
@@ -52,53 +44,40 @@ STAMPS: dict[ReferralState, str] = {
     ReferralState.CLOSED: "closed_at",
 }
 OPEN_LOOP = (ReferralState.SENT, ReferralState.ACCEPTED, ReferralState.SEEN)
+#: The steps of a referral in the order it takes them (closing is also allowed from any step).
+STEPS: tuple[ReferralState, ...] = ORDER
 
 
-class Urgency(StrEnum):
-    ROUTINE = "routine"
-    SOON = "soon"
-    URGENT = "urgent"
+def next_step(state: ReferralState | str) -> ReferralState | None:
+    """The one step a referral in ``state`` takes next; None once it is closed. The client
+    offers this step; :meth:`Referrals.advance` refuses any other (except closing)."""
+    current = ReferralState(state)
+    if current == ReferralState.CLOSED:
+        return None
+    return ORDER[ORDER.index(current) + 1]
 
 
-class ReferralUpdate(Form):
-    not_null: ClassVar[frozenset[str]] = frozenset({"to_name", "reason", "urgency"})
-    to_name: OptLine = None
-    specialty: OptShort = None
-    provider_id: OptId = None
-    organization_id: OptId = None
-    reason: Para | None = None
-    urgency: Urgency | None = None
-    notes: OptBody = None
+class ReferralCreate(ReferralBase, Form):
+    """A new referral (a draft)."""
+
+    # May be left out when a provider or organization is linked: their name is taken then.
+    to_name: str | None = Field(default=None, max_length=200)  # type: ignore[assignment]
 
 
-class ReferralForm(ReferralUpdate):
-    reason: Para
-    urgency: Urgency = Urgency.ROUTINE
+ReferralUpdate = updating(
+    ReferralBase, "ReferralUpdate", doc="Changes to who, why, how urgent, or the notes."
+)
 
 
 class StepForm(Form):
     state: ReferralState
     at: UtcTime | None = None
-    reason: OptLong = None
+    reason: str | None = Field(default=None, max_length=300)
 
 
-class ReferralRead(ReadModel):
+class ReferralRead(ReferralBase, ReadModel):
     id: str
     patient_id: str
-    to_name: str
-    specialty: str | None
-    provider_id: str | None
-    organization_id: str | None
-    reason: str
-    urgency: str
-    state: str
-    sent_at: datetime | None
-    accepted_at: datetime | None
-    seen_at: datetime | None
-    report_at: datetime | None
-    closed_at: datetime | None
-    closed_reason: str | None
-    notes: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -123,13 +102,13 @@ class Referrals:
     def create(self, patient_id: str, **fields: Any) -> Outcome[ReferralRead]:
         """A new referral in the draft state."""
         self.desk.require(Permission.EDIT)
-        form = parse(ReferralForm, fields)
-        values = form.model_dump()
+        form = ReferralCreate.parse(fields)
+        values = form.to_record()
         with self.desk.writing() as tx:
             require_patient(tx.session, patient_id)
             _fill_recipient(tx.session, values)
             if not values["to_name"]:
-                raise ValidationFailed("to_name", "name who the referral goes to")
+                raise refuse("to_name", "name who the referral goes to")
             row = add_audited(
                 tx,
                 "referral.add",
@@ -138,26 +117,26 @@ class Referrals:
                 patient_id=patient_id,
                 fields=form.model_fields_set,
             )
-            return Outcome(ReferralRead.model_validate(row), tx.changes)
+            return Outcome(ReferralRead.of(row), tx.changes)
 
     def update(self, referral_id: str, **fields: Any) -> Outcome[ReferralRead]:
         """Change who, why, how urgent, or the notes (not the state: see :meth:`advance`)."""
         self.desk.require(Permission.EDIT)
-        values = parse(ReferralUpdate, fields).values()
+        values = ReferralUpdate.parse(fields).changes()
         with self.desk.writing() as tx:
             row = live(tx.session, Referral, referral_id, "referral")
             _fill_recipient(tx.session, values)
             update_audited(
                 tx, "referral.update", row, values, kind="referral", patient_id=row.patient_id
             )
-            return Outcome(ReferralRead.model_validate(row), tx.changes)
+            return Outcome(ReferralRead.of(row), tx.changes)
 
     def advance(
         self, referral_id: str, state: str, *, at: datetime | None = None, reason: str | None = None
     ) -> Outcome[ReferralRead]:
         """Move a referral one step forward (or close it), stamping the step's time."""
         self.desk.require(Permission.EDIT)
-        step = parse(StepForm, {"state": state, "at": at, "reason": reason})
+        step = StepForm.parse(state=state, at=at, reason=reason)
         target = ReferralState(step.state)
         with self.desk.writing() as tx:
             row = live(tx.session, Referral, referral_id, "referral")
@@ -177,7 +156,7 @@ class Referrals:
                 patient_id=row.patient_id,
                 fields=changed,
             )
-            return Outcome(ReferralRead.model_validate(row), tx.changes)
+            return Outcome(ReferralRead.of(row), tx.changes)
 
     def send(self, referral_id: str, at: datetime | None = None) -> Outcome[ReferralRead]:
         """Record that the referral was sent."""
@@ -223,7 +202,7 @@ class Referrals:
         if not include_closed:
             query = query.where(Referral.state != ReferralState.CLOSED)
         with self.desk.reading() as session:
-            return [ReferralRead.model_validate(r) for r in session.exec(query)]
+            return [ReferralRead.of(r) for r in session.exec(query)]
 
     def open_loops(
         self, days: int = 30, *, now: datetime | None = None, patient_id: str | None = None
@@ -231,7 +210,7 @@ class Referrals:
         """Referrals sent more than ``days`` ago with no report yet, oldest first."""
         self.desk.require(Permission.READ)
         if days < 0:
-            raise ValidationFailed("days", "must not be negative")
+            raise refuse("days", "must not be negative")
         cutoff = (now or datetime.now().astimezone()) - timedelta(days=days)
         query = (
             select(Referral)
@@ -242,19 +221,18 @@ class Referrals:
         if patient_id:
             query = query.where(Referral.patient_id == patient_id)
         with self.desk.reading() as session:
-            return [ReferralRead.model_validate(r) for r in session.exec(query)]
+            return [ReferralRead.of(r) for r in session.exec(query)]
 
 
 def _check_step(current: ReferralState, target: ReferralState, reason: str | None) -> None:
     """Only one step forward; closing from anywhere, with a reason before the report."""
     if current == ReferralState.CLOSED:
-        raise ValidationFailed("state", "this referral is already closed")
+        raise refuse("state", "this referral is already closed")
     if target == ReferralState.CLOSED:
         if reason is None and current != ReferralState.REPORT_RECEIVED:
-            raise ValidationFailed("reason", "say why the referral is closed without a report")
+            raise refuse("reason", "say why the referral is closed without a report")
         return
-    following = ORDER[ORDER.index(current) + 1]
-    if target != following:
-        raise ValidationFailed(
-            "state", f"a referral that is {current.value} can next be {following.value} or closed"
-        )
+    following = next_step(current)
+    if following is None or target != following:
+        then = following.value if following is not None else "nothing more"
+        raise refuse("state", f"a referral that is {current.value} can next be {then} or closed")

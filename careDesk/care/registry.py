@@ -13,32 +13,32 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import computed_field
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
-from careDesk.care.forms import (
+from careDesk.care.forms.base import Form, ReadModel, refuse
+from careDesk.care.forms.patient import (
+    CONSENT_RULES,
+    PATIENT_RULES,
     ConsentUpdate,
     FamilyMemberCreate,
     FamilyMemberUpdate,
     PatientCreate,
     PatientUpdate,
     StoryUpdate,
-    phone_digits,
-    refuse_empty,
-)
-from careDesk.care.forms.patient import (
-    CONSENT_FLAGS,
-    CONSENT_RULES,
-    FAMILY_REQUIRED,
-    PATIENT_REQUIRED,
-    PATIENT_RULES,
     check_rules,
     consent_defaults,
 )
-from careDesk.care.verb_kit import apply, live, update_audited
+from careDesk.care.verb_kit import (
+    add_audited,
+    apply,
+    live,
+    record_change,
+    tombstone_audited,
+    update_audited,
+)
 from careDesk.changes import Outcome
-from careDesk.errors import ValidationFailed
-from careDesk.model.base import Record
-from careDesk.model.patient import FamilyMember, Patient, ProgramStatus
+from careDesk.model.fields import phone_digits
+from careDesk.model.patient import FamilyMember, Patient, PatientBase, ProgramStatus
 from careDesk.model.security import User
 from careDesk.security.roles import Permission, Role
 
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from careDesk.care.search import PatientRow
     from careDesk.desk import Desk, Tx
 
-Data = Mapping[str, Any] | None
+Data = Form | Mapping[str, Any] | None
 
 # The enrollment workflow (docs/architecture.md#the-care-process-in-the-code). A candidate may
 # decline (→ discharged); an enrolled
@@ -59,46 +59,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class PatientRead(SQLModel):
+class PatientRead(PatientBase, ReadModel):
     """A patient as the app shows them: the record plus age and the coordinator's name."""
 
     id: str
     version: int
     updated_at: datetime
-    mrn: str
-    given_name: str
-    family_name: str
-    preferred_name: str | None
-    birth_date: date
     age: int
-    sex: str
-    gender_identity: str | None
-    language: str
-    interpreter_needed: bool
-    phone: str | None
-    email: str | None
-    address_line: str | None
-    city: str | None
-    state: str | None
-    postal_code: str | None
-    timezone: str | None
-    preferred_channel: str
-    consent_program: bool
-    consent_program_on: date | None
-    consent_sms: bool
-    consent_email: bool
-    consent_letter: bool
-    consent_phone: bool
-    status: str
-    status_changed_at: datetime | None
-    enrolled_on: date | None
-    coordinator_id: str | None
     coordinator_name: str | None
-    what_matters: str | None
-    own_goals: str | None
-    lifestyle: str | None
-    family_support: str | None
-    deceased_on: date | None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -110,7 +78,7 @@ class PatientRead(SQLModel):
 def check_transition(current: str, target: str) -> None:
     """Refuse a status change the enrollment workflow does not allow (:data:`TRANSITIONS`)."""
     if target not in TRANSITIONS.get(current, frozenset()):
-        raise ValidationFailed("status", f"cannot go from {current} to {target}")
+        raise refuse("status", f"cannot go from {current} to {target}")
 
 
 def age_on(birth: date, day: date) -> int:
@@ -121,26 +89,11 @@ def age_on(birth: date, day: date) -> int:
 def read_patient(session: Session, patient: Patient) -> PatientRead:
     """The read model of ``patient`` (age today, or at death)."""
     coordinator = session.get(User, patient.coordinator_id) if patient.coordinator_id else None
-    return PatientRead.model_validate(
+    return PatientRead.of(
         patient,
-        from_attributes=True,
-        update={
-            "age": age_on(patient.birth_date, patient.deceased_on or date.today()),
-            "coordinator_name": coordinator.display_name if coordinator else None,
-        },
+        age=age_on(patient.birth_date, patient.deceased_on or date.today()),
+        coordinator_name=coordinator.display_name if coordinator else None,
     )
-
-
-def audit_change(
-    tx: Tx, action: str, record: Record, kind: str, patient_id: str, fields: list[str]
-) -> None:
-    """Audit ``action`` on ``record`` with the names (not values) of the fields changed.
-
-    An add or remove (no fields) is audited with no detail at all, unlike
-    :func:`~careDesk.care.verb_kit.record_change`; with fields the two write the same.
-    """
-    detail = {"fields": sorted(fields)} if fields else None
-    tx.audit(action, entity=kind, entity_id=record.id, patient_id=patient_id, detail=detail)
 
 
 def _check_mrn(session: Session, mrn: str, patient_id: str | None) -> None:
@@ -148,17 +101,17 @@ def _check_mrn(session: Session, mrn: str, patient_id: str | None) -> None:
     for other_id, deleted_at in session.exec(query):
         if other_id != patient_id:
             whom = "a removed patient record" if deleted_at else "another patient"
-            raise ValidationFailed("mrn", f"{whom} already has this MRN")
+            raise refuse("mrn", f"{whom} already has this MRN")
 
 
 def _coordinator(session: Session, user_id: str) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise ValidationFailed("coordinator_id", "no user with this id")
+        raise refuse("coordinator_id", "no user with this id")
     if user.disabled:
-        raise ValidationFailed("coordinator_id", "this user's account is disabled")
+        raise refuse("coordinator_id", "this user's account is disabled")
     if user.role == Role.READ_ONLY:
-        raise ValidationFailed("coordinator_id", "a read-only user cannot coordinate care")
+        raise refuse("coordinator_id", "a read-only user cannot coordinate care")
     return user
 
 
@@ -204,6 +157,13 @@ class Patients:
 
         return open_chart(self.desk, patient_id)
 
+    def reload_chart(self, patient_id: str) -> Chart:
+        """The chart again for a chart that is already open (after a change to it): the
+        same data as :meth:`chart`, without a second ``chart.open`` audit event."""
+        from careDesk.care.chart import reload_chart
+
+        return reload_chart(self.desk, patient_id)
+
     def family(self, patient_id: str) -> list[FamilyMember]:
         """The patient's family members and caregivers (caregivers first)."""
         self.desk.require(Permission.READ)
@@ -212,11 +172,11 @@ class Patients:
             return list_family(session, patient_id)
 
     # ----- the patient -----------------------------------------------------------------------
-    def create(self, data: PatientCreate | Data = None, /, **fields: Any) -> Outcome[PatientRead]:
+    def create(self, data: Data = None, /, **fields: Any) -> Outcome[PatientRead]:
         """Register a new patient (status candidate unless given)."""
         self.desk.require(Permission.EDIT)
         form = PatientCreate.parse(data, **fields)
-        values = consent_defaults(form.model_dump(), form.model_fields_set, date.today())
+        values = consent_defaults(form.to_record(), form.model_fields_set, date.today())
         if values["status"] in (ProgramStatus.ENROLLED, ProgramStatus.ACTIVE):
             values["enrolled_on"] = values["enrolled_on"] or date.today()
         check_rules(PATIENT_RULES, values, values.keys())
@@ -225,20 +185,25 @@ class Patients:
             _check_mrn(tx.session, values["mrn"], None)
             if values["coordinator_id"]:
                 _coordinator(tx.session, values["coordinator_id"])
-            patient = Patient.model_validate(values)
+            patient = Patient(**values)
             if patient.status != ProgramStatus.CANDIDATE:
                 patient.status_changed_at = tx.now
             tx.add(patient, kind="patient", patient_id=patient.id)
-            audit_change(tx, "patient.create", patient, "patient", patient.id, [])
+            record_change(
+                tx,
+                "patient.create",
+                patient,
+                kind="patient",
+                patient_id=patient.id,
+                fields=form.model_fields_set,
+                touch=False,
+            )
             return Outcome(read_patient(tx.session, patient), tx.changes)
 
-    def update(
-        self, patient_id: str, data: PatientUpdate | Data = None, /, **fields: Any
-    ) -> Outcome[PatientRead]:
+    def update(self, patient_id: str, data: Data = None, /, **fields: Any) -> Outcome[PatientRead]:
         """Change identity, contacts or preferences; only the fields given change."""
         self.desk.require(Permission.EDIT)
         values = PatientUpdate.parse(data, **fields).changes()
-        refuse_empty(values, PATIENT_REQUIRED)
         if "phone" in values:
             values["phone_digits"] = phone_digits(values["phone"])
         with self.desk.writing() as tx:
@@ -253,8 +218,7 @@ class Patients:
         self.desk.require(Permission.EDIT)
         with self.desk.writing() as tx:
             patient = live(tx.session, Patient, patient_id, "patient")
-            tx.tombstone(patient, kind="patient", patient_id=patient.id)
-            audit_change(tx, "patient.remove", patient, "patient", patient.id, [])
+            tombstone_audited(tx, "patient.remove", patient, kind="patient")
             return Outcome(read_patient(tx.session, patient), tx.changes)
 
     def set_status(
@@ -266,9 +230,9 @@ class Patients:
             target = ProgramStatus(status)
         except ValueError:
             choices = ", ".join(s.value for s in ProgramStatus)
-            raise ValidationFailed("status", f"choose one of {choices}") from None
+            raise refuse("status", f"choose one of {choices}") from None
         if on is not None and on > date.today():
-            raise ValidationFailed("enrolled_on", "cannot be in the future")
+            raise refuse("enrolled_on", "cannot be in the future")
         with self.desk.writing() as tx:
             patient = live(tx.session, Patient, patient_id, "patient")
             if patient.status == target:
@@ -277,9 +241,7 @@ class Patients:
             values: dict[str, Any] = {"status": target.value, "status_changed_at": tx.now}
             if target == ProgramStatus.ENROLLED:
                 if not patient.consent_program:
-                    raise ValidationFailed(
-                        "consent_program", "record program consent before enrolling"
-                    )
+                    raise refuse("consent_program", "record program consent before enrolling")
                 values["enrolled_on"] = on or date.today()
             detail_from = patient.status
             outcome = self._save(tx, patient, values, "patient.status", audit=False)
@@ -297,12 +259,11 @@ class Patients:
         return self.set_status(patient_id, ProgramStatus.ENROLLED, on=on)
 
     def set_consent(
-        self, patient_id: str, data: ConsentUpdate | Data = None, /, **fields: Any
+        self, patient_id: str, data: Data = None, /, **fields: Any
     ) -> Outcome[PatientRead]:
         """Record program consent (with its date) and consent per channel."""
         self.desk.require(Permission.EDIT)
         values = ConsentUpdate.parse(data, **fields).changes()
-        refuse_empty(values, CONSENT_FLAGS)
         with self.desk.writing() as tx:
             patient = live(tx.session, Patient, patient_id, "patient")
             merged = consent_defaults(patient.model_dump() | values, set(values), date.today())
@@ -320,7 +281,7 @@ class Patients:
             return self._save(tx, patient, {"coordinator_id": user_id}, "patient.coordinator")
 
     def set_story(
-        self, patient_id: str, data: StoryUpdate | Data = None, /, **fields: Any
+        self, patient_id: str, data: Data = None, /, **fields: Any
     ) -> Outcome[PatientRead]:
         """What matters to the patient, their own goals, lifestyle and family support."""
         self.desk.require(Permission.EDIT)
@@ -336,30 +297,43 @@ class Patients:
         if changed:
             tx.touch(patient, kind="patient", patient_id=patient.id)
             if audit:
-                audit_change(tx, action, patient, "patient", patient.id, changed)
+                record_change(
+                    tx,
+                    action,
+                    patient,
+                    kind="patient",
+                    patient_id=patient.id,
+                    fields=changed,
+                    touch=False,
+                )
         return Outcome(read_patient(tx.session, patient), tx.changes)
 
     # ----- family and caregivers -------------------------------------------------------------
     def add_family(
-        self, patient_id: str, data: FamilyMemberCreate | Data = None, /, **fields: Any
+        self, patient_id: str, data: Data = None, /, **fields: Any
     ) -> Outcome[FamilyMember]:
         """Add a family member or caregiver, with what they may be told."""
         self.desk.require(Permission.EDIT)
-        values = FamilyMemberCreate.parse(data, **fields).model_dump()
+        form = FamilyMemberCreate.parse(data, **fields)
         with self.desk.writing() as tx:
             live(tx.session, Patient, patient_id, "patient")
-            member = FamilyMember.model_validate(values | {"patient_id": patient_id})
-            tx.add(member, kind="family_member", patient_id=patient_id)
-            audit_change(tx, "family.add", member, "family_member", patient_id, [])
+            member = FamilyMember(**form.to_record(), patient_id=patient_id)
+            add_audited(
+                tx,
+                "family.add",
+                member,
+                kind="family_member",
+                patient_id=patient_id,
+                fields=form.model_fields_set,
+            )
             return Outcome(member, tx.changes)
 
     def update_family(
-        self, member_id: str, data: FamilyMemberUpdate | Data = None, /, **fields: Any
+        self, member_id: str, data: Data = None, /, **fields: Any
     ) -> Outcome[FamilyMember]:
         """Change a family member's details, caregiver flag or what they may be told."""
         self.desk.require(Permission.EDIT)
         values = FamilyMemberUpdate.parse(data, **fields).changes()
-        refuse_empty(values, FAMILY_REQUIRED)
         with self.desk.writing() as tx:
             member = live(tx.session, FamilyMember, member_id, "family member")
             update_audited(
@@ -377,8 +351,7 @@ class Patients:
         self.desk.require(Permission.EDIT)
         with self.desk.writing() as tx:
             member = live(tx.session, FamilyMember, member_id, "family member")
-            tx.tombstone(member, kind="family_member", patient_id=member.patient_id)
-            audit_change(tx, "family.remove", member, "family_member", member.patient_id, [])
+            tombstone_audited(tx, "family.remove", member, kind="family_member")
             return Outcome(member, tx.changes)
 
 

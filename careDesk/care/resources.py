@@ -11,59 +11,34 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from pydantic import AfterValidator
-from sqlmodel import col, select
+from sqlmodel import Field, col, select
 
+from careDesk.care.forms.base import Form, ReadModel, refuse, updating
 from careDesk.care.verb_kit import (
-    Email,
-    Form,
-    Line,
-    OptBody,
-    OptLine,
-    OptLong,
-    OptPara,
-    Phone,
-    ReadModel,
     add_audited,
     live,
     local_today,
-    parse,
     remove_live,
     require_patient,
     update_audited,
 )
 from careDesk.changes import Outcome
-from careDesk.errors import ValidationFailed
-from careDesk.model.referral import CommunityResource, ResourceReferral
+from careDesk.model.fields import Day
+from careDesk.model.referral import (
+    CATEGORIES,
+    CommunityResource,
+    CommunityResourceBase,
+    NeedDomain,
+    ResourceReferral,
+)
 from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk
 
-
-class NeedDomain(StrEnum):
-    """AHC-HRSN core domains, then its supplemental domains (CMS 2017)."""
-
-    HOUSING = "housing"
-    FOOD = "food"
-    TRANSPORTATION = "transportation"
-    UTILITIES = "utilities"
-    SAFETY = "safety"
-    FINANCIAL_STRAIN = "financial_strain"
-    EMPLOYMENT = "employment"
-    FAMILY_COMMUNITY_SUPPORT = "family_community_support"
-    EDUCATION = "education"
-    PHYSICAL_ACTIVITY = "physical_activity"
-    SUBSTANCE_USE = "substance_use"
-    MENTAL_HEALTH = "mental_health"
-    DISABILITIES = "disabilities"
-    OTHER = "other"
-
-
-CATEGORIES: tuple[str, ...] = (*NeedDomain, "legal", "health", "caregiver_support")
-Category = Annotated[str, AfterValidator(lambda v: _choice(v, CATEGORIES))]
+__all__ = ["CATEGORIES", "NeedDomain", "Resources"]
 
 
 class ReferralState(StrEnum):
@@ -81,72 +56,34 @@ NEXT_STATES: dict[str, frozenset[str]] = {
 }
 
 
-def _choice(value: str, choices: tuple[str, ...]) -> str:
-    cleaned = value.strip().lower()
-    if cleaned not in choices:
-        raise ValueError(f"choose one of {', '.join(choices)}")
-    return cleaned
-
-
-def _languages(value: str) -> str:
-    codes = [c.strip().lower() for c in value.split(",") if c.strip()]
-    if not codes or any(not c.isalpha() or not 2 <= len(c) <= 3 for c in codes):
-        raise ValueError("list language codes separated by commas, such as en, es, vi")
-    return ",".join(dict.fromkeys(codes))
-
-
-Languages = Annotated[str, AfterValidator(_languages)]
-
-
 def fold(text: str) -> str:
     """Lower case without accents, so "credito" finds "crédito"."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-class ResourceUpdate(Form):
-    not_null: ClassVar[frozenset[str]] = frozenset({"name", "category", "languages"})
-    name: Line | None = None
-    category: Category | None = None
-    phone: Phone = None
-    email: Email = None
-    address: OptLong = None
-    website: OptLong = None
-    hours: OptLine = None
-    languages: Languages | None = None
-    eligibility: OptPara = None
-    notes: OptBody = None
+class ResourceCreate(CommunityResourceBase, Form):
+    """A resource for the directory."""
 
 
-class ResourceForm(ResourceUpdate):
-    name: Line
-    category: Category
-    languages: Languages = "en"
+ResourceUpdate = updating(
+    CommunityResourceBase, "ResourceUpdate", doc="Changes to a resource's details."
+)
 
 
 class ReferForm(Form):
     need: NeedDomain
-    referred_on: date | None = None
-    outcome: OptLong = None
+    referred_on: Day | None = None
+    outcome: str | None = Field(default=None, max_length=300)
 
 
 class ReferralStateForm(Form):
     state: ReferralState
-    outcome: OptLong = None
+    outcome: str | None = Field(default=None, max_length=300)
 
 
-class ResourceRead(ReadModel):
+class ResourceRead(CommunityResourceBase, ReadModel):
     id: str
-    name: str
-    category: str
-    phone: str | None
-    email: str | None
-    address: str | None
-    website: str | None
-    hours: str | None
-    languages: str
-    eligibility: str | None
-    notes: str | None
 
 
 class ResourceReferralRead(ReadModel):
@@ -171,7 +108,7 @@ def _matches(row: CommunityResource, words: list[str], language: str) -> bool:
 
 
 def _referral_read(row: ResourceReferral, resource: CommunityResource) -> ResourceReferralRead:
-    return ResourceReferralRead(**row.model_dump(), resource_name=resource.name)
+    return ResourceReferralRead.of(row, resource_name=resource.name)
 
 
 class Resources:
@@ -184,28 +121,28 @@ class Resources:
     def add(self, **fields: Any) -> Outcome[ResourceRead]:
         """Add a resource (food bank, housing help, rides…) to the directory."""
         self.desk.require(Permission.EDIT)
-        form = parse(ResourceForm, fields)
+        form = ResourceCreate.parse(fields)
         with self.desk.writing() as tx:
             row = add_audited(
                 tx,
                 "resource.add",
-                CommunityResource(**form.model_dump()),
+                CommunityResource(**form.to_record()),
                 kind="community_resource",
                 patient_id=None,
                 fields=form.model_fields_set,
             )
-            return Outcome(ResourceRead.model_validate(row), tx.changes)
+            return Outcome(ResourceRead.of(row), tx.changes)
 
     def update(self, resource_id: str, **fields: Any) -> Outcome[ResourceRead]:
         """Change a resource's details."""
         self.desk.require(Permission.EDIT)
-        values = parse(ResourceUpdate, fields).values()
+        values = ResourceUpdate.parse(fields).changes()
         with self.desk.writing() as tx:
             row = live(tx.session, CommunityResource, resource_id, "community resource")
             update_audited(
                 tx, "resource.update", row, values, kind="community_resource", patient_id=None
             )
-            return Outcome(ResourceRead.model_validate(row), tx.changes)
+            return Outcome(ResourceRead.of(row), tx.changes)
 
     def remove(self, resource_id: str) -> Outcome[None]:
         """Take a resource out of the directory (tombstone)."""
@@ -230,7 +167,7 @@ class Resources:
         wanted = language.strip().lower()
         with self.desk.reading() as session:
             rows = session.exec(query.order_by(col(CommunityResource.name))).all()
-        return [ResourceRead.model_validate(r) for r in rows if _matches(r, words, wanted)]
+        return [ResourceRead.of(r) for r in rows if _matches(r, words, wanted)]
 
     # ----- resource referrals ----------------------------------------------------------------
     def refer(
@@ -238,7 +175,7 @@ class Resources:
     ) -> Outcome[ResourceReferralRead]:
         """Refer a patient to a resource for one need domain."""
         self.desk.require(Permission.EDIT)
-        form = parse(ReferForm, fields)
+        form = ReferForm.parse(fields)
         with self.desk.writing() as tx:
             require_patient(tx.session, patient_id)
             resource = live(tx.session, CommunityResource, resource_id, "community resource")
@@ -264,12 +201,12 @@ class Resources:
     ) -> Outcome[ResourceReferralRead]:
         """Move a resource referral on (connected, closed or declined) with its outcome."""
         self.desk.require(Permission.EDIT)
-        form = parse(ReferralStateForm, {"state": state, "outcome": outcome})
+        form = ReferralStateForm.parse(state=state, outcome=outcome)
         with self.desk.writing() as tx:
             row = live(tx.session, ResourceReferral, referral_id, "resource referral")
             if form.state not in NEXT_STATES[row.state]:
                 allowed = ", ".join(sorted(NEXT_STATES[row.state])) or "nothing (it has ended)"
-                raise ValidationFailed("state", f"a {row.state} referral can become {allowed}")
+                raise refuse("state", f"a {row.state} referral can become {allowed}")
             values: dict[str, Any] = {"state": form.state}
             if form.outcome is not None:
                 values["outcome"] = form.outcome

@@ -66,6 +66,7 @@ class ScreenerReading:
     private_review: bool = False  # careDesk's own rule (AHC-HRSN "physically hurt" not Never)
     follow_up_id: str | None = None
     alert_id: str | None = None
+    cut_off_why: str | None = None  # which cut-off applied, where it depends on sex (AUDIT-C)
 
 
 def _reading(row: ScreenerResult, scored_urgent: bool = False) -> ScreenerReading:
@@ -106,14 +107,18 @@ class Screeners:
         answers: Mapping[str, Any],
         taken_at: datetime | None = None,
     ) -> Outcome[ScreenerReading]:
-        """Score and store a screener; PHQ-9 item 9 ≥ 1 also creates an urgent call and alert."""
+        """Score and store a screener; PHQ-9 item 9 ≥ 1 also creates an urgent call and alert.
+
+        The patient's recorded sex chooses the cut-off where the instrument's differ by sex
+        (AUDIT-C); when it is neither female nor male the lower cut-off applies."""
         self.desk.require(Permission.EDIT)
         inst = instrument(instrument_id)
-        scored = score(inst, answers)
+        score(inst, answers)  # refuse bad answers before opening a transaction
         with self.desk.writing(Permission.EDIT) as tx:
             patient = tx.session.get(Patient, patient_id)
             if patient is None or patient.deleted_at is not None:
                 raise NotFound("patient", patient_id)
+            scored = score(inst, answers, sex=patient.sex)  # AUDIT-C's cut-off is by sex
             row = ScreenerResult(
                 patient_id=patient_id,
                 instrument=inst.id,
@@ -145,6 +150,7 @@ class Screeners:
         reading = replace(
             _reading(row, scored.urgent),
             private_review=scored.private_review,
+            cut_off_why=scored.cut_off_why,
             follow_up_id=follow_up_id,
             alert_id=alert_id,
         )

@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlmodel import Session, col
 
-from careDesk.care.forms.fields import phone_digits
 from careDesk.care.registry import age_on
+from careDesk.model.fields import phone_digits
 from careDesk.model.patient import Patient
 from careDesk.model.risk import RiskScore
 from careDesk.model.security import User

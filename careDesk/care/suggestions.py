@@ -2,17 +2,17 @@
 
 Each rule looks at one finding and proposes a fragment of a shipped template:
 
-- AHC-HRSN core domain positive (CMS AHC-HRSN screening tool, 2017;
-  docs/clinical-sources.md#ahc-hrsn-social-needs) → a
-  community-resource referral activity bound to a resource of that category in the directory;
-- PHQ-9 total ≥ 10, moderate or worse (Kroenke 2001: 10–14 moderate) → a behavioral health
-  referral and a re-screen in 4 weeks (APA 2019 depression guideline; USPSTF 2023);
-- PHQ-2 total ≥ 3, a positive screen (Kroenke K, Spitzer RL, Williams JB. Med Care
-  2003;41:1284-92: cut-off 3) → complete the full PHQ-9, unless one was taken since;
-- GAD-7 total ≥ 10, moderate or worse anxiety (Spitzer RL, Kroenke K, Williams JB, Löwe B.
-  Arch Intern Med 2006;166:1092-7: cut-off 10 for further evaluation) → a behavioral health
-  referral and a re-screen in 4 weeks;
-- neither referral is proposed while the plan holds one not yet done or cancelled;
+- a positive screen of an instrument whose data file names a suggestion (the instrument
+  registry, ``careDesk/care/instruments/``): PHQ-9 total ≥ 10, moderate or worse (Kroenke
+  2001) → a behavioral health referral and a re-screen in 4 weeks (APA 2019 depression
+  guideline; USPSTF 2023); PHQ-2 total ≥ 3, positive (Kroenke K, Spitzer RL, Williams JB. Med
+  Care 2003;41:1284-92) → complete the full PHQ-9, unless one was taken since; GAD-7 total ≥ 10
+  (Spitzer RL, Kroenke K, Williams JB, Löwe B. Arch Intern Med 2006;166:1092-7) → a behavioral
+  health referral and a re-screen; neither referral while the plan holds one not yet done or
+  cancelled;
+- a positive social-needs domain (AHC-HRSN, CMS AHC-HRSN screening tool, 2017;
+  docs/clinical-sources.md#ahc-hrsn-social-needs) → a community-resource referral activity bound
+  to a resource of that category in the directory;
 - LACE ≥ 10 after a discharge (van Walraven 2010, CMAJ 182:551: ≥ 10 high risk) → the
   post-discharge transition template (AHRQ Project RED; Coleman 2006);
 - ≥ 10 active medications ("hyperpolypharmacy", Masnoon N et al., BMC Geriatr 2017;17:230; the
@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
+from careDesk.care.instruments import FollowOn, Instrument, all_instruments, instrument
 from careDesk.care.risk.gather import facts
 from careDesk.care.risk.priority import aware
 from careDesk.care.risk.weights import default_weights, hyperpolypharmacy_at
@@ -46,6 +47,7 @@ from careDesk.errors import NotFound, ValidationFailed
 from careDesk.model.assessment import ScreenerResult
 from careDesk.model.base import utcnow
 from careDesk.model.clinical import Encounter, Medication
+from careDesk.model.patient import Patient
 from careDesk.model.plan import Activity
 from careDesk.model.referral import CommunityResource
 from careDesk.model.template import SuggestionDecision
@@ -54,15 +56,8 @@ from careDesk.security.roles import Permission
 if TYPE_CHECKING:
     from careDesk.desk import Desk, Tx
 
-PHQ9_MODERATE = 10  # Kroenke 2001: 10–14 moderate, 15–19 moderately severe, 20–27 severe
-PHQ2_POSITIVE = 3  # Kroenke 2003 (Med Care 41:1284): ≥ 3 positive, follow with the PHQ-9
-GAD7_MODERATE = 10  # Spitzer 2006 (Arch Intern Med 166:1092): ≥ 10 moderate, evaluate further
-BH_REFERRAL = "Behavioral health referral (therapy or collaborative care)"
-FULL_PHQ9 = "Complete the full PHQ-9 (the starting score, or after a positive PHQ-2)"
-RESCREEN = "Re-screen PHQ-9 and GAD-7"
 LACE_HIGH = 10  # van Walraven 2010: ≥ 10 high risk of readmission or death in 30 days
 DISCHARGE_WINDOW = timedelta(days=30)  # "after a discharge": the transition's first 30 days
-HRSN_DOMAINS = ("food", "housing", "transportation", "utilities", "safety")  # CMS core domains
 
 
 @dataclass(frozen=True)
@@ -136,28 +131,28 @@ def edit_proposal(
     return parse_body(data, where="suggestion")
 
 
-def _latest(session: Session, pid: str, instrument: str) -> ScreenerResult | None:
-    """The latest screen of ``instrument``; for scored ones the latest with a total (answers
+def _latest(session: Session, pid: str, inst: Instrument) -> ScreenerResult | None:
+    """The latest screen of ``inst``; for scored ones the latest with a total (answers
     imported without one, such as a PHQ-9 item 9 alone, do not hide the last score)."""
     query = (
         select(ScreenerResult)
-        .where(ScreenerResult.patient_id == pid, ScreenerResult.instrument == instrument)
+        .where(ScreenerResult.patient_id == pid, ScreenerResult.instrument == inst.id)
         .where(col(ScreenerResult.deleted_at).is_(None))
     )
-    if instrument != "ahc_hrsn":
+    if inst.has_total:
         query = query.where(col(ScreenerResult.total).is_not(None))
     return session.exec(
         query.order_by(col(ScreenerResult.taken_at).desc(), col(ScreenerResult.id).desc())
     ).first()
 
 
-def _referral_planned(session: Session, pid: str) -> bool:
-    """A behavioral health referral already in the plan, not yet done or cancelled."""
+def _planned(session: Session, pid: str, activities: tuple[str, ...]) -> bool:
+    """One of ``activities`` already in the plan, not yet done or cancelled."""
     return (
         session.exec(
             select(Activity.id).where(
                 Activity.patient_id == pid,
-                Activity.description == BH_REFERRAL,
+                col(Activity.description).in_(activities),
                 col(Activity.status).not_in(("done", "cancelled")),
                 col(Activity.deleted_at).is_(None),
             )
@@ -166,85 +161,76 @@ def _referral_planned(session: Session, pid: str) -> bool:
     )
 
 
-def _referral(rule: str, row: ScreenerResult, reason: str) -> list[Suggestion]:
-    key = f"suggest-{rule.split('_')[0]}"  # suggest-phq9, suggest-gad7
-    proposal = fragment("depression_anxiety", {BH_REFERRAL}, {RESCREEN}, key)
-    title = "Behavioral health referral and a re-screen in 4 weeks"
-    return [_make(rule, row.id, title, reason, proposal)]
+def _answered(session: Session, pid: str, rule: FollowOn, row: ScreenerResult) -> bool:
+    """Whether the plan or a later screen already answers this positive screen."""
+    if rule.unless_planned and _planned(session, pid, rule.activities):
+        return True
+    if rule.unless_taken_since is None:
+        return False
+    later = _latest(session, pid, instrument(rule.unless_taken_since))
+    return later is not None and later.taken_at >= row.taken_at
 
 
-def _phq9(session: Session, pid: str, now: datetime) -> list[Suggestion]:
-    row = _latest(session, pid, "phq9")
-    if row is None or row.total is None or row.total < PHQ9_MODERATE:
-        return []
-    if _referral_planned(session, pid):
-        return []
-    reason = (
-        f"PHQ-9 total {row.total} ({row.band}) on {row.taken_at:%Y-%m-%d}: "
-        f"{PHQ9_MODERATE} or more is moderate or worse (Kroenke 2001)."
-    )
-    return _referral("phq9_moderate", row, reason)
-
-
-def _gad7(session: Session, pid: str, now: datetime) -> list[Suggestion]:
-    row = _latest(session, pid, "gad7")
-    if row is None or row.total is None or row.total < GAD7_MODERATE:
-        return []
-    if _referral_planned(session, pid):
-        return []
-    reason = (
-        f"GAD-7 total {row.total} ({row.band}) on {row.taken_at:%Y-%m-%d}: "
-        f"{GAD7_MODERATE} or more is moderate or worse anxiety, to evaluate further "
-        "(Spitzer 2006)."
-    )
-    return _referral("gad7_moderate", row, reason)
-
-
-def _phq2(session: Session, pid: str, now: datetime) -> list[Suggestion]:
-    row = _latest(session, pid, "phq2")
-    if row is None or row.total is None or row.total < PHQ2_POSITIVE:
-        return []
-    full = _latest(session, pid, "phq9")
-    if full is not None and full.taken_at >= row.taken_at:
-        return []  # the PHQ-9 it calls for has been done
-    proposal = fragment("depression_anxiety", {FULL_PHQ9}, set(), "suggest-phq2")
-    reason = (
-        f"PHQ-2 total {row.total} on {row.taken_at:%Y-%m-%d}: {PHQ2_POSITIVE} or more is a "
-        "positive screen, to follow with the full PHQ-9 (Kroenke 2003)."
-    )
-    return [_make("phq2_positive", row.id, "Complete the full PHQ-9", reason, proposal)]
-
-
-def _hrsn(session: Session, pid: str, now: datetime) -> list[Suggestion]:
-    row = _latest(session, pid, "ahc_hrsn")
-    if row is None:
-        return []
+def _screens(session: Session, pid: str, now: datetime) -> list[Suggestion]:
+    """A positive screen of an instrument whose data file names a suggestion (PHQ-9 ≥ 10,
+    Kroenke 2001; PHQ-2 ≥ 3, Kroenke 2003; GAD-7 ≥ 10, Spitzer 2006: the cut-offs are the
+    registry's) proposes that part of its template, unless already answered."""
     found = []
-    for domain in json.loads(row.positive_domains or "[]"):
-        if domain not in HRSN_DOMAINS:
+    for inst in all_instruments():
+        rule = inst.follow_on
+        row = _latest(session, pid, inst) if rule and inst.has_total else None
+        if rule is None or row is None or row.total is None or not row.positive:
             continue
-        template = shipped()[f"social_{domain}"]
-        activity = template.problems[0].goals[0].activities[0]
-        proposal = fragment(
-            template.id, {activity.description}, {template.follow_ups[0].title}, f"suggest-{domain}"
+        if _answered(session, pid, rule, row):
+            continue
+        patient = session.get(Patient, pid)
+        reason = rule.reason.format(
+            short_name=inst.short_name,
+            total=row.total,
+            band=row.band or "positive",
+            date=f"{row.taken_at:%Y-%m-%d}",
+            cut_off=inst.cut_off(patient.sex if patient else None).at_least,
         )
-        resource = session.exec(
-            select(CommunityResource)
-            .where(
-                CommunityResource.category == domain, col(CommunityResource.deleted_at).is_(None)
+        key = f"suggest-{rule.rule.split('_')[0]}"  # suggest-phq9, suggest-gad7
+        proposal = fragment(rule.template, set(rule.activities), set(rule.follow_ups), key)
+        found.append(_make(rule.rule, row.id, rule.title, reason, proposal))
+    return found
+
+
+def _resource(session: Session, category: str) -> CommunityResource | None:
+    return session.exec(
+        select(CommunityResource)
+        .where(CommunityResource.category == category, col(CommunityResource.deleted_at).is_(None))
+        .order_by(col(CommunityResource.name))
+    ).first()
+
+
+def _domains(session: Session, pid: str, now: datetime) -> list[Suggestion]:
+    """Each positive social-needs domain (AHC-HRSN, CMS 2017) whose data names a template
+    proposes its community-resource referral, bound to a resource of that category."""
+    found = []
+    for inst in all_instruments():
+        row = None if inst.has_total else _latest(session, pid, inst)
+        positive = set(json.loads(row.positive_domains or "[]")) if row else set()
+        for domain in inst.domains:
+            if row is None or domain.key not in positive or not (domain.template and domain.rule):
+                continue
+            template = shipped()[domain.template]
+            activity = template.problems[0].goals[0].activities[0]
+            proposal = fragment(
+                template.id,
+                {activity.description},
+                {template.follow_ups[0].title},
+                f"suggest-{domain.key}",
             )
-            .order_by(col(CommunityResource.name))
-        ).first()
-        where = f": {resource.name}" if resource else " (none in the directory yet: add one)"
-        reason = (
-            f"AHC-HRSN screen on {row.taken_at:%Y-%m-%d} is positive for {domain} "
-            "(CMS AHC-HRSN core question)."
-        )
-        found.append(
-            _make(
-                f"hrsn_{domain}", row.id, f"Refer to a {domain} resource{where}", reason, proposal
+            resource = _resource(session, domain.key)
+            where = f": {resource.name}" if resource else " (none in the directory yet: add one)"
+            reason = (
+                f"{inst.short_name} screen on {row.taken_at:%Y-%m-%d} is positive for "
+                f"{domain.key} ({domain.label})."
             )
-        )
+            title = f"Refer to a {domain.key} resource{where}"
+            found.append(_make(domain.rule, row.id, title, reason, proposal))
     return found
 
 
@@ -304,7 +290,7 @@ def _medicines(session: Session, pid: str, now: datetime) -> list[Suggestion]:
     return [_make("polypharmacy", finding, "Pharmacist medication review", reason, proposal)]
 
 
-RULES = (_hrsn, _phq2, _phq9, _gad7, _lace, _medicines)
+RULES = (_domains, _screens, _lace, _medicines)
 
 
 def _make(rule: str, finding: str, title: str, reason: str, proposal: TemplateBody) -> Suggestion:

@@ -8,32 +8,32 @@ contact details default to the provider's or user's. One member per patient may 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlmodel import col, select
 
+from careDesk.care.forms.base import Form, ReadModel, refuse
+from careDesk.care.forms.team import (
+    MemberCreate,
+    MemberRead,
+    MemberUpdate,
+    OrganizationCreate,
+    OrganizationRead,
+    OrganizationUpdate,
+    ProviderCreate,
+    ProviderRead,
+    ProviderUpdate,
+)
 from careDesk.care.verb_kit import (
-    Email,
-    Form,
-    Line,
-    OptId,
-    OptLine,
-    OptLong,
-    OptShort,
-    Phone,
-    ReadModel,
-    Short,
     add_audited,
     live,
-    parse,
     record_change,
     remove_live,
     require_patient,
     update_audited,
 )
 from careDesk.changes import Outcome
-from careDesk.errors import NotFound, ValidationFailed
+from careDesk.errors import NotFound
 from careDesk.model.security import User
 from careDesk.model.team import CareTeamMember, Organization, Provider
 from careDesk.security.roles import Permission
@@ -44,83 +44,8 @@ if TYPE_CHECKING:
     from careDesk.desk import Desk, Tx
 
 Directory = TypeVar("Directory", Organization, Provider)
-
-
-# ----- forms ----------------------------------------------------------------------------------
-class OrganizationUpdate(Form):
-    not_null: ClassVar[frozenset[str]] = frozenset({"name"})
-    name: Line | None = None
-    kind: OptShort = None
-    phone: Phone = None
-    fax: Phone = None
-    email: Email = None
-    address: OptLong = None
-
-
-class OrganizationForm(OrganizationUpdate):
-    name: Line
-
-
-class ProviderUpdate(Form):
-    not_null: ClassVar[frozenset[str]] = frozenset({"name"})
-    name: Line | None = None
-    specialty: OptShort = None
-    organization_id: OptId = None
-    phone: Phone = None
-    email: Email = None
-
-
-class ProviderForm(ProviderUpdate):
-    name: Line
-
-
-class MemberUpdate(Form):
-    not_null: ClassVar[frozenset[str]] = frozenset({"name", "role", "lead"})
-    name: OptLine = None
-    role: Short | None = None
-    phone: Phone = None
-    email: Email = None
-    lead: bool | None = None
-
-
-class MemberForm(MemberUpdate):
-    role: Short
-    provider_id: OptId = None
-    user_id: OptId = None
-    lead: bool = False
-
-
-# ----- read models ----------------------------------------------------------------------------
-class OrganizationRead(ReadModel):
-    id: str
-    name: str
-    kind: str | None
-    phone: str | None
-    fax: str | None
-    email: str | None
-    address: str | None
-
-
-class ProviderRead(ReadModel):
-    id: str
-    name: str
-    specialty: str | None
-    organization_id: str | None
-    phone: str | None
-    email: str | None
-
-
-class MemberRead(ReadModel):
-    id: str
-    patient_id: str
-    name: str
-    role: str
-    provider_id: str | None
-    user_id: str | None
-    phone: str | None
-    email: str | None
-    lead: bool
-    updated_at: datetime
+F = TypeVar("F", bound=Form)
+Read = TypeVar("Read", bound=ReadModel)
 
 
 def _check_links(session: Session, row: Provider) -> None:
@@ -137,12 +62,12 @@ class Team:
     # ----- directory: organizations and providers --------------------------------------------
     def add_organization(self, **fields: Any) -> Outcome[OrganizationRead]:
         """Add a clinic, hospital, pharmacy or agency to the directory."""
-        form = self._form(OrganizationForm, fields)
-        return self._add_entry(Organization(**form.model_dump()), form, OrganizationRead)
+        form = self._form(OrganizationCreate, fields)
+        return self._add_entry(Organization(**form.to_record()), form, OrganizationRead)
 
     def update_organization(self, org_id: str, **fields: Any) -> Outcome[OrganizationRead]:
         """Change an organization's details."""
-        values = self._form(OrganizationUpdate, fields).values()
+        values = self._form(OrganizationUpdate, fields).changes()
         return self._update_entry(Organization, org_id, values, OrganizationRead)
 
     def remove_organization(self, org_id: str) -> Outcome[None]:
@@ -151,16 +76,16 @@ class Team:
 
     def organizations(self, search: str = "") -> list[OrganizationRead]:
         """Organizations whose name contains ``search``, by name."""
-        return [OrganizationRead.model_validate(r) for r in self._find(Organization, search)]
+        return [OrganizationRead.of(r) for r in self._find(Organization, search)]
 
     def add_provider(self, **fields: Any) -> Outcome[ProviderRead]:
         """Add a provider (name, specialty, phone, e-mail) to the directory."""
-        form = self._form(ProviderForm, fields)
-        return self._add_entry(Provider(**form.model_dump()), form, ProviderRead)
+        form = self._form(ProviderCreate, fields)
+        return self._add_entry(Provider(**form.to_record()), form, ProviderRead)
 
     def update_provider(self, provider_id: str, **fields: Any) -> Outcome[ProviderRead]:
         """Change a provider's details."""
-        values = self._form(ProviderUpdate, fields).values()
+        values = self._form(ProviderUpdate, fields).changes()
         return self._update_entry(Provider, provider_id, values, ProviderRead)
 
     def remove_provider(self, provider_id: str) -> Outcome[None]:
@@ -172,7 +97,7 @@ class Team:
         rows = self._find(Provider, search)
         wanted = specialty.strip().casefold()
         return [
-            ProviderRead.model_validate(r)
+            ProviderRead.of(r)
             for r in rows
             if not wanted or (r.specialty or "").casefold() == wanted
         ]
@@ -192,11 +117,11 @@ class Team:
                     col(CareTeamMember.name),
                 )
             )
-            return [MemberRead.model_validate(r) for r in rows]
+            return [MemberRead.of(r) for r in rows]
 
     def add_member(self, patient_id: str, **fields: Any) -> Outcome[MemberRead]:
         """Add someone to the patient's care team (a provider, a user, or a named person)."""
-        form = self._form(MemberForm, fields)
+        form = self._form(MemberCreate, fields)
         with self.desk.writing() as tx:
             require_patient(tx.session, patient_id)
             row = CareTeamMember(patient_id=patient_id, **_member_values(tx.session, form))
@@ -212,11 +137,11 @@ class Team:
                 fields=form.model_fields_set,
                 touch=False,
             )
-            return Outcome(MemberRead.model_validate(row), tx.changes)
+            return Outcome(MemberRead.of(row), tx.changes)
 
     def update_member(self, member_id: str, **fields: Any) -> Outcome[MemberRead]:
         """Change a member's role, contact details or lead flag."""
-        values = self._form(MemberUpdate, fields).values()
+        values = self._form(MemberUpdate, fields).changes()
         with self.desk.writing() as tx:
             row = live(tx.session, CareTeamMember, member_id, "care team member")
             changed = update_audited(
@@ -229,7 +154,7 @@ class Team:
             )
             if changed and row.lead:
                 _clear_other_leads(tx, row)
-            return Outcome(MemberRead.model_validate(row), tx.changes)
+            return Outcome(MemberRead.of(row), tx.changes)
 
     def remove_member(self, member_id: str) -> Outcome[None]:
         """Take someone off the patient's care team (tombstone)."""
@@ -243,9 +168,9 @@ class Team:
         )
 
     # ----- shared steps ----------------------------------------------------------------------
-    def _form(self, model: type[Any], fields: dict[str, Any]) -> Any:
+    def _form(self, model: type[F], fields: dict[str, Any]) -> F:
         self.desk.require(Permission.EDIT)
-        return parse(model, fields)
+        return model.parse(fields)
 
     def _find(self, table: type[Directory], search: str) -> Sequence[Directory]:
         self.desk.require(Permission.READ)
@@ -255,7 +180,7 @@ class Team:
         with self.desk.reading() as session:
             return session.exec(query).all()
 
-    def _add_entry(self, row: Directory, form: Form, read: type[Any]) -> Outcome[Any]:
+    def _add_entry(self, row: Directory, form: Form, read: type[Read]) -> Outcome[Read]:
         kind = str(row.__tablename__)
         with self.desk.writing() as tx:
             if isinstance(row, Provider):
@@ -263,18 +188,18 @@ class Team:
             add_audited(
                 tx, f"{kind}.add", row, kind=kind, patient_id=None, fields=form.model_fields_set
             )
-            return Outcome(read.model_validate(row), tx.changes)
+            return Outcome(read.of(row), tx.changes)
 
     def _update_entry(
-        self, table: type[Directory], record_id: str, values: dict[str, Any], read: type[Any]
-    ) -> Outcome[Any]:
+        self, table: type[Directory], record_id: str, values: dict[str, Any], read: type[Read]
+    ) -> Outcome[Read]:
         kind = str(table.__tablename__)
         with self.desk.writing() as tx:
             row = live(tx.session, table, record_id, kind)
             update_audited(tx, f"{kind}.update", row, values, kind=kind, patient_id=None)
             if isinstance(row, Provider):
                 _check_links(tx.session, row)  # a refusal rolls the whole write back
-            return Outcome(read.model_validate(row), tx.changes)
+            return Outcome(read.of(row), tx.changes)
 
     def _remove_entry(self, table: type[Directory], record_id: str) -> Outcome[None]:
         kind = str(table.__tablename__)
@@ -283,9 +208,9 @@ class Team:
         )
 
 
-def _member_values(session: Session, form: MemberForm) -> dict[str, Any]:
+def _member_values(session: Session, form: MemberCreate) -> dict[str, Any]:
     """A member's fields, filling name and contact details from the provider or user."""
-    values = form.model_dump()
+    values = form.to_record()
     source: Provider | User | None = None
     if form.provider_id:
         source = live(session, Provider, form.provider_id, "provider")
@@ -296,7 +221,7 @@ def _member_values(session: Session, form: MemberForm) -> dict[str, Any]:
             raise NotFound("careDesk user", form.user_id)
         values["name"] = values["name"] or source.display_name
     if not values["name"]:
-        raise ValidationFailed("name", "give a name, a provider or a careDesk user")
+        raise refuse("name", "give a name, a provider or a careDesk user")
     if source is not None:
         values["phone"] = values["phone"] or source.phone
         values["email"] = values["email"] or source.email

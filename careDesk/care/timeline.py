@@ -11,37 +11,30 @@ from __future__ import annotations
 from calendar import monthrange
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import StringConstraints
 from sqlalchemy import and_, or_
-from sqlmodel import col, func, select
+from sqlmodel import Field, col, func, select
 
+from careDesk.care.forms.base import Form, ReadModel, refuse
 from careDesk.care.verb_kit import (
-    Form,
-    Long,
-    Minutes,
-    OptBody,
-    OptId,
-    OptLong,
-    ReadModel,
-    UtcTime,
     add_audited,
     live,
     local_today,
-    parse,
     remove_live,
     require_patient,
     tombstone_audited,
 )
 from careDesk.changes import Outcome
-from careDesk.errors import NotFound, ValidationFailed
+from careDesk.errors import NotFound
+from careDesk.model.fields import Day, Lines, Minutes, UtcTime
 from careDesk.model.timeline import TimeEntry, TimelineEntry
 from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk, Tx
 
+F = TypeVar("F", bound=Form)
 MAX_PAGE = 500
 
 
@@ -65,8 +58,8 @@ class MessageChannel(StrEnum):
 
 
 class NoteForm(Form):
-    summary: Long
-    body: OptBody = None
+    summary: str = Field(max_length=300)
+    body: Lines | None = Field(default=None, max_length=20_000)
     minutes: Minutes | None = None
     at: UtcTime | None = None
 
@@ -74,32 +67,32 @@ class NoteForm(Form):
 class CallForm(Form):
     outcome: CallOutcome
     direction: Direction = Direction.OUT
-    summary: OptLong = None
-    body: OptBody = None
+    summary: str | None = Field(default=None, max_length=300)
+    body: Lines | None = Field(default=None, max_length=20_000)
     minutes: Minutes | None = None
     at: UtcTime | None = None
 
 
 class MessageForm(Form):
     channel: MessageChannel
-    summary: Long
+    summary: str = Field(max_length=300)
     direction: Direction = Direction.OUT
-    body: OptBody = None
+    body: Lines | None = Field(default=None, max_length=20_000)
     at: UtcTime | None = None
 
 
 class LetterForm(Form):
-    summary: Long
+    summary: str = Field(max_length=300)
     direction: Direction = Direction.OUT
-    body: OptBody = None
+    body: Lines | None = Field(default=None, max_length=20_000)
     at: UtcTime | None = None
 
 
 class TimeForm(Form):
     minutes: Minutes
-    activity: Annotated[str, StringConstraints(min_length=1, max_length=60)]
-    on_date: date | None = None
-    user_id: OptId = None
+    activity: str = Field(max_length=60)
+    on_date: Day | None = None
+    user_id: str | None = Field(default=None, max_length=36)
 
 
 class TimelineRead(ReadModel):
@@ -138,7 +131,7 @@ _CALL_WORDS = {
 
 def _month_bounds(year: int, month: int) -> tuple[date, date]:
     if not 1 <= month <= 12:
-        raise ValidationFailed("month", "give a month from 1 to 12")
+        raise refuse("month", "give a month from 1 to 12")
     return date(year, month, 1), date(year, month, monthrange(year, month)[1])
 
 
@@ -211,7 +204,7 @@ class Timeline:
         """Up to ``limit`` entries, newest first, older than the entry id ``before``."""
         self.desk.require(Permission.READ)
         if not 1 <= limit <= MAX_PAGE:
-            raise ValidationFailed("limit", f"give 1 to {MAX_PAGE}")
+            raise refuse("limit", f"give 1 to {MAX_PAGE}")
         query = select(TimelineEntry).where(
             TimelineEntry.patient_id == patient_id, col(TimelineEntry.deleted_at).is_(None)
         )
@@ -324,9 +317,9 @@ class Timeline:
         return {pid: int(total or 0) for pid, total in rows}
 
     # ----- shared steps ----------------------------------------------------------------------
-    def _parse(self, model: type[Any], fields: dict[str, Any]) -> Any:
+    def _parse(self, model: type[F], fields: dict[str, Any]) -> F:
         self.desk.require(Permission.EDIT)
-        return parse(model, fields)
+        return model.parse(fields)
 
     def _entry(
         self,

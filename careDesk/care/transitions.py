@@ -12,23 +12,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import col, select
+from sqlmodel import Field, col, select
 
 from careDesk.care.followups import cancel_open
+from careDesk.care.forms.base import Form, ReadModel, refuse
 from careDesk.care.plan_rows import complete_active_plans
-from careDesk.care.verb_kit import (
-    Body,
-    Form,
-    OptLine,
-    ReadModel,
-    apply,
-    local_today,
-    parse,
-    record_change,
-    require_patient,
-)
+from careDesk.care.verb_kit import apply, local_today, record_change, require_patient
 from careDesk.changes import Outcome
-from careDesk.errors import ValidationFailed
+from careDesk.model.fields import Day, Lines
 from careDesk.model.patient import Patient, ProgramStatus
 from careDesk.model.timeline import TimelineEntry, Transition
 from careDesk.security.roles import Permission
@@ -61,9 +52,9 @@ ENDED = (ProgramStatus.DISCHARGED, ProgramStatus.TRANSITIONED)
 
 class TransitionForm(Form):
     reason: TransitionReason
-    summary: Body
-    on_date: date | None = None
-    to_provider: OptLine = None
+    summary: Lines = Field(max_length=20_000)
+    on_date: Day | None = None
+    to_provider: str | None = Field(default=None, max_length=200)
 
 
 class TransitionRead(ReadModel):
@@ -113,13 +104,13 @@ class Transitions:
         self, patient_id: str, outcome: ProgramStatus, fields: dict[str, Any]
     ) -> Outcome[TransitionDone]:
         self.desk.require(Permission.EDIT)
-        form = parse(TransitionForm, fields)
+        form = TransitionForm.parse(fields)
         if outcome == ProgramStatus.TRANSITIONED and not form.to_provider:
-            raise ValidationFailed("to_provider", "name who takes over the patient's care")
+            raise refuse("to_provider", "name who takes over the patient's care")
         with self.desk.writing() as tx:
             patient = require_patient(tx.session, patient_id)
             if patient.status in ENDED:
-                raise ValidationFailed("status", f"the patient is already {patient.status}")
+                raise refuse("status", f"the patient is already {patient.status}")
             on_date = form.on_date or local_today(tx.now)
             row = tx.add(
                 Transition(

@@ -97,6 +97,8 @@ class Context:
             return
         try:
             desk.close()
+        except CareDeskError as exc:  # e.g. a full disk: the sign-out could not be recorded
+            print(f"caredesk: signing out: {exc.message}", file=sys.stderr)
         except Exception as exc:  # the command's own result stands; the vault is released
             log_unexpected(exc)
 

@@ -25,8 +25,10 @@ from careDesk.paths import private_umask, use_data_dir
 COMMAND_MODULES = [
     "careDesk.cli.vault_cmds",
     "careDesk.cli.schedule_cmds",
+    "careDesk.cli.inbox_cmds",
     "careDesk.cli.patient_cmds",
     "careDesk.cli.care_cmds",
+    "careDesk.cli.measure_cmds",
     "careDesk.cli.ccm_cmds",
     "careDesk.cli.demo_cmds",
     "careDesk.cli.interop_cmds",

@@ -26,6 +26,7 @@ from careDesk.handouts.document import (
     Spacer,
     Subheading,
 )
+from careDesk.handouts.measure_words import reading_words
 from careDesk.handouts.medicines import medicines_section
 from careDesk.handouts.phrases import Phrasebook
 from careDesk.handouts.record import PatientRecord
@@ -76,6 +77,15 @@ def _marked(book: Phrasebook, line: str, staff: bool) -> str:
 
 
 def _goal_text(book: Phrasebook, record: PatientRecord, goal: Goal) -> str:
+    """The goal in the patient's words, then its last value and target when it is linked to a
+    measure ("Your last A1c was 8.2% on March 3, 2026. Your goal is below 7%.")."""
+    words = _goal_words(book, record, goal)
+    reading = record.readings.get(goal.id)
+    extra = reading_words(book, reading, record.zone) if reading is not None else ""
+    return f"{words} {extra}" if extra else words
+
+
+def _goal_words(book: Phrasebook, record: PatientRecord, goal: Goal) -> str:
     if goal.patient_words:
         return _marked(book, *_plan_text(book, record, goal.patient_words, "goal"))
     problem = next((p for p in record.problems if p.id == goal.problem_id), None)

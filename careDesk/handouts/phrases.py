@@ -1,4 +1,4 @@
-"""The plain-language phrase library: one JSON file per language in ``resources/phrases``.
+"""The plain-language phrase library: one JSON file per language in ``careDesk/resources/phrases``.
 
 Every word a patient reads comes from these files (CONTRIBUTING.md#clinical-tables-are-data), so a
 new language is a new file. A language may be partial: a phrase it lacks falls back to English,
@@ -11,15 +11,16 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from careDesk.errors import ValidationFailed
 
-# resources/ sits beside the careDesk package at the root of the source tree (and of the
-# PyInstaller bundle, which keeps the same layout).
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
-PHRASES = RESOURCES / "phrases"
+# The data files the core reads (phrases, fonts) ship inside the package, so an installed wheel
+# and the frozen app carry them like any other package data (issue 18).
+RESOURCES: Traversable = resources.files("careDesk").joinpath("resources")
+PHRASES: Traversable = RESOURCES.joinpath("phrases")
 FALLBACK = "en"
 
 
@@ -110,17 +111,19 @@ def _abbreviations(rows: list[list[str]], language: str) -> list[Abbreviation]:
 
 @cache
 def _tree(language: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((PHRASES / f"{language}.json").read_text(encoding="utf-8"))
+    text = PHRASES.joinpath(f"{language}.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
     return data
 
 
 def available_languages() -> dict[str, str]:
     """Language code → its own name, for every phrase file (e.g. ``{"es": "Español"}``)."""
-    return {
-        path.stem: str(_tree(path.stem).get("name", path.stem))
-        for path in sorted(PHRASES.glob("*.json"))
-        if not path.stem.startswith("_")
-    }
+    codes = sorted(
+        entry.name.removesuffix(".json")
+        for entry in PHRASES.iterdir()
+        if entry.name.endswith(".json") and not entry.name.startswith("_")
+    )
+    return {code: str(_tree(code).get("name", code)) for code in codes}
 
 
 @cache
@@ -144,6 +147,6 @@ def supported(language: str | None) -> bool:
 @cache
 def condition_groups() -> list[dict[str, Any]]:
     """The warning-sign groups with their ICD-10 prefixes and SNOMED codes, in print order."""
-    data = json.loads((PHRASES / "_conditions.json").read_text(encoding="utf-8"))
+    data = json.loads(PHRASES.joinpath("_conditions.json").read_text(encoding="utf-8"))
     groups: list[dict[str, Any]] = data["groups"]
     return groups

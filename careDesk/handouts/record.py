@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
+from careDesk.care.measures.progress import Progress
 from careDesk.errors import NotFound
 from careDesk.handouts.template_words import TemplateWords, shipped_words, with_clinic_templates
 from careDesk.model.base import Record
@@ -62,6 +63,8 @@ class PatientRecord:
     transitions: list[Transition] = field(default_factory=list)
     preference: HandoutPreference | None = None
     template_words: TemplateWords = field(default_factory=shipped_words)
+    # Linked goals' latest values and targets, by goal id (issue 17).
+    readings: dict[str, Progress] = field(default_factory=dict)
 
     @property
     def display_name(self) -> str:
@@ -189,7 +192,23 @@ def load_record(
     record.preference = session.exec(
         select(HandoutPreference).where(HandoutPreference.patient_id == pid)
     ).first()
+    record.readings = _readings(session, pid, now)
     return record
+
+
+def _readings(session: Session, patient_id: str, now: datetime) -> dict[str, Progress]:
+    """The progress of the patient's linked goals (their latest value and target)."""
+    from careDesk.care.measures.progress import progress, series_for
+    from careDesk.care.measures.series import patient_series
+    from careDesk.care.measures.service import goal_links
+
+    links = goal_links(session, patient_id)
+    if not links:
+        return {}
+    found = patient_series(session, patient_id)
+    return {
+        link.goal_id: progress(link, series_for(link.measure_loinc, found), now) for link in links
+    }
 
 
 def local_day(moment: datetime, zone: ZoneInfo) -> date:

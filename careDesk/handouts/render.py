@@ -2,9 +2,10 @@
 
 Print rules (docs/clinical-sources.md#health-literacy-for-handouts; CMS 12 pt for Medicare):
 every piece of text is at least 12 pt, at least 16 pt with large print; clear headings; wide
-spacing. The TrueType font ships in ``resources/fonts`` and is embedded (subset), so accents and
-Vietnamese diacritics print anywhere. Every page carries the clinic's name, phone and logo, whose
-document it is, the date and "Page n of m" (numbered per document, also inside a batch).
+spacing. The TrueType font ships in ``careDesk/resources/fonts`` and is embedded (subset), so
+accents and Vietnamese diacritics print anywhere. Every page carries the clinic's name, phone and
+logo, whose document it is, the date and "Page n of m" (numbered per document, also inside a
+batch).
 
 PDFs are built in memory; :func:`write_pdf` writes only where the user asked, atomically.
 """
@@ -67,7 +68,9 @@ SHADE = colors.HexColor("#e8eef4")
 def register_fonts() -> None:
     """Register the shipped TrueType family with reportlab (once per process)."""
     for name, file in FONT_FILES.items():
-        pdfmetrics.registerFont(TTFont(name, str(RESOURCES / "fonts" / file)))
+        # Read through importlib.resources (bytes, not a path): works from any installed layout.
+        data = RESOURCES.joinpath("fonts", file).read_bytes()
+        pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
     pdfmetrics.registerFontFamily(
         FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
     )

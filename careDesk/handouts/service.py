@@ -39,8 +39,6 @@ from careDesk.security.roles import Permission
 if TYPE_CHECKING:
     from careDesk.desk import Desk, Tx
 
-LOGO = Path(__file__).resolve().parents[2] / "resources" / "logo.png"
-
 
 @dataclass(frozen=True)
 class HandoutChoice:
@@ -82,12 +80,13 @@ class Handouts:
         # Read before any other session opens: every session holds the write lock (BEGIN
         # IMMEDIATE), so no second one may open inside it.
         values = self.desk.settings.all()
-        logo = Path(values["clinic.logo"]).expanduser() if values.get("clinic.logo") else LOGO
+        # The logo is the clinic's own file (the clinic.logo setting); none is shipped.
+        logo = Path(values["clinic.logo"]).expanduser() if values.get("clinic.logo") else None
         clinic = ClinicInfo(
             name=values["clinic.name"],
             phone=values["clinic.phone"],
             address=values["clinic.address"],
-            logo=logo if logo.is_file() else None,
+            logo=logo if logo is not None and logo.is_file() else None,
         )
         zone = values.get("clinic.timezone", "")
         return _Setting(clinic, zone, utcnow().astimezone(zone_named(zone)).date())

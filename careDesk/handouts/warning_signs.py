@@ -1,11 +1,12 @@
 """Warning signs: one reviewed catalog, printed the same way wherever they appear.
 
-Every warning sign a handout prints comes from ``resources/phrases/_warning_signs.json``: each
-sign has ONE action (call 911, or call the clinic) and the situations that trigger it, written as
-facts; groups (one per condition or topic) list the signs they print and any steps to take first
-(the AHA recheck of a very high blood pressure, the ADA 15-15 rule for low blood sugar). The words
-are in each language file under ``warning``. Care plan templates name groups, never signs of
-their own, so a template and the phrase library can no longer disagree (careDesk issue 15).
+Every warning sign a handout prints comes from ``careDesk/resources/phrases/_warning_signs.json``:
+each sign has ONE action (call 911, or call the clinic) and the situations that trigger it,
+written as facts; groups (one per condition or topic) list the signs they print and any steps to
+take first (the AHA recheck of a very high blood pressure, the ADA 15-15 rule for low blood
+sugar). The words are in each language file under ``warning``. Care plan templates name groups,
+never signs of their own, so a template and the phrase library can no longer disagree (careDesk
+issue 15).
 
 Groups print for the patient's coded conditions (``_conditions.json``: ICD-10-CM prefixes and
 SNOMED CT codes) and for the groups a template added to the plan (an activity

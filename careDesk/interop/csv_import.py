@@ -4,8 +4,9 @@ Rows are numbered as a spreadsheet shows them (the header is row 1). A file is a
 with any rejected row nothing is imported, unless the caller asks to skip rejected rows. Text is
 read as UTF-8 (with or without a byte-order mark), else as Latin-1 with a note in the report.
 
-A CSV carries patient lists only, never screener answers: a column that looks like one (PHQ-9,
-PHQ-2, GAD-7, a question 9 or self-harm answer, their LOINC codes) refuses the file, because a
+A CSV carries patient lists only, never screener answers: a column that looks like one (any
+instrument of the registry by name or LOINC code, a question 9 or self-harm answer) refuses the
+file, because a
 PHQ-9 item 9 answer ≥ 1 needs same-day follow-up (Kroenke 2001, J Gen Intern Med 16:606) and
 must not be dropped unseen. Other columns careDesk does not keep are named in a note.
 """
@@ -17,16 +18,23 @@ import io
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import col, select
 
+from careDesk.care.instruments import all_instruments
 from careDesk.desk import Desk
-from careDesk.interop.fhir_values import digits
 from careDesk.interop.identity import Identity, identity_conflict
 from careDesk.interop.report import ImportRejected, ImportReport, Problem
+from careDesk.model.fields import (
+    check_email,
+    check_phone,
+    languages,
+    parse_birth_date,
+    phone_digits,
+)
 from careDesk.model.patient import Patient
 from careDesk.security.roles import Permission
 from careDesk.text import clean_text
@@ -70,12 +78,12 @@ LANGUAGE_WORDS = {"english": "en", "spanish": "es", "español": "es", "espanol":
                   "portuguese": "pt", "russian": "ru", "arabic": "ar", "korean": "ko",
                   "tagalog": "tl", "haitian creole": "ht"}  # fmt: skip
 MAX_FIELD = 100_000
-# Header words (lower case, letters and digits only) of screener answers or totals, and the
-# LOINC codes of PHQ-9 (44249-1 panel, 44260-8 item 9, 44261-6 total), PHQ-2 (55757-9,
-# 55758-7) and GAD-7 (69737-5, 70274-6) written without punctuation.
-SCREENER_HEADER = re.compile(
-    r"phq|gad\d|suicid|selfharm|harmyourself|hurtyourself|hurtingyourself|betteroffdead"
-    r"|depression(score|screen)|anxiety(score|screen)|^(item|question|q)9$|442491|442608|442616|557579|557587|697375|702746"
+# Header words (lower case, letters and digits only) that name screener answers whatever the
+# instrument: self-harm and question 9 above all. Each instrument's own names and LOINC codes
+# (panel, total, items) come from the instrument registry (``_screener_header``).
+SCREENER_WORDS = (
+    r"phq|suicid|selfharm|harmyourself|hurtyourself|hurtingyourself|betteroffdead"
+    r"|depression(score|screen)|anxiety(score|screen)|^(item|question|q)9$"
 )
 
 
@@ -83,9 +91,21 @@ def _norm(header: str) -> str:
     return re.sub(r"[^a-z0-9]", "", header.lower())
 
 
+@cache
+def _screener_header() -> re.Pattern[str]:
+    """Screener words, plus every instrument's id, short name and LOINC codes (written without
+    punctuation: 44260-8 → 442608), so a new instrument's columns are refused too."""
+    names: set[str] = set()
+    for inst in all_instruments():
+        names |= {_norm(inst.id), _norm(inst.short_name)}
+        names |= {_norm(c) for c in (inst.loinc_panel, inst.loinc_total) if c}
+        names |= {_norm(item.loinc) for item in inst.items}
+    return re.compile("|".join([SCREENER_WORDS, *sorted(map(re.escape, names))]))
+
+
 def screener_columns(headers: list[str]) -> list[str]:
     """Headers that look like screener answers, which a patient list cannot import."""
-    return [h for h in headers if SCREENER_HEADER.search(_norm(h))]
+    return [h for h in headers if _screener_header().search(_norm(h))]
 
 
 def default_mapping(headers: list[str]) -> dict[str, str]:
@@ -109,21 +129,6 @@ def decode_csv(raw: bytes, report: ImportReport) -> str:
         return raw.decode("latin-1")
 
 
-def parse_birth_date(value: str) -> date:
-    """ISO 8601 (1980-04-30) or US month/day/year (4/30/1980); 1900 up to today."""
-    for fmt in ("%Y-%m-%d", "%m/%d/%Y"):
-        try:
-            day = datetime.strptime(value, fmt).date()
-            break
-        except ValueError:
-            continue
-    else:
-        raise ValueError("is not a date (use YYYY-MM-DD or MM/DD/YYYY)")
-    if not date(1900, 1, 1) <= day <= date.today():
-        raise ValueError("is outside 1900 to today")
-    return day
-
-
 @dataclass
 class RowPlan:
     """What one valid row will do."""
@@ -140,16 +145,18 @@ def _clean(target: str, raw: str) -> Any:
         raise ValueError("is empty")
     if target == "birth_date":
         return parse_birth_date(value)
+    if target == "phone" and value:
+        check_phone(value)
+    if target == "email" and value:
+        check_email(value)
     if target == "sex":
         if value.lower() not in SEX_WORDS:
             raise ValueError("should be female, male, other or unknown")
         return SEX_WORDS[value.lower()]
     if target == "language" and value:
         value = LANGUAGE_WORDS.get(value.lower(), value.lower().split("-")[0])
-        if not re.fullmatch(r"[a-z]{2,3}", value):
+        if value not in languages():
             raise ValueError("should be a language code such as en, es or vi")
-    if target == "email" and value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
-        raise ValueError("is not an e-mail address")
     if len(value) > limit:
         raise ValueError(f"is longer than {limit} characters")
     return value or None
@@ -304,7 +311,7 @@ class CsvImporter:
                 continue
             seen.add(values["mrn"])
             if values.get("phone") is not None or "phone" in index:
-                values["phone_digits"] = digits(values.get("phone"))
+                values["phone_digits"] = phone_digits(values.get("phone"))
             plans.append(RowPlan(number, values))
         existing = self._existing([p.values["mrn"] for p in plans])
         matched: list[RowPlan] = []

@@ -124,16 +124,20 @@ class ImportContext:
         values: dict[str, Any],
         *,
         part: str = "",
+        record_id: str | None = None,
     ) -> R:
         """Update the record ``entry`` made before, or create it (tables with ``source_id``).
 
-        ``part`` tells apart several records made from one resource (Observation components).
+        ``part`` tells apart several records made from one resource (Observation components);
+        ``record_id`` is a part's own id when the file gives one (careDesk's export does).
         """
         rows = self._patient_rows(model, patient_id)
         source_id = f"{entry.source_id}#{part}"[:200] if part else entry.source_id
         found = rows.get(f"src:{source_id}")
         if found is None and not part:
             found = rows.get(f"id:{entry.resource.get('id')}")
+        if found is None and record_id:
+            found = rows.get(f"id:{record_id}")
         if found is None:
             record = model(**{"patient_id": patient_id, "source_id": source_id, **values})
             rows[f"src:{source_id}"] = record

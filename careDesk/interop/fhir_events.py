@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, select
 
-from careDesk.interop import fhir_phq9
+from careDesk.care.instruments import by_loinc
+from careDesk.interop import fhir_phq9, fhir_screeners
 from careDesk.interop.fhir_context import ImportContext
 from careDesk.interop.fhir_people import join_care_team
 from careDesk.interop.fhir_read import Entry
@@ -17,7 +17,6 @@ from careDesk.interop.fhir_values import (
     Place,
     code_in,
     codings,
-    extension,
     fhir_datetime,
     items,
     label,
@@ -25,8 +24,6 @@ from careDesk.interop.fhir_values import (
     obj,
     text,
 )
-from careDesk.interop.screeners import AHC_HRSN_PANEL, BY_CODE
-from careDesk.model.assessment import ScreenerResult
 from careDesk.model.clinical import Encounter, Observation
 
 KIND_BY_CLASS = {
@@ -159,8 +156,9 @@ def map_observation(ctx: ImportContext, entry: Entry, place: Place) -> None:
             lambda: _measurement(ctx, entry, place, patient_id, loinc, effective),
         )
         return
-    if loinc in BY_CODE or loinc == AHC_HRSN_PANEL:
-        _screener(ctx, entry, place, patient_id, loinc, effective)
+    inst = by_loinc(loinc) if loinc else None
+    if inst is not None:  # a screener panel or total of the instrument registry
+        fhir_screeners.read_screener(ctx, entry, place, patient_id, inst, effective)
         return
     _measurement(ctx, entry, place, patient_id, loinc, effective)
 
@@ -195,51 +193,8 @@ def _measurement(
             "loinc": code,
             "display": name,
             "effective": effective,
+            "panel": loinc,  # the two numbers of a blood pressure pair up again (issue 17)
             **_value(comp, place, f"component[{i}]."),
         }
-        ctx.upsert(Observation, entry, patient_id, values, part=code or str(i))
-
-
-def _screener(
-    ctx: ImportContext, entry: Entry, place: Place, patient_id: str, loinc: str, taken: Any
-) -> None:
-    res = entry.resource
-    answers = text(extension(res, "answers", place), place, "extension", 20000) or "{}"
-    domains = text(extension(res, "positiveDomains", place), place, "extension", 2000) or "[]"
-    for field, blob in (("answers", answers), ("positiveDomains", domains)):
-        try:
-            json.loads(blob)
-        except ValueError:
-            raise place.reject(f"extension {field}", "is not valid JSON") from None
-    if loinc == AHC_HRSN_PANEL:
-        positive = domains != "[]"
-        values: dict[str, Any] = {
-            "instrument": "ahc_hrsn",
-            "loinc": loinc,
-            "total": None,
-            "band": "positive" if positive else "negative",
-            "positive": positive,
-        }
-    else:
-        instrument = BY_CODE[loinc]
-        total = number(
-            obj(res.get("valueQuantity"), place, "valueQuantity").get("value"),
-            place,
-            "valueQuantity.value",
-        )
-        if total is None:
-            total = number(res.get("valueInteger"), place, "valueInteger")
-        if total is None or total != int(total) or not 0 <= total <= instrument.maximum:
-            raise place.reject(
-                "valueQuantity.value", f"should be a whole number 0–{instrument.maximum}"
-            )
-        score = int(total)
-        values = {
-            "instrument": instrument.key,
-            "loinc": instrument.panel,
-            "total": score,
-            "band": instrument.band(score),
-            "positive": score >= instrument.positive_at,
-        }
-    values.update({"taken_at": taken, "answers": answers, "positive_domains": domains})
-    ctx.upsert_linked(ScreenerResult, entry, patient_id, values)
+        own = text(comp.get("id"), place, f"component[{i}].id", 64)  # careDesk's export
+        ctx.upsert(Observation, entry, patient_id, values, part=code or str(i), record_id=own)

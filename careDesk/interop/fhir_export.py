@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from careDesk.interop import fhir_export_clinical as fc
 from careDesk.interop import fhir_export_plans as fp
+from careDesk.interop.fhir_measures import observation_resources
 from careDesk.model.assessment import ScreenerResult
 from careDesk.model.base import Record, new_id, utcnow
 from careDesk.model.clinical import Allergy, Condition, Encounter, Medication, Observation
@@ -97,11 +98,13 @@ def patient_resources(session: Session, patient: Patient) -> list[dict[str, Any]
         (Medication, fc.medication_statement),
         (Allergy, fc.allergy),
         (Encounter, fc.encounter),
-        (Observation, fc.observation),
     ]
     resources = [fc.patient(patient)]
     for model, build in simple:
         resources += [build(row) for row in _live(session, model, pid)]
+    resources += observation_resources(
+        _live(session, Observation, pid), fc.observation, derived_id, fc.ref(pid), fc.instant
+    )
     resources += _screeners(session, pid)
     resources += _plans(session, pid)
     resources += _team(session, pid)

@@ -8,9 +8,10 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from careDesk.care.instruments import registry
+from careDesk.interop.fhir_measures import category, quantity
 from careDesk.interop.fhir_people import INTERPRETER, MR_TYPE
 from careDesk.interop.fhir_values import EXT, ICD10_SYSTEMS, LOINC, SNOMED
-from careDesk.interop.screeners import AHC_HRSN_PANEL, INSTRUMENTS
 from careDesk.interop.timing import to_timing
 from careDesk.model.assessment import ScreenerResult
 from careDesk.model.clinical import Allergy, Condition, Encounter, Medication, Observation
@@ -235,10 +236,10 @@ def encounter(e: Encounter) -> dict[str, Any]:
 
 
 def observation(o: Observation) -> dict[str, Any]:
-    """A LOINC-coded measurement as an Observation."""
+    """A LOINC-coded measurement as an Observation (category and UCUM unit where known)."""
     value: dict[str, Any] = {}
     if o.value is not None:
-        value["valueQuantity"] = {"value": o.value, "unit": o.unit}
+        value["valueQuantity"] = quantity(o.value, o.unit)
     elif o.value_text is not None:
         value["valueString"] = o.value_text
     coding = [{"system": LOINC, "code": o.loinc}] if o.loinc else []
@@ -247,6 +248,7 @@ def observation(o: Observation) -> dict[str, Any]:
             "resourceType": "Observation",
             "id": o.id,
             "status": "final",
+            "category": category(o.loinc),
             "code": {"coding": coding, "text": o.display},
             "subject": ref(o.patient_id),
             "effectiveDateTime": instant(o.effective),
@@ -255,18 +257,27 @@ def observation(o: Observation) -> dict[str, Any]:
     )
 
 
+def _screener_code(s: ScreenerResult) -> tuple[str, str, dict[str, Any]]:
+    """The code, words and value of a screener's Observation: the instrument's total code with
+    the total, or (scored by domains: AHC-HRSN) its panel code with positive or negative.
+
+    The codes come from the instrument registry. A result of an instrument this version does
+    not know (synced from a newer careDesk) keeps the panel code it was stored with: a result
+    is never exported under another instrument's code."""
+    inst = registry().by_id(s.instrument)
+    outcome = {"valueCodeableConcept": {"text": "positive" if s.positive else "negative"}}
+    if inst is None:
+        return s.loinc, f"{s.instrument} screening", outcome
+    if inst.has_total:  # no value when only some answers came in (an imported PHQ-9 item 9)
+        code = inst.loinc_total or inst.loinc_panel
+        return code, f"{inst.short_name} total score", {"valueInteger": s.total}
+    return inst.loinc_panel, f"{inst.short_name} screening", outcome
+
+
 def screener_observation(s: ScreenerResult) -> dict[str, Any]:
-    """A screener total as an Observation coded with the total's LOINC code."""
-    instrument = INSTRUMENTS.get(s.instrument)
-    if instrument is not None:
-        code = {
-            "coding": [{"system": LOINC, "code": instrument.total_code}],
-            "text": instrument.display,
-        }
-        value: dict[str, Any] = {"valueInteger": s.total}
-    else:
-        code = {"coding": [{"system": LOINC, "code": AHC_HRSN_PANEL}], "text": "AHC-HRSN screening"}
-        value = {"valueCodeableConcept": {"text": "positive" if s.positive else "negative"}}
+    """A screener result as an Observation, coded as :func:`_screener_code` says."""
+    loinc, words, value = _screener_code(s)
+    code = {"coding": [{"system": LOINC, "code": loinc}], "text": words}
     return clean(
         {
             "resourceType": "Observation",
@@ -303,7 +314,8 @@ def questionnaire_response(s: ScreenerResult, response_id: str) -> dict[str, Any
             answer = str(answer)
         kind = "valueInteger" if isinstance(answer, int) else "valueString"
         items.append({"linkId": str(link_id), "answer": [{kind: answer}]})
-    panel = INSTRUMENTS[s.instrument].panel if s.instrument in INSTRUMENTS else AHC_HRSN_PANEL
+    inst = registry().by_id(s.instrument)
+    panel = inst.loinc_panel if inst is not None else s.loinc
     return clean(
         {
             "resourceType": "QuestionnaireResponse",

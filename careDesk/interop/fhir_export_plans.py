@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from careDesk.interop.fhir_export_clinical import clean, day, extensions, instant, ref
+from careDesk.interop.fhir_measures import goal_measure
 from careDesk.model.plan import Activity, CarePlan, Goal, Problem
 from careDesk.model.referral import Referral
 from careDesk.model.schedule import Appointment, FollowUp
@@ -61,7 +62,7 @@ def care_plan(
 
 def goal(g: Goal, problem_index: int | None) -> dict[str, Any]:
     """A Goal; ``problem_index`` tells which of the plan's problems it belongs to."""
-    target = {"measure": {"text": g.measure} if g.measure else None, "detailString": g.target,
+    target = {"measure": goal_measure(g.measure_loinc, g.measure), "detailString": g.target,
               "dueDate": day(g.due_date)}  # fmt: skip
     achievement = GOAL_ACHIEVEMENT.get(g.status)
     return clean(

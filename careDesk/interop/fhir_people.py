@@ -14,7 +14,6 @@ from careDesk.interop.fhir_values import (
     any_code,
     boolean,
     codings,
-    digits,
     extension,
     fhir_date,
     items,
@@ -23,6 +22,7 @@ from careDesk.interop.fhir_values import (
     text,
 )
 from careDesk.interop.identity import Identity, identity_conflict
+from careDesk.model.fields import phone_digits
 from careDesk.model.patient import FamilyMember, Patient
 from careDesk.model.team import CareTeamMember, Organization, Provider
 
@@ -138,7 +138,7 @@ def patient_values(entry: Entry, place: Place) -> dict[str, Any]:
         "language": _language(res, place),
         "interpreter_needed": _interpreter(res, place),
         "phone": phone,
-        "phone_digits": digits(phone),
+        "phone_digits": phone_digits(phone),
         "email": _telecom(res, place, "email", 200),
         "deceased_on": deceased,
         **_address(res, place),

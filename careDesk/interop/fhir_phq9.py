@@ -1,10 +1,11 @@
 """PHQ-9 answers from FHIR, in the shapes other systems send them: read into pieces here,
 joined into responses and stored (with their urgent work) by ``fhir_phq9_store``.
 
-Codes (LOINC panel 44249-1, https://loinc.org/44249-1, kept in ``phq9.json``): items 44250-9,
-44255-8, 44259-0, 44254-1, 44251-7, 44258-2, 44252-5, 44253-3 and 44260-8 (item 9, thoughts of
-being better off dead or of self-harm), the total 44261-6; answers 0–3 as LOINC answer list
-LL358-3 (https://loinc.org/LL358-3): LA6568-5 / LA6569-3 / LA6570-1 / LA6571-9.
+Codes come from the instrument registry (``careDesk/care/instruments/phq9.json``): LOINC panel
+44249-1 (https://loinc.org/44249-1), items 44250-9, 44255-8, 44259-0, 44254-1, 44251-7, 44258-2,
+44252-5, 44253-3 and 44260-8 (item 9, thoughts of being better off dead or of self-harm), the
+total 44261-6; answers 0–3 as LOINC answer list LL358-3 (https://loinc.org/LL358-3): LA6568-5 /
+LA6569-3 / LA6570-1 / LA6571-9.
 
 Accepted: an item Observation (``valueInteger``, ``valueQuantity`` or an LA answer code); a
 panel Observation (44249-1) with ``hasMember`` references or ``component``s; the total
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from careDesk.care.instruments import instrument
+from careDesk.care.instruments import all_instruments, instrument
 from careDesk.interop.fhir_context import ImportContext
 from careDesk.interop.fhir_read import Entry
 from careDesk.interop.fhir_values import (
@@ -41,25 +42,34 @@ from careDesk.interop.fhir_values import (
 )
 from careDesk.interop.report import ImportRejected
 
-PANEL = "44249-1"
-TOTAL = "44261-6"
-MAXIMUM = 27
-INSTRUMENT = instrument("phq9")
+INSTRUMENT = instrument("phq9")  # codes, answers and the urgent item: phq9.json
+PANEL = INSTRUMENT.loinc_panel
+TOTAL = str(INSTRUMENT.loinc_total)
+MAXIMUM = INSTRUMENT.maximum
 ITEMS = {item.loinc: item.id for item in INSTRUMENT.items}  # LOINC → careDesk item id
 ITEM_IDS = frozenset(ITEMS.values())
-ITEM9 = "phq9_9"
-DIFFICULTY = "phq9_difficulty"
-ANSWER_CODES = {o.answer_loinc: int(o.key) for o in INSTRUMENT.items[0].options if o.answer_loinc}
-# PHQ-9 items 1–2 are also the PHQ-2 (Kroenke 2003): alone they do not make a PHQ-9.
-SHARED_WITH_PHQ2 = frozenset({"44250-9", "44255-8"})
-# Codes in PHQ-9 forms that are not answers: PHQ-2 subtotal, the deprecated interpretation.
-NOT_ANSWERS = frozenset({"55758-7", "44262-4"})
+ITEM9 = str(INSTRUMENT.urgent_item)
+UNSCORED = frozenset(item.id for item in INSTRUMENT.items if not item.scored)
+SCALE = INSTRUMENT.scored_items[0].options
+TOP = max(int(o.key) for o in SCALE)
+ANSWER_CODES = {o.answer_loinc: int(o.key) for o in SCALE if o.answer_loinc}
+_OTHERS = [i for i in all_instruments() if i.id != INSTRUMENT.id]
+# PHQ-9 items also asked by another instrument (items 1–2 are the PHQ-2, Kroenke 2003): alone
+# they do not make a PHQ-9.
+SHARED = frozenset(ITEMS) & {item.loinc for other in _OTHERS for item in other.items}
+# Codes in PHQ-9 forms that are not answers: the totals of instruments sharing its items (the
+# PHQ-2 subtotal) and the codes phq9.json lists (the deprecated severity interpretation).
+NOT_ANSWERS = frozenset(INSTRUMENT.not_answers) | {
+    code
+    for other in _OTHERS
+    if {item.loinc for item in other.items} & SHARED
+    for code in (other.loinc_panel, other.loinc_total)
+    if code
+}
 CODES = frozenset({PANEL, TOTAL, *ITEMS})
 VOID = frozenset({"entered-in-error", "cancelled"})
 _LOINC = re.compile(r"(?<![\d-])(\d{3,7}-\d)(?![\d-])")
-_ANSWER_HELP = (
-    "should be an answer 0–3 or a LOINC answer code LA6568-5, LA6569-3, LA6570-1, LA6571-9"
-)
+_ANSWER_HELP = f"should be an answer 0–{TOP} or a LOINC answer code {', '.join(ANSWER_CODES)}"
 
 
 @dataclass
@@ -123,14 +133,14 @@ def answer(data: dict[str, Any], place: Place, at: str) -> int | None:
     None when it carries no value (e.g. ``dataAbsentReason``)."""
     if "valueInteger" in data:
         raw = number(data["valueInteger"], place, f"{at}valueInteger")
-        return _whole(raw, place, f"{at}valueInteger", 3, _ANSWER_HELP)
+        return _whole(raw, place, f"{at}valueInteger", TOP, _ANSWER_HELP)
     if "valueDecimal" in data:
         raw = number(data["valueDecimal"], place, f"{at}valueDecimal")
-        return _whole(raw, place, f"{at}valueDecimal", 3, _ANSWER_HELP)
+        return _whole(raw, place, f"{at}valueDecimal", TOP, _ANSWER_HELP)
     if "valueQuantity" in data:
         qty = obj(data["valueQuantity"], place, f"{at}valueQuantity")
         raw = number(qty.get("value"), place, f"{at}valueQuantity.value")
-        return _whole(raw, place, f"{at}valueQuantity.value", 3, _ANSWER_HELP)
+        return _whole(raw, place, f"{at}valueQuantity.value", TOP, _ANSWER_HELP)
     if "valueCodeableConcept" in data:
         concept = obj(data["valueCodeableConcept"], place, f"{at}valueCodeableConcept")
         return _coded(concept, place, f"{at}valueCodeableConcept")
@@ -139,7 +149,7 @@ def answer(data: dict[str, Any], place: Place, at: str) -> int | None:
         return _coded({"coding": [coding]}, place, f"{at}valueCoding")
     if "valueString" in data:
         words = text(data["valueString"], place, f"{at}valueString", 20)
-        if words is None or words not in ("0", "1", "2", "3"):
+        if words is None or words not in {str(v) for v in range(TOP + 1)}:
             raise place.reject(f"{at}valueString", _ANSWER_HELP)
         return int(words)
     if any(key.startswith("value") for key in data):
@@ -168,7 +178,7 @@ def put_answer(piece: Piece, item_id: str, data: dict[str, Any], at: str, where:
     try:
         value = answer(data, piece.place, at)
     except ImportRejected:
-        if item_id != DIFFICULTY:
+        if item_id not in UNSCORED:
             raise
         piece.notes.append("A PHQ-9 'how difficult' answer could not be read; not imported.")
         return
@@ -194,11 +204,11 @@ def own_answers(piece: Piece, res: dict[str, Any]) -> None:
         data = json.loads(blob)
     except ValueError:
         raise piece.place.reject("extension answers", "is not valid JSON") from None
-    bad = "should map PHQ-9 question ids to answers 0–3"
+    bad = f"should map PHQ-9 question ids to answers 0–{TOP}"
     if not isinstance(data, dict):
         raise piece.place.reject("extension answers", bad)
     for key, value in data.items():
-        if key not in ITEM_IDS or isinstance(value, bool) or value not in (0, 1, 2, 3):
+        if key not in ITEM_IDS or isinstance(value, bool) or value not in range(TOP + 1):
             raise piece.place.reject("extension answers", bad)
         put(piece, key, int(value), "extension answers")
     piece.blob = blob
@@ -231,7 +241,7 @@ def read_observation(
         return
     kind = "panel" if loinc == PANEL else "total" if loinc == TOTAL else "item"
     piece = Piece(entry, place, patient_id, taken, kind, links=links_of(res, place))
-    piece.fallback = fallback if loinc in SHARED_WITH_PHQ2 else None
+    piece.fallback = fallback if loinc in SHARED else None
     if kind == "item":
         put_answer(piece, ITEMS[loinc], res, "", "value")
     else:
@@ -343,7 +353,7 @@ def is_phq9(ctx: ImportContext, res: dict[str, Any]) -> bool:
     if coded or PANEL in (canonical or ""):
         return True
     codes = {_linked(item, links, own=False) for item in walk(res.get("item"))}
-    return bool(codes & (CODES - SHARED_WITH_PHQ2 - {PANEL}))
+    return bool(codes & (CODES - SHARED - {PANEL}))
 
 
 def read_response(ctx: ImportContext, entry: Entry, place: Place) -> None:

@@ -17,17 +17,16 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from careDesk.care.instruments import score
+from careDesk.care.instruments import score, score_total
 from careDesk.care.urgent import ensure_urgent_work
 from careDesk.interop.fhir_context import ImportContext
-from careDesk.interop.fhir_phq9 import INSTRUMENT, ITEMS, PANEL, SHARED_WITH_PHQ2, Piece
+from careDesk.interop.fhir_phq9 import INSTRUMENT, ITEMS, PANEL, SHARED, Piece
 from careDesk.interop.fhir_values import ref_keys
-from careDesk.interop.screeners import PHQ9
 from careDesk.model.assessment import ScreenerResult
 
 RANK = {"panel": 0, "total": 1, "response": 2, "item": 3}
 SCORED = frozenset(item.id for item in INSTRUMENT.scored_items)
-FIRST_TWO = frozenset(ITEMS[code] for code in SHARED_WITH_PHQ2)
+FIRST_TWO = frozenset(ITEMS[code] for code in SHARED)  # also the PHQ-2 (Kroenke 2003)
 
 
 def _groups(found: list[Piece]) -> list[list[Piece]]:
@@ -101,13 +100,14 @@ def _values(group: list[Piece], anchor: Piece) -> dict[str, Any] | None:
     blob = next(
         (p.blob for p in group if p.blob is not None and json.loads(p.blob) == answers), None
     )
+    scored = score_total(INSTRUMENT, total) if total is not None else None
     return {
-        "instrument": "phq9",
+        "instrument": INSTRUMENT.id,
         "loinc": PANEL,
         "answers": blob or json.dumps(answers, sort_keys=True),
         "total": total,
-        "band": PHQ9.band(total) if total is not None else None,
-        "positive": total is not None and total >= PHQ9.positive_at,
+        "band": scored.band if scored else None,
+        "positive": bool(scored and scored.positive),
         "positive_domains": "[]",
         "taken_at": anchor.taken,
     }

@@ -11,10 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from careDesk.care.measures.catalog import measure_of
+from careDesk.care.measures.links import FIELDS, target_fields
+from careDesk.errors import ValidationFailed
 from careDesk.interop.fhir_context import ImportContext
 from careDesk.interop.fhir_read import Entry
 from careDesk.interop.fhir_values import (
+    LOINC,
     Place,
+    code_in,
     codings,
     extension,
     fhir_date,
@@ -215,8 +220,30 @@ def map_goal(ctx: ImportContext, entry: Entry, place: Place) -> None:
         if status == "achieved"
         else None,
     }
+    values |= _measure_link(target.get("measure"), detail, place)
     goal = ctx.upsert_linked(Goal, entry, patient_id, values)
     ctx.bind(entry, goal.id)
+
+
+def _measure_link(measure: Any, detail: str | None, place: Place) -> dict[str, Any]:
+    """A goal whose target measure is a LOINC code careDesk tracks, with a target that reads as
+    a rule, is linked (its progress computed, issue 17); any other stays as words."""
+    code = code_in(measure, LOINC, place, "target[0].measure")
+    try:
+        fields = target_fields(code, detail) if measure_of(code) else {}
+    except ValidationFailed:
+        fields = {}
+    if not fields:
+        return {"measure_loinc": None, **dict.fromkeys(FIELDS)}
+    # Linked: the series names the measure; only words written as text are kept as its words.
+    words = text(
+        obj(measure, place, "target[0].measure").get("text"),
+        place,
+        "target[0].measure.text",
+        100,
+        clip=True,
+    )
+    return {"measure_loinc": code, "measure": words, **fields}
 
 
 def _imported_goals_plan(ctx: ImportContext, entry: Entry, patient_id: str) -> tuple[str, str]:

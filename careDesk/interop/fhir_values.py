@@ -201,11 +201,3 @@ def ref_keys(ref: str) -> list[str]:
             tail = f"{parts[-4]}/{parts[-3]}"
         keys.append(tail)
     return keys
-
-
-def digits(phone: str | None) -> str | None:
-    """Only the digits of a phone number (what the patient search indexes)."""
-    if not phone:
-        return None
-    only = re.sub(r"\D", "", phone)
-    return only[-20:] or None

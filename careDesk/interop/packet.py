@@ -2,9 +2,10 @@
 docs/architecture.md#interop).
 
 Reason for referral, problems, medicines, allergies, recent results, the care plan and how to
-reach the care team. The handouts' TrueType font is used when it ships (so accents render),
-else reportlab's Helvetica. The patient's FHIR R4 Bundle travels inside the PDF as an embedded
-file attachment (``fhir-bundle.json``, ISO 32000-1 §7.11.4), so it is protected with the rest.
+reach the care team. The handouts' TrueType font (shipped inside the package) is embedded, so
+accents and Vietnamese diacritics in names print. The patient's FHIR R4 Bundle travels inside the
+PDF as an embedded file attachment (``fhir-bundle.json``, ISO 32000-1 §7.11.4), so it is protected
+with the rest.
 
 With a password the PDF is encrypted with AES-256 (ISO 32000-2 §7.6.4, security handler
 revision 6: /V 5 /R 6), by pypdf over the ``cryptography`` backend, with a random owner
@@ -17,8 +18,6 @@ from __future__ import annotations
 import io
 import secrets
 from collections.abc import Sequence
-from functools import cache
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -28,21 +27,14 @@ from careDesk.interop.packet_content import PacketContent, gather
 from careDesk.model.patient import Patient
 from careDesk.text import clean_text
 
-FONTS = Path(__file__).resolve().parents[2] / "resources" / "fonts"
 
-
-@cache
 def font_names() -> tuple[str, str]:
-    """(regular, bold): the shipped DejaVu Sans when present, else Helvetica."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
+    """(regular, bold): the handouts' DejaVu Sans, registered once (no silent fallback to a
+    font without accents: a name would print as boxes)."""
+    from careDesk.handouts.render import FONT, FONT_BOLD, register_fonts
 
-    regular, bold = FONTS / "DejaVuSans.ttf", FONTS / "DejaVuSans-Bold.ttf"
-    if not (regular.exists() and bold.exists()):
-        return "Helvetica", "Helvetica-Bold"
-    pdfmetrics.registerFont(TTFont("PacketSans", str(regular)))
-    pdfmetrics.registerFont(TTFont("PacketSans-Bold", str(bold)))
-    return "PacketSans", "PacketSans-Bold"
+    register_fonts()
+    return FONT, FONT_BOLD
 
 
 def _esc(text: str) -> str:

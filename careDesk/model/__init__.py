@@ -5,6 +5,7 @@ from careDesk.model import (  # noqa: F401
     clinical,
     handout,
     interop,
+    measure,
     outreach,
     patient,
     plan,

@@ -57,3 +57,9 @@ class Record(SQLModel):
     changed_by: str | None = Field(default=None, max_length=36)
     version: int = Field(default=1)
     deleted_at: datetime | None = Field(default=None)
+
+
+class PatientOwned(SQLModel):
+    """The column of every row that belongs to one patient (set by the verb, never a form)."""
+
+    patient_id: str = Field(foreign_key="patient.id", index=True, max_length=36)

@@ -1,35 +1,43 @@
-"""Follow-up tasks and appointments: rows with due times (the scheduler is only the clock)."""
+"""Follow-up tasks and appointments: rows with due times (the scheduler is only the clock).
+
+``FollowUpBase`` and ``AppointmentBase`` declare each field once, with its column size and
+rule (``careDesk/model/fields.py``); tables, forms and read models derive from them.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, ClassVar
 
 from sqlalchemy import Index
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
-from careDesk.model.base import Record
+from careDesk.model.base import PatientOwned, Record
+from careDesk.model.fields import Recurrence, TimeZoneName, Url, UtcTime, one_of
 
 
-class FollowUp(Record, table=True):
+class FollowUpKind(StrEnum):
+    CALL = "call"
+    VISIT = "visit"
+    LAB_CHECK = "lab_check"
+    MEDICATION_REVIEW = "medication_review"
+    PLAN_REVIEW = "plan_review"
+
+
+class FollowUpBase(SQLModel):
     """A staff task about a patient: call, visit, lab check, medication or plan review."""
 
-    __tablename__ = "follow_up"
-    # "What is due now" is one range scan over open rows: 100,000 follow-ups, one query
-    # (docs/architecture.md#scheduling-the-reminder-clock).
-    # "What is due for me" is the same range scan within one assignee (desk.followups.due).
-    __table_args__ = (
-        Index("ix_follow_up_open_due", "status", "due_at"),
-        Index("ix_follow_up_assignee_due", "assignee_id", "status", "due_at"),
-        # ix_follow_up_open_urgent_due (status, urgent DESC, due_at) is in schema_extras:
-        # Alembic cannot autogenerate an index with a sort direction on SQLite.
+    # Its progress is recorded by the follow-up verbs and the reminder clock.
+    set_by_core: ClassVar[frozenset[str]] = frozenset(
+        {"status", "snoozed_until", "completed_at", "result", "notified_at"}
     )
 
-    patient_id: str = Field(foreign_key="patient.id", index=True, max_length=36)
-    kind: str = Field(max_length=30)  # call, visit, lab_check, medication_review, plan_review
+    kind: Annotated[str, one_of(FollowUpKind)] = Field(max_length=30)
     title: str = Field(max_length=200)
-    due_at: datetime = Field(index=True)  # UTC
-    timezone: str | None = Field(default=None, max_length=60)  # IANA zone for recurrence
-    recurrence: str | None = Field(default=None, max_length=200)  # RFC 5545 RRULE
+    due_at: UtcTime = Field(index=True)
+    timezone: TimeZoneName | None = Field(default=None, max_length=60)  # for the recurrence
+    recurrence: Recurrence | None = Field(default=None, max_length=200)  # RFC 5545 RRULE
     assignee_id: str | None = Field(default=None, max_length=36, index=True)
     urgent: bool = Field(default=False)
     status: str = Field(default="open", max_length=20, index=True)  # open, done, cancelled
@@ -41,19 +49,40 @@ class FollowUp(Record, table=True):
     activity_id: str | None = Field(default=None, max_length=36)
 
 
-class Appointment(Record, table=True):
-    __tablename__ = "appointment"
+class FollowUp(FollowUpBase, PatientOwned, Record, table=True):
+    __tablename__ = "follow_up"
+    # "What is due now" is one range scan over open rows: 100,000 follow-ups, one query
+    # (docs/architecture.md#scheduling-the-reminder-clock).
+    # "What is due for me" is the same range scan within one assignee (desk.followups.due).
+    __table_args__ = (
+        Index("ix_follow_up_open_due", "status", "due_at"),
+        Index("ix_follow_up_assignee_due", "assignee_id", "status", "due_at"),
+        # ix_follow_up_open_urgent_due (status, urgent DESC, due_at) is written by hand in the
+        # migrations (named in careDesk/store/schema_extras.py): Alembic cannot autogenerate an
+        # index with a sort direction on SQLite.
+    )
 
-    patient_id: str = Field(foreign_key="patient.id", index=True, max_length=36)
-    starts_at: datetime = Field(index=True)  # UTC
-    ends_at: datetime | None = None
+
+class AppointmentBase(SQLModel):
+    """Where, when, with whom, and how to get there (transport, video visit link)."""
+
+    # The status is recorded by the appointment verbs; the source id by an import.
+    set_by_core: ClassVar[frozenset[str]] = frozenset({"status", "source_id"})
+
+    starts_at: UtcTime = Field(index=True)
+    ends_at: UtcTime | None = None
     with_whom: str | None = Field(default=None, max_length=200)
     purpose: str | None = Field(default=None, max_length=200)
     place: str | None = Field(default=None, max_length=300)
     address: str | None = Field(default=None, max_length=300)  # how to get there (handouts)
-    telehealth_url: str | None = Field(default=None, max_length=500)
+    telehealth_url: Url | None = Field(default=None, max_length=500)
     transport_needed: bool = Field(default=False)
     transport_note: str | None = Field(default=None, max_length=300)
     # scheduled, completed, missed, cancelled
     status: str = Field(default="scheduled", max_length=20)
+    confirmed_at: datetime | None = None  # the patient (or caregiver) replied to confirm
     source_id: str | None = Field(default=None, max_length=200, index=True)
+
+
+class Appointment(AppointmentBase, PatientOwned, Record, table=True):
+    __tablename__ = "appointment"

@@ -1,4 +1,5 @@
-"""Delivery channels: e-mail over SMTP and SMS through a clinic's HTTP gateway.
+"""Delivery channels: e-mail over SMTP and SMS through a clinic's HTTP gateway (WhatsApp:
+:mod:`careDesk.schedule.whatsapp`).
 
 A channel either delivers, raises :class:`TransientFailure` (network down, server busy: the
 message stays queued and is retried with back-off) or :class:`PermanentFailure` (the server
@@ -54,16 +55,44 @@ class SmsConfig:
     body_template: str
 
 
-def send_email(config: SmtpConfig, to: str, subject: str, body: str, key: str) -> None:
-    """Deliver one e-mail. The idempotency key becomes the Message-ID, so a receiving system
-    (and a person) can tell a repeat from a new message."""
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    data: bytes
+    mime: tuple[str, str] = ("application", "pdf")
+
+
+def message_id_for(message_id: str, sender: str) -> str:
+    """The Message-ID careDesk gives an outbox message (recorded before it is sent, so a reply
+    naming it in In-Reply-To finds the message, and its patient, again)."""
+    domain = sender.rpartition("@")[2] or "caredesk.local"
+    return f"<{message_id}@{domain}>"
+
+
+def send_email(
+    config: SmtpConfig,
+    to: str,
+    subject: str,
+    body: str,
+    key: str,
+    *,
+    message_id: str | None = None,
+    attachment: Attachment | None = None,
+) -> None:
+    """Deliver one e-mail. Its Message-ID is ``message_id`` (else made from the idempotency
+    key), so a receiving system (and a person) can tell a repeat from a new message."""
     message = EmailMessage()
     message["From"] = config.sender
     message["To"] = to
     message["Subject"] = subject
     domain = config.sender.rpartition("@")[2] or "caredesk.local"
-    message["Message-ID"] = make_msgid(idstring=key.replace(":", "."), domain=domain)
+    message["Message-ID"] = message_id or make_msgid(idstring=key.replace(":", "."), domain=domain)
     message.set_content(body)
+    if attachment is not None:
+        maintype, subtype = attachment.mime
+        message.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.name
+        )
     try:
         if config.security == "tls":
             context = ssl.create_default_context()

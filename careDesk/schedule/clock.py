@@ -258,6 +258,11 @@ class ReminderClock:
         self._guard("sync", lambda: self.desk.sync.run())
 
     def run_outbox(self) -> None:
+        """Take replies (a STOP is honoured before anything more is sent), then send."""
+        if self.desk.can(Permission.MESSAGE) and self.desk.inbox.configured():
+            report = self._guard("inbox", lambda: self.desk.inbox.fetch())
+            for problem in report.problems if report is not None else ():
+                self._error(f"inbox: {problem}")
         self._guard("outbox", lambda: self.desk.outbox.send_due())
 
     def run_backup(self) -> None:

@@ -4,17 +4,22 @@ docs/architecture.md#outreach-the-outbox: each message is a row with an idempote
 state (queued → sending → sent,
 or failed after retries). Consent is enforced when a message is queued: without consent for the
 channel (or without an address) it is stored as *blocked* with the reason, so staff see why
-nothing went out. A message is marked *sending* in its own committed transaction before it is
-handed to the server; if the app dies before it is marked *sent*, it may or may not have gone
+nothing went out. It is checked again when the message is claimed for sending, so a STOP or a
+consent withdrawn on the chart meanwhile holds every message still waiting
+(:mod:`.recipients`). A message is marked *sending* in its own committed transaction before it
+is handed to the server; if the app dies before it is marked *sent*, it may or may not have gone
 out, so at the next start it becomes *unknown* for a person to check, never re-sent on its own:
 a restart never sends a message twice. With no network, messages stay queued and are retried
 with back-off until they go.
+
+Messages go to the patient or, within what they may be told and with the patient's agreement,
+to a caregiver (:meth:`Outbox.queue_for_caregiver`, :mod:`.caregivers`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
@@ -22,20 +27,19 @@ from sqlmodel import col, select
 from careDesk.changes import Outcome
 from careDesk.errors import NotFound, ValidationFailed
 from careDesk.model.base import utcnow
-from careDesk.model.clinical import Condition
 from careDesk.model.outreach import MessageState, OutboxMessage
-from careDesk.model.patient import Patient
+from careDesk.model.patient import FamilyMember, Patient
 from careDesk.model.security import User
-from careDesk.model.timeline import TimelineEntry
-from careDesk.schedule import channels, privacy, rules, templates
+from careDesk.schedule import channels, compose, delivery, recipients, rules, templates
+from careDesk.schedule.recipients import OutreachSettings
 from careDesk.schedule.recurrence import zone
 from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
-    from careDesk.desk import Desk, Tx
+    from careDesk.desk import Desk
 
 MAX_ATTEMPTS = 8
-SENT_BY_SERVER = ("email", "sms")
+SENT_BY_SERVER = ("email", "sms", "whatsapp")
 PRINTED = ("letter", "phone")
 CHANNELS = (*SENT_BY_SERVER, *PRINTED)
 
@@ -45,7 +49,7 @@ class MessageRow:
     """A message as staff see it (no body for lists; reasons in words)."""
 
     id: str
-    patient_id: str
+    patient_id: str | None
     channel: str
     template: str
     language: str
@@ -56,6 +60,8 @@ class MessageRow:
     sent_at: datetime | None
     created_at: datetime
     subject: str | None
+    family_member_id: str | None = None
+    external_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,17 +69,7 @@ class SendReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
-
-
-def _reveals(tx: Tx, patient_id: str, rendered: templates.Rendered) -> bool:
-    """Whether a message's text would reveal health information (:mod:`.privacy`)."""
-    conditions = tx.session.exec(
-        select(Condition.display).where(
-            Condition.patient_id == patient_id, col(Condition.deleted_at).is_(None)
-        )
-    ).all()
-    text = " ".join((rendered.subject, rendered.body, rendered.sms, rendered.letter))
-    return privacy.reveals_health(text, conditions)
+    blocked: int = 0  # consent withdrawn (or a STOP) since they were queued
 
 
 def _row(m: OutboxMessage) -> MessageRow:
@@ -90,6 +86,8 @@ def _row(m: OutboxMessage) -> MessageRow:
         m.sent_at,
         m.created_at,
         m.subject,
+        m.family_member_id,
+        m.external_id,
     )
 
 
@@ -99,17 +97,9 @@ class Outbox:
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
 
-    # ----- settings -----------------------------------------------------------------------
-    def _quiet_hours(self) -> tuple[time, time]:
-        start = self.desk.settings.get("outreach.quiet_start") or "20:00"
-        end = self.desk.settings.get("outreach.quiet_end") or "08:00"
-        return time.fromisoformat(start), time.fromisoformat(end)
-
     def allowed_at(self, now: datetime, zone_name: str | None) -> datetime:
         """``now``, or the end of quiet hours in the patient's (or clinic's) zone."""
-        start, end = self._quiet_hours()
-        tz = zone(zone_name or self.desk.settings.get("clinic.timezone"))
-        return rules.after_quiet_hours(now, start, end, tz)
+        return compose.allowed_at(OutreachSettings.read(self.desk), now, zone_name)
 
     # ----- queueing -----------------------------------------------------------------------
     def queue(
@@ -123,85 +113,88 @@ class Outbox:
         key: str | None = None,
         now: datetime | None = None,
     ) -> Outcome[MessageRow]:
-        """Queue one message (or return the one already queued under the same key)."""
+        """Queue one message to the patient (or return the one already queued under the same
+        key)."""
+        if template not in templates.TEMPLATES:
+            raise ValidationFailed("template", f"choose one of {', '.join(templates.TEMPLATES)}")
+        return self._queue(patient_id, None, template, channel, values, related_id, key, now)
+
+    def queue_for_caregiver(
+        self,
+        member_id: str,
+        template: str,
+        *,
+        channel: str | None = None,
+        values: dict[str, str] | None = None,
+        related_id: str | None = None,
+        key: str | None = None,
+        now: datetime | None = None,
+        attachment: tuple[str, bytes] | None = None,
+    ) -> Outcome[MessageRow]:
+        """Queue one message to a caregiver: blocked, with the reason, unless the patient
+        agreed they get messages, the message is within what they may be told, and they
+        consented to the channel (:func:`.rules.caregiver_problem`)."""
+        choices = templates.CAREGIVER_TEMPLATES
+        if template not in choices:
+            raise ValidationFailed("template", f"choose one of {', '.join(choices)}")
+        with self.desk.reading() as session:
+            member = session.get(FamilyMember, member_id)
+        if member is None or member.deleted_at is not None:
+            raise NotFound("family member", member_id)
+        return self._queue(
+            member.patient_id, member, template, channel, values, related_id, key, now, attachment
+        )
+
+    def _queue(
+        self,
+        patient_id: str,
+        member: FamilyMember | None,
+        template: str,
+        channel: str | None,
+        values: dict[str, str] | None,
+        related_id: str | None,
+        key: str | None,
+        now: datetime | None,
+        attachment: tuple[str, bytes] | None = None,
+    ) -> Outcome[MessageRow]:
         self.desk.require(Permission.MESSAGE)
         now = now or utcnow()
-        clinic = self._clinic_values()
+        settings = OutreachSettings.read(self.desk)
+        clinic = compose.clinic_values(settings)
         with self.desk.writing(Permission.MESSAGE) as tx:
             patient = tx.session.get(Patient, patient_id)
             if patient is None or patient.deleted_at is not None:
                 raise NotFound("patient", patient_id)
-            chosen = channel or patient.preferred_channel
+            default = (member.preferred_channel or "sms") if member else patient.preferred_channel
+            chosen = channel or default
             if chosen not in CHANNELS:
                 raise ValidationFailed("channel", f"choose one of {', '.join(CHANNELS)}")
-            key = key or f"{template}:{related_id or patient_id}:{chosen}:{now:%Y%m%d}"
+            who = f"{related_id or patient_id}" + (f":{member.id}" if member else "")
+            key = key or f"{template}:{who}:{chosen}:{now:%Y%m%d}"
             existing = tx.session.exec(
                 select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
             ).first()
             if existing is not None:
                 return Outcome(_row(existing), tx.changes)
+            recipient = recipients.resolve(tx.session, settings, patient, member, chosen, template)
             filled = {"first_name": patient.preferred_name or patient.given_name, **clinic}
+            if member is not None:
+                filled["caregiver_name"] = member.name
             coordinator = patient.coordinator_id and tx.session.get(User, patient.coordinator_id)
             if coordinator:
                 filled["coordinator_name"] = coordinator.display_name
-            rendered = templates.render(template, patient.language, {**filled, **(values or {})})
-            message = self._new_message(patient, chosen, template, rendered, key, related_id, now)
-            if message.state == MessageState.QUEUED and _reveals(tx, patient.id, rendered):
-                message.state, message.reason, message.next_attempt_at = (
-                    MessageState.BLOCKED,
-                    privacy.HELD,
-                    None,
-                )
-            tx.add(message, kind="message", patient_id=patient_id)
-            tx.audit(
-                "message.queue" if message.state == MessageState.QUEUED else "message.blocked",
-                entity="message",
-                entity_id=message.id,
-                patient_id=patient_id,
-                detail={"channel": chosen, "template": template, "reason": message.reason},
+            message = compose.compose(
+                tx,
+                settings,
+                recipient,
+                template,
+                {**filled, **(values or {})},
+                key=key,
+                related_id=related_id,
+                now=now,
+                attachment=attachment,
             )
             return Outcome(_row(message), tx.changes)
-
-    def _clinic_values(self) -> dict[str, str]:
-        """Who the message is from; a message without them would leave the patient guessing."""
-        values = {}
-        for key in ("clinic.name", "clinic.phone"):
-            value = self.desk.settings.get(key)
-            if not value:
-                raise ValidationFailed(
-                    key, f"set it before sending messages (caredesk config set {key})"
-                )
-            values[key.replace(".", "_")] = value
-        return values
-
-    def _new_message(
-        self,
-        patient: Patient,
-        channel: str,
-        template: str,
-        rendered: templates.Rendered,
-        key: str,
-        related_id: str | None,
-        now: datetime,
-    ) -> OutboxMessage:
-        recipient = {"email": patient.email, "sms": patient.phone, "phone": patient.phone}.get(
-            channel
-        )
-        problem = rules.consent_problem(patient, channel)
-        return OutboxMessage(
-            patient_id=patient.id,
-            idempotency_key=key,
-            channel=channel,
-            template=template,
-            language=rendered.language,
-            recipient=recipient,
-            subject=rendered.subject,
-            body={"sms": rendered.sms, "letter": rendered.letter}.get(channel, rendered.body),
-            state=MessageState.BLOCKED if problem else MessageState.QUEUED,
-            reason=problem,
-            next_attempt_at=None if problem else self.allowed_at(now, patient.timezone),
-            related_id=related_id,
-        )
 
     # ----- listing ------------------------------------------------------------------------
     def messages(
@@ -237,7 +230,8 @@ class Outbox:
         return len(stuck)
 
     def send_due(self, now: datetime | None = None) -> SendReport:
-        """Send every queued e-mail and SMS whose time has come; one transaction per step."""
+        """Send every queued e-mail, text and WhatsApp message whose time has come; one
+        transaction per step."""
         self.desk.require(Permission.MESSAGE)
         now = now or utcnow()
         with self.desk.reading() as session:
@@ -248,43 +242,59 @@ class Outbox:
                 .where(col(OutboxMessage.next_attempt_at) <= now)
                 .order_by(col(OutboxMessage.next_attempt_at))
             ).all()
-        sent = retrying = failed = 0
+        if not ids:
+            return SendReport()
+        settings = OutreachSettings.read(self.desk)
+        counts = {"sent": 0, "retry": 0, "failed": 0, "blocked": 0}
         for message_id in ids:
-            outcome = self._send_one(message_id, now)
-            sent += outcome == "sent"
-            retrying += outcome == "retry"
-            failed += outcome == "failed"
-        return SendReport(sent, retrying, failed)
+            outcome = self._send_one(message_id, now, settings)
+            if outcome in counts:
+                counts[outcome] += 1
+        return SendReport(counts["sent"], counts["retry"], counts["failed"], counts["blocked"])
 
-    def _claim(self, message_id: str, now: datetime) -> OutboxMessage | None:
+    def _claim(self, message_id: str, settings: OutreachSettings) -> OutboxMessage | str:
+        """Mark the message *sending* (committed before it goes), after checking consent and
+        the address again; "skipped" or "blocked" when it must not go."""
         with self.desk.writing(Permission.MESSAGE) as tx:
             message = tx.session.get(OutboxMessage, message_id)
             if message is None or message.state != MessageState.QUEUED:
-                return None  # someone else took it, or it changed meanwhile
+                return "skipped"  # someone else took it, or it changed meanwhile
+            problem = compose.recheck(tx, settings, message)
+            if problem is not None:
+                message.state, message.reason, message.next_attempt_at = (
+                    MessageState.BLOCKED,
+                    problem,
+                    None,
+                )
+                tx.touch(message, kind="message", patient_id=message.patient_id)
+                tx.audit(
+                    "message.blocked",
+                    entity="message",
+                    entity_id=message.id,
+                    patient_id=message.patient_id,
+                    detail={"channel": message.channel, "reason": problem, "when": "sending"},
+                )
+                return "blocked"
+            if message.channel == "email" and message.external_id is None:
+                message.external_id = channels.message_id_for(
+                    message.id, settings.get("smtp.sender")
+                )
             message.state = MessageState.SENDING
             message.attempts += 1
             tx.touch(message, kind="message", patient_id=message.patient_id)
             return message
 
-    def _send_one(self, message_id: str, now: datetime) -> str:
-        message = self._claim(message_id, now)
-        if message is None:
-            return "skipped"
+    def _send_one(self, message_id: str, now: datetime, settings: OutreachSettings) -> str:
+        message = self._claim(message_id, settings)
+        if isinstance(message, str):
+            return message
         try:
-            self._deliver(message)
+            far_id = delivery.deliver(self.desk, message)
         except channels.TransientFailure as exc:
             return self._finish(message, now, retry_reason=str(exc))
         except channels.PermanentFailure as exc:
             return self._finish(message, now, fail_reason=str(exc))
-        return self._finish(message, now)
-
-    def _deliver(self, message: OutboxMessage) -> None:
-        to, key = message.recipient or "", message.idempotency_key
-        if message.channel == "email":
-            config = channels.smtp_config(self.desk)
-            channels.send_email(config, to, message.subject or "", message.body, key)
-        else:
-            channels.send_sms(channels.sms_config(self.desk), to, message.body, key)
+        return self._finish(message, now, external_id=far_id)
 
     def _finish(
         self,
@@ -293,6 +303,7 @@ class Outbox:
         *,
         retry_reason: str | None = None,
         fail_reason: str | None = None,
+        external_id: str | None = None,
     ) -> str:
         with self.desk.writing(None) as tx:
             row = tx.session.get(OutboxMessage, message.id)
@@ -304,38 +315,14 @@ class Outbox:
             elif retry_reason or fail_reason:
                 row.state, row.reason = MessageState.FAILED, fail_reason or retry_reason
                 outcome = "failed"
-                self._record_delivery(tx, row, delivered=False)
+                delivery.record(tx, row, delivered=False)
             else:
                 row.state, row.reason, row.sent_at = MessageState.SENT, None, utcnow()
+                row.external_id = external_id or row.external_id
                 outcome = "sent"
-                self._record_delivery(tx, row, delivered=True)
+                delivery.record(tx, row, delivered=True)
             tx.touch(row, kind="message", patient_id=row.patient_id)
         return outcome
-
-    @staticmethod
-    def _record_delivery(tx: Tx, message: OutboxMessage, *, delivered: bool) -> None:
-        """The delivery record on the patient's timeline and in the audit trail."""
-        label = message.template.replace("_", " ")
-        summary = f"{message.channel} {'sent' if delivered else 'not delivered'}: {label}"
-        entry = TimelineEntry(
-            patient_id=message.patient_id,
-            kind="message",
-            at=tx.now,
-            author_id=tx.desk.user.id,
-            summary=summary,
-            body=message.body if delivered else message.reason,
-            channel=message.channel,
-            direction="out",
-            outcome="sent" if delivered else "failed",
-        )
-        tx.add(entry, kind="timeline", patient_id=message.patient_id)
-        tx.audit(
-            "message.sent" if delivered else "message.failed",
-            entity="message",
-            entity_id=message.id,
-            patient_id=message.patient_id,
-            detail={"channel": message.channel, "attempts": message.attempts},
-        )
 
     # ----- staff actions ------------------------------------------------------------------
     def resend(self, message_id: str, now: datetime | None = None) -> Outcome[MessageRow]:
@@ -367,16 +354,19 @@ class Outbox:
                     continue
                 row.state, row.sent_at = MessageState.SENT, tx.now
                 tx.touch(row, kind="message", patient_id=row.patient_id)
-                self._record_delivery(tx, row, delivered=True)
+                delivery.record(tx, row, delivered=True)
                 done += 1
         return done
 
     # ----- automatic outreach -------------------------------------------------------------
     def queue_appointment_reminders(self, days_ahead: int = 2, now: datetime | None = None) -> int:
-        """Queue one reminder per upcoming appointment (once per appointment, ever)."""
+        """Queue one reminder per upcoming appointment (once per appointment, ever), and one
+        to each caregiver who may be told about appointments (:mod:`.caregivers`)."""
         from careDesk.model.schedule import Appointment
+        from careDesk.schedule import caregivers
 
         now = now or utcnow()
+        clinic_zone = self.desk.settings.get("clinic.timezone")
         with self.desk.reading() as session:
             rows = session.exec(
                 select(Appointment, Patient)
@@ -388,9 +378,7 @@ class Outbox:
             ).all()
         queued = 0
         for appointment, patient in rows:
-            local = appointment.starts_at.astimezone(
-                zone(patient.timezone or self.desk.settings.get("clinic.timezone"))
-            )
+            local = appointment.starts_at.astimezone(zone(patient.timezone or clinic_zone))
             values = {
                 "date": templates.format_date(local, patient.language),
                 "time": templates.format_time(local, patient.language),
@@ -408,4 +396,5 @@ class Outbox:
                 now=now,
             )
             queued += outcome.value.state == MessageState.QUEUED and bool(outcome.changes)
+            queued += caregivers.appointment_reminders(self, appointment, patient, local, now)
         return queued

@@ -14,7 +14,12 @@ from typing import Any
 
 from careDesk.errors import ValidationFailed
 
+# Messages to the patient; to a caregiver (within what they may be told, outbox.caregivers);
+# the answer to a HELP reply (clinic name and phone only).
 TEMPLATES = ("appointment_reminder", "follow_up_checkin", "refill_reminder", "missed_appointment")
+CAREGIVER_TEMPLATES = ("caregiver_appointment_reminder", "caregiver_handout")
+HELP_REPLY = "help_reply"
+ALL_TEMPLATES = (*TEMPLATES, *CAREGIVER_TEMPLATES, HELP_REPLY)
 FALLBACK = "en"
 
 
@@ -58,9 +63,14 @@ def format_time(when: datetime, language: str) -> str:
     return f"{when.hour}:{when.minute:02d}"
 
 
+def care_team(language: str) -> str:
+    """How a message names the care team when no coordinator is assigned."""
+    return str(_load(language)["care_team"])
+
+
 def render(template: str, language: str, values: dict[str, str]) -> Rendered:
     """Fill ``template`` in ``language`` (English when the language has no file)."""
-    if template not in TEMPLATES:
+    if template not in ALL_TEMPLATES:
         raise ValidationFailed("template", f"choose one of {', '.join(TEMPLATES)}")
     data = _load(language)
     lang = str(data["language"])

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from careDesk.changes import record_name
 from careDesk.errors import AuditChainBroken
 from careDesk.model.base import utcnow
 from careDesk.model.security import AuditEvent
@@ -55,6 +56,7 @@ def append(
         select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)
     ).first()
     seq = ((last[0] or 0) if last else 0) + 1
+    entity = record_name(entity)  # one name per record kind: the table's (careDesk/changes.py)
     prev = last[1] if last else GENESIS
     event = AuditEvent(
         seq=seq,

@@ -10,6 +10,7 @@ live. Giving access (a new user, enabling one) seals the current key to their ne
 
 from __future__ import annotations
 
+import builtins
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,7 +26,7 @@ from careDesk.errors import (
 )
 from careDesk.model.security import User, user_id
 from careDesk.security.passwords import check_password
-from careDesk.security.roles import Permission, Role, parse_role
+from careDesk.security.roles import Permission, Role, allows, parse_role
 from careDesk.store import keyslots, rekey
 from careDesk.store.keyslots import KeySlotFile
 from careDesk.store.rekey import Progress, RotationRefused, RotationResult
@@ -81,6 +82,12 @@ class Users:
         self.desk.require(Permission.READ)
         with self.desk.reading() as session:
             return [_info(u) for u in session.exec(select(User).order_by(col(User.login)))]
+
+    def assignable(self) -> builtins.list[UserInfo]:
+        """Who may be given a follow-up or reminder: enabled accounts whose role may change
+        patient records (a read-only user could not complete it), by name (issue 18)."""
+        found = [u for u in self.list() if not u.disabled and allows(u.role, Permission.EDIT)]
+        return sorted(found, key=lambda u: (u.display_name.casefold(), u.login))
 
     # ----- giving access ----------------------------------------------------------------------
     def add(self, login: str, password: str, role: str, display_name: str = "") -> UserInfo:

@@ -16,6 +16,8 @@ import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
+from careDesk.store import faults
+
 BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 64 * 1024
 
@@ -83,6 +85,8 @@ def build_engine(
         pool_size=2,
         max_overflow=2,
     )
+
+    faults.install(engine, path.parent)  # a full disk, read-only folder… as typed errors
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(conn: Any) -> None:

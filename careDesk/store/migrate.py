@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, text
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 7
 _HERE = Path(__file__).parent / "migrations"
 
 

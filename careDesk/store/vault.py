@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from careDesk.desk import CurrentUser, Desk
 from careDesk.errors import (
     AccountDisabled,
+    FolderReadOnly,
     KeySlotsDamaged,
     LoginDelayed,
     SchemaTooNew,
@@ -38,7 +39,7 @@ from careDesk.security import anchors, audit
 from careDesk.security.passwords import check_password
 from careDesk.security.roles import Role
 from careDesk.security.signing import Signer
-from careDesk.store import keyslots, migrate, slotmigrate
+from careDesk.store import faults, keyslots, migrate, slotmigrate
 from careDesk.store.engine import KeySource, build_engine
 from careDesk.store.keyslots import KeySlotFile
 
@@ -64,23 +65,36 @@ def _take_lock(paths: VaultPaths) -> FileLock:
     try:
         lock.acquire()
     except Timeout:
+        # A lock file that cannot be made looks like one held elsewhere: tell them apart.
+        if not faults.folder_writable(paths.root):
+            raise FolderReadOnly(str(paths.root)) from None
         raise VaultInUse(str(paths.root)) from None
+    except OSError as exc:
+        raise (faults.os_fault(exc, paths.root) or exc) from exc
     return lock
 
 
 def _open_engine(paths: VaultPaths, key: KeySource, readonly: bool) -> Engine:
     engine = build_engine(paths.database, key, readonly=readonly)
     try:
+        return _checked_schema(engine, paths, key, readonly)
+    except BaseException:
+        engine.dispose()  # e.g. a full disk during the upgrade: no connection left open
+        raise
+
+
+def _checked_schema(engine: Engine, paths: VaultPaths, key: KeySource, readonly: bool) -> Engine:
+    """The engine, once the schema is known to be this app's (upgraded if older); the caller
+    disposes of it on any error. Storage faults (busy, full, read-only, I/O) arrive typed from
+    the engine (careDesk/store/faults.py): a database error left here does not decrypt."""
+    try:
         version = migrate.schema_version(engine)
     except (sqlcipher3.DatabaseError, SADatabaseError) as exc:
-        engine.dispose()
         raise _WrongKey(str(paths.database), "it does not decrypt") from exc
     if version > migrate.SCHEMA_VERSION:
-        engine.dispose()
         raise SchemaTooNew(version, migrate.SCHEMA_VERSION)
     if version < migrate.SCHEMA_VERSION:
         if readonly:
-            engine.dispose()
             raise VaultDamaged(str(paths.database), "it needs an upgrade; open it for writing")
         if version > 0:
             from careDesk.store.backup import backup_before_migration
@@ -119,7 +133,10 @@ def create_vault(
 
     validate_login(admin_login)
     check_password(password, admin_login)
-    private_dir(paths.root)
+    try:
+        private_dir(paths.root)
+    except OSError as exc:  # e.g. a data folder chosen on a read-only disk
+        raise (faults.os_fault(exc, paths.root) or exc) from exc
     lock = _take_lock(paths)
     try:
         desk, recovery_key = _create(paths, admin_login, password, display_name, lock)
@@ -292,16 +309,7 @@ def unlock(
         if lock is not None:
             lock.release()
         raise
-    desk = Desk(
-        paths=paths,
-        engine=engine,
-        key=source.key,
-        vault_id=slots.vault_id,
-        user=user,
-        lock=lock,
-        keys=opened.pair,
-        key_source=source,
-    )
+    desk = _desk(paths, engine, source, slots.vault_id, user, lock, opened.pair)
     if not readonly:
         try:
             if password and remembered_secret is None:
@@ -312,6 +320,28 @@ def unlock(
             raise
         _finish_sign_in(desk)
     return desk
+
+
+def _desk(
+    paths: VaultPaths,
+    engine: Engine,
+    source: KeySource,
+    vault_id: str,
+    user: CurrentUser,
+    lock: FileLock | None,
+    pair: KeyPair | None,
+) -> Desk:
+    """The signed-in desk over an opened database (its key source kept for rotations)."""
+    return Desk(
+        paths=paths,
+        engine=engine,
+        key=source.key,
+        vault_id=vault_id,
+        user=user,
+        lock=lock,
+        keys=pair,
+        key_source=source,
+    )
 
 
 def _user_or_damage(paths: VaultPaths, engine: Engine, login: str) -> CurrentUser:
@@ -387,16 +417,7 @@ def recover(
         lock.release()
         raise
     pair = KeyPair.generate()
-    desk = Desk(
-        paths=paths,
-        engine=engine,
-        key=source.key,
-        vault_id=slots.vault_id,
-        user=user,
-        lock=lock,
-        keys=pair,
-        key_source=source,
-    )
+    desk = _desk(paths, engine, source, slots.vault_id, user, lock, pair)
     try:
         slotmigrate.recovered(desk, slots, new_password, recovery_key, opened.pair)
     except BaseException:
@@ -454,16 +475,7 @@ def unlock_with_recovery_key(
         lock.release()
         raise
     user = CurrentUser(RECOVERY_LOGIN, RECOVERY_LOGIN, "Recovery key", Role.ADMIN)
-    desk = Desk(
-        paths=paths,
-        engine=engine,
-        key=source.key,
-        vault_id=slots.vault_id,
-        user=user,
-        lock=lock,
-        keys=opened.pair,
-        key_source=source,
-    )
+    desk = _desk(paths, engine, source, slots.vault_id, user, lock, opened.pair)
     _finish_sign_in(desk)
     return desk
 

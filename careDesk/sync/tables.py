@@ -17,7 +17,7 @@ from sqlalchemy import Table, TypeDecorator
 import careDesk.model  # noqa: F401  (registers every table)
 from careDesk.model.base import Record
 
-LOCAL_ONLY = frozenset({"user_account", "outbox_message"})
+LOCAL_ONLY = frozenset({"user_account", "outbox_message", "inbound_message"})
 
 # Tables whose conflicting fields need a clinician's eye: the server keeps its value and the app
 # raises a review task ("clinical fields in conflict keep the server value", issue 10).
@@ -44,7 +44,11 @@ CLINIC_UNIQUE: dict[str, tuple[str, ...]] = {"patient": ("mrn",)}
 
 # Columns computed from another column of the same row: never a conflict of their own (they
 # follow their source: applied with it, or kept with the server's value when it conflicts).
-DERIVED: dict[str, tuple[str, ...]] = {"patient": ("phone_digits",)}
+DERIVED: dict[str, tuple[str, ...]] = {
+    "patient": ("phone_digits",),
+    # A linked goal's target rule is read from its target text (careDesk/care/measures/links.py).
+    "goal": ("target_rule", "target_value", "target_value2", "target_unit"),
+}
 
 # Columns that describe one workstation, not the patient: never sent, never overwritten by a
 # pull. A due follow-up is announced once on each workstation (``notified_at``).

@@ -1,5 +1,6 @@
 """What goes into the frozen app: the spec parses, every module loaded by name and every data
-file read from disk is bundled, unused Qt plugins are dropped, platform plugins are named."""
+file is bundled inside its package (as in the wheel: tests/installer/test_wheel.py), unused Qt
+plugins are dropped, platform plugins are named."""
 
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ def test_pyinstaller_is_pinned_in_the_dist_extra() -> None:
 
 def test_every_module_loaded_by_name_is_a_hidden_import() -> None:
     hidden = set(bundle.own_modules())
-    pages = {spec.factory.split(":")[0] for spec in PAGES}
-    tabs = {spec.factory.split(":")[0] for spec in TABS}
+    pages = {spec.page.__module__ for spec in PAGES}
+    tabs = {spec.tab.__module__ for spec in TABS}
     assert set(COMMAND_MODULES) <= hidden
     assert pages <= hidden
     assert tabs <= hidden
@@ -54,9 +55,38 @@ def test_dev_tools_and_migrations_are_not_compiled_in() -> None:
     assert "careDesk.handouts.readability" not in hidden
 
 
-def test_data_files_include_resources_package_data_and_the_migration_scripts() -> None:
+def _source_data_files() -> set[str]:
+    """Every file of the careDesk and ui packages that is not code: what the app may read."""
+    return {
+        path.relative_to(ROOT).as_posix()
+        for package in ("careDesk", "ui")
+        for path in (ROOT / package).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".py", ".pyc")
+    }
+
+
+def test_every_data_file_lands_inside_its_package() -> None:
+    """Issue 18: no data folder beside the packages, and nothing the code reads left out."""
     data = {(Path(src).relative_to(ROOT).as_posix(), dest) for src, dest in bundle.own_data()}
-    assert ("resources", "resources") in data
+    assert all(dest.split("/")[0] in ("careDesk", "ui") for _, dest in data)
+    assert all(src.rsplit("/", 1)[0] == dest for src, dest in data)  # same folder as in source
+    assert _source_data_files() <= {src for src, _ in data}
+    for shipped in (
+        "careDesk/resources/fonts/DejaVuSans.ttf",
+        "careDesk/resources/fonts/DejaVuSans-Bold.ttf",
+        "careDesk/resources/fonts/LICENSE-DejaVu.txt",
+        "careDesk/resources/phrases/en.json",
+        "careDesk/resources/phrases/_warning_signs.json",
+        "careDesk/resources/phrases/_conditions.json",
+        "careDesk/sync/server_schema.sql",
+        "ui/resources/style.qss",
+        "ui/resources/icons/caredesk.svg",
+    ):
+        assert shipped in {src for src, _ in data}
+
+
+def test_the_migration_scripts_are_bundled_as_files() -> None:
+    data = {(Path(src).relative_to(ROOT).as_posix(), dest) for src, dest in bundle.own_data()}
     migrations = "careDesk/store/migrations"
     assert (f"{migrations}/env.py", migrations) in data
     assert (f"{migrations}/script.py.mako", migrations) in data
@@ -64,12 +94,6 @@ def test_data_files_include_resources_package_data_and_the_migration_scripts() -
     assert versions
     for script in versions:
         assert (script.relative_to(ROOT).as_posix(), f"{migrations}/versions") in data
-    package_data = sorted(
-        path for path in (ROOT / "careDesk").rglob("*.json") if "__pycache__" not in path.parts
-    )
-    assert package_data
-    for path in package_data:
-        assert (path.relative_to(ROOT).as_posix(), path.parent.relative_to(ROOT).as_posix()) in data
     assert not [src for src, _ in data if src.endswith(".py") and migrations not in src]
 
 
@@ -117,6 +141,9 @@ def test_excludes_cover_unused_toolkits_and_test_packages() -> None:
     for name in ("pytest", "hypothesis", "mypy"):
         assert name in bundle.EXCLUDES
     assert not {"PySide6.QtWidgets", "PySide6.QtPrintSupport", "sqlcipher3"} & set(bundle.EXCLUDES)
+    # The Measures tab draws with pyqtgraph, which needs numpy (the built app's self-test opens it).
+    needed = {"numpy", "pyqtgraph", "PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtTest"}
+    assert not needed & set(bundle.EXCLUDES)
 
 
 def test_version_icons_and_mac_bundle_settings() -> None:

@@ -81,10 +81,10 @@ def test_enroll_records_consent_and_status(qtbot: QtBot, ws: Workspace, desk: De
         page.search.setText("munoz")
     dialog = page.enroll_selected()
     assert dialog is not None
-    dialog.set_value("enrolled_on", "03/02/2020")
+    dialog.set_value("enrolled_on", "31/12/2020")  # day first: US dates are month first
     dialog.submit()
     wait_idle(qtbot, ws.worker)
-    assert "YYYY-MM-DD" in dialog.form.error_for("enrolled_on")
+    assert "MM/DD/YYYY, month first" in dialog.form.error_for("enrolled_on")
     dialog.set_value("enrolled_on", "")
     with qtbot.waitSignal(dialog.saved):
         dialog.submit()

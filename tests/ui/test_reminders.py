@@ -12,6 +12,7 @@ from careDesk.desk import Desk
 from careDesk.model.base import utcnow
 from careDesk.model.schedule import FollowUp
 from careDesk.paths import VaultPaths
+from careDesk.schedule.inbound import Incoming
 from careDesk.schedule.reminders import DueItem
 from careDesk.store.vault import unlock
 from tests.ui.conftest import add_patient, wait_idle
@@ -133,3 +134,69 @@ def test_tray_notice_counts_without_names(qtbot: QtBot) -> None:
     assert notifier.history == ["2 follow-ups due (1 urgent)"]
     assert "Nguyễn" not in window.statusBar().currentMessage()
     assert notice(items[:1]) == "1 follow-up due (1 urgent)"
+
+
+def test_reassign_offers_only_who_may_take_it_and_asks_the_core(
+    qtbot: QtBot, ws: Workspace
+) -> None:
+    """Who may take a follow-up is a core query run on the worker (issue 18)."""
+    ws.desk.users.add("kim", "quiet meadow lantern 4", "coordinator", "Kim Le")
+    ws.desk.users.add("reader", "quiet meadow lantern 5", "read-only")
+    pid = add_patient(ws.desk, "Lan", "Nguyễn", "R-9")
+    fid = _follow_up(ws, pid, 5)
+    page = _page(qtbot, ws)
+    told: list[str] = []
+    page._error = lambda error: told.append(error.message)  # type: ignore[method-assign]
+    page.due_view.selectRow(0)
+    page.reassign_selected("reader")
+    wait_idle(qtbot, ws.worker)
+    assert len(told) == 1 and "reader cannot take follow-ups" in told[0]
+    assert ws.desk.followups.open_for_patient(pid)[0].assignee_id is None
+    page.due_view.selectRow(0)
+    with qtbot.waitSignal(ws.changed, timeout=10_000):
+        page.reassign_selected("kim")
+    wait_idle(qtbot, ws.worker)
+    kim = next(u for u in ws.desk.users.list() if u.login == "kim")
+    assert [f.assignee_id for f in ws.desk.followups.open_for_patient(pid)] == [kim.id]
+    assert fid == ws.desk.followups.open_for_patient(pid)[0].id
+
+
+def _shared_phone_reply(ws: Workspace) -> tuple[str, str]:
+    """Two patients on one phone; a text from it that careDesk cannot place."""
+    ws.desk.settings.set("clinic.name", "Riverside Clinic")
+    ws.desk.settings.set("clinic.phone", "555-0100")
+    first = add_patient(ws.desk, "Rosa", "Muñoz", "R-10", phone="+1 555 010 4242")
+    second = add_patient(ws.desk, "Luis", "Muñoz", "R-11", phone="+1 555 010 4242")
+    ws.desk.inbox.take(Incoming("sms", "sms:t1", "+15550104242", "Running late, sorry", utcnow()))
+    return first, second
+
+
+def test_replies_tab_assigns_an_unmatched_reply_to_a_patient(
+    qtbot: QtBot, ws: Workspace, qtmodeltester: object
+) -> None:
+    _first, second = _shared_phone_reply(ws)
+    page = _page(qtbot, ws)
+    qtmodeltester.check(page.replies.model)  # type: ignore[attr-defined]
+    assert page.replies.model.rowCount() == 1
+    assert page.replies.model.row_at(0).reason == "2 people on file share this phone number"
+    page.replies.view.selectRow(0)
+    with qtbot.waitSignal(ws.changed, timeout=10_000):
+        page.replies.assign_selected("R-11")
+    qtbot.waitUntil(lambda: page.replies.model.rowCount() == 0, timeout=10_000)
+    assert [e.body for e in ws.desk.timeline.page(second)] == ["Running late, sorry"]
+    assert page.replies.status.text().startswith("Assigned")
+
+
+def test_replies_tab_dismisses_and_reports_an_unknown_mrn(qtbot: QtBot, ws: Workspace) -> None:
+    _shared_phone_reply(ws)
+    page = _page(qtbot, ws)
+    page.replies.view.selectRow(0)
+    shown: list[str] = []
+    page.replies._error = lambda error: shown.append(error.message)  # type: ignore[method-assign]
+    page.replies.assign_selected("NO-SUCH-MRN")
+    wait_idle(qtbot, ws.worker)
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    assert "NO-SUCH-MRN" in shown[0] and page.replies.model.rowCount() == 1
+    with qtbot.waitSignal(ws.changed, timeout=10_000):
+        page.replies.dismiss_selected()
+    qtbot.waitUntil(lambda: page.replies.model.rowCount() == 0, timeout=10_000)

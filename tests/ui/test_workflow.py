@@ -44,7 +44,7 @@ def _save(qtbot: QtBot, dialog: FormDialog, **values: Any) -> Any:
 
 
 def _add_patient(qtbot: QtBot, window: MainWindow) -> ChartView:
-    window.find()  # Ctrl+F
+    window.find_patient()  # Ctrl+F
     patients = window.pages["patients"]
     assert isinstance(patients, PatientsPage)
     _save(

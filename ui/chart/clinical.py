@@ -1,8 +1,11 @@
 """Conditions & medications: diagnoses, medicines with the daily schedule (Universal
-Medication Schedule: morning, noon, evening, bedtime), allergies, and coordination warnings."""
+Medication Schedule: morning, noon, evening, bedtime), allergies, and coordination warnings.
+Each list can be added to, corrected and taken off for a reason (``ui/chart/clinical_edit.py``),
+every change on the database worker through the core's verbs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -16,33 +19,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.changes import Kind, kinds
 from ui.chart.base import ChartTab
-from ui.dialogs import Field, FormDialog
+from ui.chart.clinical_edit import WHAT, add_dialog, edit_dialog, remove_dialog
+from ui.dialogs import FormDialog
 from ui.tables import Column, RowModel
 from ui.views import table_view
 from ui.workspace import Workspace
 
 # Universal Medication Schedule slots (Wolf MS et al., J Gen Intern Med 2011;26:1444).
 SLOTS = (("morning", "Morning"), ("noon", "Noon"), ("evening", "Evening"), ("bedtime", "Bedtime"))
-
-CONDITION_FIELDS = [
-    Field("display", "Condition", required=True),
-    Field("icd10", "ICD-10-CM code", placeholder="e.g. E11.9"),
-    Field("snomed", "SNOMED CT code"),
-    Field("onset", "Onset", "date"),
-    Field("chronic", "Chronic", "bool", default=True),
-]
-MEDICATION_FIELDS = [
-    Field("name", "Medicine", required=True),
-    Field("ingredient", "Ingredient", placeholder="e.g. metformin"),
-    Field("dose", "Dose", placeholder="e.g. 500 mg"),
-    Field("purpose", "What it is for", placeholder="e.g. for blood sugar"),
-    Field("prescriber", "Prescriber"),
-    Field("slots", "When (morning, noon, evening, bedtime)", placeholder="e.g. morning,evening"),
-    Field("every_hours", "Or every N hours", "int"),
-    Field("as_needed", "Only when needed", "bool"),
-    Field("as_needed_for", "Needed for"),
-]
 
 
 def daily_schedule(medications: list[Any]) -> list[tuple[str, str]]:
@@ -70,10 +56,11 @@ def _med_label(med: Any) -> str:
 
 
 class ClinicalTab(ChartTab):
-    """Conditions, medicines (with their daily schedule), allergies, coordination warnings."""
+    """Conditions, medicines (with their daily schedule), allergies, coordination warnings;
+    each list can be added to, corrected and taken off (with a reason) by those who may edit."""
 
     title = "Conditions & medications"
-    watches = frozenset({"condition", "medication", "activity", "observation"})
+    watches = kinds(Kind.CONDITION, Kind.MEDICATION, Kind.ALLERGY, Kind.ACTIVITY, Kind.OBSERVATION)
 
     def __init__(self, ws: Workspace, patient_id: str, parent: QWidget | None = None) -> None:
         super().__init__(ws, patient_id, parent)
@@ -96,58 +83,100 @@ class ClinicalTab(ChartTab):
             ],
             self,
         )
+        self.allergies = RowModel(
+            [
+                Column("Substance", lambda a: a.substance),
+                Column("Reaction", lambda a: a.reaction or ""),
+                Column("Severity", lambda a: a.severity or ""),
+                Column("Status", lambda a: a.status),
+            ],
+            self,
+        )
         self.schedule = RowModel(
             [Column("Time of day", lambda r: r[0]), Column("Medicines", lambda r: r[1])], self
         )
-        self.allergies = QLabel()
-        self.allergies.setWordWrap(True)
-        self.allergies.setAccessibleName("Allergies")
         self.warnings = QLabel()
         self.warnings.setObjectName("warnings")
         self.warnings.setWordWrap(True)
         self.warnings.setAccessibleName("Coordination warnings")
         self.condition_view = table_view(self.conditions, "Conditions")
         self.medication_view = table_view(self.medications, "Medications")
+        self.allergy_view = table_view(self.allergies, "Allergies")
         self.schedule_view = table_view(self.schedule, "Daily medication schedule")
-        buttons = QHBoxLayout()
-        for text, slot in (
-            ("Add condition…", self.add_condition),
-            ("Add medicine…", self.add_medication),
-            ("Stop selected medicine", self.stop_medication),
-        ):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
-            button.setVisible(self.editable)
-            buttons.addWidget(button)
-        buttons.addStretch()
+        self.views = {
+            "condition": (self.condition_view, self.conditions),
+            "medication": (self.medication_view, self.medications),
+            "allergy": (self.allergy_view, self.allergies),
+        }
+        self.buttons: dict[str, QPushButton] = {}
         split = QSplitter(Qt.Orientation.Vertical)
-        for title, view in (
-            ("Conditions", self.condition_view),
-            ("Medicines", self.medication_view),
-            ("Daily schedule", self.schedule_view),
+        for kind, title in (
+            ("condition", "Conditions"),
+            ("medication", "Medicines"),
+            ("allergy", "Allergies"),
         ):
-            box = QGroupBox(title)
-            QVBoxLayout(box).addWidget(view)
-            split.addWidget(box)
+            split.addWidget(self._group(kind, title))
+        box = QGroupBox("Daily schedule")
+        QVBoxLayout(box).addWidget(self.schedule_view)
+        split.addWidget(box)
         layout = QVBoxLayout(self)
-        layout.addLayout(buttons)
         layout.addWidget(self.warnings)
         layout.addWidget(split, 1)
-        layout.addWidget(self.allergies)
+
+    def _group(self, kind: str, title: str) -> QGroupBox:
+        """A list with its Add, Correct, (Stop,) Remove buttons; the last act on the selection."""
+        view, _model = self.views[kind]
+        word = WHAT[kind]
+        actions: list[tuple[str, str, Callable[[], Any]]] = [
+            ("add", f"Add {word}…", lambda: self.add(kind)),
+            ("edit", f"Correct {word}…", lambda: self.edit(kind)),
+            ("remove", f"Remove {word}…", lambda: self.remove(kind)),
+        ]
+        if kind == "medication":
+            actions.insert(2, ("stop", "Stop medicine", self.stop_medication))
+        bar = QHBoxLayout()
+        for key, text, slot in actions:
+            button = QPushButton(text)
+            button.setAccessibleName(text.rstrip("…"))
+            button.clicked.connect(slot)
+            button.setVisible(self.editable)
+            button.setEnabled(key == "add")
+            self.buttons[f"{kind}.{key}"] = button
+            bar.addWidget(button)
+        bar.addStretch()
+        view.selectionModel().selectionChanged.connect(lambda *_: self._selection(kind))
+        view.model().modelReset.connect(lambda: self._selection(kind))
+        box = QGroupBox(title)
+        column = QVBoxLayout(box)
+        column.addLayout(bar)
+        column.addWidget(view)
+        return box
+
+    def _selection(self, kind: str) -> None:
+        chosen = self.selected(kind) is not None
+        for key in ("edit", "remove", "stop"):
+            button = self.buttons.get(f"{kind}.{key}")
+            if button is not None:
+                button.setEnabled(chosen)
+
+    def selected(self, kind: str) -> Any:
+        """The entry chosen in the ``kind`` list (condition, medication, allergy), or None."""
+        view, model = self.views[kind]
+        rows = view.selectionModel().selectedRows()
+        return model.row_at(rows[0].row()) if rows else None
+
+    def select(self, kind: str, row: int) -> None:
+        """Choose a row of a list (keyboard and mouse users click; tests call this)."""
+        view, _model = self.views[kind]
+        view.selectRow(row)
 
     def show_chart(self, chart: Any) -> None:
         self.conditions.set_rows(chart.conditions)
         self.medications.set_rows(chart.medications)
+        self.allergies.set_rows(chart.allergies)
         self.schedule.set_rows(daily_schedule(chart.medications))
-        allergies = [
-            a.substance + (f" ({a.reaction})" if a.reaction else "") for a in chart.allergies
-        ]
-        self.allergies.setText("Allergies: " + ("; ".join(allergies) or "none recorded"))
 
     def load(self) -> None:
-        if not self.ws.has("coordination"):
-            self.warnings.setVisible(False)
-            return
         coordination, pid = self.ws.desk.coordination, self.patient_id
         self.ws.run(lambda: coordination.warnings(pid), self._show_warnings)
 
@@ -156,36 +185,40 @@ class ClinicalTab(ChartTab):
         self.warnings.setText("⚠ " + "\n⚠ ".join(texts) if texts else "")
         self.warnings.setVisible(bool(texts))
 
+    # ----- actions ----------------------------------------------------------------------------
+    def add(self, kind: str) -> FormDialog:
+        """Add a condition, medicine or allergy."""
+        return add_dialog(self.ws, kind, self.patient_id, self)
+
     def add_condition(self) -> FormDialog:
-        clinical, pid = self.ws.desk.clinical, self.patient_id
-        dialog = FormDialog(
-            self.ws,
-            "Add a condition",
-            CONDITION_FIELDS,
-            lambda v: clinical.add_condition(pid, **v).value,
-            self,
-        )
-        dialog.open()
-        return dialog
+        return self.add("condition")
 
     def add_medication(self) -> FormDialog:
-        clinical, pid = self.ws.desk.clinical, self.patient_id
+        return self.add("medication")
 
-        def add(values: dict[str, Any]) -> Any:
-            if not values.get("every_hours"):
-                values.pop("every_hours", None)
-            return clinical.add_medication(pid, **values).value
+    def edit(self, kind: str) -> FormDialog | None:
+        """Correct the chosen entry: a form filled with it as recorded."""
+        row = self.selected(kind)
+        return edit_dialog(self.ws, kind, row, self) if row is not None else None
 
-        dialog = FormDialog(self.ws, "Add a medicine", MEDICATION_FIELDS, add, self)
-        dialog.open()
-        return dialog
+    def remove(self, kind: str) -> FormDialog | None:
+        """Take the chosen entry off the list, for a reason (asked, then audited)."""
+        row = self.selected(kind)
+        if row is None:
+            return None
+        return remove_dialog(self.ws, kind, row, _label(kind, row), self)
 
     def stop_medication(self) -> None:
-        rows = self.medication_view.selectionModel().selectedRows()
-        if rows:
-            med = self.medications.row_at(rows[0].row())
+        med = self.selected("medication")
+        if med is not None:
             clinical = self.ws.desk.clinical
             self.ws.run(lambda: clinical.stop_medication(med.id))
+
+
+def _label(kind: str, row: Any) -> str:
+    if kind == "medication":
+        return _med_label(row)
+    return str(row.display if kind == "condition" else row.substance)
 
 
 def _when_text(med: Any) -> str:

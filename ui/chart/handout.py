@@ -23,12 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.care.languages import handout_languages
 from careDesk.errors import CareDeskError
 from careDesk.handouts.render import write_pdf
 from ui.printing import print_pdf
 from ui.workspace import Workspace
-
-LANGUAGES = (("en", "English"), ("es", "Spanish"), ("vi", "Vietnamese"))
 
 
 class HandoutDialog(QDialog):
@@ -41,7 +40,7 @@ class HandoutDialog(QDialog):
         self.setWindowTitle("Print the patient's handout")
         self.language = QComboBox()
         self.language.setAccessibleName("Handout language")
-        for code, name in LANGUAGES:
+        for code, name in handout_languages():  # one per phrase file in the core
             self.language.addItem(name, code)
         self.large = QCheckBox("Large print")
         self.message = QLabel()

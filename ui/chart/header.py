@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "vi": "Vietnamese", "zh": "Chinese"}
+from careDesk.care.languages import language_name
 
 
 def risk_reasons(risk: Any) -> list[str]:
@@ -40,6 +40,7 @@ def consent_text(patient: Any) -> str:
             ("text", patient.consent_sms),
             ("e-mail", patient.consent_email),
             ("letter", patient.consent_letter),
+            ("WhatsApp", getattr(patient, "consent_whatsapp", False)),
         )
         if given
     ]
@@ -86,7 +87,7 @@ class ChartHeader(QWidget):
         if p.preferred_name:
             shown += f" ({p.preferred_name})"
         self.name.setText(shown)
-        language = LANGUAGE_NAMES.get(p.language, p.language)
+        language = language_name(p.language)
         if p.interpreter_needed:
             language += ", needs an interpreter"
         self.facts.setText(

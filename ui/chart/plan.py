@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.changes import Kind, kinds
 from careDesk.model.plan import ActivityKind, Owner
 from ui.chart.base import ChartTab
 from ui.dialogs import Field, FormDialog
@@ -74,8 +75,13 @@ class PlanTab(ChartTab):
     """The plan as a tree; buttons add, progress, complete and version its parts."""
 
     title = "Care plan"
-    watches = frozenset(
-        {"care_plan", "problem", "goal", "activity", "goal_progress", "plan_version"}
+    watches = kinds(
+        Kind.CARE_PLAN,
+        Kind.PROBLEM,
+        Kind.GOAL,
+        Kind.ACTIVITY,
+        Kind.GOAL_PROGRESS,
+        Kind.PLAN_VERSION,
     )
 
     def __init__(self, ws: Workspace, patient_id: str, parent: QWidget | None = None) -> None:
@@ -84,7 +90,7 @@ class PlanTab(ChartTab):
         self.summary = QLabel("No care plan yet.")
         self.summary.setObjectName("planSummary")
         self.review = QLineEdit()
-        self.review.setPlaceholderText("YYYY-MM-DD")
+        self.review.setPlaceholderText("YYYY-MM-DD or MM/DD/YYYY")
         self.review.setAccessibleName("Review date")
         self.review.returnPressed.connect(self.set_review_date)
         self.tree = QTreeWidget()
@@ -176,6 +182,8 @@ class PlanTab(ChartTab):
         stack = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
         while stack:
             item = stack.pop()
+            if item is None:
+                continue
             found.append(item)
             stack += [item.child(i) for i in range(item.childCount())]
         return found

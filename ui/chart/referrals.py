@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.care.referrals import next_step
+from careDesk.changes import Kind, kinds
 from ui.chart.base import ChartTab
 from ui.dialogs import Field, FormDialog
 from ui.tables import Column, RowModel
@@ -22,13 +24,6 @@ from ui.views import table_view
 from ui.workspace import Workspace
 
 URGENCY = (("routine", "routine"), ("soon", "soon"), ("urgent", "urgent"))
-NEXT_STEP = {
-    "draft": "sent",
-    "sent": "accepted",
-    "accepted": "seen",
-    "seen": "report_received",
-    "report_received": "closed",
-}
 NEEDS = (
     ("housing", "housing"),
     ("food", "food"),
@@ -49,7 +44,7 @@ class ReferralsTab(ChartTab):
     """Referrals with their loop state, and resource referrals for social needs."""
 
     title = "Referrals & resources"
-    watches = frozenset({"referral", "resource_referral"})
+    watches = kinds(Kind.REFERRAL, Kind.RESOURCE_REFERRAL)
 
     def __init__(self, ws: Workspace, patient_id: str, parent: QWidget | None = None) -> None:
         super().__init__(ws, patient_id, parent)
@@ -110,9 +105,8 @@ class ReferralsTab(ChartTab):
     def load(self) -> None:
         desk, pid = self.ws.desk, self.patient_id
         self.ws.run(lambda: desk.referrals.for_patient(pid), self.referrals.set_rows)
-        if self.ws.has("resources"):
-            self.ws.run(lambda: desk.resources.for_patient(pid), self.resources.set_rows)
-            self.ws.run(desk.resources.search, self._directory_loaded)
+        self.ws.run(lambda: desk.resources.for_patient(pid), self.resources.set_rows)
+        self.ws.run(desk.resources.search, self._directory_loaded)
 
     def new_referral(self) -> FormDialog:
         referrals, pid = self.ws.desk.referrals, self.patient_id
@@ -133,7 +127,7 @@ class ReferralsTab(ChartTab):
         if not rows:
             return
         referral = self.referrals.row_at(rows[0].row())
-        step = NEXT_STEP.get(referral.state)
+        step = next_step(referral.state)  # the core's order (careDesk/care/referrals.py)
         if step is not None:
             referrals = self.ws.desk.referrals
             self.ws.run(lambda: referrals.advance(referral.id, step))

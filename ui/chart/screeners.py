@@ -1,8 +1,11 @@
-"""Screeners: PHQ-9, PHQ-2, GAD-7 and AHC-HRSN forms built from the instrument definitions,
-with a live score and band, and the patient's history.
+"""Screeners: one form per instrument of the registry (PHQ-9, PHQ-2, GAD-7, AUDIT-C,
+AHC-HRSN…), built from its data file, with a live score and band, and the patient's history.
 
-Scoring and bands come from ``careDesk.care.instruments`` (Kroenke 2001 PHQ-9, Kroenke 2003
-PHQ-2, Spitzer 2006 GAD-7, CMS AHC-HRSN 2017): the UI only shows what those definitions say.
+Scoring, bands and cut-offs come from ``careDesk.care.instruments`` (Kroenke 2001 PHQ-9,
+Kroenke 2003 PHQ-2, Spitzer 2006 GAD-7, Bush 1998 and Bradley 2007 AUDIT-C, CMS AHC-HRSN 2017):
+the UI only shows what those definitions say. Where the cut-off depends on the patient's sex
+(AUDIT-C) the form says which one applies, and that the lower one is used when the record says
+neither female nor male.
 """
 
 from __future__ import annotations
@@ -27,13 +30,16 @@ from PySide6.QtWidgets import (
 )
 
 from careDesk.care.instruments import (
-    SHORT_NAMES,
     Instrument,
     Item,
     all_instruments,
     domain_labels,
+    required_items,
     score,
+    short_name,
+    skipped,
 )
+from careDesk.changes import Kind, kinds
 from careDesk.errors import CareDeskError, ValidationFailed
 from ui.chart.base import ChartTab
 from ui.tables import Column, RowModel
@@ -52,12 +58,12 @@ PRIVATE_REVIEW_SAVED = (
 )
 
 
-def live_summary(inst: Instrument, answers: dict[str, Any]) -> str:
-    """The running score and band as the form is filled in."""
-    scored_items = inst.scored_items
-    answered = [i for i in scored_items if i.id in answers]
-    if len(answered) == len(scored_items):
-        result = score(inst, answers)
+def live_summary(inst: Instrument, answers: dict[str, Any], sex: str | None = None) -> str:
+    """The running score and band as the form is filled in, for a patient of ``sex``."""
+    needed = required_items(inst, answers)
+    answered = [i for i in needed if i.id in answers]
+    if len(answered) == len(needed):
+        result = score(inst, answers, sex=sex)
         if inst.domains:
             labels = domain_labels(inst)
             found = [labels[d] for d in result.positive_domains]
@@ -65,14 +71,25 @@ def live_summary(inst: Instrument, answers: dict[str, Any]) -> str:
             return text + (PRIVATE_REVIEW_NOTE if result.private_review else "")
         text = f"Score {result.total}"
         text += f" · {result.band}" if result.band else ""
-        text += " · positive screen" if result.positive else ""
+        if inst.cut_offs:
+            text += " · positive screen" if result.positive else " · negative screen"
+        if result.cut_off_why:
+            text += f" (cut-off {result.cut_off}: {result.cut_off_why})"
         if result.urgent:
             text += " · URGENT: safety answer needs a call today"
         return text
     if inst.domains:
-        return f"{len(answered)} of {len(scored_items)} answered"
+        return f"{len(answered)} of {len(needed)} answered"
     running = sum(int(answers[i.id]) for i in answered)
-    return f"{len(answered)} of {len(scored_items)} answered · running total {running}"
+    return f"{len(answered)} of {len(needed)} answered · running total {running}"
+
+
+def cut_off_hint(inst: Instrument) -> str:
+    """The cut-offs of an instrument whose cut-off depends on sex, in words ("" otherwise)."""
+    if not inst.by_sex:
+        return ""
+    rules = [c.why for c in inst.cut_offs if c.why]
+    return "Positive screen: " + "; ".join(rules) + "."
 
 
 class QuestionnaireForm(QWidget):
@@ -86,14 +103,24 @@ class QuestionnaireForm(QWidget):
         self.groups: dict[str, QButtonGroup] = {}
         self.multi: dict[str, list[QCheckBox]] = {}
         layout = QVBoxLayout(self)
+        self.boxes: dict[str, QGroupBox] = {}
+        self.hint: QLabel | None = None
         if inst.stem:
             stem = QLabel(inst.stem)
             stem.setWordWrap(True)
             stem.setObjectName("stem")
             layout.addWidget(stem)
+        hint = cut_off_hint(inst)
+        if hint:
+            self.hint = QLabel(hint)
+            self.hint.setWordWrap(True)
+            self.hint.setObjectName("cutOffs")
+            layout.addWidget(self.hint)
         for number, item in enumerate(inst.items, start=1):
-            layout.addWidget(self._question(number, item))
+            self.boxes[item.id] = self._question(number, item)
+            layout.addWidget(self.boxes[item.id])
         layout.addStretch()
+        self.answers_changed.connect(self._apply_skips)
 
     def _question(self, number: int, item: Item) -> QGroupBox:
         box = QGroupBox()
@@ -125,6 +152,23 @@ class QuestionnaireForm(QWidget):
         group.buttonToggled.connect(self._toggled)
         self.groups[item.id] = group
         return box
+
+    def _apply_skips(self) -> None:
+        """The instrument's own skip rule: a question not asked after an earlier answer (AUDIT-C
+        questions 2–3 after "Never") is cleared and greyed out."""
+        answers = self.answers()
+        for item in self.inst.items:
+            if item.skip is None:
+                continue
+            skip = skipped(item, answers)
+            self.boxes[item.id].setEnabled(not skip)
+            group = self.groups.get(item.id)
+            checked = group.checkedButton() if group is not None else None
+            if skip and group is not None and checked is not None:
+                group.setExclusive(False)
+                checked.setChecked(False)
+                group.setExclusive(True)
+                self.answers_changed.emit()
 
     def _toggled(self, _button: QAbstractButton, checked: bool) -> None:
         if checked:
@@ -165,16 +209,17 @@ class ScreenersTab(ChartTab):
     """Pick an instrument, answer it with a live score, save; the history beside it."""
 
     title = "Screeners"
-    watches = frozenset({"screener"})
+    watches = kinds(Kind.SCREENER_RESULT)
     recorded = Signal(object)
 
     def __init__(self, ws: Workspace, patient_id: str, parent: QWidget | None = None) -> None:
         super().__init__(ws, patient_id, parent)
+        self.sex: str | None = None  # until the chart is shown: the lower cut-off applies
         self.instruments = {inst.id: inst for inst in all_instruments()}
         self.choice = QComboBox()
         self.choice.setAccessibleName("Questionnaire")
         for inst in self.instruments.values():
-            self.choice.addItem(f"{SHORT_NAMES[inst.id]}: {inst.title}", inst.id)
+            self.choice.addItem(f"{inst.short_name}: {inst.title}", inst.id)
         self.choice.currentIndexChanged.connect(self._pick)
         self.live = QLabel()
         self.live.setObjectName("liveScore")
@@ -185,14 +230,14 @@ class ScreenersTab(ChartTab):
         self.save = QPushButton("Save answers")
         self.save.clicked.connect(self.submit)
         self.save.setVisible(self.editable)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroller = QScrollArea()
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.form: QuestionnaireForm | None = None
         self.history = RowModel(
             [
                 Column("Taken", lambda r: r.taken_at.astimezone().strftime("%Y-%m-%d")),
-                Column("Screener", lambda r: SHORT_NAMES.get(r.instrument, r.instrument)),
+                Column("Screener", lambda r: short_name(r.instrument)),
                 Column("Score", lambda r: "" if r.total is None else r.total),
                 Column("Result", _result_text),
             ],
@@ -203,7 +248,7 @@ class ScreenersTab(ChartTab):
         left = QWidget()
         column = QVBoxLayout(left)
         column.addWidget(self.choice)
-        column.addWidget(self.scroll, 1)
+        column.addWidget(self.scroller, 1)
         bar = QHBoxLayout()
         bar.addWidget(self.live, 1)
         bar.addWidget(self.save)
@@ -231,14 +276,19 @@ class ScreenersTab(ChartTab):
         self.form = QuestionnaireForm(inst)
         self.form.setEnabled(self.editable)
         self.form.answers_changed.connect(self._update_live)
-        self.scroll.setWidget(self.form)
+        self.scroller.setWidget(self.form)
         self.result.clear()
+        self._update_live()
+
+    def show_chart(self, chart: Any) -> None:
+        """The patient's recorded sex chooses the cut-off where it depends on sex (AUDIT-C)."""
+        self.sex = chart.patient.sex
         self._update_live()
 
     def _update_live(self) -> None:
         assert self.form is not None
         try:
-            self.live.setText(live_summary(self.form.inst, self.form.answers()))
+            self.live.setText(live_summary(self.form.inst, self.form.answers(), self.sex))
         except ValidationFailed as error:
             self.live.setText(error.message)
 
@@ -259,8 +309,10 @@ class ScreenersTab(ChartTab):
     def _saved(self, reading: Any) -> None:
         self.save.setEnabled(True)
         self._pick()  # a fresh, empty form for the next questionnaire
-        text = f"Saved {SHORT_NAMES.get(reading.instrument, reading.instrument)}: "
+        text = f"Saved {short_name(reading.instrument)}: "
         text += _result_text(reading)
+        if reading.cut_off_why:
+            text += f" ({reading.cut_off_why})"
         if reading.urgent:
             text += ". An urgent call for today was added to the follow-ups, with an alert."
         if getattr(reading, "private_review", False):

@@ -1,5 +1,6 @@
 """Story: what matters to the patient, their own goals, lifestyle, family and caregivers,
-social needs and mental health (from the latest screeners)."""
+and what the latest screeners found, one line per heading the instrument registry names
+(mental health, alcohol use, social needs…)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from careDesk.care.instruments import SHORT_NAMES, domain_labels, instrument
+from careDesk.care.instruments import Instrument, all_instruments, domain_labels
 from careDesk.errors import CareDeskError
 from ui.chart.base import ChartTab
 from ui.workspace import Workspace
@@ -29,26 +30,29 @@ STORY_FIELDS = (
 )
 
 
-def social_needs_text(screeners: list[Any]) -> str:
-    """Positive social-needs domains from the latest AHC-HRSN, in words."""
-    labels = domain_labels(instrument("ahc_hrsn"))
-    for result in screeners:
-        if result.instrument == "ahc_hrsn":
-            found = [labels.get(d, d) for d in json.loads(result.positive_domains or "[]")]
-            when = f"{result.taken_at.astimezone():%Y-%m-%d}"
-            return f"{', '.join(found) or 'no needs found'} (screened {when})"
-    return "Not screened yet."
+def _result_words(inst: Instrument, result: Any) -> str:
+    when = f"{result.taken_at.astimezone():%Y-%m-%d}"
+    if not inst.has_total:
+        labels = domain_labels(inst)
+        found = [labels.get(d, d) for d in json.loads(result.positive_domains or "[]")]
+        return f"{inst.short_name}: {', '.join(found) or 'no needs found'} (screened {when})"
+    band = result.band or ("positive" if result.positive else "negative")
+    total = "" if result.total is None else f" {result.total}"
+    return f"{inst.short_name}{total} ({band}) on {when}"
 
 
-def mental_health_text(screeners: list[Any]) -> str:
-    """The latest PHQ-9/PHQ-2/GAD-7 results, in words."""
-    parts = []
-    for r in screeners:
-        if r.instrument in ("phq9", "phq2", "gad7"):
-            band = r.band or ("positive" if r.positive else "negative")
-            when = f"{r.taken_at.astimezone():%Y-%m-%d}"
-            parts.append(f"{SHORT_NAMES[r.instrument]} {r.total} ({band}) on {when}")
-    return "; ".join(parts) or "Not screened yet."
+def screening_lines(screeners: list[Any]) -> list[tuple[str, str]]:
+    """One line per story heading of the instrument registry (mental health, alcohol use,
+    social needs…), from the latest result of each instrument under it."""
+    latest: dict[str, Any] = {}
+    for result in screeners:  # newest first
+        latest.setdefault(result.instrument, result)
+    lines: dict[str, list[str]] = {}
+    for inst in all_instruments():
+        parts = lines.setdefault(inst.story, [])
+        if inst.id in latest:
+            parts.append(_result_words(inst, latest[inst.id]))
+    return [(story, "; ".join(parts) or "Not screened yet.") for story, parts in lines.items()]
 
 
 class StoryTab(ChartTab):
@@ -73,15 +77,16 @@ class StoryTab(ChartTab):
         self.message = QLabel()
         self.family = QLabel()
         self.family.setWordWrap(True)
-        self.social = QLabel()
-        self.social.setWordWrap(True)
-        self.mental = QLabel()
-        self.mental.setWordWrap(True)
-        facts = QGroupBox("Family, social needs and mental health")
+        facts = QGroupBox("Family and what the screeners found")
         facts_form = QFormLayout(facts)
         facts_form.addRow("Family and caregivers:", self.family)
-        facts_form.addRow("Social needs:", self.social)
-        facts_form.addRow("Mental health:", self.mental)
+        self.screening: dict[str, QLabel] = {}
+        for story, _text in screening_lines([]):
+            line = QLabel()
+            line.setWordWrap(True)
+            line.setAccessibleName(story)
+            self.screening[story] = line
+            facts_form.addRow(f"{story}:", line)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.save)
@@ -93,12 +98,12 @@ class StoryTab(ChartTab):
             edit.setPlainText(getattr(chart.patient, key) or "")
         members = [
             f"{m.name} ({m.relationship}{', caregiver' if m.caregiver else ''}"
-            f"{', ' + m.phone if m.phone else ''})"
+            f"{', ' + m.phone if m.phone else ''}{_messages(m)})"
             for m in chart.family
         ]
         self.family.setText("; ".join(members) or "None recorded.")
-        self.social.setText(social_needs_text(chart.screeners))
-        self.mental.setText(mental_health_text(chart.screeners))
+        for story, text in screening_lines(chart.screeners):
+            self.screening[story].setText(text)
 
     def submit(self) -> None:
         patients, pid = self.ws.desk.patients, self.patient_id
@@ -111,3 +116,13 @@ class StoryTab(ChartTab):
 
     def _failed(self, error: CareDeskError) -> None:
         self.message.setText(error.message)
+
+
+def _messages(member: Any) -> str:
+    """ ", gets reminders by text" when the patient agreed this person gets messages."""
+    if not getattr(member, "receives_messages", False):
+        return ""
+    channel = {"sms": "text", "email": "e-mail", "whatsapp": "WhatsApp"}.get(
+        member.preferred_channel or "sms", "text"
+    )
+    return f", gets messages by {channel} (may be told: {member.may_be_told})"

@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from careDesk.changes import Kind, kinds
 from ui.chart.base import ChartTab
 from ui.dialogs import Field, FormDialog
 from ui.tables import Column, RowModel
@@ -25,7 +26,7 @@ class TeamTab(ChartTab):
     """The patient's care team with the lead first."""
 
     title = "Care team"
-    watches = frozenset({"care_team_member", "care_team"})
+    watches = kinds(Kind.CARE_TEAM_MEMBER)
 
     def __init__(self, ws: Workspace, patient_id: str, parent: QWidget | None = None) -> None:
         super().__init__(ws, patient_id, parent)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.changes import Kind, kinds
 from careDesk.model.base import utcnow
 from ui.chart.base import ChartTab
 from ui.dialogs import Field, FormDialog
@@ -60,7 +61,7 @@ class TimelineTab(ChartTab):
     """The patient's timeline with its follow-ups and appointments."""
 
     title = "Timeline"
-    watches = frozenset({"timeline", "time_entry", "follow_up", "appointment"})
+    watches = kinds(Kind.TIMELINE_ENTRY, Kind.TIME_ENTRY, Kind.FOLLOW_UP, Kind.APPOINTMENT)
 
     def __init__(self, ws: Workspace, patient_id: str, parent: QWidget | None = None) -> None:
         super().__init__(ws, patient_id, parent)
@@ -134,10 +135,8 @@ class TimelineTab(ChartTab):
     def load(self) -> None:
         self.model.reload()
         desk, pid = self.ws.desk, self.patient_id
-        if self.ws.has("followups"):
-            self.ws.run(lambda: desk.followups.open_for_patient(pid), self.followups.set_rows)
-        if self.ws.has("appointments"):
-            self.ws.run(lambda: desk.appointments.upcoming(pid), self.appointments.set_rows)
+        self.ws.run(lambda: desk.followups.open_for_patient(pid), self.followups.set_rows)
+        self.ws.run(lambda: desk.appointments.upcoming(pid), self.appointments.set_rows)
 
     def _dialog(self, title: str, fields: list[Field], action: Any) -> FormDialog:
         dialog = FormDialog(self.ws, title, fields, action, self)

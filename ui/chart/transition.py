@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from careDesk.care.transitions import REASON_WORDS
+from careDesk.changes import Kind, kinds
 from ui.chart.base import ChartTab
 from ui.dialogs import Field, FormDialog
 from ui.workspace import Workspace
@@ -21,7 +22,7 @@ class TransitionTab(ChartTab):
     """Past transitions, and the discharge / transition form."""
 
     title = "Transition"
-    watches = frozenset({"transition"})
+    watches = kinds(Kind.TRANSITION)
 
     def __init__(self, ws: Workspace, patient_id: str, parent: QWidget | None = None) -> None:
         super().__init__(ws, patient_id, parent)
@@ -59,7 +60,7 @@ class TransitionTab(ChartTab):
                 "summary", "Summary for the next provider and the patient", "long", required=True
             ),
             Field("to_provider", "Handed over to"),
-            Field("on_date", "On", "date", placeholder="YYYY-MM-DD (empty = today)"),
+            Field("on_date", "On", "date", placeholder="YYYY-MM-DD or MM/DD/YYYY (empty = today)"),
         ]
 
         def act(values: dict[str, Any]) -> Any:

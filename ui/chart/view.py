@@ -8,8 +8,7 @@ load lazily when first shown. Any change to this patient reloads what is visible
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import import_module
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout, QWidget
@@ -17,34 +16,43 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout,
 from careDesk.changes import Changes
 from careDesk.errors import CareDeskError
 from careDesk.security.roles import Permission
+from ui.chart.base import ChartTab
+from ui.chart.clinical import ClinicalTab
 from ui.chart.header import ChartHeader
+from ui.chart.measures import MeasuresTab
+from ui.chart.plan import PlanTab
+from ui.chart.referrals import ReferralsTab
+from ui.chart.screeners import ScreenersTab
+from ui.chart.story import StoryTab
+from ui.chart.team import TeamTab
+from ui.chart.timeline import TimelineTab
+from ui.chart.transition import TransitionTab
 from ui.errors import show_message
-from ui.main_window import available
 from ui.workspace import Workspace
 
 
 @dataclass(frozen=True)
 class TabSpec:
+    """A chart tab: its key (``show_tab``), title and class (a rename breaks the build)."""
+
     key: str
     title: str
-    factory: str
-    services: tuple[str, ...]
+    tab: type[ChartTab]
 
 
-TABS = (
-    TabSpec("story", "Story", "ui.chart.story:StoryTab", ("patients",)),
-    TabSpec(
-        "clinical", "Conditions && medications", "ui.chart.clinical:ClinicalTab", ("clinical",)
-    ),
-    TabSpec("plan", "Care plan", "ui.chart.plan:PlanTab", ("plans",)),
-    TabSpec("team", "Care team", "ui.chart.team:TeamTab", ("team",)),
-    TabSpec("screeners", "Screeners", "ui.chart.screeners:ScreenersTab", ("screeners",)),
-    TabSpec("timeline", "Timeline", "ui.chart.timeline:TimelineTab", ("timeline",)),
-    TabSpec(
-        "referrals", "Referrals && resources", "ui.chart.referrals:ReferralsTab", ("referrals",)
-    ),
-    TabSpec("transition", "Transition", "ui.chart.transition:TransitionTab", ("transitions",)),
+TABS: tuple[TabSpec, ...] = (
+    TabSpec("story", "Story", StoryTab),
+    TabSpec("clinical", "Conditions && medications", ClinicalTab),
+    TabSpec("plan", "Care plan", PlanTab),
+    TabSpec("team", "Care team", TeamTab),
+    TabSpec("measures", "Measures", MeasuresTab),
+    TabSpec("screeners", "Screeners", ScreenersTab),
+    TabSpec("timeline", "Timeline", TimelineTab),
+    TabSpec("referrals", "Referrals && resources", ReferralsTab),
+    TabSpec("transition", "Transition", TransitionTab),
 )
+
+T = TypeVar("T", bound=ChartTab)
 
 
 class ChartView(QWidget):
@@ -61,13 +69,11 @@ class ChartView(QWidget):
         self.header = ChartHeader()
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Chart sections")
-        self.tab_by_key: dict[str, QWidget] = {}
+        self.tab_by_key: dict[str, ChartTab] = {}
         for spec in TABS:
-            if available(spec.factory, spec.services, ws):
-                module, name = spec.factory.split(":")
-                tab = getattr(import_module(module), name)(ws, patient_id)
-                self.tab_by_key[spec.key] = tab
-                self.tabs.addTab(tab, spec.title)
+            tab = spec.tab(ws, patient_id)
+            self.tab_by_key[spec.key] = tab
+            self.tabs.addTab(tab, spec.title)
         actions = QHBoxLayout()
         self.details_button = QPushButton("Edit details…")
         self.details_button.setToolTip("Name, phone, e-mail, address, language and contact")
@@ -81,8 +87,8 @@ class ChartView(QWidget):
         editable = ws.can(Permission.EDIT)
         self.enroll_button.setVisible(False)
         self.details_button.setVisible(editable)
-        self.call_button.setVisible(editable and ws.has("timeline"))
-        self.print_button.setVisible(ws.can(Permission.PRINT) and ws.has("handouts"))
+        self.call_button.setVisible(editable)
+        self.print_button.setVisible(ws.can(Permission.PRINT))
         for button in (
             self.details_button,
             self.enroll_button,
@@ -99,8 +105,14 @@ class ChartView(QWidget):
         self.load()
 
     def load(self) -> None:
+        """Open the chart (audited once, as ``chart.open``)."""
         patients, pid = self.ws.desk.patients, self.patient_id
         self.ws.run(lambda: patients.chart(pid), self._show, self._failed)
+
+    def reload(self) -> None:
+        """Fetch the open chart again after a change to this patient (not a new open)."""
+        patients, pid = self.ws.desk.patients, self.patient_id
+        self.ws.run(lambda: patients.reload_chart(pid), self._show, self._failed)
 
     def _show(self, chart: Any) -> None:
         self.chart = chart
@@ -109,8 +121,7 @@ class ChartView(QWidget):
         self.title_changed.emit(f"{p.family_name}, {p.given_name}")
         self.enroll_button.setVisible(self.ws.can(Permission.EDIT) and p.status == "candidate")
         for tab in self.tab_by_key.values():
-            if hasattr(tab, "show_chart"):
-                tab.show_chart(chart)
+            tab.show_chart(chart)
         self.loaded.emit(chart)
 
     def _failed(self, error: CareDeskError) -> None:
@@ -118,9 +129,9 @@ class ChartView(QWidget):
 
     def _changed(self, changes: Changes) -> None:
         if self.patient_id in changes.patient_ids:
-            self.load()
+            self.reload()
 
-    def show_tab(self, key: str) -> QWidget | None:
+    def show_tab(self, key: str) -> ChartTab | None:
         """Bring a tab forward by key (e.g. "plan", "screeners")."""
         tab = self.tab_by_key.get(key)
         if tab is not None:
@@ -140,16 +151,24 @@ class ChartView(QWidget):
 
         return enroll_dialog(self.ws, self.patient_id, self)
 
+    def bring_forward(self, kind: type[T]) -> T:
+        """Bring the tab of class ``kind`` forward and return it."""
+        for tab in self.tab_by_key.values():
+            if isinstance(tab, kind):
+                self.tabs.setCurrentWidget(tab)
+                return tab
+        raise LookupError(kind.__name__)
+
     def log_call(self) -> Any:
-        tab = self.show_tab("timeline")
-        return getattr(tab, "log_call", lambda: None)()
+        """Log a call to this patient (the Timeline tab's form)."""
+        return self.bring_forward(TimelineTab).log_call()
 
     def new_note(self) -> Any:
-        tab = self.show_tab("timeline")
-        return getattr(tab, "add_note", lambda: None)()
+        """Add a note to this patient's timeline."""
+        return self.bring_forward(TimelineTab).add_note()
 
     def print_handout(self) -> Any:
-        if not (self.ws.has("handouts") and self.ws.can(Permission.PRINT)):
+        if not self.ws.can(Permission.PRINT):
             return None
         from ui.chart.handout import HandoutDialog
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.changes import Kind, kinds
 from careDesk.errors import CareDeskError, ValidationFailed
 from careDesk.security.roles import Role
 from careDesk.security.users import UserInfo
@@ -338,7 +339,7 @@ class SettingsTab(QWidget):
 class AdminPage(Page):
     """Users, backups, audit log and settings, for admins."""
 
-    watches = frozenset({"user", "setting"})
+    watches = kinds(Kind.USER_ACCOUNT, Kind.SETTING)
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(ws, parent)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QWidget
 
-from careDesk.changes import Changes
+from careDesk.changes import Changes, Kind
 from ui.workspace import Workspace
 
 
@@ -13,7 +13,7 @@ class Page(QWidget):
     """A page loads when first shown and reloads when a change it cares about arrives."""
 
     #: Kinds of change (``Changes.kinds``) that make this page reload; empty = never.
-    watches: frozenset[str] = frozenset()
+    watches: frozenset[Kind] = frozenset()
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -19,7 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.care.languages import patient_languages
+from careDesk.changes import Kind, kinds
 from careDesk.errors import ValidationFailed
+from careDesk.model.fields import parse_date
 from careDesk.security.roles import Permission
 from ui.dialogs import Field, FormDialog
 from ui.pages.base import Page
@@ -30,17 +33,15 @@ from ui.workspace import Workspace
 DEBOUNCE_MS = 150
 
 SEX = (("unknown", "unknown"), ("female", "female"), ("male", "male"), ("other", "other"))
-LANGUAGES = (
-    ("en", "English"),
-    ("es", "Spanish"),
-    ("vi", "Vietnamese"),
-    ("zh", "Chinese"),
-    ("ar", "Arabic"),
-    ("fr", "French"),
-    ("ru", "Russian"),
-    ("so", "Somali"),
+# Every language the core accepts (careDesk/care/languages.py), in a searchable list.
+LANGUAGES = tuple(patient_languages())
+CHANNELS = (
+    ("phone", "phone"),
+    ("sms", "text message"),
+    ("whatsapp", "WhatsApp"),
+    ("email", "e-mail"),
+    ("letter", "letter"),
 )
-CHANNELS = (("phone", "phone"), ("sms", "text message"), ("email", "e-mail"), ("letter", "letter"))
 
 PATIENT_FIELDS = [
     Field("given_name", "Given name", required=True),
@@ -93,7 +94,7 @@ def patient_columns() -> list[Column]:
 class PatientsPage(Page):
     """Find a patient, open the chart with Enter; add and enroll patients."""
 
-    watches = frozenset({"patient"})
+    watches = kinds(Kind.PATIENT)
     searched = Signal(int)  # number of results shown
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
@@ -195,13 +196,14 @@ class PatientsPage(Page):
 
 
 def parse_day(text: str | None, field: str) -> date | None:
-    """A typed YYYY-MM-DD date, or None when empty; a clear error naming ``field`` otherwise."""
+    """A typed date (the core's one date rule: YYYY-MM-DD or MM/DD/YYYY), or None when empty;
+    a clear error naming ``field`` otherwise."""
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed(field, "use the form YYYY-MM-DD, e.g. 2026-03-02") from None
+        return parse_date(text)
+    except ValueError as exc:
+        raise ValidationFailed(field, str(exc)) from None
 
 
 def details_dialog(ws: Workspace, patient: Any, parent: QWidget) -> FormDialog:
@@ -224,7 +226,12 @@ def enroll_dialog(ws: Workspace, patient_id: str, parent: QWidget) -> FormDialog
     patients = ws.desk.patients
     fields = [
         Field("consent_program", "The patient consents to the program", "bool", default=True),
-        Field("enrolled_on", "Enrolled on", "date", placeholder="YYYY-MM-DD (empty = today)"),
+        Field(
+            "enrolled_on",
+            "Enrolled on",
+            "date",
+            placeholder="YYYY-MM-DD or MM/DD/YYYY (empty = today)",
+        ),
     ]
 
     def enroll(values: dict[str, Any]) -> Any:

@@ -1,4 +1,5 @@
-"""Reminders: what is due now (complete, snooze, reassign) and the outreach outbox.
+"""Reminders: what is due now (complete, snooze, reassign), the outreach outbox, and the
+replies careDesk could not match to one person (``ui/pages/replies.py``).
 
 The reminder clock announces follow-ups as they fall due (a tray notification); this page is
 where a coordinator acts on them, and where the outbox shows what went out, what is waiting,
@@ -24,12 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from careDesk.errors import CareDeskError
+from careDesk.changes import Kind, kinds
+from careDesk.errors import CareDeskError, ValidationFailed
 from careDesk.model.base import utcnow
 from careDesk.schedule.outbox import MessageRow, SendReport
 from careDesk.schedule.reminders import DueItem
 from careDesk.security.roles import Permission
+from careDesk.security.users import UserInfo
 from ui.pages.base import Page
+from ui.pages.replies import RepliesTab
 from ui.tables import Column, RowModel
 from ui.views import size_columns, table_view
 from ui.workspace import Workspace
@@ -49,7 +53,7 @@ def _button(text: str, tip: str) -> QPushButton:
 class RemindersPage(Page):
     """Due follow-ups and the outbox, with the actions a coordinator takes on them."""
 
-    watches = frozenset({"follow_up", "message"})
+    watches = kinds(Kind.FOLLOW_UP, Kind.OUTBOX_MESSAGE, Kind.INBOUND_MESSAGE)
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(ws, parent)
@@ -85,6 +89,8 @@ class RemindersPage(Page):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._due_tab(), "Due now")
         self.tabs.addTab(self._outbox_tab(), "Outbox")
+        self.replies = RepliesTab(ws)
+        self.tabs.addTab(self.replies, "Replies")
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.tabs)
@@ -135,6 +141,7 @@ class RemindersPage(Page):
             return desk.reminders.due(), desk.outbox.messages(limit=500)
 
         self.ws.run(fetch, self._show)
+        self.replies.load()
 
     def _show(self, result: tuple[list[DueItem], list[MessageRow]]) -> None:
         due, messages = result
@@ -183,22 +190,31 @@ class RemindersPage(Page):
         self.ws.run(lambda: [desk.reminders.snooze(i.id, until) for i in items], None, self._error)
 
     def reassign_selected(self, login: str | None = None) -> None:
-        items, desk = self._selected_due(), self.ws.desk
+        """Give the selected follow-ups to someone who may take them (the core says who, on
+        the worker); ``login`` skips the question."""
+        items, users = self._selected_due(), self.ws.desk.users
         if not items:
             return
+        self.ws.run(
+            users.assignable, lambda found: self._reassign(items, found, login), self._error
+        )
+
+    def _reassign(self, items: list[DueItem], users: list[UserInfo], login: str | None) -> None:
         if login is None:
-            users = [u for u in desk.users.list() if not u.disabled and u.role != "read-only"]
             names = [f"{u.display_name} ({u.login})" for u in users]
             choice, ok = QInputDialog.getItem(self, "Reassign", "Give it to", names, 0, False)
             if not ok:
                 return
             login = users[names.index(choice)].login
-        chosen = login
+        chosen = next((u for u in users if u.login == login), None)
+        if chosen is None:
+            self._error(ValidationFailed("assignee_id", f"{login} cannot take follow-ups"))
+            return
+        followups, user_id = self.ws.desk.followups, chosen.id
 
         def reassign() -> None:
-            user = next(u for u in desk.users.list() if u.login == chosen)
             for item in items:
-                desk.followups.reassign(item.id, user.id)
+                followups.reassign(item.id, user_id)
 
         self.ws.run(reassign, None, self._error)
 

@@ -3,7 +3,9 @@
 Caseload, risk mix, overdue work, goals met, utilization before/after enrollment, screening,
 care-management minutes (patients reaching 20/40/60 minutes), the CCM codes those minutes
 support per month (units of CPT 99490/99439, 99491/99437, 99487/99489 and patients with minutes
-but no code, as ``desk.ccm`` counts them; ``caredesk ccm`` says why) and discharges by reason.
+but no code, as ``desk.ccm`` counts them; ``caredesk ccm`` says why), discharges by reason, and
+treat to target: PHQ-9 response and remission at 6 months (NCQA HEDIS DRR-E) and the share of
+diabetes and blood-pressure registry patients at goal (``desk.measures.outcome_rates``).
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.changes import Kind, kinds
 from careDesk.paths import open_private
 from careDesk.security.roles import Permission
 from ui.charts import BarChart
 from ui.pages.base import Page
+from ui.qt_values import to_date
 from ui.workspace import Workspace
 
 SECTIONS = (
@@ -42,6 +46,7 @@ SECTIONS = (
     ("care-management minutes", "Care-management minutes (patients reaching each threshold)"),
     ("CCM codes supported", "CCM codes supported (units per month)"),
     ("discharges by reason", "Discharges by reason"),
+    ("treat to target", "Treat to target (PHQ-9 HEDIS DRR-E at 6 months; patients at goal)"),
 )
 
 
@@ -78,18 +83,18 @@ class ReportCard(QWidget):
 class ReportsPage(Page):
     """The dashboard for a chosen period."""
 
-    watches = frozenset(
-        {
-            "patient",
-            "risk_score",
-            "follow_up",
-            "goal",
-            "timeline",
-            "transition",
-            "time_entry",
-            "condition",
-            "plan_version",
-        }
+    watches = kinds(
+        Kind.PATIENT,
+        Kind.RISK_SCORE,
+        Kind.FOLLOW_UP,
+        Kind.GOAL,
+        Kind.OBSERVATION,
+        Kind.SCREENER_RESULT,
+        Kind.TIMELINE_ENTRY,
+        Kind.TRANSITION,
+        Kind.TIME_ENTRY,
+        Kind.CONDITION,
+        Kind.PLAN_VERSION,
     )
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
@@ -129,7 +134,7 @@ class ReportsPage(Page):
         layout.addWidget(scroll, 1)
 
     def period(self) -> tuple[date, date]:
-        return self.start.date().toPython(), self.end.date().toPython()
+        return to_date(self.start.date()), to_date(self.end.date())
 
     def load(self) -> None:
         metrics = self.ws.desk.metrics
@@ -144,15 +149,27 @@ class ReportsPage(Page):
             numeric = [(_words(m), v) for m, v in bars if isinstance(v, int | float)]
             if section == "caseload by risk band":
                 numeric.sort(key=lambda bar: BAND_ORDER.get(bar[0], 9))
+            if section == "treat to target":
+                rates = [(m.removesuffix(" %"), v) for m, v in numeric if m.endswith("%")]
+                card.chart.set_bars(rates, "%")
+                continue
             if section == "screening":
                 numeric = [(m, v * 100 if "rate" in m else v) for m, v in numeric if "rate" in m]
                 card.chart.set_bars([(m.replace(" positive rate", ""), v) for m, v in numeric], "%")
                 continue
             card.chart.set_bars(numeric)
-        self.summary.setText(
+        text = (
             f"Screening coverage {report.screening_coverage:.0%} of enrolled patients; "
             f"{report.overdue_follow_ups} overdue follow-ups; {report.goals_met} goals met."
         )
+        t = report.treat_to_target
+        if t is not None and t.depression_index:
+            text += (
+                f" PHQ-9 at 6 months: {t.rate(t.response, t.depression_index):.0%} response, "
+                f"{t.rate(t.remission, t.depression_index):.0%} remission "
+                f"({t.depression_index} episodes)."
+            )
+        self.summary.setText(text)
 
     def export(self, section: str, path: Path | None = None) -> Path | None:
         """Write a section's rows (or all, for "") to a CSV file the user chooses."""

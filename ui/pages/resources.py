@@ -7,9 +7,11 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from careDesk.care.languages import patient_languages
 from careDesk.care.resources import CATEGORIES
+from careDesk.changes import Kind, kinds
 from careDesk.security.roles import Permission
-from ui.dialogs import Field, FormDialog
+from ui.dialogs import Field, FormDialog, make_searchable
 from ui.pages.base import Page
 from ui.tables import Column, RowModel
 from ui.views import table_view
@@ -30,7 +32,7 @@ RESOURCE_FIELDS = [
 class ResourcesPage(Page):
     """Search by words, category and language; add a resource."""
 
-    watches = frozenset({"community_resource", "resource"})
+    watches = kinds(Kind.COMMUNITY_RESOURCE)
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(ws, parent)
@@ -44,13 +46,10 @@ class ResourcesPage(Page):
             self.category.addItem(label, value)
         self.language = QComboBox()
         self.language.setAccessibleName("Language")
-        for value, label in (
-            ("", "any language"),
-            ("en", "English"),
-            ("es", "Spanish"),
-            ("vi", "Vietnamese"),
-        ):
+        self.language.addItem("any language", "")
+        for value, label in patient_languages():
             self.language.addItem(label, value)
+        make_searchable(self.language)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(150)

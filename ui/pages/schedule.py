@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.changes import Kind, kinds
 from careDesk.model.base import utcnow
 from careDesk.security.roles import Permission
 from ui.pages.base import Page
 from ui.printing import print_pdf
+from ui.qt_values import to_date
 from ui.tables import Column, RowModel
 from ui.views import table_view
 from ui.workspace import Workspace
@@ -62,7 +64,7 @@ def schedule_rows(desk: Any, day: date, span: str, mine: bool) -> list[ScheduleR
     )
 
     def name(pid: str) -> str:
-        return names.get(pid, "(removed patient)")
+        return str(names.get(pid, "(removed patient)"))
 
     rows = [
         ScheduleRow(
@@ -98,7 +100,7 @@ def schedule_rows(desk: Any, day: date, span: str, mine: bool) -> list[ScheduleR
 class SchedulePage(Page):
     """The day's or week's work; Enter opens the patient's chart."""
 
-    watches = frozenset({"follow_up", "appointment"})
+    watches = kinds(Kind.FOLLOW_UP, Kind.APPOINTMENT)
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(ws, parent)
@@ -134,7 +136,7 @@ class SchedulePage(Page):
         self.view.activated.connect(self._open)
         self.handouts_button = QPushButton("Print handouts for this day…")
         self.handouts_button.setAccessibleName("Print handouts for the day's appointments")
-        self.handouts_button.setVisible(ws.has("handouts") and ws.can(Permission.PRINT))
+        self.handouts_button.setVisible(ws.can(Permission.PRINT))
         self.handouts_button.clicked.connect(self.print_day_handouts)
         bar = QHBoxLayout()
         for widget in (self.day, self.span, self.who):
@@ -153,7 +155,7 @@ class SchedulePage(Page):
 
     def load(self) -> None:
         desk = self.ws.desk
-        day: date = self.day.date().toPython()
+        day = to_date(self.day.date())
         span, mine = str(self.span.currentData()), self.who.currentData() == "mine"
         self.ws.run(lambda: schedule_rows(desk, day, span, mine), self._show)
 
@@ -168,7 +170,7 @@ class SchedulePage(Page):
     def print_day_handouts(self, printer: QPrinter | None = None) -> None:
         """One batch: the handout of every patient with an appointment on the chosen day,
         each in their own language, through Qt's print dialog."""
-        handouts, day = self.ws.desk.handouts, self.day.date().toPython()
+        handouts, day = self.ws.desk.handouts, to_date(self.day.date())
         self.ws.run(lambda: handouts.batch_for_appointments(day), lambda d: self._print(d, printer))
 
     def _print(self, data: bytes, printer: QPrinter | None) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from careDesk.changes import Kind, kinds
 from careDesk.errors import CareDeskError
 from careDesk.security.roles import Permission
 from ui.chart.suggestions import describe
@@ -96,7 +97,7 @@ class TemplateEditor(QDialog):
 class TemplatesPage(Page):
     """The template library: list, preview, copy, edit, add, retire."""
 
-    watches = frozenset({"plan_template"})
+    watches = kinds(Kind.PLAN_TEMPLATE)
     shown = Signal()
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:

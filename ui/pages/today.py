@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from careDesk.changes import Kind, kinds
 from careDesk.security.roles import Permission
 from ui.pages.base import Page
 from ui.tables import Column, PagedModel
@@ -45,7 +46,14 @@ def is_urgent(row: Any) -> bool:
 class TodayPage(Page):
     """The coordinator's worklist."""
 
-    watches = frozenset({"patient", "risk_score", "follow_up", "alert", "screener", "care_plan"})
+    watches = kinds(
+        Kind.PATIENT,
+        Kind.RISK_SCORE,
+        Kind.FOLLOW_UP,
+        Kind.ALERT,
+        Kind.SCREENER_RESULT,
+        Kind.CARE_PLAN,
+    )
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(ws, parent)
@@ -72,7 +80,7 @@ class TodayPage(Page):
         self.open_button.clicked.connect(self.open_selected)
         self.call_button = QPushButton("Log call…")
         self.call_button.clicked.connect(self.log_call)
-        self.call_button.setVisible(ws.can(Permission.EDIT) and ws.has("timeline"))
+        self.call_button.setVisible(ws.can(Permission.EDIT))
         bar.addWidget(self.open_button)
         bar.addWidget(self.call_button)
         self.count = QLabel()

@@ -13,8 +13,8 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from careDesk.care.forms.fields import CheckedLoinc
 from careDesk.errors import ValidationFailed
+from careDesk.model.fields import CheckedLoinc
 
 INTERVALS_FILE = "intervals.json"
 RULES_FILE = "monitoring_rules.json"

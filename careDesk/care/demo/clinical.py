@@ -1,4 +1,5 @@
-"""The medical record: conditions by prevalence, fitting medicines, allergies, utilization, vitals.
+"""The medical record: conditions by prevalence, fitting medicines, allergies, utilization
+(measurement series are in ``measures.py``).
 
 Conditions are drawn from ``data/conditions.json`` with probability prevalence × an age factor
 × the patient's complexity, so older and sicker patients collect more of them, as a
@@ -13,20 +14,12 @@ from typing import Any
 
 from careDesk.care.demo.catalog import ConditionSpec
 from careDesk.care.demo.context import Draft, Person
-from careDesk.model.clinical import Allergy, Condition, Encounter, Medication, Observation
+from careDesk.model.clinical import Allergy, Condition, Encounter, Medication
 
 # Length of stay in days, drawn from this list: mostly short stays, a long tail (demo tuning).
 STAY_DAYS = (0, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 5, 5, 6, 7, 8, 9, 11, 14, 16, 21)
 UTILIZATION_DAYS = 540  # admissions and ED visits fall in the last 18 months
 HIGH_USE = {"chf", "copd", "cirrhosis", "bone_mets", "dementia", "oud", "schizophrenia"}
-# LOINC: systolic 8480-6, diastolic 8462-4, body weight 29463-7, HbA1c 4548-4, eGFR 33914-3.
-LOINC = {
-    "systolic": ("8480-6", "Systolic blood pressure", "mm[Hg]"),
-    "diastolic": ("8462-4", "Diastolic blood pressure", "mm[Hg]"),
-    "weight": ("29463-7", "Body weight", "kg"),
-    "a1c": ("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", "%"),
-    "egfr": ("33914-3", "Glomerular filtration rate/1.73 sq M.predicted", "mL/min/{1.73_m2}"),
-}
 
 
 def _age_factor(draft: Draft) -> float:
@@ -201,36 +194,3 @@ def encounters(draft: Draft) -> None:
             reason=draft.pick(clinic.catalog.clinic["ed_reasons"]),
             discharge_disposition="home",
         )
-
-
-def _observe(draft: Draft, kind: str, value: float, days_ago: int) -> None:
-    loinc, display, unit = LOINC[kind]
-    draft.out.add(
-        Observation,
-        id=draft.new_id(),
-        patient_id=draft.id,
-        loinc=loinc,
-        display=display,
-        value=value,
-        unit=unit,
-        effective=draft.clinic.at(draft.clinic.day(-days_ago), 10),
-    )
-
-
-def observations(draft: Draft) -> None:
-    """Queue blood pressure and weight (two visits) and A1c/eGFR where a condition calls for it."""
-    keys = {s.key for s in draft.conditions}
-    wanted = {o for s in draft.conditions for o in s.observations}
-    gauss = draft.rng.gauss
-    base_weight = (72.0 if draft.sex == "female" else 86.0) + (24.0 if "obesity" in keys else 0.0)
-    for visit in range(2):
-        days = 7 + visit * 90 + int(draft.rng.random() * 60)
-        systolic = round(gauss(140 if "htn" in keys else 124, 13))
-        _observe(draft, "systolic", systolic, days)
-        _observe(draft, "diastolic", round(gauss(82 if "htn" in keys else 76, 8)), days)
-        _observe(draft, "weight", round(gauss(base_weight, 9), 1), days)
-        if "a1c" in wanted or "prediabetes" in keys:
-            a1c = gauss(8.2, 1.3) if "a1c" in wanted else gauss(6.0, 0.2)
-            _observe(draft, "a1c", round(max(5.0, a1c), 1), days)
-        if "egfr" in wanted:
-            _observe(draft, "egfr", round(max(15.0, gauss(44, 9))), days)

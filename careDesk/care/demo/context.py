@@ -71,6 +71,8 @@ class Draft:
     social_needs: list[str] = field(default_factory=list)
     specialists: list[Person] = field(default_factory=list)
     pcp: Person | None = None
+    phone: str = ""  # as shown (a spouse may share it: replies from it are ambiguous)
+    shared_phone: bool = False
 
     @property
     def engaged(self) -> bool:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from careDesk.care.demo import clinical, coordination, people, planning, screening
+from careDesk.care.demo import clinical, coordination, measures, people, planning, screening
 from careDesk.care.demo.catalog import catalog
 from careDesk.care.demo.context import DemoClinic, Draft
 from careDesk.care.demo.rows import IdMaker, RowBuffer
@@ -79,7 +79,7 @@ def draw_patient(clinic: DemoClinic, out: RowBuffer, seed: int, ordinal: int) ->
     clinical.medications(draft)
     clinical.allergies(draft)
     clinical.encounters(draft)
-    clinical.observations(draft)
+    measures.observations(draft)
     screening.screeners(draft)
     planning.care_plan(draft)
     coordination.care_team(draft)
@@ -89,6 +89,7 @@ def draw_patient(clinic: DemoClinic, out: RowBuffer, seed: int, ordinal: int) ->
     coordination.referrals(draft)
     coordination.resource_referrals(draft)
     coordination.transition(draft)
+    people.reply(draft, ordinal)  # last: draws nothing from the random stream before it
 
 
 def _first_ordinal(desk: Desk) -> int:

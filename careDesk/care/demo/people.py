@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from careDesk.care.demo.catalog import NameSet
 from careDesk.care.demo.context import Draft
+from careDesk.model.outreach import InboundMessage, ReplyState
 from careDesk.model.patient import DEMO_SOURCE, FamilyMember, Patient
 
 # Program status mix for a care-management caseload (demo tuning, not a published figure).
@@ -72,6 +73,7 @@ def demographics(draft: Draft, ordinal: int) -> None:
         4.0, rng.lognormvariate(0.1 if draft.status == "candidate" else 0.3, 0.55)
     )
     shown, digits = phone(draft)
+    draft.phone = shown
     email = None
     if draft.chance(0.45 if draft.age < 70 else 0.25):
         local = f"{ascii_fold(given.split()[-1])}.{ascii_fold(family)}{ordinal % 997}".lower()
@@ -85,6 +87,11 @@ def demographics(draft: Draft, ordinal: int) -> None:
         channel = "email"
     elif draft.chance(0.1):
         channel = "letter"
+    # WhatsApp (issue 20), drawn without the random stream so the rest of the clinic stays as
+    # it was: a third of those who agreed to texts agreed to WhatsApp, half of them prefer it.
+    consent_whatsapp = consent_sms and ordinal % 3 == 0
+    if channel == "sms" and consent_whatsapp and ordinal % 2 == 0:
+        channel = "whatsapp"
     _program(draft)
     place = draft.pick(cat.clinic["places"])
     interpreter = draft.chance(names.interpreter_share)
@@ -112,6 +119,7 @@ def demographics(draft: Draft, ordinal: int) -> None:
         consent_program_on=draft.enrolled_on,
         consent_sms=consent_sms,
         consent_email=consent_email,
+        consent_whatsapp=consent_whatsapp,
         status=draft.status,
         status_changed_at=draft.clinic.at(draft.enrolled_on, 10) if draft.enrolled_on else None,
         enrolled_on=draft.enrolled_on,
@@ -154,6 +162,9 @@ def family(draft: Draft) -> None:
         )
         caregiver = number == 0 and draft.age >= 70 and draft.chance(0.7)
         shown, _digits = phone(draft)
+        if relation == "spouse" and number == 0:  # the household's one phone
+            shown, draft.shared_phone = draft.phone, True
+        on_whatsapp = len(given) % 2 == 0
         draft.out.add(
             FamilyMember,
             id=draft.new_id(),
@@ -165,4 +176,37 @@ def family(draft: Draft) -> None:
             legal_representative=caregiver and draft.chance(0.3),
             phone=shown,
             may_be_told="everything" if caregiver else draft.pick(("appointments", "nothing")),
+            # Caregivers get reminders (the patient agreed), by text or WhatsApp.
+            receives_messages=caregiver,
+            consent_sms=caregiver,
+            consent_whatsapp=caregiver and on_whatsapp,
+            preferred_channel=("whatsapp" if on_whatsapp else "sms") if caregiver else None,
+            language=draft.language,
         )
+
+
+REPLIES = (
+    "Who is this for? We share this phone.",
+    "OK thank you",
+    "Can you call after 3pm?",
+    "C",
+    "We will be there",
+)
+
+
+def reply(draft: Draft, ordinal: int) -> None:
+    """Now and then a text from a phone the patient shares with their spouse: careDesk cannot
+    tell whose it is, so it waits in the unmatched replies for a person to sort (issue 20)."""
+    if not draft.shared_phone or ordinal % 3:
+        return
+    draft.out.add(
+        InboundMessage,
+        id=draft.new_id(),
+        source_key=f"demo:{draft.id}",
+        channel="sms",
+        sender=draft.phone,
+        received_at=draft.clinic.now - timedelta(hours=1 + ordinal % 30),
+        body=REPLIES[ordinal % len(REPLIES)],
+        state=ReplyState.UNMATCHED,
+        reason="2 people on file share this phone number",
+    )

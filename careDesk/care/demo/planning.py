@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from careDesk.care.demo.context import Draft
+from careDesk.care.measures.links import target_fields
 from careDesk.model.plan import Activity, CarePlan, Goal, GoalProgress, Problem
 
 MAX_MEDICAL_PROBLEMS = 3
@@ -74,7 +75,9 @@ def _goal(
     clinic, goal = draft.clinic, template["goal"]
     goal_id = draft.new_id()
     start = draft.enrolled_on or clinic.today
-    achieved = finished or draft.chance(0.15)
+    linked = target_fields(goal.get("measure_loinc"), goal["target"])
+    # A linked goal's progress is computed from its measure, never marked by chance.
+    achieved = finished or (draft.chance(0.15) and not goal.get("measure_loinc"))
     draft.out.add(
         Goal,
         id=goal_id,
@@ -85,6 +88,9 @@ def _goal(
         patient_words=goal["words"][language],
         measure=goal["measure"],
         target=goal["target"],
+        measure_loinc=goal.get("measure_loinc"),
+        **linked,
+        created_at=clinic.at(start, 11),  # set at enrolment: progress counts from then
         due_date=start + timedelta(days=180),
         status="achieved" if achieved else "active",
         achieved_on=clinic.day(-int(draft.rng.random() * 30)) if achieved else None,

@@ -22,6 +22,7 @@ from sqlmodel import Session, SQLModel
 from careDesk.model import (
     assessment,
     clinical,
+    outreach,
     patient,
     plan,
     referral,
@@ -54,6 +55,7 @@ TABLES: tuple[type[SQLModel], ...] = (
     timeline.TimelineEntry,
     timeline.TimeEntry,
     timeline.Transition,
+    outreach.InboundMessage,
 )
 
 

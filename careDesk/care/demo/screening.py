@@ -1,11 +1,14 @@
-"""Screener results: PHQ-9, PHQ-2, GAD-7 and the CMS AHC-HRSN core questions.
+"""Screener results for every instrument of the registry (PHQ-9, PHQ-2, GAD-7, AUDIT-C, the CMS
+AHC-HRSN core questions, and any instrument added later).
 
-Answers are drawn per item and then scored by the assessment instruments' own code
-(``careDesk.care.instruments``), so totals, bands, positive screens and social-needs domains
-follow docs/clinical-sources.md exactly. A PHQ-9 item 9 answer ≥ 1 raises an urgent alert and a
-same-day follow-up, built by ``careDesk.care.urgent`` as on every other path (Kroenke 2001;
-docs/clinical-sources.md#phq-9-item-9-same-day-follow-up). An AHC-HRSN "physically hurt" answer
-other than Never (only drawn for patients with a safety need) opens a private safety review, as
+Answers are drawn from each instrument's own questions and answer options
+(``careDesk.care.instruments``) and then scored by the registry for the patient's sex, so
+totals, bands, positive screens and social-needs domains follow docs/clinical-sources.md
+exactly; nothing here repeats an item id, an answer code or a cut-off. A PHQ-9 item 9 answer
+≥ 1 raises an urgent alert and a same-day follow-up, built by ``careDesk.care.urgent`` as on
+every other path (Kroenke 2001; docs/clinical-sources.md#phq-9-item-9-same-day-follow-up). An
+answer over an instrument's private-review rule (AHC-HRSN "physically hurt" other than Never,
+only drawn for patients with a safety need) opens a private safety review, as
 ``desk.screeners.record`` does (careDesk's own rule, not a CMS rule).
 """
 
@@ -16,15 +19,30 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from careDesk.care.demo.context import Draft
-from careDesk.care.instruments import Scored, instrument, score
+from careDesk.care.instruments import (
+    Instrument,
+    Item,
+    Scored,
+    all_instruments,
+    instrument,
+    score,
+    skipped,
+)
 from careDesk.care.screeners import PRIVATE_REVIEW_ORIGIN, PRIVATE_REVIEW_TITLE
 from careDesk.care.urgent import Item9, item9_value, urgent_fields
 from careDesk.model.assessment import Alert, ScreenerResult
 from careDesk.model.schedule import FollowUp
 
 MOOD = {"depression", "gad", "bipolar", "schizophrenia", "oud"}
-# Share of a care-management caseload screening positive per AHC-HRSN domain (demo tuning in
-# the range AHC Model evaluations report: food and housing most common).
+# Demo tuning, not instrument knowledge: the share of patients given each instrument (by id),
+# candidates (short screens only) and patients in the program. An instrument not named here is
+# given to DEFAULT_SHARE of the patients in the program, so a new one shows in the demo too.
+CANDIDATE_SHARE = {"phq2": 0.25, "ahc_hrsn": 0.2}
+ENGAGED_SHARE = {"phq9": 1.0, "phq2": 0.0, "gad7": 0.75, "ahc_hrsn": 0.9}
+DEFAULT_SHARE = 0.6
+REPEATED = "phq9"  # half the active patients also have an earlier, worse score
+# Share of a care-management caseload screening positive per social-needs domain (demo tuning
+# in the range AHC Model evaluations report: food and housing most common).
 NEED_RATES = {
     "food": 0.22,
     "housing": 0.15,
@@ -32,7 +50,7 @@ NEED_RATES = {
     "utilities": 0.12,
     "safety": 0.04,
 }
-HOUSING_PROBLEMS = ("pests", "mold", "lead", "no_heat", "oven", "smoke_detectors", "water_leaks")
+OTHER_NEED_RATE = 0.1
 
 
 def _severity(draft: Draft) -> float:
@@ -41,8 +59,33 @@ def _severity(draft: Draft) -> float:
     return min(0.75, base * draft.rng.uniform(0.5, 1.6) + 0.03 * draft.complexity)
 
 
-def _scale(draft: Draft, severity: float) -> int:
-    return min(3, int(draft.rng.random() * 7 * severity))
+def _scale(draft: Draft, item: Item, severity: float) -> int:
+    """A scale answer, higher with severity (0–3 scales: as likely as ``u × 7 × severity``)."""
+    values = sorted(int(o.key) for o in item.options)
+    step = int(draft.rng.random() * len(values) * 1.75 * severity)
+    return values[min(len(values) - 1, step)]
+
+
+def _urgent_answer(draft: Draft, item: Item, severity: float) -> int:
+    """The urgent question (PHQ-9 item 9) answered above its lowest value only rarely."""
+    values = sorted(int(o.key) for o in item.options)
+    if not draft.chance(0.01 + (0.06 if severity > 0.4 else 0.0)):
+        return values[0]
+    return values[1] if draft.chance(0.7) else values[min(2, len(values) - 1)]
+
+
+def _scored_answers(draft: Draft, inst: Instrument, severity: float) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for item in inst.items:
+        if skipped(item, answers):
+            continue
+        if item.id == inst.urgent_item:
+            answers[item.id] = _urgent_answer(draft, item, severity)
+        elif item.kind == "scale":
+            answers[item.id] = _scale(draft, item, severity)
+        elif item.kind == "choice":  # an unscored choice question
+            answers[item.id] = draft.pick([o.key for o in item.options])
+    return answers
 
 
 def _store(draft: Draft, result: Scored, taken_at: datetime) -> str:
@@ -63,16 +106,78 @@ def _store(draft: Draft, result: Scored, taken_at: datetime) -> str:
     return record_id
 
 
-def _phq9(draft: Draft, severity: float, taken_at: datetime) -> None:
-    answers: dict[str, Any] = {f"phq9_{i}": _scale(draft, severity) for i in range(1, 9)}
-    item9 = draft.chance(0.01 + (0.06 if severity > 0.4 else 0.0))
-    answers["phq9_9"] = (1 if draft.chance(0.7) else 2) if item9 else 0
-    answers["phq9_difficulty"] = min(3, int(severity * 4))
-    result = score(instrument("phq9"), answers)
+def _screen(draft: Draft, inst: Instrument, severity: float, taken_at: datetime) -> None:
+    """Draw, score (for the patient's sex) and store one result, with the work it raises."""
+    if inst.has_total:
+        answers = _scored_answers(draft, inst, severity)
+    else:
+        answers = _domain_answers(draft, inst)
+    result = score(inst, answers, sex=draft.sex)
+    if inst.domains:
+        draft.social_needs = list(result.positive_domains)
     screener_id = _store(draft, result, taken_at)
     value = item9_value(result.instrument, result.answers)
     if value is not None:
         _urgent(draft, Item9(screener_id, draft.id, value, taken_at))
+    if result.private_review:
+        _private_review(draft, screener_id, taken_at)
+
+
+def _answers_for(draft: Draft, total: int, item9: int) -> dict[str, Any]:
+    """PHQ-9 answers adding up to ``total`` (items 1–8 spread at random, item 9 as given)."""
+    values = [0] * 8
+    left = max(0, min(24, total - item9))
+    while left:
+        i = int(draft.rng.random() * 8)
+        if values[i] < 3:
+            values[i] += 1
+            left -= 1
+    answers: dict[str, Any] = {f"phq9_{n}": v for n, v in enumerate(values, start=1)}
+    answers |= {"phq9_9": item9, "phq9_difficulty": min(3, total // 7)}
+    return answers
+
+
+def _phq9_total(draft: Draft, total: int, taken_at: datetime, *, may_alert: bool) -> None:
+    item9 = (1 if draft.chance(0.7) else 2) if may_alert and draft.chance(0.05) else 0
+    result = score(instrument("phq9"), _answers_for(draft, total, item9))
+    screener_id = _store(draft, result, taken_at)
+    value = item9_value(result.instrument, result.answers)
+    if value is not None:
+        _urgent(draft, Item9(screener_id, draft.id, value, taken_at))
+
+
+# How a treated depression goes, drawn per patient (the final score as a share of the baseline):
+# in the IMPACT collaborative-care trial about 45 % had a 50 % or greater drop at 12 months
+# (Unützer J, et al. JAMA 2002;288(22):2836-45); the rest are the registry's "not improving"
+# (demo tuning).
+COURSES = ((0.2, 0.25), (0.35, 0.5), (0.35, 0.5), (0.6, 0.75), (0.8, 1.0), (0.85, 1.05))
+
+
+def _phq9_course(draft: Draft) -> bool:
+    """An enrolled patient with a mood condition: a baseline PHQ-9 at enrolment, then about
+    monthly scores on a course drawn for the patient (some remit, some respond, some do not
+    improve; now and then a month is missed). False when there is no enrolment date."""
+    clinic = draft.clinic
+    if draft.enrolled_on is None:
+        return False
+    baseline_at = clinic.at(draft.enrolled_on - timedelta(days=int(draft.rng.random() * 14)), 10)
+    baseline = 10 + int(draft.rng.random() * 12)
+    low, high = draft.pick(COURSES)
+    final = baseline * draft.rng.uniform(low, high)
+    days = (clinic.now - baseline_at).days
+    months = min(8, max(0, days // 30))
+    step = max(30, days // (months + 1)) if months else 30  # long enrolments: spread to now
+    _phq9_total(draft, baseline, baseline_at, may_alert=True)
+    skip_last = draft.chance(0.2)
+    for k in range(1, months + 1):
+        if skip_last and k == months:
+            break
+        at = baseline_at + timedelta(days=step * k + int(draft.rng.uniform(-4, 4)))
+        if at >= clinic.now:
+            break
+        value = baseline + (final - baseline) * k / months + draft.rng.gauss(0, 1.2)
+        _phq9_total(draft, max(0, min(24, round(value))), at, may_alert=False)
+    return True
 
 
 def _urgent(draft: Draft, found: Item9) -> None:
@@ -105,52 +210,69 @@ def _urgent(draft: Draft, found: Item9) -> None:
     draft.out.add(FollowUp, **follow_up)
 
 
-def _gad7(draft: Draft, severity: float, taken_at: datetime) -> None:
-    answers = {f"gad7_{i}": _scale(draft, severity * 0.9) for i in range(1, 8)}
-    _store(draft, score(instrument("gad7"), answers), taken_at)
-
-
-def _phq2(draft: Draft, severity: float, taken_at: datetime) -> None:
-    answers = {"phq2_1": _scale(draft, severity), "phq2_2": _scale(draft, severity)}
-    _store(draft, score(instrument("phq2"), answers), taken_at)
-
-
-def _hrsn_answers(draft: Draft) -> dict[str, Any]:
+def _domain_answers(draft: Draft, inst: Instrument) -> dict[str, Any]:
+    """Answers to a domain instrument (AHC-HRSN) that make the drawn needs positive, read from
+    its own domain rules: an answer a rule counts for a needed domain, else one it does not."""
     need = {
-        domain: draft.chance(rate * (0.7 + 0.3 * draft.complexity))
-        for domain, rate in NEED_RATES.items()
+        d.key: draft.chance(NEED_RATES.get(d.key, OTHER_NEED_RATE) * (0.7 + 0.3 * draft.complexity))
+        for d in inst.domains
     }
-    problems = ["none"]
-    if need["housing"] and draft.chance(0.4):
-        problems = sorted({draft.pick(HOUSING_PROBLEMS) for _ in range(1 + draft.count(0.5, 2))})
-    housing = draft.pick(("worried", "worried", "no_steady_place")) if need["housing"] else "steady"
-    if need["housing"] and problems != ["none"]:
-        housing = "steady" if draft.chance(0.5) else housing
-    food = ("often", "sometimes")
-    high = 10 if need["safety"] else 0  # sum above 10 is positive (CMS AHC-HRSN)
-    safety = [1 + int(draft.rng.random() * (2 if not high else 3)) for _ in range(4)]
-    while high and sum(safety) <= high:
-        safety[int(draft.rng.random() * 4)] += 1
-    return {
-        "living_situation": housing,
-        "housing_problems": problems,
-        "food_worry": draft.pick(food) if need["food"] else "never",
-        "food_ran_out": draft.pick(food) if need["food"] and draft.chance(0.7) else "never",
-        "transportation": "yes" if need["transportation"] else "no",
-        "utilities": draft.pick(("yes", "already_shut_off")) if need["utilities"] else "no",
-        "safety_hurt": min(5, safety[0]) if high else 1,
-        "safety_insult": min(5, safety[1]),
-        "safety_threaten": min(5, safety[2]),
-        "safety_scream": min(5, safety[3]),
-    }
+    positive: dict[str, set[str]] = {}  # item → answers some domain counts as positive
+    chosen: dict[str, set[str]] = {}  # item → positive answers to give, for needed domains
+    for domain in inst.domains:
+        picked = [pair for pair in domain.any_of if draft.chance(0.6)] or list(domain.any_of[:1])
+        for item_id, answers in domain.any_of:
+            positive.setdefault(item_id, set()).update(answers)
+            if need[domain.key] and (item_id, answers) in picked:
+                chosen.setdefault(item_id, set()).update(answers)
+    out: dict[str, Any] = {}
+    for item in inst.items:
+        out[item.id] = _domain_answer(draft, item, positive.get(item.id, set()), chosen)
+    for domain in inst.domains:
+        if domain.sum_items:
+            _sum_answers(
+                draft, inst, domain.sum_items, domain.sum_above or 0, need[domain.key], out
+            )
+    return out
 
 
-def _hrsn(draft: Draft, taken_at: datetime) -> None:
-    result = score(instrument("ahc_hrsn"), _hrsn_answers(draft))
-    draft.social_needs = list(result.positive_domains)
-    screener_id = _store(draft, result, taken_at)
-    if result.private_review:
-        _private_review(draft, screener_id, taken_at)
+def _domain_answer(
+    draft: Draft, item: Item, positive: set[str], chosen: dict[str, set[str]]
+) -> Any:
+    keys = [str(o.key) for o in item.options]
+    wanted = sorted(chosen.get(item.id, set()))
+    if item.kind == "scale":
+        return min(int(o.key) for o in item.options)
+    if wanted:
+        if item.kind == "multi":
+            return sorted({draft.pick(wanted) for _ in range(1 + draft.count(0.5, 2))})
+        return draft.pick(wanted)
+    calm = [k for k in keys if k not in positive] or keys
+    return [draft.pick(calm)] if item.kind == "multi" else draft.pick(calm)
+
+
+def _sum_answers(
+    draft: Draft,
+    inst: Instrument,
+    items: tuple[str, ...],
+    above: int,
+    needed: bool,
+    out: dict[str, Any],
+) -> None:
+    """Scale answers to a summed domain (AHC-HRSN safety, positive above 10): above the sum
+    when needed, else low, and the private-review question at its lowest (no review drawn)."""
+    tops = {i: max(int(o.key) for o in q.options) for i in items if (q := inst.item(i))}
+    lows = {i: min(int(o.key) for o in q.options) for i in items if (q := inst.item(i))}
+    for item_id in items:
+        out[item_id] = lows[item_id] + int(draft.rng.random() * (3 if needed else 2))
+    while needed and sum(out[i] for i in items) <= above:
+        item_id = draft.pick(items)
+        out[item_id] = min(tops[item_id], out[item_id] + 1)
+    review = inst.private_review
+    if review is not None and review.item in items and not needed:
+        out[review.item] = lows[review.item]
+    for item_id in items:
+        out[item_id] = min(tops[item_id], out[item_id])
 
 
 def _private_review(draft: Draft, screener_id: str, taken_at: datetime) -> None:
@@ -186,7 +308,8 @@ def _private_review(draft: Draft, screener_id: str, taken_at: datetime) -> None:
 
 
 def screeners(draft: Draft) -> None:
-    """Queue screeners: most active patients screened, some enrolled ones not yet."""
+    """Queue screeners: most active patients screened with every instrument of the registry
+    (each at its share), candidates only with the short ones, some enrolled ones not yet."""
     clinic, status = draft.clinic, draft.status
     severity = _severity(draft)
 
@@ -195,17 +318,18 @@ def screeners(draft: Draft) -> None:
 
     screened = {"active": 0.92, "enrolled": 0.55, "discharged": 0.85, "transitioned": 0.85}
     if status == "candidate":
-        if draft.chance(0.25):
-            _phq2(draft, severity, when(5, 300))
-        if draft.chance(0.2):
-            _hrsn(draft, when(5, 300))
+        for inst in all_instruments():
+            if draft.chance(CANDIDATE_SHARE.get(inst.id, 0.0)):
+                _screen(draft, inst, severity, when(5, 300))
         return
     if not draft.chance(screened[status]):
         return
-    if status == "active" and draft.chance(0.5):
-        _phq9(draft, min(0.75, severity * 1.3), when(120, 300))  # an earlier, worse score
-    _phq9(draft, severity, when(2, 110))
-    if draft.chance(0.75):
-        _gad7(draft, severity, when(2, 110))
-    if draft.chance(0.9):
-        _hrsn(draft, when(2, 200))
+    mood = {s.key for s in draft.conditions} & MOOD
+    course = bool(mood and draft.open_case and _phq9_course(draft))  # monthly PHQ-9 scores
+    for inst in all_instruments():
+        if inst.id == REPEATED and course:
+            continue  # the course stands in for the one-off PHQ-9 screens
+        if inst.id == REPEATED and status == "active" and draft.chance(0.5):
+            _screen(draft, inst, min(0.75, severity * 1.3), when(120, 300))  # earlier, worse
+        if draft.chance(ENGAGED_SHARE.get(inst.id, DEFAULT_SHARE)):
+            _screen(draft, inst, severity, when(2, 200 if inst.domains else 110))

@@ -1,10 +1,12 @@
-"""Validating create/update input models for the patient record and its clinical entries.
+"""The one form layer: input forms derived from each aggregate's base model.
 
 Verbs accept a form, a mapping or keyword fields; ``Form.parse`` turns them into a validated
-form or raises :class:`careDesk.errors.ValidationFailed` naming the field.
+form or raises :class:`careDesk.errors.ValidationFailed` naming the field. How the forms are
+derived is in ``careDesk/care/forms/base.py``; the rule for each kind of value (phone, e-mail,
+date, dose…) is in ``careDesk/model/fields.py``.
 """
 
-from careDesk.care.forms.base import Form, refuse_empty
+from careDesk.care.forms.base import Form, ReadModel, parse, refuse, updating
 from careDesk.care.forms.clinical import (
     AllergyCreate,
     AllergyUpdate,
@@ -17,7 +19,6 @@ from careDesk.care.forms.clinical import (
     ObservationCreate,
     ObservationUpdate,
 )
-from careDesk.care.forms.fields import languages, phone_digits
 from careDesk.care.forms.patient import (
     ConsentUpdate,
     FamilyMemberCreate,
@@ -44,8 +45,9 @@ __all__ = [
     "ObservationUpdate",
     "PatientCreate",
     "PatientUpdate",
+    "ReadModel",
     "StoryUpdate",
-    "languages",
-    "phone_digits",
-    "refuse_empty",
+    "parse",
+    "refuse",
+    "updating",
 ]

@@ -1,189 +1,81 @@
-"""Input forms for the patient, their consent, their story, and their family and caregivers."""
+"""Input forms for the patient, their consent, their story, and their family and caregivers.
+
+All are derived from ``PatientBase`` and ``FamilyMemberBase`` (``careDesk/model/patient.py``):
+a field is declared once, there. The update forms are the same fields, all optional, split by
+verb: identity and contacts (``desk.patients.update``), consent, and the patient's story
+(each its own verb and audit action; status and coordinator have theirs too).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import StringConstraints
-
-from careDesk.care.forms.base import Form
-from careDesk.care.forms.fields import (
-    AddressLines,
-    BirthDate,
-    Email,
-    Language,
-    LongText,
-    Mrn,
-    Name,
-    PastDate,
-    Phone,
-    Text40,
-    Text60,
-    Text100,
-    Text200,
-    TimeZoneName,
-)
-from careDesk.errors import ValidationFailed
-from careDesk.model.patient import Channel, ProgramStatus
-
-Sex = Literal["female", "male", "other", "unknown"]
-MayBeTold = Literal["everything", "appointments", "nothing"]
-PostalCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+from careDesk.care.forms.base import Form, refuse, updating
+from careDesk.model.patient import Channel, FamilyMemberBase, PatientBase, ProgramStatus
 
 STORY_FIELDS = ("what_matters", "own_goals", "lifestyle", "family_support")
+CONSENT_FLAGS = frozenset(
+    {
+        "consent_program",
+        "consent_sms",
+        "consent_email",
+        "consent_letter",
+        "consent_phone",
+        "consent_whatsapp",
+    }
+)
 CONSENT_CHANNELS = {
     Channel.SMS: "consent_sms",
     Channel.EMAIL: "consent_email",
     Channel.LETTER: "consent_letter",
     Channel.PHONE: "consent_phone",
+    Channel.WHATSAPP: "consent_whatsapp",
 }
+# Set through their own verbs, not ``desk.patients.update``.
+_OWN_VERBS = frozenset(
+    {*CONSENT_FLAGS, "consent_program_on", "status", "enrolled_on", "coordinator_id"}
+    | set(STORY_FIELDS)
+    | {"source_system", "source_id"}
+)
 
 
-class PatientCreate(Form):
+class PatientCreate(PatientBase, Form):
     """A new patient: identity, contacts, preferences (status defaults to candidate)."""
 
-    mrn: Mrn
-    given_name: Name
-    family_name: Name
-    preferred_name: Name | None = None
-    birth_date: BirthDate
-    sex: Sex = "unknown"
-    gender_identity: Text60 | None = None
-    language: Language = "en"
-    interpreter_needed: bool = False
-    phone: Phone | None = None
-    email: Email | None = None
-    address_line: AddressLines | None = None
-    city: Text100 | None = None
-    state: Text40 | None = None
-    postal_code: PostalCode | None = None
-    timezone: TimeZoneName | None = None
-    preferred_channel: Channel = Channel.PHONE
-    status: ProgramStatus = ProgramStatus.CANDIDATE
-    consent_program: bool = False
-    consent_program_on: PastDate | None = None
-    consent_sms: bool = False
-    consent_email: bool = False
-    consent_letter: bool = True
-    consent_phone: bool = True
-    enrolled_on: PastDate | None = None
-    coordinator_id: Text40 | None = None
-    what_matters: LongText | None = None
-    own_goals: LongText | None = None
-    lifestyle: LongText | None = None
-    family_support: LongText | None = None
-    deceased_on: PastDate | None = None
-    source_system: Text200 | None = None
-    source_id: Text200 | None = None
+
+PatientUpdate = updating(
+    PatientBase,
+    "PatientUpdate",
+    exclude=_OWN_VERBS,
+    doc="Changes to identity, contacts and preferences; only the fields set are applied.",
+)
+ConsentUpdate = updating(
+    PatientBase,
+    "ConsentUpdate",
+    only=CONSENT_FLAGS | {"consent_program_on"},
+    doc="Program consent (with its date) and consent per outreach channel.",
+)
+StoryUpdate = updating(
+    PatientBase,
+    "StoryUpdate",
+    only=frozenset(STORY_FIELDS),
+    doc="The patient's story in their words: what matters, own goals, lifestyle, family.",
+)
 
 
-class PatientUpdate(Form):
-    """Changes to identity, contacts and preferences; only the fields set are applied.
-
-    Status, consent, coordinator and story have their own verbs (and audit actions).
-    """
-
-    mrn: Mrn | None = None
-    given_name: Name | None = None
-    family_name: Name | None = None
-    preferred_name: Name | None = None
-    birth_date: BirthDate | None = None
-    sex: Sex | None = None
-    gender_identity: Text60 | None = None
-    language: Language | None = None
-    interpreter_needed: bool | None = None
-    phone: Phone | None = None
-    email: Email | None = None
-    address_line: AddressLines | None = None
-    city: Text100 | None = None
-    state: Text40 | None = None
-    postal_code: PostalCode | None = None
-    timezone: TimeZoneName | None = None
-    preferred_channel: Channel | None = None
-    deceased_on: PastDate | None = None
-
-
-PATIENT_REQUIRED = {
-    "mrn",
-    "given_name",
-    "family_name",
-    "birth_date",
-    "sex",
-    "language",
-    "interpreter_needed",
-    "preferred_channel",
-}
-
-
-CONSENT_FLAGS = {
-    "consent_program",
-    "consent_sms",
-    "consent_email",
-    "consent_letter",
-    "consent_phone",
-}
-
-
-class ConsentUpdate(Form):
-    """Program consent (with its date) and consent per outreach channel."""
-
-    consent_program: bool | None = None
-    consent_program_on: PastDate | None = None
-    consent_sms: bool | None = None
-    consent_email: bool | None = None
-    consent_letter: bool | None = None
-    consent_phone: bool | None = None
-
-
-class StoryUpdate(Form):
-    """The patient's story in their words: what matters, own goals, lifestyle, family support."""
-
-    what_matters: LongText | None = None
-    own_goals: LongText | None = None
-    lifestyle: LongText | None = None
-    family_support: LongText | None = None
-
-
-class FamilyMemberCreate(Form):
+class FamilyMemberCreate(FamilyMemberBase, Form):
     """A relative, caregiver or contact, and what they may be told."""
 
-    name: Text200
-    relationship: Text60
-    caregiver: bool = False
-    emergency_contact: bool = False
-    legal_representative: bool = False
-    phone: Phone | None = None
-    email: Email | None = None
-    may_be_told: MayBeTold = "nothing"
-    notes: LongText | None = None
-    source_id: Text200 | None = None
 
-
-class FamilyMemberUpdate(Form):
-    """Changes to a family member or caregiver; only the fields set are applied."""
-
-    name: Text200 | None = None
-    relationship: Text60 | None = None
-    caregiver: bool | None = None
-    emergency_contact: bool | None = None
-    legal_representative: bool | None = None
-    phone: Phone | None = None
-    email: Email | None = None
-    may_be_told: MayBeTold | None = None
-    notes: LongText | None = None
-
-
-FAMILY_REQUIRED = {
-    "name",
-    "relationship",
-    "caregiver",
-    "emergency_contact",
-    "legal_representative",
-    "may_be_told",
-}
+FamilyMemberUpdate = updating(
+    FamilyMemberBase,
+    "FamilyMemberUpdate",
+    exclude=frozenset({"source_id"}),
+    doc="Changes to a family member or caregiver; only the fields set are applied.",
+)
 
 
 @dataclass(frozen=True)
@@ -218,6 +110,12 @@ CONSENT_RULES = (
         lambda v: bool(v.get("consent_email") and not v.get("email")),
     ),
     _rule(
+        "consent_whatsapp phone",
+        "consent_whatsapp",
+        "consent to WhatsApp needs a phone number",
+        lambda v: bool(v.get("consent_whatsapp") and not v.get("phone")),
+    ),
+    _rule(
         "consent_program consent_program_on",
         "consent_program_on",
         "give the date of program consent",
@@ -245,7 +143,9 @@ PATIENT_RULES = (
         "preferred_channel phone",
         "preferred_channel",
         "texts need a phone number first",
-        lambda v: v.get("preferred_channel") == Channel.SMS and not v.get("phone"),
+        lambda v: (
+            v.get("preferred_channel") in (Channel.SMS, Channel.WHATSAPP) and not v.get("phone")
+        ),
     ),
     _rule(
         "preferred_channel email",
@@ -273,7 +173,7 @@ def check_rules(rules: Iterable[Rule], values: Mapping[str, Any], changed: Itera
     touched = set(changed)
     for rule in rules:
         if rule.about & touched and rule.broken(values):
-            raise ValidationFailed(rule.field, rule.reason)
+            raise refuse(rule.field, rule.reason)
 
 
 def consent_defaults(values: dict[str, Any], given: set[str], today: date) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from sqlalchemy import delete
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col, select
 
+from careDesk.care.measures.registry import store_entries
 from careDesk.care.risk.gather import CHUNK, facts
 from careDesk.care.risk.priority import Facts, prioritise
 from careDesk.care.risk.weights import Weights, default_weights
@@ -35,7 +36,9 @@ RISK_KIND = "risk_score"
 # starts (refresh_outdated), not left standing until the nightly refresh.
 # 1: LACE for the latest discharge, counting only in the 30 days after it; Charlson history and
 #    SNOMED CT stages (issue 15).
-RULES_VERSION = 1
+# 2: measurements (uncontrolled A1c and BP, PHQ-9/GAD-7 not improving, no score in 30 days) and
+#    the treat-to-target registry rows (issue 17).
+RULES_VERSION = 2
 
 
 def _row(f: Facts, w: Weights, now: datetime) -> dict[str, Any]:
@@ -90,6 +93,8 @@ def refresh(
     w = weights or default_weights()
     found, gone = facts(session, when, w, patient_ids)
     _store(session, [_row(f, w, when) for f in found.values()], gone)
+    entries = [e for f in found.values() if f.measures for e in f.measures.entries]
+    store_entries(session, None if patient_ids is None else [*found, *gone], entries)
     return len(found)
 
 

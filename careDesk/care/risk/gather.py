@@ -19,6 +19,7 @@ from sqlalchemy import and_, func, literal_column, or_, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col
 
+from careDesk.care.measures.gather import MeasureFacts, Person, measure_facts
 from careDesk.care.risk.charlson import RecordedCondition, charlson_from_conditions
 from careDesk.care.risk.lace import LaceResult, lace
 from careDesk.care.risk.priority import Facts, aware
@@ -35,6 +36,7 @@ CHUNK = 900  # stays under SQLite's bound-parameter limit
 @dataclass
 class _Raw:
     birth: date | None = None
+    person: Person = field(default_factory=Person)
     conditions: list[RecordedCondition] = field(default_factory=list)
     admissions: list[tuple[datetime, datetime | None, bool]] = field(default_factory=list)
     ed: list[datetime] = field(default_factory=list)
@@ -78,11 +80,14 @@ def _age(birth: date | None, today: date) -> int | None:
 
 def _read(session: Session, now: datetime, w: Weights, chunk: list[str] | None) -> dict[str, _Raw]:
     raw: dict[str, _Raw] = defaultdict(_Raw)
-    q: Any = select(col(Patient.id), col(Patient.birth_date))
-    for pid, birth in session.execute(
+    q: Any = select(
+        col(Patient.id), col(Patient.birth_date), col(Patient.status), col(Patient.enrolled_on)
+    )
+    for pid, birth, status, enrolled_on in session.execute(
         _only(q.where(col(Patient.deleted_at).is_(None)), col(Patient.id), chunk)
     ):
         raw[pid].birth = birth
+        raw[pid].person = Person(status, enrolled_on)
     alive = set(raw)
     _read_conditions(session, chunk, raw)
     _read_encounters(session, now, w, chunk, raw)
@@ -115,6 +120,8 @@ def _read_conditions(session: Session, chunk: list[str] | None, raw: dict[str, _
     ):
         active = status == "active"
         raw[pid].conditions.append(RecordedCondition(icd10, snomed, active, onset, abated))
+        if active:
+            raw[pid].person.codes.append((icd10, snomed))
 
 
 def _read_encounters(
@@ -223,7 +230,7 @@ def _lace_of(r: _Raw, now: datetime, charlson_1987: int, w: Weights) -> _Lace | 
     return _Lace(lace(days, acute, charlson_1987, ed), end)
 
 
-def _facts(pid: str, r: _Raw, now: datetime, w: Weights) -> Facts:
+def _facts(pid: str, r: _Raw, now: datetime, w: Weights, m: MeasureFacts | None) -> Facts:
     six, twelve = now - relativedelta(months=6), now - relativedelta(months=12)
     ch = charlson_from_conditions(r.conditions, now.date(), _age(r.birth, now.date()))
     phq9 = r.screens.get("phq9")
@@ -247,6 +254,7 @@ def _facts(pid: str, r: _Raw, now: datetime, w: Weights) -> Facts:
         social_needs=list(json.loads(ahc[2] or "[]")) if ahc else [],
         overdue=r.overdue,
         urgent_alerts=r.urgent,
+        measures=m,
     )
 
 
@@ -256,7 +264,9 @@ def facts(
     """Facts for ``ids`` (or everyone), and the requested ids that are no longer patients."""
     found: dict[str, Facts] = {}
     for chunk in _chunks(ids):
-        for pid, r in _read(session, now, w, chunk).items():
-            found[pid] = _facts(pid, r, now, w)
+        raw = _read(session, now, w, chunk)
+        measured = measure_facts(session, {pid: r.person for pid, r in raw.items()}, now)
+        for pid, r in raw.items():
+            found[pid] = _facts(pid, r, now, w, measured.get(pid))
     missing = set(ids or ()) - set(found)
     return found, missing

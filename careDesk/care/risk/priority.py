@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from careDesk.care.risk.charlson import CharlsonResult
 from careDesk.care.risk.lace import LaceResult
 from careDesk.care.risk.weights import Weights
+
+if TYPE_CHECKING:
+    from careDesk.care.measures.gather import MeasureFacts
 
 SOCIAL_LABELS = {
     "housing": "housing instability",
@@ -42,6 +46,7 @@ class Facts:
     social_needs: list[str] = field(default_factory=list)
     overdue: int = 0
     urgent_alerts: int = 0
+    measures: MeasureFacts | None = None  # latest A1c and BP, registry episodes (issue 17)
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,15 @@ def _mood(f: Facts, w: Weights, reasons: list[str]) -> float:
     return points
 
 
+def _measured(f: Facts, w: Weights, reasons: list[str]) -> float:
+    """Uncontrolled values and treat-to-target registry reasons (careDesk/care/measures/)."""
+    if f.measures is None:
+        return 0.0
+    from careDesk.care.measures.priority import measure_points
+
+    return measure_points(f.measures, w.section("measures"), reasons)
+
+
 def _social(f: Facts, w: Weights, reasons: list[str]) -> float:
     table = w.section("social_need_points")
     reasons.extend(SOCIAL_LABELS.get(d, d) for d in f.social_needs)
@@ -149,7 +163,7 @@ def prioritise(f: Facts, w: Weights) -> Priority:
             "urgent alert" if f.urgent_alerts == 1 else f"{f.urgent_alerts} urgent alerts"
         )
         points += w.number("urgent_alert_points")
-    for part in (_utilization, _lace, _charlson, _medications, _mood, _social, _work):
+    for part in (_utilization, _lace, _charlson, _medications, _mood, _measured, _social, _work):
         points += part(f, w, reasons)
     bands = w.section("bands")
     band = (

@@ -37,7 +37,16 @@ class Weights:
             + max(r["gad7_band_points"].values())
             + sum(r["social_need_points"].values())
             + r["overdue"]["max_points"]
+            + _measures_max(r["measures"])
         )
+
+
+def _measures_max(m: dict[str, Any]) -> float:
+    """Uncontrolled A1c and BP, and in each score registry the larger of "not improving" and
+    the candidate reason, plus "no score in 30 days" (issue 17)."""
+    per_registry = max(m["not_improving"], m["candidate_not_improving"]) + m["no_recent_score"]
+    uncontrolled = m["a1c_uncontrolled"] + m["bp_uncontrolled"]
+    return float(uncontrolled + m["score_registries"] * per_registry)
 
 
 def parse(data: dict[str, Any]) -> Weights:

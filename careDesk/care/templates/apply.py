@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any
 from dateutil.rrule import rrulestr
 from sqlmodel import Session, col, select
 
-from careDesk.care.followups import FollowUpForm
-from careDesk.care.plan_forms import ActivityForm, GoalForm, PlanStatus
+from careDesk.care.followups import FollowUpCreate
+from careDesk.care.forms.base import parse
+from careDesk.care.measures.links import link_target
+from careDesk.care.plan_forms import ActivityCreate, GoalCreate, PlanStatus
 from careDesk.care.plan_rows import Part, active_plan_row, next_position
 from careDesk.care.templates.schema import ActivitySpec, GoalSpec, TemplateBody, text_in
-from careDesk.care.verb_kit import local_today, parse, record_change
+from careDesk.care.verb_kit import local_today, record_change
 from careDesk.handouts.warning_signs import TEMPLATE_MARK
 from careDesk.model.patient import FamilyMember, Patient
 from careDesk.model.plan import Activity, CarePlan, Goal, Owner, Problem
@@ -109,12 +111,13 @@ def _goal(ctx: _Ctx, problem: Problem, spec: GoalSpec) -> Goal:
         if row.description == spec.description:
             return row
     form = parse(
-        GoalForm,
+        GoalCreate,
         {
             "description": spec.description,
             "patient_words": text_in(spec.patient_words, ctx.language),
             "measure": spec.measure,
             "target": spec.target,
+            "measure_loinc": spec.measure_loinc,
             "due_date": ctx.today + timedelta(weeks=spec.weeks),
         },
         where=f"goal {spec.key}",
@@ -125,8 +128,9 @@ def _goal(ctx: _Ctx, problem: Problem, spec: GoalSpec) -> Goal:
         plan_id=ctx.plan.id,
         patient_id=ctx.patient.id,
         position=pos,
-        **form.model_dump(),
+        **form.to_record(),
     )
+    link_target(row)  # the target as a rule, so progress is computed (issue 17)
     _add(ctx, row, "goal", 1)
     return row
 
@@ -174,14 +178,14 @@ def add_activity(ctx: _Ctx, goal: Goal, spec: ActivitySpec) -> Activity | None:
         "resource_id": resource_id,
         "test_code": spec.test_code,  # the duplicate-test check matches tests by this code
     }
-    form = parse(ActivityForm, fields, where="activity")
+    form = parse(ActivityCreate, fields, where="activity")
     pos = next_position(ctx.tx.session, Activity.goal_id, goal.id, Activity)
     row = Activity(
         goal_id=goal.id,
         plan_id=ctx.plan.id,
         patient_id=ctx.patient.id,
         position=pos,
-        **form.model_dump(),
+        **form.to_record(),
     )
     _add(ctx, row, "activity", 2)
     return row
@@ -223,7 +227,7 @@ def _follow_ups(ctx: _Ctx, body: TemplateBody, origin: str) -> list[str]:
         local = datetime.combine(ctx.today + timedelta(days=spec.start_days), FOLLOW_UP_HOUR)
         rule = _until(spec.rrule, local) if spec.rrule else None
         form = parse(
-            FollowUpForm,
+            FollowUpCreate,
             {
                 "kind": spec.kind,
                 "title": spec.title,
@@ -235,7 +239,7 @@ def _follow_ups(ctx: _Ctx, body: TemplateBody, origin: str) -> list[str]:
             },
             where=f"follow-up {spec.title}",
         )
-        row = FollowUp(patient_id=ctx.patient.id, **form.model_dump())
+        row = FollowUp(patient_id=ctx.patient.id, **form.to_record())
         ctx.tx.add(row, kind="follow_up", patient_id=ctx.patient.id)
         made.append(row.id)
     return made

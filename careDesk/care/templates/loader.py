@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from careDesk.care.templates.schema import RuleSpec, TemplateBody
+from careDesk.care.templates.schema import RuleSpec, TemplateBody, check_linked_target
 from careDesk.errors import ValidationFailed
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -57,6 +57,7 @@ def shared_rules() -> dict[str, RuleSpec]:
 def check_rule_keys(body: TemplateBody, *, where: str) -> None:
     """Every named rule exists and every goal a rule changes is in the template."""
     goals = {g.key for p in body.problems for g in p.goals} | {"first"}
+    linked = {g.key: g.measure_loinc for p in body.problems for g in p.goals if g.measure_loinc}
     for index, item in enumerate(body.tailoring):
         rule = resolve_rule(item, where=f"{where}: tailoring.{index}")
         for change in (rule.set_goal, rule.add_activities):
@@ -64,6 +65,12 @@ def check_rule_keys(body: TemplateBody, *, where: str) -> None:
                 raise ValidationFailed(
                     f"tailoring.{index}.goal", f"no goal {change.goal!r}", where=where
                 )
+        change = rule.set_goal
+        if change is not None and change.target is not None and change.goal in linked:
+            try:
+                check_linked_target(linked[change.goal], change.target)
+            except ValueError as exc:
+                raise ValidationFailed(f"tailoring.{index}.target", str(exc), where=where) from None
 
 
 def resolve_rule(item: RuleSpec | str, *, where: str = "") -> RuleSpec:

@@ -19,8 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from careDesk.care.forms.fields import NAMED_LOINC, CheckedLoinc, loinc_ok
-from careDesk.care.verb_kit import check_rrule, looks_like_rrule
+from careDesk.model.fields import NAMED_LOINC, CheckedLoinc, check_rrule, loinc_ok, looks_like_rrule
 from careDesk.model.plan import ActivityKind, Owner
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{1,59}$")]
@@ -117,8 +116,27 @@ class GoalSpec(Spec):
     patient_words: Text
     measure: str | None = Field(default=None, max_length=100)
     target: str | None = Field(default=None, max_length=100)
+    # The series the goal is measured by (issue 17): its target must then read as a rule.
+    measure_loinc: CheckedLoinc | None = None
     weeks: int = Field(ge=1, le=104)
     activities: tuple[ActivitySpec, ...] = ()
+
+    @model_validator(mode="after")
+    def _target_reads(self) -> GoalSpec:
+        if self.measure_loinc is not None:
+            check_linked_target(self.measure_loinc, self.target)
+        return self
+
+
+def check_linked_target(measure_loinc: str, target: str | None) -> None:
+    """A linked goal's target must read as a rule ("below 7%"): ValueError otherwise."""
+    from careDesk.care.measures.links import target_for
+    from careDesk.errors import ValidationFailed
+
+    try:
+        target_for(measure_loinc, target)
+    except ValidationFailed as exc:
+        raise ValueError(exc.reason) from None
 
 
 class ProblemSpec(Spec):

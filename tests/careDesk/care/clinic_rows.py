@@ -33,4 +33,4 @@ def store(desk: Desk, *records: Record) -> None:
         tx.session.flush()  # parents first: the tables have foreign keys but no relationships
         for record in (r for r in records if not isinstance(r, Patient)):
             pid = getattr(record, "patient_id", None)
-            tx.add(record, kind=type(record).__name__.lower(), patient_id=pid)
+            tx.add(record, kind=record.__tablename__, patient_id=pid)

@@ -16,7 +16,7 @@ def plan_for(desk: Desk, pid: str) -> tuple[str, str]:
     problem = Problem(plan_id=plan.id, patient_id=pid, description="Diabetes")
     goal = Goal(problem_id=problem.id, plan_id=plan.id, patient_id=pid, description="A1c below 8")
     with desk.writing() as tx:
-        for record, kind in ((plan, "plan"), (problem, "problem"), (goal, "goal")):
+        for record, kind in ((plan, "care_plan"), (problem, "problem"), (goal, "goal")):
             tx.add(record, kind=kind, patient_id=pid)
             tx.session.flush()
     return plan.id, goal.id

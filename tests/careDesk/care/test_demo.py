@@ -25,6 +25,7 @@ from careDesk.model.patient import Patient
 from careDesk.model.schedule import Appointment, FollowUp
 from careDesk.model.security import AuditEvent
 from careDesk.paths import VaultPaths
+from careDesk.schedule import matching
 from careDesk.security.roles import Role
 from careDesk.store import keyslots
 from careDesk.store.vault import create_vault, unlock
@@ -194,8 +195,12 @@ def test_screeners_score_as_the_instruments_do(shared: Desk) -> None:
         item9 = _count(s, "SELECT count(*) FROM alert WHERE kind = 'phq9_item9'")
         reviews = _count(s, "SELECT count(*) FROM follow_up WHERE origin = 'hrsn_physically_hurt'")
     assert {"phq9", "gad7", "ahc_hrsn"} <= {r.instrument for r in results}
+    with shared.reading() as s:
+        sexes = dict(s.exec(select(Patient.id, Patient.sex)).all())
     for result in results:
-        scored = score(instrument(result.instrument), json.loads(result.answers))
+        # AUDIT-C's cut-off depends on sex (Bradley 2007): score as the patient's record says.
+        answers, sex = json.loads(result.answers), sexes[result.patient_id]
+        scored = score(instrument(result.instrument), answers, sex=sex)
         assert (result.total, result.band, result.positive) == (
             scored.total,
             scored.band,
@@ -282,3 +287,29 @@ def test_patient_count_is_checked(desk: Desk) -> None:
     with pytest.raises(ValidationFailed) as caught:
         generate_demo(desk, patients=0)
     assert caught.value.field == "patients"
+
+
+def test_whatsapp_patients_caregivers_and_shared_phone_replies(shared: Desk) -> None:
+    """Issue 20: the demo has WhatsApp patients and caregivers who get messages, and replies
+    from a phone a patient shares with their spouse, waiting for a person to sort."""
+    with shared.reading() as s:
+        on_whatsapp = _count(s, "SELECT count(*) FROM patient WHERE preferred_channel = 'whatsapp'")
+        caregivers = _count(
+            s,
+            "SELECT count(*) FROM family_member WHERE receives_messages AND caregiver"
+            " AND (consent_sms OR consent_whatsapp) AND phone IS NOT NULL",
+        )
+        waiting = shared.inbox.unmatched()
+        shared_by = [len(matching.candidates(s, "sms", r.sender)) for r in waiting]
+    assert on_whatsapp >= 5 and caregivers >= 10
+    assert len(waiting) >= 2
+    assert all(r.reason == "2 people on file share this phone number" for r in waiting)
+    assert set(shared_by) == {2}  # the reason is true: the patient and their spouse
+
+
+def test_the_outbox_gets_whatsapp_and_caregiver_reminders_to_send(desk: Desk) -> None:
+    _demo(desk, patients=80)
+    assert desk.outbox.queue_appointment_reminders(days_ahead=7, now=NOW) >= 10
+    queued = [r for r in desk.outbox.messages(limit=2000) if r.state == "queued"]
+    assert any(r.channel == "whatsapp" for r in queued)
+    assert any(r.family_member_id for r in queued)

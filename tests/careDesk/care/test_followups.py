@@ -109,3 +109,21 @@ def test_read_only_user_is_refused(desk: Desk, patient: Patient) -> None:
             reader.followups.complete(fid, "done")
         with pytest.raises(PermissionDenied):
             reader.followups.create(patient.id, kind="call", title="x", due_at=NOW)
+
+
+def test_only_users_who_may_act_can_be_given_a_follow_up(desk: Desk, patient: Patient) -> None:
+    """Eligibility is a core rule (issue 18): enabled users whose role may change records."""
+    desk.users.add("kim", "quiet meadow lantern 4", "coordinator", "Kim Le")
+    desk.users.add("reader", "quiet meadow lantern 5", "read-only")
+    desk.users.add("gone", "quiet meadow lantern 6", "clinician")
+    desk.users.disable("gone")
+    logins = [u.login for u in desk.users.assignable()]
+    assert "kim" in logins and desk.user.login in logins
+    assert "reader" not in logins and "gone" not in logins
+    fid = _follow_up(desk, patient, 1)
+    reader = next(u for u in desk.users.list() if u.login == "reader")
+    with pytest.raises(ValidationFailed) as refused:
+        desk.followups.reassign(fid, reader.id)
+    assert refused.value.field == "assignee_id"
+    kim = next(u for u in desk.users.list() if u.login == "kim")
+    assert desk.followups.reassign(fid, kim.id).value.assignee_id == kim.id

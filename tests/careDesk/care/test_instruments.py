@@ -170,11 +170,14 @@ def test_hrsn_none_cannot_be_combined_and_safety_scale_is_one_to_five() -> None:
 
 
 def test_instruments_carry_loinc_codes_and_question_text() -> None:
+    """Panel and total codes as LOINC publishes them (loinc.org/44249-1, /55757-9, /69737-5,
+    /72109-2 AUDIT-C with total 75626-2, /96777-8 AHC-HRSN, which has no total)."""
     panels = {i.id: (i.loinc_panel, i.loinc_total) for i in all_instruments()}
     assert panels == {
         "phq9": ("44249-1", "44261-6"),
         "phq2": ("55757-9", "55758-7"),
         "gad7": ("69737-5", "70274-6"),
+        "audit_c": ("72109-2", "75626-2"),
         "ahc_hrsn": ("96777-8", None),
     }
     phq9 = instrument("phq9")

@@ -126,3 +126,16 @@ def test_read_only_user_is_refused(desk: Desk, patient: Patient) -> None:
             reader.referrals.send(ref)
         with pytest.raises(PermissionDenied):
             reader.referrals.create(patient.id, to_name="X", reason="Y")
+
+
+def test_next_step_walks_the_loop_in_order_and_stops_when_closed() -> None:
+    """The closed loop, as the client offers it (issue 18: the order lives only in the core)."""
+    from careDesk.care.referrals import STEPS, next_step
+    from careDesk.model.referral import ReferralState as S
+
+    walked = [S.DRAFT]
+    while (step := next_step(walked[-1])) is not None:
+        walked.append(step)
+    assert walked == [S.DRAFT, S.SENT, S.ACCEPTED, S.SEEN, S.REPORT_RECEIVED, S.CLOSED]
+    assert walked == list(STEPS)
+    assert next_step("seen") == S.REPORT_RECEIVED  # the state as a read model carries it

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from careDesk.changes import Kind
 from careDesk.desk import Desk
 from careDesk.errors import NotFound, PermissionDenied, ValidationFailed
 from careDesk.model.patient import Patient
@@ -27,7 +28,7 @@ def test_note_with_minutes_is_also_time(desk: Desk, patient: Patient) -> None:
         minutes=15,
         at=START,
     )
-    assert {"timeline", "time_entry"} <= note.changes.kinds
+    assert {Kind.TIMELINE_ENTRY, Kind.TIME_ENTRY} <= note.changes.kinds
     entries = desk.timeline.time_entries(patient.id)
     assert [(t.minutes, t.activity, t.timeline_id) for t in entries] == [
         (15, "note", note.value.id)

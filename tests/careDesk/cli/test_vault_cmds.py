@@ -170,7 +170,7 @@ def test_audit_lists_events(cli: Cli, vault: VaultPaths) -> None:
     lines = out.splitlines()
     assert code == 0 and len(lines) == 3  # newest first: logout, user.add, vault.create
     assert lines[-1].split()[-1] == "vault.create" and lines[-1].split()[3] == "boss"
-    assert re.search(r"user\.add user:[0-9a-f-]{36}$", lines[-2])
+    assert re.search(r"user\.add user_account:[0-9a-f-]{36}$", lines[-2])  # the table name
     code, out, _ = cli("audit", "--json", **admin)
     events = json.loads(out)
     assert [e["action"] for e in events][-2:] == ["user.add", "vault.create"]

@@ -110,7 +110,7 @@ def rich_patient(desk: Desk) -> str:
                 patient_id=pid,
                 instrument="ahc_hrsn",
                 loinc="96777-8",
-                band="positive",
+                band=None,  # scored by domains, no band: as desk.screeners.record stores it
                 positive=True,
                 positive_domains='["food"]',
                 taken_at=datetime(2024, 4, 2, 9, tzinfo=UTC),

@@ -120,7 +120,7 @@ def test_a_provider_in_two_team_roles_is_one_practitioner(desk: Desk, tmp_path: 
         for role in ("primary care", "diabetes care"):
             tx.add(
                 CareTeamMember(patient_id=pid, provider_id=lee.id, name="Dr. Lee", role=role),
-                kind="care_team",
+                kind="care_team_member",
                 patient_id=pid,
             )
     bundle = json.loads(desk.interop.export_fhir(pid, tmp_path / "e.json").read_text("utf-8"))

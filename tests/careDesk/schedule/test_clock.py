@@ -13,7 +13,7 @@ from careDesk.model.schedule import FollowUp
 from careDesk.schedule.clock import BACKUP, OUTBOX, RISK, WAKE, ReminderClock, jobs_due_summary
 from careDesk.schedule.reminders import DueItem
 from careDesk.store.engine import raw_connect
-from tests.careDesk.schedule.conftest import add_patient
+from tests.careDesk.schedule.conftest import Gateway, add_patient, configure_smtp, free_port
 
 
 def test_jobs_live_in_the_encrypted_vault(desk: Desk) -> None:
@@ -142,3 +142,31 @@ def test_starting_the_clock_raises_work_for_item_9_answers_stored_without_it(des
         alerts = session.exec(select(Alert).where(Alert.patient_id == patient.id)).all()
     assert len(calls) == 1 and len(alerts) == 1
     assert "item 9" in calls[0].title
+
+
+def test_the_outbox_round_takes_replies_first_so_a_stop_is_honoured(
+    desk: Desk, gateway: Gateway
+) -> None:
+    """A patient who texted STOP while a message waited gets nothing in the next round."""
+    configure_smtp(desk, 25)
+    desk.settings.set("sms.url", gateway.url)
+    desk.settings.set("sms.inbox_url", gateway.inbox_url)
+    desk.settings.set("outreach.quiet_start", "00:00")
+    desk.settings.set("outreach.quiet_end", "00:00")
+    patient = add_patient(desk, preferred_channel="sms")
+    desk.outbox.queue(patient.id, "follow_up_checkin")
+    gateway.inbound.append(
+        {"id": "s1", "from": "+15550102030", "body": "STOP", "received_at": utcnow().isoformat()}
+    )
+    clock = ReminderClock(desk)
+    clock.run_outbox()
+    assert gateway.requests == [] and clock.errors == []
+    [row] = desk.outbox.messages()
+    assert row.state == "blocked"
+
+
+def test_a_reply_source_that_fails_is_kept_for_the_screens(desk: Desk) -> None:
+    desk.settings.set("sms.inbox_url", f"http://127.0.0.1:{free_port()}/inbox")
+    clock = ReminderClock(desk)
+    clock.run_outbox()
+    assert clock.errors == ["inbox: sms: the sms replies (sms.inbox_url): not reachable (URLError)"]

@@ -14,7 +14,13 @@ from careDesk.cli.main import main
 from careDesk.desk import Desk
 from careDesk.model.base import utcnow
 from careDesk.model.schedule import Appointment, FollowUp
-from tests.careDesk.schedule.conftest import Inbox, add_patient, configure_smtp
+from tests.careDesk.schedule.conftest import (
+    Gateway,
+    Inbox,
+    add_patient,
+    configure_smtp,
+    free_port,
+)
 from tests.conftest import ADMIN, PASSWORD
 
 
@@ -127,3 +133,42 @@ def test_outbox_prints_letters_and_the_call_list(
     assert sorted(m["state"] for m in json.loads(out)) == ["sent", "sent"]
     code, _, err = run(capsys, "outbox", "--print", "letters", "-o", str(tmp_path / "x.pdf"))
     assert code == 1 and "no letters are waiting" in err
+
+
+def test_inbox_fetch_takes_replies_and_a_person_assigns_the_unmatched(
+    desk: Desk, signed_in: None, capsys: pytest.CaptureFixture[str], gateway: Gateway
+) -> None:
+    configure_smtp(desk, 25)
+    desk.settings.set("sms.inbox_url", gateway.inbox_url)
+    known = add_patient(desk, phone="+1 555 010 2030", mrn="M-100")
+    at = utcnow().isoformat()
+    gateway.inbound += [
+        {"id": "a", "from": "+15550102030", "body": "See you Monday", "received_at": at},
+        {"id": "b", "from": "+15559990000", "body": "New phone, it's Rosa", "received_at": at},
+    ]
+    desk.close()
+    code, out, err = run(capsys, "inbox", "--fetch")
+    assert code == 0, err
+    assert out.startswith("Took 2 repl(ies): 1 matched, 1 for a person to sort.")
+    code, out, _ = run(capsys, "inbox", "--unmatched", "--json")
+    [waiting] = json.loads(out)
+    assert waiting["reason"] == "no one on file has this phone number"
+    code, out, err = run(capsys, "inbox", "--assign", waiting["id"], "--to", "M-100")
+    assert code == 0, err
+    code, out, _ = run(capsys, "inbox", "--json")
+    assert sorted((r["state"], r["patient_id"]) for r in json.loads(out)) == [
+        ("assigned", known.id),
+        ("matched", known.id),
+    ]
+    code, out, _ = run(capsys, "inbox", "--fetch", "--json")
+    assert code == 0 and len(json.loads(out)) == 2  # nothing taken twice
+
+
+def test_inbox_fetch_names_a_failing_source_and_exits_1(
+    desk: Desk, signed_in: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    desk.settings.set("sms.inbox_url", f"http://127.0.0.1:{free_port()}/inbox")
+    desk.close()
+    code, out, err = run(capsys, "inbox", "--fetch")
+    assert code == 1 and out.startswith("Took 0 repl(ies)")
+    assert err == "caredesk: sms: the sms replies (sms.inbox_url): not reachable (URLError)\n"

@@ -37,10 +37,11 @@ def _reminder_for(desk: Desk, place: str, *, conditions: tuple[str, ...] = ()) -
 
 
 @pytest.mark.parametrize("language", templates.languages())
-@pytest.mark.parametrize("template", templates.TEMPLATES)
+@pytest.mark.parametrize("template", templates.ALL_TEMPLATES)
 def test_the_message_templates_themselves_reveal_nothing(template: str, language: str) -> None:
     values = {
         "first_name": "Rosa",
+        "caregiver_name": "Ana",
         "clinic_name": "Riverside",
         "clinic_phone": "555-0100",
         "date": "Monday",

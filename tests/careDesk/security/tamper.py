@@ -18,9 +18,16 @@ from careDesk.model.security import AuditEvent
 from careDesk.paths import VaultPaths
 from careDesk.security.signing import Signer, event_hash
 from careDesk.store.engine import build_engine
-from careDesk.store.schema_extras import AUDIT_TRIGGERS
 from careDesk.store.slotcrypto import KeyPair
 from careDesk.store.vault import unlock
+
+# The append-only triggers as migration 0001 creates them: an insider puts them back after an edit.
+AUDIT_TRIGGERS = [
+    """CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
+       BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
+    """CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
+       BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
+]
 
 
 @dataclass(frozen=True)

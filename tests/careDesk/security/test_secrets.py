@@ -43,7 +43,13 @@ def gateway() -> Iterator[Gateway]:
 
 
 def test_the_declared_secrets_are_the_ones_design_names() -> None:
-    assert SECRETS == ["sms.token", "smtp.password", "sync.password"]
+    assert SECRETS == [
+        "imap.password",
+        "sms.token",
+        "smtp.password",
+        "sync.password",
+        "whatsapp.token",
+    ]
 
 
 @pytest.mark.parametrize("key", SECRETS)
@@ -106,6 +112,19 @@ def test_sms_url_must_be_https(desk: Desk, url: str, reason: str) -> None:
         desk.settings.set("sms.url", url)
     assert refused.value.field == "sms.url"
     assert desk.settings.get("sms.url") == "https://sms.example.org/send"  # unchanged
+
+
+@pytest.mark.parametrize("key", ["sms.inbox_url", "whatsapp.url", "whatsapp.inbox_url"])
+def test_every_address_careDesk_talks_to_is_https_only(desk: Desk, key: str) -> None:
+    """Issue 20: the WhatsApp API, its reply relay and the SMS gateway's reply list follow the
+    sms.url rule (a token and patients' words travel in them)."""
+    assert DECLARED[key].outbound_url
+    with pytest.raises(ValidationFailed, match="use https://") as refused:
+        desk.settings.set(key, "http://relay.example.org/replies")
+    assert refused.value.field == key
+    desk.settings.set(key, "http://127.0.0.1:8080/replies")
+    desk.settings.set(key, "https://relay.example.org/replies")
+    assert desk.settings.get(key) == "https://relay.example.org/replies"
 
 
 @pytest.mark.parametrize(

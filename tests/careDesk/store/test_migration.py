@@ -41,7 +41,7 @@ def _mrn_index_unique(desk: Desk) -> bool:
 
 def test_an_old_vault_is_backed_up_then_upgraded(desk: Desk, vault_paths: VaultPaths) -> None:
     ids = add_patients(desk, 25)
-    assert migrate.SCHEMA_VERSION == 4
+    assert migrate.SCHEMA_VERSION >= 4
     key = desk.key
     desk.close()
     assert _back_to_schema_1(vault_paths, key)

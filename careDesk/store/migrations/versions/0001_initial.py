@@ -889,9 +889,10 @@ def upgrade() -> None:
 
     # ### end Alembic commands ###
 
-    from careDesk.store.schema_extras import create_extras
-
-    create_extras(op)
+    # Triggers, the patient search index and the reminders-order index, exactly as released
+    # (careDesk/store/schema_extras.py names them; a later migration adds any a vault lacks).
+    for statement in EXTRA_STATEMENTS:
+        op.execute(statement)
 
 
 def downgrade() -> None:
@@ -1092,3 +1093,39 @@ def downgrade() -> None:
 
     op.drop_table('audit_event')
     # ### end Alembic commands ###
+
+
+# The hand-written schema of the first release: never edit (a migration is history).
+EXTRA_STATEMENTS = [
+    """CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
+       BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
+    """CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
+       BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END""",
+    """CREATE VIRTUAL TABLE patient_search USING fts5(
+         given_name, family_name, preferred_name, mrn, phone_digits,
+         content='patient', content_rowid='rowid',
+         tokenize="unicode61 remove_diacritics 2", prefix='2 3')""",
+    """CREATE TRIGGER patient_search_ai AFTER INSERT ON patient BEGIN
+         INSERT INTO patient_search(rowid, given_name, family_name, preferred_name, mrn,
+                                    phone_digits)
+         VALUES (new.rowid, new.given_name, new.family_name, new.preferred_name, new.mrn,
+                 new.phone_digits);
+       END""",
+    """CREATE TRIGGER patient_search_ad AFTER DELETE ON patient BEGIN
+         INSERT INTO patient_search(patient_search, rowid, given_name, family_name,
+                                    preferred_name, mrn, phone_digits)
+         VALUES ('delete', old.rowid, old.given_name, old.family_name, old.preferred_name,
+                 old.mrn, old.phone_digits);
+       END""",
+    """CREATE TRIGGER patient_search_au AFTER UPDATE ON patient BEGIN
+         INSERT INTO patient_search(patient_search, rowid, given_name, family_name,
+                                    preferred_name, mrn, phone_digits)
+         VALUES ('delete', old.rowid, old.given_name, old.family_name, old.preferred_name,
+                 old.mrn, old.phone_digits);
+         INSERT INTO patient_search(rowid, given_name, family_name, preferred_name, mrn,
+                                    phone_digits)
+         VALUES (new.rowid, new.given_name, new.family_name, new.preferred_name, new.mrn,
+                 new.phone_digits);
+       END""",
+    """CREATE INDEX ix_follow_up_open_urgent_due ON follow_up (status, urgent DESC, due_at)""",
+]
