@@ -7,10 +7,10 @@ step by triggers) costs twice as much row by row as in one pass (measured: 50,00
 
 * its non-unique secondary indexes are dropped and built again as soon as the table is in
   (:func:`to_build`; also on any error or a Stop, and at the start of the next sync after a
-  crash: :func:`missing`). Only indexes this code can rebuild exactly (from the model's
-  metadata or the extra schema statements) are ever dropped; unique indexes and primary keys
-  stay, so no constraint and no ``ON CONFLICT`` target is ever missing. A missing secondary
-  index only makes some reads slower, never wrong;
+  crash: :func:`missing`). Only indexes this code can rebuild exactly (the model's, stored
+  as the model would create them) are ever dropped; unique indexes, primary keys and the
+  hand-written extras stay, so no constraint and no ``ON CONFLICT`` target is ever missing. A
+  missing secondary index only makes some reads slower, never wrong;
 * search triggers are dropped inside each write transaction, and before it commits the rows
   it added go into the search index in one statement and the triggers are created again
   (:class:`SearchBatch`): every committed state is searchable.
@@ -18,35 +18,27 @@ step by triggers) costs twice as much row by row as in one pass (measured: 50,00
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from typing import Any
 
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.schema import CreateIndex
 
-from careDesk.store.schema_extras import EXTRA_STATEMENTS
+from careDesk.store.schema_extras import EXTRAS
 from careDesk.sync.tables import synced_tables
-
-_INDEX = re.compile(r"CREATE INDEX (\w+) ON (\w+) \(", re.IGNORECASE)
-_CONTENT = re.compile(r"content\s*=\s*'(\w+)'", re.IGNORECASE)
 
 
 @cache
 def deferrable() -> dict[str, dict[str, str]]:
     """{table: {index name: CREATE INDEX statement}}: the non-unique secondary indexes of the
     replicated tables that may be dropped during a first load, each with the exact statement
-    that made it."""
+    that made it (the model's; a hand-written index, ``schema_extras``, is left in place)."""
     out: dict[str, dict[str, str]] = {t.name: {} for t in synced_tables()}
     dialect = sqlite.dialect()
     for t in synced_tables():
         for ix in t.indexes:
             if not ix.unique and ix.name:
                 out[t.name][str(ix.name)] = str(CreateIndex(ix).compile(dialect=dialect))
-    for statement in EXTRA_STATEMENTS:
-        found = _INDEX.match(statement.strip())
-        if found and found.group(2) in out:
-            out[found.group(2)][found.group(1)] = statement
     return out
 
 
@@ -136,11 +128,5 @@ class SearchBatch:
 
 @cache
 def _fts_tables() -> tuple[tuple[str, str], ...]:
-    """(FTS5 table, content table) as the schema extras declare them."""
-    found = []
-    for statement in EXTRA_STATEMENTS:
-        head = re.match(r"\s*CREATE VIRTUAL TABLE (\w+) USING fts5", statement, re.IGNORECASE)
-        content = _CONTENT.search(statement)
-        if head and content:
-            found.append((head.group(1), content.group(1)))
-    return tuple(found)
+    """(FTS5 table, the table it indexes), as the schema extras name them."""
+    return tuple((e.name, e.table) for e in EXTRAS if e.kind == "table")
