@@ -64,7 +64,8 @@ def _plain_clinic() -> Path:
     plain = folder / "plain" / "vault.db"
     if plain.exists():
         return plain
-    shutil.rmtree(folder, ignore_errors=True)
+    for stale in folder.parent.glob(f"sync-{PATIENTS}-seed{bench_care.SEED}-*"):
+        shutil.rmtree(stale)  # built by older code
     folder.mkdir(parents=True)
     print(f"   generating {PATIENTS:,} demo patients (cached afterwards in {folder.name})")
     desk, _ = create_vault(VaultPaths(folder / "vault"), "bench", PASSWORD)
