@@ -29,6 +29,7 @@ CALLABLE = (
     "upload_marks(text, integer)",
     "upload_open(text, text[])",
     "upload_apply(text, integer, text)",
+    "upload_finish(text, integer)",
 )
 SCRIPTS = ("server_schema.sql", "anchor_schema.sql", "upload_schema.sql")
 

@@ -9,7 +9,9 @@ and applied set-based by ``sync.upload_apply`` in the same server transaction, w
 of a push (a duplicate MRN reported, a row the server already has merged as an insert). The
 server keeps each table's highest id applied for this workstation in that transaction, so a
 chunk sent twice (an acknowledgement lost) is applied once and a cut upload carries on from
-where it stopped: nothing is recorded locally until the server has committed.
+where it stopped: nothing is recorded locally until the server has committed. Once every table
+is in, the server notes the upload as done; a first sync stopped later does not send again the
+rows its snapshot copied here.
 
 Rows created after this vault started syncing have an insert in the outbox and go from there,
 in order with their later edits. Rows go with the version this vault has, so the server's copy
@@ -38,6 +40,9 @@ if TYPE_CHECKING:
     from careDesk.desk import Desk
 
 CHUNK = 20_000  # rows per server transaction
+# The server's mark once every table went: a first sync stopped later (during the snapshot or
+# the risk scores) must not send back the clinic's rows it has copied meanwhile.
+DONE = "*"
 _QUEUED = 2  # chunks read ahead
 
 Chunk = tuple[Table, list[str]]  # a table and its rows as CSV lines
@@ -62,6 +67,8 @@ def run(
 
     A thread reads the next chunk from the vault while this one waits for the server."""
     marks = _marks(conn, client_id, schema_version)
+    if marks.get(DONE):  # all sent before: the rows here now came from the clinic's snapshot
+        return Uploaded(0, 0)
     total = _count(desk, marks)
     done = sent = conflicts = 0
     progress("send", 0, total)
@@ -85,6 +92,8 @@ def run(
     finally:
         stop.set()
         reader.join()
+    conn.execute("SELECT sync.upload_finish(%s, %s)", (client_id, schema_version))
+    conn.commit()
     progress("send", total, total)
     return Uploaded(sent, conflicts)
 

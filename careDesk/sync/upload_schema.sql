@@ -42,6 +42,17 @@ BEGIN
           WHERE clinic_id = v_clinic AND client_id = p_client));
 END $$;
 
+-- Every table went: noted as the mark of table '*', so a first sync stopped later (during its
+-- snapshot) does not send the clinic's rows back when it carries on.
+CREATE OR REPLACE FUNCTION sync.upload_finish(p_client text, p_schema int) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = sync, pg_temp AS $$
+DECLARE v_clinic text := sync.register(p_client, p_schema);
+BEGIN
+    INSERT INTO sync.upload_mark (clinic_id, client_id, tbl, last_id)
+    VALUES (v_clinic, p_client, '*', 'done')
+    ON CONFLICT (clinic_id, client_id, tbl) DO UPDATE SET last_id = excluded.last_id;
+END $$;
+
 -- A staging table for one chunk of p_table, with the columns the workstation sends (all text:
 -- sync.upload_apply converts them with the function's own time zone). Temporary (this session
 -- only, dropped at commit, never WAL-logged) and owned by the sync owner: the caller may only

@@ -90,7 +90,7 @@ def test_a_stopped_first_sync_keeps_a_searchable_vault_with_every_index(
     patient = _rows(b.desk, "patient")[0]
     assert b.desk.patients.search(str(patient[6]))  # its family name
 
-    b.sync()  # carries on: everything, exactly as on the first desk
+    assert b.sync().pushed == 0  # carries on: the copied rows are not sent back
     for t in synced_tables():
         assert _rows(b.desk, t.name) == _rows(a.desk, t.name), t.name
     assert _searchable(b.desk) == 30
@@ -115,3 +115,32 @@ def test_indexes_a_killed_first_sync_left_dropped_come_back_at_the_next_sync(
     b.net.up = True
     b.sync()
     assert _searchable(b.desk) == 30
+
+
+def test_a_first_sync_stopped_while_ranking_patients_ranks_them_all_next_time(
+    make_workstation: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Risk scores are computed a chunk of patients at a time after the copy; the copy counts
+    as taken only once every patient has one, so no patient is left off the worklist."""
+    from careDesk.sync import service
+
+    _clinic(make_workstation, seed=8)
+    b = make_workstation("ben")
+    monkeypatch.setattr(service, "RISK_CHUNK", 10)
+
+    def stop_ranking(stage: str, done: int, total: int) -> None:
+        if stage == "risk" and done:
+            raise Stopped()  # after the first ten patients
+
+    with pytest.raises(Stopped):
+        b.desk.sync.run(stop_ranking)
+    assert b.desk.sync.status().last_sync_at is None
+    assert b.sync().pushed == 0  # what the snapshot copied is not sent back
+    with b.desk.reading() as session:
+        unranked = session.execute(
+            text(
+                "SELECT count(*) FROM patient WHERE deleted_at IS NULL"
+                " AND id NOT IN (SELECT patient_id FROM risk_score)"
+            )
+        ).scalar_one()
+    assert _searchable(b.desk) == 30 and unranked == 0
