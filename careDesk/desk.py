@@ -8,6 +8,7 @@ writes inside one transaction with its audit event, and reports what changed thr
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,10 +17,11 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from careDesk.changes import Changes
-from careDesk.errors import PermissionDenied
+from careDesk.errors import DatabaseBusy, PermissionDenied
 from careDesk.model.base import Record, utcnow
 from careDesk.model.security import AuditEvent
 from careDesk.paths import VaultPaths
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
     from careDesk.care.worklist import Worklist
     from careDesk.handouts.service import Handouts
     from careDesk.interop.service import Interop
+    from careDesk.ops import Runner, WriteLane
     from careDesk.schedule.inbox import Inbox
     from careDesk.schedule.outbox import Outbox
     from careDesk.schedule.reminders import Reminders
@@ -144,6 +147,21 @@ def _raise_measure_flags(tx: Tx) -> None:
     raise_new_flags(tx)
 
 
+@contextmanager
+def _busy_is_expected(paths: VaultPaths) -> Iterator[None]:
+    """SQLite's "database is locked" past the busy timeout (another program holds the vault)
+    is :class:`DatabaseBusy`, an expected error with a message, not a crash."""
+    from careDesk.ops.lane import is_locked_error
+    from careDesk.store.engine import BUSY_TIMEOUT_MS
+
+    try:
+        yield
+    except OperationalError as exc:
+        if is_locked_error(exc):
+            raise DatabaseBusy(str(paths.database.parent), BUSY_TIMEOUT_MS / 1000) from None
+        raise
+
+
 def _refresh_risk(tx: Tx) -> None:
     """Keep each changed patient's risk score current in the same transaction (issue 3)."""
     from careDesk.care.risk import refresh_changed
@@ -184,6 +202,9 @@ class Desk:
         self.opened_at: datetime = utcnow()
         self._read_engine = engine.execution_options(read_only=True)
         paths.tighten()  # folders 0700, files 0600, also for a vault from an older careDesk
+        self._runner: Runner | None = None
+        self._owns_runner = False
+        self._runner_lock = threading.Lock()
 
     # ----- lifetime --------------------------------------------------------------------------
     @property
@@ -237,6 +258,8 @@ class Desk:
         """Sign out: record it, drop the key, release the vault."""
         if self._key is None:
             return
+        if self._runner is not None:
+            self._runner.settle()  # background jobs on this desk stop (at a chunk's end) first
         try:
             if not self.readonly:
                 with self.writing(None) as tx:
@@ -251,6 +274,8 @@ class Desk:
     def abandon(self) -> None:
         """Close without writing anything (the vault could not be written): drop the key,
         release the vault."""
+        if self._owns_runner and self._runner is not None:
+            self._runner.close()
         self.engine.dispose()
         self._key = None
         self._pair = None
@@ -282,21 +307,55 @@ class Desk:
         if not self.can(permission):
             raise PermissionDenied(self.user.role, permission.value)
 
+    # ----- operations ------------------------------------------------------------------------
+    @property
+    def ops(self) -> Runner:
+        """The operation runner this desk's work goes through: the app's (see
+        :meth:`use_runner`), or one of its own started on first use."""
+        with self._runner_lock:
+            if self._runner is None:
+                from careDesk.ops import Runner
+
+                self._runner, self._owns_runner = Runner(), True
+            return self._runner
+
+    def use_runner(self, runner: Runner) -> None:
+        """Run this desk's ops on ``runner`` (the desktop's, shared with its reminder clock;
+        the command line's inline one). Set before the first op."""
+        with self._runner_lock:
+            if self._owns_runner and self._runner is not None and self._runner is not runner:
+                self._runner.close()
+            self._runner, self._owns_runner = runner, False
+
+    @property
+    def write_lane(self) -> WriteLane:
+        """The one writer every write transaction on this vault passes (careDesk/ops/lane.py)."""
+        from careDesk.store.engine import write_lane
+
+        return write_lane(self.engine)
+
     # ----- transactions ----------------------------------------------------------------------
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A read-only session; objects stay usable after it closes."""
-        with Session(self._read_engine, expire_on_commit=False) as session:
+        with (
+            _busy_is_expected(self.paths),
+            Session(self._read_engine, expire_on_commit=False) as session,
+        ):
             yield session
 
     @contextmanager
     def writing(self, permission: Permission | None = Permission.EDIT) -> Iterator[Tx]:
-        """One write transaction; on success, listeners hear what changed."""
+        """One write transaction; on success, listeners hear what changed.
+
+        The transaction passes the vault's write lane (``careDesk/store/engine.py``) from its
+        first statement to its commit, so keep it short: a long job commits in chunks.
+        """
         if permission is not None:
             self.require(permission)
         if self.readonly:
             raise PermissionDenied(self.user.role, "change a vault opened read-only")
-        with Session(self.engine, expire_on_commit=False) as session:
+        with _busy_is_expected(self.paths), Session(self.engine, expire_on_commit=False) as session:
             # Sync (issue 10): once this vault replicates, every record change in this
             # transaction is also written to the sync outbox, in the same transaction.
             if self.sync.capturing:
@@ -314,6 +373,12 @@ class Desk:
             after_commit(self, tx.last_event, tx.keys_changed)
         if tx.changes:
             self._emit(tx.changes)
+
+    def announce(self, changes: Changes) -> None:
+        """Tell listeners what a job changed over several transactions, once: a long job's
+        chunks keep their own notices back so screens reload once, not after every chunk."""
+        if changes:
+            self._emit(changes)
 
     def on_changed(self, listener: Callable[[Changes], None]) -> Callable[[], None]:
         """Call ``listener`` after each committed write; returns a function that unsubscribes."""

@@ -150,7 +150,9 @@ class DiskError(StorageError):
 
 
 class DatabaseBusy(CareDeskError):
-    """Another task held the vault's database longer than the wait allows (SQLITE_BUSY)."""
+    """Another task held the vault's database longer than the wait allows: another program
+    (SQLITE_BUSY) or a long job of this one (the write lane, :mod:`careDesk.ops.lane`).
+    Nothing was changed, and trying again shortly is safe."""
 
     def __init__(self, folder: str, seconds: float) -> None:
         super().__init__(

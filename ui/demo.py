@@ -40,7 +40,7 @@ def load_demo(ws: Workspace, count: int, parent: QWidget | None = None) -> Progr
     desk = ws.desk
 
     def generate() -> Any:
-        return generate_demo(desk, patients=count, progress=progress.update)
+        return generate_demo(desk, patients=count, progress=progress)
 
     def done(summary: Any) -> None:
         show_message(parent, f"Added {summary.patients} demo patients.", title="Demo patients")

@@ -87,10 +87,6 @@ class ImportDialog(QDialog):
         """Import the chosen files on the worker; the report fills in when it is done."""
         files, interop = list(self.files), self.ws.desk.interop
         progress = Progress("Importing…")
-
-        def step(done: int, total: int, name: str) -> None:
-            progress.update(done, total, f"Importing {name}…" if name else "Finishing…")
-
         self.start.setEnabled(False)
         self.report.setPlainText("Importing…")
         self.progress = progress
@@ -99,7 +95,9 @@ class ImportDialog(QDialog):
         for widget in (self.bar, self.cancel):
             widget.setVisible(True)
         self.poll.start()
-        self.ws.run(lambda: interop.import_paths(files, step), self._done, self._failed)
+        self.ws.run(
+            lambda: interop.import_paths(files, progress), self._done, self._failed, background=True
+        )
 
     def _show_progress(self) -> None:
         if self.progress is not None:

@@ -1,156 +1,100 @@
-"""The single database worker: every database call runs here, results come back as signals.
+"""The desktop's side of the operation runner: ops in, results back as signals on the GUI thread.
 
-Anki's operation pattern (docs/architecture.md#how-a-write-reaches-the-database): a user action
-becomes a small :class:`Op` — a function run
-on ONE worker thread, then ``on_done(result)`` or ``on_error(exc)`` called on the GUI thread.
-Widgets are touched only on the GUI thread. Expected failures (:class:`CareDeskError`) go to the
-op's ``on_error`` or a plain message; anything else is a bug: logged without patient data
-(:func:`careDesk.logs.log_unexpected`) and shown in a crash dialog.
+Anki's operation pattern (docs/architecture.md#how-a-write-reaches-the-database), with the
+runner itself in the core (:mod:`careDesk.ops.runner`): a user action becomes a small
+:class:`Op` — a function the core runner runs off the GUI thread, then ``on_done(result)`` or
+``on_error(exc)`` called on the GUI thread. Ops run in order on the runner's one interactive
+thread; a long job (an op with a :class:`Progress`, or ``background=True``) runs on its
+background thread, so saves are not queued behind it, and every write transaction of either
+passes the vault's one write lane. Widgets are touched only on the GUI thread. Expected failures
+(:class:`CareDeskError`) go to the op's ``on_error`` or a plain message; anything else is a bug:
+logged without patient data (:func:`careDesk.logs.log_unexpected`) and shown in a crash dialog.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 from shiboken6 import isValid
 
+from careDesk import ops
 from careDesk.errors import CareDeskError
+from careDesk.ops import Cancelled, Priority, Progress, Runner
+
+__all__ = ["PROGRESS_DELAY_MS", "Cancelled", "DbWorker", "Op", "Progress"]
 
 PROGRESS_DELAY_MS = 500
 PROGRESS_POLL_MS = 100
 
 
-class Cancelled(CareDeskError):
-    """The user cancelled a long job; nothing after the last commit was written."""
-
-    def __init__(self) -> None:
-        super().__init__("Cancelled.")
-
-
-class Progress:
-    """A thread-safe progress report a long job updates and the GUI polls (and may cancel)."""
-
-    def __init__(self, label: str = "Working…") -> None:
-        self._lock = threading.Lock()
-        self.label = label
-        self.done = 0
-        self.total = 0
-        self._cancelled = False
-        self._finished = False
-
-    def update(self, done: int, total: int | None = None, label: str | None = None) -> None:
-        """Called by the job (worker thread); raises :class:`Cancelled` once the user cancels."""
-        with self._lock:
-            self.done = done
-            if total is not None:
-                self.total = total
-            if label is not None:
-                self.label = label
-            if self._cancelled:
-                raise Cancelled()
-
-    def cancel(self) -> None:
-        """Ask the job to stop at its next update."""
-        with self._lock:
-            self._cancelled = True
-
-    def finish(self) -> None:
-        """Mark the job over (called by the worker once the op returned or failed)."""
-        with self._lock:
-            self._finished = True
-
-    @property
-    def finished(self) -> bool:
-        with self._lock:
-            return self._finished
-
-    @property
-    def cancelled(self) -> bool:
-        with self._lock:
-            return self._cancelled
-
-    def snapshot(self) -> tuple[str, int, int]:
-        with self._lock:
-            return self.label, self.done, self.total
-
-
 @dataclass
 class Op:
-    """One unit of database work: ``fn()`` on the worker, then a callback on the GUI thread."""
+    """One unit of database work: ``fn()`` on the runner, then a callback on the GUI thread.
+
+    ``background``: run as a background job (default: when it reports ``progress``).
+    ``read``: it only reads and may run beside other work, out of order.
+    """
 
     fn: Callable[[], Any]
     on_done: Callable[[Any], None] | None = None
     on_error: Callable[[CareDeskError], None] | None = None
     progress: Progress | None = None
     name: str = ""
+    background: bool | None = None
+    read: bool = False
 
-
-class _Runner(QObject):
-    """Lives on the worker thread and runs each op it is handed, in order.
-
-    It receives only a ticket number and looks the op up in the shared table, which the GUI
-    thread empties after the callback. So the last reference to an op (whose callbacks hold
-    widgets) is always dropped on the GUI thread: Qt objects must never be destroyed on the
-    worker thread.
-    """
-
-    finished = Signal(int, object, object)  # ticket, result, error
-
-    def __init__(self, ops: dict[int, Op]) -> None:
-        super().__init__()
-        self._ops = ops
-
-    @Slot(int)
-    def run(self, ticket: int) -> None:
-        fn = self._ops[ticket].fn
-        try:
-            result = fn()
-        except BaseException as exc:  # every failure goes back to the GUI thread
-            del fn
-            self.finished.emit(ticket, None, exc)
-            return
-        del fn
-        self.finished.emit(ticket, result, None)
+    def core(self) -> ops.Op[Any]:
+        """The op as the core runner takes it (the function only: callbacks stay here)."""
+        background = self.progress is not None if self.background is None else self.background
+        return ops.Op(
+            self.name or getattr(self.fn, "__qualname__", "ui"),  # code, never data: for logs
+            self.fn,
+            ops.Kind.READ if self.read else ops.Kind.WRITE,
+            Priority.BACKGROUND if background else Priority.INTERACTIVE,
+            self.progress,
+        )
 
 
 class DbWorker(QObject):
-    """The one database thread of the app, plus error routing and delayed progress."""
+    """The app's operation runner as Qt sees it: error routing and delayed progress.
 
-    _submit = Signal(int)
+    Each op is kept here, on the GUI thread, under a ticket number until its callback ran, so
+    the last reference to an op (whose callbacks hold widgets) is always dropped on the GUI
+    thread: Qt objects must never be destroyed on another thread. The core runner lets go of
+    the op's function before it reports back.
+    """
+
+    _finished = Signal(int, object, object)  # ticket, result, error (from a runner thread)
     #: Emitted on the GUI thread when an op raised an unexpected error (a bug).
     crashed = Signal(object)
     #: Emitted on the GUI thread for an expected error no op handled.
     failed = Signal(str)
     idle = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, runner: Runner | None = None) -> None:
         super().__init__(parent)
-        self._thread = QThread()
-        self._thread.setObjectName("careDesk-db")
+        self.runner = runner or Runner(name="careDesk")
         self._ops: dict[int, Op] = {}
         self._tickets = 0
-        self._runner = _Runner(self._ops)
-        self._runner.moveToThread(self._thread)
-        self._submit.connect(self._runner.run)
-        self._runner.finished.connect(self._on_finished)
-        self._thread.start()
+        self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
 
     @property
     def busy(self) -> bool:
         return bool(self._ops)
 
     def submit(self, op: Op, *, parent: QWidget | None = None) -> Op:
-        """Queue ``op`` on the database thread; returns it (handy for progress)."""
+        """Hand ``op`` to the runner; returns it (handy for progress)."""
         self._tickets += 1
-        self._ops[self._tickets] = op
+        number = self._tickets
+        self._ops[number] = op
         if op.progress is not None:
             _DelayedProgress(op.progress, parent, self)
-        self._submit.emit(self._tickets)
+        ticket = self.runner.submit(op.core())
+        ticket.add_done_callback(lambda t: self._finished.emit(number, t.value, t.error))
         return op
 
     def run(
@@ -193,16 +137,9 @@ class DbWorker(QObject):
                 self.idle.emit()
 
     def stop(self) -> None:
-        """Finish every queued op (e.g. the sign-out), then end the thread (at exit).
-
-        The quit is itself queued as the last op: quitting the thread's event loop directly
-        could drop ops still waiting in it.
-        """
-        if not self._thread.isRunning():
-            return
-        thread = self._thread
-        self.submit(Op(thread.quit))
-        thread.wait()
+        """Finish every queued interactive op (e.g. the sign-out), stop background jobs at their
+        next step, then end the runner's threads (at exit)."""
+        self.runner.close()
 
 
 def _widget_gone(exc: RuntimeError) -> bool:
@@ -228,7 +165,6 @@ class _DelayedProgress(QObject):
             self.deleteLater()
             return
         label, _done, _total = self._progress.snapshot()
-        # The window that asked may have closed meanwhile: never parent to a deleted widget.
         # The window that asked may have closed meanwhile: never parent to a deleted widget.
         parent = self._parent if self._parent is not None and isValid(self._parent) else None
         dialog = QProgressDialog(label, "Cancel", 0, 0, parent)

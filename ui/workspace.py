@@ -46,6 +46,7 @@ class Workspace(QObject):
         self.worker = worker
         self.prefs = Prefs(desk.paths.root, desk.user.login)
         self.closed = False
+        desk.use_runner(worker.runner)  # the reminder clock's jobs take the same road
         # Listeners run on the worker thread (where commits happen); emitting the signal queues
         # the change to the GUI thread, where views decide whether to refresh.
         self._unsubscribe: Callable[[], None] | None = desk.on_changed(self.changed.emit)
@@ -66,8 +67,12 @@ class Workspace(QObject):
         *,
         progress: Progress | None = None,
         parent: QWidget | None = None,
+        background: bool | None = None,
     ) -> Op:
         """Run ``fn`` on the database worker; callbacks come back on the GUI thread.
+
+        A long job (one with ``progress``, or ``background=True``) runs as background work, so
+        the person's saves meanwhile go between its chunks instead of waiting for all of it.
 
         After :meth:`close` (sign-out or lock) nothing more runs and late answers are dropped:
         the desk is closed and the windows that asked are gone.
@@ -83,7 +88,8 @@ class Workspace(QObject):
             if not self.closed:
                 (on_error or self._unhandled)(error)
 
-        return self.worker.submit(Op(fn, done, failed, progress=progress), parent=parent)
+        op = Op(fn, done, failed, progress=progress, background=background)
+        return self.worker.submit(op, parent=parent)
 
     def _unhandled(self, error: CareDeskError) -> None:
         if not isinstance(error, Cancelled):

@@ -13,6 +13,7 @@ from typing import Any
 from careDesk.desk import Desk
 from careDesk.errors import CareDeskError
 from careDesk.logs import log_unexpected
+from careDesk.ops import Runner
 from careDesk.paths import VaultPaths, vault_paths
 from careDesk.store.keyslots import KeySlotFile
 from careDesk.store.vault import unlock
@@ -87,7 +88,9 @@ class Context:
     def desk(self, *, readonly: bool = False) -> Desk:
         """The signed-in desk (opened on first use)."""
         if self._desk is None:
-            self._desk = unlock(self.paths, self.login(), self.password(), readonly=readonly)
+            self._desk = inline(
+                unlock(self.paths, self.login(), self.password(), readonly=readonly)
+            )
         return self._desk
 
     def close(self) -> None:
@@ -107,3 +110,10 @@ class Context:
         """Print ``data`` as JSON on stdout."""
         json.dump(data, sys.stdout, indent=2, default=str, ensure_ascii=False)
         sys.stdout.write("\n")
+
+
+def inline(desk: Desk) -> Desk:
+    """A command's desk runs its ops on the command's own thread (``careDesk/ops/runner.py``):
+    the same road as the app's, and Ctrl+C stops the work itself."""
+    desk.use_runner(Runner.inline_runner())
+    return desk

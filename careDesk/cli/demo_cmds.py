@@ -14,9 +14,10 @@ from typing import Any
 
 from careDesk.care.demo import DemoSummary, generate_demo
 from careDesk.care.demo.generator import MAX_PATIENTS
-from careDesk.cli.context import Context
+from careDesk.cli.context import Context, inline
 from careDesk.desk import Desk
 from careDesk.errors import ValidationFailed
+from careDesk.ops import Progress, job
 from careDesk.store.vault import create_vault, unlock
 
 DEFAULT_PATIENTS = 200
@@ -45,17 +46,20 @@ def _open(ctx: Context) -> tuple[Desk, str]:
     login, paths = ctx.login(), ctx.paths
     if paths.exists():
         password = ctx.password()
-        return unlock(paths, login, password), password
+        return inline(unlock(paths, login, password)), password
     password = ctx.password("New admin password: ")
     desk, recovery = create_vault(paths, login, password)
+    inline(desk)
     print(f"Created the vault in {paths.root} with {login} as its admin.")
     print("Recovery key (shown once; print it and keep it locked away):")
     print(f"  {recovery}")
     return desk, password
 
 
-def _progress(done: int, total: int) -> None:
-    print(f"\r  {done:,} of {total:,} patients", end="", file=sys.stderr, flush=True)
+def _show(progress: Progress) -> None:
+    message, done, total = progress.snapshot()
+    line = f"  {message}: {done:,} of {total:,}"
+    print(f"\r{line:<60}", end="", file=sys.stderr, flush=True)
 
 
 def _report(summary: DemoSummary) -> None:
@@ -91,16 +95,22 @@ def cmd_demo(ctx: Context) -> int:
         raise ValidationFailed("--patients", f"must be between 1 and {MAX_PATIENTS:,}")
     desk, password = _open(ctx)
     try:
-        progress = _progress if sys.stderr.isatty() else None
-        summary = generate_demo(
-            desk,
-            patients=args.patients,
-            seed=args.seed,
-            today=today,
-            coordinator_password=password,
-            progress=progress,
-        )
-        if progress:
+        progress, shown = Progress(), sys.stderr.isatty()
+        if shown:
+            progress.listen(_show)
+
+        def generate() -> DemoSummary:
+            return generate_demo(
+                desk,
+                patients=args.patients,
+                seed=args.seed,
+                today=today,
+                coordinator_password=password,
+                progress=progress,
+            )
+
+        summary = desk.ops.call(job("demo.generate", generate, progress))
+        if shown:
             print(file=sys.stderr)
         _report(summary)
     finally:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from careDesk.cli.context import Context
+from careDesk.ops import job
 
 
 def register(sub: Any) -> None:
@@ -49,7 +50,7 @@ def cmd_import(ctx: Context) -> int:
         files = [p for p in paths if p.suffix.lower() == ".csv"]
         reports = [interop.import_csv(p, dry_run=True) for p in files]
     else:
-        reports = interop.import_paths(paths)
+        reports = ctx.desk().ops.call(job("import", lambda: interop.import_paths(paths)))
     if args.json:
         ctx.emit_json(
             [

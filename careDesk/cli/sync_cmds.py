@@ -9,6 +9,7 @@ from typing import Any
 
 from careDesk.cli.context import Context
 from careDesk.errors import CareDeskError
+from careDesk.ops import job
 
 
 def register(sub: Any) -> None:
@@ -77,7 +78,7 @@ def cmd_sync(ctx: Context) -> int:
             f"This vault has {sends[1]:,} demo patients; a first sync would send them to every "
             "workstation of the clinic. Join from a new vault, or add --send-demo."
         )
-    report = None if ctx.args.status else desk.sync.run()
+    report = None if ctx.args.status else desk.ops.call(job("sync", desk.sync.run))
     status = desk.sync.status()
     if ctx.args.json:
         data: dict[str, Any] = {"status": dataclasses.asdict(status)}

@@ -3,12 +3,16 @@
 Import needs EDIT; every export needs EXPORT and is audited (``export.fhir``, ``export.pdf``,
 ``export.ics``) with counts only. Exports are written beside the target and renamed into place,
 so a failed export never leaves half a file.
+
+Importing many files is a long job: each file is its own transaction (all of it or none), and a
+stop through the :class:`~careDesk.ops.Progress` takes effect between files. A single large file
+stays one transaction — a save made meanwhile waits for that file.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +21,7 @@ from sqlmodel import col, select
 from careDesk.errors import CareDeskError, NotFound
 from careDesk.interop.report import ImportReport, Problem
 from careDesk.model.patient import Patient
+from careDesk.ops import Progress
 from careDesk.paths import write_private_atomic
 from careDesk.security.passwords import check_password
 from careDesk.security.roles import Permission
@@ -25,7 +30,6 @@ if TYPE_CHECKING:
     from careDesk.desk import Desk
 
 IMPORTABLE = (".json", ".ndjson", ".csv")
-Progress = Callable[[int, int, str], None]
 
 
 def expand(paths: Sequence[Path]) -> list[Path]:
@@ -61,16 +65,17 @@ class Interop:
     def import_paths(
         self, paths: Sequence[Path], progress: Progress | None = None
     ) -> list[ImportReport]:
-        """Import every file (folders expanded); one report per file, each file atomic."""
+        """Import every file (folders expanded); one report per file, each file atomic.
+
+        Stopped through ``progress``, the files imported so far stay imported."""
         self.desk.require(Permission.EDIT)
         files = expand(paths)
+        step = progress or Progress()
         reports = []
         for number, path in enumerate(files, start=1):
-            if progress is not None:
-                progress(number - 1, len(files), path.name)
+            step.update(number - 1, len(files), f"Importing {path.name}…")
             reports.append(self.import_file(path))
-        if progress is not None:
-            progress(len(files), len(files), "")
+        step.update(len(files), len(files), "Finishing…")
         return reports
 
     def import_file(self, path: Path) -> ImportReport:

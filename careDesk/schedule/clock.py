@@ -7,6 +7,11 @@ once at the next start, never once per missed beat), module-level job functions 
 arguments. A handful of jobs: wake at the next due time, retry the outbox, the nightly backup,
 the nightly risk refresh and, once a workstation syncs, clinic sync every few minutes and soon
 after each edit. 100,000 follow-ups cost one indexed query, not 100,000 jobs.
+
+APScheduler's threads only wake the jobs: each job's database work is handed to the desk's
+operation runner (``desk.ops``, careDesk/ops/runner.py) as background work, so it takes the one
+road every write takes, behind whatever a person is saving. Stopping the clock stops that work
+at its next chunk; what it committed stays.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 
 from careDesk.changes import Changes
 from careDesk.model.base import utcnow
+from careDesk.ops import Cancelled, Progress, Ticket
+from careDesk.ops import job as background_job
 from careDesk.schedule.recurrence import zone
 from careDesk.security.roles import Permission
 
@@ -42,6 +50,37 @@ BACKSTOP = timedelta(minutes=5)
 # Jobs are stored by reference with plain arguments (a token), so they survive a restart;
 # the token finds the running clock in this process.
 _CLOCKS: dict[str, ReminderClock] = {}
+
+
+class _Scheduler(BackgroundScheduler):  # type: ignore[misc]
+    """APScheduler's background scheduler, checking that it still runs under the job-store lock.
+
+    APScheduler 3.11 checks for "paused" before it takes that lock, so a round that passed the
+    check just before :meth:`ReminderClock.stop` paused and shut it down would then hand a job
+    to the closed executor and crash its thread. Checked under the lock, which ``shutdown()``
+    takes after marking the scheduler stopped, a round either ends before shutdown or not at all.
+    """
+
+    def _process_jobs(self) -> float | None:
+        with self._jobstores_lock:
+            if self.state != STATE_RUNNING:
+                return None
+            wait: float | None = super()._process_jobs()
+            return wait
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Pause, let a round under way end, then shut down.
+
+        ``shutdown()`` marks the scheduler stopped without the job-store lock: a round that was
+        handing out a finished one-off job would then look for it among the jobs "pending
+        start", not find it and crash its thread, leaving the job behind for the next start.
+        Paused first and passing through the lock the round holds, no round is under way.
+        """
+        if self.state == STATE_RUNNING:
+            self.pause()
+        with self._jobstores_lock:
+            pass
+        super().shutdown(wait)
 
 
 def wake_job(token: str) -> None:
@@ -98,13 +137,16 @@ class ReminderClock:
         self._sync_soon_planned = False
         self._stopping = False
         self._unsubscribe: Callable[[], None] | None = None
+        self._jobs_lock = threading.Lock()
+        self._jobs: set[Ticket[Any]] = set()  # handed to the runner, not over yet
 
     # ----- lifetime -------------------------------------------------------------------------
     def start(self) -> None:
-        """Recover interrupted sends, announce what fell due while closed, start the jobs."""
+        """Recover interrupted sends, start the jobs, and hand the catch-up work (scores from
+        older rules, announcing what fell due while closed) to the runner without waiting."""
         _CLOCKS[self.token] = self
-        self.desk.outbox.recover_interrupted()
-        scheduler = BackgroundScheduler(
+        self._run("outbox", lambda _progress: self.desk.outbox.recover_interrupted())
+        scheduler = _Scheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=self.desk.engine)},
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
             timezone=UTC,
@@ -162,14 +204,17 @@ class ReminderClock:
             if job.id.startswith((WAKE_AT, SYNC_SOON)):
                 job.remove()
         scheduler.resume()
-        self.run_outdated_risk_refresh()  # scores from older rules (after an update), if any
-        self.run_missing_urgent_work()  # item 9 answers imported before every path raised work
-        self.tick()  # announce what fell due while the app was closed, once
+        # In this order on the runner's background thread: scores from older rules (after an
+        # update) or missing, item 9 answers imported before every path raised work, then
+        # announce what fell due while the app was closed, once.
+        self._submit("risk", self._refresh_outdated)
+        self._submit("urgent", lambda _progress: self._raise_missing_urgent_work())
+        self._submit("reminders", lambda _progress: self.tick())
 
     def stop(self) -> None:
-        """Stop the jobs; waits for a running tick (which may reschedule) to finish first."""
-        with self._lock:
-            self._stopping = True
+        """Stop the jobs: work handed to the runner stops at its next chunk (what it committed
+        stays); waits for a running tick (which may reschedule) to finish first."""
+        self._stopping = True  # nothing new is handed to the runner from here
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -177,25 +222,74 @@ class ReminderClock:
             # Pause first: APScheduler's loop would otherwise submit one more round to an
             # executor that shutdown() has already closed.
             self.scheduler.pause()
-            # A round already under way holds the job-store lock (APScheduler 3.11
-            # ``_process_jobs``); wait for it, so shutdown never races a submission.
-            with self.scheduler._jobstores_lock:
-                pass
-            self.scheduler.shutdown(wait=True)
+        for ticket in self._in_flight():
+            ticket.cancel()
+        with self._lock:
+            pass
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)  # a round under way ends first (_Scheduler)
             self.scheduler = None
+        self.wait_idle()
         _CLOCKS.pop(self.token, None)
+
+    def wait_idle(self) -> None:
+        """Wait until the work this clock handed to the runner is over (scripts, tests)."""
+        for ticket in self._in_flight():
+            ticket.wait()
+
+    # ----- the road to the database -----------------------------------------------------------
+    def _submit(self, what: str, work: Callable[[Progress], Any]) -> Ticket[Any] | None:
+        """Hand ``work`` to the desk's runner as background work; its failures are kept
+        (:meth:`_guard`). None once the clock is stopping."""
+        if self._stopping:
+            return None
+        progress = Progress()
+        op = background_job(
+            f"clock.{what}", lambda: self._guard(what, lambda: work(progress)), progress
+        )
+        ticket = self.desk.ops.submit(op)
+        with self._jobs_lock:
+            if not ticket.done():
+                self._jobs.add(ticket)
+        ticket.add_done_callback(self._forget)
+        return ticket
+
+    def _run(self, what: str, work: Callable[[Progress], Any]) -> Any:
+        """Run ``work`` as background work and wait for it (None if it failed or stopped). On
+        one of the runner's own threads it runs right there: queueing behind itself would
+        wait forever."""
+        if self.desk.ops.here():
+            return self._guard(what, lambda: work(Progress()))
+        ticket = self._submit(what, work)
+        if ticket is None:
+            return None
+        ticket.wait()
+        return ticket.value
+
+    def _forget(self, ticket: Ticket[Any]) -> None:
+        with self._jobs_lock:
+            self._jobs.discard(ticket)
+
+    def _in_flight(self) -> list[Ticket[Any]]:
+        with self._jobs_lock:
+            return list(self._jobs)
 
     # ----- jobs -----------------------------------------------------------------------------
     def tick(self) -> list[DueItem]:
-        """Announce newly due follow-ups once, then schedule the next wake."""
+        """Announce newly due follow-ups once, then schedule the next wake.
+
+        Announcing marks each follow-up in the same transaction, so two ticks never announce
+        one twice; the lock only keeps the wake planning apart from :meth:`stop`.
+        """
+        if self._stopping:
+            return []
+        items = self._run("reminders", lambda _progress: self.desk.reminders.announce()) or []
+        if items and self.on_due is not None:
+            self.on_due(items)
         with self._lock:
-            if self._stopping:
-                return []
-            items = self._guard("reminders", lambda: self.desk.reminders.announce())
-            if items and self.on_due is not None:
-                self.on_due(items)
-            self._schedule_wake()
-            return items or []
+            if not self._stopping:
+                self._schedule_wake()
+        return items
 
     def _schedule_wake(self) -> None:
         upcoming = self.desk.reminders.next_due_at(utcnow())
@@ -255,55 +349,62 @@ class ReminderClock:
             return
         if only_if_pending and self.desk.sync.status().pending == 0:
             return
-        self._guard("sync", lambda: self.desk.sync.run())
+        self._run("sync", lambda progress: self.desk.sync.run(progress))
 
     def run_outbox(self) -> None:
-        """Take replies (a STOP is honoured before anything more is sent), then send."""
+        """Take replies (a STOP is honoured before anything more is sent), then send; both on
+        the runner, one after the other."""
         if self.desk.can(Permission.MESSAGE) and self.desk.inbox.configured():
-            report = self._guard("inbox", lambda: self.desk.inbox.fetch())
+            report = self._run("inbox", lambda _progress: self.desk.inbox.fetch())
             for problem in report.problems if report is not None else ():
                 self._error(f"inbox: {problem}")
-        self._guard("outbox", lambda: self.desk.outbox.send_due())
+        self._run("outbox", lambda _progress: self.desk.outbox.send_due())
 
     def run_backup(self) -> None:
-        self._guard("backup", lambda: self.desk.backups.nightly())
+        self._run("backup", lambda _progress: self.desk.backups.nightly())
 
     def run_risk_refresh(self) -> None:
-        risk = getattr(self.desk, "risk", None)
-        if risk is not None:
-            self._guard("risk", lambda: risk.refresh_all())
+        """Rescore every patient, in chunks a save can come between."""
+        self._run("risk", lambda progress: self.desk.risk.refresh_all(progress=progress))
 
     def run_outdated_risk_refresh(self) -> None:
-        """Recompute scores that older scoring rules produced (one query when there are none)."""
-        risk = getattr(self.desk, "risk", None)
-        if risk is not None:
-            self._guard("risk", lambda: risk.refresh_outdated())
+        """Recompute scores that older scoring rules produced, or missing ones (one query when
+        there are none)."""
+        self._run("risk", self._refresh_outdated)
+
+    def _refresh_outdated(self, progress: Progress) -> None:
+        if not self.desk.readonly:
+            self.desk.risk.refresh_outdated(progress=progress)
 
     def run_missing_urgent_work(self) -> None:
         """A PHQ-9 item 9 answer ≥ 1 stored without its same-day call and alert (imported by an
         older careDesk, which raised work only from the form) gets it now, once per response
         (``care/urgent.py``; Kroenke 2001). One read query when there is none."""
+        self._run("urgent", lambda _progress: self._raise_missing_urgent_work())
+
+    def _raise_missing_urgent_work(self) -> None:
         from careDesk.care.urgent import missing, raise_missing
 
-        def raise_them() -> None:
-            with self.desk.reading() as session:
-                if not missing(session):
-                    return
-            with self.desk.writing(None) as tx:
-                raised = raise_missing(tx)
-                if raised:
-                    tx.audit("screener.urgent_backfill", detail={"raised": raised})
+        if self.desk.readonly:
+            return
+        with self.desk.reading() as session:
+            if not missing(session):
+                return
+        with self.desk.writing(None) as tx:
+            raised = raise_missing(tx)
+            if raised:
+                tx.audit("screener.urgent_backfill", detail={"raised": raised})
 
-        if not self.desk.readonly:
-            self._guard("urgent", raise_them)
-
-    def _guard(self, what: str, job: Callable[[], Any]) -> Any:
-        """Run a job; an expected failure is kept for the UI, a bug is logged (no patient data)."""
+    def _guard(self, what: str, work: Callable[[], Any]) -> Any:
+        """Run a job; an expected failure is kept for the UI, a bug is logged (no patient data).
+        A job stopped with the clock is neither."""
         from careDesk.errors import CareDeskError
         from careDesk.logs import log_unexpected
 
         try:
-            return job()
+            return work()
+        except Cancelled:
+            return None
         except CareDeskError as exc:
             self._error(f"{what}: {exc.message}")
         except Exception as exc:

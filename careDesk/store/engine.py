@@ -4,10 +4,16 @@ The engine is built with ``creator=`` so every connection is keyed before SQLAlc
 and ``module=sqlcipher3`` so the dialect uses SQLCipher's DB-API. The key is raw (32 bytes as
 hex), so SQLCipher skips its own PBKDF2: our key slots already did the slow derivation.
 An unencrypted engine with the same settings exists only for the benchmarks' side-by-side ratio.
+
+Every write transaction on an engine passes its :class:`~careDesk.ops.lane.WriteLane` (taken
+before ``BEGIN IMMEDIATE``, given back once ``COMMIT`` or ``ROLLBACK`` finished): one writer at a
+time in this process, interactive first, each hold timed. See
+docs/architecture.md#how-a-write-reaches-the-database.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,10 +22,81 @@ import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
+from careDesk.errors import DatabaseBusy
+from careDesk.ops.lane import WriteLane, is_locked_error
 from careDesk.store import faults
 
 BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 64 * 1024
+# SQLite copies the write-ahead log into the database every 1,000 pages by itself, inside the
+# COMMIT that crosses the mark — so inside that transaction's hold on the write lane, where a
+# waiting save would wait for the copy too. We copy it ourselves once the lane is free.
+CHECKPOINT_BYTES = 4 * 1024 * 1024
+# Connections: the runner's interactive and background threads, its readers, APScheduler's job
+# store, and a read inside a write; two stay open with their page caches warm.
+POOL_SIZE, POOL_OVERFLOW = 2, 8
+
+_LANES: weakref.WeakKeyDictionary[Engine, WriteLane] = weakref.WeakKeyDictionary()
+
+
+class _Connection(sqlcipher3.Connection):  # type: ignore[misc]
+    """A SQLCipher connection that gives the write lane back when its transaction ends."""
+
+    lane: WriteLane | None = None
+    wal: Path | None = None  # the write-ahead log, checkpointed after commits (read-write only)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        except BaseException:
+            # A failed COMMIT (a full disk, an I/O error) ends the transaction: SQLAlchemy
+            # counts it as reset and will not roll back, so give the lane back here.
+            self._abandon_write()
+            raise
+        if not self.in_transaction:
+            wrote = self.lane is not None
+            self._end_write()
+            if wrote:
+                self._checkpoint_when_large()
+
+    def _checkpoint_when_large(self) -> None:
+        """Copy the log into the database once it passes CHECKPOINT_BYTES, with the lane free:
+        PASSIVE waits for no reader or writer, so writes go on meanwhile."""
+        try:
+            large = self.wal is not None and self.wal.stat().st_size > CHECKPOINT_BYTES
+        except OSError:
+            return
+        if large:
+            try:
+                self.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlcipher3.Error:  # the commit stands; the next one (or closing) copies it
+                return
+
+    def _abandon_write(self) -> None:
+        try:
+            if self.in_transaction:
+                super().rollback()
+        except sqlcipher3.Error:
+            pass  # the transaction is already gone; the lane must be freed all the same
+        finally:
+            self._end_write()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._end_write()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._end_write()
+
+    def _end_write(self) -> None:
+        lane, self.lane = self.lane, None
+        if lane is not None:
+            lane.release()
 
 
 class KeySource:
@@ -36,7 +113,9 @@ def _connect(path: Path, key: bytes | None, readonly: bool) -> Any:
     # Read-only desks use query_only rather than a mode=ro file handle: a mode=ro connection
     # cannot remove the -wal/-shm files it creates, so a mere look would leave files behind.
     uri = f"file:{path.as_posix()}"
-    conn = sqlcipher3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+    conn = sqlcipher3.connect(
+        uri, uri=True, check_same_thread=False, isolation_level=None, factory=_Connection
+    )
     try:
         # SQLCipher logs failed page checks to stderr by default; our typed errors say it once.
         conn.execute("PRAGMA cipher_log_level = NONE")
@@ -49,6 +128,11 @@ def _connect(path: Path, key: bytes | None, readonly: bool) -> Any:
             conn.execute("PRAGMA query_only = ON")
         else:
             conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA wal_autocheckpoint = 0")  # see CHECKPOINT_BYTES
+            # ... and the log file is cut back to that size when it starts over, so its size
+            # tells how much is waiting to be copied.
+            conn.execute(f"PRAGMA journal_size_limit = {CHECKPOINT_BYTES}")
+            conn.wal = path.with_name(path.name + "-wal")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA temp_store = MEMORY")  # never spill temporary tables to plain files
@@ -67,6 +151,11 @@ def raw_connect(path: Path, key: bytes | None, readonly: bool = False) -> Any:
     return _connect(path, key, readonly)
 
 
+def write_lane(engine: Engine) -> WriteLane:
+    """The write lane of an engine made by :func:`build_engine`."""
+    return _LANES[engine]
+
+
 def build_engine(
     path: Path, key: bytes | Callable[[], bytes] | None, *, readonly: bool = False
 ) -> Engine:
@@ -82,9 +171,11 @@ def build_engine(
         creator=lambda: _connect(path, key() if callable(key) else key, readonly),
         poolclass=QueuePool,
         hide_parameters=True,  # values may be patient data: keep them out of error text
-        pool_size=2,
-        max_overflow=2,
+        pool_size=POOL_SIZE,
+        pool_use_lifo=True,  # the connection just used (its page cache warm) goes out next
+        max_overflow=POOL_OVERFLOW,
     )
+    lane = _LANES[engine] = WriteLane(BUSY_TIMEOUT_MS / 1000, str(path.parent))
 
     faults.install(engine, path.parent)  # a full disk, read-only folder… as typed errors
 
@@ -93,7 +184,17 @@ def build_engine(
         # pysqlite's own BEGIN handling is off (isolation_level=None); take the write lock at
         # the start so two writers queue instead of failing half-way. Reads (engines made with
         # ``execution_options(read_only=True)``) begin deferred: in WAL they never wait on a writer.
-        deferred = readonly or conn.get_execution_options().get("read_only", False)
-        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        if readonly or conn.get_execution_options().get("read_only", False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        lane.acquire()  # DatabaseBusy when it stays taken past the busy timeout
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException as exc:
+            lane.release()
+            if is_locked_error(exc):  # another program holds the vault's write lock
+                raise DatabaseBusy(str(path.parent), BUSY_TIMEOUT_MS / 1000) from None
+            raise
+        conn.connection.driver_connection.lane = lane  # given back at COMMIT or ROLLBACK
 
     return engine

@@ -1,21 +1,19 @@
 """What the sync service hands the screens and the command line: status, reports, conflicts
-to review, server settings, and the progress callback's shape."""
+to review, server settings, and the words its progress reports."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from careDesk.model.sync import SyncConflict
 
-# What a sync is doing, for a progress bar: (stage, done, total); total 0 when not known.
-# Stages: "send" (outbox entries), "snapshot" (rows of a first sync), "receive" (changes).
-Progress = Callable[[str, int, int], None]
-
-
-def quiet(_stage: str, _done: int, _total: int) -> None:
-    return None
+# What a sync is doing, as its Progress message (careDesk/ops/progress.py), with done of total
+# (total 0 when not known): outbox entries sent, rows of a first sync copied, changes received.
+SENDING = "Sending changes"
+COPYING = "Copying the clinic to this workstation"
+RECEIVING = "Receiving changes"
+STAGES = {"send": SENDING, "snapshot": COPYING, "receive": RECEIVING}
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from careDesk.care.urgent import raise_missing
 from careDesk.errors import CareDeskError
 from careDesk.model.patient import DEMO_SOURCE
 from careDesk.model.sync import SyncConflict, SyncOutbox, SyncState
+from careDesk.ops import Progress
 from careDesk.security.roles import Permission
 from careDesk.settings_secrets import service_secret
 from careDesk.store.migrate import SCHEMA_VERSION
@@ -37,13 +38,13 @@ from careDesk.sync.connection import (
     default_connect,
 )
 from careDesk.sync.reports import (
+    RECEIVING,
+    SENDING,
     ConflictView,
-    Progress,
     ServerSettings,
     SyncReport,
     SyncStatus,
     conflict_view,
-    quiet,
 )
 from careDesk.sync.tables import synced_tables
 
@@ -52,7 +53,6 @@ if TYPE_CHECKING:
 
 PUSH_BATCH = 2000
 PULL_PAGE = 2000
-RISK_CHUNK = 2000  # patients per risk transaction after a snapshot
 _ROLE = re.compile(r"[A-Za-z0-9_.\-]{1,63}")
 
 
@@ -64,7 +64,7 @@ class Sync:
         self.connect: Connect = default_connect  # tests swap in a switchable factory
         self._capturing: bool | None = None
         self.schema_version = SCHEMA_VERSION
-        self._progress: Progress = quiet
+        self._progress = Progress()
         self._running = threading.Lock()  # the Sync button and the clock's background sync
 
     # ----- capture ----------------------------------------------------------------------------
@@ -196,14 +196,16 @@ class Sync:
     def run(self, progress: Progress | None = None) -> SyncReport:
         """Push and pull now (first sync included); raises SyncOffline when unreachable.
 
-        ``progress`` is called from the calling thread as work advances.
+        ``progress`` is updated from the calling thread as work advances; cancelled, the sync
+        stops at its next step (:class:`~careDesk.ops.Cancelled`), keeping what it committed.
+        A background job (``desk.ops``): each local write is a short transaction.
         """
         self.desk.require(Permission.EDIT)
         info = self._conninfo()
         with self._running:  # one sync at a time: a second caller waits, then syncs again
             self._enable()
             snapshot.restore_indexes(self.desk)  # after a first sync killed mid-table
-            self._progress = progress or quiet
+            self._progress = progress or Progress()
             return self._run(info)
 
     def _run(self, info: str) -> SyncReport:
@@ -297,7 +299,7 @@ class Sync:
         with self.desk.reading() as session:
             waiting = apply.outbox_count(session)
         while True:
-            self._progress("send", pushed + duplicates, waiting)
+            self._progress.update(pushed + duplicates, waiting, SENDING)
             with self.desk.reading() as session:
                 batch = session.execute(capture.OUTBOX_BATCH, {"n": PUSH_BATCH}).all()
             if not batch:
@@ -335,7 +337,7 @@ class Sync:
     def _pull(self, conn: psycopg.Connection[Any]) -> int:
         pulled = 0
         while True:
-            self._progress("receive", pulled, 0)
+            self._progress.update(pulled, 0, RECEIVING)
             state = self._state()
             row = conn.execute(
                 "SELECT sync.pull(%s, %s, %s::text::xid8, %s, %s)",
@@ -384,9 +386,10 @@ class Sync:
             self._progress,
             again=again,
         )
-        # Risk is derived on each workstation, never replicated: computed before the snapshot
-        # counts as taken, so a sync stopped here computes it again next time.
-        self._refresh_risk()
+        # Risk is derived on each workstation, never replicated: scored in short chunks like any
+        # bulk refresh (careDesk/care/risk/engine.py), before the snapshot counts as taken, so a
+        # sync stopped here scores everyone again next time: no patient is left off the worklist.
+        self.desk.risk.refresh_all(progress=self._progress)
         with self.desk.writing(None) as tx:
             st = tx.session.get(SyncState, 1)
             assert st is not None
@@ -395,13 +398,3 @@ class Sync:
             for t in synced_tables():  # every screen shows something new
                 tx.changes.add(t.name)
         return taken.rows
-
-    def _refresh_risk(self) -> None:
-        """Every patient's risk score through ``desk.risk``, :data:`RISK_CHUNK` patients per
-        write transaction, so a person's save waits for one chunk at most."""
-        with self.desk.reading() as session:
-            ids = [str(i) for i in session.execute(text("SELECT id FROM patient")).scalars()]
-        for start in range(0, len(ids), RISK_CHUNK):
-            self._progress("risk", start, len(ids))
-            self.desk.risk.refresh(ids[start : start + RISK_CHUNK])
-        self._progress("risk", len(ids), len(ids))

@@ -4,21 +4,23 @@ The server hands every value over already in the form the vault stores it
 (``sync.snapshot_rows_<table>()``, generated in :mod:`careDesk.sync.ddl`), so rows go from
 psycopg's binary cursor straight into SQLite's ``executemany`` (one prepared statement) with no
 per-value work in Python. One thread reads from the server while the calling thread writes to
-the vault, so the two overlap. Writes commit every :data:`COMMIT_ROWS` rows, so a person's
-save waits about a second at most. A table empty on this workstation takes plain inserts, with
-its secondary indexes built once it is in and its search index filled once per transaction
-(:mod:`careDesk.sync.bulkload`); a table with rows takes upserts that leave alone the rows it
-already has as the server does. An interrupted first sync keeps what it committed and starts
-again from the top next time (every write is an upsert). A row with edits still waiting in the
-outbox is never overwritten: the local edit reaches the server first.
+the vault, so the two overlap. Writes commit in short chunks (sized by time,
+``careDesk/ops/chunks.py``, at most :data:`COMMIT_ROWS` rows) through the vault's write lane, so
+a save made on this workstation meanwhile waits for one chunk, not for the copy. A table empty on
+this workstation takes plain inserts, with its secondary indexes built once it is in and each
+chunk's rows added to its search index in one statement (:mod:`careDesk.sync.bulkload`); a table
+with rows takes upserts that leave alone the rows it already has as the server does. A stopped
+or interrupted first sync keeps the chunks it committed, with its indexes, and starts again from
+the top next time (every write is an upsert). A row with edits still waiting in the outbox is
+never overwritten: the local edit reaches the server first.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -26,17 +28,21 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import sql
 
+from careDesk.ops import ChunkSizer, Progress
 from careDesk.sync import apply
 from careDesk.sync.bulkload import SearchBatch, drop_deferred, missing, to_build
 from careDesk.sync.connection import SyncUpgradeRequired
 from careDesk.sync.ddl import snapshot_function
+from careDesk.sync.reports import COPYING
 from careDesk.sync.tables import local_columns, synced_tables, table
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk, Tx
 
 FETCH = 5_000  # rows per round trip
-COMMIT_ROWS = 100_000  # rows per local write transaction (about a second)
+# Rows per local write transaction: the first, then sized by time (careDesk/ops/chunks.py)
+# between MIN_ROWS (below it the commit's own cost dominates) and COMMIT_ROWS.
+FIRST_ROWS, MIN_ROWS, COMMIT_ROWS = 500, 200, 50_000
 _QUEUED = 8  # pages held between the reading and the writing thread
 
 Page = tuple[str, list[tuple[Any, ...]] | None]  # (table, rows); None rows: the table ended
@@ -55,7 +61,7 @@ def take(
     conn: psycopg.Connection[Any],
     client_id: str,
     schema_version: int,
-    progress: Callable[[str, int, int], None],
+    progress: Progress,
     *,
     again: bool,
 ) -> Snapshot:
@@ -73,7 +79,7 @@ def take(
         if start.get("status") == "upgrade":
             raise SyncUpgradeRequired(int(start["min_schema"]))
         total = sum(int(n) for n in start["counts"].values())
-        progress("snapshot", 0, total)
+        progress.update(0, total, COPYING)
         pages: queue.Queue[Page | BaseException | None] = queue.Queue(maxsize=_QUEUED)
         stop = threading.Event()
         reader = threading.Thread(
@@ -143,22 +149,16 @@ def _pages(pages: queue.Queue[Page | BaseException | None]) -> Iterator[Page]:
 
 
 def _write(
-    desk: Desk,
-    pages: Iterator[Page],
-    total: int,
-    progress: Callable[[str, int, int], None],
-    *,
-    again: bool,
+    desk: Desk, pages: Iterator[Page], total: int, progress: Progress, *, again: bool
 ) -> int:
+    """Write the pages in short transactions; returns how many rows."""
     writer = _Writer(desk, total, progress, again=again)
     try:
-        with writer.stack:  # an error or a Stop rolls back the open transaction
-            for name, rows in pages:
-                if rows is None:
-                    writer.table_done(name)
-                else:
-                    writer.page(name, rows)
-            writer.commit()
+        for name, rows in pages:
+            if rows is None:
+                writer.table_done(name)
+            else:
+                writer.page(name, rows)
     except BaseException:
         writer.build_all(quietly=True)  # what committed stays, with its indexes
         raise
@@ -167,71 +167,62 @@ def _write(
 
 
 class _Writer:
-    """Writes the snapshot's pages in transactions of about :data:`COMMIT_ROWS` rows.
+    """Writes the snapshot's pages in chunks sized by time, one write transaction each.
 
-    A table empty when its first page comes (a new workstation) takes plain inserts, its
-    secondary indexes are built once it is in, and its search index is filled once per
-    transaction (:mod:`careDesk.sync.bulkload`); other tables take upserts that write only rows
-    that differ. Every commit leaves the vault consistent and searchable.
+    A table empty when its first rows come (a new workstation) takes plain inserts, its
+    secondary indexes are built once it is in, and each chunk's rows go into its search index
+    in one statement before that chunk commits (:mod:`careDesk.sync.bulkload`); other tables
+    take upserts that write only rows that differ. Every commit leaves the vault consistent and
+    searchable.
     """
 
-    def __init__(
-        self, desk: Desk, total: int, progress: Callable[[str, int, int], None], *, again: bool
-    ) -> None:
+    def __init__(self, desk: Desk, total: int, progress: Progress, *, again: bool) -> None:
         self.desk, self.total, self.progress, self.again = desk, total, progress, again
-        self.stack = ExitStack()
-        self.raw: Any = None
-        self.tx: Tx | None = None
-        self.written = self.in_tx = 0
+        self.sizer = ChunkSizer(FIRST_ROWS, low=min(MIN_ROWS, COMMIT_ROWS), high=COMMIT_ROWS)
+        self.written = 0
         self.fresh: dict[str, bool] = {}
-        self.search: SearchBatch | None = None
         self.deferred: list[str] = []  # tables whose indexes wait to be built
         self.seen: set[str] = set()
 
-    def _open(self) -> Any:
-        if self.tx is None:
-            self.tx = self.stack.enter_context(self.desk.writing(None))
-            raw = self.tx.session.connection().connection.driver_connection
-            assert raw is not None
-            self.raw = raw
-            if self.search is not None:
-                self.search.begin()
-        return self.raw
-
     def page(self, name: str, rows: list[tuple[Any, ...]]) -> None:
-        raw = self._open()
-        if name not in self.fresh:  # the table's first page
+        if name not in self.fresh:  # a new table: its rows may be wider, start small again
+            self.sizer.size = min(self.sizer.size, FIRST_ROWS)
+        start = 0
+        while start < len(rows):
+            part = rows[start : start + self.sizer.size]
+            began = time.perf_counter()
+            with self.desk.writing(None) as tx:
+                self._chunk(tx, name, part)
+            self.sizer.took(time.perf_counter() - began, len(part))
+            if self.again:
+                self.seen.update(str(r[0]) for r in part)
+            start += len(part)
+            self.written += len(part)
+            self.progress.update(self.written, self.total)  # a stop ends the copy here
+
+    def _chunk(self, tx: Tx, name: str, part: list[tuple[Any, ...]]) -> None:
+        """One chunk's rows, in the caller's write transaction."""
+        raw = tx.session.connection().connection.driver_connection
+        assert raw is not None
+        if name not in self.fresh:  # first rows of this table: a new workstation has none
             self.fresh[name] = raw.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone() is None
-            if self.fresh[name]:
-                if drop_deferred(raw, name):
-                    self.deferred.append(name)
-                self.search = SearchBatch(raw, name)
-                self.search.begin()
-        raw.executemany(_insert(name) if self.fresh[name] else _upsert(name), rows)
-        if self.again:
-            self.seen.update(str(r[0]) for r in rows)
-        self.written += len(rows)
-        self.in_tx += len(rows)
-        self.progress("snapshot", self.written, self.total)
-        if self.in_tx >= COMMIT_ROWS:
-            self.commit()
+            if self.fresh[name] and drop_deferred(raw, name):
+                self.deferred.append(name)
+        if not self.fresh[name]:
+            raw.executemany(_upsert(name), part)
+            return
+        search = SearchBatch(raw, name)
+        search.begin()
+        raw.executemany(_insert(name), part)
+        search.finish()
 
     def table_done(self, name: str) -> None:
         if self.again:
-            tx = self.tx or self.stack.enter_context(self.desk.writing(None))
-            self.tx = tx
-            apply.tombstone_missing(tx.session, name, self.seen, tx.now)
+            with self.desk.writing(None) as tx:
+                apply.tombstone_missing(tx.session, name, self.seen, tx.now)
             self.seen = set()
-        self.commit()
-        self.search = None
         if name in self.deferred:
             self._build(name)
-
-    def commit(self) -> None:
-        if self.tx is not None and self.search is not None:
-            self.search.finish()
-        self.stack.close()
-        self.tx, self.in_tx = None, 0
 
     def _build(self, name: str) -> None:
         """The table's dropped indexes, one write transaction each."""

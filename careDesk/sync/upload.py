@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -31,9 +30,11 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import Boolean, Float, Integer, Table
 
+from careDesk.ops import Progress
 from careDesk.sync import apply
 from careDesk.sync.conflicts import record as record_conflict
 from careDesk.sync.connection import SyncUpgradeRequired
+from careDesk.sync.reports import SENDING
 from careDesk.sync.tables import local_columns, synced_tables
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def run(
     conn: psycopg.Connection[Any],
     client_id: str,
     schema_version: int,
-    progress: Callable[[str, int, int], None],
+    progress: Progress,
 ) -> Uploaded:
     """Send every row of this vault the server does not have from this workstation yet.
 
@@ -71,7 +72,7 @@ def run(
         return Uploaded(0, 0)
     total = _count(desk, marks)
     done = sent = conflicts = 0
-    progress("send", 0, total)
+    progress.update(0, total, SENDING)
     chunks: queue.Queue[Chunk | BaseException | None] = queue.Queue(maxsize=_QUEUED)
     stop = threading.Event()
     reader = threading.Thread(
@@ -88,13 +89,13 @@ def run(
             done += len(lines)
             sent += int(result["applied"])
             conflicts += len(result["conflicts"])
-            progress("send", min(done, total), total)
+            progress.update(min(done, total), total)
     finally:
         stop.set()
         reader.join()
     conn.execute("SELECT sync.upload_finish(%s, %s)", (client_id, schema_version))
     conn.commit()
-    progress("send", total, total)
+    progress.update(total, total)
     return Uploaded(sent, conflicts)
 
 

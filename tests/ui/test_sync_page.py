@@ -17,11 +17,11 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from careDesk.desk import Desk
+from careDesk.ops import Progress
 from careDesk.store.vault import unlock
 from careDesk.sync import setup
 from careDesk.sync.connection import SyncOffline, SyncRefused
-from careDesk.sync.reports import Progress as StepFn
-from careDesk.sync.reports import SyncReport
+from careDesk.sync.reports import COPYING, SyncReport
 from tests.pg_fixtures import Workstation
 from tests.ui.conftest import add_patient, wait_idle
 from ui.main_window import MainWindow
@@ -99,14 +99,14 @@ def test_a_first_sync_shows_the_copy_of_the_clinic_as_it_goes(
     page = _page(qtbot, Workspace(b.desk, worker))
     shown, real_run = threading.Event(), b.desk.sync.run
 
-    def held_at_the_snapshot(progress: StepFn | None = None) -> SyncReport:
-        def step(stage: str, done: int, total: int) -> None:
-            assert progress is not None
-            progress(stage, done, total)
-            if stage == "snapshot" and total and not shown.is_set():
+    def held_at_the_snapshot(progress: Progress | None = None) -> SyncReport:
+        def step(p: Progress) -> None:
+            if p.message == COPYING and p.total and not shown.is_set():
                 shown.wait(30)  # the worker waits here until the page has shown this step
 
-        return real_run(step)
+        assert progress is not None
+        progress.listen(step)
+        return real_run(progress)
 
     monkeypatch.setattr(b.desk.sync, "run", held_at_the_snapshot)
     page.sync_button.click()
@@ -399,15 +399,15 @@ def test_a_first_sync_stopped_half_way_carries_on_next_time(
     page = _page(qtbot, Workspace(b.desk, worker))
     held, stopped, real_run = threading.Event(), threading.Event(), b.desk.sync.run
 
-    def held_at_the_snapshot(progress: StepFn | None = None) -> SyncReport:
-        def step(stage: str, done: int, total: int) -> None:
-            if stage == "snapshot" and done >= 30 and not stopped.is_set():
+    def held_at_the_snapshot(progress: Progress | None = None) -> SyncReport:
+        def step(p: Progress) -> None:
+            if p.message == COPYING and p.done >= 30 and not stopped.is_set():
                 held.set()
                 stopped.wait(30)  # three pages copied: until the person has pressed Stop
-            assert progress is not None
-            progress(stage, done, total)
 
-        return real_run(step)
+        assert progress is not None
+        progress.listen(step)  # listeners run before the stop takes effect
+        return real_run(progress)
 
     from careDesk.sync import snapshot
 

@@ -32,6 +32,7 @@ from ui.pages.base import Page
 from ui.pages.sync_server import ServerBox
 from ui.pages.sync_words import (
     LAST_ERROR,
+    count_text,
     every_text,
     field_text,
     mine,
@@ -285,10 +286,6 @@ class SyncPage(Page):
 
     def _start_sync(self) -> None:
         progress = self.progress = Progress(stage_text("send", 0, 0))
-
-        def step(stage: str, done: int, total: int) -> None:
-            progress.update(done, total, stage_text(stage, done, total))
-
         sync = self.ws.desk.sync
         self.sync_button.setEnabled(False)
         self.result.clear()
@@ -299,13 +296,13 @@ class SyncPage(Page):
             widget.setVisible(True)
         self._show_progress()
         self.poll.start()
-        self.ws.run(lambda: sync.run(step), self._synced, self._sync_failed)
+        self.ws.run(lambda: sync.run(progress), self._synced, self._sync_failed, background=True)
 
     def _show_progress(self) -> None:
         if self.progress is None:
             return
-        label, done, total = self.progress.snapshot()
-        self.stage.setText(label)
+        message, done, total = self.progress.snapshot()
+        self.stage.setText(count_text(message, done, total))
         self.bar.setRange(0, max(total, 0))  # 0..0: busy, the total is not known
         if total:
             self.bar.setValue(min(done, total))

@@ -5,14 +5,8 @@ from __future__ import annotations
 
 import json
 
-from careDesk.sync.reports import ConflictView, SyncReport
+from careDesk.sync.reports import STAGES, ConflictView, SyncReport
 
-STAGES = {
-    "send": "Sending changes",
-    "snapshot": "Copying the clinic to this workstation",
-    "receive": "Receiving changes",
-    "risk": "Ranking this workstation's patients by risk",
-}
 # Whole-record conflicts (field "*"), in the words of the person at the desk.
 WHOLE_RECORD = {
     "delete_edit": "deleted here, changed at another workstation",
@@ -37,10 +31,14 @@ LAST_ERROR = {
 def stage_text(stage: str, done: int, total: int) -> str:
     """Progress in words, e.g. "Copying the clinic to this workstation 12,000 / 2,000,000"
     (``total`` 0: not known)."""
-    label = STAGES.get(stage, "Syncing")
+    return count_text(STAGES.get(stage, "Syncing"), done, total)
+
+
+def count_text(message: str, done: int, total: int) -> str:
+    """A sync's progress message (``careDesk/sync/reports.py``) with its counts."""
     if total:
-        return f"{label} {done:,} / {total:,}"
-    return f"{label} {done:,}" if done else label
+        return f"{message} {done:,} / {total:,}"
+    return f"{message} {done:,}" if done else message
 
 
 def report_text(report: SyncReport) -> str:

@@ -2,16 +2,17 @@
 
 Each patient is drawn from its own random stream, ``Random(f"{seed}:{ordinal}")``, so the same
 seed gives the same patients (ids included) whatever the batch size, and a 200-patient demo is
-the start of a 50,000-patient one. Rows go in with SQLAlchemy Core bulk inserts, a few
-thousand patients per transaction; one summary audit event records the run (counts only, no
-patient data), and the risk scores are computed once for everyone at the end.
+the start of a 50,000-patient one. Patients are drawn outside any transaction, then their rows
+go in with SQLAlchemy Core bulk inserts in short transactions (a few hundred patients each,
+sized by ``careDesk/ops/chunks.py``), so a save made meanwhile is never held up for long; one
+summary audit event records the run (counts only, no patient data), and the risk scores are
+computed for everyone at the end. Stopped through its progress, the patients committed stay.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from datetime import time as clock
@@ -25,20 +26,22 @@ from careDesk.care.demo.catalog import catalog
 from careDesk.care.demo.context import DemoClinic, Draft
 from careDesk.care.demo.rows import IdMaker, RowBuffer
 from careDesk.care.demo.setup import prepare_clinic
+from careDesk.changes import Changes
 from careDesk.desk import Desk
 from careDesk.errors import ValidationFailed
 from careDesk.model.base import utcnow
 from careDesk.model.patient import Patient
+from careDesk.ops import ChunkSizer, Progress
 from careDesk.security.roles import Permission
 
 MAX_PATIENTS = 200_000
-FLUSH_EVERY = 500  # patients per bulk insert
-PATIENTS_PER_TRANSACTION = 10_000
+# Patients per transaction: the first, then sized by time (careDesk/ops/chunks.py) between
+# MIN_CHUNK (below it the commit's own cost dominates) and MAX_CHUNK.
+FIRST_CHUNK, MIN_CHUNK, MAX_CHUNK = 50, 20, 500
 MRN_PREFIX = "DM"
 MRN_PATTERN = MRN_PREFIX + "[0-9]" * 7  # SQLite GLOB: DM and seven digits
-GENERATION_CACHE_KIB = 256 * 1024  # SQLite page cache while generating (freed afterwards)
-
-Progress = Callable[[int, int], None]
+GENERATION_CACHE_KIB = 256 * 1024  # SQLite page cache while inserting (freed afterwards)
+CREATING = "Creating demo patients"
 
 
 @dataclass(frozen=True)
@@ -101,34 +104,33 @@ def _first_ordinal(desk: Desk) -> int:
     return int(found[len(MRN_PREFIX) :]) if found else 0
 
 
-def _write(
-    desk: Desk,
-    clinic: DemoClinic,
-    seed: int,
-    ordinals: range,
-    progress: Progress | None,
-    total: int,
-    done: int,
-) -> dict[str, int]:
-    out = RowBuffer(desk.user.id, utcnow())
+def _insert(desk: Desk, out: RowBuffer) -> None:
+    """One short transaction: the drawn rows go in with bulk inserts."""
     with desk.writing(Permission.ADMIN) as tx:
         connection = tx.session.connection()
         default_cache = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
         # Many indexes grow at once: a larger page cache keeps their pages decrypted in memory
-        # instead of reading and decrypting them again once they outgrow the default 2 MB.
+        # instead of reading and decrypting them again once they outgrow the usual cache.
         connection.exec_driver_sql(f"PRAGMA cache_size = -{GENERATION_CACHE_KIB}")
-        for index, ordinal in enumerate(ordinals, start=1):
-            draw_patient(clinic, out, seed, ordinal)
-            if index % FLUSH_EVERY == 0:
-                out.flush(tx.session)
-                if progress:
-                    progress(done + index, total)
         out.flush(tx.session)
-        # Kinds only: per-patient ids would make the risk hook recompute inside this write.
-        for kind in out.counts:
-            tx.changes.add(kind)
         connection.exec_driver_sql(f"PRAGMA cache_size = {int(default_cache)}")
-    return out.counts
+
+
+def _write(
+    desk: Desk, clinic: DemoClinic, seed: int, ordinals: range, progress: Progress, out: RowBuffer
+) -> None:
+    """Draw and insert patients ``ordinals`` a chunk at a time (``out`` counts the rows)."""
+    sizer = ChunkSizer(FIRST_CHUNK, low=MIN_CHUNK, high=MAX_CHUNK)
+    start = ordinals.start
+    while start < ordinals.stop:
+        chunk = range(start, min(start + sizer.size, ordinals.stop))
+        for ordinal in chunk:  # outside the transaction: drawing is most of the work
+            draw_patient(clinic, out, seed, ordinal)
+        began = time.perf_counter()
+        _insert(desk, out)
+        sizer.took(time.perf_counter() - began, len(chunk))
+        start = chunk.stop
+        progress.update(start - ordinals.start, len(ordinals))
 
 
 def generate_demo(
@@ -149,19 +151,13 @@ def generate_demo(
     day, now = clinic_clock(today)
     clinic, created = prepare_clinic(desk, catalog(), day, now, coordinator_password)
     first = _first_ordinal(desk)
-    rows: dict[str, int] = {}
-    for start in range(first, first + patients, PATIENTS_PER_TRANSACTION):
-        stop = min(start + PATIENTS_PER_TRANSACTION, first + patients)
-        counts = _write(desk, clinic, seed, range(start, stop), progress, patients, start - first)
-        for name, count in counts.items():
-            rows[name] = rows.get(name, 0) + count
-    with desk.writing(Permission.ADMIN) as tx:
-        detail = {"patients": patients, "seed": seed, "rows": sum(rows.values())}
-        tx.audit("demo.generate", detail=detail)
+    step = progress or Progress()
+    step.update(0, patients, CREATING)
+    rows = _write_audited(desk, clinic, seed, range(first, first + patients), step)
     seconds = time.perf_counter() - started
     risk_seconds, scored = None, 0
     if refresh_risk:
-        scored, risk_seconds = _refresh_risk(desk, now)
+        scored, risk_seconds = _refresh_risk(desk, now, step)
     return DemoSummary(
         patients=patients,
         seed=seed,
@@ -176,7 +172,47 @@ def generate_demo(
     )
 
 
-def _refresh_risk(desk: Desk, now: datetime) -> tuple[int, float]:
+def _write_audited(
+    desk: Desk, clinic: DemoClinic, seed: int, ordinals: range, progress: Progress
+) -> dict[str, int]:
+    """Write the patients, then one audit event and one change notice for the run — also
+    for the part written before a stop."""
+    out = RowBuffer(desk.user.id, utcnow())
+    try:
+        _write(desk, clinic, seed, ordinals, progress, out)
+    finally:
+        made = _made(desk, ordinals)
+        if made:
+            with desk.writing(Permission.ADMIN) as tx:
+                tx.audit(
+                    "demo.generate",
+                    detail={
+                        "patients": made,
+                        "seed": seed,
+                        "rows": sum(out.counts.values()),
+                        "stopped": made < len(ordinals),
+                    },
+                )
+            changes = Changes()  # kinds only: the screens reload what they show
+            for kind in out.counts:
+                changes.add(kind)
+            desk.announce(changes)
+    return out.counts
+
+
+def _made(desk: Desk, ordinals: range) -> int:
+    """How many of the run's patients are in the vault (all, unless it was stopped)."""
+    low, high = f"{MRN_PREFIX}{ordinals.start + 1:07d}", f"{MRN_PREFIX}{ordinals.stop:07d}"
+    with desk.reading() as session:
+        found = session.exec(
+            select(func.count())
+            .select_from(Patient)
+            .where(col(Patient.mrn).op("GLOB")(MRN_PATTERN), col(Patient.mrn).between(low, high))
+        ).one()
+    return int(found)
+
+
+def _refresh_risk(desk: Desk, now: datetime, progress: Progress) -> tuple[int, float]:
     started = time.perf_counter()
-    outcome = desk.risk.refresh_all(now)
+    outcome = desk.risk.refresh_all(now, progress)
     return outcome.value, time.perf_counter() - started

@@ -2,29 +2,33 @@
 
 Scores are refreshed inside the very transaction that changed a patient's record (a
 ``Desk.before_commit`` hook over ``tx.changes.patient_ids``), and in bulk with
-:func:`refresh_all` after imports, demo data or at night (the clock's nightly job, see
-docs/architecture.md#scheduling-the-reminder-clock).
+:meth:`RiskEngine.refresh_all` after imports, demo data or at night (the clock's nightly job, see
+docs/architecture.md#scheduling-the-reminder-clock). The bulk refresh commits in short chunks
+(``careDesk/ops/chunks.py``), so a save made meanwhile waits for one chunk, not for everyone.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, union
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col, select
 
 from careDesk.care.measures.registry import store_entries
-from careDesk.care.risk.gather import CHUNK, facts
+from careDesk.care.risk.gather import CHUNK, facts, facts_between
 from careDesk.care.risk.priority import Facts, prioritise
 from careDesk.care.risk.weights import Weights, default_weights
 from careDesk.changes import Changes, Outcome
 from careDesk.model.base import utcnow
+from careDesk.model.patient import Patient
 from careDesk.model.risk import RiskScore
+from careDesk.ops import ChunkSizer, Progress
 from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
@@ -39,6 +43,11 @@ RISK_KIND = "risk_score"
 # 2: measurements (uncontrolled A1c and BP, PHQ-9/GAD-7 not improving, no score in 30 days) and
 #    the treat-to-target registry rows (issue 17).
 RULES_VERSION = 2
+# Patients per bulk-refresh transaction: the first, then sized by the time it held the write
+# lane (careDesk/ops/chunks.py), never under MIN_CHUNK, where its fixed cost (a commit) dominates.
+FIRST_CHUNK, MIN_CHUNK = 200, 100
+OPTIMISTIC_TRIES = 3  # reads outside the lane before a chunk is read inside its write
+REFRESHING = "Updating risk scores"
 
 
 def _row(f: Facts, w: Weights, now: datetime) -> dict[str, Any]:
@@ -93,20 +102,54 @@ def refresh(
     w = weights or default_weights()
     found, gone = facts(session, when, w, patient_ids)
     _store(session, [_row(f, w, when) for f in found.values()], gone)
-    entries = [e for f in found.values() if f.measures for e in f.measures.entries]
-    store_entries(session, None if patient_ids is None else [*found, *gone], entries)
+    store_entries(session, None if patient_ids is None else [*found, *gone], _entries(found))
+    return len(found)
+
+
+def _entries(found: dict[str, Facts]) -> list[dict[str, Any]]:
+    """The treat-to-target registry rows of the patients scored (issue 17)."""
+    return [e for f in found.values() if f.measures for e in f.measures.entries]
+
+
+def scored_between(session: Session, low: str, high: str) -> set[str]:
+    """Patients from ``low`` to ``high`` (by id) with a stored score."""
+    query = select(col(RiskScore.patient_id)).where(col(RiskScore.patient_id).between(low, high))
+    return set(session.exec(query))
+
+
+def refresh_between(session: Session, low: str, high: str, now: datetime) -> int:
+    """Recompute the scores of the patients whose id sorts from ``low`` to ``high`` (one chunk
+    of the bulk refresh); a score whose patient is gone goes too. Returns how many."""
+    w = default_weights()
+    found = facts_between(session, now, w, low, high)
+    gone = scored_between(session, low, high) - set(found)
+    _store(session, [_row(f, w, now) for f in found.values()], gone)
+    store_entries(session, [*found, *gone], _entries(found))
     return len(found)
 
 
 def refresh_all(session: Session, now: datetime | None = None) -> int:
-    """Recompute every patient's score with a few batch queries; returns how many."""
+    """Recompute every patient's score in ``session``, one transaction (tests and benchmarks
+    only: on a real vault use :meth:`RiskEngine.refresh_all`, which commits in chunks)."""
     return refresh(session, None, now)
 
 
+def everyone(session: Session) -> list[str]:
+    """Every live patient, and every patient with a stored score (a deleted one's goes)."""
+    live = select(col(Patient.id)).where(col(Patient.deleted_at).is_(None))
+    scored = select(col(RiskScore.patient_id))
+    return sorted(str(pid) for pid in session.execute(union(live, scored)).scalars())
+
+
 def outdated(session: Session) -> list[str]:
-    """Patients whose stored score was computed by older rules than these."""
-    query = select(col(RiskScore.patient_id)).where(col(RiskScore.rules_version) < RULES_VERSION)
-    return list(session.exec(query))
+    """Patients whose stored score was computed by older rules than these, or who have none
+    (a demo or first sync stopped before its final refresh)."""
+    old = select(col(RiskScore.patient_id)).where(col(RiskScore.rules_version) < RULES_VERSION)
+    unscored = select(col(Patient.id)).where(
+        col(Patient.deleted_at).is_(None),
+        col(Patient.id).not_in(select(col(RiskScore.patient_id))),
+    )
+    return sorted(str(pid) for pid in session.execute(union(old, unscored)).scalars())
 
 
 def refresh_changed(tx: Tx) -> None:
@@ -180,17 +223,76 @@ class RiskEngine:
             tx.changes.add(RISK_KIND)
         return Outcome(count, tx.changes)
 
-    def refresh_outdated(self, now: datetime | None = None) -> Outcome[int]:
-        """Recompute the scores older rules computed (after an update); usually none."""
+    def refresh_outdated(
+        self, now: datetime | None = None, progress: Progress | None = None
+    ) -> Outcome[int]:
+        """Recompute the scores older rules computed (after an update), and any missing;
+        usually none."""
         with self.desk.reading() as session:
             stale = outdated(session)
-        if not stale:
-            return Outcome(0, Changes())
-        return self.refresh(stale, now)
+        return self._refresh_chunked(stale, now, progress, everyone=False)
 
-    def refresh_all(self, now: datetime | None = None) -> Outcome[int]:
-        """Recompute every patient's score (after imports, demo data, or nightly)."""
+    def refresh_all(
+        self, now: datetime | None = None, progress: Progress | None = None
+    ) -> Outcome[int]:
+        """Recompute every patient's score (after imports, demo data, or nightly), committing
+        in chunks; stopped through ``progress``, the chunks committed stay."""
+        with self.desk.reading() as session:
+            ids = everyone(session)
+        return self._refresh_chunked(ids, now, progress, everyone=True)
+
+    def _refresh_chunked(
+        self, ids: list[str], now: datetime | None, progress: Progress | None, *, everyone: bool
+    ) -> Outcome[int]:
+        """Refresh ``ids`` (sorted) a chunk per transaction, each well inside the write budget
+        (only the time a chunk holds the write lane sizes the next). The screens hear once at
+        the end, not after every chunk."""
+        when, step = now or utcnow(), progress or Progress()
+        sizer, done, count = ChunkSizer(FIRST_CHUNK, low=MIN_CHUNK, high=CHUNK), 0, 0
+        changes = Changes()
+        try:
+            step.update(0, len(ids), REFRESHING)
+            while done < len(ids):
+                chunk = ids[done : done + sizer.size]
+                if everyone:
+                    scored, held = self._refresh_range(chunk[0], chunk[-1], when)
+                else:
+                    scored, held = self._refresh_some(chunk, when)
+                sizer.took(held, len(chunk))
+                count += scored
+                done += len(chunk)
+                changes.add(RISK_KIND)
+                step.update(done, len(ids))
+        finally:
+            self.desk.announce(changes)
+        return Outcome(count, changes)
+
+    def _refresh_some(self, chunk: list[str], when: datetime) -> tuple[int, float]:
+        started = time.perf_counter()
         with self.desk.writing(None) as tx:
-            count = refresh(tx.session, None, now or tx.now)
-            tx.changes.add(RISK_KIND)
-        return Outcome(count, tx.changes)
+            count = refresh(tx.session, chunk, when)
+        return count, time.perf_counter() - started
+
+    def _refresh_range(self, low: str, high: str, when: datetime) -> tuple[int, float]:
+        """The patients from ``low`` to ``high``: their facts are read and scored outside the
+        write lane, then stored in a short write if nothing was written in between (the lane's
+        generation is unchanged); otherwise read again, and after a few tries read inside the
+        write. Returns (patients scored, seconds the write held the lane)."""
+        lane, w = self.desk.write_lane, default_weights()
+        for _ in range(OPTIMISTIC_TRIES):
+            seen = lane.generation
+            with self.desk.reading() as session:
+                found = facts_between(session, when, w, low, high)
+                gone = scored_between(session, low, high) - set(found)
+            rows, entries = [_row(f, w, when) for f in found.values()], _entries(found)
+            started = time.perf_counter()
+            with self.desk.writing(None) as tx:
+                tx.session.connection()  # BEGIN IMMEDIATE: the lane is ours from here
+                if lane.generation == seen:
+                    _store(tx.session, rows, gone)
+                    store_entries(tx.session, [*found, *gone], entries)
+                    return len(found), time.perf_counter() - started
+        started = time.perf_counter()
+        with self.desk.writing(None) as tx:  # saves keep landing in between: read in the write
+            count = refresh_between(tx.session, low, high, when)
+        return count, time.perf_counter() - started

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, col, func, select
 
-from careDesk.care.demo import DemoSummary, generate_demo
+from careDesk.care.demo import DemoSummary, generate_demo, generator
 from careDesk.care.instruments import instrument, score
 from careDesk.care.urgent import missing
 from careDesk.desk import Desk
@@ -24,6 +24,7 @@ from careDesk.model.clinical import Condition, Medication
 from careDesk.model.patient import Patient
 from careDesk.model.schedule import Appointment, FollowUp
 from careDesk.model.security import AuditEvent
+from careDesk.ops import Cancelled, Progress
 from careDesk.paths import VaultPaths
 from careDesk.schedule import matching
 from careDesk.security.roles import Role
@@ -313,3 +314,26 @@ def test_the_outbox_gets_whatsapp_and_caregiver_reminders_to_send(desk: Desk) ->
     queued = [r for r in desk.outbox.messages(limit=2000) if r.state == "queued"]
     assert any(r.channel == "whatsapp" for r in queued)
     assert any(r.family_member_id for r in queued)
+
+
+def test_a_stopped_demo_keeps_what_it_committed_with_its_audit_event(desk: Desk) -> None:
+    """The demo commits in short chunks (a save can come between them); stopped after the
+    first, that chunk's patients stay, and the run is audited once, as stopped."""
+    progress = Progress()
+    progress.listen(lambda p: p.cancel() if p.done else None)  # Stop once a chunk is in
+    with pytest.raises(Cancelled):
+        generate_demo(
+            desk,
+            patients=300,
+            seed=42,
+            today=TODAY,
+            coordinator_password=PASSWORD,
+            progress=progress,
+        )
+    with desk.reading() as s:
+        made = _count(s, "SELECT count(*) FROM patient WHERE mrn GLOB 'DM*'")
+        events = s.exec(select(AuditEvent).where(AuditEvent.action == "demo.generate")).all()
+    assert made == generator.FIRST_CHUNK
+    assert len(events) == 1
+    detail = json.loads(events[0].detail)
+    assert (detail["patients"], detail["stopped"]) == (made, True)

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
+from typing import Any
 
+import pytest
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.base import STATE_RUNNING
 from sqlmodel import select
 
 from careDesk.desk import Desk
 from careDesk.model.base import utcnow
 from careDesk.model.schedule import FollowUp
-from careDesk.schedule.clock import BACKUP, OUTBOX, RISK, WAKE, ReminderClock, jobs_due_summary
+from careDesk.ops import Priority, current_priority
+from careDesk.schedule.clock import (
+    BACKUP,
+    OUTBOX,
+    RISK,
+    WAKE,
+    ReminderClock,
+    _Scheduler,
+    jobs_due_summary,
+)
 from careDesk.schedule.reminders import DueItem
 from careDesk.store.engine import raw_connect
 from tests.careDesk.schedule.conftest import Gateway, add_patient, configure_smtp, free_port
@@ -67,6 +80,21 @@ def test_nightly_backup_job_writes_a_verified_backup_and_rotates(desk: Desk) -> 
     assert desk.backups.last_result() is not None
 
 
+def test_the_clocks_jobs_run_as_background_work_of_the_runner(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """APScheduler only wakes a job: its database work takes the one road (careDesk/ops), on
+    the runner's background thread, where a person's saves go first."""
+    seen: list[tuple[str, Priority]] = []
+    monkeypatch.setattr(
+        desk.backups,
+        "nightly",
+        lambda: seen.append((threading.current_thread().name, current_priority())),
+    )
+    ReminderClock(desk).run_backup()
+    assert seen == [("careDesk-jobs-0", Priority.BACKGROUND)]
+
+
 def test_a_failing_job_is_reported_not_raised(desk: Desk) -> None:
     desk.settings.set("backup.folder", "/dev/full/not-a-folder")
     clock = ReminderClock(desk)
@@ -100,6 +128,7 @@ def test_starting_the_clock_recomputes_scores_from_older_rules(desk: Desk) -> No
         tx.session.execute(update(RiskScore).values(rules_version=0, lace=12))
     clock = ReminderClock(desk)
     clock.start()
+    clock.wait_idle()  # the catch-up runs on the runner's background thread
     clock.stop()
     assert clock.errors == []
     with desk.reading() as session:
@@ -133,6 +162,7 @@ def test_starting_the_clock_raises_work_for_item_9_answers_stored_without_it(des
     for _ in range(2):
         clock = ReminderClock(desk)
         clock.start()
+        clock.wait_idle()
         clock.stop()
         assert clock.errors == []
     with desk.reading() as session:
@@ -170,3 +200,44 @@ def test_a_reply_source_that_fails_is_kept_for_the_screens(desk: Desk) -> None:
     clock = ReminderClock(desk)
     clock.run_outbox()
     assert clock.errors == ["inbox: sms: the sms replies (sms.inbox_url): not reachable (URLError)"]
+
+
+class _HeldStore(MemoryJobStore):  # type: ignore[misc]
+    """A job store whose due-job lookup waits, so a round is under way while the clock stops."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_round, self.carry_on = threading.Event(), threading.Event()
+
+    def get_due_jobs(self, now: Any) -> Any:
+        due = super().get_due_jobs(now)
+        if due:
+            self.in_round.set()
+            self.carry_on.wait(30)
+        return due
+
+
+def test_stopping_while_a_round_hands_out_a_one_off_wake_neither_crashes_nor_leaves_it() -> None:
+    """APScheduler marks itself stopped without its job-store lock: a round handing out a
+    finished one-off wake then looked for it among jobs "pending start", crashed its thread
+    and left the wake behind for the next start (seen as JobLookupError in the suite)."""
+    store = _HeldStore()
+    scheduler = _Scheduler(jobstores={"default": store}, timezone=UTC)
+    crashes: list[threading.ExceptHookArgs] = []
+    hook, threading.excepthook = threading.excepthook, crashes.append
+    ran = threading.Event()
+    try:
+        scheduler.start()
+        scheduler.add_job(ran.set, "date", id="wake-at-now", run_date=utcnow())
+        assert store.in_round.wait(30)
+        stopping = threading.Thread(target=scheduler.shutdown)
+        stopping.start()
+        while scheduler.state == STATE_RUNNING and stopping.is_alive():
+            stopping.join(0.001)  # until shutdown has changed the state, as stop() does first
+        store.carry_on.set()
+        stopping.join(30)
+    finally:
+        threading.excepthook = hook
+    assert not stopping.is_alive()
+    assert crashes == []
+    assert store.get_all_jobs() == []  # the finished wake is gone, not left for the next start

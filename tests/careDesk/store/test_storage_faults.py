@@ -190,7 +190,7 @@ def test_an_io_error_saves_nothing(desk: Desk, vault_paths: VaultPaths) -> None:
     assert child.returncode == 1, (out, err)
     first = out.splitlines()[0]
     assert first.startswith(f"{DiskError.__name__}: The disk holding {vault_paths.root}"), out
-    assert "Traceback" not in err
+    assert "Traceback" not in err, err
     again = unlock(vault_paths, ADMIN, PASSWORD)
     try:
         mrns, events = _state(again)

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from careDesk.care.demo import generate_demo
 from careDesk.desk import Desk
+from careDesk.ops import Cancelled, Progress
 from careDesk.sync import bulkload, snapshot
 from careDesk.sync.connection import SyncOffline
 from careDesk.sync.tables import synced_tables
@@ -122,18 +123,24 @@ def test_a_first_sync_stopped_while_ranking_patients_ranks_them_all_next_time(
 ) -> None:
     """Risk scores are computed a chunk of patients at a time after the copy; the copy counts
     as taken only once every patient has one, so no patient is left off the worklist."""
-    from careDesk.sync import service
+    from careDesk.care.risk import engine
 
     _clinic(make_workstation, seed=8)
     b = make_workstation("ben")
-    monkeypatch.setattr(service, "RISK_CHUNK", 10)
+    monkeypatch.setattr(engine, "FIRST_CHUNK", 10)  # ten patients a chunk, then more
+    monkeypatch.setattr(engine, "MIN_CHUNK", 1)
+    progress = Progress()
 
-    def stop_ranking(stage: str, done: int, total: int) -> None:
-        if stage == "risk" and done:
-            raise Stopped()  # after the first ten patients
+    def stop_ranking(p: Progress) -> None:
+        if p.message == engine.REFRESHING and 0 < p.done < p.total:
+            p.cancel()  # the person presses Stop after the first chunk
 
-    with pytest.raises(Stopped):
-        b.desk.sync.run(stop_ranking)
+    progress.listen(stop_ranking)
+    with pytest.raises(Cancelled):
+        b.desk.sync.run(progress)
+    with b.desk.reading() as session:
+        scored = session.execute(text("SELECT count(*) FROM risk_score")).scalar_one()
+    assert 0 < scored < 30  # stopped part-way through the ranking
     assert b.desk.sync.status().last_sync_at is None
     assert b.sync().pushed == 0  # what the snapshot copied is not sent back
     with b.desk.reading() as session:

@@ -9,6 +9,8 @@ from sqlalchemy import text
 
 from careDesk.care.demo import generate_demo
 from careDesk.desk import Desk
+from careDesk.ops import Progress
+from careDesk.sync.reports import COPYING
 from careDesk.sync.tables import synced_tables
 from tests.conftest import PASSWORD
 
@@ -27,14 +29,16 @@ def test_a_new_workstation_gets_every_row_exactly_as_stored(make_workstation: An
     a.sync()  # the demo clinic goes to the server, and A takes the server's snapshot back
     b = make_workstation("ben")
     seen: list[tuple[str, int, int]] = []
-    report = b.desk.sync.run(progress=lambda *step: seen.append(step))
+    progress = Progress()
+    progress.listen(lambda p: seen.append(p.snapshot()))
+    report = b.desk.sync.run(progress=progress)
 
     assert report.snapshot_rows > 1000
     for t in synced_tables():
         assert _rows(a.desk, t.name) == before[t.name], f"{t.name} changed on the first sync"
         theirs = _rows(b.desk, t.name)
         assert theirs == before[t.name], f"{t.name}: differs on the new workstation"
-    snapshot = [(done, total) for stage, done, total in seen if stage == "snapshot"]
+    snapshot = [(done, total) for message, done, total in seen if message == COPYING]
     assert snapshot[0] == (0, report.snapshot_rows)
     assert snapshot[-1] == (report.snapshot_rows, report.snapshot_rows)
     assert [d for d, _ in snapshot] == sorted(d for d, _ in snapshot)

@@ -1,0 +1,174 @@
+"""The one writer: every write transaction on a vault passes this lane, one at a time.
+
+SQLite lets one connection write at a time and makes the others wait (``busy_timeout``) or fail
+with "database is locked". Rather than leave threads to race for that lock, the engine
+(``careDesk/store/engine.py``) takes this lane just before ``BEGIN IMMEDIATE`` and gives it back
+after ``COMMIT`` or ``ROLLBACK``, so every writer of the process — the runner's threads, the
+reminder clock, sync, APScheduler's job store, a script — queues here, where:
+
+- an interactive transaction waiting goes before any background one, so a long job that commits
+  in short chunks lets a save in between its chunks;
+- a wait longer than the busy timeout is :class:`~careDesk.errors.DatabaseBusy`, an expected
+  error with a message, never a raw ``OperationalError``;
+- each hold (from BEGIN to the end of COMMIT) is timed: a hold over :data:`LONG_HOLD` is logged
+  with the op's name, and :meth:`WriteLane.recording` collects them (``make bench``);
+- :attr:`WriteLane.generation` counts the holds that ended, so a long job can read outside the
+  lane and, once it holds the lane, know whether anything was written since it read.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from careDesk.errors import DatabaseBusy
+from careDesk.ops.context import Priority, current_name, current_priority
+
+log = logging.getLogger("careDesk.ops")
+
+LONG_HOLD = 1.0  # seconds; the budget is ~0.1 s (docs/architecture.md#performance-budgets)
+_LOCKED = ("database is locked", "database table is locked", "database is busy")
+
+
+def is_locked_error(exc: BaseException) -> bool:
+    """Whether ``exc`` (SQLAlchemy's wrapper or the driver's own) is SQLite's busy/locked."""
+    original = getattr(exc, "orig", None) or exc
+    return type(original).__name__ == "OperationalError" and str(original).startswith(_LOCKED)
+
+
+@dataclass(frozen=True)
+class Hold:
+    """One write transaction's hold on the lane."""
+
+    seconds: float
+    name: str  # the op's name ("" outside any op)
+    priority: Priority
+
+
+@dataclass
+class HoldLog:
+    """The holds made while a :meth:`WriteLane.recording` block ran."""
+
+    holds: list[Hold] = field(default_factory=list)
+
+    def longest(self) -> float:
+        """The longest hold in seconds (0 when none)."""
+        return max((h.seconds for h in self.holds), default=0.0)
+
+    def percentile(self, share: float) -> float:
+        """The hold ``share`` (0–1) of holds were no longer than (nearest rank; 0 when none)."""
+        ordered = sorted(h.seconds for h in self.holds)
+        if not ordered:
+            return 0.0
+        rank = max(1, math.ceil(share * len(ordered)))
+        return ordered[rank - 1]
+
+
+class WriteLane:
+    """One write transaction at a time, interactive first, waits bounded by ``timeout``."""
+
+    def __init__(self, timeout: float, folder: str) -> None:
+        self.timeout = timeout
+        self.folder = folder  # the vault's folder, named in DatabaseBusy
+        self._cond = threading.Condition()
+        self._holder: int | None = None
+        self._since = 0.0
+        self._hold_name = ""
+        self._hold_priority = Priority.INTERACTIVE
+        self._interactive_waiting = 0
+        self._background_waiting = 0
+        self._generation = 0
+        self._logs: list[HoldLog] = []
+
+    @property
+    def generation(self) -> int:
+        """How many write transactions have ended: unchanged between a read and a write made
+        while holding the lane means nothing was written in between (every writer of the
+        vault passes this lane: the vault lock keeps other programs from writing to it)."""
+        with self._cond:
+            return self._generation
+
+    @property
+    def held_here(self) -> bool:
+        """Whether this thread holds the lane (it is inside a write transaction)."""
+        with self._cond:
+            return self._holder == threading.get_ident()
+
+    def acquire(self) -> None:
+        """Wait for the lane at this thread's op priority; :class:`DatabaseBusy` after
+        ``timeout`` seconds."""
+        me, interactive = threading.get_ident(), current_priority() is Priority.INTERACTIVE
+        deadline = time.monotonic() + self.timeout
+        with self._cond:
+            if self._holder == me:
+                # A second connection of this thread would wait for the first forever.
+                raise RuntimeError("a write transaction was opened inside another one")
+            self._count_waiting(interactive, +1)
+            try:
+                while self._holder is not None or (
+                    not interactive and self._interactive_waiting > 0
+                ):
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise DatabaseBusy(self.folder, self.timeout)
+                    self._cond.wait(left)
+            except BaseException:
+                self._cond.notify_all()  # background waiters may go now
+                raise
+            finally:
+                self._count_waiting(interactive, -1)
+            self._holder = me
+            self._since = time.perf_counter()
+            self._hold_name, self._hold_priority = current_name(), current_priority()
+
+    def _count_waiting(self, interactive: bool, step: int) -> None:
+        if interactive:
+            self._interactive_waiting += step
+        else:
+            self._background_waiting += step
+        if step > 0:
+            self._cond.notify_all()  # for wait_for_waiters; a waiter woken in vain waits again
+
+    def wait_for_waiters(self, interactive: int, background: int, timeout: float) -> bool:
+        """Wait until this many transactions of each kind wait for the lane (tests and
+        diagnostics); False if ``timeout`` seconds passed first."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: (
+                    (self._interactive_waiting, self._background_waiting)
+                    == (interactive, background)
+                ),
+                timeout,
+            )
+
+    def release(self) -> None:
+        """End the hold (the transaction committed or rolled back)."""
+        with self._cond:
+            if self._holder is None:
+                return
+            hold = Hold(time.perf_counter() - self._since, self._hold_name, self._hold_priority)
+            self._holder = None
+            self._generation += 1
+            logs = list(self._logs)
+            self._cond.notify_all()
+        for found in logs:
+            found.holds.append(hold)
+        if hold.seconds >= LONG_HOLD:
+            log.warning("a write held the database for %.1f s (%s)", hold.seconds, hold.name or "-")
+
+    @contextmanager
+    def recording(self) -> Iterator[HoldLog]:
+        """Collect every hold that ends inside the block."""
+        found = HoldLog()
+        with self._cond:
+            self._logs.append(found)
+        try:
+            yield found
+        finally:
+            with self._cond:
+                self._logs.remove(found)

@@ -1,0 +1,90 @@
+"""The write lane: every write transaction passes it, one at a time, interactive first."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from careDesk.desk import Desk
+from careDesk.errors import DatabaseBusy
+from careDesk.ops import Priority
+from careDesk.ops.context import running
+from careDesk.store import engine as store_engine
+from careDesk.store.engine import raw_connect
+from tests.careDesk.schedule.conftest import add_patient
+
+
+def test_every_kind_of_write_passes_the_lane_and_gives_it_back(desk: Desk) -> None:
+    lane = desk.write_lane
+    with lane.recording() as log:
+        add_patient(desk)  # a verb's transaction
+        with pytest.raises(ValueError), desk.writing() as tx:  # one that fails half-way
+            tx.session.execute(text("UPDATE setting SET value = value"))
+            raise ValueError("stop")
+        with desk.engine.begin() as conn:  # SQLAlchemy Core, as APScheduler's job store writes
+            conn.exec_driver_sql("UPDATE setting SET value = value")
+        with desk.engine.connect() as conn:  # a connection closed without commit
+            conn.exec_driver_sql("PRAGMA optimize")
+        with desk.reading() as session:  # reads never take it
+            session.execute(text("SELECT count(*) FROM patient")).one()
+    assert len(log.holds) == 4
+    assert not lane.held_here
+    add_patient(desk)  # nothing was left holding it
+
+
+def test_a_background_write_waits_while_a_save_waits(desk: Desk) -> None:
+    """The lane is busy; a background job's next chunk and a save both wait for it: the save
+    goes first, whichever came first."""
+    lane, order = desk.write_lane, []
+    holding, release = threading.Event(), threading.Event()
+
+    def write(name: str, priority: Priority, hold: bool = False) -> None:
+        with running(name, priority), desk.writing(None) as tx:
+            tx.session.execute(text("UPDATE setting SET value = value"))
+            order.append(name)
+            if hold:
+                holding.set()
+                release.wait(30)
+
+    threads = [threading.Thread(target=write, args=("first chunk", Priority.BACKGROUND, True))]
+    threads[0].start()
+    assert holding.wait(30)
+    threads.append(threading.Thread(target=write, args=("next chunk", Priority.BACKGROUND)))
+    threads[1].start()
+    assert lane.wait_for_waiters(interactive=0, background=1, timeout=30)
+    threads.append(threading.Thread(target=write, args=("save", Priority.INTERACTIVE)))
+    threads[2].start()
+    assert lane.wait_for_waiters(interactive=1, background=1, timeout=30)
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert order == ["first chunk", "save", "next chunk"]
+
+
+def test_a_vault_locked_by_another_program_is_a_busy_message_not_a_crash(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    patient = add_patient(desk)
+    monkeypatch.setattr(store_engine, "BUSY_TIMEOUT_MS", 200)
+    desk.engine.dispose()  # new connections wait 0.2 s for SQLite's lock, not 5 s
+    other = raw_connect(desk.paths.database, desk.key)  # e.g. a tool holding the write lock
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(DatabaseBusy) as caught:
+            desk.timeline.add_note(patient.id, summary="Called about meals")
+    finally:
+        other.rollback()
+        other.close()
+    assert "busy" in caught.value.message and "saved nothing" in caught.value.message
+    assert desk.timeline.count(patient.id) == 0
+    desk.timeline.add_note(patient.id, summary="Called about meals")  # and then it works
+    assert desk.timeline.count(patient.id) == 1
+
+
+def test_a_write_opened_inside_another_on_one_thread_is_a_bug_said_at_once(desk: Desk) -> None:
+    with desk.writing() as tx:
+        tx.session.execute(text("UPDATE setting SET value = value"))
+        with pytest.raises(RuntimeError, match="inside another"), desk.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE setting SET value = value")
