@@ -4,6 +4,7 @@ what it committed, finds every patient it has, and has (or gets back) all its in
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from typing import Any
 
@@ -12,9 +13,10 @@ from sqlalchemy import text
 
 from careDesk.care.demo import generate_demo
 from careDesk.desk import Desk
-from careDesk.ops import Cancelled, Progress
+from careDesk.ops import Cancelled, Progress, job, write
 from careDesk.sync import bulkload, snapshot
 from careDesk.sync.connection import SyncOffline
+from careDesk.sync.reports import COPYING
 from careDesk.sync.tables import synced_tables
 from tests.conftest import PASSWORD
 
@@ -151,3 +153,43 @@ def test_a_first_sync_stopped_while_ranking_patients_ranks_them_all_next_time(
             )
         ).scalar_one()
     assert _searchable(b.desk) == 30 and unranked == 0
+
+
+def test_a_patient_registered_during_a_first_sync_goes_in_between_its_chunks(
+    make_workstation: Any, small_steps: None
+) -> None:
+    """The copy commits short chunks through the write lane (issue 18): a person registering a
+    patient while the clinic is being copied saves at once, the copy carries on after, and the
+    new patient is found by search and reaches the clinic."""
+    a = _clinic(make_workstation, seed=9)
+    b = make_workstation("ben")
+    progress, copied, carry_on = Progress(), threading.Event(), threading.Event()
+
+    def between_chunks(p: Progress) -> None:
+        if p.message == COPYING and p.done and not copied.is_set():
+            copied.set()  # the first ten patients are in
+            carry_on.wait(60)
+
+    progress.listen(between_chunks)
+    with b.desk.write_lane.recording() as log:
+        syncing = b.desk.ops.submit(job("sync.run", lambda: b.desk.sync.run(progress), progress))
+        assert copied.wait(120)
+        save = b.desk.ops.submit(
+            write(
+                "patients.create",
+                lambda: b.desk.patients.create(
+                    mrn="NEW-1", given_name="Zora", family_name="Quill", birth_date=date(1961, 5, 2)
+                ),
+            )
+        )
+        carry_on.set()
+        created = save.result(60).value  # no DatabaseBusy, no OperationalError
+        assert not syncing.done()  # saved while the copy still had chunks to write
+        syncing.result(300)
+    names = [hold.name for hold in log.holds]
+    assert "sync.run" in names[names.index("patients.create") + 1 :]  # the copy went on after
+    assert [p.id for p in b.desk.patients.search("Quill")] == [created.id]
+    assert _searchable(b.desk) == 31 and _missing(b.desk) == []
+    b.sync()
+    a.sync()
+    assert [p.id for p in a.desk.patients.search("Quill")] == [created.id]
