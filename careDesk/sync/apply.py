@@ -72,9 +72,12 @@ def write_rows(
     return written
 
 
-def enqueue_everything(conn: Connection) -> int:
-    """Queue every local row as an insert (a vault's first sync); returns how many."""
-    return sum(_enqueue(conn, t, None) for t in synced_tables())
+def row_count(session: Session) -> int:
+    """Rows in the replicated tables (what a first upload has to consider)."""
+    return sum(
+        int(session.execute(text(f'SELECT count(*) FROM "{t.name}"')).scalar_one())
+        for t in synced_tables()
+    )
 
 
 def enqueue_rows(conn: Connection, name: str, ids: list[str]) -> int:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import UOWTransaction
 from careDesk.model.base import Record
 from careDesk.model.sync import SyncOutbox
 from careDesk.sync.apply import enqueue_rows
-from careDesk.sync.tables import BOOKKEEPING, encode, local_columns, synced_names
+from careDesk.sync.tables import BOOKKEEPING, META, encode, local_columns, synced_names
 
 # ``session.info`` key of the function that bulk writers (``careDesk.care.demo.rows``) call with
 # (connection, table name, ids) after inserting rows with Core.
@@ -81,8 +81,13 @@ def _updated(obj: Record) -> SyncOutbox | None:
         new = history.added[0]
         if encode(old) != encode(new):
             fields[key] = [encode(old), encode(new)]
-    if not fields or set(fields) <= {"updated_at", "changed_by"}:
+    if not fields or set(fields) <= META:
         return None
+    for key in META - set(fields):
+        # Unchanged in this flush (a record added and changed in one transaction keeps the
+        # transaction's time and author), yet the server stamps the row with them: always sent.
+        value = encode(getattr(obj, key))
+        fields[key] = [value, value]
     version = state.attrs["version"].history
     base = version.deleted[0] if version.deleted else obj.version
     tombstoned = "deleted_at" in fields and fields["deleted_at"][0] is None

@@ -1,9 +1,10 @@
 """``desk.sync``: push the outbox, pull the clinic's changes, report status and conflicts.
 
-One sync is: (first time) queue this vault's rows and take a snapshot of the clinic; then push
-the outbox in order, in batches, each acknowledged locally only after the server committed it
-(a lost acknowledgement is harmless: the server skips mutation ids it has applied); then pull
-pages after the cursor. Nothing is decided by this workstation's clock.
+One sync is: (first time) upload this vault's rows (``upload``); then push the outbox in order,
+in batches, each acknowledged locally only after the server committed it (a lost
+acknowledgement is harmless: the server skips mutation ids it has applied); (first time) take a
+snapshot of the clinic and compute risk scores; then pull pages after the cursor. Nothing is
+decided by this workstation's clock.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from careDesk.ops import Progress
 from careDesk.security.roles import Permission
 from careDesk.settings_secrets import service_secret
 from careDesk.store.migrate import SCHEMA_VERSION
-from careDesk.sync import anchor, apply, capture, snapshot
+from careDesk.sync import anchor, apply, capture, snapshot, upload
 from careDesk.sync.conflicts import record as record_conflict
 from careDesk.sync.connection import (
     Connect,
@@ -203,6 +204,7 @@ class Sync:
         info = self._conninfo()
         with self._running:  # one sync at a time: a second caller waits, then syncs again
             self._enable()
+            snapshot.restore_indexes(self.desk)  # after a first sync killed mid-table
             self._progress = progress or Progress()
             return self._run(info)
 
@@ -220,7 +222,14 @@ class Sync:
         return report
 
     def _exchange(self, conn: psycopg.Connection[Any]) -> SyncReport:
+        uploaded = upload.Uploaded(0, 0)
+        if not self._state().bootstrapped:  # this vault's own rows first, then its outbox
+            state = self._state()
+            uploaded = upload.run(
+                self.desk, conn, state.client_id, self.schema_version, self._progress
+            )
         pushed, duplicates, conflicts = self._push(conn)
+        pushed, conflicts = pushed + uploaded.rows, conflicts + uploaded.conflicts
         snapshot = 0
         if not self._state().bootstrapped:
             snapshot = self._snapshot(conn, again=False)
@@ -262,13 +271,13 @@ class Sync:
         return state
 
     def _enable(self) -> None:
-        """First sync: start capturing and queue every existing row, in one transaction."""
+        """First sync: start capturing. The rows already here go by the first upload
+        (``careDesk.sync.upload``) before anything captured from now on."""
         if self.capturing:
             return
         with self.desk.writing(None) as tx:
             tx.session.add(SyncState(schema_version=self.schema_version))
-            queued = apply.enqueue_everything(tx.session.connection())
-            tx.audit("sync.enable", detail={"queued": queued})
+            tx.audit("sync.enable", detail={"rows": apply.row_count(tx.session)})
         self._capturing = True
 
     def _note_attempt(self, error: str | None, *, synced: bool = False) -> None:
@@ -349,13 +358,15 @@ class Sync:
                 self._snapshot(conn, again=True)
                 continue
             page = result["rows"]
+            # A row None: an uploaded row a later change superseded (its entry comes further on).
+            rows = [(t, data) for _, _, t, data in page if data is not None]
             with self.desk.writing(None) as tx:
                 if page:
                     pulled += apply.write_rows(
                         tx.session,
-                        [(t, data) for _, _, t, data in page],
+                        rows,
                         force=False,
-                        pending=apply.pending_rows(tx.session, (str(r[3]["id"]) for r in page)),
+                        pending=apply.pending_rows(tx.session, (str(d["id"]) for _, d in rows)),
                         changes=tx.changes,
                     )
                     st = tx.session.get(SyncState, 1)
@@ -375,6 +386,10 @@ class Sync:
             self._progress,
             again=again,
         )
+        # Risk is derived on each workstation, never replicated: scored in short chunks like any
+        # bulk refresh (careDesk/care/risk/engine.py), before the snapshot counts as taken, so a
+        # sync stopped here scores everyone again next time: no patient is left off the worklist.
+        self.desk.risk.refresh_all(progress=self._progress)
         with self.desk.writing(None) as tx:
             st = tx.session.get(SyncState, 1)
             assert st is not None
@@ -382,7 +397,4 @@ class Sync:
             tx.session.add(st)
             for t in synced_tables():  # every screen shows something new
                 tx.changes.add(t.name)
-        # Risk is derived locally, never replicated: scored in chunks like any bulk refresh (a
-        # stop part-way leaves the rest to the clock's next start, which scores the unscored).
-        self.desk.risk.refresh_all(progress=self._progress)
         return taken.rows

@@ -26,8 +26,12 @@ CALLABLE = (
     "snapshot_start(text, integer)",
     "audit_anchor_get(text)",
     "audit_anchor_put(text, jsonb, bigint, text)",
+    "upload_marks(text, integer)",
+    "upload_open(text, text[])",
+    "upload_apply(text, integer, text)",
+    "upload_finish(text, integer)",
 )
-SCRIPTS = ("server_schema.sql", "anchor_schema.sql")
+SCRIPTS = ("server_schema.sql", "anchor_schema.sql", "upload_schema.sql")
 
 
 def _role_exists(conn: Connection[Any], role: str) -> bool:

@@ -2,13 +2,17 @@
 
 The server hands every value over already in the form the vault stores it
 (``sync.snapshot_rows_<table>()``, generated in :mod:`careDesk.sync.ddl`), so rows go from
-psycopg straight into SQLite's ``executemany`` with no per-value work in Python. One thread reads
-from the server while the calling thread writes to the vault, so the two overlap. Writes commit
-in short chunks (sized by time, ``careDesk/ops/chunks.py``, at most :data:`COMMIT_ROWS` rows), so
-a save made on this workstation meanwhile waits for one chunk, not for the copy. A stopped or
-interrupted first sync keeps the chunks it committed and starts again from the top next time
-(every write is an upsert). A row with edits still waiting in the outbox is never overwritten:
-the local edit reaches the server first.
+psycopg's binary cursor straight into SQLite's ``executemany`` (one prepared statement) with no
+per-value work in Python. One thread reads from the server while the calling thread writes to
+the vault, so the two overlap. Writes commit in short chunks (sized by time,
+``careDesk/ops/chunks.py``, at most :data:`COMMIT_ROWS` rows) through the vault's write lane, so
+a save made on this workstation meanwhile waits for one chunk, not for the copy. A table empty on
+this workstation takes plain inserts, with its secondary indexes built once it is in and each
+chunk's rows added to its search index in one statement (:mod:`careDesk.sync.bulkload`); a table
+with rows takes upserts that leave alone the rows it already has as the server does. A stopped
+or interrupted first sync keeps the chunks it committed, with its indexes, and starts again from
+the top next time (every write is an upsert). A row with edits still waiting in the outbox is
+never overwritten: the local edit reaches the server first.
 """
 
 from __future__ import annotations
@@ -26,13 +30,14 @@ from psycopg import sql
 
 from careDesk.ops import ChunkSizer, Progress
 from careDesk.sync import apply
+from careDesk.sync.bulkload import SearchBatch, drop_deferred, missing, to_build
 from careDesk.sync.connection import SyncUpgradeRequired
 from careDesk.sync.ddl import snapshot_function
 from careDesk.sync.reports import COPYING
 from careDesk.sync.tables import local_columns, synced_tables, table
 
 if TYPE_CHECKING:
-    from careDesk.desk import Desk
+    from careDesk.desk import Desk, Tx
 
 FETCH = 5_000  # rows per round trip
 # Rows per local write transaction: the first, then sized by time (careDesk/ops/chunks.py)
@@ -93,6 +98,18 @@ def take(
     return Snapshot(int(start["txid"]), written)
 
 
+def restore_indexes(desk: Desk) -> int:
+    """Build the indexes a first sync dropped and could not build again (the app was killed
+    mid-table); returns how many. One query when there are none."""
+    with desk.reading() as session:
+        raw = session.connection().connection.driver_connection
+        statements = [s for name in missing(raw) for s in to_build(raw, name)]
+    for statement in statements:
+        with desk.writing(None) as tx:
+            tx.session.connection().exec_driver_sql(statement)
+    return len(statements)
+
+
 def _read(
     conn: psycopg.Connection[Any],
     pages: queue.Queue[Page | BaseException | None],
@@ -135,36 +152,98 @@ def _write(
     desk: Desk, pages: Iterator[Page], total: int, progress: Progress, *, again: bool
 ) -> int:
     """Write the pages in short transactions; returns how many rows."""
-    written = 0
-    seen: set[str] = set()
-    empty: dict[str, bool] = {}
-    sizer = ChunkSizer(FIRST_ROWS, low=min(MIN_ROWS, COMMIT_ROWS), high=COMMIT_ROWS)
-    for name, rows in pages:
-        if name not in empty:  # a new table: its rows may be wider, start small again
-            sizer.size = min(sizer.size, FIRST_ROWS)
-        if rows is None:  # the table is complete
-            if again:
-                with desk.writing(None) as tx:
-                    apply.tombstone_missing(tx.session, name, seen, tx.now)
-                seen = set()
-            continue
+    writer = _Writer(desk, total, progress, again=again)
+    try:
+        for name, rows in pages:
+            if rows is None:
+                writer.table_done(name)
+            else:
+                writer.page(name, rows)
+    except BaseException:
+        writer.build_all(quietly=True)  # what committed stays, with its indexes
+        raise
+    writer.build_all(quietly=False)
+    return writer.written
+
+
+class _Writer:
+    """Writes the snapshot's pages in chunks sized by time, one write transaction each.
+
+    A table empty when its first rows come (a new workstation) takes plain inserts, its
+    secondary indexes are built once it is in, and each chunk's rows go into its search index
+    in one statement before that chunk commits (:mod:`careDesk.sync.bulkload`); other tables
+    take upserts that write only rows that differ. Every commit leaves the vault consistent and
+    searchable.
+    """
+
+    def __init__(self, desk: Desk, total: int, progress: Progress, *, again: bool) -> None:
+        self.desk, self.total, self.progress, self.again = desk, total, progress, again
+        self.sizer = ChunkSizer(FIRST_ROWS, low=min(MIN_ROWS, COMMIT_ROWS), high=COMMIT_ROWS)
+        self.written = 0
+        self.fresh: dict[str, bool] = {}
+        self.deferred: list[str] = []  # tables whose indexes wait to be built
+        self.seen: set[str] = set()
+
+    def page(self, name: str, rows: list[tuple[Any, ...]]) -> None:
+        if name not in self.fresh:  # a new table: its rows may be wider, start small again
+            self.sizer.size = min(self.sizer.size, FIRST_ROWS)
         start = 0
         while start < len(rows):
-            part = rows[start : start + sizer.size]
+            part = rows[start : start + self.sizer.size]
             began = time.perf_counter()
-            with desk.writing(None) as tx:
-                raw = tx.session.connection().connection.driver_connection
-                assert raw is not None
-                if name not in empty:  # first rows of this table: a new workstation has none
-                    empty[name] = raw.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone() is None
-                raw.executemany(_insert(name) if empty[name] else _upsert(name), part)
-            sizer.took(time.perf_counter() - began, len(part))
-            if again:
-                seen.update(str(r[0]) for r in part)
+            with self.desk.writing(None) as tx:
+                self._chunk(tx, name, part)
+            self.sizer.took(time.perf_counter() - began, len(part))
+            if self.again:
+                self.seen.update(str(r[0]) for r in part)
             start += len(part)
-            written += len(part)
-            progress.update(written, total)  # a stop ends the copy here, chunks kept
-    return written
+            self.written += len(part)
+            self.progress.update(self.written, self.total)  # a stop ends the copy here
+
+    def _chunk(self, tx: Tx, name: str, part: list[tuple[Any, ...]]) -> None:
+        """One chunk's rows, in the caller's write transaction."""
+        raw = tx.session.connection().connection.driver_connection
+        assert raw is not None
+        if name not in self.fresh:  # first rows of this table: a new workstation has none
+            self.fresh[name] = raw.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone() is None
+            if self.fresh[name] and drop_deferred(raw, name):
+                self.deferred.append(name)
+        if not self.fresh[name]:
+            raw.executemany(_upsert(name), part)
+            return
+        search = SearchBatch(raw, name)
+        search.begin()
+        raw.executemany(_insert(name), part)
+        search.finish()
+
+    def table_done(self, name: str) -> None:
+        if self.again:
+            with self.desk.writing(None) as tx:
+                apply.tombstone_missing(tx.session, name, self.seen, tx.now)
+            self.seen = set()
+        if name in self.deferred:
+            self._build(name)
+
+    def _build(self, name: str) -> None:
+        """The table's dropped indexes, one write transaction each."""
+        with self.desk.reading() as session:
+            raw = session.connection().connection.driver_connection
+            statements = to_build(raw, name)
+        for statement in statements:
+            with self.desk.writing(None) as tx:
+                tx.session.connection().exec_driver_sql(statement)
+        self.deferred.remove(name)
+
+    def build_all(self, *, quietly: bool) -> None:
+        """Build every index still dropped. ``quietly``: on the way out of an error, a failure
+        here is left to the next sync (``bulkload.missing``), not raised over the error."""
+        for name in list(self.deferred):
+            try:
+                self._build(name)
+            except Exception:
+                if not quietly:
+                    raise
+                return
 
 
 @cache
@@ -177,16 +256,21 @@ def _insert(name: str) -> str:
 
 @cache
 def _upsert(name: str) -> str:
-    """Insert or overwrite one row by id, unless it has edits waiting to be sent."""
+    """Insert or overwrite one row by id, unless it has edits waiting to be sent or is the same."""
     columns = [c.name for c in table(name).columns]
     if columns[0] != "id":
         raise AssertionError(f"{name}: the id must come first")
     q = [f'"{c}"' for c in columns]
     mine = local_columns(name)
-    keep = ", ".join(f'"{c}" = excluded."{c}"' for c in columns[1:] if c not in mine)
+    copied = [c for c in columns[1:] if c not in mine]
+    keep = ", ".join(f'"{c}" = excluded."{c}"' for c in copied)
+    # A row this vault already has as the server does (its own rows, just sent by a first
+    # upload) is left alone: no write, no index or search-index churn.
+    differs = " OR ".join(f'"{name}"."{c}" IS NOT excluded."{c}"' for c in copied)
     return (
         f'INSERT INTO "{name}" ({", ".join(q)}) VALUES ({", ".join("?" * len(q))})'
         f' ON CONFLICT ("id") DO UPDATE SET {keep}'
         " WHERE NOT EXISTS (SELECT 1 FROM sync_outbox o"
         f" WHERE o.row_id = excluded.id AND o.table_name = '{name}')"
+        f" AND ({differs})"
     )

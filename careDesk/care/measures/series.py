@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, literal_column, select, text
 from sqlmodel import Session, col
 
 from careDesk.care.measures.catalog import Measure, by_key, catalog, measure_of
@@ -227,7 +227,10 @@ def observation_readings(
 
     A plain query: a chart may hold thousands of values, and reading them without the ORM's
     per-row type processing keeps the Measures tab within its budget."""
-    sql = _OBSERVATIONS + (" AND loinc IN :codes" if codes is not None else "")
+    # ``+loinc``: without ANALYZE statistics SQLite took the loinc index, reading every
+    # patient's values of these codes for each chunk of a risk refresh (quadratic in the
+    # clinic's size); the unary plus leaves the patient_id index (as care/risk/gather.py does).
+    sql = _OBSERVATIONS + (" AND +loinc IN :codes" if codes is not None else "")
     params: list[Any] = [bindparam("ids", expanding=True)]
     if codes is not None:
         params.append(bindparam("codes", expanding=True))
@@ -263,7 +266,8 @@ def screener_readings(
         ).where(
             col(ScreenerResult.patient_id).in_(chunk),
             col(ScreenerResult.deleted_at).is_(None),
-            col(ScreenerResult.instrument).in_(wanted),
+            # ``+instrument``: the patient_id index, not every patient's results of the instrument
+            literal_column("+screener_result.instrument").in_(wanted),
             col(ScreenerResult.total).is_not(None),
         )
         for pid, rid, instrument, total, at in session.execute(q):

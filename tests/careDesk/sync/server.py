@@ -106,6 +106,26 @@ class Cluster:
             f"?sslmode=verify-full&sslrootcert={self.ca_file}"
         )
 
+    def cpu_seconds(self) -> float:
+        """CPU time the server's processes have used so far (Linux ``/proc``; NaN elsewhere):
+        the server and the workstations share this machine's cores in the benchmarks."""
+        try:
+            postmaster = int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+            ticks = 0
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                try:
+                    text = stat.read_text()
+                except OSError:
+                    continue  # the process ended meanwhile
+                fields = text[text.rindex(")") + 2 :].split()
+                if int(stat.parent.name) == postmaster:  # with the children it has reaped
+                    ticks += sum(int(f) for f in fields[11:15])
+                elif int(fields[1]) == postmaster:
+                    ticks += int(fields[11]) + int(fields[12])
+            return ticks / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError):
+            return float("nan")
+
     def stop(self) -> None:
         """Stop the server and delete its folder."""
         _run([_bin("pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "stop"])

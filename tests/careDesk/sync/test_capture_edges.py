@@ -53,3 +53,29 @@ def test_a_due_follow_up_is_announced_once_on_each_workstation(
     a.sync()  # the edit arrives; A's announcement stays made
     assert a.desk.reminders.announce() == []
     assert b.desk.reminders.announce() == []
+
+
+def test_a_record_added_then_changed_in_one_transaction_reaches_the_other_workstation(
+    pair: tuple[Workstation, Workstation],
+) -> None:
+    """A service that adds a record, lets it be flushed (a query in between), then changes it
+    in the same transaction: the change carries the record's time and author, as any change
+    does, so the server takes it and the other workstation gets the final record."""
+    from careDesk.model.patient import Patient
+
+    a, b = pair
+    with a.desk.writing() as tx:
+        patient = tx.add(
+            Patient(mrn="N-2", given_name="Ada", family_name="Reyes", birth_date=date(1950, 1, 1)),
+            kind="patient",
+        )
+        tx.session.flush()  # as a query made before the change would
+        patient.city = "Springfield"
+        tx.touch(patient, kind="patient", patient_id=patient.id)
+        pid, stamped = patient.id, patient.updated_at
+    a.sync()
+    b.sync()
+    with b.desk.reading() as session:
+        got = session.get(Patient, pid)
+        assert got is not None
+        assert (got.city, got.updated_at, got.version) == ("Springfield", stamped, 2)

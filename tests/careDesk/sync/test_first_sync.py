@@ -1,0 +1,195 @@
+"""A new workstation's first sync loads empty tables without their secondary indexes and fills
+the patient search index once per transaction (issue 21). Stopped at any point, the vault keeps
+what it committed, finds every patient it has, and has (or gets back) all its indexes."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from careDesk.care.demo import generate_demo
+from careDesk.desk import Desk
+from careDesk.ops import Cancelled, Progress, job, write
+from careDesk.sync import bulkload, snapshot
+from careDesk.sync.connection import SyncOffline
+from careDesk.sync.reports import COPYING
+from careDesk.sync.tables import synced_tables
+from tests.conftest import PASSWORD
+
+
+class Stopped(Exception):
+    """The person pressed Stop (the Sync page's progress raises like this)."""
+
+
+def _clinic(make_workstation: Any, seed: int) -> Any:
+    """A clinic of 30 demo patients (a seed no other test uses: demo ids follow the seed, and
+    the tests share one server)."""
+    a = make_workstation("anna")
+    generate_demo(
+        a.desk, patients=30, seed=seed, today=date(2026, 3, 10), coordinator_password=PASSWORD
+    )
+    a.sync()
+    return a
+
+
+def _stop_at(monkeypatch: pytest.MonkeyPatch, name: str, page: int) -> None:
+    """Stop the first sync as page ``page`` of table ``name`` arrives (as the Sync page's Stop
+    button does, from the progress report)."""
+    real, seen = snapshot._Writer.page, [0]
+
+    def page_then_stop(self: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
+        if table == name:
+            seen[0] += 1
+            if seen[0] == page:
+                raise Stopped()
+        real(self, table, rows)
+
+    monkeypatch.setattr(snapshot._Writer, "page", page_then_stop)
+
+
+def _missing(desk: Desk) -> list[str]:
+    with desk.reading() as session:
+        return bulkload.missing(session.connection().connection.driver_connection)
+
+
+def _searchable(desk: Desk) -> int:
+    """Patients in the vault; raises if the search index does not match them."""
+    with desk.writing(None) as tx:
+        tx.session.execute(
+            text("INSERT INTO patient_search(patient_search) VALUES ('integrity-check')")
+        )
+        return int(tx.session.execute(text("SELECT count(*) FROM patient")).scalar_one())
+
+
+def _rows(desk: Desk, name: str) -> list[tuple[Any, ...]]:
+    with desk.reading() as session:
+        return [tuple(r) for r in session.execute(text(f'SELECT * FROM "{name}" ORDER BY id'))]
+
+
+@pytest.fixture
+def small_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of ten rows, a commit after each: a stop can fall inside the patient table."""
+    monkeypatch.setattr(snapshot, "FETCH", 10)
+    monkeypatch.setattr(snapshot, "COMMIT_ROWS", 10)
+
+
+def test_a_stopped_first_sync_keeps_a_searchable_vault_with_every_index(
+    make_workstation: Any, small_steps: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = _clinic(make_workstation, seed=5)
+    b = make_workstation("ben")
+    with monkeypatch.context() as m:
+        _stop_at(m, "patient", 3)  # after 20 of the 30 patients
+        with pytest.raises(Stopped):
+            b.sync()
+    assert _missing(b.desk) == []  # dropped for the load, built again on the way out
+    assert _searchable(b.desk) == 20  # what committed stayed, and search finds all of it
+    with b.desk.reading() as session:
+        assert session.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+    patient = _rows(b.desk, "patient")[0]
+    assert b.desk.patients.search(str(patient[6]))  # its family name
+
+    assert b.sync().pushed == 0  # carries on: the copied rows are not sent back
+    for t in synced_tables():
+        assert _rows(b.desk, t.name) == _rows(a.desk, t.name), t.name
+    assert _searchable(b.desk) == 30
+
+
+def test_indexes_a_killed_first_sync_left_dropped_come_back_at_the_next_sync(
+    make_workstation: Any, small_steps: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _clinic(make_workstation, seed=6)
+    b = make_workstation("ben")
+    with monkeypatch.context() as m:  # the app dies before it can build them again
+        m.setattr(snapshot._Writer, "build_all", lambda self, quietly: None)
+        _stop_at(m, "patient", 3)
+        with pytest.raises(Stopped):
+            b.sync()
+    assert _missing(b.desk) == ["patient"]
+    assert _searchable(b.desk) == 20  # search never depended on the dropped indexes
+    b.net.up = False
+    with pytest.raises(SyncOffline):
+        b.sync()  # offline: the indexes are built before the server is even tried
+    assert _missing(b.desk) == []
+    b.net.up = True
+    b.sync()
+    assert _searchable(b.desk) == 30
+
+
+def test_a_first_sync_stopped_while_ranking_patients_ranks_them_all_next_time(
+    make_workstation: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Risk scores are computed a chunk of patients at a time after the copy; the copy counts
+    as taken only once every patient has one, so no patient is left off the worklist."""
+    from careDesk.care.risk import engine
+
+    _clinic(make_workstation, seed=8)
+    b = make_workstation("ben")
+    monkeypatch.setattr(engine, "FIRST_CHUNK", 10)  # ten patients a chunk, then more
+    monkeypatch.setattr(engine, "MIN_CHUNK", 1)
+    progress = Progress()
+
+    def stop_ranking(p: Progress) -> None:
+        if p.message == engine.REFRESHING and 0 < p.done < p.total:
+            p.cancel()  # the person presses Stop after the first chunk
+
+    progress.listen(stop_ranking)
+    with pytest.raises(Cancelled):
+        b.desk.sync.run(progress)
+    with b.desk.reading() as session:
+        scored = session.execute(text("SELECT count(*) FROM risk_score")).scalar_one()
+    assert 0 < scored < 30  # stopped part-way through the ranking
+    assert b.desk.sync.status().last_sync_at is None
+    assert b.sync().pushed == 0  # what the snapshot copied is not sent back
+    with b.desk.reading() as session:
+        unranked = session.execute(
+            text(
+                "SELECT count(*) FROM patient WHERE deleted_at IS NULL"
+                " AND id NOT IN (SELECT patient_id FROM risk_score)"
+            )
+        ).scalar_one()
+    assert _searchable(b.desk) == 30 and unranked == 0
+
+
+def test_a_patient_registered_during_a_first_sync_goes_in_between_its_chunks(
+    make_workstation: Any, small_steps: None
+) -> None:
+    """The copy commits short chunks through the write lane (issue 18): a person registering a
+    patient while the clinic is being copied saves at once, the copy carries on after, and the
+    new patient is found by search and reaches the clinic."""
+    a = _clinic(make_workstation, seed=9)
+    b = make_workstation("ben")
+    progress, copied, carry_on = Progress(), threading.Event(), threading.Event()
+
+    def between_chunks(p: Progress) -> None:
+        if p.message == COPYING and p.done and not copied.is_set():
+            copied.set()  # the first ten patients are in
+            carry_on.wait(60)
+
+    progress.listen(between_chunks)
+    with b.desk.write_lane.recording() as log:
+        syncing = b.desk.ops.submit(job("sync.run", lambda: b.desk.sync.run(progress), progress))
+        assert copied.wait(120)
+        save = b.desk.ops.submit(
+            write(
+                "patients.create",
+                lambda: b.desk.patients.create(
+                    mrn="NEW-1", given_name="Zora", family_name="Quill", birth_date=date(1961, 5, 2)
+                ),
+            )
+        )
+        carry_on.set()
+        created = save.result(60).value  # no DatabaseBusy, no OperationalError
+        assert not syncing.done()  # saved while the copy still had chunks to write
+        syncing.result(300)
+    names = [hold.name for hold in log.holds]
+    assert "sync.run" in names[names.index("patients.create") + 1 :]  # the copy went on after
+    assert [p.id for p in b.desk.patients.search("Quill")] == [created.id]
+    assert _searchable(b.desk) == 31 and _missing(b.desk) == []
+    b.sync()
+    a.sync()
+    assert [p.id for p in a.desk.patients.search("Quill")] == [created.id]

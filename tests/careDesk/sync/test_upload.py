@@ -1,0 +1,219 @@
+"""A workstation's first upload of its whole vault (issue 21): COPY into a staging table on the
+server, applied set-based with the push rules, resumable, and applied once however often a
+chunk is sent. Real vaults, a real PostgreSQL 15 server (tests/pg_fixtures.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from careDesk.desk import Desk
+from careDesk.model.base import utcnow
+from careDesk.model.clinical import Observation
+from careDesk.model.patient import Patient
+from careDesk.model.timeline import TimelineEntry
+from careDesk.paths import VaultPaths
+from careDesk.store.restore import Credentials, restore_vault
+from careDesk.store.vault import unlock
+from careDesk.sync import upload
+from careDesk.sync.tables import synced_tables
+from tests.careDesk.sync.conftest import Workstation
+from tests.pg_fixtures import PASSWORD
+
+# Text that COPY's formats treat specially (quote, comma, tab, newline, backslash, "\." alone on
+# a line, "\N"), letters outside ASCII, and an empty string (not the same as no value).
+AWKWARD = [
+    'She said "stop", then\tleft;\nback\\slash',
+    "\\.\n\\N",
+    "Nguyễn — 100 % ✓",
+    "",
+]
+FLOATS = [0.1 + 0.2, 1e-7, -273.15, 1e22, 5.0]
+
+
+def _rows(desk: Desk, name: str) -> list[tuple[Any, ...]]:
+    with desk.reading() as session:
+        return [tuple(r) for r in session.execute(text(f'SELECT * FROM "{name}" ORDER BY id'))]
+
+
+def _awkward_vault(ws: Workstation) -> str:
+    """A patient with awkward notes and measurements, written before this vault syncs."""
+    pid = ws.desk.patients.create(
+        mrn="U-1", given_name="Lan", family_name="Nguyễn", birth_date=date(1950, 1, 2)
+    ).value.id
+    now = utcnow()
+    with ws.desk.writing() as tx:
+        for n, words in enumerate(AWKWARD):
+            entry = TimelineEntry(patient_id=pid, kind="note", at=now, summary=f"note {n}")
+            entry.body = words
+            tx.add(entry, kind="timeline_entry", patient_id=pid)
+        for n, value in enumerate(FLOATS):
+            tx.add(
+                Observation(patient_id=pid, display=f"reading {n}", value=value, effective=now),
+                kind="observation",
+                patient_id=pid,
+            )
+        patient = tx.session.get(Patient, pid)
+        assert patient is not None
+        patient.interpreter_needed = True
+        tx.touch(patient, kind="patient", patient_id=pid)
+    return pid
+
+
+def test_awkward_values_travel_byte_for_byte(make_workstation: Any) -> None:
+    a = make_workstation("anna")
+    _awkward_vault(a)
+    before = {t.name: _rows(a.desk, t.name) for t in synced_tables()}
+    report = a.sync()
+    assert report.pushed == sum(len(rows) for rows in before.values())
+    b = make_workstation("ben")
+    b.sync()
+    for t in synced_tables():
+        assert _rows(a.desk, t.name) == before[t.name], f"{t.name} changed on its own desk"
+        assert _rows(b.desk, t.name) == before[t.name], f"{t.name} differs on the other desk"
+    with b.desk.reading() as session:
+        bodies = {r for r in session.execute(text("SELECT body FROM timeline_entry")).scalars()}
+    assert bodies == set(AWKWARD)  # "" stayed an empty note, not "no note"
+
+
+def test_an_upload_cut_after_the_server_committed_applies_nothing_twice(
+    make_workstation: Any, admin: psycopg.Connection[Any], clinic: str, monkeypatch: Any
+) -> None:
+    """The acknowledgement of the second chunk is lost (the app dies after the server's commit):
+    the next sync carries on after what the server has, and no row is applied twice."""
+    a = make_workstation("anna")
+    for n in range(12):
+        a.desk.patients.create(
+            mrn=f"C-{n}", given_name="Cut", family_name=f"Off {n}", birth_date=date(1960, 1, 1)
+        )
+    monkeypatch.setattr(upload, "CHUNK", 5)
+    taken: list[int] = []
+    real_take = upload._take
+
+    def lost(desk: Desk, result: dict[str, Any]) -> None:
+        taken.append(int(result["applied"]))
+        if len(taken) == 2:
+            raise KeyboardInterrupt  # after the server committed the second chunk
+        real_take(desk, result)
+
+    monkeypatch.setattr(upload, "_take", lost)
+    with pytest.raises(KeyboardInterrupt):
+        a.sync()
+    on_server = admin.execute(
+        "SELECT count(*) FROM sync.patient WHERE clinic_id = %s", (clinic,)
+    ).fetchone()
+    assert on_server == (10,)  # two chunks of five committed
+    report = a.sync()
+    assert report.pushed == 2  # only what the server did not have
+    logged = admin.execute(
+        "SELECT count(*), count(DISTINCT row_id) FROM sync.change_log WHERE clinic_id = %s"
+        " AND tbl = 'patient'",
+        (clinic,),
+    ).fetchone()
+    assert logged == (12, 12)  # each patient applied once
+    b = make_workstation("ben")
+    b.sync()
+    assert len(b.desk.patients.search("Off")) == 12
+
+
+def test_an_upload_keeps_the_push_rules_for_rows_the_server_has(
+    make_workstation: Any, tmp_path: Path
+) -> None:
+    """A copy of a vault (restored from a backup made before it ever synced) joins after the
+    original: rows it shares keep the server's values and report what differed; an MRN taken by
+    another patient is reported as a duplicate, both patients kept."""
+    a = make_workstation("anna")
+    pid = a.desk.patients.create(
+        mrn="K-1", given_name="Kept", family_name="Server", birth_date=date(1950, 5, 5)
+    ).value.id
+    archive = tmp_path / "anna.cdbak"
+    a.desk.backups.make(archive)
+    a.sync()
+    a.desk.patients.update(pid, city="Springfield")  # the server's copy moves on
+    first = a.desk.patients.create(
+        mrn="D-1", given_name="Dee", family_name="First", birth_date=date(1960, 6, 6)
+    ).value.id
+    a.sync()
+
+    copy_paths = VaultPaths(tmp_path / "copy")
+    restore_vault(archive, copy_paths, Credentials("admin", PASSWORD))
+    b = make_workstation("ben")  # only for its login and settings
+    copy = unlock(copy_paths, "admin", PASSWORD)
+    try:
+        copy.settings.set("sync.url", b.desk.settings.get("sync.url"))
+        copy.settings.set("sync.user", b.login)
+        copy.settings.set("sync.password", f"pw-{b.login}")
+        copy.sync.connect = b.net.connect
+        with copy.writing() as tx:  # the copy's own changes before it joins
+            row = tx.session.get(Patient, pid)
+            assert row is not None
+            row.city = "Shelbyville"
+            tx.touch(row, kind="patient", patient_id=pid)
+        other = copy.patients.create(  # registered here too while apart, as another patient
+            mrn="D-1", given_name="Dee", family_name="Second", birth_date=date(1970, 1, 1)
+        ).value.id
+        report = copy.sync.run()
+        kinds = sorted((c.kind, c.field) for c in copy.sync.conflicts())
+        assert ("insert", "city") in kinds and ("duplicate", "mrn") in kinds
+        assert report.conflicts == len(kinds)
+        assert copy.patients.get(pid).city == "Springfield"  # the server's value kept
+        a.sync()
+        assert {p.id for p in a.desk.patients.search("D-1")} == {first, other}
+    finally:
+        copy.close()
+
+
+def test_rows_made_after_joining_go_by_the_outbox_in_order(make_workstation: Any) -> None:
+    """A row added while the first upload is under way is sent once, with its later edit."""
+    a = make_workstation("anna")
+    a.desk.patients.create(
+        mrn="O-1", given_name="Old", family_name="Row", birth_date=date(1940, 1, 1)
+    )
+    made: list[str] = []
+    real_send = upload._send
+
+    def meanwhile(*args: Any) -> dict[str, Any]:
+        if not made:  # a person saves a new patient, then edits it, during the upload
+            made.append(
+                a.desk.patients.create(
+                    mrn="N-1", given_name="New", family_name="Row", birth_date=date(1990, 1, 1)
+                ).value.id
+            )
+            a.desk.patients.update(made[0], city="Ogdenville")
+        return real_send(*args)
+
+    upload_send = pytest.MonkeyPatch()
+    upload_send.setattr(upload, "_send", meanwhile)
+    try:
+        report = a.sync()
+    finally:
+        upload_send.undo()
+    assert report.conflicts == 0 and a.desk.sync.status().pending == 0
+    b = make_workstation("ben")
+    b.sync()
+    assert b.desk.patients.get(made[0]).city == "Ogdenville"
+    assert {p.mrn for p in b.desk.patients.search("Row")} == {"O-1", "N-1"}
+
+
+def test_an_old_outbox_of_inserts_still_goes(make_workstation: Any) -> None:
+    """A vault that started syncing before issue 21 queued its rows as outbox inserts: they go
+    as before (the upload leaves them to the outbox), once."""
+    from careDesk.sync import apply
+
+    a = make_workstation("anna")
+    pid = a.desk.patients.create(
+        mrn="Q-1", given_name="Queued", family_name="Before", birth_date=date(1955, 3, 3)
+    ).value.id
+    a.desk.sync._enable()
+    with a.desk.writing(None) as tx:
+        apply.enqueue_rows(tx.session.connection(), "patient", [pid])
+    report = a.sync()
+    assert (report.pushed, report.conflicts) == (1, 0)
+    b = make_workstation("ben")
+    b.sync()
+    assert b.desk.patients.get(pid).family_name == "Before"
