@@ -33,6 +33,7 @@ from careDesk.sync import apply
 from careDesk.sync.bulkload import SearchBatch, drop_deferred, missing, to_build
 from careDesk.sync.connection import SyncUpgradeRequired
 from careDesk.sync.ddl import snapshot_function
+from careDesk.sync.readahead import offer
 from careDesk.sync.reports import COPYING
 from careDesk.sync.tables import local_columns, synced_tables, table
 
@@ -118,13 +119,7 @@ def _read(
     """The reading thread: every replicated table, parents before children."""
 
     def put(item: Page | BaseException | None) -> bool:
-        while not stop.is_set():
-            try:
-                pages.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return offer(pages, item, stop)
 
     try:
         for t in synced_tables():

@@ -34,6 +34,7 @@ from careDesk.ops import Progress
 from careDesk.sync import apply
 from careDesk.sync.conflicts import record as record_conflict
 from careDesk.sync.connection import SyncUpgradeRequired
+from careDesk.sync.readahead import offer
 from careDesk.sync.reports import SENDING
 from careDesk.sync.tables import local_columns, synced_tables
 
@@ -108,13 +109,7 @@ def _read(
     """The reading thread: each table's chunks in id order, parents before children."""
 
     def put(item: Chunk | BaseException | None) -> bool:
-        while not stop.is_set():
-            try:
-                chunks.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return offer(chunks, item, stop)
 
     try:
         for t in synced_tables():
