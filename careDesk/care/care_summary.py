@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session, col, select
 
 from careDesk.care.instruments.catalog import short_name
+from careDesk.care.risk.engine import scores_by_name
 from careDesk.care.risk.explain import explain
 from careDesk.care.verb_kit import live
 from careDesk.model.assessment import ScreenerResult
@@ -142,14 +143,7 @@ def _reasons(session: Session, pid: str) -> list[str]:
     risk = session.get(RiskScore, pid)
     if risk is None:
         return []
-    scores = {
-        "lace": risk.lace,
-        "charlson_quan2011": risk.charlson_quan2011,
-        "charlson_age_adjusted": risk.charlson_age_adjusted,
-        "phq9": risk.phq9,
-        "gad7": risk.gad7,
-    }
-    words = [e.text() for e in explain(scores, risk.lace_discharged)]
+    words = [e.text() for e in explain(scores_by_name(risk), risk.lace_discharged)]
     return words + [str(r) for r in json.loads(risk.reasons or "[]")]
 
 
