@@ -48,6 +48,7 @@ NAMED_ON_PURPOSE = {
     "careDesk/care/risk/priority.py",
     "careDesk/care/worklist.py",
     "careDesk/care/referral_recipients.py",  # the needs the AHC-HRSN screen found
+    "careDesk/care/risk/explain.py",  # the risk score's own PHQ-9 and GAD-7 columns in words
     "careDesk/care/demo/screening.py",
     "careDesk/store/migrations/versions/0001_initial.py",
     "ui/screenshots.py",
