@@ -4,7 +4,6 @@ charts as tabs (interruptions leave them where they were), status bar with the u
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -29,19 +28,9 @@ from careDesk.sync.reports import SyncStatus
 from ui.chart.referrals import ReferralsTab
 from ui.chart.timer import HeldTimer
 from ui.chart.view import ChartView
-from ui.pages.admin import AdminPage
-from ui.pages.base import Page
-from ui.pages.billing import BillingPage
+from ui.navigation import PAGES
 from ui.pages.patients import PatientsPage
-from ui.pages.referrals import ReferralsPage
-from ui.pages.registry import RegistryPage
-from ui.pages.reminders import RemindersPage
-from ui.pages.reports import ReportsPage
-from ui.pages.resources import ResourcesPage
-from ui.pages.schedule import SchedulePage
 from ui.pages.sync import SyncPage
-from ui.pages.templates import TemplatesPage
-from ui.pages.today import TodayPage
 from ui.screen import available_geometry, fit_window, scrolled
 from ui.workspace import Workspace
 
@@ -50,36 +39,6 @@ if TYPE_CHECKING:
 
 # Log call (issue 19). Ctrl+L already locks the app, so this one takes Shift as well.
 LOG_CALL_KEYS = "Ctrl+Shift+L"
-
-
-@dataclass(frozen=True)
-class PageSpec:
-    """A navigation entry: its page class, shown when the role may (``permission``).
-
-    Pages are referenced as classes, so renaming or removing one breaks the build (mypy, and the
-    import at start-up) instead of silently hiding it from the navigation.
-    """
-
-    key: str
-    title: str
-    page: type[Page]
-    permission: Permission = Permission.READ
-
-
-PAGES: tuple[PageSpec, ...] = (
-    PageSpec("today", "Today", TodayPage),
-    PageSpec("patients", "Patients", PatientsPage),
-    PageSpec("schedule", "Schedule", SchedulePage),
-    PageSpec("reminders", "Reminders", RemindersPage),
-    PageSpec("referrals", "Referrals", ReferralsPage),
-    PageSpec("reports", "Reports", ReportsPage),
-    PageSpec("registry", "Registry", RegistryPage),
-    PageSpec("billing", "Billing", BillingPage),
-    PageSpec("resources", "Resources", ResourcesPage),
-    PageSpec("templates", "Templates", TemplatesPage),
-    PageSpec("sync", "Sync", SyncPage),
-    PageSpec("admin", "Admin", AdminPage, Permission.ADMIN),
-)
 
 
 def sync_note(status: SyncStatus) -> str:

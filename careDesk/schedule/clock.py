@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import STATE_RUNNING
 
 from careDesk.changes import Changes
 from careDesk.model.base import utcnow
 from careDesk.ops import Cancelled, Progress, Ticket
 from careDesk.ops import job as background_job
 from careDesk.schedule.recurrence import zone
+from careDesk.schedule.scheduler import LockedScheduler
 from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
@@ -50,37 +50,6 @@ BACKSTOP = timedelta(minutes=5)
 # Jobs are stored by reference with plain arguments (a token), so they survive a restart;
 # the token finds the running clock in this process.
 _CLOCKS: dict[str, ReminderClock] = {}
-
-
-class _Scheduler(BackgroundScheduler):  # type: ignore[misc]
-    """APScheduler's background scheduler, checking that it still runs under the job-store lock.
-
-    APScheduler 3.11 checks for "paused" before it takes that lock, so a round that passed the
-    check just before :meth:`ReminderClock.stop` paused and shut it down would then hand a job
-    to the closed executor and crash its thread. Checked under the lock, which ``shutdown()``
-    takes after marking the scheduler stopped, a round either ends before shutdown or not at all.
-    """
-
-    def _process_jobs(self) -> float | None:
-        with self._jobstores_lock:
-            if self.state != STATE_RUNNING:
-                return None
-            wait: float | None = super()._process_jobs()
-            return wait
-
-    def shutdown(self, wait: bool = True) -> None:
-        """Pause, let a round under way end, then shut down.
-
-        ``shutdown()`` marks the scheduler stopped without the job-store lock: a round that was
-        handing out a finished one-off job would then look for it among the jobs "pending
-        start", not find it and crash its thread, leaving the job behind for the next start.
-        Paused first and passing through the lock the round holds, no round is under way.
-        """
-        if self.state == STATE_RUNNING:
-            self.pause()
-        with self._jobstores_lock:
-            pass
-        super().shutdown(wait)
 
 
 def wake_job(token: str) -> None:
@@ -146,7 +115,7 @@ class ReminderClock:
         older rules, announcing what fell due while closed) to the runner without waiting."""
         _CLOCKS[self.token] = self
         self._run("outbox", lambda _progress: self.desk.outbox.recover_interrupted())
-        scheduler = _Scheduler(
+        scheduler = LockedScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=self.desk.engine)},
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
             timezone=UTC,
@@ -227,7 +196,7 @@ class ReminderClock:
         with self._lock:
             pass
         if self.scheduler is not None:
-            self.scheduler.shutdown(wait=True)  # a round under way ends first (_Scheduler)
+            self.scheduler.shutdown(wait=True)  # a round under way ends first (LockedScheduler)
             self.scheduler = None
         self.wait_idle()
         _CLOCKS.pop(self.token, None)

@@ -21,10 +21,10 @@ from careDesk.schedule.clock import (
     RISK,
     WAKE,
     ReminderClock,
-    _Scheduler,
     jobs_due_summary,
 )
 from careDesk.schedule.reminders import DueItem
+from careDesk.schedule.scheduler import LockedScheduler
 from careDesk.store.engine import raw_connect
 from tests.careDesk.schedule.conftest import Gateway, add_patient, configure_smtp, free_port
 
@@ -222,7 +222,7 @@ def test_stopping_while_a_round_hands_out_a_one_off_wake_neither_crashes_nor_lea
     finished one-off wake then looked for it among jobs "pending start", crashed its thread
     and left the wake behind for the next start (seen as JobLookupError in the suite)."""
     store = _HeldStore()
-    scheduler = _Scheduler(jobstores={"default": store}, timezone=UTC)
+    scheduler = LockedScheduler(jobstores={"default": store}, timezone=UTC)
     crashes: list[threading.ExceptHookArgs] = []
     hook, threading.excepthook = threading.excepthook, crashes.append
     ran = threading.Event()
