@@ -38,6 +38,15 @@ CHECKPOINT_BYTES = 4 * 1024 * 1024
 # store, and a read inside a write; two stay open with their page caches warm.
 POOL_SIZE, POOL_OVERFLOW = 2, 8
 
+# sqlcipher3's binding asks every value that is not exactly int, float, str or bytearray to
+# adapt itself, and for None and bool that means raising and clearing an AttributeError: about
+# 1 µs a value, the larger part of an insert's cost (a first sync binds tens of millions). A
+# registered adapter is found first, and gives what binding would have made of the value anyway
+# (NULL; 1 or 0). Neither type is one whose registration makes every value go through adapters.
+_NO_VALUE: dict[object, None] = {}
+sqlcipher3.register_adapter(type(None), _NO_VALUE.get)
+sqlcipher3.register_adapter(bool, int)
+
 _LANES: weakref.WeakKeyDictionary[Engine, WriteLane] = weakref.WeakKeyDictionary()
 
 
