@@ -50,26 +50,52 @@ def write_rows(
     pending: set[tuple[str, str]],
     changes: Changes | None = None,
 ) -> int:
-    """Upsert server rows (in order); ``force`` overwrites even a higher local version."""
-    written = 0
+    """Upsert server rows (in order); ``force`` overwrites even a higher local version.
+
+    Returns how many rows were taken. A row the vault already has exactly as the server does
+    (the server's copy of an edit just pushed from here) is neither written nor announced: it
+    changes nothing, so no screen reloads and no risk score is computed again for it."""
+    taken = 0
     for name, group in groupby(rows, key=lambda item: item[0]):
         batch = [
             decode_row(name, data) for _, data in group if (name, str(data["id"])) not in pending
         ]
+        taken += len(batch)
+        t = table(name)
+        mine = local_columns(name) | {"id"}
+        copied = [c.name for c in t.columns if c.name not in mine]
+        batch = _differing(session, t, batch, copied)
         if not batch:
             continue
-        t = table(name)
         stmt = insert(t)
-        mine = local_columns(name) | {"id"}
-        keep = {c.name: stmt.excluded[c.name] for c in t.columns if c.name not in mine}
+        keep = {c: stmt.excluded[c] for c in copied}
         where = None if force else stmt.excluded.version > t.c.version
         upsert = stmt.on_conflict_do_update(index_elements=["id"], set_=keep, where=where)
         session.execute(upsert, batch)
-        written += len(batch)
         if changes is not None:
             for row in batch:
                 changes.add(name, row["id"], patient_of(name, row))
-    return written
+    return taken
+
+
+def _differing(
+    session: Session, t: Table, batch: list[dict[str, Any]], copied: list[str]
+) -> list[dict[str, Any]]:
+    """The rows of ``batch`` that are new here or differ in a column the server sends. Values
+    are compared as the table reads them back; a value that merely looks different (a naive
+    and an aware time) counts as different, which only costs a write."""
+    ids = [row["id"] for row in batch]
+    here: dict[str, Any] = {}
+    for start in range(0, len(ids), 500):
+        query = select(*(t.c[c] for c in ["id", *copied])).where(
+            t.c.id.in_(ids[start : start + 500])
+        )
+        here.update((r["id"], r) for r in session.execute(query).mappings())
+    return [
+        row
+        for row in batch
+        if (old := here.get(row["id"])) is None or any(old[c] != row.get(c) for c in copied)
+    ]
 
 
 def row_count(session: Session) -> int:
