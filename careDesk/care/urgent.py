@@ -34,7 +34,7 @@ from careDesk.model.patient import Patient
 from careDesk.model.schedule import FollowUp
 
 if TYPE_CHECKING:
-    from careDesk.desk import Tx
+    from careDesk.desk import Desk, Tx
 
 URGENT_ORIGIN = "phq9_item9"
 PHQ9 = "phq9"
@@ -215,4 +215,17 @@ def raise_missing(tx: Tx) -> int:
     for row in missing(tx.session):
         work = ensure_urgent_work(tx, row)
         raised += bool(work and work.raised)
+    return raised
+
+
+def raise_all_missing(desk: Desk, action: str) -> int:
+    """Raise the work every response :func:`missing` finds, audited as ``action``; one read
+    query, outside the write lane, when there is none (the usual case)."""
+    with desk.reading() as session:
+        if not missing(session):
+            return 0
+    with desk.writing(None) as tx:
+        raised = raise_missing(tx)
+        if raised:
+            tx.audit(action, detail={"raised": raised})
     return raised

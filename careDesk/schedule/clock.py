@@ -352,17 +352,10 @@ class ReminderClock:
         self._run("urgent", lambda _progress: self._raise_missing_urgent_work())
 
     def _raise_missing_urgent_work(self) -> None:
-        from careDesk.care.urgent import missing, raise_missing
+        from careDesk.care.urgent import raise_all_missing
 
-        if self.desk.readonly:
-            return
-        with self.desk.reading() as session:
-            if not missing(session):
-                return
-        with self.desk.writing(None) as tx:
-            raised = raise_missing(tx)
-            if raised:
-                tx.audit("screener.urgent_backfill", detail={"raised": raised})
+        if not self.desk.readonly:
+            raise_all_missing(self.desk, "screener.urgent_backfill")
 
     def _guard(self, what: str, work: Callable[[], Any]) -> Any:
         """Run a job; an expected failure is kept for the UI, a bug is logged (no patient data).

@@ -18,7 +18,8 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import col
 
-from careDesk.care.urgent import raise_missing
+from careDesk.care.urgent import raise_all_missing
+from careDesk.changes import Kind
 from careDesk.errors import CareDeskError
 from careDesk.model.patient import DEMO_SOURCE
 from careDesk.model.sync import SyncConflict, SyncOutbox, SyncState
@@ -66,6 +67,7 @@ class Sync:
         self.schema_version = SCHEMA_VERSION
         self._progress = Progress()
         self._running = threading.Lock()  # the Sync button and the clock's background sync
+        self._unchecked = True  # no sync has finished the item 9 check since the app opened
 
     # ----- capture ----------------------------------------------------------------------------
     @property
@@ -222,35 +224,37 @@ class Sync:
         return report
 
     def _exchange(self, conn: psycopg.Connection[Any]) -> SyncReport:
-        uploaded = upload.Uploaded(0, 0)
-        if not self._state().bootstrapped:  # this vault's own rows first, then its outbox
-            state = self._state()
-            uploaded = upload.run(
-                self.desk, conn, state.client_id, self.schema_version, self._progress
-            )
-        pushed, duplicates, conflicts = self._push(conn)
-        pushed, conflicts = pushed + uploaded.rows, conflicts + uploaded.conflicts
-        snapshot = 0
-        if not self._state().bootstrapped:
-            snapshot = self._snapshot(conn, again=False)
-        pulled = self._pull(conn)
-        if self._raise_urgent():  # sent on at once: the other workstations see it next sync
+        arrived: set[Kind] = set()  # what the server's rows changed here
+        listening = self.desk.on_changed(lambda changes: arrived.update(changes.kinds))
+        try:
+            uploaded = upload.Uploaded(0, 0)
+            if not self._state().bootstrapped:  # this vault's own rows first, then its outbox
+                state = self._state()
+                uploaded = upload.run(
+                    self.desk, conn, state.client_id, self.schema_version, self._progress
+                )
+            pushed, duplicates, conflicts = self._push(conn)
+            pushed, conflicts = pushed + uploaded.rows, conflicts + uploaded.conflicts
+            snapshot = 0
+            if not self._state().bootstrapped:
+                snapshot = self._snapshot(conn, again=False)
+            pulled = self._pull(conn)
+        finally:
+            listening()
+            self._unchecked |= Kind.SCREENER_RESULT in arrived  # kept past a failure below
+        # A PHQ-9 item 9 answer ≥ 1 that arrived without its same-day work gets it now, sent at
+        # once (care/urgent.py; Kroenke 2001); checked again after a check that failed.
+        raised = 0
+        if self._unchecked or snapshot > 0:
+            raised = raise_all_missing(self.desk, "sync.urgent")
+            self._unchecked = False
+        if raised:
             sent, same, clashes = self._push(conn)
             pushed, duplicates, conflicts = pushed + sent, duplicates + same, conflicts + clashes
         # The audit trail's head goes to the server too: an anchor `caredesk check` compares.
         anchor.publish(self.desk, conn, self._state().client_id)
         self._note_attempt(None, synced=True)
         return SyncReport(pushed, duplicates, pulled, conflicts, snapshot)
-
-    def _raise_urgent(self) -> int:
-        """A PHQ-9 item 9 answer ≥ 1 that reached this vault without its same-day call and
-        alert (sent by a careDesk that did not raise them) gets them now, once per response
-        (``care/urgent.py``, Kroenke 2001): what the pull brought, or a crash left undone."""
-        with self.desk.writing(None) as tx:
-            raised = raise_missing(tx)
-            if raised:
-                tx.audit("sync.urgent", detail={"raised": raised})
-        return raised
 
     def _conninfo(self) -> str:
         settings, me = self.desk.settings, self.desk.user.login
@@ -378,14 +382,8 @@ class Sync:
 
     # ----- snapshot (first sync, or after the server purged past this cursor) -----------------
     def _snapshot(self, conn: psycopg.Connection[Any], *, again: bool) -> int:
-        taken = snapshot.take(
-            self.desk,
-            conn,
-            self._state().client_id,
-            self.schema_version,
-            self._progress,
-            again=again,
-        )
+        client, version = self._state().client_id, self.schema_version
+        taken = snapshot.take(self.desk, conn, client, version, self._progress, again=again)
         # Risk is derived on each workstation, never replicated: scored in short chunks like any
         # bulk refresh (careDesk/care/risk/engine.py), before the snapshot counts as taken, so a
         # sync stopped here scores everyone again next time: no patient is left off the worklist.

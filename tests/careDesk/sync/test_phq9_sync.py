@@ -61,7 +61,7 @@ def _old_style_response(ws: Workstation, pid: str, item9: int) -> str:
 def _older_careDesk(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A workstation running a careDesk that raises nothing after a pull."""
     with monkeypatch.context() as patch:
-        patch.setattr("careDesk.sync.service.raise_missing", lambda tx: 0)
+        patch.setattr("careDesk.care.urgent.raise_missing", lambda tx: 0)
         yield
 
 
@@ -81,6 +81,49 @@ def test_a_pulled_item_9_answer_raises_the_work_on_the_receiving_workstation(
     a.sync()
     a.sync()
     assert _one_each(a, response) == _one_each(b, response) == ids
+
+
+def test_an_answer_a_failed_sync_left_without_work_gets_it_when_the_next_response_arrives(
+    pair: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync checks when PHQ-9 responses arrive, and then checks every response."""
+    a, b = pair
+    pid = new_patient(a)
+    with _older_careDesk(monkeypatch):
+        left = _old_style_response(a, pid, item9=2)
+        a.sync()
+        b.sync()  # B takes it but raises nothing (as if its check had failed)
+    assert _urgent(b) == ([], [])
+    a.desk.patients.update(pid, city="Tacoma")
+    a.sync()
+    b.sync()  # no response arrives: nothing is checked
+    assert _urgent(b) == ([], [])
+    with _older_careDesk(monkeypatch):
+        _old_style_response(a, pid, item9=0)
+        a.sync()
+    b.sync()
+    _one_each(b, left)
+
+
+def test_a_check_that_failed_is_made_again_at_the_next_sync(
+    pair: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = pair
+    pid = new_patient(a)
+    with _older_careDesk(monkeypatch):
+        left = _old_style_response(a, pid, item9=1)
+        a.sync()
+
+    def fails(tx: Any) -> int:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("careDesk.care.urgent.raise_missing", fails)
+        with pytest.raises(OSError):
+            b.sync()
+    assert _urgent(b) == ([], [])
+    b.sync()  # nothing new arrives, but the failed check is made again
+    _one_each(b, left)
 
 
 def test_work_raised_with_the_form_is_not_raised_again_by_the_receiver(pair: Any) -> None:
