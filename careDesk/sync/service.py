@@ -279,9 +279,11 @@ class Sync:
         (``careDesk.sync.upload``) before anything captured from now on."""
         if self.capturing:
             return
+        with self.desk.reading() as session:  # counted outside the write lane: a whole vault
+            rows = apply.row_count(session)
         with self.desk.writing(None) as tx:
             tx.session.add(SyncState(schema_version=self.schema_version))
-            tx.audit("sync.enable", detail={"rows": apply.row_count(tx.session)})
+            tx.audit("sync.enable", detail={"rows": rows})
         self._capturing = True
 
     def _note_attempt(self, error: str | None, *, synced: bool = False) -> None:

@@ -30,4 +30,3 @@ def test_none_and_booleans_are_stored_as_null_and_integers(tmp_path: Path) -> No
         ("null", "integer", 1, "integer", 0, "text"),
         ("integer", "null", None, "null", None, "null"),
     ]
-
