@@ -6,18 +6,11 @@ the server merged in another workstation's edit, the merged row is written and a
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from careDesk.changes import Changes
-from careDesk.model.patient import Patient
 from tests.careDesk.sync.conftest import Workstation
-
-
-def _patient(ws: Workstation) -> str:
-    return ws.desk.patients.create(
-        mrn="A-1", given_name="Ines", family_name="Varga", birth_date=date(1951, 3, 4)
-    ).value.id
+from tests.careDesk.sync.test_merge import new_patient, patient_on
 
 
 def _heard(ws: Workstation) -> list[Changes]:
@@ -26,37 +19,29 @@ def _heard(ws: Workstation) -> list[Changes]:
     return heard
 
 
-def _city(ws: Workstation, pid: str) -> str | None:
-    with ws.desk.reading() as session:
-        row = session.get(Patient, pid)
-    assert row is not None
-    return row.city
-
-
 def test_the_servers_copy_of_an_edit_just_sent_changes_nothing_here(pair: Any) -> None:
     a, b = pair
-    pid = _patient(a)
+    pid = new_patient(a)
     a.sync()
     a.desk.patients.update(pid, city="Tacoma")
     heard = _heard(a)
     assert a.sync().pushed == 1
     assert not [c for c in heard if pid in c.patient_ids]
-    assert _city(a, pid) == "Tacoma"
+    assert patient_on(a, pid).city == "Tacoma"
     b.sync()
-    assert _city(b, pid) == "Tacoma"
+    assert patient_on(b, pid).city == "Tacoma"
 
 
 def test_a_row_the_server_merged_is_written_and_announced(pair: Any) -> None:
     a, b = pair
-    pid = _patient(a)
+    pid = new_patient(a)
     a.sync()
     b.sync()
     b.desk.patients.update(pid, phone="253-555-0100")
     b.sync()
-    a.desk.patients.update(pid, city="Tacoma")
+    a.desk.patients.update(pid, city="Tacoma")  # a has not seen b's edit
     heard = _heard(a)
     assert a.sync().pushed == 1
     assert [c for c in heard if pid in c.patient_ids]
-    with a.desk.reading() as session:
-        row = session.get(Patient, pid)
-    assert row is not None and row.city == "Tacoma" and row.phone == "253-555-0100"
+    row = patient_on(a, pid)
+    assert row.city == "Tacoma" and row.phone == "253-555-0100"
