@@ -7,6 +7,7 @@ which would otherwise vanish with the hidden Windows console.
 """
 
 import contextlib
+import multiprocessing
 import sys
 
 
@@ -27,4 +28,7 @@ def run() -> int:
 
 
 if __name__ == "__main__":
+    # A large clinic's bulk risk refresh scores in worker processes (careDesk/care/risk/
+    # parallel.py); in the built app each starts as this program, and this makes it a worker.
+    multiprocessing.freeze_support()
     sys.exit(run())

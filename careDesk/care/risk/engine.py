@@ -126,15 +126,36 @@ def scored_between(session: Session, low: str, high: str) -> set[str]:
     return set(session.exec(query))
 
 
-def refresh_between(session: Session, low: str, high: str, now: datetime) -> int:
-    """Recompute the scores of the patients whose id sorts from ``low`` to ``high`` (one chunk
-    of the bulk refresh); a score whose patient is gone goes too. Returns how many."""
+@dataclass(frozen=True)
+class Scored:
+    """One range's new scores, read and computed outside the write lane (perhaps in another
+    process: plain data), stored by :func:`store_scored`."""
+
+    rows: list[dict[str, Any]]  # RiskScore rows
+    entries: list[dict[str, Any]]  # treat-to-target registry rows
+    found: list[str]  # the live patients scored
+    gone: list[str]  # patients with a score who are no longer patients
+
+
+def score_between(session: Session, low: str, high: str, now: datetime) -> Scored:
+    """Read and score the patients whose id sorts from ``low`` to ``high``, storing nothing."""
     w = default_weights()
     found = facts_between(session, now, w, low, high)
     gone = scored_between(session, low, high) - set(found)
-    _store(session, [_row(f, w, now) for f in found.values()], gone)
-    store_entries(session, [*found, *gone], _entries(found))
-    return len(found)
+    return Scored([_row(f, w, now) for f in found.values()], _entries(found), [*found], [*gone])
+
+
+def store_scored(session: Session, scored: Scored) -> int:
+    """Store what :func:`score_between` computed; returns how many patients were scored."""
+    _store(session, scored.rows, set(scored.gone))
+    store_entries(session, [*scored.found, *scored.gone], scored.entries)
+    return len(scored.found)
+
+
+def refresh_between(session: Session, low: str, high: str, now: datetime) -> int:
+    """Recompute the scores of the patients whose id sorts from ``low`` to ``high`` (one chunk
+    of the bulk refresh); a score whose patient is gone goes too. Returns how many."""
+    return store_scored(session, score_between(session, low, high, now))
 
 
 def refresh_all(session: Session, now: datetime | None = None) -> int:
@@ -256,11 +277,16 @@ class RiskEngine:
         """Refresh ``ids`` (sorted) a chunk per transaction, each well inside the write budget
         (only the time a chunk holds the write lane sizes the next). The screens hear once at
         the end, not after every chunk."""
+        from careDesk.care.risk import parallel  # it builds on this module
+
         when, step = now or utcnow(), progress or Progress()
         sizer, done, count = ChunkSizer(FIRST_CHUNK, low=MIN_CHUNK, high=CHUNK), 0, 0
         changes = Changes()
         try:
             step.update(0, len(ids), REFRESHING)
+            if everyone and (workers := parallel.workers_for(len(ids))) > 1:
+                changes.add(RISK_KIND)  # a large clinic: on every core
+                count, done = parallel.refresh_in_workers(self.desk, ids, when, step, workers)
             while done < len(ids):
                 chunk = ids[done : done + sizer.size]
                 if everyone:
@@ -287,20 +313,16 @@ class RiskEngine:
         write lane, then stored in a short write if nothing was written in between (the lane's
         generation is unchanged); otherwise read again, and after a few tries read inside the
         write. Returns (patients scored, seconds the write held the lane)."""
-        lane, w = self.desk.write_lane, default_weights()
+        lane = self.desk.write_lane
         for _ in range(OPTIMISTIC_TRIES):
             seen = lane.generation
             with self.desk.reading() as session:
-                found = facts_between(session, when, w, low, high)
-                gone = scored_between(session, low, high) - set(found)
-            rows, entries = [_row(f, w, when) for f in found.values()], _entries(found)
+                scored = score_between(session, low, high, when)
             started = time.perf_counter()
             with self.desk.writing(None) as tx:
                 tx.session.connection()  # BEGIN IMMEDIATE: the lane is ours from here
                 if lane.generation == seen:
-                    _store(tx.session, rows, gone)
-                    store_entries(tx.session, [*found, *gone], entries)
-                    return len(found), time.perf_counter() - started
+                    return store_scored(tx.session, scored), time.perf_counter() - started
         started = time.perf_counter()
         with self.desk.writing(None) as tx:  # saves keep landing in between: read in the write
             count = refresh_between(tx.session, low, high, when)

@@ -1,0 +1,148 @@
+"""The bulk risk refresh in worker processes (careDesk/care/risk/parallel.py): the same scores
+as one process, never a stale score over a save made meanwhile, and one process when the
+workers fail. The expected scores are the one-process refresh's, itself checked against the
+published rules in test_risk.py, test_charlson.py and test_lace.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import Future
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from careDesk.care.demo import generate_demo
+from careDesk.care.risk import engine, parallel
+from careDesk.desk import Desk
+from careDesk.model.assessment import Alert
+from careDesk.model.base import new_id
+from careDesk.model.measure import RegistryEntry
+from careDesk.model.risk import RiskScore
+from careDesk.ops import Progress
+from careDesk.paths import VaultPaths
+from careDesk.store import keyslots
+from careDesk.store.vault import create_vault
+from tests.conftest import PASSWORD
+
+TODAY = date(2026, 3, 10)
+NOW = datetime(2026, 3, 10, 17, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(
+            keyslots, "ARGON2_DEFAULTS", {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}
+        )
+        desk, _ = create_vault(VaultPaths(tmp_path_factory.mktemp("clinic")), "admin", PASSWORD)
+    generate_demo(desk, patients=60, seed=11, today=TODAY, coordinator_password=PASSWORD)
+    yield desk
+    desk.close()
+
+
+@pytest.fixture
+def small_ranges(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ranges of 10 patients, so 60 make several, and workers from the first patient."""
+    monkeypatch.setattr(parallel, "FROM_PATIENTS", 1)
+    for name in ("FIRST_CHUNK", "MIN_CHUNK", "CHUNK"):
+        monkeypatch.setattr(parallel, name, 10)
+
+
+def _stored(desk: Desk) -> tuple[dict[str, dict[str, Any]], list[tuple[Any, ...]]]:
+    """Every score (by patient) and every registry row, as plain values."""
+    with desk.reading() as s:
+        scores = {r.patient_id: r.model_dump() for r in s.exec(select(RiskScore))}
+        entries = sorted(
+            tuple(sorted((k, str(v)) for k, v in e.model_dump().items() if k != "id"))
+            for e in s.exec(select(RegistryEntry))
+        )
+    return scores, entries
+
+
+def _forget_scores(desk: Desk) -> None:
+    with desk.writing(None) as tx:
+        tx.session.execute(text("DELETE FROM risk_score"))
+        tx.session.execute(text("DELETE FROM registry_entry"))
+
+
+def test_workers_store_the_scores_one_process_would(clinic: Desk, small_ranges: None) -> None:
+    with clinic.reading() as s:
+        ids = engine.everyone(s)
+    assert len(ids) == 60
+    _forget_scores(clinic)
+    count, done = parallel.refresh_in_workers(clinic, ids, NOW, Progress(), workers=2)
+    assert (count, done) == (60, 60)  # every range came back from a worker
+    by_workers = _stored(clinic)
+    assert len(by_workers[0]) == 60 and by_workers[1]
+
+    _forget_scores(clinic)
+    with clinic.writing(None) as tx:
+        engine.refresh(tx.session, None, NOW)
+    assert _stored(clinic) == by_workers
+
+
+def test_a_save_after_a_range_was_scored_is_not_overwritten(clinic: Desk) -> None:
+    """A range scored (as a worker does) before a save to one of its patients is scored again
+    inside the write: the urgent alert saved meanwhile counts."""
+    with clinic.reading() as s:
+        ids = engine.everyone(s)
+    part = ids[:10]
+    handed = parallel.Handed(part, clinic.write_lane.generation, stores=0)
+    with clinic.reading() as s:
+        scored = engine.score_between(s, part[0], part[-1], NOW)
+    patient = part[3]
+    before = next(r for r in scored.rows if r["patient_id"] == patient)["urgent_alerts"]
+
+    with clinic.writing() as tx:  # a coordinator's save, between the read and the store
+        tx.session.add(
+            Alert(
+                id=new_id(),
+                patient_id=patient,
+                kind="fall",
+                severity="urgent",
+                message="Fell at home",
+                raised_at=NOW,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+    parallel.store_range(clinic, handed, scored, stores=0, when=NOW)
+    assert clinic.risk.score(patient).scores["urgent_alerts"] == before + 1  # type: ignore[union-attr]
+
+    # With nothing written in between, the range's rows are stored as they came.
+    handed = parallel.Handed(part, clinic.write_lane.generation, stores=0)
+    stale = engine.Scored(
+        [{**r, "priority": -1.0} for r in scored.rows], scored.entries, scored.found, []
+    )
+    parallel.store_range(clinic, handed, stale, stores=0, when=NOW)
+    assert clinic.risk.score(part[0]).priority == -1.0  # type: ignore[union-attr]
+
+
+class _BrokenPool:
+    """A pool whose every worker died (what an out-of-memory kill leaves)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def submit(self, *args: object) -> Future[Any]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        future: Future[Any] = Future()
+        future.set_exception(BrokenProcessPool("a worker died"))
+        return future
+
+    def shutdown(self, **kwargs: object) -> None:
+        pass
+
+
+def test_when_the_workers_die_this_process_scores_everyone(
+    clinic: Desk, small_ranges: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", _BrokenPool)
+    _forget_scores(clinic)
+    outcome = clinic.risk.refresh_all(now=NOW)
+    assert outcome.value == 60
+    assert len(_stored(clinic)[0]) == 60
