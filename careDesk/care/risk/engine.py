@@ -290,7 +290,7 @@ class RiskEngine:
             while done < len(ids):
                 chunk = ids[done : done + sizer.size]
                 if everyone:
-                    scored, held = self._refresh_range(chunk[0], chunk[-1], when)
+                    scored, held = self.refresh_range(chunk[0], chunk[-1], when)
                 else:
                     scored, held = self._refresh_some(chunk, when)
                 sizer.took(held, len(chunk))
@@ -308,7 +308,7 @@ class RiskEngine:
             count = refresh(tx.session, chunk, when)
         return count, time.perf_counter() - started
 
-    def _refresh_range(self, low: str, high: str, when: datetime) -> tuple[int, float]:
+    def refresh_range(self, low: str, high: str, when: datetime) -> tuple[int, float]:
         """The patients from ``low`` to ``high``: their facts are read and scored outside the
         write lane, then stored in a short write if nothing was written in between (the lane's
         generation is unchanged); otherwise read again, and after a few tries read inside the

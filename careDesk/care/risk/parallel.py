@@ -9,8 +9,9 @@ anywhere — and returning plain score rows. The desk stores them in short write
 write lane, as the one-process refresh does.
 
 A range is stored only if nothing but this refresh wrote since it was handed out (the lane's
-generation grew by exactly this refresh's own stores); otherwise it is read and scored again
-inside the write, so a save made meanwhile is never overwritten by a score computed before it.
+generation grew by exactly this refresh's own stores); otherwise it is scored again here, as
+the one-process refresh does, so a save made meanwhile is never overwritten by a score computed
+before it.
 Should the workers fail to start or die, the rest is scored in this process.
 """
 
@@ -33,7 +34,6 @@ from careDesk.care.risk.engine import (
     FIRST_CHUNK,
     MIN_CHUNK,
     Scored,
-    refresh_between,
     score_between,
     store_scored,
 )
@@ -88,14 +88,14 @@ class Handed:
 
 def store_range(desk: Desk, handed: Handed, scored: Scored, stores: int, when: datetime) -> int:
     """Store a range scored outside the lane if only this refresh wrote since it was handed out
-    (``stores``: this refresh's stores so far); otherwise read and score it again inside the
-    write. Returns how many patients were scored."""
+    (``stores``: this refresh's stores so far); otherwise score it again here, as the
+    one-process refresh does. Returns how many patients were scored."""
     lane = desk.write_lane
     with desk.writing(None) as tx:
         tx.session.connection()  # BEGIN IMMEDIATE: the lane is ours from here
         if lane.generation - handed.seen == stores - handed.stores:
             return store_scored(tx.session, scored)
-        return refresh_between(tx.session, handed.ids[0], handed.ids[-1], when)
+    return desk.risk.refresh_range(handed.ids[0], handed.ids[-1], when)[0]
 
 
 def refresh_in_workers(

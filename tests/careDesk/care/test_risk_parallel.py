@@ -86,7 +86,7 @@ def test_workers_store_the_scores_one_process_would(clinic: Desk, small_ranges: 
 
 def test_a_save_after_a_range_was_scored_is_not_overwritten(clinic: Desk) -> None:
     """A range scored (as a worker does) before a save to one of its patients is scored again
-    inside the write: the urgent alert saved meanwhile counts."""
+    from the saved record: the urgent alert saved meanwhile counts."""
     with clinic.reading() as s:
         ids = engine.everyone(s)
     part = ids[:10]
