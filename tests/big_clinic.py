@@ -5,8 +5,10 @@ for each test that changes it."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,3 +56,24 @@ def open_big_clinic(factory: pytest.TempPathFactory, into: Path) -> Desk:
     """The admin's desk on a fresh copy of the session's 5,000-patient clinic at ``into``."""
     shutil.copytree(_source(factory), into)
     return unlock(VaultPaths(into), ADMIN, PASSWORD)
+
+
+def demo_clinic(factory: pytest.TempPathFactory, patients: int, seed: int) -> Desk:
+    """The admin's desk on a new demo clinic of ``patients`` drawn around TODAY (scored)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keyslots, "ARGON2_DEFAULTS", FAST_ARGON2)
+        desk, _recovery = create_vault(VaultPaths(factory.mktemp("demo")), ADMIN, PASSWORD)
+    generate_demo(desk, patients=patients, seed=seed, today=TODAY, coordinator_password=PASSWORD)
+    return desk
+
+
+def demo_fixture(name: str, patients: int, seed: int) -> Any:
+    """A module's fixture ``name``: the admin's desk on one demo clinic for all its tests."""
+
+    @pytest.fixture(scope="module", name=name)
+    def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+        desk = demo_clinic(tmp_path_factory, patients, seed)
+        yield desk
+        desk.close()
+
+    return made

@@ -5,16 +5,14 @@ published rules in test_risk.py, test_charlson.py and test_lace.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import Future
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from careDesk.care.demo import generate_demo
 from careDesk.care.risk import engine, parallel
 from careDesk.desk import Desk
 from careDesk.model.assessment import Alert
@@ -22,25 +20,12 @@ from careDesk.model.base import new_id
 from careDesk.model.measure import RegistryEntry
 from careDesk.model.risk import RiskScore
 from careDesk.ops import Progress
-from careDesk.paths import VaultPaths
-from careDesk.store import keyslots
-from careDesk.store.vault import create_vault
-from tests.conftest import PASSWORD
+from tests.big_clinic import demo_fixture
 
-TODAY = date(2026, 3, 10)
 NOW = datetime(2026, 3, 10, 17, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(
-            keyslots, "ARGON2_DEFAULTS", {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}
-        )
-        desk, _ = create_vault(VaultPaths(tmp_path_factory.mktemp("clinic")), "admin", PASSWORD)
-    generate_demo(desk, patients=60, seed=11, today=TODAY, coordinator_password=PASSWORD)
-    yield desk
-    desk.close()
+clinic = demo_fixture("clinic", patients=60, seed=11)
 
 
 @pytest.fixture

@@ -3,35 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
-import pytest
 from sqlmodel import col, select
 
-from careDesk.care.demo import generate_demo
 from careDesk.desk import Desk
 from careDesk.model.assessment import Alert
 from careDesk.model.plan import Goal
-from careDesk.paths import VaultPaths
-from careDesk.store import keyslots
-from careDesk.store.vault import create_vault
-from tests.conftest import PASSWORD
+from tests.big_clinic import demo_fixture
 
-TODAY = date(2026, 3, 10)
 NOW = datetime(2026, 3, 10, 17, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(
-            keyslots, "ARGON2_DEFAULTS", {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}
-        )
-        desk, _ = create_vault(VaultPaths(tmp_path_factory.mktemp("demo")), "admin", PASSWORD)
-    generate_demo(desk, patients=300, seed=7, today=TODAY, coordinator_password=PASSWORD)
-    yield desk
-    desk.close()
+demo = demo_fixture("demo", patients=300, seed=7)
 
 
 def test_linked_goals_compute_their_progress(demo: Desk) -> None:
