@@ -35,6 +35,7 @@ from sqlalchemy import text
 
 from careDesk.care.demo import generate_demo
 from careDesk.care.risk.engine import REFRESHING
+from careDesk.care.risk.parallel import workers_for
 from careDesk.desk import Desk
 from careDesk.model.base import new_id
 from careDesk.ops import HOLD_BUDGET, Progress
@@ -181,6 +182,10 @@ class _Phases:
         return f"CPU here {end[1] - begin[1]:.1f} s, server {end[2] - begin[2]:.1f} s"
 
 
+def _processes(n: int) -> str:
+    return "one scoring process" if n == 1 else f"{n} scoring processes"
+
+
 def _first_sync(report: Report, cluster: server.Cluster, desk: Desk, rows: int) -> None:
     """A new workstation takes the whole clinic (budget 30 s for 50,000 patients, scaled)."""
     phases = _Phases(cluster)
@@ -191,7 +196,8 @@ def _first_sync(report: Report, cluster: server.Cluster, desk: Desk, rows: int) 
     print(
         f"   first sync: {first.snapshot_rows:,} of {rows:,} rows, {PATIENTS:,} patients;"
         f" copy (indexes included) {copy:.1f} s ({first.snapshot_rows / copy:,.0f} rows/s,"
-        f" {phases.cpu(COPYING)}), risk scores {risk - copy:.1f} s, pull"
+        f" {phases.cpu(COPYING)}), risk scores {risk - copy:.1f} s"
+        f" ({_processes(workers_for(PATIENTS))}), pull"
         f" {seconds - risk:.1f} s; in all {phases.cpu(RECEIVING)}"
     )
     budget = FIRST_SYNC_BUDGET * PATIENTS / 50_000
