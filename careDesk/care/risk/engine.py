@@ -290,7 +290,7 @@ class RiskEngine:
             while done < len(ids):
                 chunk = ids[done : done + sizer.size]
                 if everyone:
-                    scored, held = self.refresh_range(chunk[0], chunk[-1], when)
+                    scored, held, _holds = self.refresh_range(chunk[0], chunk[-1], when)
                 else:
                     scored, held = self._refresh_some(chunk, when)
                 sizer.took(held, len(chunk))
@@ -308,13 +308,14 @@ class RiskEngine:
             count = refresh(tx.session, chunk, when)
         return count, time.perf_counter() - started
 
-    def refresh_range(self, low: str, high: str, when: datetime) -> tuple[int, float]:
+    def refresh_range(self, low: str, high: str, when: datetime) -> tuple[int, float, int]:
         """The patients from ``low`` to ``high``: their facts are read and scored outside the
         write lane, then stored in a short write if nothing was written in between (the lane's
         generation is unchanged); otherwise read again, and after a few tries read inside the
-        write. Returns (patients scored, seconds the write held the lane)."""
+        write. Returns (patients scored, seconds the storing write held the lane, write
+        transactions it took)."""
         lane = self.desk.write_lane
-        for _ in range(OPTIMISTIC_TRIES):
+        for tries in range(1, OPTIMISTIC_TRIES + 1):
             seen = lane.generation
             with self.desk.reading() as session:
                 scored = score_between(session, low, high, when)
@@ -322,8 +323,8 @@ class RiskEngine:
             with self.desk.writing(None) as tx:
                 tx.session.connection()  # BEGIN IMMEDIATE: the lane is ours from here
                 if lane.generation == seen:
-                    return store_scored(tx.session, scored), time.perf_counter() - started
+                    return store_scored(tx.session, scored), time.perf_counter() - started, tries
         started = time.perf_counter()
         with self.desk.writing(None) as tx:  # saves keep landing in between: read in the write
             count = refresh_between(tx.session, low, high, when)
-        return count, time.perf_counter() - started
+        return count, time.perf_counter() - started, OPTIMISTIC_TRIES + 1

@@ -9,9 +9,9 @@ anywhere — and returning plain score rows. The desk stores them in short write
 write lane, as the one-process refresh does.
 
 A range is stored only if nothing but this refresh wrote since it was handed out (the lane's
-generation grew by exactly this refresh's own stores); otherwise it is scored again here, as
-the one-process refresh does, so a save made meanwhile is never overwritten by a score computed
-before it.
+generation grew by exactly this refresh's own write transactions); otherwise it is scored again
+here, as the one-process refresh does, so a save made meanwhile is never overwritten by a score
+computed before it. The ranges handed out after that save are stored as they come.
 Should the workers fail to start or die, the rest is scored in this process.
 """
 
@@ -77,25 +77,30 @@ def _score(low: str, high: str, when: datetime) -> Scored:
         return score_between(session, low, high, when)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Handed:
-    """A range handed to a worker, with the lane's generation and this refresh's stores then."""
+    """A range handed to a worker, with the lane's generation and this refresh's own write
+    transactions then."""
 
     ids: list[str]
     seen: int
-    stores: int
+    own: int
 
 
-def store_range(desk: Desk, handed: Handed, scored: Scored, stores: int, when: datetime) -> int:
+def store_range(
+    desk: Desk, handed: Handed, scored: Scored, own: int, when: datetime
+) -> tuple[int, int]:
     """Store a range scored outside the lane if only this refresh wrote since it was handed out
-    (``stores``: this refresh's stores so far); otherwise score it again here, as the
-    one-process refresh does. Returns how many patients were scored."""
+    (``own``: this refresh's write transactions so far); otherwise score it again here, as the
+    one-process refresh does. Returns (patients scored, write transactions it took), so the
+    ranges handed out later are judged by this refresh's writes alone."""
     lane = desk.write_lane
     with desk.writing(None) as tx:
         tx.session.connection()  # BEGIN IMMEDIATE: the lane is ours from here
-        if lane.generation - handed.seen == stores - handed.stores:
-            return store_scored(tx.session, scored)
-    return desk.risk.refresh_range(handed.ids[0], handed.ids[-1], when)[0]
+        if lane.generation - handed.seen == own - handed.own:
+            return store_scored(tx.session, scored), 1
+    count, _held, holds = desk.risk.refresh_range(handed.ids[0], handed.ids[-1], when)
+    return count, 1 + holds
 
 
 def refresh_in_workers(
@@ -106,7 +111,7 @@ def refresh_in_workers(
     workers failed, leaving the rest to the caller."""
     sizer = ChunkSizer(FIRST_CHUNK, low=MIN_CHUNK, high=CHUNK)
     handed: deque[tuple[Handed, Future[Scored]]] = deque()
-    given = done = count = stores = 0
+    given = done = count = own = 0
     try:
         pool = ProcessPoolExecutor(
             workers,
@@ -122,7 +127,7 @@ def refresh_in_workers(
             while given < len(ids) and len(handed) < workers * _AHEAD:
                 part = ids[given : given + sizer.size]
                 future = pool.submit(_score, part[0], part[-1], when)
-                handed.append((Handed(part, desk.write_lane.generation, stores), future))
+                handed.append((Handed(part, desk.write_lane.generation, own), future))
                 given += len(part)
             first, future = handed.popleft()
             try:
@@ -131,8 +136,8 @@ def refresh_in_workers(
                 log.warning("risk scoring workers failed (%s): one process", type(exc).__name__)
                 return count, done
             started = time.perf_counter()
-            count += store_range(desk, first, scored, stores, when)
-            stores += 1
+            stored, holds = store_range(desk, first, scored, own, when)
+            count, own = count + stored, own + holds
             sizer.took(time.perf_counter() - started, len(first.ids))
             done += len(first.ids)
             step.update(done, len(ids))  # a stop ends the refresh here

@@ -75,7 +75,7 @@ def test_a_save_after_a_range_was_scored_is_not_overwritten(clinic: Desk) -> Non
     with clinic.reading() as s:
         ids = engine.everyone(s)
     part = ids[:10]
-    handed = parallel.Handed(part, clinic.write_lane.generation, stores=0)
+    handed = parallel.Handed(part, clinic.write_lane.generation, own=0)
     with clinic.reading() as s:
         scored = engine.score_between(s, part[0], part[-1], NOW)
     patient = part[3]
@@ -94,16 +94,24 @@ def test_a_save_after_a_range_was_scored_is_not_overwritten(clinic: Desk) -> Non
                 updated_at=NOW,
             )
         )
-    parallel.store_range(clinic, handed, scored, stores=0, when=NOW)
+    # A range handed out after the save, before the first range was stored.
+    later = ids[10:20]
+    handed_later = parallel.Handed(later, clinic.write_lane.generation, own=0)
+    with clinic.reading() as s:
+        scored_later = engine.score_between(s, later[0], later[-1], NOW)
+
+    _count, own = parallel.store_range(clinic, handed, scored, own=0, when=NOW)
     assert clinic.risk.score(patient).scores["urgent_alerts"] == before + 1  # type: ignore[union-attr]
 
-    # With nothing written in between, the range's rows are stored as they came.
-    handed = parallel.Handed(part, clinic.write_lane.generation, stores=0)
-    stale = engine.Scored(
-        [{**r, "priority": -1.0} for r in scored.rows], scored.entries, scored.found, []
+    # It read after the save and only this refresh wrote since: stored as it came.
+    marked = engine.Scored(
+        [{**r, "priority": -1.0} for r in scored_later.rows],
+        scored_later.entries,
+        scored_later.found,
+        [],
     )
-    parallel.store_range(clinic, handed, stale, stores=0, when=NOW)
-    assert clinic.risk.score(part[0]).priority == -1.0  # type: ignore[union-attr]
+    parallel.store_range(clinic, handed_later, marked, own=own, when=NOW)
+    assert clinic.risk.score(later[0]).priority == -1.0  # type: ignore[union-attr]
 
 
 class _BrokenPool:
