@@ -13,7 +13,9 @@ reminder clock, sync, APScheduler's job store, a script — queues here, where:
 - each hold (from BEGIN to the end of COMMIT) is timed: a hold over :data:`LONG_HOLD` is logged
   with the op's name, and :meth:`WriteLane.recording` collects them (``make bench``);
 - :attr:`WriteLane.generation` counts the holds that ended, so a long job can read outside the
-  lane and, once it holds the lane, know whether anything was written since it read.
+  lane and, once it holds the lane, know whether anything was written since it read;
+- :attr:`WriteLane.interactive_waiting` lets one long statement that cannot be cut in chunks
+  (building an index) step aside for a save (``careDesk/sync/bulkload.py``).
 """
 
 from __future__ import annotations
@@ -92,6 +94,13 @@ class WriteLane:
         vault passes this lane: the vault lock keeps other programs from writing to it)."""
         with self._cond:
             return self._generation
+
+    @property
+    def interactive_waiting(self) -> bool:
+        """Whether an interactive transaction waits for the lane now. Read without the lock: a
+        long statement asks it every few thousand steps (``bulkload.build_index``), and a look
+        a moment stale only moves its answer to the next look."""
+        return self._interactive_waiting > 0
 
     @property
     def held_here(self) -> bool:

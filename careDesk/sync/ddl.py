@@ -63,7 +63,12 @@ def _stored(column: Column[object]) -> tuple[str, str]:
 
 def snapshot_statement(table: Table) -> str:
     """``sync.snapshot_rows_<table>()``: the caller's clinic's rows (tombstones included), one
-    stream per table read through a cursor in the snapshot's REPEATABLE READ transaction."""
+    stream per table read through a cursor in the snapshot's REPEATABLE READ transaction.
+
+    In id order (the primary key's): ids are UUIDv7, so each row goes at the end of the
+    vault's id index. In the heap's order, which an edited row leaves, the index takes them at
+    random places: 941,000 observations loaded shuffled took 27.5 s of CPU, in id order 6.5 s.
+    """
     stored = [_stored(c) for c in table.columns]
     result = ", ".join(
         f"{_q(c.name)} {kind}" for c, (_, kind) in zip(table.columns, stored, strict=True)
@@ -74,7 +79,7 @@ def snapshot_statement(table: Table) -> str:
         f" RETURNS TABLE ({result})"
         " LANGUAGE sql STABLE SECURITY DEFINER SET search_path = sync, pg_temp"
         " SET timezone = 'UTC' AS $fn$"
-        f" SELECT {select} FROM sync.{_q(table.name)} x $fn$"
+        f" SELECT {select} FROM sync.{_q(table.name)} x ORDER BY x.id $fn$"
     )
 
 

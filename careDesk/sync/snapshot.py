@@ -30,7 +30,7 @@ from psycopg import sql
 
 from careDesk.ops import ChunkSizer, Progress
 from careDesk.sync import apply
-from careDesk.sync.bulkload import SearchBatch, drop_deferred, missing, to_build
+from careDesk.sync.bulkload import SearchBatch, build_index, drop_deferred, missing, to_build
 from careDesk.sync.connection import SyncUpgradeRequired
 from careDesk.sync.ddl import snapshot_function
 from careDesk.sync.readahead import offer
@@ -106,8 +106,7 @@ def restore_indexes(desk: Desk) -> int:
         raw = session.connection().connection.driver_connection
         statements = [s for name in missing(raw) for s in to_build(raw, name)]
     for statement in statements:
-        with desk.writing(None) as tx:
-            tx.session.connection().exec_driver_sql(statement)
+        build_index(desk, statement)
     return len(statements)
 
 
@@ -220,13 +219,13 @@ class _Writer:
             self._build(name)
 
     def _build(self, name: str) -> None:
-        """The table's dropped indexes, one write transaction each."""
+        """The table's dropped indexes, one write transaction each, each stepping aside for a
+        save (:func:`~careDesk.sync.bulkload.build_index`)."""
         with self.desk.reading() as session:
             raw = session.connection().connection.driver_connection
             statements = to_build(raw, name)
         for statement in statements:
-            with self.desk.writing(None) as tx:
-                tx.session.connection().exec_driver_sql(statement)
+            build_index(self.desk, statement)
         self.deferred.remove(name)
 
     def build_all(self, *, quietly: bool) -> None:
