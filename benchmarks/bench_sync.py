@@ -139,6 +139,7 @@ def run(report: Report) -> None:
             _first_sync(report, cluster, a, rows)
             b = _workstation(cluster, Path(tmp), "b")
             _first_sync_while_saving(report, b)
+            b.sync.run()  # sends the saves made meanwhile
             _round_trip(report, a, b)
             a.close()
             b.close()
@@ -200,7 +201,8 @@ def _saves_during(desk: Desk, sync: Ticket[Any]) -> list[float]:
     while not sync.wait(PROBE_EVERY):
         if not pid:
             with desk.reading() as session:
-                pid = session.execute(text("SELECT id FROM patient LIMIT 1")).scalar() or ""
+                last = text("SELECT id FROM patient ORDER BY id DESC LIMIT 1")  # not _round_trip's
+                pid = session.execute(last).scalar() or ""
             if not pid:
                 continue
         start = time.perf_counter()
