@@ -5,7 +5,7 @@ on one core), and the bulk refresh runs after a first sync, an import, demo data
 One process leaves the workstation's other cores idle, so for a large clinic the ranges go to
 worker processes, started fresh (``spawn``: none of the desk's threads, locks or Qt are copied),
 each opening the vault read-only with the desk's key — handed over the pool's pipe, never written
-anywhere — and returning plain score rows. The desk stores them in short writes through the
+anywhere — and returning plain score rows. They run at a lower CPU priority than the app. The desk stores them in short writes through the
 write lane, as the one-process refresh does.
 
 A range is stored only if nothing but this refresh wrote since it was handed out (the lane's
@@ -47,6 +47,10 @@ if TYPE_CHECKING:
 FROM_PATIENTS = 4_000
 MAX_WORKERS = 4
 _AHEAD = 2  # ranges handed out per worker beyond the one being stored
+# Workers yield the cores to the app: with every core scoring, the app's own threads (the
+# screen, a save, the writes storing the scores) would share the CPU with them as equals; at
+# niceness 10 they go first, and the workers take what is left.
+WORKER_NICENESS = 10
 
 log = logging.getLogger("careDesk.risk")
 _engine: Any = None  # in a worker process: its read-only engine on the vault
@@ -64,7 +68,10 @@ def workers_for(patients: int) -> int:
 
 
 def _open(database: str, key: bytes) -> None:
-    """A worker's start: a read-only engine on the vault (imported here, in the worker)."""
+    """A worker's start: a lower CPU priority, then a read-only engine on the vault (imported
+    here, in the worker)."""
+    if hasattr(os, "nice"):  # POSIX; Windows workers keep the default priority
+        os.nice(WORKER_NICENESS)
     from careDesk.store.engine import build_engine
 
     global _engine

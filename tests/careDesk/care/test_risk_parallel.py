@@ -5,7 +5,9 @@ published rules in test_risk.py, test_charlson.py and test_lace.py."""
 
 from __future__ import annotations
 
-from concurrent.futures import Future
+import multiprocessing
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -139,3 +141,17 @@ def test_when_the_workers_die_this_process_scores_everyone(
     outcome = clinic.risk.refresh_all(now=NOW)
     assert outcome.value == 60
     assert len(_stored(clinic)[0]) == 60
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="process niceness is POSIX")
+def test_workers_score_at_a_lower_cpu_priority_than_the_app(clinic: Desk) -> None:
+    """The screen, a save and the writes storing the scores go first; workers take the rest."""
+    pool = ProcessPoolExecutor(
+        1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=parallel._open,
+        initargs=(str(clinic.paths.database), clinic.key),
+    )
+    with pool:
+        theirs = pool.submit(os.nice, 0).result(timeout=60)
+    assert theirs == min(os.nice(0) + parallel.WORKER_NICENESS, 19)
