@@ -5,8 +5,8 @@ on one core), and the bulk refresh runs after a first sync, an import, demo data
 One process leaves the workstation's other cores idle, so for a large clinic the ranges go to
 worker processes, started fresh (``spawn``: none of the desk's threads, locks or Qt are copied),
 each opening the vault read-only with the desk's key — handed over the pool's pipe, never written
-anywhere — and returning plain score rows. They run at a lower CPU priority than the app. The desk stores them in short writes through the
-write lane, as the one-process refresh does.
+anywhere — and returning plain score rows, at a lower CPU priority than the app. The desk
+stores them in short writes through the write lane, as the one-process refresh does.
 
 A range is stored only if nothing but this refresh wrote since it was handed out (the lane's
 generation grew by exactly this refresh's own write transactions); otherwise it is scored again
