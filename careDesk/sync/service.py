@@ -385,7 +385,8 @@ class Sync:
     # ----- snapshot (first sync, or after the server purged past this cursor) -----------------
     def _snapshot(self, conn: psycopg.Connection[Any], *, again: bool) -> int:
         client, version = self._state().client_id, self.schema_version
-        taken = snapshot.take(self.desk, conn, client, version, self._progress, again=again)
+        with self.desk.risk.copying():  # a save meanwhile leaves scoring to the refresh below
+            taken = snapshot.take(self.desk, conn, client, version, self._progress, again=again)
         # Risk is derived on each workstation, never replicated: scored in short chunks like any
         # bulk refresh (careDesk/care/risk/engine.py), before the snapshot counts as taken, so a
         # sync stopped here scores everyone again next time: no patient is left off the worklist.

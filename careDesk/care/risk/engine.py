@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -183,9 +184,25 @@ def outdated(session: Session) -> list[str]:
 
 
 def refresh_changed(tx: Tx) -> None:
-    """``Desk.before_commit`` hook: refresh the patients this transaction touched."""
-    if tx.changes.patient_ids:
-        refresh(tx.session, sorted(tx.changes.patient_ids), tx.now)
+    """``Desk.before_commit`` hook: refresh the patients this transaction touched.
+
+    Not while a new workstation's first sync copies the clinic and no patient here has a
+    score yet (:meth:`RiskEngine.copying`): the tables being loaded are without their
+    patient indexes, so one patient's refresh would read them whole (0.7–1.5 s for 941,000
+    observations) inside the save, and score a chart half copied. Every patient is scored
+    together once the copy is in (or, should it stop, by the next sync or the clock's
+    ``refresh_outdated``, which takes the unscored): until then no patient has a score, the
+    saved one included, as before the save.
+    """
+    if not tx.changes.patient_ids:
+        return
+    if tx.desk.risk.copying_clinic and _nobody_scored(tx.session):
+        return
+    refresh(tx.session, sorted(tx.changes.patient_ids), tx.now)
+
+
+def _nobody_scored(session: Session) -> bool:
+    return session.execute(select(col(RiskScore.patient_id)).limit(1)).first() is None
 
 
 @dataclass(frozen=True)
@@ -238,6 +255,22 @@ class RiskEngine:
 
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
+        self._copying = 0  # first syncs copying the clinic now (careDesk/sync/service.py)
+
+    @property
+    def copying_clinic(self) -> bool:
+        """Whether a first sync is copying the clinic into this vault (see
+        :func:`refresh_changed`)."""
+        return self._copying > 0
+
+    @contextmanager
+    def copying(self) -> Iterator[None]:
+        """Mark a first sync's copy of the clinic, which the refresh of everyone follows."""
+        self._copying += 1
+        try:
+            yield
+        finally:
+            self._copying -= 1
 
     def score(self, patient_id: str) -> RiskView | None:
         """The patient's current score, or None when it was never computed."""

@@ -38,6 +38,30 @@ def test_adding_a_condition_in_a_normal_write_refreshes_the_score(desk: Desk) ->
     assert after.priority > before.priority
 
 
+def test_while_a_first_sync_copies_a_save_refreshes_as_usual_once_patients_have_scores(
+    desk: Desk,
+) -> None:
+    """A first upload reads the clinic back into a vault with scores: they stay current."""
+    p = patient("R-1", birth_date=date(1950, 1, 1))
+    store(desk, p)
+    with desk.risk.copying():
+        store(desk, Condition(patient_id=p.id, display="Heart failure", icd10="I50.9"))
+    assert (score_of(desk, p.id).charlson_1987, score_of(desk, p.id).charlson_quan2011) == (1, 2)
+
+
+def test_while_a_first_sync_copies_into_a_vault_without_scores_a_save_scores_nobody(
+    desk: Desk,
+) -> None:
+    """Its chart may be half copied; everyone is scored together after the copy."""
+    p = patient("R-1", birth_date=date(1950, 1, 1))
+    with desk.risk.copying():
+        store(desk, p, Condition(patient_id=p.id, display="Heart failure", icd10="I50.9"))
+        assert desk.risk.score(p.id) is None
+    store(desk, Condition(patient_id=p.id, display="COPD", icd10="J44.9"))  # copy over
+    # Charlson 1987: CHF 1 + chronic pulmonary disease 1 (Charlson 1987, Table 3)
+    assert score_of(desk, p.id).charlson_1987 == 2
+
+
 def test_snomed_coded_conditions_count(desk: Desk) -> None:
     p = patient("R-2", birth_date=date(1990, 1, 1))
     store(

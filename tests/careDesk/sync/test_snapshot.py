@@ -47,3 +47,39 @@ def test_a_new_workstation_gets_every_row_exactly_as_stored(make_workstation: An
     with a.desk.reading() as sa, b.desk.reading() as sb:
         assert list(sa.execute(text(top))) == list(sb.execute(text(top)))
     assert b.desk.patients.search("DM0000001")
+
+
+def test_a_save_while_a_new_workstation_copies_the_clinic_is_scored_with_everyone(
+    make_workstation: Any,
+) -> None:
+    """A coordinator edits a patient whose chart is still being copied: no score is made from
+    the half-copied chart, and the patient is scored with everyone once the copy is in."""
+    a = make_workstation("anna")
+    generate_demo(
+        a.desk, patients=20, seed=5, today=date(2026, 3, 10), coordinator_password=PASSWORD
+    )
+    a.sync()
+    b = make_workstation("ben")
+    during: dict[str, Any] = {}
+
+    def save_once(progress: Progress) -> None:
+        message, done, _total = progress.snapshot()
+        if message != COPYING or done == 0 or during:
+            return
+        with b.desk.reading() as session:
+            pid = session.execute(text("SELECT id FROM patient LIMIT 1")).scalar()
+            conditions = session.execute(text("SELECT count(*) FROM condition")).scalar()
+        if pid is None:
+            return  # the patients are not in yet
+        b.desk.patients.update(pid, city="Harbour")
+        during.update(pid=pid, score=b.desk.risk.score(pid), conditions=conditions)
+
+    progress = Progress()
+    progress.listen(save_once)
+    b.desk.sync.run(progress=progress)
+
+    assert during["conditions"] == 0  # the save came before the patients' conditions
+    assert during["score"] is None
+    theirs, ours = b.desk.risk.score(during["pid"]), a.desk.risk.score(during["pid"])
+    assert theirs is not None and ours is not None
+    assert (theirs.priority, theirs.scores) == (ours.priority, ours.scores)
