@@ -385,11 +385,10 @@ class Sync:
     # ----- snapshot (first sync, or after the server purged past this cursor) -----------------
     def _snapshot(self, conn: psycopg.Connection[Any], *, again: bool) -> int:
         client, version = self._state().client_id, self.schema_version
-        with self.desk.risk.copying():  # a save meanwhile leaves scoring to the refresh below
+        # Risk is derived here, never replicated: a save during the copy leaves it to the chunked
+        # refresh of everyone, done before the snapshot counts as taken (so a stop scores again).
+        with self.desk.risk.copying():
             taken = snapshot.take(self.desk, conn, client, version, self._progress, again=again)
-        # Risk is derived on each workstation, never replicated: scored in short chunks like any
-        # bulk refresh (careDesk/care/risk/engine.py), before the snapshot counts as taken, so a
-        # sync stopped here scores everyone again next time: no patient is left off the worklist.
         self.desk.risk.refresh_all(progress=self._progress)
         with self.desk.writing(None) as tx:
             st = tx.session.get(SyncState, 1)
