@@ -6,6 +6,7 @@ See docs/architecture.md#how-a-write-reaches-the-database. Never imports Qt; the
 
 from careDesk.ops.chunks import HOLD_BUDGET, ChunkSizer
 from careDesk.ops.context import Priority, current_priority
+from careDesk.ops.heap import settled
 from careDesk.ops.lane import Hold, HoldLog, WriteLane, is_locked_error
 from careDesk.ops.progress import Cancelled, Progress
 from careDesk.ops.runner import Kind, Op, Runner, Ticket, job, read, write
@@ -27,5 +28,6 @@ __all__ = [
     "is_locked_error",
     "job",
     "read",
+    "settled",
     "write",
 ]

@@ -240,7 +240,8 @@ def observation_readings(
         values: dict[str, Any] = {"ids": chunk}
         if codes is not None:
             values["codes"] = list(codes)
-        for pid, rid, loinc, display, value, unit, at, panel in session.execute(query, values):
+        rows = session.execute(query, values).all()  # one fetch, not one call per row
+        for pid, rid, loinc, display, value, unit, at, panel in rows:
             found[pid].append(Reading(rid, loinc, display, float(value), unit, _moment(at), panel))
     return found
 

@@ -23,7 +23,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -193,7 +193,14 @@ def counts_today(category: str, condition: RecordedCondition, today: date) -> bo
         return True
     years = recent.get(category)
     since = condition.onset or condition.abated
-    return years is not None and since is not None and since >= today - relativedelta(years=years)
+    return years is not None and since is not None and since >= _years_before(today, years)
+
+
+@lru_cache(maxsize=8)
+def _years_before(today: date, years: int) -> date:
+    """``today`` less whole years (29 February less one year is 28 February); a refresh asks
+    for the same few for every condition it scores."""
+    return today - relativedelta(years=years)
 
 
 def charlson_from_conditions(

@@ -30,7 +30,7 @@ from careDesk.changes import Changes, Outcome
 from careDesk.model.base import utcnow
 from careDesk.model.patient import Patient
 from careDesk.model.risk import RiskScore
-from careDesk.ops import ChunkSizer, Progress
+from careDesk.ops import ChunkSizer, Progress, settled
 from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
@@ -300,9 +300,10 @@ class RiskEngine:
     ) -> Outcome[int]:
         """Recompute every patient's score (after imports, demo data, or nightly), committing
         in chunks; stopped through ``progress``, the chunks committed stay."""
-        with self.desk.reading() as session:
-            ids = everyone(session)
-        return self._refresh_chunked(ids, now, progress, everyone=True)
+        with settled():  # careDesk/ops/heap.py
+            with self.desk.reading() as session:
+                ids = everyone(session)
+            return self._refresh_chunked(ids, now, progress, everyone=True)
 
     def _refresh_chunked(
         self, ids: list[str], now: datetime | None, progress: Progress | None, *, everyone: bool

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from dateutil.relativedelta import relativedelta
@@ -245,8 +246,15 @@ def _lace_of(r: _Raw, now: datetime, charlson_1987: int, w: Weights) -> _Lace | 
     return _Lace(lace(days, acute, charlson_1987, ed), end)
 
 
+@lru_cache(maxsize=8)
+def _months_before(moment: datetime, months: int) -> datetime:
+    """``moment`` less whole calendar months (dateutil's rule: 31 August less 6 months is the
+    last day of February). Every patient of a refresh asks for the same two."""
+    return moment - relativedelta(months=months)
+
+
 def _facts(pid: str, r: _Raw, now: datetime, w: Weights, m: MeasureFacts | None) -> Facts:
-    six, twelve = now - relativedelta(months=6), now - relativedelta(months=12)
+    six, twelve = _months_before(now, 6), _months_before(now, 12)
     ch = charlson_from_conditions(r.conditions, now.date(), _age(r.birth, now.date()))
     phq9 = r.screens.get("phq9")
     gad7 = r.screens.get("gad7")

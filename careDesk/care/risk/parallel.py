@@ -17,6 +17,7 @@ Should the workers fail to start or die, the rest is scored in this process.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -76,6 +77,7 @@ def _open(database: str, key: bytes) -> None:
 
     global _engine
     _engine = build_engine(Path(database), key, readonly=True)
+    gc.freeze()  # what a worker keeps for good stays out of its full collections (ops/heap.py)
 
 
 def _score(low: str, high: str, when: datetime) -> Scored:
