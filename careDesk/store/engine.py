@@ -13,9 +13,11 @@ docs/architecture.md#how-a-write-reaches-the-database.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,26 @@ sqlcipher3.register_adapter(type(None), _NO_VALUE.get)
 sqlcipher3.register_adapter(bool, int)
 
 _LANES: weakref.WeakKeyDictionary[Engine, WriteLane] = weakref.WeakKeyDictionary()
+_replay = threading.local()  # .on: this thread's writes can be made again (see replayable)
+
+
+@contextmanager
+def replayable() -> Iterator[None]:
+    """Writes this thread makes inside can be made again from elsewhere (a first sync's copy
+    and the scores computed from it: the server still has every row): they commit without
+    waiting for the disk (``synchronous = NORMAL``), other threads' writes as always (FULL).
+
+    In WAL mode such a commit is as atomic as any and cannot damage the vault; a power cut can
+    only take back the newest of them, never a durable commit made after them, whose flush of
+    the log carries them to the disk too. So the job ends with a durable commit that records it
+    as done (the sync state), and a cut before that makes the job start again.
+    """
+    before = getattr(_replay, "on", False)
+    _replay.on = True
+    try:
+        yield
+    finally:
+        _replay.on = before
 
 
 class _Connection(sqlcipher3.Connection):  # type: ignore[misc]
@@ -55,6 +77,7 @@ class _Connection(sqlcipher3.Connection):  # type: ignore[misc]
 
     lane: WriteLane | None = None
     wal: Path | None = None  # the write-ahead log, checkpointed after commits (read-write only)
+    relaxed = False  # this transaction commits without a flush (replayable); FULL again after
 
     def commit(self) -> None:
         try:
@@ -105,6 +128,10 @@ class _Connection(sqlcipher3.Connection):  # type: ignore[misc]
             self._end_write()
 
     def _end_write(self) -> None:
+        if self.relaxed:
+            self.relaxed = False
+            with suppress(sqlcipher3.ProgrammingError):  # closed: it will commit nothing more
+                self.execute("PRAGMA synchronous = FULL")
         lane, self.lane = self.lane, None
         if lane is not None:
             lane.release()
@@ -213,13 +240,18 @@ def build_engine(
             conn.exec_driver_sql("BEGIN")
             return
         lane.acquire()  # DatabaseBusy when it stays taken past the busy timeout
+        raw = conn.connection.driver_connection
         try:
+            if getattr(_replay, "on", False):  # set outside a transaction only (SQLite's rule)
+                raw.execute("PRAGMA synchronous = NORMAL")
+                raw.relaxed = True
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException as exc:
-            lane.release()
+            raw.lane = lane
+            raw._end_write()  # the lane back, and FULL again
             if is_locked_error(exc):  # another program holds the vault's write lock
                 raise DatabaseBusy(str(path.parent), BUSY_TIMEOUT_MS / 1000) from None
             raise
-        conn.connection.driver_connection.lane = lane  # given back at COMMIT or ROLLBACK
+        raw.lane = lane  # given back at COMMIT or ROLLBACK
 
     return engine

@@ -23,9 +23,10 @@ from careDesk.changes import Kind
 from careDesk.errors import CareDeskError
 from careDesk.model.patient import DEMO_SOURCE
 from careDesk.model.sync import SyncConflict, SyncOutbox, SyncState
-from careDesk.ops import Progress
+from careDesk.ops import Progress, settled
 from careDesk.security.roles import Permission
 from careDesk.settings_secrets import service_secret
+from careDesk.store.engine import replayable
 from careDesk.store.migrate import SCHEMA_VERSION
 from careDesk.sync import anchor, apply, capture, snapshot, upload
 from careDesk.sync.conflicts import record as record_conflict
@@ -88,11 +89,8 @@ class Sync:
         with self.desk.reading() as session:
             state = session.get(SyncState, 1)
             pending = apply.outbox_count(session)
-            open_conflicts = len(
-                session.execute(
-                    select(col(SyncConflict.id)).where(col(SyncConflict.resolved_at).is_(None))
-                ).all()
-            )
+            q = select(col(SyncConflict.id)).where(col(SyncConflict.resolved_at).is_(None))
+            open_conflicts = len(session.execute(q).all())
         return SyncStatus(
             enabled=state is not None,
             last_sync_at=state.last_sync_at if state else None,
@@ -198,13 +196,13 @@ class Sync:
     def run(self, progress: Progress | None = None) -> SyncReport:
         """Push and pull now (first sync included); raises SyncOffline when unreachable.
 
-        ``progress`` is updated from the calling thread as work advances; cancelled, the sync
-        stops at its next step (:class:`~careDesk.ops.Cancelled`), keeping what it committed.
-        A background job (``desk.ops``): each local write is a short transaction.
+        ``progress`` is updated from this thread; cancelled, the sync stops at its next step
+        (:class:`~careDesk.ops.Cancelled`) keeping what it committed. Each local write is short.
         """
         self.desk.require(Permission.EDIT)
         info = self._conninfo()
-        with self._running:  # one sync at a time: a second caller waits, then syncs again
+        # One sync at a time: a second caller waits, then syncs again (settled: ops/heap.py).
+        with self._running, settled():
             self._enable()
             snapshot.restore_indexes(self.desk)  # after a first sync killed mid-table
             self._progress = progress or Progress()
@@ -385,11 +383,13 @@ class Sync:
     # ----- snapshot (first sync, or after the server purged past this cursor) -----------------
     def _snapshot(self, conn: psycopg.Connection[Any], *, again: bool) -> int:
         client, version = self._state().client_id, self.schema_version
-        # Risk is derived here, never replicated: a save during the copy leaves it to the chunked
-        # refresh of everyone, done before the snapshot counts as taken (so a stop scores again).
-        with self.desk.risk.copying():
-            taken = snapshot.take(self.desk, conn, client, version, self._progress, again=again)
-        self.desk.risk.refresh_all(progress=self._progress)
+        # Copy and scores (risk is derived, never replicated; a save during the copy leaves it to
+        # the refresh of everyone) can be made again until the durable commit that counts the
+        # snapshot as taken: until then they commit without waiting for the disk (replayable).
+        with replayable():
+            with self.desk.risk.copying():
+                taken = snapshot.take(self.desk, conn, client, version, self._progress, again=again)
+            self.desk.risk.refresh_all(progress=self._progress)
         with self.desk.writing(None) as tx:
             st = tx.session.get(SyncState, 1)
             assert st is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from careDesk.care.demo import generate_demo
 from careDesk.desk import Desk
@@ -83,3 +83,44 @@ def test_a_save_while_a_new_workstation_copies_the_clinic_is_scored_with_everyon
     theirs, ours = b.desk.risk.score(during["pid"]), a.desk.risk.score(during["pid"])
     assert theirs is not None and ours is not None
     assert (theirs.priority, theirs.scores) == (ours.priority, ours.scores)
+
+
+def test_the_copy_commits_without_flushing_until_the_commit_that_counts_it_as_taken(
+    make_workstation: Any,
+) -> None:
+    """A power cut during a first sync may take back its newest chunks, never a chunk before
+    the commit that records the snapshot as taken (that one flushes the log, and with it every
+    chunk before it); a cut before it makes the next sync copy again. SQLite: synchronous FULL
+    is 2, NORMAL 1 (https://sqlite.org/pragma.html#pragma_synchronous)."""
+    a = make_workstation("anna")
+    generate_demo(
+        a.desk, patients=12, seed=3, today=date(2026, 3, 10), coordinator_password=PASSWORD
+    )
+    a.sync()
+    b = make_workstation("ben")
+    commits: list[tuple[int, bool]] = []  # (synchronous, the vault counts as bootstrapped)
+
+    def at_commit(conn: Any) -> None:
+        if getattr(conn.connection.driver_connection, "lane", None) is None:
+            return  # a read
+        level = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+        taken = conn.exec_driver_sql("SELECT bootstrapped FROM sync_state").scalar()
+        commits.append((int(level), bool(taken)))
+
+    event.listen(b.desk.engine, "commit", at_commit)
+    try:
+        b.desk.sync.run()
+    finally:
+        event.remove(b.desk.engine, "commit", at_commit)
+
+    first_taken = next(i for i, (_, taken) in enumerate(commits) if taken)
+    assert commits[first_taken][0] == 2, "the commit that counts the snapshot flushes"
+    copied = [level for level, _ in commits[:first_taken]]
+    assert copied.count(1) >= 5, "the copy's chunks and scores do not wait for the disk"
+    assert all(level == 2 for level, _ in commits[first_taken:])
+    assert _level_of_a_save(b.desk) == 2
+
+
+def _level_of_a_save(desk: Desk) -> int:
+    with desk.writing(None) as tx:
+        return int(tx.session.execute(text("PRAGMA synchronous")).scalar_one())
