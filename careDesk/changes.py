@@ -116,6 +116,8 @@ class Changes:
     record_ids: set[str] = field(default_factory=set)
     #: (kind, patient) pairs: which kinds changed for which patient.
     by_patient: set[tuple[Kind, str]] = field(default_factory=set)
+    #: Some change was declared without its patient (a setting, a bulk load, a plan template).
+    unscoped: bool = False
 
     def add(self, kind: Kind | str, record_id: str = "", patient_id: str | None = None) -> None:
         """Record that a record of ``kind`` (of ``patient_id``, if any) changed."""
@@ -126,6 +128,8 @@ class Changes:
         if patient_id:
             self.patient_ids.add(patient_id)
             self.by_patient.add((typed, patient_id))
+        else:
+            self.unscoped = True
 
     def merge(self, other: Changes) -> None:
         """Fold another write's changes into these."""
@@ -133,10 +137,18 @@ class Changes:
         self.patient_ids |= other.patient_ids
         self.record_ids |= other.record_ids
         self.by_patient |= other.by_patient
+        self.unscoped = self.unscoped or other.unscoped
 
     def touches(self, watched: Iterable[Kind], patient_id: str) -> bool:
         """Whether a record of one of the ``watched`` kinds changed for ``patient_id``."""
         return any((kind, patient_id) in self.by_patient for kind in watched)
+
+    def patients_only(self) -> frozenset[str] | None:
+        """The patients whose records changed, when every change was declared with its
+        patient; None when one was not, or nothing was declared."""
+        if not self.kinds or self.unscoped:
+            return None
+        return frozenset(self.patient_ids)
 
     def __bool__(self) -> bool:
         return bool(self.kinds)

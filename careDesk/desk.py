@@ -91,6 +91,7 @@ class Tx:
         self.now = utcnow()
         self.last_event: AuditEvent | None = None  # the head the head file records
         self.keys_changed = False
+        self.derived = False  # it writes derived rows only (risk scores): no record changes
 
     def audit(
         self,
@@ -369,6 +370,8 @@ class Desk:
                 session.flush()
                 for hook in self.before_commit:
                     hook(tx)
+            # Whose records changed, for a job that read outside the lane (careDesk/ops/lane.py).
+            self.write_lane.declare(frozenset() if tx.derived else tx.changes.patients_only())
             session.commit()
         if tx.last_event is not None:
             from careDesk.security.anchors import after_commit

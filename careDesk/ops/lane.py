@@ -13,7 +13,9 @@ reminder clock, sync, APScheduler's job store, a script — queues here, where:
 - each hold (from BEGIN to the end of COMMIT) is timed: a hold over :data:`LONG_HOLD` is logged
   with the op's name, and :meth:`WriteLane.recording` collects them (``make bench``);
 - :attr:`WriteLane.generation` counts the holds that ended, so a long job can read outside the
-  lane and, once it holds the lane, know whether anything was written since it read;
+  lane and, once it holds the lane, know whether anything was written since it read, and
+  :meth:`WriteLane.patients_changed_since` which patients' records those writes changed (as
+  each declared it, :meth:`WriteLane.declare`);
 - :attr:`WriteLane.interactive_waiting` lets one long statement that cannot be cut in chunks
   (building an index) step aside for a save (``careDesk/sync/bulkload.py``).
 """
@@ -24,6 +26,7 @@ import logging
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +37,7 @@ from careDesk.ops.context import Priority, current_name, current_priority
 log = logging.getLogger("careDesk.ops")
 
 LONG_HOLD = 1.0  # seconds; the budget is ~0.1 s (docs/architecture.md#performance-budgets)
+SCOPES_KEPT = 1_000  # the last holds whose declared patients patients_changed_since can tell
 _LOCKED = ("database is locked", "database table is locked", "database is busy")
 
 
@@ -86,6 +90,9 @@ class WriteLane:
         self._background_waiting = 0
         self._generation = 0
         self._logs: list[HoldLog] = []
+        self._declared: frozenset[str] | None = None
+        # (generation once the hold ended, the patients its write declared; None: unknown)
+        self._scopes: deque[tuple[int, frozenset[str] | None]] = deque(maxlen=SCOPES_KEPT)
 
     @property
     def generation(self) -> int:
@@ -94,6 +101,30 @@ class WriteLane:
         vault passes this lane: the vault lock keeps other programs from writing to it)."""
         with self._cond:
             return self._generation
+
+    def declare(self, patients: frozenset[str] | None) -> None:
+        """The holder says, just before it commits, whose records its transaction changed:
+        these patients' only, or (None, the default) it cannot say. Ignored from a thread that
+        does not hold the lane (a transaction that wrote nothing)."""
+        with self._cond:
+            if self._holder == threading.get_ident():
+                self._declared = patients
+
+    def patients_changed_since(self, generation: int) -> frozenset[str] | None:
+        """The patients whose records the holds ended since ``generation`` changed, or None
+        when one of them could not say (or it is too long ago to tell)."""
+        with self._cond:
+            if generation >= self._generation:
+                return frozenset()
+            if not self._scopes or self._scopes[0][0] > generation + 1:
+                return None
+            changed: set[str] = set()
+            for ended, patients in self._scopes:
+                if ended > generation:
+                    if patients is None:
+                        return None
+                    changed |= patients
+            return frozenset(changed)
 
     @property
     def interactive_waiting(self) -> bool:
@@ -163,6 +194,8 @@ class WriteLane:
             hold = Hold(time.perf_counter() - self._since, self._hold_name, self._hold_priority)
             self._holder = None
             self._generation += 1
+            self._scopes.append((self._generation, self._declared))
+            self._declared = None
             logs = list(self._logs)
             self._cond.notify_all()
         for found in logs:

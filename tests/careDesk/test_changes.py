@@ -45,3 +45,26 @@ def test_audit_change_and_sync_share_one_name_per_record(desk: Desk) -> None:
     assert event.entity == Kind.TIMELINE_ENTRY.value
     assert event.entity in note.changes.kinds
     assert event.entity in synced_names()
+
+
+def test_a_write_names_its_patients_only_when_every_change_was_declared_with_one() -> None:
+    saved = Changes()
+    saved.add("condition", "c1", "p1")
+    saved.add("follow_up", "f1", "p2")
+    assert saved.patients_only() == {"p1", "p2"}
+
+    with_a_setting = Changes()
+    with_a_setting.add("condition", "c1", "p1")
+    with_a_setting.add("setting", "risk.weights")  # moves every patient's score
+    assert with_a_setting.patients_only() is None
+
+    same_kind = Changes()
+    same_kind.add("alert", "a1", "p1")
+    same_kind.add("alert", "a2")  # whose, it does not say
+    assert same_kind.patients_only() is None
+
+    merged = Changes()
+    merged.add("condition", "c1", "p1")
+    merged.merge(with_a_setting)
+    assert merged.patients_only() is None
+    assert Changes().patients_only() is None  # nothing declared: a bulk write says nothing

@@ -35,6 +35,7 @@ from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk, Tx
+    from careDesk.ops import WriteLane
 
 RISK_KIND = "risk_score"
 # The version of the scoring rules (weights, Charlson coding, LACE window). Bump it whenever a
@@ -157,6 +158,14 @@ def refresh_between(session: Session, low: str, high: str, now: datetime) -> int
     """Recompute the scores of the patients whose id sorts from ``low`` to ``high`` (one chunk
     of the bulk refresh); a score whose patient is gone goes too. Returns how many."""
     return store_scored(session, score_between(session, low, high, now))
+
+
+def untouched(lane: WriteLane, since: int, low: str, high: str) -> bool:
+    """Whether no write ended since the lane's generation ``since`` changed the records of a
+    patient whose id sorts from ``low`` to ``high`` (as each write declared it; a write that
+    could not say counts as changing everyone's), so scores read before still stand."""
+    changed = lane.patients_changed_since(since)
+    return changed is not None and not any(low <= pid <= high for pid in changed)
 
 
 def refresh_all(session: Session, now: datetime | None = None) -> int:
@@ -282,6 +291,7 @@ class RiskEngine:
     def refresh(self, patient_ids: Sequence[str], now: datetime | None = None) -> Outcome[int]:
         """Recompute some patients' scores now (derived data: needs no edit permission)."""
         with self.desk.writing(None) as tx:
+            tx.derived = True
             count = refresh(tx.session, patient_ids, now or tx.now)
             tx.changes.add(RISK_KIND)
         return Outcome(count, tx.changes)
@@ -344,9 +354,9 @@ class RiskEngine:
 
     def refresh_range(self, low: str, high: str, when: datetime) -> tuple[int, float, int]:
         """The patients from ``low`` to ``high``: their facts are read and scored outside the
-        write lane, then stored in a short write if nothing was written in between (the lane's
-        generation is unchanged); otherwise read again, and after a few tries read inside the
-        write. Returns (patients scored, seconds the storing write held the lane, write
+        write lane, then stored in a short write if no write in between changed one of these
+        patients' records (:func:`untouched`); otherwise read again, and after a few tries read
+        inside the write. Returns (patients scored, seconds the storing write held the lane, write
         transactions it took)."""
         lane = self.desk.write_lane
         for tries in range(1, OPTIMISTIC_TRIES + 1):
@@ -355,10 +365,12 @@ class RiskEngine:
                 scored = score_between(session, low, high, when)
             started = time.perf_counter()
             with self.desk.writing(None) as tx:
+                tx.derived = True
                 tx.session.connection()  # BEGIN IMMEDIATE: the lane is ours from here
-                if lane.generation == seen:
+                if untouched(lane, seen, low, high):
                     return store_scored(tx.session, scored), time.perf_counter() - started, tries
         started = time.perf_counter()
         with self.desk.writing(None) as tx:  # saves keep landing in between: read in the write
+            tx.derived = True
             count = refresh_between(tx.session, low, high, when)
         return count, time.perf_counter() - started, OPTIMISTIC_TRIES + 1

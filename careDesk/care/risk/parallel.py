@@ -8,10 +8,12 @@ each opening the vault read-only with the desk's key — handed over the pool's 
 anywhere — and returning plain score rows, at a lower CPU priority than the app. The desk
 stores them in short writes through the write lane, as the one-process refresh does.
 
-A range is stored only if nothing but this refresh wrote since it was handed out (the lane's
-generation grew by exactly this refresh's own write transactions); otherwise it is scored again
-here, as the one-process refresh does, so a save made meanwhile is never overwritten by a score
-computed before it. The ranges handed out after that save are stored as they come.
+A range is stored only if no write since it was handed out changed the records of one of its
+patients: each write declares whose records it changed (``careDesk/ops/lane.py``), one that
+cannot say counts as changing everyone's, and this refresh's own writes (scores) change none.
+Otherwise the range is scored again here, as the one-process refresh does, so a save made
+meanwhile is never overwritten by a score computed before it; the other ranges, and those
+handed out after the save, are stored as they come.
 Should the workers fail to start or die, the rest is scored in this process.
 """
 
@@ -37,6 +39,7 @@ from careDesk.care.risk.engine import (
     Scored,
     score_between,
     store_scored,
+    untouched,
 )
 from careDesk.care.risk.gather import CHUNK
 from careDesk.ops import ChunkSizer, Progress
@@ -103,12 +106,14 @@ def store_range(
     (``own``: this refresh's write transactions so far); otherwise score it again here, as the
     one-process refresh does. Returns (patients scored, write transactions it took), so the
     ranges handed out later are judged by this refresh's writes alone."""
-    lane = desk.write_lane
+    lane, low, high = desk.write_lane, handed.ids[0], handed.ids[-1]
     with desk.writing(None) as tx:
+        tx.derived = True
         tx.session.connection()  # BEGIN IMMEDIATE: the lane is ours from here
-        if lane.generation - handed.seen == own - handed.own:
+        only_ours = lane.generation - handed.seen == own - handed.own
+        if only_ours or untouched(lane, handed.seen, low, high):
             return store_scored(tx.session, scored), 1
-    count, _held, holds = desk.risk.refresh_range(handed.ids[0], handed.ids[-1], when)
+    count, _held, holds = desk.risk.refresh_range(low, high, when)
     return count, 1 + holds
 
 

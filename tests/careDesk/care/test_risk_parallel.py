@@ -84,18 +84,7 @@ def test_a_save_after_a_range_was_scored_is_not_overwritten(clinic: Desk) -> Non
     before = next(r for r in scored.rows if r["patient_id"] == patient)["urgent_alerts"]
 
     with clinic.writing() as tx:  # a coordinator's save, between the read and the store
-        tx.session.add(
-            Alert(
-                id=new_id(),
-                patient_id=patient,
-                kind="fall",
-                severity="urgent",
-                message="Fell at home",
-                raised_at=NOW,
-                created_at=NOW,
-                updated_at=NOW,
-            )
-        )
+        tx.session.add(_fall(patient))
     # A range handed out after the save, before the first range was stored.
     later = ids[10:20]
     handed_later = parallel.Handed(later, clinic.write_lane.generation, own=0)
@@ -155,3 +144,61 @@ def test_workers_score_at_a_lower_cpu_priority_than_the_app(clinic: Desk) -> Non
     with pool:
         theirs = pool.submit(os.nice, 0).result(timeout=60)
     assert theirs == min(os.nice(0) + parallel.WORKER_NICENESS, 19)
+
+
+def _fall(patient: str) -> Alert:
+    return Alert(
+        id=new_id(),
+        patient_id=patient,
+        kind="fall",
+        severity="urgent",
+        message="Fell at home",
+        raised_at=NOW,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def _handed_and_marked(desk: Desk, part: list[str]) -> tuple[parallel.Handed, engine.Scored]:
+    """A range as a worker scores it, each priority marked -1 to see whether it was stored."""
+    handed = parallel.Handed(part, desk.write_lane.generation, own=0)
+    with desk.reading() as s:
+        scored = engine.score_between(s, part[0], part[-1], NOW)
+    marked = [{**r, "priority": -1.0} for r in scored.rows]
+    return handed, engine.Scored(marked, scored.entries, scored.found, [])
+
+
+def test_a_save_to_one_patient_sends_only_that_patients_range_to_be_scored_again(
+    clinic: Desk,
+) -> None:
+    """A coordinator saving all through a bulk refresh must not make it score every range
+    again in one process: only the range of the patient saved is read again."""
+    with clinic.reading() as s:
+        ids = engine.everyone(s)
+    first, first_scored = _handed_and_marked(clinic, ids[:10])
+    other, other_scored = _handed_and_marked(clinic, ids[10:20])
+    patient = ids[3]
+    before = next(r for r in first_scored.rows if r["patient_id"] == patient)["urgent_alerts"]
+
+    with clinic.writing() as tx:  # the save declares its patient, as every service's does
+        tx.add(_fall(patient), kind="alert", patient_id=patient)
+
+    parallel.store_range(clinic, first, first_scored, own=0, when=NOW)
+    saved = clinic.risk.score(patient)
+    assert saved is not None and saved.scores["urgent_alerts"] == before + 1
+    assert saved.priority != -1.0  # scored again from the saved record
+    parallel.store_range(clinic, other, other_scored, own=0, when=NOW)
+    assert {clinic.risk.score(pid).priority for pid in ids[10:20]} == {-1.0}  # type: ignore[union-attr]
+
+
+def test_a_write_that_does_not_say_whose_records_it_changed_counts_for_everyone(
+    clinic: Desk,
+) -> None:
+    with clinic.reading() as s:
+        ids = engine.everyone(s)
+    handed, scored = _handed_and_marked(clinic, ids[10:20])
+    with clinic.writing() as tx:  # a record added without saying whose (as a bulk load does)
+        tx.session.add(_fall(ids[40]))
+
+    parallel.store_range(clinic, handed, scored, own=0, when=NOW)
+    assert -1.0 not in {clinic.risk.score(pid).priority for pid in ids[10:20]}  # type: ignore[union-attr]

@@ -11,6 +11,7 @@ from careDesk.desk import Desk
 from careDesk.errors import DatabaseBusy
 from careDesk.ops import Priority
 from careDesk.ops.context import running
+from careDesk.ops.lane import SCOPES_KEPT, WriteLane
 from careDesk.store import engine as store_engine
 from careDesk.store.engine import raw_connect
 from tests.careDesk.schedule.conftest import add_patient
@@ -88,3 +89,31 @@ def test_a_write_opened_inside_another_on_one_thread_is_a_bug_said_at_once(desk:
         tx.session.execute(text("UPDATE setting SET value = value"))
         with pytest.raises(RuntimeError, match="inside another"), desk.engine.begin() as conn:
             conn.exec_driver_sql("UPDATE setting SET value = value")
+
+
+def test_the_lane_tells_whose_records_changed_since_a_generation() -> None:
+    lane = WriteLane(5.0, "vault")
+
+    def write(patients: frozenset[str] | None, *, declare: bool = True) -> None:
+        lane.acquire()
+        if declare:
+            lane.declare(patients)
+        lane.release()
+
+    start = lane.generation
+    assert lane.patients_changed_since(start) == frozenset()
+    write(frozenset({"p1"}))
+    write(frozenset())  # derived rows only
+    middle = lane.generation
+    write(frozenset({"p2", "p3"}))
+    assert lane.patients_changed_since(start) == {"p1", "p2", "p3"}
+    assert lane.patients_changed_since(middle) == {"p2", "p3"}
+    write(None, declare=False)  # a write that did not say
+    assert lane.patients_changed_since(middle) is None
+    assert lane.patients_changed_since(lane.generation) == frozenset()
+    lane.declare(frozenset({"p9"}))  # from a thread not holding the lane: ignored
+    write(frozenset({"p4"}))
+    assert lane.patients_changed_since(lane.generation - 1) == {"p4"}
+    for _ in range(SCOPES_KEPT):
+        write(frozenset())
+    assert lane.patients_changed_since(middle) is None, "too long ago to tell"
