@@ -370,7 +370,6 @@ class Desk:
                 session.flush()
                 for hook in self.before_commit:
                     hook(tx)
-            # Whose records changed, for a job that read outside the lane (careDesk/ops/lane.py).
             self.write_lane.declare(frozenset() if tx.derived else tx.changes.patients_only())
             session.commit()
         if tx.last_event is not None:
