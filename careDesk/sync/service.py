@@ -23,7 +23,7 @@ from careDesk.changes import Kind
 from careDesk.errors import CareDeskError
 from careDesk.model.patient import DEMO_SOURCE
 from careDesk.model.sync import SyncConflict, SyncOutbox, SyncState
-from careDesk.ops import Progress, settled
+from careDesk.ops import Progress
 from careDesk.security.roles import Permission
 from careDesk.settings_secrets import service_secret
 from careDesk.store.engine import replayable
@@ -201,8 +201,7 @@ class Sync:
         """
         self.desk.require(Permission.EDIT)
         info = self._conninfo()
-        # One sync at a time: a second caller waits, then syncs again (settled: ops/heap.py).
-        with self._running, settled():
+        with self._running:  # one sync at a time: a second caller waits, then syncs again
             self._enable()
             snapshot.restore_indexes(self.desk)  # after a first sync killed mid-table
             self._progress = progress or Progress()
