@@ -102,10 +102,11 @@ class Handed:
 def store_range(
     desk: Desk, handed: Handed, scored: Scored, own: int, when: datetime
 ) -> tuple[int, int]:
-    """Store a range scored outside the lane if only this refresh wrote since it was handed out
-    (``own``: this refresh's write transactions so far); otherwise score it again here, as the
-    one-process refresh does. Returns (patients scored, write transactions it took), so the
-    ranges handed out later are judged by this refresh's writes alone."""
+    """Store a range scored outside the lane if no write since it was handed out changed one
+    of its patients (:func:`~careDesk.care.risk.engine.untouched`), or only this refresh wrote
+    since (``own``: its write transactions so far; exact even when the lane no longer
+    remembers that far back); otherwise score it again here, as the one-process refresh does.
+    Returns (patients scored, write transactions it took)."""
     lane, low, high = desk.write_lane, handed.ids[0], handed.ids[-1]
     with desk.writing(None) as tx:
         tx.derived = True
