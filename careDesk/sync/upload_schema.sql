@@ -8,7 +8,7 @@
 -- sync.push for inserts: a row the server lacks is inserted (its change-log entry follows), a
 -- clinic-unique value already taken is reported as a 'duplicate', and a row the server already
 -- has goes through sync.apply_mutation as an insert (field conflicts, the server's value kept).
--- New rows' change-log entries keep only their version (sync.uploaded_row fills them in).
+-- New rows' change-log entries keep only their versions, 500 rows an entry (sync.uploaded_rows).
 -- Each table's highest id applied is kept per workstation (sync.upload_mark) in the same
 -- transaction: a chunk sent twice is applied once, and an upload cut off carries on from there.
 

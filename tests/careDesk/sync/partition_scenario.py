@@ -270,7 +270,8 @@ def server_facts(admin: psycopg.Connection[Any]) -> dict[str, Any]:
     change_log = {
         r[0]: r[1]
         for r in admin.execute(
-            "SELECT row_id, count(*) FROM sync.change_log WHERE clinic_id = %s GROUP BY row_id",
+            f"SELECT row_id, count(*) FROM {server.CHANGED_ROWS} c WHERE clinic_id = %s"
+            " GROUP BY row_id",
             (CLINIC,),
         )
     }

@@ -24,6 +24,12 @@ from cryptography.x509.oid import NameOID
 
 ADMIN = "clinicadmin"
 ADMIN_PASSWORD = "admin-pass-for-tests"
+# The change log with one line per row changed: a first upload's entry stands for many rows.
+CHANGED_ROWS = (
+    "(SELECT clinic_id, txid, seq, tbl, row_id FROM sync.change_log WHERE ids IS NULL"
+    " UNION ALL SELECT clinic_id, txid, seq, tbl, unnest(ids) AS row_id FROM sync.change_log"
+    " WHERE ids IS NOT NULL)"
+)
 
 
 def _bin(name: str) -> str:

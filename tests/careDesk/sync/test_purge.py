@@ -103,6 +103,43 @@ def test_an_idle_workstation_can_be_left_behind_and_bootstraps_again(
     assert row is not None and row.deleted_at is not None
 
 
+
+def test_an_uploaded_tombstone_stays_until_every_workstation_has_pulled_it(
+    pair: tuple[Workstation, Workstation],
+    admin: psycopg.Connection[Any],
+    clinic: str,
+    make_workstation: Any,
+) -> None:
+    """A vault joins with a patient it removed: its upload's change-log entry stands for several
+    patients, and the purge keeps the removed one while a workstation has not pulled it."""
+    a, b = pair
+    c = make_workstation("cleo")
+    ids = [
+        c.desk.patients.create(
+            mrn=f"P-{n}", given_name="Eva", family_name=f"Mar {n}", birth_date=date(1949, 1, 9)
+        ).value.id
+        for n in (5, 6, 7)
+    ]
+    gone = max(ids)  # not the entry's first row
+    c.desk.patients.remove(gone)
+    c.sync()
+    entry = admin.execute(
+        "SELECT row_id, ids FROM sync.change_log"
+        " WHERE clinic_id = %s AND tbl = 'patient' AND ids IS NOT NULL",
+        (clinic,),
+    ).fetchall()
+    assert entry == [(min(ids), sorted(ids))]
+    admin.execute("SELECT * FROM sync.purge()")
+    assert _on_server(admin, "patient", gone)  # anna and ben have not pulled the upload
+    a.sync()
+    b.sync()
+    with b.desk.reading() as session:
+        row = session.get(Patient, gone)
+    assert row is not None and row.deleted_at is not None
+    _everyone_caught_up(admin, clinic)
+    admin.execute("SELECT * FROM sync.purge()")
+    assert not _on_server(admin, "patient", gone)
+
 def test_two_clinics_may_have_a_row_with_the_same_name_based_id(
     make_workstation: Any, pg: Any, admin: psycopg.Connection[Any], tmp_path: Any
 ) -> None:

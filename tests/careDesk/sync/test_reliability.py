@@ -18,6 +18,7 @@ from careDesk.paths import VaultPaths
 from careDesk.store.vault import unlock
 from careDesk.sync.connection import SyncOffline, SyncUpgradeRequired
 from careDesk.sync.service import Sync
+from tests.careDesk.sync import server
 from tests.careDesk.sync.conftest import Workstation
 from tests.conftest import ADMIN, PASSWORD
 
@@ -33,7 +34,7 @@ def new_patient(ws: Workstation, mrn: str) -> str:
 def server_row(admin: psycopg.Connection[Any], pid: str) -> tuple[int, int]:
     """(version, change-log entries) of a patient on the server."""
     row = admin.execute(
-        "SELECT p.version, (SELECT count(*) FROM sync.change_log c WHERE c.row_id = p.id)"
+        f"SELECT p.version, (SELECT count(*) FROM {server.CHANGED_ROWS} c WHERE c.row_id = p.id)"
         " FROM sync.patient p WHERE p.id = %s",
         (pid,),
     ).fetchone()

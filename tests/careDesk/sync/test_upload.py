@@ -22,6 +22,7 @@ from careDesk.store.restore import Credentials, restore_vault
 from careDesk.store.vault import unlock
 from careDesk.sync import upload
 from careDesk.sync.tables import synced_tables
+from tests.careDesk.sync import server
 from tests.careDesk.sync.conftest import Workstation
 from tests.pg_fixtures import PASSWORD
 
@@ -111,7 +112,8 @@ def test_an_upload_cut_after_the_server_committed_applies_nothing_twice(
     report = a.sync()
     assert report.pushed == 2  # only what the server did not have
     logged = admin.execute(
-        "SELECT count(*), count(DISTINCT row_id) FROM sync.change_log WHERE clinic_id = %s"
+        f"SELECT count(*), count(DISTINCT row_id) FROM {server.CHANGED_ROWS} c"
+        " WHERE clinic_id = %s"
         " AND tbl = 'patient'",
         (clinic,),
     ).fetchone()
@@ -217,3 +219,39 @@ def test_an_old_outbox_of_inserts_still_goes(make_workstation: Any) -> None:
     b = make_workstation("ben")
     b.sync()
     assert b.desk.patients.get(pid).family_name == "Before"
+
+
+def test_a_desk_already_in_the_clinic_pulls_every_uploaded_row(
+    make_workstation: Any, admin: psycopg.Connection[Any], clinic: str, monkeypatch: Any
+) -> None:
+    """A desk that syncs before another joins with a vault of its own gets every row of that
+    upload by pulling, in pages smaller than the upload's change-log entries; a row edited
+    after its upload arrives as edited."""
+    from careDesk.sync import service
+
+    b = make_workstation("ben")
+    b.sync()
+    a = make_workstation("anna")
+    ids = [
+        a.desk.patients.create(
+            mrn=f"J-{n}", given_name="Join", family_name=f"Er {n}", birth_date=date(1970, 1, 1)
+        ).value.id
+        for n in range(12)
+    ]
+    monkeypatch.setattr(upload, "CHUNK", 7)
+    a.sync()
+    a.desk.patients.update(ids[3], city="Shelbyville")
+    a.sync()
+    entries = admin.execute(
+        "SELECT cardinality(ids) FROM sync.change_log"
+        " WHERE clinic_id = %s AND tbl = 'patient' AND ids IS NOT NULL ORDER BY seq",
+        (clinic,),
+    ).fetchall()
+    assert entries == [(7,), (5,)]  # one entry for each chunk's patients
+    monkeypatch.setattr(service, "PULL_PAGE", 3)
+    b.sync()
+    assert sorted(p.mrn for p in b.desk.patients.search("Join")) == sorted(
+        f"J-{n}" for n in range(12)
+    )
+    edited = b.desk.patients.get(ids[3])
+    assert (edited.city, edited.version) == ("Shelbyville", a.desk.patients.get(ids[3]).version)
