@@ -103,7 +103,6 @@ def test_an_idle_workstation_can_be_left_behind_and_bootstraps_again(
     assert row is not None and row.deleted_at is not None
 
 
-
 def test_an_uploaded_tombstone_stays_until_every_workstation_has_pulled_it(
     pair: tuple[Workstation, Workstation],
     admin: psycopg.Connection[Any],
@@ -139,6 +138,7 @@ def test_an_uploaded_tombstone_stays_until_every_workstation_has_pulled_it(
     _everyone_caught_up(admin, clinic)
     admin.execute("SELECT * FROM sync.purge()")
     assert not _on_server(admin, "patient", gone)
+
 
 def test_two_clinics_may_have_a_row_with_the_same_name_based_id(
     make_workstation: Any, pg: Any, admin: psycopg.Connection[Any], tmp_path: Any
