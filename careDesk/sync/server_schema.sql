@@ -514,6 +514,7 @@ DECLARE
     page jsonb;
     n_entries bigint;
     n_sent bigint;
+    batched boolean;
 BEGIN
     SELECT min_client_schema INTO v_min FROM sync.meta;
     IF p_schema < v_min THEN
@@ -527,30 +528,46 @@ BEGIN
     -- The client has applied everything up to its cursor: that bounds the tombstone purge.
     UPDATE sync.client SET cursor_txid = p_txid, cursor_seq = p_seq, last_pull = now()
      WHERE clinic_id = v_clinic AND client_id = p_client;
-    -- About p_limit rows: entries up to p_limit, an uploaded entry's rows all in the same page
-    -- (the client's cursor is an entry's), so a page ends at the entry that reaches p_limit.
     -- A row NULL: an uploaded row superseded further on (the client moves its cursor past).
-    WITH fetched AS (
-        SELECT l.*, sum(coalesce(cardinality(l.ids), 1)) OVER (ORDER BY l.txid, l.seq) AS upto,
-               count(*) OVER () AS entries
-          FROM (SELECT * FROM sync.change_log
-                 WHERE clinic_id = v_clinic AND (txid, seq) > (p_txid, p_seq) AND txid < v_xmin
-                 ORDER BY txid, seq LIMIT p_limit) l
-    )
-    SELECT coalesce(jsonb_agg(jsonb_build_array(c.txid::text, c.seq, c.tbl, r.data)
-                              ORDER BY c.txid, c.seq, r.n), '[]'),
-           coalesce(max(c.entries), 0), count(DISTINCT c.seq)
-      INTO page, n_entries, n_sent
-      FROM fetched c
-     CROSS JOIN LATERAL (
-        SELECT 0::bigint AS n,
-               CASE WHEN c.uploaded IS NULL THEN c.row_data
-                    ELSE sync.uploaded_row(c.tbl, c.row_id, v_clinic, c.uploaded) END AS data
-         WHERE c.ids IS NULL
-        UNION ALL
-        SELECT u.n, u.data FROM sync.uploaded_rows(c.tbl, v_clinic, c.ids, c.versions) u
-     ) r
-     WHERE c.upto - coalesce(cardinality(c.ids), 1) < p_limit;
+    SELECT coalesce(jsonb_agg(jsonb_build_array(c.txid::text, c.seq, c.tbl,
+                        CASE WHEN c.uploaded IS NULL THEN c.row_data
+                             ELSE sync.uploaded_row(c.tbl, c.row_id, v_clinic, c.uploaded) END)
+                              ORDER BY c.txid, c.seq), '[]'),
+           count(*), coalesce(bool_or(c.ids IS NOT NULL), false)
+      INTO page, n_entries, batched
+      FROM (SELECT * FROM sync.change_log
+             WHERE clinic_id = v_clinic AND (txid, seq) > (p_txid, p_seq) AND txid < v_xmin
+             ORDER BY txid, seq LIMIT p_limit) c;
+    n_sent := n_entries;
+    -- A first upload's entries (rare: only the workstations already syncing when another joins
+    -- pull them) stand for many rows each: the page is about p_limit rows, not entries, and
+    -- ends after the entry that reaches p_limit (an entry's rows all go in one page: the
+    -- client's cursor is an entry's).
+    IF batched THEN
+        WITH fetched AS (
+            SELECT l.*, sum(coalesce(cardinality(l.ids), 1)) OVER (ORDER BY l.txid, l.seq) AS upto
+              FROM (SELECT * FROM sync.change_log
+                     WHERE clinic_id = v_clinic AND (txid, seq) > (p_txid, p_seq)
+                       AND txid < v_xmin
+                     ORDER BY txid, seq LIMIT p_limit) l
+        ), sent AS (
+            SELECT * FROM fetched f WHERE f.upto - coalesce(cardinality(f.ids), 1) < p_limit
+        )
+        SELECT (SELECT coalesce(jsonb_agg(jsonb_build_array(c.txid::text, c.seq, c.tbl, c.data)
+                                          ORDER BY c.txid, c.seq, c.n), '[]')
+                  FROM (SELECT f.txid, f.seq, f.tbl, 0::bigint AS n,
+                               CASE WHEN f.uploaded IS NULL THEN f.row_data
+                                    ELSE sync.uploaded_row(f.tbl, f.row_id, v_clinic, f.uploaded)
+                               END AS data
+                          FROM sent f WHERE f.ids IS NULL
+                        UNION ALL
+                        SELECT f.txid, f.seq, f.tbl, u.n, u.data
+                          FROM sent f CROSS JOIN LATERAL
+                               sync.uploaded_rows(f.tbl, v_clinic, f.ids, f.versions) u
+                         WHERE f.ids IS NOT NULL) c),
+               (SELECT count(*) FROM sent)
+          INTO page, n_sent;
+    END IF;
     RETURN jsonb_build_object('status', 'ok', 'rows', page,
                               'more', n_entries >= p_limit OR n_sent < n_entries);
 END $$;
