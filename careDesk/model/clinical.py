@@ -140,12 +140,17 @@ class ObservationBase(SQLModel):
     """A measurement (blood pressure, A1c, weight…) coded with LOINC (e.g. 4548-4 hemoglobin
     A1c, 8480-6 systolic blood pressure)."""
 
-    loinc: Loinc | None = Field(default=None, max_length=20, index=True)
+    # No index on ``loinc`` or ``effective`` (schema 10): every observation read is one
+    # patient's (or a chunk's) through the patient index, and a whole-clinic pass reads the
+    # table in order. These two indexes served no query, and the planner once took the loinc
+    # one for a per-patient read with quadratic results. A first sync built them in single
+    # statements that could not step aside for a save for up to 1.4 s.
+    loinc: Loinc | None = Field(default=None, max_length=20)
     display: str = Field(max_length=200)
     value: float | None = None
     value_text: str | None = Field(default=None, max_length=200)
     unit: str | None = Field(default=None, max_length=30)
-    effective: PastTime = Field(index=True)
+    effective: PastTime
     source_id: str | None = Field(default=None, max_length=200, index=True)
     # The panel a component belongs to (85354-9 blood pressure: 8480-6 systolic and 8462-4
     # diastolic are two rows with the same panel and time), so they pair up again (issue 17).

@@ -230,6 +230,7 @@ def observation_readings(
     # ``+loinc``: without ANALYZE statistics SQLite took the loinc index, reading every
     # patient's values of these codes for each chunk of a risk refresh (quadratic in the
     # clinic's size); the unary plus leaves the patient_id index (as care/risk/gather.py does).
+    # Schema 10 dropped that index; the plus keeps any index on loinc from taking the plan again.
     sql = _OBSERVATIONS + (" AND +loinc IN :codes" if codes is not None else "")
     params: list[Any] = [bindparam("ids", expanding=True)]
     if codes is not None:

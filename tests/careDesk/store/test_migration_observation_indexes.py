@@ -1,0 +1,59 @@
+"""Schema 10 (issue 21): a vault from before loses the observation ``loinc`` and ``effective``
+indexes, keeps its observations, and reads one patient's readings of a code through the
+patient index (with the loinc index, SQLite read every patient's rows of that code)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from alembic import command
+from sqlalchemy import text
+
+from careDesk.desk import Desk
+from careDesk.model.clinical import Observation
+from careDesk.paths import VaultPaths
+from careDesk.store import migrate
+from careDesk.store.engine import build_engine
+from careDesk.store.vault import unlock
+from tests.careDesk.care.clinic_rows import NOW, patient, store
+from tests.conftest import ADMIN, PASSWORD
+
+GONE = {"ix_observation_loinc", "ix_observation_effective"}
+
+
+def _indexes(conn: object) -> set[str]:
+    rows = conn.execute(text("PRAGMA index_list('observation')"))  # type: ignore[attr-defined]
+    return {str(r[1]) for r in rows}
+
+
+def test_a_schema_9_vault_drops_the_code_and_time_indexes(
+    desk: Desk, vault_paths: VaultPaths
+) -> None:
+    p = patient("MIG-10")
+    readings = [
+        Observation(patient_id=p.id, loinc="4548-4", display="Hemoglobin A1c", value=v,
+                    unit="%", effective=NOW - timedelta(days=90 * n))
+        for n, v in enumerate((7.2, 8.1, 9.4))
+    ]  # fmt: skip
+    store(desk, p, *readings)
+    key = desk.key
+    desk.close()
+    engine = build_engine(vault_paths.database, key)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0009")
+            conn.execute(text("PRAGMA user_version = 9"))
+            before = _indexes(conn)
+    finally:
+        engine.dispose()
+    assert before >= GONE  # what a schema-9 vault looks like
+    upgraded = unlock(vault_paths, ADMIN, PASSWORD)
+    try:
+        assert migrate.schema_version(upgraded.engine) == migrate.SCHEMA_VERSION == 10
+        with upgraded.engine.connect() as conn:
+            assert not _indexes(conn) & GONE
+            assert "ix_observation_patient_id" in _indexes(conn)
+        values = [o.value for o in upgraded.clinical.observations(p.id, loinc="4548-4")]
+        assert values == [7.2, 8.1, 9.4]  # newest first
+    finally:
+        upgraded.close()
