@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import Session
 
 from careDesk.care.care_summary import care_summary
@@ -25,31 +24,13 @@ from careDesk.interop.packet_content import gather
 from careDesk.model.clinical import Observation
 from careDesk.model.patient import Patient
 from tests.careDesk.care.clinic_rows import NOW, patient, store
+from tests.careDesk.care.query_plans import plans
 
 A1C = "4548-4"  # LOINC hemoglobin A1c
 
 
 def _observation_plans(desk: Desk, read: Callable[[Session], Any]) -> list[str]:
-    """The query plan of each statement ``read(session)`` runs that reads ``observation``."""
-    seen: list[tuple[str, Any]] = []
-
-    def grab(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
-        if "observation" in statement.lower():
-            seen.append((statement, params))
-
-    event.listen(desk.engine, "before_cursor_execute", grab)
-    try:
-        with desk.reading() as session:
-            read(session)
-    finally:
-        event.remove(desk.engine, "before_cursor_execute", grab)
-    with desk.reading() as session:
-        raw = session.connection().connection.driver_connection
-        assert raw is not None
-        return [
-            " | ".join(str(row[-1]) for row in raw.execute(f"EXPLAIN QUERY PLAN {st}", p))
-            for st, p in seen
-        ]
+    return plans(desk, read, touching="observation")
 
 
 @pytest.fixture

@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, MetaData, insert, text
+from sqlalchemy import Connection, Engine, MetaData, insert, text
 from sqlmodel import SQLModel
 
 from careDesk.model.patient import Patient
@@ -122,3 +124,17 @@ def build_old_vault(paths: VaultPaths, revision: str, data: OldData | None = Non
     data = {"format": 1, "vault_id": vault_id, "slots": [slot]}
     write_private_atomic(paths.key_slots, json.dumps(data, indent=1, sort_keys=True).encode())
     return key
+
+
+@contextmanager
+def downgraded(database: Path, key: bytes, revision: str) -> Iterator[Connection]:
+    """Take a closed vault's schema back to ``revision`` (its number in ``PRAGMA user_version``),
+    as that release left it; yields the connection, in the same transaction, to look at it."""
+    engine = build_engine(database, key)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), revision)
+            conn.execute(text(f"PRAGMA user_version = {int(revision)}"))
+            yield conn
+    finally:
+        engine.dispose()

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from alembic import command
 from sqlalchemy import text
 
 from careDesk.desk import Desk
 from careDesk.model.timeline import TimeEntry
 from careDesk.paths import VaultPaths
 from careDesk.store import migrate
-from careDesk.store.engine import build_engine
 from careDesk.store.vault import unlock
 from tests.careDesk.care.clinic_rows import patient, store
+from tests.careDesk.store.old_vault import downgraded
 from tests.conftest import ADMIN, PASSWORD
 
 
@@ -28,14 +27,8 @@ def test_time_entries_from_before_schema_9_become_ccm(desk: Desk, vault_paths: V
     )  # fmt: skip
     key = desk.key
     desk.close()
-    engine = build_engine(vault_paths.database, key)
-    try:
-        with engine.begin() as conn:
-            command.downgrade(migrate.alembic_config(conn), "0008")
-            conn.execute(text("PRAGMA user_version = 7"))
-            columns = [r[1] for r in conn.execute(text("PRAGMA table_info('time_entry')"))]
-    finally:
-        engine.dispose()
+    with downgraded(vault_paths.database, key, "0008") as conn:
+        columns = [r[1] for r in conn.execute(text("PRAGMA table_info('time_entry')"))]
     assert "category" not in columns  # what a schema-7 vault looks like
     upgraded = unlock(vault_paths, ADMIN, PASSWORD)
     try:

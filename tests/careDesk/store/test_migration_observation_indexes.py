@@ -6,24 +6,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from alembic import command
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from careDesk.desk import Desk
 from careDesk.model.clinical import Observation
 from careDesk.paths import VaultPaths
 from careDesk.store import migrate
-from careDesk.store.engine import build_engine
 from careDesk.store.vault import unlock
 from tests.careDesk.care.clinic_rows import NOW, patient, store
+from tests.careDesk.store.old_vault import downgraded
 from tests.conftest import ADMIN, PASSWORD
 
 GONE = {"ix_observation_loinc", "ix_observation_effective"}
 
 
-def _indexes(conn: object) -> set[str]:
-    rows = conn.execute(text("PRAGMA index_list('observation')"))  # type: ignore[attr-defined]
-    return {str(r[1]) for r in rows}
+def _indexes(conn: Connection) -> set[str]:
+    return {str(r[1]) for r in conn.execute(text("PRAGMA index_list('observation')"))}
 
 
 def test_a_schema_9_vault_drops_the_code_and_time_indexes(
@@ -38,14 +36,8 @@ def test_a_schema_9_vault_drops_the_code_and_time_indexes(
     store(desk, p, *readings)
     key = desk.key
     desk.close()
-    engine = build_engine(vault_paths.database, key)
-    try:
-        with engine.begin() as conn:
-            command.downgrade(migrate.alembic_config(conn), "0009")
-            conn.execute(text("PRAGMA user_version = 9"))
-            before = _indexes(conn)
-    finally:
-        engine.dispose()
+    with downgraded(vault_paths.database, key, "0009") as conn:
+        before = _indexes(conn)
     assert before >= GONE  # what a schema-9 vault looks like
     upgraded = unlock(vault_paths, ADMIN, PASSWORD)
     try:

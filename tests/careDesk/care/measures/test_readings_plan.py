@@ -6,32 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
-
 from careDesk.care.measures.gather import _codes
 from careDesk.care.measures.series import observation_readings, screener_readings
 from careDesk.desk import Desk
+from tests.careDesk.care.query_plans import plans
 
 
 def _plans(desk: Desk, read: Any) -> str:
-    """The query plan of every statement ``read(session)`` runs."""
-    seen: list[tuple[str, Any]] = []
-
-    def grab(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
-        seen.append((statement, params))
-
-    event.listen(desk.engine, "before_cursor_execute", grab)
-    try:
-        with desk.reading() as session:
-            read(session)
-    finally:
-        event.remove(desk.engine, "before_cursor_execute", grab)
-    with desk.reading() as session:
-        raw = session.connection().connection.driver_connection
-        assert raw is not None
-        return " ".join(
-            str(row[-1]) for st, p in seen for row in raw.execute(f"EXPLAIN QUERY PLAN {st}", p)
-        )
+    return " ".join(plans(desk, read))
 
 
 def test_a_chunk_of_patients_reads_its_measurements_by_patient(desk: Desk) -> None:
