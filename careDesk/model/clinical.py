@@ -141,10 +141,10 @@ class ObservationBase(SQLModel):
     A1c, 8480-6 systolic blood pressure)."""
 
     # No index on ``loinc`` or ``effective`` (schema 10): every observation read is one
-    # patient's (or a chunk's) through the patient index, and a whole-clinic pass reads the
-    # table in order. These two indexes served no query, and the planner once took the loinc
-    # one for a per-patient read with quadratic results. A first sync built them in single
-    # statements that could not step aside for a save for up to 1.4 s.
+    # patient's, or a chunk of patients' (the risk refresh), through the patient index. These
+    # two indexes served no query, and the planner took the loinc one for a per-patient read,
+    # reading every patient's rows of the code. A first sync built them in single statements
+    # that could not step aside for a save for up to 1.4 s.
     loinc: Loinc | None = Field(default=None, max_length=20)
     display: str = Field(max_length=200)
     value: float | None = None

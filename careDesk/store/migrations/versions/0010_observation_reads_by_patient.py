@@ -1,10 +1,10 @@
 """Observations are read by patient only (schema 10, issue 21): the ``loinc`` and
 ``effective`` indexes go.
 
-Every read of ``observation`` in careDesk names a patient or a chunk of patients and goes
-through ``ix_observation_patient_id`` (``tests/careDesk/care/test_observation_plans.py`` pins
-the plans); a whole-clinic pass (risk scores, exports) reads the table in order. The two
-indexes served no query, cost every insert two more b-tree writes, and were the two longest
+Every read of ``observation`` in careDesk names a patient, or a chunk of patients (the risk
+refresh), and goes through ``ix_observation_patient_id``
+(``tests/careDesk/care/test_observation_plans.py`` pins the plans). The two indexes served no
+query, cost every insert two more b-tree writes, and were the two longest
 single statements of a new workstation's first sync (about 1.0–1.4 s and 0.4–0.6 s for a
 50,000-patient clinic's 941,000 observations, during which a save could not go first).
 
