@@ -29,10 +29,6 @@ from tests.careDesk.care.query_plans import plans
 A1C = "4548-4"  # LOINC hemoglobin A1c
 
 
-def _observation_plans(desk: Desk, read: Callable[[Session], Any]) -> list[str]:
-    return plans(desk, read, touching="observation")
-
-
 @pytest.fixture
 def charted(desk: Desk) -> Patient:
     """Two patients with a year of readings each: the plans must pick one patient's rows."""
@@ -67,16 +63,18 @@ READS: dict[str, Callable[[Session, Patient], Any]] = {
 def test_each_observation_read_goes_through_the_patient_index(
     desk: Desk, charted: Patient, where: str
 ) -> None:
-    plans = _observation_plans(desk, lambda s: READS[where](s, charted))
-    assert plans, f"{where} read no observations"
-    for plan in plans:
+    found = plans(desk, lambda s: READS[where](s, charted), touching="observation")
+    assert found, f"{where} read no observations"
+    for plan in found:
         assert "ix_observation_patient_id" in plan, plan
         assert "SCAN observation" not in plan, plan
 
 
 def test_one_codes_readings_go_through_the_patient_index(desk: Desk, charted: Patient) -> None:
-    plans = _observation_plans(desk, lambda _s: desk.clinical.observations(charted.id, loinc=A1C))
-    assert plans and all("ix_observation_patient_id" in p for p in plans), plans
+    found = plans(
+        desk, lambda _s: desk.clinical.observations(charted.id, loinc=A1C), touching="observation"
+    )
+    assert found and all("ix_observation_patient_id" in p for p in found), found
     assert [o.value for o in desk.clinical.observations(charted.id, loinc=A1C)][:2] == [7.0, 7.1]
 
 
