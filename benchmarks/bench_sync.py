@@ -160,11 +160,13 @@ class _Phases:
         self.cpu0 = time.process_time()
         self.server = cluster.cpu_seconds()
         self.ended: dict[str, tuple[float, float, float]] = {}
+        self.first: dict[str, int] = {}  # done at each stage's first report
         self.progress = Progress()
         self.progress.listen(self._step)
 
     def _step(self, p: Progress) -> None:
         message, done, total = p.snapshot()
+        self.first.setdefault(message, done)
         if done >= total:
             self.ended[message] = self.now()
 
@@ -221,8 +223,9 @@ def _first_sync(report: Report, cluster: server.Cluster, desk: Desk, rows: int) 
     print(
         f"   first sync: {first.snapshot_rows:,} of {rows:,} rows, {PATIENTS:,} patients;"
         f" copy (indexes included) {copy:.1f} s ({first.snapshot_rows / copy:,.0f} rows/s,"
-        f" {phases.cpu(COPYING)}), risk scores {risk - copy:.1f} s"
-        f" ({_processes(workers_for(PATIENTS))}), pull"
+        f" {phases.cpu(COPYING)}), risk scores {risk - copy:.1f} s after it"
+        f" ({phases.first.get(REFRESHING, 0):,} scored during the copy,"
+        f" {_processes(workers_for(PATIENTS))}), pull"
         f" {seconds - risk:.1f} s; in all {phases.cpu(RECEIVING)}"
     )
     budget = FIRST_SYNC_BUDGET * PATIENTS / 50_000

@@ -92,6 +92,9 @@ class Tx:
         self.last_event: AuditEvent | None = None  # the head the head file records
         self.keys_changed = False
         self.derived = False  # it writes derived rows only (risk scores): no record changes
+        # The only tables it writes, when its writer can say (a first sync's copy, by raw SQL):
+        # a refresh reading none of them need not read again (careDesk/ops/lane.py).
+        self.tables: frozenset[str] | None = None
 
     def audit(
         self,
@@ -370,7 +373,9 @@ class Desk:
                 session.flush()
                 for hook in self.before_commit:
                     hook(tx)
-            self.write_lane.declare(frozenset() if tx.derived else tx.changes.patients_only())
+            self.write_lane.declare(
+                frozenset() if tx.derived else tx.changes.patients_only(), tx.tables
+            )
             session.commit()
         if tx.last_event is not None:
             from careDesk.security.anchors import after_commit

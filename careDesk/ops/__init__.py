@@ -8,11 +8,12 @@ from careDesk.ops.chunks import HOLD_BUDGET, ChunkSizer
 from careDesk.ops.context import Priority, current_priority
 from careDesk.ops.heap import settled
 from careDesk.ops.lane import Hold, HoldLog, WriteLane, is_locked_error
-from careDesk.ops.progress import Cancelled, Progress
+from careDesk.ops.progress import Aside, Cancelled, Progress
 from careDesk.ops.runner import Kind, Op, Runner, Ticket, job, read, write
 
 __all__ = [
     "HOLD_BUDGET",
+    "Aside",
     "Cancelled",
     "ChunkSizer",
     "Hold",

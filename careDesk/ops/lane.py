@@ -15,7 +15,8 @@ reminder clock, sync, APScheduler's job store, a script — queues here, where:
 - :attr:`WriteLane.generation` counts the holds that ended, so a long job can read outside the
   lane and, once it holds the lane, know whether anything was written since it read, and
   :meth:`WriteLane.patients_changed_since` which patients' records those writes changed (as
-  each declared it, :meth:`WriteLane.declare`);
+  each declared it, :meth:`WriteLane.declare`), leaving out writes that declared they touched
+  none of the tables the job reads (a first sync's copy of other tables);
 - :attr:`WriteLane.interactive_waiting` lets one long statement that cannot be cut in chunks
   (building an index) step aside for a save (``careDesk/sync/bulkload.py``).
 """
@@ -56,6 +57,19 @@ class Hold:
     priority: Priority
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What a write declared it changed: these patients' records (None: it cannot say), in
+    these tables only (None: any)."""
+
+    patients: frozenset[str] | None = None
+    tables: frozenset[str] | None = None
+
+    def misses(self, reads: frozenset[str] | None) -> bool:
+        """Whether the write is known to have touched none of the tables ``reads``."""
+        return reads is not None and self.tables is not None and not self.tables & reads
+
+
 @dataclass
 class HoldLog:
     """The holds made while a :meth:`WriteLane.recording` block ran."""
@@ -90,9 +104,9 @@ class WriteLane:
         self._background_waiting = 0
         self._generation = 0
         self._logs: list[HoldLog] = []
-        self._declared: frozenset[str] | None = None
-        # (generation once the hold ended, the patients its write declared; None: unknown)
-        self._scopes: deque[tuple[int, frozenset[str] | None]] = deque(maxlen=SCOPES_KEPT)
+        self._declared: Scope = Scope()
+        # (generation once the hold ended, what its write declared)
+        self._scopes: deque[tuple[int, Scope]] = deque(maxlen=SCOPES_KEPT)
 
     @property
     def generation(self) -> int:
@@ -102,28 +116,35 @@ class WriteLane:
         with self._cond:
             return self._generation
 
-    def declare(self, patients: frozenset[str] | None) -> None:
+    def declare(
+        self, patients: frozenset[str] | None, tables: frozenset[str] | None = None
+    ) -> None:
         """The holder says, just before it commits, whose records its transaction changed:
-        these patients' only, or (None, the default) it cannot say. Ignored from a thread that
-        does not hold the lane (a transaction that wrote nothing)."""
+        these patients' only, or (None, the default) it cannot say; and ``tables``: the only
+        tables it wrote, when it can say (None: any). Ignored from a thread that does not hold
+        the lane (a transaction that wrote nothing)."""
         with self._cond:
             if self._holder == threading.get_ident():
-                self._declared = patients
+                self._declared = Scope(patients, tables)
 
-    def patients_changed_since(self, generation: int) -> frozenset[str] | None:
+    def patients_changed_since(
+        self, generation: int, reads: frozenset[str] | None = None
+    ) -> frozenset[str] | None:
         """The patients whose records the holds ended since ``generation`` changed, or None
-        when one of them could not say (or it is too long ago to tell)."""
+        when one of them could not say (or it is too long ago to tell). ``reads``: the tables
+        the asker read; a hold that declared it wrote none of them changed nothing it read."""
         with self._cond:
             if generation >= self._generation:
                 return frozenset()
             if not self._scopes or self._scopes[0][0] > generation + 1:
                 return None
             changed: set[str] = set()
-            for ended, patients in self._scopes:
-                if ended > generation:
-                    if patients is None:
-                        return None
-                    changed |= patients
+            for ended, scope in self._scopes:
+                if ended <= generation or scope.misses(reads):
+                    continue
+                if scope.patients is None:
+                    return None
+                changed |= scope.patients
             return frozenset(changed)
 
     @property
@@ -195,7 +216,7 @@ class WriteLane:
             self._holder = None
             self._generation += 1
             self._scopes.append((self._generation, self._declared))
-            self._declared = None
+            self._declared = Scope()
             logs = list(self._logs)
             self._cond.notify_all()
         for found in logs:

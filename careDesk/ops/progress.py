@@ -108,3 +108,33 @@ class Progress:
         """``(message, done, total)`` read together."""
         with self._lock:
             return self._message, self._done, self._total
+
+
+class Aside(Progress):
+    """The progress of a part of a job that runs on a thread of its own while the job goes on
+    (a first sync's scores, computed while it still copies): it stops when the job is stopped,
+    and reaches the job's progress only once :meth:`surface` is called; until then the job's
+    own steps are what its progress shows."""
+
+    def __init__(self, job: Progress) -> None:
+        super().__init__(job.message)
+        self.job = job
+        self._shown = False
+        self._turn = threading.Lock()  # one thread at a time reports to the job
+
+    def update(self, done: int, total: int | None = None, message: str | None = None) -> None:
+        with self._turn:
+            super().update(done, total, message)
+            if self._shown:
+                self.job.update(done, total, message)
+
+    def check(self) -> None:
+        super().check()
+        self.job.check()
+
+    def surface(self) -> None:
+        """From now on, report to the job's progress (starting with where this part is)."""
+        with self._turn:
+            self._shown = True
+            message, done, total = self.snapshot()
+            self.job.update(done, total, message)

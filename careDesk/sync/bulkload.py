@@ -83,19 +83,21 @@ def to_build(raw: Any, name: str) -> list[str]:
     return [s for index, s in deferrable().get(name, {}).items() if index not in present]
 
 
-def build_index(desk: Desk, statement: str) -> int:
+def build_index(desk: Desk, statement: str, tables: frozenset[str] | None = None) -> int:
     """Run one ``CREATE INDEX`` in a write transaction of its own that steps aside for a save.
 
     While it runs, SQLite asks every :data:`_STEPS` steps whether an interactive transaction
     waits for the write lane; if one does, the statement is interrupted and SQLite rolls the
     transaction back (nothing half-built is left), the save goes first, and the build starts
-    again. After :data:`STEP_ASIDE` tries it runs through. Returns how often it stepped aside.
+    again. After :data:`STEP_ASIDE` tries it runs through. ``tables``: the tables it writes, as
+    its transaction declares them (:func:`written_by`). Returns how often it stepped aside.
     """
     lane = desk.write_lane
     stepped = 0
     while True:
         try:
             with desk.writing(None) as tx:
+                tx.tables = tables
                 connection = tx.session.connection()
                 raw = connection.connection.driver_connection
                 assert raw is not None
@@ -110,6 +112,13 @@ def build_index(desk: Desk, statement: str) -> int:
             if str(exc.orig) != "interrupted":
                 raise
             stepped += 1
+
+
+@cache
+def written_by(name: str) -> frozenset[str]:
+    """The tables a load of table ``name`` writes: the table, and its full-text index if it
+    has one (the search triggers write nothing else)."""
+    return frozenset({name, *(fts for fts, content in _fts_tables() if content == name)})
 
 
 def missing(raw: Any) -> list[str]:

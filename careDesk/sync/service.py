@@ -18,6 +18,8 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import col
 
+from careDesk.care.risk.alongside import ScoresAlongside
+from careDesk.care.risk.engine import READS
 from careDesk.care.urgent import raise_all_missing
 from careDesk.changes import Kind
 from careDesk.errors import CareDeskError
@@ -385,10 +387,26 @@ class Sync:
         # Copy and scores (risk is derived, never replicated; a save during the copy leaves it to
         # the refresh of everyone) can be made again until the durable commit that counts the
         # snapshot as taken: until then they commit without waiting for the disk (replayable).
+        # A new workstation's scores start once the tables they are read from are in, while the
+        # copy goes on with the rest (careDesk/care/risk/alongside.py).
+        scores = ScoresAlongside(self.desk, self._progress)
         with replayable():
             with self.desk.risk.copying():
-                taken = snapshot.take(self.desk, conn, client, version, self._progress, again=again)
-            self.desk.risk.refresh_all(progress=self._progress)
+                try:
+                    taken = snapshot.take(
+                        self.desk,
+                        conn,
+                        client,
+                        version,
+                        self._progress,
+                        again=again,
+                        first=READS,
+                        first_in=None if again else scores.start,
+                    )
+                except BaseException:
+                    scores.abandon()
+                    raise
+            scores.finish()
         with self.desk.writing(None) as tx:
             st = tx.session.get(SyncState, 1)
             assert st is not None

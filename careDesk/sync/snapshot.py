@@ -20,17 +20,25 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
+from sqlalchemy import Table
 
 from careDesk.ops import ChunkSizer, Progress
 from careDesk.sync import apply
-from careDesk.sync.bulkload import SearchBatch, build_index, drop_deferred, missing, to_build
+from careDesk.sync.bulkload import (
+    SearchBatch,
+    build_index,
+    drop_deferred,
+    missing,
+    to_build,
+    written_by,
+)
 from careDesk.sync.connection import SyncUpgradeRequired
 from careDesk.sync.ddl import snapshot_function
 from careDesk.sync.readahead import offer
@@ -65,11 +73,15 @@ def take(
     progress: Progress,
     *,
     again: bool,
+    first: frozenset[str] = frozenset(),
+    first_in: Callable[[], None] | None = None,
 ) -> Snapshot:
     """Copy the clinic's rows into the vault from one consistent server snapshot.
 
     ``again``: a re-bootstrap over existing rows; local rows the server no longer has (purged
-    after a delete) are tombstoned.
+    after a delete) are tombstoned. ``first``: tables to copy before the others (with the
+    tables they refer to); ``first_in`` is called once they are in with their indexes, while
+    the others are still to come (a first sync's risk scores start then).
     """
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     try:
@@ -83,12 +95,16 @@ def take(
         progress.update(0, total, COPYING)
         pages: queue.Queue[Page | BaseException | None] = queue.Queue(maxsize=_QUEUED)
         stop = threading.Event()
+        order = copy_order(first)
         reader = threading.Thread(
-            target=_read, args=(conn, pages, stop), name="sync-snapshot", daemon=True
+            target=_read, args=(conn, order, pages, stop), name="sync-snapshot", daemon=True
         )
         reader.start()
         try:
-            written = _write(desk, _pages(pages), total, progress, again=again)
+            writer = _Writer(desk, total, progress, again=again)
+            if first_in is not None:
+                writer.when_in(needed(first), first_in)
+            written = _write(writer, _pages(pages))
         finally:
             stop.set()
             reader.join()
@@ -104,24 +120,44 @@ def restore_indexes(desk: Desk) -> int:
     mid-table); returns how many. One query when there are none."""
     with desk.reading() as session:
         raw = session.connection().connection.driver_connection
-        statements = [s for name in missing(raw) for s in to_build(raw, name)]
-    for statement in statements:
-        build_index(desk, statement)
+        statements = [(s, name) for name in missing(raw) for s in to_build(raw, name)]
+    for statement, name in statements:
+        build_index(desk, statement, written_by(name))
     return len(statements)
+
+
+def needed(first: frozenset[str]) -> frozenset[str]:
+    """The replicated tables named in ``first`` and every table they refer to."""
+    wanted = {t.name for t in synced_tables() if t.name in first}
+    for t in reversed(synced_tables()):  # children come later: their parents join them here
+        if t.name in wanted:
+            wanted |= {fk.column.table.name for fk in t.foreign_keys}
+    return frozenset(wanted)
+
+
+def copy_order(first: frozenset[str]) -> tuple[Table, ...]:
+    """The replicated tables, parents before children, with :func:`needed` ``(first)`` ahead
+    of the rest."""
+    ahead = needed(first)
+    return (
+        *(t for t in synced_tables() if t.name in ahead),
+        *(t for t in synced_tables() if t.name not in ahead),
+    )
 
 
 def _read(
     conn: psycopg.Connection[Any],
+    order: tuple[Table, ...],
     pages: queue.Queue[Page | BaseException | None],
     stop: threading.Event,
 ) -> None:
-    """The reading thread: every replicated table, parents before children."""
+    """The reading thread: every replicated table in ``order``."""
 
     def put(item: Page | BaseException | None) -> bool:
         return offer(pages, item, stop)
 
     try:
-        for t in synced_tables():
+        for t in order:
             query = sql.SQL("SELECT * FROM sync.{}()").format(sql.Identifier(snapshot_function(t)))
             with conn.cursor(name=f"snapshot_{t.name}", binary=True) as cursor:
                 cursor.execute(query)
@@ -142,11 +178,8 @@ def _pages(pages: queue.Queue[Page | BaseException | None]) -> Iterator[Page]:
         yield item
 
 
-def _write(
-    desk: Desk, pages: Iterator[Page], total: int, progress: Progress, *, again: bool
-) -> int:
+def _write(writer: _Writer, pages: Iterator[Page]) -> int:
     """Write the pages in short transactions; returns how many rows."""
-    writer = _Writer(desk, total, progress, again=again)
     try:
         for name, rows in pages:
             if rows is None:
@@ -177,6 +210,12 @@ class _Writer:
         self.fresh: dict[str, bool] = {}
         self.deferred: list[str] = []  # tables whose indexes wait to be built
         self.seen: set[str] = set()
+        self.waiting: set[str] = set()  # tables whose end (indexes built) calls self.then
+        self.then: Callable[[], None] | None = None
+
+    def when_in(self, tables: frozenset[str], then: Callable[[], None]) -> None:
+        """Call ``then`` once ``tables`` are all in, their indexes built."""
+        self.waiting, self.then = set(tables), then
 
     def page(self, name: str, rows: list[tuple[Any, ...]]) -> None:
         if name not in self.fresh:  # a new table: its rows may be wider, start small again
@@ -196,6 +235,7 @@ class _Writer:
 
     def _chunk(self, tx: Tx, name: str, part: list[tuple[Any, ...]]) -> None:
         """One chunk's rows, in the caller's write transaction."""
+        tx.tables = written_by(name)  # a score read from none of them still stands
         raw = tx.session.connection().connection.driver_connection
         assert raw is not None
         if name not in self.fresh:  # first rows of this table: a new workstation has none
@@ -217,6 +257,11 @@ class _Writer:
             self.seen = set()
         if name in self.deferred:
             self._build(name)
+        if self.then is not None and name in self.waiting:
+            self.waiting.discard(name)
+            if not self.waiting:
+                then, self.then = self.then, None
+                then()
 
     def _build(self, name: str) -> None:
         """The table's dropped indexes, one write transaction each, each stepping aside for a
@@ -225,7 +270,7 @@ class _Writer:
             raw = session.connection().connection.driver_connection
             statements = to_build(raw, name)
         for statement in statements:
-            build_index(self.desk, statement)
+            build_index(self.desk, statement, written_by(name))
         self.deferred.remove(name)
 
     def build_all(self, *, quietly: bool) -> None:

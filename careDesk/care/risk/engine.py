@@ -51,6 +51,27 @@ RULES_VERSION = 2
 FIRST_CHUNK, MIN_CHUNK = 200, 100
 OPTIMISTIC_TRIES = 3  # reads outside the lane before a chunk is read inside its write
 REFRESHING = "Updating risk scores"
+# The risk refresh's own tables: it reads which patients have a score, and stores scores and
+# the treat-to-target registry rows.
+OWN = frozenset({RISK_KIND, "registry_entry"})
+# Every table a score is read from, as SQLite's authorizer reports them
+# (tests/careDesk/care/test_risk_reads.py). A write that declares it touched none of them
+# (a first sync copying the others, careDesk/sync/snapshot.py) leaves computed scores standing,
+# so a new rule that reads another table must name it here (hazard H-06).
+READS = OWN | frozenset(
+    {
+        "patient",
+        "condition",
+        "encounter",
+        "medication",
+        "observation",
+        "screener_result",
+        "alert",
+        "follow_up",
+        "care_plan",
+        "goal",
+    }
+)
 
 
 def _row(f: Facts, w: Weights, now: datetime) -> dict[str, Any]:
@@ -163,8 +184,9 @@ def refresh_between(session: Session, low: str, high: str, now: datetime) -> int
 def untouched(lane: WriteLane, since: int, low: str, high: str) -> bool:
     """Whether no write ended since the lane's generation ``since`` changed the records of a
     patient whose id sorts from ``low`` to ``high`` (as each write declared it; a write that
-    could not say counts as changing everyone's), so scores read before still stand."""
-    changed = lane.patients_changed_since(since)
+    could not say counts as changing everyone's, unless it declared it wrote none of the tables
+    a score is read from, :data:`READS`), so scores read before still stand."""
+    changed = lane.patients_changed_since(since, READS)
     return changed is not None and not any(low <= pid <= high for pid in changed)
 
 

@@ -117,3 +117,27 @@ def test_the_lane_tells_whose_records_changed_since_a_generation() -> None:
     for _ in range(SCOPES_KEPT):
         write(frozenset())
     assert lane.patients_changed_since(middle) is None, "too long ago to tell"
+
+
+def test_a_write_that_names_its_tables_changes_nothing_a_reader_of_others_read() -> None:
+    """A first sync copies the tables a risk refresh does not read while the refresh runs:
+    those writes say which tables they wrote, and leave the refresh's reads standing."""
+    lane = WriteLane(5.0, "vault")
+
+    def write(patients: frozenset[str] | None, tables: frozenset[str] | None) -> None:
+        lane.acquire()
+        lane.declare(patients, tables)
+        lane.release()
+
+    reads = frozenset({"patient", "observation"})
+    start = lane.generation
+    write(None, frozenset({"time_entry"}))  # a copy chunk: whose records, it cannot say
+    assert lane.patients_changed_since(start, reads) == frozenset()
+    assert lane.patients_changed_since(start) is None, "a reader that does not say what it read"
+    write(frozenset({"p1"}), frozenset({"observation", "observation_fts"}))
+    assert lane.patients_changed_since(start, reads) == {"p1"}
+    write(None, frozenset({"observation"}))  # one of the tables read, patients unknown
+    assert lane.patients_changed_since(start, reads) is None
+    later = lane.generation
+    write(frozenset({"p2"}), None)  # a save that names its patient, not its tables
+    assert lane.patients_changed_since(later, reads) == {"p2"}

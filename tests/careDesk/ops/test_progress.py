@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from careDesk.ops import Cancelled, ChunkSizer, Progress
+from careDesk.ops import Aside, Cancelled, ChunkSizer, Progress
 from careDesk.ops.chunks import HOLD_BUDGET, TARGET
 
 
@@ -31,6 +31,31 @@ def test_listeners_run_before_a_cancel_made_meanwhile_takes_effect() -> None:
     progress.update(1)
     with pytest.raises(Cancelled):
         progress.update(2)
+
+
+def test_a_part_aside_shows_on_the_job_only_once_surfaced_and_stops_with_it() -> None:
+    """A first sync's scores run beside its copy: the person sees the copy, then the scores
+    from where they are; a stop of the sync stops them too."""
+    job = Progress("Copying")
+    seen: list[tuple[str, int, int]] = []
+    job.listen(lambda p: seen.append(p.snapshot()))
+    part = Aside(job)
+    job.update(10, 100)
+    part.update(0, 30, "Scoring")
+    part.update(12)
+    assert seen == [("Copying", 10, 100)]
+    job.update(100)
+    part.surface()
+    part.update(20)
+    assert seen[-2:] == [("Scoring", 12, 30), ("Scoring", 20, 30)]
+    job.cancel()
+    with pytest.raises(Cancelled):
+        part.update(21)
+    alone = Aside(Progress())
+    alone.cancel()  # the part alone (the copy failed): the job is not stopped by it
+    with pytest.raises(Cancelled):
+        alone.check()
+    assert not alone.job.cancelled
 
 
 def test_chunk_sizes_follow_the_time_a_chunk_took() -> None:

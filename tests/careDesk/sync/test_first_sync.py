@@ -123,12 +123,16 @@ def test_indexes_a_killed_first_sync_left_dropped_come_back_at_the_next_sync(
 def test_a_first_sync_stopped_while_ranking_patients_ranks_them_all_next_time(
     make_workstation: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Risk scores are computed a chunk of patients at a time after the copy; the copy counts
-    as taken only once every patient has one, so no patient is left off the worklist."""
+    """Risk scores are computed a chunk of patients at a time after the copy (here: not
+    during it, as when a re-bootstrap copies again, test_scores_alongside.py has the scores
+    started during the copy); the copy counts as taken only once every patient has one, so no
+    patient is left off the worklist."""
     from careDesk.care.risk import engine
+    from careDesk.care.risk.alongside import ScoresAlongside
 
     _clinic(make_workstation, seed=8)
     b = make_workstation("ben")
+    monkeypatch.setattr(ScoresAlongside, "start", lambda self: None)
     monkeypatch.setattr(engine, "FIRST_CHUNK", 10)  # ten patients a chunk, then more
     monkeypatch.setattr(engine, "MIN_CHUNK", 1)
     progress = Progress()
