@@ -28,11 +28,10 @@ from careDesk.store.vault import create_vault
 from tests.careDesk.care.clinic_rows import store
 from tests.conftest import ADMIN
 from tests.conftest import PASSWORD as ADMIN_PASSWORD
-from tests.ui.conftest import add_patient, wait_idle
+from tests.ui.conftest import add_patient, chart_view, wait_idle
 from ui.app import App
 from ui.chart.minutes_form import MinutesDialog
 from ui.chart.timeline import TimelineTab
-from ui.chart.view import ChartView
 from ui.login import UnlockDialog
 from ui.main_window import MainWindow
 from ui.pages.billing import NEAR_BACKGROUND, BillingPage
@@ -59,14 +58,6 @@ def patient(desk: Desk) -> str:
         Condition(patient_id=pid, display="Heart failure", icd10="I50.9"),
     )
     return pid
-
-
-def _chart(qtbot: QtBot, ws: Workspace, patient_id: str) -> ChartView:
-    view = ChartView(ws, patient_id)
-    qtbot.addWidget(view)
-    with qtbot.waitSignal(view.loaded):
-        view.show()
-    return view
 
 
 def _ready(qtbot: QtBot, dialog: MinutesDialog) -> MinutesDialog:
@@ -113,7 +104,7 @@ def test_header_shows_this_months_minutes_against_the_next_threshold(
     qtbot: QtBot, ws: Workspace, desk: Desk, nurse: str, patient: str
 ) -> None:
     desk.timeline.log_call(patient, outcome="reached", minutes=15, staff_id=nurse)
-    view = _chart(qtbot, ws, patient)
+    view = chart_view(qtbot, ws, patient)
     qtbot.waitUntil(lambda: "CCM" in view.header.minutes.text())
     assert view.header.minutes.text() == "CCM this month: 15 of 20 min (99490)"
     desk.timeline.log_call(patient, outcome="reached", minutes=5, staff_id=nurse)
@@ -124,7 +115,7 @@ def test_header_shows_this_months_minutes_against_the_next_threshold(
 def test_timer_survives_switching_tabs_and_fills_the_form(
     qtbot: QtBot, ws: Workspace, desk: Desk, nurse: str, patient: str
 ) -> None:
-    view = _chart(qtbot, ws, patient)
+    view = chart_view(qtbot, ws, patient)
     titles: list[str] = []
     view.title_changed.connect(titles.append)
     now = [1000.0]

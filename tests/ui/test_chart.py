@@ -8,12 +8,11 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from careDesk.desk import Desk
-from tests.ui.conftest import add_patient, wait_idle
+from tests.ui.conftest import add_patient, chart_view, wait_idle
 from ui.actionbar import ActionBar
 from ui.chart.plan import PlanTab
 from ui.chart.screeners import ScreenersTab, live_summary
 from ui.chart.timeline import TimelineTab
-from ui.chart.view import ChartView
 from ui.workspace import Workspace
 
 
@@ -22,18 +21,10 @@ def patient(desk: Desk) -> str:
     return add_patient(desk, "Thi", "Nguyễn", "MRN-7", language="vi", consent_program=True)
 
 
-def _chart(qtbot: QtBot, ws: Workspace, patient_id: str) -> ChartView:
-    view = ChartView(ws, patient_id)
-    qtbot.addWidget(view)
-    with qtbot.waitSignal(view.loaded):
-        view.show()
-    return view
-
-
 def test_header_shows_patient_and_opening_is_audited(
     qtbot: QtBot, ws: Workspace, desk: Desk, patient: str
 ) -> None:
-    view = _chart(qtbot, ws, patient)
+    view = chart_view(qtbot, ws, patient)
     assert view.header.name.text() == "Thi Nguyễn"
     assert "Vietnamese" in view.header.facts.text()
     assert "Program consent" in view.header.consent.text()
@@ -41,7 +32,7 @@ def test_header_shows_patient_and_opening_is_audited(
 
 
 def test_phq9_item9_shows_urgent_alert_in_header(qtbot: QtBot, ws: Workspace, patient: str) -> None:
-    view = _chart(qtbot, ws, patient)
+    view = chart_view(qtbot, ws, patient)
     tab = view.show_tab("screeners")
     assert isinstance(tab, ScreenersTab)
     form = tab.select("phq9")
@@ -72,7 +63,7 @@ def test_hrsn_physically_hurt_says_a_private_review_opens_by_careDesk_rule_not_c
     safety review even when the CMS safety sum (> 10 positive, AHC-HRSN guide 2021) is not met."""
     from tests.careDesk.care.test_instruments import hrsn
 
-    view = _chart(qtbot, ws, patient)
+    view = chart_view(qtbot, ws, patient)
     tab = view.show_tab("screeners")
     assert isinstance(tab, ScreenersTab)
     form = tab.select("ahc_hrsn")
@@ -196,7 +187,7 @@ def test_edit_details_changes_the_phone_and_clears_the_email(
 ) -> None:
     pid = add_patient(desk, "Rosa", "Mora", "MRN-8", email="rosa@example.org")
     desk.patients.update(pid, phone="555-0100", city="Pasadena")
-    view = _chart(qtbot, ws, pid)
+    view = chart_view(qtbot, ws, pid)
     # On the row, or under More… when the window is narrow: offered either way.
     assert (
         view.details_button.isVisible()
@@ -220,7 +211,7 @@ def test_edit_details_shows_a_refused_value_beside_its_field(
     qtbot: QtBot, ws: Workspace, desk: Desk
 ) -> None:
     pid = add_patient(desk, "Ivo", "Luz", "MRN-9")
-    view = _chart(qtbot, ws, pid)
+    view = chart_view(qtbot, ws, pid)
     dialog = view.edit_details()
     dialog.set_value("email", "not an address")
     dialog.submit()

@@ -35,11 +35,10 @@ from tests.careDesk.schedule.conftest import (
     configure_whatsapp,
     free_port,
 )
-from tests.ui.conftest import add_patient, wait_idle
+from tests.ui.conftest import add_patient, chart_view, wait_idle
 from ui.chart.caregiver_copy import CaregiverCopyDialog
 from ui.chart.handout import HandoutDialog
 from ui.chart.story import StoryTab
-from ui.chart.view import ChartView
 from ui.dialogs import FormDialog
 from ui.workspace import Workspace
 
@@ -70,14 +69,6 @@ def texts() -> Iterator[Gateway]:
 def _no_quiet_hours(desk: Desk) -> None:
     desk.settings.set("outreach.quiet_start", "00:00")
     desk.settings.set("outreach.quiet_end", "00:00")
-
-
-def _chart(qtbot: QtBot, ws: Workspace, patient_id: str) -> ChartView:
-    view = ChartView(ws, patient_id)
-    qtbot.addWidget(view)
-    with qtbot.waitSignal(view.loaded):
-        view.show()
-    return view
 
 
 def _save(qtbot: QtBot, dialog: FormDialog, **values: Any) -> Any:
@@ -125,7 +116,7 @@ def test_whatsapp_consent_set_on_the_chart_sends_by_whatsapp_and_a_stop_shows_at
     configure_whatsapp(desk, whatsapp_api)
     _no_quiet_hours(desk)
     pid = _patient(desk, preferred_channel="whatsapp", consent_sms=True)
-    view = _chart(qtbot, ws, pid)
+    view = chart_view(qtbot, ws, pid)
     assert "WhatsApp" not in view.header.consent.text()
     with qtbot.waitSignal(view.loaded):  # the chart reloads after the change
         _save(qtbot, view.edit_consent(), consent_whatsapp=True)
@@ -175,7 +166,7 @@ def test_caregiver_messaging_settings_need_the_patients_agreement(
         consent_sms=False,
         preferred_channel=None,
     )
-    view = _chart(qtbot, ws, pid)
+    view = chart_view(qtbot, ws, pid)
     story = view.show_tab("story")
     assert isinstance(story, StoryTab)
     story.family.select(ana.id)
@@ -206,7 +197,7 @@ def test_caregiver_messaging_settings_need_the_patients_agreement(
 
 def test_a_family_member_is_added_on_the_chart(qtbot: QtBot, ws: Workspace, desk: Desk) -> None:
     pid = _patient(desk)
-    view = _chart(qtbot, ws, pid)
+    view = chart_view(qtbot, ws, pid)
     story = view.show_tab("story")
     assert isinstance(story, StoryTab)
     with qtbot.waitSignal(view.loaded):
@@ -322,7 +313,7 @@ def test_on_the_demo_desk_whatsapp_given_on_the_chart_carries_the_reminder(
             )
         ).first()
     assert patient is not None
-    view = _chart(qtbot, ws, patient.id)
+    view = chart_view(qtbot, ws, patient.id)
     with qtbot.waitSignal(view.loaded):
         _save(qtbot, view.edit_consent(), consent_whatsapp=True)
     with qtbot.waitSignal(view.loaded):

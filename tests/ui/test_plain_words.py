@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from careDesk.desk import Desk
-from tests.ui.conftest import add_patient, wait_idle
+from tests.ui.conftest import add_patient, chart_view, wait_idle
 from ui.chart.clinical import ClinicalTab
 from ui.chart.handout import HandoutDialog
 from ui.chart.plan import PlanTab
@@ -22,20 +22,11 @@ from ui.chart.screeners import ScreenersTab
 from ui.chart.suggestions import SuggestionsDialog
 from ui.chart.team import TeamTab
 from ui.chart.timeline import TimelineTab
-from ui.chart.view import ChartView
 from ui.dialogs import DateLine, Field, FormDialog
 from ui.main_window import MainWindow
 from ui.pages.reports import ReportsPage
 from ui.worker import DbWorker
 from ui.workspace import Workspace
-
-
-def _chart(qtbot: QtBot, ws: Workspace, patient_id: str) -> ChartView:
-    view = ChartView(ws, patient_id)
-    qtbot.addWidget(view)
-    with qtbot.waitSignal(view.loaded):
-        view.show()
-    return view
 
 
 def _tree_texts(tab: PlanTab) -> list[str]:
@@ -64,7 +55,7 @@ def test_the_plan_shows_kinds_statuses_and_repeat_rules_in_words(
         schedule="FREQ=WEEKLY;BYDAY=MO,TU",
     ).value
     desk.plans.update_activity(act.id, status="in_progress")
-    view = _chart(qtbot, ws, pid)
+    view = chart_view(qtbot, ws, pid)
     tab = view.show_tab("plan")
     assert isinstance(tab, PlanTab)
     qtbot.waitUntil(lambda: any("healthy eating" in t for t in _tree_texts(tab)))
@@ -81,7 +72,7 @@ def test_a_lab_check_follow_up_reads_as_words_on_the_timeline(
     pid = add_patient(desk, "Ana", "Silva", "W-2")
     due = datetime.now(UTC) + timedelta(days=3)
     desk.followups.create(pid, title="A1c due", kind="lab_check", due_at=due)
-    view = _chart(qtbot, ws, pid)
+    view = chart_view(qtbot, ws, pid)
     tab = view.show_tab("timeline")
     assert isinstance(tab, TimelineTab)
     qtbot.waitUntil(lambda: tab.followups.rowCount() == 1)
@@ -225,7 +216,7 @@ def test_a_form_wide_error_starts_with_the_field_in_words(
 # ----- small gaps -------------------------------------------------------------------------
 def test_saving_a_screener_offers_its_suggestions(qtbot: QtBot, ws: Workspace, desk: Desk) -> None:
     pid = add_patient(desk, "Ana", "Silva", "W-5", consent_program=True)
-    view = _chart(qtbot, ws, pid)
+    view = chart_view(qtbot, ws, pid)
     tab = view.show_tab("screeners")
     assert isinstance(tab, ScreenersTab)
     form = tab.select("phq9")
@@ -253,7 +244,7 @@ def test_a_screener_that_suggests_nothing_offers_nothing(
     qtbot: QtBot, ws: Workspace, desk: Desk
 ) -> None:
     pid = add_patient(desk, "Ana", "Silva", "W-5b", consent_program=True)
-    view = _chart(qtbot, ws, pid)
+    view = chart_view(qtbot, ws, pid)
     tab = view.show_tab("screeners")
     assert isinstance(tab, ScreenersTab)
     form = tab.select("phq9")
@@ -289,7 +280,7 @@ def test_the_handout_defaults_to_the_patients_language_or_says_it_has_none(
 
 def test_the_risk_badge_is_muted_after_discharge(qtbot: QtBot, ws: Workspace, desk: Desk) -> None:
     pid = add_patient(desk, "Ana", "Silva", "W-7", consent_program=True)
-    view = _chart(qtbot, ws, pid)
+    view = chart_view(qtbot, ws, pid)
     assert view.header.risk.property("band") != "closed"
     with qtbot.waitSignal(view.loaded):
         desk_transitions: Any = desk.transitions
@@ -302,7 +293,7 @@ def test_the_risk_badge_is_muted_after_discharge(qtbot: QtBot, ws: Workspace, de
 
 def test_an_allergy_is_added_from_the_clinical_tab(qtbot: QtBot, ws: Workspace, desk: Desk) -> None:
     pid = add_patient(desk, "Ana", "Silva", "W-8")
-    view = _chart(qtbot, ws, pid)
+    view = chart_view(qtbot, ws, pid)
     tab = view.show_tab("clinical")
     assert isinstance(tab, ClinicalTab)
     add = tab.buttons["allergy.add"]
@@ -321,7 +312,7 @@ def test_an_allergy_is_added_from_the_clinical_tab(qtbot: QtBot, ws: Workspace, 
 def test_removing_a_care_team_member_asks_first(qtbot: QtBot, ws: Workspace, desk: Desk) -> None:
     pid = add_patient(desk, "Ana", "Silva", "W-9")
     desk.team.add_member(pid, name="Dr Okafor", role="primary care")
-    view = _chart(qtbot, ws, pid)
+    view = chart_view(qtbot, ws, pid)
     tab = view.show_tab("team")
     assert isinstance(tab, TeamTab)
     qtbot.waitUntil(lambda: tab.model.rowCount() == 1)

@@ -14,19 +14,10 @@ from tests.careDesk.care.instrument_files import (  # noqa: F401  (the fixture)
     NEW_STORY,
     new_instrument,
 )
-from tests.ui.conftest import add_patient
+from tests.ui.conftest import add_patient, chart_view
 from ui.chart.screeners import ScreenersTab
 from ui.chart.story import StoryTab
-from ui.chart.view import ChartView
 from ui.workspace import Workspace
-
-
-def _chart(qtbot: QtBot, ws: Workspace, patient_id: str) -> ChartView:
-    view = ChartView(ws, patient_id)
-    qtbot.addWidget(view)
-    with qtbot.waitSignal(view.loaded):
-        view.show()
-    return view
 
 
 def _offered(tab: ScreenersTab) -> list[str]:
@@ -49,7 +40,7 @@ def test_a_new_instruments_file_adds_its_form_and_story_line(
     new_instrument: Instrument,  # noqa: F811
 ) -> None:
     pid = add_patient(desk, "Ana", "Ruiz", "R-2")
-    view = _chart(qtbot, ws, pid)
+    view = chart_view(qtbot, ws, pid)
     tab = view.show_tab("screeners")
     assert isinstance(tab, ScreenersTab)
     assert _offered(tab)[-1] == NEW_ID
@@ -67,7 +58,7 @@ def test_a_new_instruments_file_adds_its_form_and_story_line(
 def test_audit_c_says_which_cut_off_applies_for_a_man(
     qtbot: QtBot, ws: Workspace, desk: Desk
 ) -> None:
-    view = _chart(qtbot, ws, add_patient(desk, "Al", "Roe", "R-3", sex="male"))
+    view = chart_view(qtbot, ws, add_patient(desk, "Al", "Roe", "R-3", sex="male"))
     tab = view.show_tab("screeners")
     assert isinstance(tab, ScreenersTab)
     form = tab.select("audit_c")
@@ -86,7 +77,7 @@ def test_audit_c_says_which_cut_off_applies_for_a_man(
 def test_audit_c_uses_the_lower_cut_off_when_sex_is_not_recorded(
     qtbot: QtBot, ws: Workspace, desk: Desk
 ) -> None:
-    view = _chart(qtbot, ws, add_patient(desk, "Sam", "Lee", "R-4", sex="unknown"))
+    view = chart_view(qtbot, ws, add_patient(desk, "Sam", "Lee", "R-4", sex="unknown"))
     tab = view.show_tab("screeners")
     assert isinstance(tab, ScreenersTab)
     form = tab.select("audit_c")
