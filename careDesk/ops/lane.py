@@ -207,15 +207,17 @@ class WriteLane:
                 timeout,
             )
 
-    def release(self) -> None:
-        """End the hold (the transaction committed or rolled back)."""
+    def release(self, *, undone: bool = False) -> None:
+        """End the hold (the transaction committed or rolled back; ``undone``: it rolled back,
+        so it changed nothing, whatever it declared)."""
         with self._cond:
             if self._holder is None:
                 return
             hold = Hold(time.perf_counter() - self._since, self._hold_name, self._hold_priority)
             self._holder = None
             self._generation += 1
-            self._scopes.append((self._generation, self._declared))
+            scope = Scope(frozenset(), frozenset()) if undone else self._declared
+            self._scopes.append((self._generation, scope))
             self._declared = Scope()
             logs = list(self._logs)
             self._cond.notify_all()

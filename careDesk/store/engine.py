@@ -118,8 +118,10 @@ class _Connection(sqlcipher3.Connection):  # type: ignore[misc]
     def rollback(self) -> None:
         try:
             super().rollback()
-        finally:
+        except BaseException:
             self._end_write()
+            raise
+        self._end_write(undone=True)  # it changed nothing: a refresh that read meanwhile stands
 
     def close(self) -> None:
         try:
@@ -127,14 +129,14 @@ class _Connection(sqlcipher3.Connection):  # type: ignore[misc]
         finally:
             self._end_write()
 
-    def _end_write(self) -> None:
+    def _end_write(self, *, undone: bool = False) -> None:
         if self.relaxed:
             self.relaxed = False
             with suppress(sqlcipher3.ProgrammingError):  # closed: it will commit nothing more
                 self.execute("PRAGMA synchronous = FULL")
         lane, self.lane = self.lane, None
         if lane is not None:
-            lane.release()
+            lane.release(undone=undone)
 
 
 class KeySource:

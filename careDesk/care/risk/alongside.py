@@ -22,7 +22,8 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
-from careDesk.ops import Aside, Cancelled, Progress
+from careDesk.ops import Aside, Cancelled, Priority, Progress
+from careDesk.ops.context import current_name, running
 from careDesk.store.engine import replayable
 
 if TYPE_CHECKING:
@@ -53,7 +54,13 @@ class ScoresAlongside:
 
     def _run(self) -> None:
         try:
-            with replayable():  # the server has every row: scores are made again after a cut
+            # Background work even when the sync was called directly (the command line, a
+            # script), where this thread would count as a person's: its stores would then go
+            # before the copy's index builds, which step aside for a person's save.
+            with (
+                running(current_name() or "sync.scores", Priority.BACKGROUND),
+                replayable(),  # the server has every row: scores are made again after a cut
+            ):
                 self.desk.risk.refresh_all(progress=self.part)
         except BaseException as exc:  # handed to finish(), on the sync's thread
             self.error = exc

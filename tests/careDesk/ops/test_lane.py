@@ -141,3 +141,18 @@ def test_a_write_that_names_its_tables_changes_nothing_a_reader_of_others_read()
     later = lane.generation
     write(frozenset({"p2"}), None)  # a save that names its patient, not its tables
     assert lane.patients_changed_since(later, reads) == {"p2"}
+
+
+def test_a_write_rolled_back_changed_nothing(desk: Desk) -> None:
+    """An index build that steps aside for a save rolls back: a refresh that read meanwhile
+    need not read again (it would count as changing everyone's otherwise)."""
+    lane = desk.write_lane
+    start = lane.generation
+    with pytest.raises(ZeroDivisionError), desk.writing() as tx:
+        tx.session.execute(text("UPDATE setting SET value = value"))
+        _ = 1 / 0
+    assert lane.generation == start + 1
+    assert lane.patients_changed_since(start) == frozenset()
+    with desk.writing() as tx:  # one that commits and cannot say stays unknown
+        tx.session.execute(text("UPDATE setting SET value = value"))
+    assert lane.patients_changed_since(start) is None

@@ -18,7 +18,7 @@ from careDesk.care.risk import engine
 from careDesk.care.risk.alongside import ScoresAlongside
 from careDesk.care.risk.engine import READS, RiskEngine
 from careDesk.desk import Desk
-from careDesk.ops import Progress
+from careDesk.ops import Priority, Progress, current_priority
 from careDesk.sync import bulkload, snapshot
 from careDesk.sync.tables import synced_tables
 from tests.conftest import PASSWORD
@@ -99,9 +99,10 @@ def test_scores_are_computed_during_the_copy_and_match_a_refresh_after_it(
 ) -> None:
     _clinic(make_workstation, seed=41)
     b = make_workstation("ben")
-    scored = threading.Event()
+    scored, priorities = threading.Event(), []
 
     def then_mark(run: Any) -> Any:
+        priorities.append(current_priority())
         outcome = run()
         scored.set()
         return outcome
@@ -115,6 +116,9 @@ def test_scores_are_computed_during_the_copy_and_match_a_refresh_after_it(
     b.desk.sync.run(progress)
 
     assert (engine.REFRESHING, 30, 30) in shown, "the scores' progress reached the person"
+    # Background work, though the sync was called directly (as a person's): its stores never
+    # make the copy's index builds step aside.
+    assert priorities == [Priority.BACKGROUND]
     with b.desk.reading() as session:
         timeline = session.execute(text(f"SELECT count(*) FROM {LATER}")).scalar_one()
     assert timeline > 0 and _unranked(b.desk) == 0
