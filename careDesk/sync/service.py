@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import col
 
 from careDesk.care.risk.alongside import ScoresAlongside
-from careDesk.care.risk.engine import READS
 from careDesk.care.urgent import raise_all_missing
 from careDesk.changes import Kind
 from careDesk.errors import CareDeskError
@@ -387,26 +386,16 @@ class Sync:
         # Copy and scores (risk is derived, never replicated; a save during the copy leaves it to
         # the refresh of everyone) can be made again until the durable commit that counts the
         # snapshot as taken: until then they commit without waiting for the disk (replayable).
-        # A new workstation's scores start once the tables they are read from are in, while the
-        # copy goes on with the rest (careDesk/care/risk/alongside.py).
-        scores = ScoresAlongside(self.desk, self._progress)
-        with replayable():
-            with self.desk.risk.copying():
-                try:
-                    taken = snapshot.take(
-                        self.desk,
-                        conn,
-                        client,
-                        version,
-                        self._progress,
-                        again=again,
-                        first=READS,
-                        first_in=None if again else scores.start,
-                    )
-                except BaseException:
-                    scores.abandon()
-                    raise
-            scores.finish()
+        # Scores start once the tables they read are in, while the copy goes on with the rest;
+        # leaving the block ends the copy, then waits for them (careDesk/care/risk/alongside.py).
+        with (
+            replayable(),
+            ScoresAlongside(self.desk, self._progress) as scores,
+            self.desk.risk.copying(),
+        ):
+            start = None if again else scores.start
+            args = (self.desk, conn, client, version, self._progress)
+            taken = snapshot.take(*args, again=again, scores_start=start)
         with self.desk.writing(None) as tx:
             st = tx.session.get(SyncState, 1)
             assert st is not None

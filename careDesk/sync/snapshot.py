@@ -13,6 +13,10 @@ with rows takes upserts that leave alone the rows it already has as the server d
 or interrupted first sync keeps the chunks it committed, with its indexes, and starts again from
 the top next time (every write is an upsert). A row with edits still waiting in the outbox is
 never overwritten: the local edit reaches the server first.
+
+The tables a risk score is read from come first (:func:`copy_order`): once they are in, the
+scores are computed while the rest is copied (``careDesk/care/risk/alongside.py``), and each
+write declares the tables it wrote (``Tx.tables``) so those scores stand.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import Table
 
+from careDesk.care.risk.engine import READS
 from careDesk.ops import ChunkSizer, Progress
 from careDesk.sync import apply
 from careDesk.sync.bulkload import (
@@ -73,15 +78,13 @@ def take(
     progress: Progress,
     *,
     again: bool,
-    first: frozenset[str] = frozenset(),
-    first_in: Callable[[], None] | None = None,
+    scores_start: Callable[[], None] | None = None,
 ) -> Snapshot:
     """Copy the clinic's rows into the vault from one consistent server snapshot.
 
     ``again``: a re-bootstrap over existing rows; local rows the server no longer has (purged
-    after a delete) are tombstoned. ``first``: tables to copy before the others (with the
-    tables they refer to); ``first_in`` is called once they are in with their indexes, while
-    the others are still to come (a first sync's risk scores start then).
+    after a delete) are tombstoned. ``scores_start`` is called once the tables a risk score is
+    read from are in with their indexes, while the others are still to come.
     """
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     try:
@@ -95,15 +98,15 @@ def take(
         progress.update(0, total, COPYING)
         pages: queue.Queue[Page | BaseException | None] = queue.Queue(maxsize=_QUEUED)
         stop = threading.Event()
-        order = copy_order(first)
+        order = copy_order(READS)
         reader = threading.Thread(
             target=_read, args=(conn, order, pages, stop), name="sync-snapshot", daemon=True
         )
         reader.start()
         try:
             writer = _Writer(desk, total, progress, again=again)
-            if first_in is not None:
-                writer.when_in(needed(first), first_in)
+            if scores_start is not None:
+                writer.when_in(needed(READS), scores_start)
             written = _write(writer, _pages(pages))
         finally:
             stop.set()

@@ -34,7 +34,19 @@ log = logging.getLogger("careDesk.risk")
 
 class ScoresAlongside:
     """The refresh of everyone, started by the copy (:meth:`start`) and waited for after it
-    (:meth:`finish`); if the copy never started it, :meth:`finish` runs it as before."""
+    (:meth:`finish`); if the copy never started it, :meth:`finish` runs it as before.
+
+    As a context manager around the copy: leaving the block waits for the scores, or, when the
+    copy raised, stops them (:meth:`abandon`) and lets the error through."""
+
+    def __enter__(self) -> ScoresAlongside:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.finish()
+        else:
+            self.abandon()
 
     def __init__(self, desk: Desk, progress: Progress) -> None:
         self.desk, self.progress = desk, progress
