@@ -6,7 +6,8 @@ Also used by ``benchmarks/bench_handouts.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
@@ -223,7 +224,7 @@ def add_maria(desk: Desk, *, now: datetime, mrn: str = "M-1001", language: str =
             ),
             "activity",
         )
-        tomorrow = (now + timedelta(days=1)).replace(hour=15, minute=30, second=0, microsecond=0)
+        tomorrow = clinic_tomorrow_at(now, 9, 30)
         add(
             Appointment(
                 patient_id=p.id,
@@ -407,7 +408,7 @@ def add_robert(desk: Desk, *, now: datetime, mrn: str = "M-1002") -> Built:
             ),
             "activity",
         )
-        soon = (now + timedelta(days=1)).replace(hour=20, minute=0, second=0, microsecond=0)
+        soon = clinic_tomorrow_at(now, 14, 0)
         add(
             Appointment(
                 patient_id=p.id,
@@ -537,6 +538,13 @@ def add_minimal(desk: Desk, *, mrn: str = "M-1004") -> Built:
             patient_id=p.id,
         )
     return Built(p.id, mrn)
+
+
+def clinic_tomorrow_at(now: datetime, hour: int, minute: int) -> datetime:
+    """The clinic's next day after ``now`` (its own calendar, not UTC's) at this local time, in
+    UTC: between midnight UTC and midnight in Chicago the two calendars differ by a day."""
+    day = now.astimezone(ZoneInfo(TZ)).date() + timedelta(days=1)
+    return datetime.combine(day, time(hour, minute), ZoneInfo(TZ)).astimezone(UTC)
 
 
 def fixed_now() -> datetime:

@@ -47,7 +47,7 @@ def test_english_handout_has_every_section_with_the_record_in_plain_words(clinic
     assert "Metformin: for blood sugar. Take 500 mg each time." in text
     assert "Take it only when needed for pain." in text
     assert "Glipizide" not in text  # stopped medicine
-    assert "at 9:30 in the morning" in text  # 15:30 UTC shown in the patient's time zone
+    assert "at 9:30 in the morning" in text  # 9:30 in Chicago, stored in UTC, shown back in it
     assert "we can help you get a ride" in text
     assert "https://visit.example.org/r/4821" in text
     assert "Old visit" not in text
