@@ -39,6 +39,12 @@ class ScoresAlongside:
     As a context manager around the copy: leaving the block waits for the scores, or, when the
     copy raised, stops them (:meth:`abandon`) and lets the error through."""
 
+    def __init__(self, desk: Desk, progress: Progress) -> None:
+        self.desk, self.progress = desk, progress
+        self.part = Aside(progress)
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
     def __enter__(self) -> ScoresAlongside:
         return self
 
@@ -48,15 +54,9 @@ class ScoresAlongside:
         else:
             self.abandon()
 
-    def __init__(self, desk: Desk, progress: Progress) -> None:
-        self.desk, self.progress = desk, progress
-        self.part = Aside(progress)
-        self.thread: threading.Thread | None = None
-        self.error: BaseException | None = None
-
     def start(self) -> None:
-        """Every table a score reads is in: score everyone on a thread of its own, as part of
-        the op that called (its name and priority in the write lane)."""
+        """Every table a score reads is in: score everyone on a thread of its own, under the
+        calling op's name (in the write lane's log), as background work."""
         if self.thread is None:
             op = contextvars.copy_context()
             self.thread = threading.Thread(
