@@ -32,6 +32,7 @@ from careDesk.care.measures.series import (
 from careDesk.care.measures.targets import Target, in_measure_unit, meets, parse_target
 from careDesk.errors import ValidationFailed
 from careDesk.model.plan import Goal
+from careDesk.store.reads import column_rows
 
 OPEN = ("enrolled", "active")
 
@@ -84,7 +85,7 @@ def _goals(session: Session, ids: Sequence[str]) -> dict[str, list[GoalTarget]]:
         col(Goal.measure_loinc).is_not(None),
     )
     found: dict[str, list[GoalTarget]] = defaultdict(list)
-    for row in session.execute(q):
+    for row in column_rows(session, q):
         goal = GoalTarget(*row)
         found[goal.patient_id].append(goal)
     return found

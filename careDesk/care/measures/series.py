@@ -22,6 +22,7 @@ from sqlmodel import Session, col
 from careDesk.care.measures.catalog import Measure, by_key, catalog, measure_of
 from careDesk.care.measures.units import converter, shown
 from careDesk.model.assessment import ScreenerResult
+from careDesk.store.reads import column_rows
 
 GENERIC_LOOKBACK_DAYS = 365  # careDesk's choice for a series the catalog does not name
 CHUNK = 900  # patients per query: under SQLite's bound-parameter limit
@@ -241,7 +242,7 @@ def observation_readings(
         values: dict[str, Any] = {"ids": chunk}
         if codes is not None:
             values["codes"] = list(codes)
-        rows = session.execute(query, values).all()  # one fetch, not one call per row
+        rows = column_rows(session, query, values).all()  # one fetch, not one call per row
         for pid, rid, loinc, display, value, unit, at, panel in rows:
             found[pid].append(Reading(rid, loinc, display, float(value), unit, _moment(at), panel))
     return found
@@ -272,7 +273,7 @@ def screener_readings(
             literal_column("+screener_result.instrument").in_(wanted),
             col(ScreenerResult.total).is_not(None),
         )
-        for pid, rid, instrument, total, at in session.execute(q):
+        for pid, rid, instrument, total, at in column_rows(session, q):
             code = SCREENER_CODES[instrument]
             name = by_key()[instrument].display
             found[pid].append(Reading(rid, code, name, float(total), "{score}", aware(at)))

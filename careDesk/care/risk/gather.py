@@ -32,6 +32,7 @@ from careDesk.model.clinical import Condition, Encounter, Medication
 from careDesk.model.patient import Patient
 from careDesk.model.plan import CarePlan
 from careDesk.model.schedule import FollowUp
+from careDesk.store.reads import column_rows
 
 CHUNK = 900  # stays under SQLite's bound-parameter limit
 
@@ -101,8 +102,8 @@ def _read(session: Session, now: datetime, w: Weights, chunk: Chunk) -> dict[str
     q: Any = select(
         col(Patient.id), col(Patient.birth_date), col(Patient.status), col(Patient.enrolled_on)
     )
-    for pid, birth, status, enrolled_on in session.execute(
-        _only(q.where(col(Patient.deleted_at).is_(None)), col(Patient.id), chunk)
+    for pid, birth, status, enrolled_on in column_rows(
+        session, _only(q.where(col(Patient.deleted_at).is_(None)), col(Patient.id), chunk)
     ):
         raw[pid].birth = birth
         raw[pid].person = Person(status, enrolled_on)
@@ -113,7 +114,7 @@ def _read(session: Session, now: datetime, w: Weights, chunk: Chunk) -> dict[str
         col(Medication.deleted_at).is_(None), col(Medication.status) == "active"
     )
     q = _only(q, col(Medication.patient_id), chunk).group_by(col(Medication.patient_id))
-    for pid, n in session.execute(q):
+    for pid, n in column_rows(session, q):
         raw[pid].meds = int(n)
     _read_screeners(session, now, w, chunk, raw)
     _read_work(session, now, chunk, raw)
@@ -133,8 +134,8 @@ def _read_conditions(session: Session, chunk: Chunk, raw: dict[str, _Raw]) -> No
         col(Condition.deleted_at).is_(None),
         or_(col(Condition.icd10).is_not(None), col(Condition.snomed).is_not(None)),
     )
-    for pid, icd10, snomed, status, onset, abated in session.execute(
-        _only(q, col(Condition.patient_id), chunk)
+    for pid, icd10, snomed, status, onset, abated in column_rows(
+        session, _only(q, col(Condition.patient_id), chunk)
     ):
         active = status == "active"
         raw[pid].conditions.append(RecordedCondition(icd10, snomed, active, onset, abated))
@@ -158,7 +159,9 @@ def _read_encounters(
         unindexed(col(Encounter.kind)).in_(("admission", "emergency")),
         unindexed(col(Encounter.start)) >= since,
     )
-    for pid, kind, start, end, acute in session.execute(_only(q, col(Encounter.patient_id), chunk)):
+    for pid, kind, start, end, acute in column_rows(
+        session, _only(q, col(Encounter.patient_id), chunk)
+    ):
         if kind == "admission":
             raw[pid].admissions.append((aware(start), aware(end) if end else None, bool(acute)))
         else:
@@ -185,8 +188,8 @@ def _read_screeners(
         )
         .order_by(col(ScreenerResult.taken_at), col(ScreenerResult.id))
     )
-    for pid, inst, total, band, domains in session.execute(
-        _only(q, col(ScreenerResult.patient_id), chunk)
+    for pid, inst, total, band, domains in column_rows(
+        session, _only(q, col(ScreenerResult.patient_id), chunk)
     ):
         if total is None and inst != "ahc_hrsn":
             continue  # answers without a total (an imported item 9 alone) leave the last score
@@ -200,8 +203,8 @@ def _read_work(session: Session, now: datetime, chunk: Chunk, raw: dict[str, _Ra
         unindexed(col(FollowUp.due_at)) < now,
         or_(col(FollowUp.snoozed_until).is_(None), col(FollowUp.snoozed_until) < now),
     )
-    for pid, n in session.execute(
-        _only(q, col(FollowUp.patient_id), chunk).group_by(col(FollowUp.patient_id))
+    for pid, n in column_rows(
+        session, _only(q, col(FollowUp.patient_id), chunk).group_by(col(FollowUp.patient_id))
     ):
         raw[pid].overdue += int(n)
     q = select(col(CarePlan.patient_id), func.count()).where(
@@ -209,16 +212,16 @@ def _read_work(session: Session, now: datetime, chunk: Chunk, raw: dict[str, _Ra
         col(CarePlan.status) == "active",
         unindexed(col(CarePlan.review_date)) < now.date(),
     )
-    for pid, n in session.execute(
-        _only(q, col(CarePlan.patient_id), chunk).group_by(col(CarePlan.patient_id))
+    for pid, n in column_rows(
+        session, _only(q, col(CarePlan.patient_id), chunk).group_by(col(CarePlan.patient_id))
     ):
         raw[pid].overdue += int(n)
     q = select(col(Alert.patient_id), func.count()).where(
         and_(col(Alert.deleted_at).is_(None), col(Alert.resolved_at).is_(None)),
         col(Alert.severity) == "urgent",
     )
-    for pid, n in session.execute(
-        _only(q, col(Alert.patient_id), chunk).group_by(col(Alert.patient_id))
+    for pid, n in column_rows(
+        session, _only(q, col(Alert.patient_id), chunk).group_by(col(Alert.patient_id))
     ):
         raw[pid].urgent = int(n)
 

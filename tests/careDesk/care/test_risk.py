@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from careDesk.care.risk.charlson import charlson
+from careDesk.care.risk.gather import facts
 from careDesk.care.risk.priority import Facts, prioritise
 from careDesk.care.risk.weights import default_weights
 from careDesk.desk import Desk
@@ -36,6 +37,23 @@ def test_adding_a_condition_in_a_normal_write_refreshes_the_score(desk: Desk) ->
     after = score_of(desk, p.id)
     assert (after.charlson_1987, after.charlson_quan2011) == (1, 2)
     assert after.priority > before.priority
+
+
+def test_a_score_read_inside_a_write_counts_what_that_write_added_before_any_flush(
+    desk: Desk,
+) -> None:
+    """The engine reads plain columns on the session's connection (careDesk/store/reads.py),
+    flushing first as the ORM would: a condition added in the same write is not missed."""
+    p = patient("R-1", birth_date=date(1950, 1, 1))
+    store(desk, p)
+    with desk.writing() as tx:
+        tx.session.add(Condition(patient_id=p.id, display="Heart failure", icd10="I50.9"))
+        found, gone = facts(tx.session, NOW, default_weights(), [p.id])
+        in_session = tx.session.new  # flushed by the read: nothing waits any more
+    # Congestive heart failure: weight 1 in Charlson 1987 (J Chronic Dis 1987;40:373-83), 2 in
+    # Quan 2011's update (Am J Epidemiol 2011;173:676-82), as the test above.
+    assert (found[p.id].charlson.charlson1987, found[p.id].charlson.quan2011) == (1, 2)
+    assert not gone and not in_session
 
 
 def test_while_a_first_sync_copies_a_save_refreshes_as_usual_once_patients_have_scores(
