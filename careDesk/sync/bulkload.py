@@ -91,7 +91,12 @@ def build_index(desk: Desk, statement: str, tables: frozenset[str] | None = None
     transaction back (nothing half-built is left), the save goes first, and the build starts
     again. After :data:`STEP_ASIDE` tries it runs through. ``tables``: the tables it writes, as
     its transaction declares them (:func:`written_by`). Returns how often it stepped aside.
+
+    An index of that name already there (built since the caller looked) is left as it is: an
+    SQLite index always holds every row of its table. Once, under a loaded machine, a first
+    sync failed here on "index ... already exists"; how it came to be there is not known.
     """
+    statement = statement.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
     lane = desk.write_lane
     stepped = 0
     while True:

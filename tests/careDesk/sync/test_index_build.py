@@ -128,3 +128,15 @@ def test_a_build_steps_aside_only_so_often_then_runs_through(
     assert stepped == [0]
     assert [h.name for h in log.holds] == ["index", "save"]
     assert _index_exists(desk)
+
+
+def test_an_index_already_there_when_its_build_comes_is_left_as_it_is(
+    desk: Desk, gated: threading.Event
+) -> None:
+    """The build of a first sync's dropped index runs after a look at what is missing; an
+    index built in between must not fail the sync (SQLite's indexes are never partial)."""
+    assert _build(desk) == 0
+    with desk.write_lane.recording() as log:
+        assert _build(desk) == 0
+    assert [h.name for h in log.holds] == ["index"]
+    assert _index_exists(desk)
