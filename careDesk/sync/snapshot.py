@@ -53,12 +53,7 @@ from careDesk.sync.tables import local_columns, synced_tables, table
 if TYPE_CHECKING:
     from careDesk.desk import Desk, Tx
 
-# Rows per round trip. Each fetch turns its rows into Python values in one call that holds the
-# interpreter lock throughout, so a coordinator's save on this workstation waits for it at
-# every turn: with 5,000 rows a save during a first sync took a median 51-52 ms, with 1,000 rows
-# 32-37 ms (a save every second; the slowest 1,115-1,212 ms against 307-655 ms), for no
-# measurable change in the copy's time. The writer still takes pages of PAGE rows.
-FETCH, PAGE = 1_000, 5_000
+FETCH = 5_000  # rows per round trip
 # Rows per local write transaction: the first, then sized by time (careDesk/ops/chunks.py)
 # between MIN_ROWS (below it the commit's own cost dominates) and COMMIT_ROWS.
 FIRST_ROWS, MIN_ROWS, COMMIT_ROWS = 500, 200, 50_000
@@ -169,15 +164,9 @@ def _read(
             query = sql.SQL("SELECT * FROM sync.{}()").format(sql.Identifier(snapshot_function(t)))
             with conn.cursor(name=f"snapshot_{t.name}", binary=True) as cursor:
                 cursor.execute(query)
-                page: list[tuple[Any, ...]] = []
                 while rows := cursor.fetchmany(FETCH):
-                    page += rows
-                    if len(page) >= PAGE:
-                        if not put((t.name, page)):
-                            return
-                        page = []
-                if page and not put((t.name, page)):
-                    return
+                    if not put((t.name, rows)):
+                        return
             if not put((t.name, None)):
                 return
         put(None)

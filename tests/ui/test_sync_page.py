@@ -412,7 +412,6 @@ def test_a_first_sync_stopped_half_way_carries_on_next_time(
     from careDesk.sync import snapshot
 
     monkeypatch.setattr(snapshot, "FETCH", 10)  # small pages, each committed: a real half-way
-    monkeypatch.setattr(snapshot, "PAGE", 10)
     monkeypatch.setattr(snapshot, "COMMIT_ROWS", 10)
     monkeypatch.setattr(b.desk.sync, "run", held_at_the_snapshot)
     page.sync_button.click()

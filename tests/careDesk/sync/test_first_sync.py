@@ -74,7 +74,6 @@ def _rows(desk: Desk, name: str) -> list[tuple[Any, ...]]:
 def small_steps(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pages of ten rows, a commit after each: a stop can fall inside the patient table."""
     monkeypatch.setattr(snapshot, "FETCH", 10)
-    monkeypatch.setattr(snapshot, "PAGE", 10)
     monkeypatch.setattr(snapshot, "COMMIT_ROWS", 10)
 
 
@@ -98,29 +97,6 @@ def test_a_stopped_first_sync_keeps_a_searchable_vault_with_every_index(
     for t in synced_tables():
         assert _rows(b.desk, t.name) == _rows(a.desk, t.name), t.name
     assert _searchable(b.desk) == 30
-
-
-def test_pages_gather_several_fetches_and_every_row_arrives_once(
-    make_workstation: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The reader fetches few rows at a time (each fetch holds the interpreter lock) and hands
-    the writer pages of at least PAGE rows; a table's last page takes what is left."""
-    a = _clinic(make_workstation, seed=12)
-    b = make_workstation("ben")
-    monkeypatch.setattr(snapshot, "FETCH", 3)
-    monkeypatch.setattr(snapshot, "PAGE", 10)
-    real, sizes = snapshot._Writer.page, []
-
-    def noted(self: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
-        if table == "patient":
-            sizes.append(len(rows))
-        real(self, table, rows)
-
-    monkeypatch.setattr(snapshot._Writer, "page", noted)
-    b.sync()
-    assert sizes == [12, 12, 6]  # 30 patients: four fetches of 3, four more, then the rest
-    for t in synced_tables():
-        assert _rows(b.desk, t.name) == _rows(a.desk, t.name), t.name
 
 
 def test_indexes_a_killed_first_sync_left_dropped_come_back_at_the_next_sync(
