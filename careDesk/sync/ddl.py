@@ -61,9 +61,43 @@ def _stored(column: Column[object]) -> tuple[str, str]:
     return f"{x}::text", "text"
 
 
+def cursor_function(table: Table) -> str:
+    """The name of the function that opens a first sync's cursor over one table."""
+    return f"snapshot_cursor_{table.name}"
+
+
+def cursor_name(table: Table) -> str:
+    """The name of the cursor :func:`cursor_statement`'s function opens."""
+    return f"snapshot_{table.name}"
+
+
+def cursor_statement(table: Table) -> str:
+    """``sync.snapshot_cursor_<table>()``: opens, in the caller's REPEATABLE READ transaction,
+    a cursor (:func:`cursor_name`) over the caller's clinic's rows as :func:`snapshot_statement`
+    gives them, and returns its name; the workstation FETCHes from it.
+
+    A set-returning function gathers all its rows before it returns the first (a SECURITY
+    DEFINER function is never inlined): 8.7-11.7 s of the 50,000-patient clinic's snapshot went
+    by before first rows, summed over the tables, the observations spilling to the server's
+    disk. A cursor streams (0.3 s before first rows in all). Its query is planned here, so the
+    owner's privileges and the clinic's row-level security apply and the login role needs none
+    on the tables. Timestamps are converted AT TIME ZONE 'UTC', so the session's time zone,
+    back in force when the rows are fetched, changes nothing.
+    """
+    select = ", ".join(expr for expr, _ in (_stored(c) for c in table.columns))
+    return (
+        f"CREATE OR REPLACE FUNCTION sync.{_q(cursor_function(table))}() RETURNS refcursor"
+        " LANGUAGE plpgsql SECURITY DEFINER SET search_path = sync, pg_temp AS $fn$"
+        f" DECLARE c refcursor := '{cursor_name(table)}';"
+        f" BEGIN OPEN c NO SCROLL FOR SELECT {select} FROM sync.{_q(table.name)} x"
+        " ORDER BY x.id; RETURN c; END $fn$"
+    )
+
+
 def snapshot_statement(table: Table) -> str:
     """``sync.snapshot_rows_<table>()``: the caller's clinic's rows (tombstones included), one
     stream per table read through a cursor in the snapshot's REPEATABLE READ transaction.
+    Workstations of earlier versions read it; this one opens :func:`cursor_statement`'s cursor.
 
     In id order (the primary key's): ids are UUIDv7, so each row goes at the end of the
     vault's id index. In the heap's order, which an edited row leaves, the index takes them at
@@ -145,6 +179,7 @@ def table_statements(table: Table) -> list[str]:
         # Dropped first: an upgrade that adds a column changes the function's result type.
         f"DROP FUNCTION IF EXISTS sync.{_q(snapshot_function(table))}()",
         snapshot_statement(table),
+        cursor_statement(table),
     ]
 
 

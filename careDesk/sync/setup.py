@@ -15,7 +15,7 @@ from typing import Any
 from psycopg import Connection, sql
 
 from careDesk.store.migrate import SCHEMA_VERSION
-from careDesk.sync.ddl import all_statements, snapshot_function
+from careDesk.sync.ddl import all_statements, cursor_function, snapshot_function
 from careDesk.sync.tables import synced_tables
 
 OWNER = "caredesk_sync_owner"
@@ -65,7 +65,9 @@ def install(conn: Connection[Any], *, min_client_schema: int = 1) -> None:
         conn.execute("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sync FROM PUBLIC")
         conn.execute("RESET ROLE")
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA sync TO {}").format(sql.Identifier(USERS)))
-        streams = [f"{snapshot_function(t)}()" for t in synced_tables()]
+        streams = [
+            f"{f(t)}()" for t in synced_tables() for f in (snapshot_function, cursor_function)
+        ]
         for signature in (*CALLABLE, *streams):
             conn.execute(
                 sql.SQL("GRANT EXECUTE ON FUNCTION sync.{} TO {}").format(

@@ -1,13 +1,13 @@
 """A workstation's first sync (or a re-bootstrap): the whole clinic, streamed table by table.
 
-The server hands every value over already in the form the vault stores it
-(``sync.snapshot_rows_<table>()``, generated in :mod:`careDesk.sync.ddl`), so rows go from
-psycopg's binary cursor straight into SQLite's ``executemany`` (one prepared statement) with no
-per-value work in Python. One thread reads from the server while the calling thread writes to
-the vault, so the two overlap. Writes commit in short chunks (sized by time,
+The server hands every value over already in the form the vault stores it, through a cursor that
+``sync.snapshot_cursor_<table>()`` opens (generated in :mod:`careDesk.sync.ddl`), so rows go
+from psycopg's binary fetches straight into SQLite's ``executemany`` (one prepared statement)
+with no per-value work in Python. One thread reads from the server while the calling thread
+writes to the vault, so the two overlap. Writes commit in short chunks (sized by time,
 ``careDesk/ops/chunks.py``, at most :data:`COMMIT_ROWS` rows) through the vault's write lane, so
-a save made on this workstation meanwhile waits for one chunk, not for the copy. A table empty on
-this workstation takes plain inserts, with its secondary indexes built once it is in and each
+a save made on this workstation meanwhile waits for one chunk, not for the copy. A table empty
+on this workstation takes plain inserts, with its secondary indexes built once it is in and each
 chunk's rows added to its search index in one statement (:mod:`careDesk.sync.bulkload`); a table
 with rows takes upserts that leave alone the rows it already has as the server does. A stopped
 or interrupted first sync keeps the chunks it committed, with its indexes, and starts again from
@@ -45,7 +45,7 @@ from careDesk.sync.bulkload import (
     written_by,
 )
 from careDesk.sync.connection import SyncUpgradeRequired
-from careDesk.sync.ddl import snapshot_function
+from careDesk.sync.ddl import cursor_function, cursor_name
 from careDesk.sync.readahead import offer
 from careDesk.sync.reports import COPYING
 from careDesk.sync.tables import local_columns, synced_tables, table
@@ -161,12 +161,15 @@ def _read(
 
     try:
         for t in order:
-            query = sql.SQL("SELECT * FROM sync.{}()").format(sql.Identifier(snapshot_function(t)))
-            with conn.cursor(name=f"snapshot_{t.name}", binary=True) as cursor:
-                cursor.execute(query)
-                while rows := cursor.fetchmany(FETCH):
+            # The server opens the cursor (its rows stream: careDesk/sync/ddl.py); we fetch.
+            conn.execute(sql.SQL("SELECT sync.{}()").format(sql.Identifier(cursor_function(t))))
+            name = sql.Identifier(cursor_name(t))
+            fetch = sql.SQL("FETCH {} FROM {}").format(sql.Literal(FETCH), name)
+            with conn.cursor(binary=True) as cursor:
+                while rows := cursor.execute(fetch, binary=True).fetchall():
                     if not put((t.name, rows)):
                         return
+            conn.execute(sql.SQL("CLOSE {}").format(name))
             if not put((t.name, None)):
                 return
         put(None)

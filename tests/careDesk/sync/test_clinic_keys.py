@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 
 from careDesk.model.base import new_id
 from careDesk.paths import VaultPaths
@@ -94,3 +95,31 @@ def test_a_server_keyed_globally_is_rekeyed_by_clinic_on_upgrade(
         ("sync.applied", "PRIMARY KEY (clinic_id, mutation_id)"),
         ("sync.client", "PRIMARY KEY (clinic_id, client_id)"),
     ]
+
+
+def test_a_first_syncs_cursor_gives_a_login_its_own_clinics_rows_and_nothing_else(
+    make_workstation: Any, pg: Any, clinic: str
+) -> None:
+    """The server opens the snapshot's cursor inside a SECURITY DEFINER function (rows stream
+    instead of being gathered first): row-level security still applies to what it gives, and
+    the login still has no privilege on the table itself."""
+    anna = make_workstation("anna")
+    anna.desk.patients.create(
+        mrn="K-1", given_name="Ana", family_name="Kim", birth_date=date(1950, 1, 2)
+    )
+    anna.sync()
+    other, login = "other-" + new_id()[-12:], "omar_" + new_id()[-12:]
+    with psycopg.connect(pg.admin_url()) as conn:
+        setup.add_login(conn, login, "omar-pw", other)
+
+    def mrns(role: str, password: str) -> list[str]:
+        with psycopg.connect(pg.url(), user=role, password=password) as conn:
+            conn.execute("SELECT sync.snapshot_cursor_patient()")
+            rows = conn.execute("FETCH ALL FROM snapshot_patient").fetchall()
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("SELECT mrn FROM sync.patient")
+            return [str(r[6]) for r in rows]  # the columns in the vault's order: mrn is 7th
+
+    mine = anna.desk.settings.get("sync.user")
+    assert "K-1" in mrns(mine, f"pw-{mine}")
+    assert mrns(login, "omar-pw") == []
