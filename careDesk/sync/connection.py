@@ -39,7 +39,8 @@ class SyncUpgradeRequired(CareDeskError):
 
 class SyncRefused(CareDeskError):
     """``code`` is kept as the last attempt's outcome: refused-login, refused-certificate,
-    refused-database, or refused for anything else."""
+    refused-database, server-upgrade (its functions are older than this app), or refused for
+    anything else."""
 
     def __init__(self, reason: str, code: str = "refused") -> None:
         super().__init__(f"The clinic server refused the sync: {reason}")

@@ -216,6 +216,13 @@ class Sync:
             error = connect_error(exc)
             self._note_attempt(error.code if isinstance(error, SyncRefused) else "offline")
             raise error from exc
+        except psycopg.errors.UndefinedFunction as exc:  # a server set up by an older careDesk
+            self._note_attempt("server-upgrade")
+            raise SyncRefused(
+                "its sync functions are older than this careDesk: an administrator upgrades"
+                " them with caredesk sync --setup-server",
+                "server-upgrade",
+            ) from exc
         except psycopg.Error as exc:
             self._note_attempt("refused")
             raise SyncRefused(type(exc).__name__) from exc

@@ -26,6 +26,7 @@ LAST_ERROR = {
     "refused-certificate": "The server's certificate could not be checked: check the CA file.",
     "refused-database": "The server has no such database or login: check the settings.",
     "upgrade": "This workstation needs a newer careDesk.",
+    "server-upgrade": "The clinic server needs upgrading (caredesk sync --setup-server).",
 }
 
 

@@ -8,14 +8,16 @@ import threading
 from datetime import date
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import text
 
 from careDesk.care.demo import generate_demo
 from careDesk.desk import Desk
+from careDesk.model.base import new_id
 from careDesk.ops import Cancelled, Progress, job, write
-from careDesk.sync import bulkload, snapshot
-from careDesk.sync.connection import SyncOffline
+from careDesk.sync import bulkload, setup, snapshot
+from careDesk.sync.connection import SyncOffline, SyncRefused
 from careDesk.sync.reports import COPYING
 from careDesk.sync.tables import synced_tables
 from tests.conftest import PASSWORD
@@ -197,3 +199,27 @@ def test_a_patient_registered_during_a_first_sync_goes_in_between_its_chunks(
     b.sync()
     a.sync()
     assert [p.id for p in a.desk.patients.search("Quill")] == [created.id]
+
+
+def test_a_server_set_up_by_an_older_careDesk_is_named_as_needing_its_upgrade(
+    make_workstation: Any, pg: Any
+) -> None:
+    """A first sync reads through functions a server set up by an older careDesk lacks: the
+    person is told what the administrator does, not a PostgreSQL error's class name."""
+    database = "older_" + new_id()[-8:]
+    with psycopg.connect(pg.admin_url(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{database}"')
+    b = make_workstation("ben")
+    with psycopg.connect(pg.admin_url(database)) as conn:
+        setup.install(conn)
+        setup.add_login(conn, b.login, f"pw-{b.login}", "older-clinic")
+        conn.execute("DROP FUNCTION sync.snapshot_cursor_patient()")  # as before this version
+        conn.commit()
+    b.desk.settings.set("sync.url", pg.url(database))
+    with pytest.raises(SyncRefused, match="caredesk sync --setup-server") as refused:
+        b.sync()
+    assert refused.value.code == "server-upgrade"
+    assert b.desk.sync.status().last_error == "server-upgrade"
+    with psycopg.connect(pg.admin_url(database)) as conn:
+        setup.install(conn)  # the upgrade: the same workstation then syncs
+    assert b.sync().snapshot_rows == 0
