@@ -68,6 +68,19 @@ def connect_error(exc: psycopg.OperationalError) -> CareDeskError:
     return SyncOffline()
 
 
+def refused_error(exc: psycopg.Error) -> SyncRefused:
+    """What a server's refusal of a sync statement means: a function the server lacks is a
+    server set up by an older careDesk; anything else is named by its class alone (the message
+    may quote values)."""
+    if isinstance(exc, psycopg.errors.UndefinedFunction):
+        return SyncRefused(
+            "its sync functions are older than this careDesk: an administrator upgrades them"
+            " with caredesk sync --setup-server",
+            "server-upgrade",
+        )
+    return SyncRefused(type(exc).__name__)
+
+
 def conninfo(url: str, user: str, password: str) -> str:
     """The libpq connection string: always ``sslmode=verify-full`` against the given CA file."""
     parts = urlsplit(url)

@@ -39,6 +39,7 @@ from careDesk.sync.connection import (
     connect_error,
     conninfo,
     default_connect,
+    refused_error,
 )
 from careDesk.sync.reports import (
     RECEIVING,
@@ -174,7 +175,7 @@ class Sync:
         except psycopg.OperationalError as exc:
             raise connect_error(exc) from exc
         except psycopg.Error as exc:
-            raise SyncRefused(type(exc).__name__) from exc
+            raise refused_error(exc) from exc
         return str(row[0]) if row else ""
 
     def first_sync_sends(self) -> tuple[int, int] | None:
@@ -216,16 +217,10 @@ class Sync:
             error = connect_error(exc)
             self._note_attempt(error.code if isinstance(error, SyncRefused) else "offline")
             raise error from exc
-        except psycopg.errors.UndefinedFunction as exc:  # a server set up by an older careDesk
-            self._note_attempt("server-upgrade")
-            raise SyncRefused(
-                "its sync functions are older than this careDesk: an administrator upgrades"
-                " them with caredesk sync --setup-server",
-                "server-upgrade",
-            ) from exc
         except psycopg.Error as exc:
-            self._note_attempt("refused")
-            raise SyncRefused(type(exc).__name__) from exc
+            refused = refused_error(exc)
+            self._note_attempt(refused.code)
+            raise refused from exc
         return report
 
     def _exchange(self, conn: psycopg.Connection[Any]) -> SyncReport:
