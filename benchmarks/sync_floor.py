@@ -21,7 +21,7 @@ from typing import Any
 
 from careDesk.care.risk.engine import READS
 from careDesk.store import migrate
-from careDesk.store.engine import CHECKPOINT_BYTES, build_engine
+from careDesk.store.engine import build_engine
 from careDesk.sync.bulkload import SearchBatch, drop_deferred, missing, to_build
 from careDesk.sync.snapshot import copy_order
 
@@ -48,7 +48,7 @@ def _load(plain: Path, path: Path, key: bytes | None) -> tuple[float, int]:
             raw.execute(f"ATTACH DATABASE '{plain.as_posix()}' AS clinic KEY ''")
             raw.execute("PRAGMA synchronous = NORMAL")  # as a first sync's copy (replayable)
             started = time.perf_counter()
-            rows = sum(_table(raw, path, t.name, [c.name for c in t.columns]) for t in _tables(raw))
+            rows = sum(_table(raw, t.name, [c.name for c in t.columns]) for t in _tables(raw))
             seconds = time.perf_counter() - started
             assert not missing(raw), "the floor must build every index a first sync builds"
             raw.execute("DETACH DATABASE clinic")
@@ -64,16 +64,15 @@ def _tables(raw: Any) -> list[Any]:
     return [t for t in copy_order(READS) if t.name in have]
 
 
-def _table(raw: Any, path: Path, name: str, columns: list[str]) -> int:
+def _table(raw: Any, name: str, columns: list[str]) -> int:
     """Copy one table in id order, ROWS rows per transaction; then build its indexes."""
     listed = ", ".join(f'"{c}"' for c in columns)
-    wal = path.with_name(path.name + "-wal")
-    written, after, first = 0, "", True
+    raw.execute("BEGIN IMMEDIATE")
+    drop_deferred(raw, name)
+    raw.execute("COMMIT")
+    written, after = 0, ""
     while True:
         raw.execute("BEGIN IMMEDIATE")
-        if first:
-            drop_deferred(raw, name)
-            first = False
         search = SearchBatch(raw, name)
         search.begin()
         added = raw.execute(
@@ -86,9 +85,8 @@ def _table(raw: Any, path: Path, name: str, columns: list[str]) -> int:
             last = raw.execute(f'SELECT max(id) FROM main."{name}"').fetchone()
             after = str(last[0])
         raw.execute("COMMIT")
-        if wal.exists() and wal.stat().st_size > CHECKPOINT_BYTES:
-            raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        written += max(added, 0)
+        raw._checkpoint_when_large()  # as the app's commit does it (careDesk/store/engine.py)
+        written += added
         if added < ROWS:
             break
     for statement in to_build(raw, name):
