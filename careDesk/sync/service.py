@@ -390,8 +390,10 @@ class Sync:
         # snapshot as taken: until then they commit without waiting for the disk (replayable).
         # Scores start once the tables they read are in, while the copy goes on with the rest;
         # leaving the block ends the copy, then waits for them (careDesk/care/risk/alongside.py).
+        # Meanwhile the interpreter lock changes hands more often (snapshot.short_lock_turns).
         with (
             replayable(),
+            snapshot.short_lock_turns(),
             ScoresAlongside(self.desk, self._progress) as scores,
             self.desk.risk.copying(),
         ):

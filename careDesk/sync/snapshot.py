@@ -22,9 +22,11 @@ write declares the tables it wrote (``Tx.tables``) so those scores stand.
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -58,6 +60,8 @@ FETCH = 5_000  # rows per round trip
 # between MIN_ROWS (below it the commit's own cost dominates) and COMMIT_ROWS.
 FIRST_ROWS, MIN_ROWS, COMMIT_ROWS = 500, 200, 50_000
 _QUEUED = 8  # pages held between the reading and the writing thread
+# The interpreter's switch interval while a first sync runs (Python's default is 5 ms).
+LOCK_TURN = 0.0005
 
 Page = tuple[str, list[tuple[Any, ...]] | None]  # (table, rows); None rows: the table ended
 
@@ -116,6 +120,25 @@ def take(
         conn.rollback()
         conn.isolation_level = None
     return Snapshot(int(start["txid"]), written)
+
+
+@contextmanager
+def short_lock_turns() -> Iterator[None]:
+    """Hand the interpreter lock round every :data:`LOCK_TURN` seconds inside the block.
+
+    The writing thread lets go of the lock for each row while SQLite inserts it, then waits to
+    get it back from the reading thread (psycopg building rows) or the scores' thread, which
+    keep it up to the switch interval before they must hand it over. Over 2.9 million rows those
+    waits add up. A 50,000-patient first sync, six pairs run side by side: 56.6-67.4 s with
+    0.5 ms turns against 62.3-70.9 s with Python's 5 ms, faster in every pair (2.5-5.7 s);
+    0.1 ms turns took 60.7 and 61.7 s beside 0.5 ms's 58.0 and 56.6 s.
+    """
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(LOCK_TURN)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 def restore_indexes(desk: Desk) -> int:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from typing import Any
 
+import pytest
 from sqlalchemy import event, text
 
 from careDesk.care.demo import generate_demo
 from careDesk.desk import Desk
-from careDesk.ops import Progress
+from careDesk.ops import Cancelled, Progress
+from careDesk.sync import snapshot
 from careDesk.sync.reports import COPYING
 from careDesk.sync.tables import synced_tables
 from tests.conftest import PASSWORD
@@ -124,3 +127,39 @@ def test_the_copy_commits_without_flushing_until_the_commit_that_counts_it_as_ta
 def _level_of_a_save(desk: Desk) -> int:
     with desk.writing(None) as tx:
         return int(tx.session.execute(text("PRAGMA synchronous")).scalar_one())
+
+
+def test_a_first_sync_hands_the_interpreter_lock_round_often_and_only_while_it_runs(
+    make_workstation: Any,
+) -> None:
+    """The copy's writing thread takes the interpreter lock back after every row; shorter
+    turns while it runs (snapshot.short_lock_turns), the app's own setting again after it, and
+    after a sync the person stopped."""
+    a = make_workstation("anna")
+    generate_demo(
+        a.desk, patients=6, seed=4, today=date(2026, 3, 10), coordinator_password=PASSWORD
+    )
+    a.sync()
+    before = sys.getswitchinterval()
+    assert before != snapshot.LOCK_TURN
+    during: set[float] = set()
+
+    def note(p: Progress) -> None:
+        if p.message == COPYING:
+            during.add(sys.getswitchinterval())
+
+    progress = Progress()
+    progress.listen(note)
+    make_workstation("ben").desk.sync.run(progress=progress)
+    assert during == {snapshot.LOCK_TURN}
+    assert sys.getswitchinterval() == before
+
+    def stop(p: Progress) -> None:
+        if p.message == COPYING and p.done:
+            p.cancel()  # the person presses Stop during the copy
+
+    stopped = Progress()
+    stopped.listen(stop)
+    with pytest.raises(Cancelled):
+        make_workstation("cleo").desk.sync.run(progress=stopped)
+    assert sys.getswitchinterval() == before
