@@ -17,7 +17,8 @@
   desk must end with the same rows.
 
 The server runs on this machine and shares its cores: each line also gives the CPU time used
-here and by the server, for reading a run on a busy machine.
+here, by the risk scores' worker processes and by the server, for reading a run on a busy
+machine, and the first sync the least time that much CPU could take on this machine's cores.
 
 The clinic is bench_care's cached 50,000 patients (``bench-data/``) when it is there, else
 ``CAREDESK_BENCH_SYNC_PATIENTS`` patients (default 50,000) generated once and cached here.
@@ -161,15 +162,16 @@ def run(report: Report) -> None:
 
 class _Phases:
     """When each stage of a sync ended (from its progress reports, by their message: SENDING,
-    COPYING, REFRESHING, RECEIVING): wall time, this process's CPU time and the server's, from
-    the start."""
+    COPYING, REFRESHING, RECEIVING): wall time, this process's CPU time, its worker processes'
+    (the risk scores') and the server's, from the start."""
 
     def __init__(self, cluster: server.Cluster) -> None:
         self.cluster = cluster
         self.start = time.perf_counter()
         self.cpu0 = time.process_time()
+        self.workers0 = _children_cpu_seconds()
         self.server = cluster.cpu_seconds()
-        self.ended: dict[str, tuple[float, float, float]] = {}
+        self.ended: dict[str, tuple[float, float, float, float]] = {}
         self.first: dict[str, int] = {}  # done at each stage's first report
         self.progress = Progress()
         self.progress.listen(self._step)
@@ -180,21 +182,50 @@ class _Phases:
         if done >= total:
             self.ended[message] = self.now()
 
-    def now(self) -> tuple[float, float, float]:
+    def now(self) -> tuple[float, float, float, float]:
         return (
             time.perf_counter() - self.start,
             time.process_time() - self.cpu0,
+            _children_cpu_seconds() - self.workers0,
             self.cluster.cpu_seconds() - self.server,
         )
 
     def at(self, stage: str) -> float:
-        return self.ended.get(stage, (float("nan"),) * 3)[0]
+        return self.ended.get(stage, (float("nan"),) * 4)[0]
 
     def cpu(self, stage: str, since: str | None = None) -> str:
-        """CPU seconds of this process and of the server between two stages' ends."""
+        """CPU seconds of this process, of its workers and of the server between two stages'
+        ends."""
         end = self.ended.get(stage, self.now())
-        begin = self.ended.get(since, (0.0, 0.0, 0.0)) if since else (0.0, 0.0, 0.0)
-        return f"CPU here {end[1] - begin[1]:.1f} s, server {end[2] - begin[2]:.1f} s"
+        begin = self.ended.get(since, (0.0,) * 4) if since else (0.0,) * 4
+        workers = end[2] - begin[2]
+        return (
+            f"CPU here {end[1] - begin[1]:.1f} s"
+            + (f", scoring processes {workers:.1f} s" if workers >= 0.05 else "")
+            + f", server {end[3] - begin[3]:.1f} s"
+        )
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds so far of this process, its workers and the server together."""
+        _, here, workers, served = self.now()
+        return here + workers + served
+
+
+def _children_cpu_seconds() -> float:
+    """CPU time of this process's child processes (the risk scores' workers): those running,
+    from ``/proc`` (Linux; the others count 0), and those ended and waited for."""
+    ended = os.times()
+    total = ended.children_user + ended.children_system
+    me, tick = str(os.getpid()), os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended meanwhile
+        fields = text[text.rindex(")") + 2 :].split()
+        if fields[1] == me:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def _processes(n: int) -> str:
@@ -238,6 +269,12 @@ def _first_sync(report: Report, cluster: server.Cluster, desk: Desk, rows: int) 
         f" ({phases.first.get(REFRESHING, 0):,} scored during the copy,"
         f" {_processes(workers_for(PATIENTS))}), pull"
         f" {seconds - risk:.1f} s; in all {phases.cpu(RECEIVING)}"
+    )
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    used = phases.cpu_seconds()
+    print(
+        f"   the first sync used {used:.1f} s of CPU in all (server included): on {cores} cores"
+        f" no schedule of that work ends in under {used / (cores or 1):.1f} s"
     )
     budget = FIRST_SYNC_BUDGET * PATIENTS / 50_000
     report(f"sync: first sync, {PATIENTS:,} patients (30 s per 50,000)", seconds, budget)
