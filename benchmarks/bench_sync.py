@@ -217,12 +217,7 @@ def _children_cpu_seconds() -> float:
     ended = os.times()
     total = ended.children_user + ended.children_system
     me, tick = str(os.getpid()), os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue  # the process ended meanwhile
-        fields = text[text.rindex(")") + 2 :].split()
+    for _pid, fields in server.processes():
         if fields[1] == me:
             total += (int(fields[11]) + int(fields[12])) / tick
     return total

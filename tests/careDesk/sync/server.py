@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,6 +91,18 @@ def _certificates(folder: Path) -> None:
     )
 
 
+def processes() -> Iterator[tuple[int, list[str]]]:
+    """Each running process's id and the fields of its ``/proc/<pid>/stat`` after the command
+    name (Linux; none elsewhere): ``fields[1]`` the parent's id, ``fields[11:15]`` its CPU
+    ticks (user, system, and those of the children it has waited for)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended meanwhile
+        yield int(stat.parent.name), text[text.rindex(")") + 2 :].split()
+
+
 @dataclass
 class Cluster:
     """A running server: its folder, port and the CA file clients verify it with."""
@@ -118,13 +131,8 @@ class Cluster:
         try:
             postmaster = int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
             ticks = 0
-            for stat in Path("/proc").glob("[0-9]*/stat"):
-                try:
-                    text = stat.read_text()
-                except OSError:
-                    continue  # the process ended meanwhile
-                fields = text[text.rindex(")") + 2 :].split()
-                if int(stat.parent.name) == postmaster:  # with the children it has reaped
+            for pid, fields in processes():
+                if pid == postmaster:  # with the children it has reaped
                     ticks += sum(int(f) for f in fields[11:15])
                 elif int(fields[1]) == postmaster:
                     ticks += int(fields[11]) + int(fields[12])
