@@ -7,7 +7,9 @@ after ``COMMIT`` or ``ROLLBACK``, so every writer of the process — the runner'
 reminder clock, sync, APScheduler's job store, a script — queues here, where:
 
 - an interactive transaction waiting goes before any background one, so a long job that commits
-  in short chunks lets a save in between its chunks;
+  in short chunks lets a save in between its chunks; among waiters of one kind, the first to
+  come goes first, so a job that asks again straight after its commit (a sync started from the
+  command line runs at a save's priority) cannot take the lane back from a save already waiting;
 - a wait longer than the busy timeout is :class:`~careDesk.errors.DatabaseBusy`, an expected
   error with a message, never a raw ``OperationalError``;
 - each hold (from BEGIN to the end of COMMIT) is timed: a hold over :data:`LONG_HOLD` is logged
@@ -23,6 +25,7 @@ reminder clock, sync, APScheduler's job store, a script — queues here, where:
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import threading
@@ -100,8 +103,10 @@ class WriteLane:
         self._since = 0.0
         self._hold_name = ""
         self._hold_priority = Priority.INTERACTIVE
-        self._interactive_waiting = 0
-        self._background_waiting = 0
+        # Tickets of the transactions waiting, in the order they came: the lane goes to the
+        # first interactive one, or when none waits, to the first background one.
+        self._tickets = itertools.count()
+        self._waiting: dict[bool, deque[int]] = {True: deque(), False: deque()}
         self._generation = 0
         self._logs: list[HoldLog] = []
         self._declared: Scope = Scope()
@@ -152,7 +157,7 @@ class WriteLane:
         """Whether an interactive transaction waits for the lane now. Read without the lock: a
         long statement asks it every few thousand steps (``bulkload.build_index``), and a look
         a moment stale only moves its answer to the next look."""
-        return self._interactive_waiting > 0
+        return bool(self._waiting[True])
 
     @property
     def held_here(self) -> bool:
@@ -161,39 +166,39 @@ class WriteLane:
             return self._holder == threading.get_ident()
 
     def acquire(self) -> None:
-        """Wait for the lane at this thread's op priority; :class:`DatabaseBusy` after
-        ``timeout`` seconds."""
+        """Wait for the lane at this thread's op priority, after every interactive transaction
+        already waiting (and, for a background one, after every waiting transaction);
+        :class:`DatabaseBusy` after ``timeout`` seconds."""
         me, interactive = threading.get_ident(), current_priority() is Priority.INTERACTIVE
         deadline = time.monotonic() + self.timeout
         with self._cond:
             if self._holder == me:
                 # A second connection of this thread would wait for the first forever.
                 raise RuntimeError("a write transaction was opened inside another one")
-            self._count_waiting(interactive, +1)
+            ticket = next(self._tickets)
+            queue = self._waiting[interactive]
+            queue.append(ticket)
+            self._cond.notify_all()  # for wait_for_waiters
             try:
-                while self._holder is not None or (
-                    not interactive and self._interactive_waiting > 0
-                ):
+                while not self._turn(ticket, interactive):
                     left = deadline - time.monotonic()
                     if left <= 0:
                         raise DatabaseBusy(self.folder, self.timeout)
                     self._cond.wait(left)
-            except BaseException:
-                self._cond.notify_all()  # background waiters may go now
-                raise
             finally:
-                self._count_waiting(interactive, -1)
+                queue.remove(ticket)
+                self._cond.notify_all()  # the next in line may go now (or after a timeout)
             self._holder = me
             self._since = time.perf_counter()
             self._hold_name, self._hold_priority = current_name(), current_priority()
 
-    def _count_waiting(self, interactive: bool, step: int) -> None:
+    def _turn(self, ticket: int, interactive: bool) -> bool:
+        """Whether the waiter holding ``ticket`` may take the lane now (under the lock)."""
+        if self._holder is not None:
+            return False
         if interactive:
-            self._interactive_waiting += step
-        else:
-            self._background_waiting += step
-        if step > 0:
-            self._cond.notify_all()  # for wait_for_waiters; a waiter woken in vain waits again
+            return self._waiting[True][0] == ticket
+        return not self._waiting[True] and self._waiting[False][0] == ticket
 
     def wait_for_waiters(self, interactive: int, background: int, timeout: float) -> bool:
         """Wait until this many transactions of each kind wait for the lane (tests and
@@ -201,7 +206,7 @@ class WriteLane:
         with self._cond:
             return self._cond.wait_for(
                 lambda: (
-                    (self._interactive_waiting, self._background_waiting)
+                    (len(self._waiting[True]), len(self._waiting[False]))
                     == (interactive, background)
                 ),
                 timeout,

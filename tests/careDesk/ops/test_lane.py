@@ -64,6 +64,39 @@ def test_a_background_write_waits_while_a_save_waits(desk: Desk) -> None:
     assert order == ["first chunk", "save", "next chunk"]
 
 
+def test_a_job_at_a_saves_priority_cannot_take_the_lane_back_from_a_waiting_save(
+    desk: Desk,
+) -> None:
+    """A sync started from the command line runs at a save's own priority: when its chunk
+    commits while a save waits, the save goes next, not the job's next chunk asked for at
+    once after the commit."""
+    lane, order, holding = desk.write_lane, [], threading.Event()
+
+    def job() -> None:
+        with running("sync.run", Priority.INTERACTIVE):
+            for chunk in ("first chunk", "next chunk"):
+                with desk.writing(None) as tx:
+                    tx.session.execute(text("UPDATE setting SET value = value"))
+                    order.append(chunk)
+                    if chunk == "first chunk":
+                        holding.set()
+                        assert lane.wait_for_waiters(interactive=1, background=0, timeout=30)
+
+    def save() -> None:
+        with running("patients.update", Priority.INTERACTIVE), desk.writing(None) as tx:
+            tx.session.execute(text("UPDATE setting SET value = value"))
+            order.append("save")
+
+    worker = threading.Thread(target=job)
+    worker.start()
+    assert holding.wait(30)  # the job holds the lane with its first chunk; then the save comes
+    saver = threading.Thread(target=save)
+    saver.start()
+    worker.join(30)
+    saver.join(30)
+    assert order == ["first chunk", "save", "next chunk"]
+
+
 def test_a_vault_locked_by_another_program_is_a_busy_message_not_a_crash(
     desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
