@@ -6,13 +6,15 @@ from psycopg's binary fetches straight into SQLite's ``executemany`` (one prepar
 with no per-value work in Python. One thread reads from the server while the calling thread
 writes to the vault, so the two overlap. Writes commit in short chunks (sized by time,
 ``careDesk/ops/chunks.py``, at most :data:`COMMIT_ROWS` rows) through the vault's write lane, so
-a save made on this workstation meanwhile waits for one chunk, not for the copy. A table empty
-on this workstation takes plain inserts, with its secondary indexes built once it is in and each
-chunk's rows added to its search index in one statement (:mod:`careDesk.sync.bulkload`); a table
-with rows takes upserts that leave alone the rows it already has as the server does. A stopped
-or interrupted first sync keeps the chunks it committed, with its indexes, and starts again from
-the top next time (every write is an upsert). A row with edits still waiting in the outbox is
-never overwritten: the local edit reaches the server first.
+a save made on this workstation meanwhile waits for part of one chunk, not for the copy: a chunk
+looks at the lane every :data:`STEP_ROWS` rows and commits what it has as soon as a save waits.
+A table empty on this workstation takes plain inserts, with its secondary indexes built once it
+is in and each chunk's rows added to its search index in one statement
+(:mod:`careDesk.sync.bulkload`); a table with rows takes upserts that leave alone the rows it
+already has as the server does. A stopped or interrupted first sync keeps the chunks it
+committed, with its indexes, and starts again from the top next time (every write is an
+upsert). A row with edits still waiting in the outbox is never overwritten: the local edit
+reaches the server first.
 
 The tables a risk score is read from come first (:func:`copy_order`): once they are in, the
 scores are computed while the rest is copied (``careDesk/care/risk/alongside.py``), and each
@@ -59,6 +61,9 @@ FETCH = 5_000  # rows per round trip
 # Rows per local write transaction: the first, then sized by time (careDesk/ops/chunks.py)
 # between MIN_ROWS (below it the commit's own cost dominates) and COMMIT_ROWS.
 FIRST_ROWS, MIN_ROWS, COMMIT_ROWS = 500, 200, 50_000
+# Rows a chunk writes between two looks at the lane: a chunk stretched by a loaded machine
+# (seen at 235-440 ms where it aims at 50) ends early for a save after at most this many.
+STEP_ROWS = 250
 _QUEUED = 8  # pages held between the reading and the writing thread
 # The interpreter's switch interval while a first sync runs (Python's default is 5 ms).
 LOCK_TURN = 0.0005
@@ -257,16 +262,21 @@ class _Writer:
             part = rows[start : start + self.sizer.size]
             began = time.perf_counter()
             with self.desk.writing(None) as tx:
-                self._chunk(tx, name, part)
-            self.sizer.took(time.perf_counter() - began, len(part))
+                done = self._chunk(tx, name, part)
+            self.sizer.took(time.perf_counter() - began, done)
             if self.again:
-                self.seen.update(str(r[0]) for r in part)
-            start += len(part)
-            self.written += len(part)
+                self.seen.update(str(r[0]) for r in part[:done])
+            start += done
+            self.written += done
             self.progress.update(self.written, self.total)  # a stop ends the copy here
 
-    def _chunk(self, tx: Tx, name: str, part: list[tuple[Any, ...]]) -> None:
-        """One chunk's rows, in the caller's write transaction."""
+    def save_waits(self) -> bool:
+        """Whether a save (an interactive transaction) waits for the lane now."""
+        return self.desk.write_lane.interactive_waiting
+
+    def _chunk(self, tx: Tx, name: str, part: list[tuple[Any, ...]]) -> int:
+        """One chunk's rows, in the caller's write transaction, :data:`STEP_ROWS` at a time:
+        when a save waits, the rows written so far are the chunk. Returns how many."""
         tx.tables = written_by(name)  # a score read from none of them still stands
         raw = tx.session.connection().connection.driver_connection
         assert raw is not None
@@ -275,12 +285,22 @@ class _Writer:
             if self.fresh[name] and drop_deferred(raw, name):
                 self.deferred.append(name)
         if not self.fresh[name]:
-            raw.executemany(_upsert(name), part)
-            return
+            return self._steps(raw, _upsert(name), part)
         search = SearchBatch(raw, name)
         search.begin()
-        raw.executemany(_insert(name), part)
+        done = self._steps(raw, _insert(name), part)
         search.finish()
+        return done
+
+    def _steps(self, raw: Any, statement: str, part: list[tuple[Any, ...]]) -> int:
+        done = 0
+        while done < len(part):
+            step = part[done : done + STEP_ROWS]
+            raw.executemany(statement, step)
+            done += len(step)
+            if self.save_waits():
+                break
+        return done
 
     def table_done(self, name: str) -> None:
         if self.again:

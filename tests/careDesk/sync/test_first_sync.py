@@ -201,6 +201,60 @@ def test_a_patient_registered_during_a_first_sync_goes_in_between_its_chunks(
     assert [p.id for p in a.desk.patients.search("Quill")] == [created.id]
 
 
+def test_a_save_that_comes_while_a_chunk_is_written_ends_that_chunk_early(
+    make_workstation: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk stretched by a loaded machine must not keep a save waiting: it looks at the
+    lane every STEP_ROWS rows and, once a save waits, commits the rows it has (searchable),
+    lets the save go, and goes on with the rest in the next chunk."""
+    a = _clinic(make_workstation, seed=10)
+    b = make_workstation("ben")
+    monkeypatch.setattr(snapshot, "STEP_ROWS", 4)
+    monkeypatch.setattr(snapshot, "FIRST_ROWS", 20)  # the first patient chunk: 20 rows
+    lane, chunks, saving = b.desk.write_lane, [], []
+    real_chunk, real_waits = snapshot._Writer._chunk, snapshot._Writer.save_waits
+
+    def chunk(self: Any, tx: Any, name: str, part: list[tuple[Any, ...]]) -> int:
+        done = real_chunk(self, tx, name, part)
+        chunks.append((name, len(part), done))
+        return done
+
+    def save_waits(self: Any) -> bool:
+        if not saving and chunks == [] and self.desk is b.desk:  # 4 rows into the first chunk
+            saving.append(
+                b.desk.ops.submit(
+                    write(
+                        "patients.create",
+                        lambda: b.desk.patients.create(
+                            mrn="NEW-2",
+                            given_name="Ines",
+                            family_name="Vell",
+                            birth_date=date(1958, 1, 9),
+                        ),
+                    )
+                )
+            )
+            assert lane.wait_for_waiters(interactive=1, background=0, timeout=60)
+        return bool(real_waits(self))
+
+    monkeypatch.setattr(snapshot._Writer, "_chunk", chunk)
+    monkeypatch.setattr(snapshot._Writer, "save_waits", save_waits)
+    with lane.recording() as log:
+        b.desk.ops.submit(job("sync.run", lambda: b.desk.sync.run())).result(300)
+    created = saving[0].result(60).value
+    assert chunks[0] == ("patient", 20, 4)  # 4 of its 20 rows, then the save
+    assert chunks[1][0] == "patient" and chunks[1][2] > 0  # the rest, after it
+    names = [hold.name for hold in log.holds]
+    assert names[names.index("patients.create") - 1] == "sync.run"
+    assert names[names.index("patients.create") + 1] == "sync.run"
+    assert [p.id for p in b.desk.patients.search("Vell")] == [created.id]
+    assert _searchable(b.desk) == 31 and _missing(b.desk) == []
+    with a.desk.reading() as theirs, b.desk.reading() as mine:
+        for t in synced_tables():  # every row of the clinic came, none lost to the early end
+            ids = text(f'SELECT id FROM "{t.name}"')
+            assert set(theirs.execute(ids).scalars()) <= set(mine.execute(ids).scalars()), t.name
+
+
 def test_a_server_set_up_by_an_older_careDesk_is_named_as_needing_its_upgrade(
     make_workstation: Any, pg: Any
 ) -> None:
