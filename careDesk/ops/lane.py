@@ -160,6 +160,12 @@ class WriteLane:
         return bool(self._waiting[True])
 
     @property
+    def busy(self) -> bool:
+        """Whether a transaction holds the lane or waits for it now (read without the lock, as
+        :attr:`interactive_waiting`)."""
+        return self._holder is not None or bool(self._waiting[True] or self._waiting[False])
+
+    @property
     def held_here(self) -> bool:
         """Whether this thread holds the lane (it is inside a write transaction)."""
         with self._cond:

@@ -27,6 +27,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 from careDesk.errors import DatabaseBusy
+from careDesk.ops.context import Priority, current_priority
 from careDesk.ops.lane import WriteLane, is_locked_error
 from careDesk.store import faults
 
@@ -34,7 +35,8 @@ BUSY_TIMEOUT_MS = 5000
 CACHE_KIB = 64 * 1024
 # SQLite copies the write-ahead log into the database every 1,000 pages by itself, inside the
 # COMMIT that crosses the mark — so inside that transaction's hold on the write lane, where a
-# waiting save would wait for the copy too. We copy it ourselves once the lane is free.
+# waiting save would wait for the copy too. We copy it ourselves once the lane is free, after
+# the commit; a save leaves that copy to a job that writes meanwhile (see _Connection.commit).
 CHECKPOINT_BYTES = 4 * 1024 * 1024
 # Connections: the runner's interactive and background threads, its readers, APScheduler's job
 # store, and a read inside a write; two stay open with their page caches warm.
@@ -51,6 +53,11 @@ sqlcipher3.register_adapter(bool, int)
 
 _LANES: weakref.WeakKeyDictionary[Engine, WriteLane] = weakref.WeakKeyDictionary()
 _replay = threading.local()  # .on: this thread's writes can be made again (see replayable)
+
+
+def interactive() -> bool:
+    """Whether this thread's write is a person's (a save), not a job's."""
+    return current_priority() is Priority.INTERACTIVE
 
 
 @contextmanager
@@ -88,23 +95,31 @@ class _Connection(sqlcipher3.Connection):  # type: ignore[misc]
             self._abandon_write()
             raise
         if not self.in_transaction:
-            wrote = self.lane is not None
+            lane = self.lane
             self._end_write()
-            if wrote:
+            if lane is not None and not (interactive() and lane.busy):
                 self._checkpoint_when_large()
 
     def _checkpoint_when_large(self) -> None:
         """Copy the log into the database once it passes CHECKPOINT_BYTES, with the lane free:
-        PASSIVE waits for no reader or writer, so writes go on meanwhile."""
+        PASSIVE waits for no reader or writer, so writes go on meanwhile.
+
+        Not after a save while another transaction holds or waits for the lane (a job writing
+        in chunks: a first sync's copy fills the log by megabytes a second): the save's caller
+        would wait for the copy of the job's pages (50-140 ms under a first sync's load), and
+        the job's own next commit copies them. With no job writing, a save copies as always."""
         try:
             large = self.wal is not None and self.wal.stat().st_size > CHECKPOINT_BYTES
         except OSError:
             return
         if large:
-            try:
-                self.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            except sqlcipher3.Error:  # the commit stands; the next one (or closing) copies it
-                return
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        try:
+            self.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlcipher3.Error:  # the commit stands; the next one (or closing) copies it
+            return
 
     def _abandon_write(self) -> None:
         try:
