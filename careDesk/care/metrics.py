@@ -27,10 +27,9 @@ from careDesk.care.billing_codes import CCM_POOL
 from careDesk.care.ccm import ccm_months
 from careDesk.care.ccm_rules import CcmMonth
 from careDesk.care.measures.service import TREAT_TO_TARGET, OutcomeRates, target_rows
-from careDesk.care.risk.priority import aware
 from careDesk.errors import ValidationFailed
 from careDesk.model.assessment import ScreenerResult
-from careDesk.model.base import utcnow
+from careDesk.model.base import aware, utcnow
 from careDesk.model.clinical import Encounter
 from careDesk.model.patient import Patient
 from careDesk.model.plan import CarePlan, Goal

@@ -37,7 +37,6 @@ from sqlmodel import Session, col, select
 from careDesk.care.instruments import FollowOn, Instrument, all_instruments, instrument
 from careDesk.care.resource_match import is_crisis_line
 from careDesk.care.risk.gather import facts
-from careDesk.care.risk.priority import aware
 from careDesk.care.risk.weights import default_weights, hyperpolypharmacy_at
 from careDesk.care.templates.apply import Applied, apply_body
 from careDesk.care.templates.loader import parse_body, shipped
@@ -46,7 +45,7 @@ from careDesk.care.verb_kit import require_patient
 from careDesk.changes import Outcome
 from careDesk.errors import NotFound, ValidationFailed
 from careDesk.model.assessment import ScreenerResult
-from careDesk.model.base import utcnow
+from careDesk.model.base import aware, utcnow
 from careDesk.model.clinical import Encounter, Medication
 from careDesk.model.patient import Patient
 from careDesk.model.plan import Activity

@@ -48,6 +48,26 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(value: datetime) -> datetime:
+    """A stored time as an aware UTC datetime: SQLite hands datetimes back naive, and every
+    stored time is UTC. ``combine`` rather than ``replace(tzinfo=UTC)``: a bulk risk refresh
+    makes some fifteen per patient, and ``replace`` with a keyword costs five times as much
+    (1.2 µs against 0.25 µs)."""
+    if value.tzinfo is not None:
+        return value
+    return datetime.combine(value.date(), value.time(), UTC)
+
+
+def aware_text(value: str) -> datetime:
+    """A time stored as text by SQLAlchemy's DATETIME (naive UTC, "2026-07-28 20:00:00.000000",
+    what a plain query reads), as an aware UTC datetime; text that names its own offset keeps
+    the clock time with UTC, as :func:`aware` would."""
+    try:
+        return datetime.fromisoformat(value + "+00:00")  # a fifth of parsing, then replace
+    except ValueError:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
 class Record(SQLModel):
     """Sync-ready columns shared by every clinical table."""
 

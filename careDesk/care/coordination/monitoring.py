@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from careDesk.care.coordination.tables import MonitoringRule, monitoring_rules
 from careDesk.care.medicines import ingredient_doses, same_amount
-from careDesk.care.risk.priority import aware
+from careDesk.model.base import aware
 from careDesk.model.clinical import Medication
 from careDesk.model.security import AuditEvent
 

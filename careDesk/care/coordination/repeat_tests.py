@@ -11,7 +11,7 @@ from datetime import date
 from careDesk.care.coordination.findings import CoordinationWarning, Source
 from careDesk.care.coordination.monitoring import Change, expected
 from careDesk.care.coordination.tables import TestInterval, intervals
-from careDesk.care.risk.priority import aware
+from careDesk.model.base import aware
 from careDesk.model.clinical import Observation
 from careDesk.model.fields import NAMED_LOINC, loinc_ok
 from careDesk.model.plan import Activity

@@ -7,7 +7,7 @@ from datetime import datetime
 from careDesk.care.coordination.findings import CoordinationWarning, Source
 from careDesk.care.coordination.repeat_tests import planned_day
 from careDesk.care.coordination.tables import VisitInterval, intervals
-from careDesk.care.risk.priority import aware
+from careDesk.model.base import aware
 from careDesk.model.plan import Activity
 from careDesk.model.schedule import Appointment
 

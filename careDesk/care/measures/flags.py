@@ -31,10 +31,10 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from careDesk.care.measures.catalog import FlagRule, catalog
-from careDesk.care.measures.series import CHUNK, Point, Series, aware, patient_series
+from careDesk.care.measures.series import CHUNK, Point, Series, patient_series
 from careDesk.care.measures.units import convert
 from careDesk.model.assessment import Alert
-from careDesk.model.base import stable_id
+from careDesk.model.base import aware, stable_id
 from careDesk.model.clinical import Condition, Observation
 from careDesk.model.patient import Patient
 from careDesk.model.schedule import FollowUp

@@ -98,11 +98,17 @@ def _fresh(series: Series | None, now: datetime) -> Point | None:
     return None if series.is_stale(latest, now) else latest
 
 
+@cache
+def _linked(measure_key: str) -> frozenset[str]:
+    """The LOINC codes a goal may name to be linked to a measure (its codes and components)."""
+    measure = by_key()[measure_key]
+    return frozenset((*measure.codes, *measure.components.values()))
+
+
 def _member(registry: Registry, person: Person, goals: list[GoalTarget]) -> bool:
     if person.status not in OPEN:
         return False
-    measure = by_key()[registry.measure]
-    codes = {*measure.codes, *measure.components.values()}
+    codes = _linked(registry.measure)
     linked = any(g.measure_loinc in codes for g in goals)
     return linked or any(registry.conditions.match(i, s) for i, s in person.codes)
 
@@ -116,7 +122,7 @@ def _episode_start(person: Person) -> datetime | None:
 
 def _target(registry: Registry, goals: list[GoalTarget]) -> Target | None:
     measure = by_key()[registry.measure]
-    codes = {*measure.codes, *measure.components.values()}
+    codes = _linked(registry.measure)
     for goal in goals:
         if goal.measure_loinc in codes and goal.target_rule and goal.target_value is not None:
             t = Target(goal.target_rule, goal.target_value, goal.target_value2, goal.target_unit)

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from careDesk.care.measures.catalog import Measure, measure_of
-from careDesk.care.measures.series import Point, Series, aware
+from careDesk.care.measures.series import Point, Series
 from careDesk.care.measures.targets import Target, gap, in_measure_unit, meets
+from careDesk.model.base import aware
 
 AT_GOAL = "at goal"
 IMPROVING = "improving"

@@ -32,9 +32,10 @@ from careDesk.care.measures.outcomes import (
     outcome,
     rules,
 )
-from careDesk.care.measures.series import CHUNK, aware, format_value
+from careDesk.care.measures.series import CHUNK, format_value
 from careDesk.care.measures.targets import Target
 from careDesk.errors import ValidationFailed
+from careDesk.model.base import aware
 from careDesk.model.measure import RegistryEntry
 from careDesk.model.patient import Patient
 

@@ -13,24 +13,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, literal_column, select, text
 from sqlmodel import Session, col
 
-from careDesk.care.measures.catalog import Measure, by_key, catalog, measure_of
+from careDesk.care.measures.catalog import Measure, by_code, by_key, catalog
 from careDesk.care.measures.units import converter, shown
 from careDesk.model.assessment import ScreenerResult
+from careDesk.model.base import aware, aware_text
 from careDesk.store.reads import column_rows
 
 GENERIC_LOOKBACK_DAYS = 365  # careDesk's choice for a series the catalog does not name
 CHUNK = 900  # patients per query: under SQLite's bound-parameter limit
-
-
-def aware(value: datetime) -> datetime:
-    """SQLite hands datetimes back naive; every stored time is UTC (model/base.py)."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class Reading(NamedTuple):
@@ -132,24 +128,22 @@ def _pairs(measure: Measure, readings: list[Reading]) -> list[Point]:
         if r.loinc in (top, bottom):
             groups[(r.panel, r.at)][r.loinc] = r
     points: list[Point] = []
+    ids: tuple[str, ...]
+    recorded: tuple[tuple[float, str | None], ...]
     for (_panel, at), parts in groups.items():
-        s, d = _point(measure, parts[top]) if top in parts else None, None
-        if bottom in parts:
-            d = _point(measure, parts[bottom])
-        ids = tuple(p.record_ids[0] for p in (s, d) if p is not None)
-        recorded = tuple(p.recorded[0] for p in (s, d) if p is not None)
-        problem = next((p.problem for p in (s, d) if p is not None and p.problem), None)
-        if problem is None and (s is None or d is None):
-            problem = "only one of the two numbers was recorded"
+        s = _point(measure, parts[top]) if top in parts else None
+        d = _point(measure, parts[bottom]) if bottom in parts else None
+        if s is not None and d is not None:
+            ids = (s.record_ids[0], d.record_ids[0])
+            recorded = (s.recorded[0], d.recorded[0])
+            problem = s.problem or d.problem
+        else:
+            one = s if s is not None else d
+            assert one is not None  # a group holds at least one of the two
+            ids, recorded = one.record_ids, one.recorded
+            problem = one.problem or "only one of the two numbers was recorded"
         points.append(
-            Point(
-                at,
-                s.value if s else None,
-                d.value if d else None,
-                recorded,
-                ids,
-                problem,
-            )
+            Point(at, s.value if s else None, d.value if d else None, recorded, ids, problem)
         )
     return points
 
@@ -193,13 +187,14 @@ def build_series(readings: Iterable[Reading]) -> list[Series]:
     """Series from readings: the catalog's measures first (in its order), then the rest by name."""
     named: dict[str, list[Reading]] = defaultdict(list)
     other: dict[str, list[Reading]] = defaultdict(list)
+    of_code = by_code()  # measure_of's table, looked up here once (a refresh reads millions)
     for r in readings:
-        measure = measure_of(r.loinc)
+        measure = of_code.get(r.loinc or "")
         if measure is not None:
             named[measure.key].append(r)
         elif r.loinc:
             other[r.loinc].append(r)
-    found = [_named(by_key()[m.key], named[m.key]) for m in catalog().measures if named[m.key]]
+    found = [_named(m, named[m.key]) for m in catalog().measures if m.key in named]
     rest = sorted((_generic(code, rows) for code, rows in other.items()), key=lambda s: s.display)
     return found + rest
 
@@ -216,9 +211,7 @@ _OBSERVATIONS = (
 
 def _moment(value: datetime | str) -> datetime:
     """A stored UTC time (text from a plain query, as SQLAlchemy's SQLite DATETIME writes it)."""
-    if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    return aware(value)
+    return aware_text(value) if isinstance(value, str) else aware(value)
 
 
 def observation_readings(
@@ -242,8 +235,7 @@ def observation_readings(
         values: dict[str, Any] = {"ids": chunk}
         if codes is not None:
             values["codes"] = list(codes)
-        rows = column_rows(session, query, values).all()  # one fetch, not one call per row
-        for pid, rid, loinc, display, value, unit, at, panel in rows:
+        for pid, rid, loinc, display, value, unit, at, panel in column_rows(session, query, values):
             found[pid].append(Reading(rid, loinc, display, float(value), unit, _moment(at), panel))
     return found
 

@@ -22,12 +22,12 @@ from careDesk.care.measures.forms import MeasurementForm, check
 from careDesk.care.measures.outcomes import Score, follow_up_outcome
 from careDesk.care.measures.progress import GoalLink, Progress, progress, series_for
 from careDesk.care.measures.registry import Judged, RegistryRow, count, judged, page, rows_for
-from careDesk.care.measures.series import Series, aware, patient_series, screener_readings
+from careDesk.care.measures.series import Series, patient_series, screener_readings
 from careDesk.care.measures.targets import Target
 from careDesk.care.verb_kit import add_audited, require_patient
 from careDesk.changes import Outcome
 from careDesk.errors import ValidationFailed
-from careDesk.model.base import utcnow
+from careDesk.model.base import aware, utcnow
 from careDesk.model.clinical import Condition, Observation
 from careDesk.model.plan import CarePlan, Goal
 from careDesk.security.roles import Permission

@@ -115,8 +115,10 @@ def normalise_icd10(code: str) -> str:
     return code.replace(".", "").replace(" ", "").strip().upper()
 
 
+@lru_cache(maxsize=8192)
 def category_of_icd10(code: str) -> str | None:
-    """The Charlson category of an ICD-10 code (longest matching prefix), or None."""
+    """The Charlson category of an ICD-10 code (longest matching prefix), or None. Cached: a
+    clinic's conditions use a few thousand codes over and over."""
     clean = normalise_icd10(code)
     index = _prefix_index()
     for length in range(min(len(clean), 5), 2, -1):

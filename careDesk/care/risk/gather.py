@@ -25,9 +25,10 @@ from sqlmodel import Session, col
 from careDesk.care.measures.gather import MeasureFacts, Person, measure_facts
 from careDesk.care.risk.charlson import RecordedCondition, charlson_from_conditions
 from careDesk.care.risk.lace import LaceResult, lace
-from careDesk.care.risk.priority import Facts, aware
+from careDesk.care.risk.priority import Facts
 from careDesk.care.risk.weights import Weights
 from careDesk.model.assessment import Alert, ScreenerResult
+from careDesk.model.base import aware
 from careDesk.model.clinical import Condition, Encounter, Medication
 from careDesk.model.patient import Patient
 from careDesk.model.plan import CarePlan

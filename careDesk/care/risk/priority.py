@@ -8,7 +8,7 @@ LACE 12; PHQ-9 moderate; food insecurity").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 from careDesk.care.risk.charlson import CharlsonResult
@@ -170,10 +170,3 @@ def prioritise(f: Facts, w: Weights) -> Priority:
         "high" if points >= bands["high"] else "moderate" if points >= bands["moderate"] else "low"
     )
     return Priority(round(points, 1), band, reasons)
-
-
-def aware(value: datetime) -> datetime:
-    """SQLite hands datetimes back naive; every stored time is UTC (model/base.py)."""
-    from datetime import UTC
-
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
