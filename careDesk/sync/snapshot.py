@@ -7,7 +7,8 @@ with no per-value work in Python. One thread reads from the server while the cal
 writes to the vault, so the two overlap. Writes commit in short chunks (sized by time,
 ``careDesk/ops/chunks.py``, at most :data:`COMMIT_ROWS` rows) through the vault's write lane, so
 a save made on this workstation meanwhile waits for part of one chunk, not for the copy: a chunk
-looks at the lane every :data:`STEP_ROWS` rows and commits what it has as soon as a save waits.
+looks at the lane every :data:`STEP_ROWS` rows and commits what it has as soon as a save waits
+(or once a loaded machine has stretched it past :data:`HOLD_LIMIT`).
 A table empty on this workstation takes plain inserts, with its secondary indexes built once it
 is in and each chunk's rows added to its search index in one statement
 (:mod:`careDesk.sync.bulkload`); a table with rows takes upserts that leave alone the rows it
@@ -39,6 +40,7 @@ from sqlalchemy import Table
 
 from careDesk.care.risk.engine import READS
 from careDesk.ops import ChunkSizer, Progress
+from careDesk.ops.chunks import TOO_LONG
 from careDesk.sync import apply
 from careDesk.sync.bulkload import (
     SearchBatch,
@@ -61,9 +63,11 @@ FETCH = 5_000  # rows per round trip
 # Rows per local write transaction: the first, then sized by time (careDesk/ops/chunks.py)
 # between MIN_ROWS (below it the commit's own cost dominates) and COMMIT_ROWS.
 FIRST_ROWS, MIN_ROWS, COMMIT_ROWS = 500, 200, 50_000
-# Rows a chunk writes between two looks at the lane: a chunk stretched by a loaded machine
-# (seen at 235-440 ms where it aims at 50) ends early for a save after at most this many.
+# Rows a chunk writes between two looks at the lane and the clock: a chunk stretched by a
+# loaded machine (seen at 235-440 ms where it aims at 50) ends early, for a save after at most
+# this many rows, and by itself once it has held the lane for HOLD_LIMIT seconds.
 STEP_ROWS = 250
+HOLD_LIMIT = TOO_LONG
 _QUEUED = 8  # pages held between the reading and the writing thread
 # The interpreter's switch interval while a first sync runs (Python's default is 5 ms).
 LOCK_TURN = 0.0005
@@ -276,7 +280,9 @@ class _Writer:
 
     def _chunk(self, tx: Tx, name: str, part: list[tuple[Any, ...]]) -> int:
         """One chunk's rows, in the caller's write transaction, :data:`STEP_ROWS` at a time:
-        when a save waits, the rows written so far are the chunk. Returns how many."""
+        when a save waits, or the chunk has held the lane for :data:`HOLD_LIMIT`, the rows
+        written so far are the chunk. Returns how many."""
+        began = time.perf_counter()
         tx.tables = written_by(name)  # a score read from none of them still stands
         raw = tx.session.connection().connection.driver_connection
         assert raw is not None
@@ -285,20 +291,20 @@ class _Writer:
             if self.fresh[name] and drop_deferred(raw, name):
                 self.deferred.append(name)
         if not self.fresh[name]:
-            return self._steps(raw, _upsert(name), part)
+            return self._steps(raw, _upsert(name), part, began)
         search = SearchBatch(raw, name)
         search.begin()
-        done = self._steps(raw, _insert(name), part)
+        done = self._steps(raw, _insert(name), part, began)
         search.finish()
         return done
 
-    def _steps(self, raw: Any, statement: str, part: list[tuple[Any, ...]]) -> int:
+    def _steps(self, raw: Any, statement: str, part: list[tuple[Any, ...]], began: float) -> int:
         done = 0
         while done < len(part):
             step = part[done : done + STEP_ROWS]
             raw.executemany(statement, step)
             done += len(step)
-            if self.save_waits():
+            if self.save_waits() or time.perf_counter() - began > HOLD_LIMIT:
                 break
         return done
 

@@ -255,6 +255,35 @@ def test_a_save_that_comes_while_a_chunk_is_written_ends_that_chunk_early(
             assert set(theirs.execute(ids).scalars()) <= set(mine.execute(ids).scalars()), t.name
 
 
+def test_a_chunk_stretched_past_its_hold_limit_ends_at_the_next_step(
+    make_workstation: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a loaded machine a chunk sized for 50 ms can take several times that: it commits
+    what it has once it has held the lane past HOLD_LIMIT (here: at once, after each step),
+    and the rest follows in the next chunks, nothing lost, every commit searchable."""
+    a = _clinic(make_workstation, seed=11)
+    b = make_workstation("ben")
+    monkeypatch.setattr(snapshot, "STEP_ROWS", 3)
+    monkeypatch.setattr(snapshot, "HOLD_LIMIT", 0.0)
+    chunks: list[tuple[str, int, int]] = []
+    real_chunk = snapshot._Writer._chunk
+
+    def chunk(self: Any, tx: Any, name: str, part: list[tuple[Any, ...]]) -> int:
+        done = real_chunk(self, tx, name, part)
+        chunks.append((name, len(part), done))
+        return done
+
+    monkeypatch.setattr(snapshot._Writer, "_chunk", chunk)
+    b.sync()
+    assert any(size > 3 for _name, size, _done in chunks)  # chunks were sized larger
+    assert all(done == min(size, 3) for _name, size, done in chunks)  # each ended at one step
+    assert _searchable(b.desk) == 30 and _missing(b.desk) == []
+    with a.desk.reading() as theirs, b.desk.reading() as mine:
+        for t in synced_tables():
+            ids = text(f'SELECT id FROM "{t.name}"')
+            assert set(theirs.execute(ids).scalars()) == set(mine.execute(ids).scalars()), t.name
+
+
 def test_a_server_set_up_by_an_older_careDesk_is_named_as_needing_its_upgrade(
     make_workstation: Any, pg: Any
 ) -> None:
