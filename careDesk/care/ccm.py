@@ -45,6 +45,7 @@ from careDesk.care.forms.timeline import TimelineRead
 from careDesk.care.verb_kit import add_audited, require_patient
 from careDesk.changes import Outcome
 from careDesk.errors import PermissionDenied, ValidationFailed
+from careDesk.model.base import aware
 from careDesk.model.clinical import Condition
 from careDesk.model.patient import Patient
 from careDesk.model.plan import PlanVersion
@@ -84,8 +85,7 @@ def month_span(start: date, end: date) -> tuple[date, date]:
 
 
 def _local_day(moment: datetime) -> date:
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone().date()
+    return aware(moment).astimezone().date()
 
 
 def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:

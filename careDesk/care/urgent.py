@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Integer, case, cast, func
@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 
 from careDesk.care.instruments import instrument
 from careDesk.model.assessment import Alert, ScreenerResult
-from careDesk.model.base import stable_id
+from careDesk.model.base import aware, stable_id
 from careDesk.model.patient import Patient
 from careDesk.model.schedule import FollowUp
 
@@ -134,7 +134,7 @@ def urgent_fields(
 def _utc(value: datetime | None, fallback: datetime) -> datetime:
     if value is None:
         return fallback
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware(value)
 
 
 def _existing(tx: Tx, response_id: str) -> UrgentWork | None:

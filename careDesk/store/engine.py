@@ -55,11 +55,6 @@ _LANES: weakref.WeakKeyDictionary[Engine, WriteLane] = weakref.WeakKeyDictionary
 _replay = threading.local()  # .on: this thread's writes can be made again (see replayable)
 
 
-def interactive() -> bool:
-    """Whether this thread's write is a person's (a save), not a job's."""
-    return current_priority() is Priority.INTERACTIVE
-
-
 @contextmanager
 def replayable() -> Iterator[None]:
     """Writes this thread makes inside can be made again from elsewhere (a first sync's copy
@@ -97,7 +92,8 @@ class _Connection(sqlcipher3.Connection):  # type: ignore[misc]
         if not self.in_transaction:
             lane = self.lane
             self._end_write()
-            if lane is not None and not (interactive() and lane.busy):
+            saved = current_priority() is Priority.INTERACTIVE  # a person's write, not a job's
+            if lane is not None and not (saved and lane.busy):
                 self._checkpoint_when_large()
 
     def _checkpoint_when_large(self) -> None:
