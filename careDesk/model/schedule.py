@@ -38,9 +38,11 @@ class FollowUpBase(SQLModel):
     due_at: UtcTime = Field(index=True)
     timezone: TimeZoneName | None = Field(default=None, max_length=60)  # for the recurrence
     recurrence: Recurrence | None = Field(default=None, max_length=200)  # RFC 5545 RRULE
-    assignee_id: str | None = Field(default=None, max_length=36, index=True)
+    # No index of their own on ``assignee_id`` or ``status`` (schema 11): each is the first
+    # column of an index below, which serves the same reads.
+    assignee_id: str | None = Field(default=None, max_length=36)
     urgent: bool = Field(default=False)
-    status: str = Field(default="open", max_length=20, index=True)  # open, done, cancelled
+    status: str = Field(default="open", max_length=20)  # open, done, cancelled
     snoozed_until: datetime | None = None
     completed_at: datetime | None = None
     result: str | None = None

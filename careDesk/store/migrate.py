@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 if TYPE_CHECKING:
     from alembic.config import Config
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 _HERE = Path(__file__).parent / "migrations"
 
 
