@@ -21,9 +21,13 @@ run: $(STAMP)
 	$(PY) -m ui.syslibs
 	$(VENV)/bin/caredesk
 
+# The suite runs on every core, at most four (pytest-xdist: one process per core, each test
+# file whole on one of them, each process with its own throwaway servers). TEST_WORKERS=0 runs
+# it in this one process.
+TEST_WORKERS ?= logical
 test: $(STAMP)
 	$(PY) -m ui.syslibs offscreen xcb
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check careDesk ui tests benchmarks installer

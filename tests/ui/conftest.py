@@ -19,17 +19,6 @@ from ui.screen import fit_window, use_geometry
 from ui.worker import DbWorker
 from ui.workspace import Workspace
 
-# The offscreen platform plugin warns that it cannot raise windows or propagate size hints;
-# those are facts about the test platform, not problems in the app.
-OFFSCREEN_NOISE = ("This plugin does not support",)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/ui/" in item.nodeid.replace("\\", "/"):
-            item.add_marker(pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE))
-
-
 @pytest.fixture
 def worker(qtbot: QtBot) -> Iterator[DbWorker]:
     """The one database thread, stopped after the test."""
