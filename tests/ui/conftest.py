@@ -19,6 +19,7 @@ from ui.screen import fit_window, use_geometry
 from ui.worker import DbWorker
 from ui.workspace import Workspace
 
+
 @pytest.fixture
 def worker(qtbot: QtBot) -> Iterator[DbWorker]:
     """The one database thread, stopped after the test."""
