@@ -8,13 +8,13 @@ password (synthetic data only). With a vault, the admin signs in and the patient
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from typing import Any
 
 from careDesk.care.demo import DemoSummary, generate_demo
 from careDesk.care.demo.generator import MAX_PATIENTS
 from careDesk.cli.context import Context, inline
+from careDesk.cli.terminal import progress_line
 from careDesk.desk import Desk
 from careDesk.errors import ValidationFailed
 from careDesk.ops import Progress, job
@@ -56,12 +56,6 @@ def _open(ctx: Context) -> tuple[Desk, str]:
     return desk, password
 
 
-def _show(progress: Progress) -> None:
-    message, done, total = progress.snapshot()
-    line = f"  {message}: {done:,} of {total:,}"
-    print(f"\r{line:<60}", end="", file=sys.stderr, flush=True)
-
-
 def _report(summary: DemoSummary) -> None:
     if summary.created_users:
         logins = ", ".join(summary.created_users)
@@ -95,9 +89,7 @@ def cmd_demo(ctx: Context) -> int:
         raise ValidationFailed("--patients", f"must be between 1 and {MAX_PATIENTS:,}")
     desk, password = _open(ctx)
     try:
-        progress, shown = Progress(), sys.stderr.isatty()
-        if shown:
-            progress.listen(_show)
+        progress = Progress()
 
         def generate() -> DemoSummary:
             return generate_demo(
@@ -109,9 +101,8 @@ def cmd_demo(ctx: Context) -> int:
                 progress=progress,
             )
 
-        summary = desk.ops.call(job("demo.generate", generate, progress))
-        if shown:
-            print(file=sys.stderr)
+        with progress_line(progress):
+            summary = desk.ops.call(job("demo.generate", generate, progress))
         _report(summary)
     finally:
         desk.close()

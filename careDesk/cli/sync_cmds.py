@@ -8,8 +8,9 @@ import os
 from typing import Any
 
 from careDesk.cli.context import Context
+from careDesk.cli.terminal import progress_line
 from careDesk.errors import CareDeskError
-from careDesk.ops import job
+from careDesk.ops import Progress, job
 
 
 def register(sub: Any) -> None:
@@ -78,7 +79,11 @@ def cmd_sync(ctx: Context) -> int:
             f"This vault has {sends[1]:,} demo patients; a first sync would send them to every "
             "workstation of the clinic. Join from a new vault, or add --send-demo."
         )
-    report = None if ctx.args.status else desk.ops.call(job("sync", desk.sync.run))
+    report = None
+    if not ctx.args.status:
+        progress = Progress()  # a first sync of a large clinic takes minutes: show each stage
+        with progress_line(progress):
+            report = desk.ops.call(job("sync", lambda: desk.sync.run(progress), progress))
     status = desk.sync.status()
     if ctx.args.json:
         data: dict[str, Any] = {"status": dataclasses.asdict(status)}

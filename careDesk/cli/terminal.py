@@ -13,7 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
+from careDesk.ops import Progress
 from careDesk.text import visible_controls
+
+PROGRESS_WIDTH = 79  # a progress line is padded to this, so a shorter one hides a longer one
 
 
 class SafeStream:
@@ -34,6 +37,11 @@ class SafeStream:
     def flush(self) -> None:
         self._stream.flush()
 
+    def start_over(self) -> None:
+        """Back to the start of the line, for a progress line that rewrites itself: the one
+        control character written as it is, since careDesk writes it, not stored text."""
+        self._stream.write("\r")
+
     def __getattr__(self, name: str) -> Any:  # encoding, isatty, fileno, buffer…
         return getattr(self._stream, name)
 
@@ -47,3 +55,29 @@ def safe_output() -> Iterator[None]:
         yield
     finally:
         sys.stdout, sys.stderr = out, err
+
+
+@contextmanager
+def progress_line(progress: Progress) -> Iterator[None]:
+    """On a terminal, ``progress`` as one line on stderr, rewritten at each step (``Copying the
+    clinic to this workstation: 120,000 of 2,862,756``) and ended with the block; nothing when
+    stderr is a pipe or a file (stdout stays for results either way)."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    progress.listen(_show)
+    try:
+        yield
+    finally:
+        print(file=sys.stderr, flush=True)
+
+
+def _show(progress: Progress) -> None:
+    message, done, total = progress.snapshot()
+    line = f"  {message}: {done:,} of {total:,}" if total else f"  {message}"
+    err = sys.stderr
+    if isinstance(err, SafeStream):
+        err.start_over()
+    else:
+        err.write("\r")
+    print(f"{line:<{PROGRESS_WIDTH}}", end="", file=err, flush=True)

@@ -80,3 +80,21 @@ def test_demo_needs_to_know_who_signs_in(cli: Cli, vault_paths: VaultPaths) -> N
     code, _out, err = cli("demo", "--patients", "5")
     assert code == 1 and "--user" in err
     assert not vault_paths.exists()
+
+
+def test_on_a_terminal_the_progress_line_rewrites_itself_and_ends(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The progress goes to stderr as one line that returns to its start at each step (a real
+    carriage return, not the escaped one stored text would get) and ends before the report."""
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, out, err = cli(*DEMO)
+    assert code == 0, err
+    assert "\\u000d" not in err
+    steps = [s.rstrip() for s in err.split("\r") if s]
+    assert steps and all(s.startswith("  ") for s in steps)
+    assert any(s.endswith(": 30 of 30") for s in steps), steps
+    assert err.endswith("\n")
+    assert "Made 30 patients" in out

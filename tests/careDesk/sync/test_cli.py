@@ -135,3 +135,34 @@ def test_a_server_certificate_from_another_authority_is_refused(
     with pytest.raises(SyncRefused, match="certificate could not be verified"):
         a.sync()
     assert a.desk.sync.status().last_error == "refused-certificate"
+
+
+def test_a_first_sync_from_a_terminal_shows_each_stage_on_stderr(
+    make_workstation: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """A first sync of a large clinic takes minutes: on a terminal the command shows where it
+    is, on stderr (stdout keeps the report); piped, it prints the report alone."""
+    import sys
+
+    a = make_workstation("anna")
+    for n in range(3):
+        a.desk.patients.create(
+            mrn=f"CLI-T{n}", given_name="Ada", family_name=f"Stage{n}", birth_date=date(1950, 1, 1)
+        )
+    a.sync()
+    b = make_workstation("ben")
+    folder = str(b.desk.paths.root)
+    b.desk.close()
+    monkeypatch.setenv("CAREDESK_PASSWORD", PASSWORD)
+    monkeypatch.setenv("CAREDESK_USER", ADMIN)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["--data-dir", folder, "sync"]) == 0
+    captured = capsys.readouterr()
+    steps = captured.err.split("\r")
+    assert "  Copying the clinic to this workstation: 3 of 3" in {s.rstrip() for s in steps}
+    assert captured.err.endswith("\n")  # the line is ended: the shell prompt starts afresh
+    assert captured.out.startswith("sent 0 changes, received 0, 0 conflicts, first sync 3 rows")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert main(["--data-dir", folder, "sync"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out.startswith("sent 0 changes, received 0")
