@@ -21,6 +21,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, insert, text
 from sqlmodel import SQLModel
 
+from careDesk.desk import Desk
 from careDesk.model.patient import Patient
 from careDesk.model.risk import RiskScore
 from careDesk.model.schedule import FollowUp
@@ -29,6 +30,7 @@ from careDesk.paths import VaultPaths, private_dir, write_private_atomic
 from careDesk.security.roles import Role
 from careDesk.store import keyslots, migrate
 from careDesk.store.engine import build_engine
+from careDesk.store.vault import unlock
 from tests.careDesk.security.legacy import old_slot
 from tests.conftest import ADMIN, PASSWORD
 
@@ -138,3 +140,35 @@ def downgraded(database: Path, key: bytes, revision: str) -> Iterator[Connection
             yield conn
     finally:
         engine.dispose()
+
+
+@dataclass
+class Reopened:
+    """A vault taken back to an earlier schema and opened again by this app (so migrated)."""
+
+    desk: Desk
+    indexes_before: set[str]  # the table's indexes at the earlier schema
+    indexes_after: set[str]  # and once migrated
+
+
+@contextmanager
+def reopened_from(desk: Desk, paths: VaultPaths, revision: str, table: str) -> Iterator[Reopened]:
+    """Close ``desk``, take its vault back to ``revision``, and unlock it again as the admin (this
+    app migrates it); yields the migrated desk with ``table``'s indexes before and after, and
+    closes it after the block."""
+
+    def indexes(conn: Connection) -> set[str]:
+        return {str(r[1]) for r in conn.execute(text(f"PRAGMA index_list('{table}')"))}
+
+    key = desk.key
+    desk.close()
+    with downgraded(paths.database, key, revision) as conn:
+        before = indexes(conn)
+    upgraded = unlock(paths, ADMIN, PASSWORD)
+    try:
+        assert migrate.schema_version(upgraded.engine) == migrate.SCHEMA_VERSION
+        with upgraded.engine.connect() as conn:
+            after = indexes(conn)
+        yield Reopened(upgraded, before, after)
+    finally:
+        upgraded.close()

@@ -6,23 +6,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Connection, text
-
 from careDesk.desk import Desk
 from careDesk.model.schedule import FollowUp
 from careDesk.paths import VaultPaths
-from careDesk.store import migrate
-from careDesk.store.vault import unlock
 from tests.careDesk.care.clinic_rows import NOW, patient, store
-from tests.careDesk.store.old_vault import downgraded
-from tests.conftest import ADMIN, PASSWORD
+from tests.careDesk.store.old_vault import reopened_from
 
 GONE = {"ix_follow_up_status", "ix_follow_up_assignee_id"}
 ME = "0f0f0f0f-0000-4000-8000-000000000001"
-
-
-def _indexes(conn: Connection) -> set[str]:
-    return {str(r[1]) for r in conn.execute(text("PRAGMA index_list('follow_up')"))}
 
 
 def test_a_schema_10_vault_drops_the_status_and_assignee_indexes(
@@ -35,19 +26,9 @@ def test_a_schema_10_vault_drops_the_status_and_assignee_indexes(
         for n in (3, 1, 2)
     ]  # fmt: skip
     store(desk, p, *calls)
-    key = desk.key
-    desk.close()
-    with downgraded(vault_paths.database, key, "0010") as conn:
-        before = _indexes(conn)
-    assert before >= GONE  # what a schema-10 vault looks like
-    upgraded = unlock(vault_paths, ADMIN, PASSWORD)
-    try:
-        assert migrate.schema_version(upgraded.engine) == migrate.SCHEMA_VERSION
-        with upgraded.engine.connect() as conn:
-            after = _indexes(conn)
-        assert not after & GONE
-        assert {"ix_follow_up_open_due", "ix_follow_up_assignee_due"} <= after
-        due = upgraded.followups.due(ME, now=NOW)
+    with reopened_from(desk, vault_paths, "0010", "follow_up") as vault:
+        assert vault.indexes_before >= GONE  # what a schema-10 vault looks like
+        assert not vault.indexes_after & GONE
+        assert {"ix_follow_up_open_due", "ix_follow_up_assignee_due"} <= vault.indexes_after
+        due = vault.desk.followups.due(ME, now=NOW)
         assert [f.title for f in due] == ["call 3", "call 2", "call 1"]  # oldest first
-    finally:
-        upgraded.close()

@@ -6,22 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Connection, text
-
 from careDesk.desk import Desk
 from careDesk.model.clinical import Observation
 from careDesk.paths import VaultPaths
-from careDesk.store import migrate
-from careDesk.store.vault import unlock
 from tests.careDesk.care.clinic_rows import NOW, patient, store
-from tests.careDesk.store.old_vault import downgraded
-from tests.conftest import ADMIN, PASSWORD
+from tests.careDesk.store.old_vault import reopened_from
 
 GONE = {"ix_observation_loinc", "ix_observation_effective"}
-
-
-def _indexes(conn: Connection) -> set[str]:
-    return {str(r[1]) for r in conn.execute(text("PRAGMA index_list('observation')"))}
 
 
 def test_a_schema_9_vault_drops_the_code_and_time_indexes(
@@ -34,18 +25,9 @@ def test_a_schema_9_vault_drops_the_code_and_time_indexes(
         for n, v in enumerate((7.2, 8.1, 9.4))
     ]  # fmt: skip
     store(desk, p, *readings)
-    key = desk.key
-    desk.close()
-    with downgraded(vault_paths.database, key, "0009") as conn:
-        before = _indexes(conn)
-    assert before >= GONE  # what a schema-9 vault looks like
-    upgraded = unlock(vault_paths, ADMIN, PASSWORD)
-    try:
-        assert migrate.schema_version(upgraded.engine) == migrate.SCHEMA_VERSION
-        with upgraded.engine.connect() as conn:
-            assert not _indexes(conn) & GONE
-            assert "ix_observation_patient_id" in _indexes(conn)
-        values = [o.value for o in upgraded.clinical.observations(p.id, loinc="4548-4")]
+    with reopened_from(desk, vault_paths, "0009", "observation") as vault:
+        assert vault.indexes_before >= GONE  # what a schema-9 vault looks like
+        assert not vault.indexes_after & GONE
+        assert "ix_observation_patient_id" in vault.indexes_after
+        values = [o.value for o in vault.desk.clinical.observations(p.id, loinc="4548-4")]
         assert values == [7.2, 8.1, 9.4]  # newest first
-    finally:
-        upgraded.close()
