@@ -14,6 +14,11 @@ cannot say counts as changing everyone's, and this refresh's own writes (scores)
 Otherwise the range is scored again here, as the one-process refresh does, so a save made
 meanwhile is never overwritten by a score computed before it; the other ranges, and those
 handed out after the save, are stored as they come.
+A range is stored :data:`STEP_PATIENTS` patients at a time: once a save waits, or the store has
+held the lane for :data:`HOLD_LIMIT`, it commits what it has and the rest goes in a write of its
+own, checked again the same way. Ranges are sized by how long storing took, but two per worker
+are handed out ahead, so one sized before the machine slowed could otherwise hold the lane for
+several times its aim (259-274 ms seen while a first upload read the clinic back).
 Should the workers fail to start or die, the rest is scored in this process.
 """
 
@@ -24,6 +29,7 @@ import logging
 import multiprocessing
 import os
 import time
+from bisect import bisect_right
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -43,6 +49,7 @@ from careDesk.care.risk.engine import (
 )
 from careDesk.care.risk.gather import CHUNK
 from careDesk.ops import ChunkSizer, Progress
+from careDesk.ops.chunks import TOO_LONG
 
 if TYPE_CHECKING:
     from careDesk.desk import Desk
@@ -51,6 +58,10 @@ if TYPE_CHECKING:
 FROM_PATIENTS = 4_000
 MAX_WORKERS = 4
 _AHEAD = 2  # ranges handed out per worker beyond the one being stored
+# Patients stored between two looks at the lane and the clock (a few milliseconds of writing),
+# and how long one write may hold the lane before it commits what it has.
+STEP_PATIENTS = 50
+HOLD_LIMIT = TOO_LONG
 # Workers yield the cores to the app: with every core scoring, the app's own threads (the
 # screen, a save, the writes storing the scores) would share the CPU with them as equals; at
 # niceness 10 they go first, and the workers take what is left.
@@ -106,16 +117,53 @@ def store_range(
     of its patients (:func:`~careDesk.care.risk.engine.untouched`), or only this refresh wrote
     since (``own``: its write transactions so far; exact even when the lane no longer
     remembers that far back); otherwise score it again here, as the one-process refresh does.
+    :data:`STEP_PATIENTS` at a time, in as many writes as a save waiting or
+    :data:`HOLD_LIMIT` make, each checking the patients still to store.
     Returns (patients scored, write transactions it took)."""
-    lane, low, high = desk.write_lane, handed.ids[0], handed.ids[-1]
-    with desk.writing(None) as tx:
-        tx.derived = True
-        tx.session.connection()  # BEGIN IMMEDIATE: the lane is ours from here
-        only_ours = lane.generation - handed.seen == own - handed.own
-        if only_ours or untouched(lane, handed.seen, low, high):
-            return store_scored(tx.session, scored), 1
-    count, _held, holds = desk.risk.refresh_range(low, high, when)
-    return count, 1 + holds
+    lane, high = desk.write_lane, handed.ids[-1]
+    pieces = _pieces(scored, handed.ids)
+    count = took = i = 0
+    while i < len(pieces):
+        with desk.writing(None) as tx:
+            tx.derived = True
+            tx.session.connection()  # BEGIN IMMEDIATE: the lane is ours from here
+            began = time.perf_counter()
+            low = pieces[i][0]
+            only_ours = lane.generation - handed.seen == own - handed.own + took
+            took += 1
+            if not (only_ours or untouched(lane, handed.seen, low, high)):
+                break
+            while i < len(pieces):
+                count += store_scored(tx.session, pieces[i][1])
+                i += 1
+                if lane.interactive_waiting or time.perf_counter() - began > HOLD_LIMIT:
+                    break
+    if i < len(pieces):
+        again, _held, holds = desk.risk.refresh_range(pieces[i][0], high, when)
+        return count + again, took + holds
+    return count, took
+
+
+def _pieces(scored: Scored, ids: list[str]) -> list[tuple[str, Scored]]:
+    """``scored`` cut by the sorted ``ids`` into :data:`STEP_PATIENTS`-patient pieces, each with
+    its first id."""
+    starts = ids[::STEP_PATIENTS]
+
+    def at(pid: str) -> int:
+        return max(bisect_right(starts, pid) - 1, 0)
+
+    parts: list[tuple[list[Any], list[Any], list[str], list[str]]] = [
+        ([], [], [], []) for _ in starts
+    ]
+    for row in scored.rows:
+        parts[at(row["patient_id"])][0].append(row)
+    for entry in scored.entries:
+        parts[at(entry["patient_id"])][1].append(entry)
+    for pid in scored.found:
+        parts[at(pid)][2].append(pid)
+    for pid in scored.gone:
+        parts[at(pid)][3].append(pid)
+    return [(start, Scored(*part)) for start, part in zip(starts, parts, strict=True)]
 
 
 def refresh_in_workers(

@@ -21,7 +21,7 @@ from careDesk.model.assessment import Alert
 from careDesk.model.base import new_id
 from careDesk.model.measure import RegistryEntry
 from careDesk.model.risk import RiskScore
-from careDesk.ops import Progress
+from careDesk.ops import Progress, write
 from tests.big_clinic import demo_fixture
 
 NOW = datetime(2026, 3, 10, 17, 0, tzinfo=UTC)
@@ -202,3 +202,75 @@ def test_a_write_that_does_not_say_whose_records_it_changed_counts_for_everyone(
 
     parallel.store_range(clinic, handed, scored, own=0, when=NOW)
     assert -1.0 not in {clinic.risk.score(pid).priority for pid in ids[10:20]}  # type: ignore[union-attr]
+
+
+def _save_when_the_first_piece_is_stored(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, patient: str
+) -> list[Any]:
+    """Once store_range has stored its first piece (still holding the lane), a coordinator saves
+    a fall for ``patient`` and waits for the lane; returns the save's ticket when it is made."""
+    real, saving = parallel.store_scored, []
+
+    def store(session: Any, scored: engine.Scored) -> int:
+        stored = real(session, scored)
+        if not saving:
+
+            def save() -> None:
+                with desk.writing() as tx:
+                    tx.add(_fall(patient), kind="alert", patient_id=patient)
+
+            saving.append(desk.ops.submit(write("alerts.record", save)))
+            assert desk.write_lane.wait_for_waiters(interactive=1, background=0, timeout=60)
+        return stored
+
+    monkeypatch.setattr(parallel, "store_scored", store)
+    return saving
+
+
+@pytest.mark.parametrize("saved_at", [3, 45])
+def test_a_save_that_waits_while_a_range_is_stored_goes_between_its_pieces(
+    clinic: Desk, monkeypatch: pytest.MonkeyPatch, saved_at: int
+) -> None:
+    """A range stores STEP_PATIENTS patients at a time and, once a save waits, commits what it
+    has and lets the save go; the rest is stored as scored if the save changed none of its
+    patients (the save scores its own patient), else scored again from the saved records."""
+    monkeypatch.setattr(parallel, "STEP_PATIENTS", 10)
+    monkeypatch.setattr(parallel, "HOLD_LIMIT", 60.0)  # only a waiting save ends a write here
+    with clinic.reading() as s:
+        ids = engine.everyone(s)
+    patient = ids[saved_at]
+    handed, marked = _handed_and_marked(clinic, ids)
+    before = next(r for r in marked.rows if r["patient_id"] == patient)["urgent_alerts"]
+    saving = _save_when_the_first_piece_is_stored(clinic, monkeypatch, patient)
+
+    with clinic.write_lane.recording() as log:
+        count, took = parallel.store_range(clinic, handed, marked, own=0, when=NOW)
+    saving[0].result(60)
+    names = [h.name for h in log.holds]
+    assert names[:2] == ["", "alerts.record"]  # the first piece, then the save, then the rest
+    assert count == 60 and took == len(names) - 1 >= 2
+    priorities = {pid: clinic.risk.score(pid).priority for pid in ids}  # type: ignore[union-attr]
+    assert {priorities[pid] for pid in ids[:10] if pid != patient} == {-1.0}  # stored first
+    saved = clinic.risk.score(patient)
+    assert saved is not None and saved.scores["urgent_alerts"] == before + 1
+    rest = {priorities[pid] for pid in ids[10:]}
+    if saved_at < 10:  # the rest was not touched by the save: stored as the workers scored it
+        assert rest == {-1.0}
+    else:  # the save touched the rest: scored again here from the saved records
+        assert -1.0 not in rest
+
+
+def test_a_store_that_holds_the_lane_past_its_limit_commits_at_the_next_piece(
+    clinic: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a loaded machine a range sized for 50 ms can take several times that: past
+    HOLD_LIMIT (here: at once) each piece commits on its own, and every score is stored."""
+    monkeypatch.setattr(parallel, "STEP_PATIENTS", 10)
+    monkeypatch.setattr(parallel, "HOLD_LIMIT", 0.0)
+    with clinic.reading() as s:
+        ids = engine.everyone(s)
+    handed, marked = _handed_and_marked(clinic, ids)
+    with clinic.write_lane.recording() as log:
+        count, took = parallel.store_range(clinic, handed, marked, own=0, when=NOW)
+    assert (count, took, len(log.holds)) == (60, 6, 6)
+    assert {clinic.risk.score(pid).priority for pid in ids} == {-1.0}  # type: ignore[union-attr]
