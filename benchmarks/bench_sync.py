@@ -2,7 +2,9 @@
 
 * first sync of a whole clinic to a new, empty workstation (≤ 30 s for 50,000 patients; a
   smaller clinic gets the same budget per patient): the server is loaded straight from the
-  demo clinic's unencrypted copy, then a new vault takes its snapshot and computes risk scores;
+  demo clinic's unencrypted copy, vacuumed and checkpointed as a server in service would be,
+  the disk given what the set-up wrote, then a new vault takes its snapshot and computes risk
+  scores;
 * beside it, the floor: SQLite alone writing the same rows into a new vault, encrypted and not
   (``benchmarks/sync_floor.py``), which the first sync's budget must leave room for;
 * the write lane during that first sync: its longest and p95 hold (≤ 100 ms each), and the
