@@ -60,7 +60,7 @@ MAX_WORKERS = 4
 _AHEAD = 2  # ranges handed out per worker beyond the one being stored
 # Patients stored between two looks at the lane and the clock (a few milliseconds of writing),
 # and how long one write may hold the lane before it commits what it has.
-STEP_PATIENTS = 50
+STEP_PATIENTS = 100
 HOLD_LIMIT = TOO_LONG
 # Workers yield the cores to the app: with every core scoring, the app's own threads (the
 # screen, a save, the writes storing the scores) would share the CPU with them as equals; at
