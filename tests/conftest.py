@@ -18,12 +18,24 @@ from careDesk.desk import Desk
 from careDesk.paths import VaultPaths
 from careDesk.store import keyslots
 from careDesk.store.vault import create_vault
+from tests import steady_clock
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # The real PostgreSQL server fixtures (pg, clinic, make_workstation, admin) for every test folder:
 # pytest accepts pytest_plugins only in the top-level conftest, and one plugin means one cluster.
 pytest_plugins = ["tests.pg_fixtures"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every test process (each xdist worker too) runs on a clock that does not cross
+    midnight during the run (``tests/steady_clock.py``)."""
+    steady_clock.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    steady_clock.stop()
+
 
 ADMIN = "admin"
 PASSWORD = "correct horse battery staple"

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from careDesk.errors import CareDeskError
 from careDesk.model.fields import parse_date
 from careDesk.words import day_words
+from ui import qt_values
 from ui.forms import FieldForm
 from ui.qt_values import from_datetime, to_datetime
 from ui.workspace import Workspace
@@ -181,7 +182,7 @@ def _widget(spec: Field) -> QWidget:
         check.setChecked(bool(spec.default))
         return check
     if spec.kind == "datetime":
-        when = QDateTimeEdit(QDateTime.currentDateTime())
+        when = QDateTimeEdit(qt_values.now())
         when.setCalendarPopup(True)
         when.setDisplayFormat("yyyy-MM-dd HH:mm")
         if isinstance(spec.default, datetime):

@@ -24,3 +24,15 @@ def to_datetime(value: QDateTime) -> datetime:
 def from_datetime(value: datetime) -> QDateTime:
     """An aware or naive (local) ``datetime`` as a ``QDateTime`` in local time."""
     return QDateTime.fromMSecsSinceEpoch(int(value.timestamp() * 1000))
+
+
+def today() -> QDate:
+    """Today as a ``QDate``, read from the clock the core reads (``QDate.currentDate`` reads
+    the system's own), so a form and the desk agree on the date."""
+    day = date.today()
+    return QDate(day.year, day.month, day.day)
+
+
+def now() -> QDateTime:
+    """Now as a ``QDateTime`` in local time, from the core's clock (see ``today``)."""
+    return from_datetime(datetime.now().astimezone())

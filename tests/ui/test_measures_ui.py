@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pyqtgraph as pg
+import time_machine
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsRectItem
 from pytestqt.qtbot import QtBot
@@ -20,6 +21,8 @@ from tests.ui.conftest import add_patient, wait_idle
 from ui.chart.measure_form import MeasurementDialog
 from ui.chart.measures import MeasuresTab
 from ui.pages.registry import RegistryPage
+from ui.pages.schedule import SchedulePage
+from ui.qt_values import to_date, to_datetime
 from ui.worker import DbWorker
 from ui.workspace import Workspace
 
@@ -98,6 +101,23 @@ def test_the_form_records_in_the_unit_chosen_and_names_a_wrong_value(
         dialog.submit()
     (series,) = desk.measures.overview(pid).series
     assert series.format(series.points[0]) == "7.0 %"
+
+
+def test_a_form_takes_today_from_the_desk_s_clock(
+    qtbot: QtBot, ws: Workspace, desk: Desk, worker: DbWorker
+) -> None:
+    """A measurement is "now" and a day is "today" by the clock the desk checks them against
+    (a time in the future is refused), not the system's own: across midnight the two differ."""
+    pid = add_patient(desk, "Ben", "Cole", "UI-M4")
+    earlier = (NOW - timedelta(days=3)).astimezone()
+    with time_machine.travel(earlier, tick=True):
+        dialog = MeasurementDialog(ws, pid)
+        page = SchedulePage(ws)
+    qtbot.addWidget(dialog)
+    qtbot.addWidget(page)
+    taken = to_datetime(dialog.taken_at.dateTime())
+    assert abs(taken - earlier.replace(tzinfo=None)) < timedelta(minutes=2)
+    assert to_date(page.day.date()) == earlier.date()
 
 
 def test_the_blood_pressure_form_asks_for_both_numbers(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from careDesk.care.measures.forms import units_for
 from careDesk.care.measures.units import shown
 from careDesk.errors import CareDeskError
+from ui import qt_values
 from ui.forms import FieldForm
 from ui.workspace import Workspace
 
@@ -54,7 +55,7 @@ class MeasurementDialog(QDialog):
         self.systolic = QLineEdit()
         self.diastolic = QLineEdit()
         self.unit = QComboBox()
-        self.taken_at = QDateTimeEdit(QDateTime.currentDateTime())
+        self.taken_at = QDateTimeEdit(qt_values.now())
         self.taken_at.setCalendarPopup(True)
         self.taken_at.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.form.add("kind", "Measurement", self.kind)

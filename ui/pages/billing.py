@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -27,6 +27,7 @@ from careDesk.care.billing_codes import CATEGORIES, NEAR_MINUTES
 from careDesk.changes import Kind, kinds
 from careDesk.errors import CareDeskError
 from careDesk.security.roles import Permission
+from ui import qt_values
 from ui.errors import show_message
 from ui.pages.base import Page
 from ui.tables import Column, Index, RowModel
@@ -86,7 +87,7 @@ class BillingPage(Page):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(ws, parent)
         self.rows: list[Any] = []
-        self.month = QDateEdit(QDate.currentDate())
+        self.month = QDateEdit(qt_values.today())
         self.month.setDisplayFormat("yyyy-MM")
         self.month.setCalendarPopup(True)
         self.month.setAccessibleName("Month")

@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
@@ -32,6 +31,7 @@ from careDesk.changes import Kind, kinds
 from careDesk.paths import open_private
 from careDesk.security.roles import Permission
 from careDesk.words import say
+from ui import qt_values
 from ui.charts import BarChart
 from ui.pages.base import Page
 from ui.qt_values import to_date
@@ -103,7 +103,7 @@ class ReportsPage(Page):
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(ws, parent)
         self.report: Any = None
-        today = QDate.currentDate()
+        today = qt_values.today()
         self.start = QDateEdit(today.addDays(-90))
         self.end = QDateEdit(today)
         for edit, name in ((self.start, "From"), (self.end, "To")):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDate, QModelIndex
+from PySide6.QtCore import QModelIndex
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,6 +28,7 @@ from careDesk.care.due_work import DueEntry, DueSummary, Scope
 from careDesk.changes import Kind, kinds
 from careDesk.security.roles import Permission
 from careDesk.words import say
+from ui import qt_values
 from ui.pages.base import Page
 from ui.printing import print_pdf
 from ui.qt_values import to_date
@@ -129,7 +130,7 @@ class SchedulePage(Page):
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(ws, parent)
-        self.day = QDateEdit(QDate.currentDate())
+        self.day = QDateEdit(qt_values.today())
         self.day.setCalendarPopup(True)
         self.day.setAccessibleName("Day")
         self.span = QComboBox()
