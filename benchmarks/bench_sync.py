@@ -333,12 +333,19 @@ def _first_upload(report: Report, cluster: server.Cluster, folder: Path, vault: 
         result = desk.ops.call(job("sync.run", lambda: desk.sync.run(phases.progress)))
     seconds = time.perf_counter() - phases.start
     desk.close()
-    sent, back = phases.at(SENDING), phases.at(COPYING)
+    sent = phases.at(SENDING)
+    if result.snapshot_rows:  # copied back: the server held more than this vault sent
+        back = phases.at(COPYING)
+        after = (
+            f"the clinic copied back {back - sent:.1f} s ({result.snapshot_rows:,} rows,"
+            f" {phases.cpu(COPYING, SENDING)}); risk scores and pull {seconds - back:.1f} s"
+        )
+    else:
+        after = f"nothing copied back, the clinic being this vault; pull {seconds - sent:.1f} s"
     print(
         f"   first upload of a {PATIENTS:,}-patient vault: {result.pushed:,} rows in {sent:.1f} s"
         f" ({result.pushed / sent:,.0f} rows/s, {phases.cpu(SENDING)}); its first sync in all"
-        f" {seconds:.1f} s (the clinic read back {back - sent:.1f} s,"
-        f" {phases.cpu(COPYING, SENDING)}; risk scores and pull {seconds - back:.1f} s)"
+        f" {seconds:.1f} s ({after})"
     )
     report("longest write-lock hold during a first upload", holds.longest(), HOLD_BUDGET)
     name = f"sync: first upload, {result.pushed:,} rows (40,000 rows/s)"

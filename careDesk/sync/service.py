@@ -3,7 +3,8 @@
 One sync is: (first time) upload this vault's rows (``upload``); then push the outbox in order,
 in batches, each acknowledged locally only after the server committed it (a lost
 acknowledgement is harmless: the server skips mutation ids it has applied); (first time) take a
-snapshot of the clinic and compute risk scores; then pull pages after the cursor. Nothing is
+snapshot of the clinic and compute risk scores, unless the server holds only what this sync
+just sent (the clinic's first workstation); then pull pages after the cursor. Nothing is
 decided by this workstation's clock.
 """
 
@@ -227,17 +228,18 @@ class Sync:
         arrived: set[Kind] = set()  # what the server's rows changed here
         listening = self.desk.on_changed(lambda changes: arrived.update(changes.kinds))
         try:
-            uploaded = upload.Uploaded(0, 0)
+            uploaded, since = upload.Uploaded(0, 0), 0
             if not self._state().bootstrapped:  # this vault's own rows first, then its outbox
                 state = self._state()
+                since = snapshot.horizon(conn)
                 uploaded = upload.run(
                     self.desk, conn, state.client_id, self.schema_version, self._progress
                 )
             pushed, duplicates, conflicts = self._push(conn)
             pushed, conflicts = pushed + uploaded.rows, conflicts + uploaded.conflicts
-            snapshot = 0
+            copied = 0
             if not self._state().bootstrapped:
-                snapshot = self._snapshot(conn, again=False)
+                copied = self._bootstrap(conn, since, clean=not (conflicts or duplicates))
             pulled = self._pull(conn)
         finally:
             listening()
@@ -245,7 +247,7 @@ class Sync:
         # A PHQ-9 item 9 answer ≥ 1 that arrived without its same-day work gets it now, sent at
         # once (care/urgent.py; Kroenke 2001); checked again after a check that failed.
         raised = 0
-        if self._unchecked or snapshot > 0:
+        if self._unchecked or copied > 0:
             raised = raise_all_missing(self.desk, "sync.urgent")
             self._unchecked = False
         if raised:
@@ -254,7 +256,7 @@ class Sync:
         # The audit trail's head goes to the server too: an anchor `caredesk check` compares.
         anchor.publish(self.desk, conn, self._state().client_id)
         self._note_attempt(None, synced=True)
-        return SyncReport(pushed, duplicates, pulled, conflicts, snapshot)
+        return SyncReport(pushed, duplicates, pulled, conflicts, copied)
 
     def _conninfo(self) -> str:
         settings, me = self.desk.settings, self.desk.user.login
@@ -400,11 +402,27 @@ class Sync:
             start = None if again else scores.start
             args = (self.desk, conn, client, version, self._progress)
             taken = snapshot.take(*args, again=again, scores_start=start)
+        self._bootstrapped(taken.txid, copied=True)
+        return taken.rows
+
+    def _bootstrap(self, conn: psycopg.Connection[Any], since: int, *, clean: bool) -> int:
+        """A first sync's copy of the clinic (rows copied), unless the clinic is this vault's
+        own: its first workstation, whose upload and push (``clean``: no conflict, no
+        duplicate) are all the server has (:func:`snapshot.ours`)."""
+        state = self._state()
+        ours = snapshot.ours(conn, state.client_id, self.schema_version, since) if clean else None
+        if ours is None:
+            return self._snapshot(conn, again=False)
+        self._bootstrapped(ours, copied=False)
+        return 0
+
+    def _bootstrapped(self, txid: int, *, copied: bool) -> None:
+        """This vault holds the clinic as of ``txid``: pull from there on."""
         with self.desk.writing(None) as tx:
             st = tx.session.get(SyncState, 1)
             assert st is not None
-            st.cursor_txid, st.cursor_seq, st.bootstrapped = taken.txid, 0, True
+            st.cursor_txid, st.cursor_seq, st.bootstrapped = txid, 0, True
             tx.session.add(st)
-            for t in synced_tables():  # every screen shows something new
-                tx.changes.add(t.name)
-        return taken.rows
+            if copied:
+                for t in synced_tables():  # every screen shows something new
+                    tx.changes.add(t.name)

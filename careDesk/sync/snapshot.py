@@ -131,6 +131,42 @@ def take(
     return Snapshot(int(start["txid"]), written)
 
 
+def horizon(conn: psycopg.Connection[Any]) -> int:
+    """A txid below every server transaction begun so far (for :func:`ours`)."""
+    row = conn.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text").fetchone()
+    conn.commit()
+    assert row is not None
+    return int(row[0])
+
+
+def ours(
+    conn: psycopg.Connection[Any], client_id: str, schema_version: int, since: int
+) -> int | None:
+    """The cursor to pull from when every row the clinic has is one this workstation sent since
+    ``since`` (:func:`horizon`, read before its upload), so there is nothing to copy; else None.
+
+    The first workstation of a clinic sends its whole vault and has it all already: copying it
+    back took 27 s of a 50,000-patient clinic's first sync and changed no row. A server older
+    than this check answers None, and the snapshot is taken as before.
+    """
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    try:
+        row = conn.execute(
+            "SELECT sync.snapshot_ours(%s, %s, %s::text::xid8)",
+            (client_id, schema_version, str(since)),
+        ).fetchone()
+        conn.commit()
+    except psycopg.errors.UndefinedFunction:
+        return None
+    finally:
+        conn.rollback()
+        conn.isolation_level = None
+    result: dict[str, Any] = row[0] if row else {}
+    if result.get("status") == "upgrade":
+        raise SyncUpgradeRequired(int(result["min_schema"]))
+    return int(result["txid"]) if result.get("ours") else None
+
+
 @contextmanager
 def short_lock_turns() -> Iterator[None]:
     """Hand the interpreter lock round every :data:`LOCK_TURN` seconds inside the block.

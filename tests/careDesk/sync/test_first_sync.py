@@ -296,7 +296,10 @@ def test_a_server_set_up_by_an_older_careDesk_is_named_as_needing_its_upgrade(
     with psycopg.connect(pg.admin_url(database)) as conn:
         setup.install(conn)
         setup.add_login(conn, b.login, f"pw-{b.login}", "older-clinic")
-        conn.execute("DROP FUNCTION sync.snapshot_cursor_patient()")  # as before this version
+        # As before these versions: no streaming cursor, no check that the clinic is this
+        # workstation's own (without which a first sync copies the clinic).
+        conn.execute("DROP FUNCTION sync.snapshot_cursor_patient()")
+        conn.execute("DROP FUNCTION sync.snapshot_ours(text, integer, xid8)")
         conn.commit()
     b.desk.settings.set("sync.url", pg.url(database))
     with pytest.raises(SyncRefused, match="caredesk sync --setup-server") as refused:

@@ -188,3 +188,25 @@ def test_a_server_keyed_by_id_alone_is_rekeyed_by_clinic_on_upgrade(
         " WHERE conrelid = 'sync.goal'::regclass AND contype = 'p'"
     ).fetchone()
     assert key == ("PRIMARY KEY (clinic_id, id)",)
+
+
+def test_a_workstation_that_joins_after_a_purge_copies_the_clinic(
+    make_workstation: Any, admin: psycopg.Connection[Any], clinic: str
+) -> None:
+    """A purge leaves rows with no change-log entry to say who sent them: a workstation that
+    joins then, with nothing logged but its own upload, still copies the clinic."""
+    a = make_workstation("anna")
+    pid = a.desk.patients.create(
+        mrn="P-9", given_name="Noa", family_name="Gil", birth_date=date(1955, 3, 4)
+    ).value.id
+    a.sync()
+    _everyone_caught_up(admin, clinic)
+    admin.execute("SELECT * FROM sync.purge()")
+    logged = admin.execute("SELECT count(*) FROM sync.change_log WHERE clinic_id = %s", (clinic,))
+    assert logged.fetchone() == (0,)
+    c = make_workstation("cleo")
+    c.desk.patients.create(
+        mrn="P-10", given_name="Ivo", family_name="Paz", birth_date=date(1962, 8, 9)
+    )
+    assert c.sync().snapshot_rows > 0
+    assert c.desk.patients.get(pid).family_name == "Gil"
