@@ -409,8 +409,9 @@ class Sync:
         """A first sync's copy of the clinic (rows copied), unless the clinic is this vault's
         own: its first workstation, whose upload and push (``clean``: no conflict, no
         duplicate) are all the server has (:func:`snapshot.ours`)."""
-        state = self._state()
-        ours = snapshot.ours(conn, state.client_id, self.schema_version, since) if clean else None
+        state, ours = self._state(), None
+        if clean:
+            ours = snapshot.ours(self.desk, conn, state.client_id, self.schema_version, since)
         if ours is None:
             return self._snapshot(conn, again=False)
         self._bootstrapped(ours, copied=False)

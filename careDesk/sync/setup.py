@@ -30,7 +30,7 @@ CALLABLE = (
     "upload_open(text, text[])",
     "upload_apply(text, integer, text)",
     "upload_finish(text, integer)",
-    "snapshot_ours(text, integer, xid8)",
+    "snapshot_ours(text, integer, xid8, jsonb)",
 )
 SCRIPTS = ("server_schema.sql", "anchor_schema.sql", "upload_schema.sql")
 

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
+from psycopg.types.json import Jsonb
 from sqlalchemy import Table
 
 from careDesk.care.risk.engine import READS
@@ -140,20 +141,28 @@ def horizon(conn: psycopg.Connection[Any]) -> int:
 
 
 def ours(
-    conn: psycopg.Connection[Any], client_id: str, schema_version: int, since: int
+    desk: Desk, conn: psycopg.Connection[Any], client_id: str, schema_version: int, since: int
 ) -> int | None:
-    """The cursor to pull from when every row the clinic has is one this workstation sent since
+    """The cursor to pull from when the clinic's rows are exactly this vault's, all sent since
     ``since`` (:func:`horizon`, read before its upload), so there is nothing to copy; else None.
 
     The first workstation of a clinic sends its whole vault and has it all already: copying it
-    back took 27 s of a 50,000-patient clinic's first sync and changed no row. A server older
-    than this check answers None, and the snapshot is taken as before.
+    back took 27 s of a 50,000-patient clinic's first sync and changed no row. The server
+    checks its change log and each table's count against this vault's
+    (``sync.snapshot_ours``); a server older than this check answers None, and the snapshot is
+    taken as before.
     """
+    with desk.reading() as session:
+        raw: Any = session.connection().connection.driver_connection
+        counts = {
+            t.name: int(raw.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0])
+            for t in synced_tables()
+        }
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     try:
         row = conn.execute(
-            "SELECT sync.snapshot_ours(%s, %s, %s::text::xid8)",
-            (client_id, schema_version, str(since)),
+            "SELECT sync.snapshot_ours(%s, %s, %s::text::xid8, %s)",
+            (client_id, schema_version, str(since), Jsonb(counts)),
         ).fetchone()
         conn.commit()
     except psycopg.errors.UndefinedFunction:

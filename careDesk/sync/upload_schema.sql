@@ -53,34 +53,46 @@ BEGIN
     ON CONFLICT (clinic_id, client_id, tbl) DO UPDATE SET last_id = excluded.last_id;
 END $$;
 
--- Whether a first sync may skip its snapshot: every row the clinic's server has is one this
--- workstation sent in this same sync (its upload and its push, all in transactions begun after
--- p_since, the txid horizon the workstation read before either), so its vault already holds
--- exactly the clinic. Not when the clinic's log was ever purged (rows without an entry), nor
--- when any entry came from another workstation, from this one before p_since, or from no
--- workstation at all. Call in one REPEATABLE READ transaction: {"status": "ok", "ours": bool,
--- "txid": the cursor to pull from, as sync.snapshot_start gives it}. A transaction still
--- running now is not seen here and is pulled afterwards (its txid is not below the cursor).
-CREATE OR REPLACE FUNCTION sync.snapshot_ours(p_client text, p_schema int, p_since xid8)
+-- Whether a first sync may skip its snapshot: the clinic's server holds exactly the rows this
+-- workstation has, all sent in this same sync (its upload and its push, in transactions begun
+-- after p_since, the txid horizon the workstation read before either), so its vault already
+-- is the clinic. Each table must have as many of the clinic's rows as p_counts says the vault
+-- has ({table: rows}; the upload sent every one of them, so the same count means the same
+-- rows), and every change-log entry of the clinic must come from this workstation after
+-- p_since, the log never purged. Call in one REPEATABLE READ transaction: {"status": "ok",
+-- "ours": bool, "txid": the cursor to pull from, as sync.snapshot_start gives it}. A
+-- transaction still running now is not seen here and is pulled afterwards (its txid is not
+-- below the cursor).
+CREATE OR REPLACE FUNCTION sync.snapshot_ours(p_client text, p_schema int, p_since xid8,
+                                              p_counts jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = sync, pg_temp AS $$
 DECLARE
     v_min int;
     v_clinic text;
+    t text;
+    n bigint;
+    ours boolean;
 BEGIN
     SELECT min_client_schema INTO v_min FROM sync.meta;
     IF p_schema < v_min THEN
         RETURN jsonb_build_object('status', 'upgrade', 'min_schema', v_min);
     END IF;
     v_clinic := sync.register(p_client, p_schema);
-    RETURN jsonb_build_object('status', 'ok',
-        'ours', NOT EXISTS (SELECT 1 FROM sync.purged WHERE clinic_id = v_clinic)
-            AND NOT EXISTS (SELECT 1 FROM sync.change_log
-                             WHERE clinic_id = v_clinic AND txid < p_since)
-            AND NOT EXISTS (SELECT 1 FROM sync.change_log
-                             WHERE clinic_id = v_clinic AND txid >= p_since
-                               AND client_id IS DISTINCT FROM p_client),
-        'txid', pg_snapshot_xmin(pg_current_snapshot())::text);
+    ours := NOT EXISTS (SELECT 1 FROM sync.purged WHERE clinic_id = v_clinic)
+        AND NOT EXISTS (SELECT 1 FROM sync.change_log
+                         WHERE clinic_id = v_clinic AND txid < p_since)
+        AND NOT EXISTS (SELECT 1 FROM sync.change_log
+                         WHERE clinic_id = v_clinic AND txid >= p_since
+                           AND client_id IS DISTINCT FROM p_client);
+    FOR t IN SELECT name FROM sync.synced_table WHERE ours LOOP
+        EXECUTE format('SELECT count(*) FROM sync.%I WHERE clinic_id = $1', t)
+           INTO n USING v_clinic;
+        ours := n = coalesce((p_counts->>t)::bigint, -1);
+        EXIT WHEN NOT ours;
+    END LOOP;
+    RETURN jsonb_build_object('status', 'ok', 'ours', ours,
+                              'txid', pg_snapshot_xmin(pg_current_snapshot())::text);
 END $$;
 
 -- A staging table for one chunk of p_table, with the columns the workstation sends (all text:

@@ -299,7 +299,7 @@ def test_a_server_set_up_by_an_older_careDesk_is_named_as_needing_its_upgrade(
         # As before these versions: no streaming cursor, no check that the clinic is this
         # workstation's own (without which a first sync copies the clinic).
         conn.execute("DROP FUNCTION sync.snapshot_cursor_patient()")
-        conn.execute("DROP FUNCTION sync.snapshot_ours(text, integer, xid8)")
+        conn.execute("DROP FUNCTION sync.snapshot_ours(text, integer, xid8, jsonb)")
         conn.commit()
     b.desk.settings.set("sync.url", pg.url(database))
     with pytest.raises(SyncRefused, match="caredesk sync --setup-server") as refused:

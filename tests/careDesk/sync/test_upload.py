@@ -313,6 +313,22 @@ def test_a_change_another_desk_makes_during_the_upload_is_copied(
     assert a.desk.patients.get(meanwhile[0]).mrn == "B-0"
 
 
+def test_rows_the_change_log_does_not_name_are_copied(
+    make_workstation: Any, admin: psycopg.Connection[Any], clinic: str
+) -> None:
+    """A server whose change log lost entries (restored without it, or loaded by hand) holds
+    rows no entry names: a workstation joining with its own vault counts more rows there than
+    it sent, and copies the clinic."""
+    a = make_workstation("anna")
+    (pid,) = _patients(a, "L", 1)
+    a.sync()
+    admin.execute("DELETE FROM sync.change_log WHERE clinic_id = %s", (clinic,))
+    c = make_workstation("cleo")
+    _patients(c, "M", 1)
+    assert c.sync().snapshot_rows > 0
+    assert c.desk.patients.get(pid).mrn == "L-0"
+
+
 def test_a_server_set_up_before_the_check_still_copies_back(make_workstation: Any, pg: Any) -> None:
     """A server an older careDesk set up lacks ``sync.snapshot_ours``: the first workstation
     copies the clinic back, as before, instead of failing."""
@@ -323,7 +339,7 @@ def test_a_server_set_up_before_the_check_still_copies_back(make_workstation: An
     with psycopg.connect(pg.admin_url(database)) as conn:
         setup.install(conn)
         setup.add_login(conn, a.login, f"pw-{a.login}", "older-clinic")
-        conn.execute("DROP FUNCTION sync.snapshot_ours(text, integer, xid8)")
+        conn.execute("DROP FUNCTION sync.snapshot_ours(text, integer, xid8, jsonb)")
         conn.commit()
     a.desk.settings.set("sync.url", pg.url(database))
     _patients(a, "H", 2)
