@@ -9,8 +9,9 @@ app reads both), early enough that ``RUN_WINDOW`` passes before the next one. Th
 day it starts at the real time.
 
 ``CAREDESK_TEST_CLOCK`` (an ISO time with its offset) starts the clock there instead, to replay
-a run from the moment it failed; give a time in the past, as the throwaway servers'
-certificates are made from this clock.
+a run from the moment it failed, or on a day that matters (a month's first). The clock is
+Python's: PostgreSQL, SQLite and OpenSSL keep the real one (the throwaway servers' certificates
+are made from it).
 """
 
 from __future__ import annotations

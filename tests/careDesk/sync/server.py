@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import time_machine
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -54,8 +55,10 @@ def _name(cn: str) -> x509.Name:
 
 
 def _certificates(folder: Path) -> None:
-    """ca.crt, server.crt and server.key for localhost / 127.0.0.1."""
-    now = dt.datetime.now(dt.UTC)
+    """ca.crt, server.crt and server.key for localhost / 127.0.0.1, valid by the real clock
+    (OpenSSL reads it, not the run's: tests/steady_clock.py)."""
+    hatch = time_machine.escape_hatch  # its clock raises in a process not travelling
+    now = (hatch.datetime.datetime if hatch.is_travelling() else dt.datetime).now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (
         x509.CertificateBuilder()
