@@ -51,6 +51,21 @@ class Workstation:
         return self.desk.sync.run()
 
 
+def older_server(pg: server.Cluster, ws: Workstation, *lacking: str) -> str:
+    """Move ``ws`` to a clinic database of its own, set up as an older careDesk did: without
+    the functions ``lacking`` (with their argument types). Returns the database's name."""
+    database = "older_" + new_id()[-8:]
+    with psycopg.connect(pg.admin_url(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{database}"')
+    with psycopg.connect(pg.admin_url(database)) as conn:
+        setup.install(conn)
+        setup.add_login(conn, ws.login, f"pw-{ws.login}", "older-clinic")
+        for function in lacking:
+            conn.execute(f"DROP FUNCTION sync.{function}")
+    ws.desk.settings.set("sync.url", pg.url(database))
+    return database
+
+
 @pytest.fixture(scope="session")
 def pg() -> Iterator[server.Cluster]:
     """One throwaway PostgreSQL 15 cluster with the sync schema, for the whole session."""

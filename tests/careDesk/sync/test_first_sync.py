@@ -14,13 +14,13 @@ from sqlalchemy import text
 
 from careDesk.care.demo import generate_demo
 from careDesk.desk import Desk
-from careDesk.model.base import new_id
 from careDesk.ops import Cancelled, Progress, job, write
 from careDesk.sync import bulkload, setup, snapshot
 from careDesk.sync.connection import SyncOffline, SyncRefused
 from careDesk.sync.reports import COPYING
 from careDesk.sync.tables import synced_tables
 from tests.conftest import PASSWORD
+from tests.pg_fixtures import older_server
 
 
 class Stopped(Exception):
@@ -289,19 +289,12 @@ def test_a_server_set_up_by_an_older_careDesk_is_named_as_needing_its_upgrade(
 ) -> None:
     """A first sync reads through functions a server set up by an older careDesk lacks: the
     person is told what the administrator does, not a PostgreSQL error's class name."""
-    database = "older_" + new_id()[-8:]
-    with psycopg.connect(pg.admin_url(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{database}"')
     b = make_workstation("ben")
-    with psycopg.connect(pg.admin_url(database)) as conn:
-        setup.install(conn)
-        setup.add_login(conn, b.login, f"pw-{b.login}", "older-clinic")
-        # As before these versions: no streaming cursor, no check that the clinic is this
-        # workstation's own (without which a first sync copies the clinic).
-        conn.execute("DROP FUNCTION sync.snapshot_cursor_patient()")
-        conn.execute("DROP FUNCTION sync.snapshot_ours(text, integer, xid8, jsonb)")
-        conn.commit()
-    b.desk.settings.set("sync.url", pg.url(database))
+    # As before these versions: no streaming cursor, no check that the clinic is this
+    # workstation's own (without which a first sync copies the clinic).
+    database = older_server(
+        pg, b, "snapshot_cursor_patient()", "snapshot_ours(text, integer, xid8, jsonb)"
+    )
     with pytest.raises(SyncRefused, match="caredesk sync --setup-server") as refused:
         b.sync()
     assert refused.value.code == "server-upgrade"

@@ -13,18 +13,18 @@ import pytest
 from sqlalchemy import text
 
 from careDesk.desk import Desk
-from careDesk.model.base import new_id, utcnow
+from careDesk.model.base import utcnow
 from careDesk.model.clinical import Observation
 from careDesk.model.patient import Patient
 from careDesk.model.timeline import TimelineEntry
 from careDesk.paths import VaultPaths
 from careDesk.store.restore import Credentials, restore_vault
 from careDesk.store.vault import unlock
-from careDesk.sync import setup, upload
+from careDesk.sync import upload
 from careDesk.sync.tables import synced_tables
 from tests.careDesk.sync import server
 from tests.careDesk.sync.conftest import Workstation
-from tests.pg_fixtures import PASSWORD
+from tests.pg_fixtures import PASSWORD, older_server
 
 # Text that COPY's formats treat specially (quote, comma, tab, newline, backslash, "\." alone on
 # a line, "\N"), letters outside ASCII, and an empty string (not the same as no value).
@@ -332,16 +332,8 @@ def test_rows_the_change_log_does_not_name_are_copied(
 def test_a_server_set_up_before_the_check_still_copies_back(make_workstation: Any, pg: Any) -> None:
     """A server an older careDesk set up lacks ``sync.snapshot_ours``: the first workstation
     copies the clinic back, as before, instead of failing."""
-    database = "older_" + new_id()[-8:]
-    with psycopg.connect(pg.admin_url(), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{database}"')
     a = make_workstation("anna")
-    with psycopg.connect(pg.admin_url(database)) as conn:
-        setup.install(conn)
-        setup.add_login(conn, a.login, f"pw-{a.login}", "older-clinic")
-        conn.execute("DROP FUNCTION sync.snapshot_ours(text, integer, xid8, jsonb)")
-        conn.commit()
-    a.desk.settings.set("sync.url", pg.url(database))
+    older_server(pg, a, "snapshot_ours(text, integer, xid8, jsonb)")
     _patients(a, "H", 2)
     before = {t.name: _rows(a.desk, t.name) for t in synced_tables()}
     report = a.sync()
