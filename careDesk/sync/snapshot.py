@@ -133,7 +133,8 @@ def take(
 
 
 def horizon(conn: psycopg.Connection[Any]) -> int:
-    """A txid below every server transaction begun so far (for :func:`ours`)."""
+    """A txid no server transaction begun so far reaches, and every later one does (for
+    :func:`ours`: entries below it came before this sync)."""
     row = conn.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text").fetchone()
     conn.commit()
     assert row is not None
@@ -148,14 +149,19 @@ def ours(
 
     The first workstation of a clinic sends its whole vault and has it all already: copying it
     back took 27 s of a 50,000-patient clinic's first sync and changed no row. The server
-    checks its change log and each table's count against this vault's
+    checks its change log, and each table's rows and sum of versions against this vault's
     (``sync.snapshot_ours``); a server older than this check answers None, and the snapshot is
     taken as before.
     """
     with desk.reading() as session:
         raw: Any = session.connection().connection.driver_connection
         counts = {
-            t.name: int(raw.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0])
+            t.name: [
+                int(v)
+                for v in raw.execute(
+                    f'SELECT count(*), coalesce(sum(version), 0) FROM "{t.name}"'
+                ).fetchone()
+            ]
             for t in synced_tables()
         }
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ

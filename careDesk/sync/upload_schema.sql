@@ -57,12 +57,13 @@ END $$;
 -- workstation has, all sent in this same sync (its upload and its push, in transactions begun
 -- after p_since, the txid horizon the workstation read before either), so its vault already
 -- is the clinic. Each table must have as many of the clinic's rows as p_counts says the vault
--- has ({table: rows}; the upload sent every one of them, so the same count means the same
--- rows), and every change-log entry of the clinic must come from this workstation after
--- p_since, the log never purged. Call in one REPEATABLE READ transaction: {"status": "ok",
--- "ours": bool, "txid": the cursor to pull from, as sync.snapshot_start gives it}. A
--- transaction still running now is not seen here and is pulled afterwards (its txid is not
--- below the cursor).
+-- has, with the same sum of versions ({table: [rows, sum of versions]}; the upload sent every
+-- one of them, so the same count means the same rows, and an update made elsewhere raises the
+-- sum: a copy of this vault syncing under the same client id), and every change-log entry of
+-- the clinic must come from this workstation after p_since, the log never purged. Call in one
+-- REPEATABLE READ transaction: {"status": "ok", "ours": bool, "txid": the cursor to pull
+-- from, as sync.snapshot_start gives it}. A transaction still running now is not seen here and
+-- is pulled afterwards (its txid is not below the cursor).
 CREATE OR REPLACE FUNCTION sync.snapshot_ours(p_client text, p_schema int, p_since xid8,
                                               p_counts jsonb)
 RETURNS jsonb
@@ -72,6 +73,7 @@ DECLARE
     v_clinic text;
     t text;
     n bigint;
+    v bigint;
     ours boolean;
 BEGIN
     SELECT min_client_schema INTO v_min FROM sync.meta;
@@ -86,9 +88,10 @@ BEGIN
                          WHERE clinic_id = v_clinic AND txid >= p_since
                            AND client_id IS DISTINCT FROM p_client);
     FOR t IN SELECT name FROM sync.synced_table WHERE ours LOOP
-        EXECUTE format('SELECT count(*) FROM sync.%I WHERE clinic_id = $1', t)
-           INTO n USING v_clinic;
-        ours := n = coalesce((p_counts->>t)::bigint, -1);
+        EXECUTE format('SELECT count(*), coalesce(sum(version), 0) FROM sync.%I'
+                       ' WHERE clinic_id = $1', t)
+           INTO n, v USING v_clinic;
+        ours := coalesce(n = (p_counts->t->>0)::bigint AND v = (p_counts->t->>1)::bigint, false);
         EXIT WHEN NOT ours;
     END LOOP;
     RETURN jsonb_build_object('status', 'ok', 'ours', ours,

@@ -313,6 +313,31 @@ def test_a_change_another_desk_makes_during_the_upload_is_copied(
     assert a.desk.patients.get(meanwhile[0]).mrn == "B-0"
 
 
+def test_an_edit_made_under_this_workstation_s_name_elsewhere_is_copied(
+    make_workstation: Any, admin: psycopg.Connection[Any], monkeypatch: Any
+) -> None:
+    """A copy of this vault, made after it first tried to sync, syncs under the same client id
+    and edits a patient while this one uploads: the change log names only this workstation and
+    the counts agree, but the versions do not, so the clinic is copied with the edit."""
+    a = make_workstation("anna")
+    ids = _patients(a, "K", 2)
+    real_run = upload.run
+
+    def run_and_then_the_copy_edits(*args: Any, **kwargs: Any) -> upload.Uploaded:
+        done = real_run(*args, **kwargs)
+        with admin.transaction():
+            admin.execute("SELECT set_config('sync.client', %s, true)", (args[2],))
+            admin.execute(
+                "UPDATE sync.patient SET city = 'Elsewhere', version = version + 1 WHERE id = %s",
+                (ids[0],),
+            )
+        return done
+
+    monkeypatch.setattr(upload, "run", run_and_then_the_copy_edits)
+    assert a.sync().snapshot_rows > 0
+    assert a.desk.patients.get(ids[0]).city == "Elsewhere"
+
+
 def test_rows_the_change_log_does_not_name_are_copied(
     make_workstation: Any, admin: psycopg.Connection[Any], clinic: str
 ) -> None:
