@@ -86,7 +86,10 @@ BEGIN
                          WHERE clinic_id = v_clinic AND txid < p_since)
         AND NOT EXISTS (SELECT 1 FROM sync.change_log
                          WHERE clinic_id = v_clinic AND txid >= p_since
-                           AND client_id IS DISTINCT FROM p_client);
+                           AND client_id IS DISTINCT FROM p_client)
+        -- a table this server does not replicate: an older server, which the copy names
+        AND NOT EXISTS (SELECT 1 FROM jsonb_object_keys(p_counts) k
+                         WHERE k NOT IN (SELECT name FROM sync.synced_table));
     FOR t IN SELECT name FROM sync.synced_table WHERE ours LOOP
         EXECUTE format('SELECT count(*), coalesce(sum(version), 0) FROM sync.%I'
                        ' WHERE clinic_id = $1', t)

@@ -302,3 +302,21 @@ def test_a_server_set_up_by_an_older_careDesk_is_named_as_needing_its_upgrade(
     with psycopg.connect(pg.admin_url(database)) as conn:
         setup.install(conn)  # the upgrade: the same workstation then syncs
     assert b.sync().snapshot_rows == 0
+
+
+def test_the_first_workstation_still_names_a_server_that_lacks_a_table(
+    make_workstation: Any, pg: Any
+) -> None:
+    """The clinic's first workstation copies nothing back, but a server that does not replicate
+    a table of this version (an older careDesk set it up) is named at once, as for any new
+    workstation, not found out at the first row saved in that table."""
+    a = make_workstation("anna")
+    a.desk.patients.create(
+        mrn="T-1", given_name="Ada", family_name="Old", birth_date=date(1950, 1, 1)
+    )
+    database = older_server(pg, a, "snapshot_cursor_opt_out()")
+    with psycopg.connect(pg.admin_url(database)) as conn:
+        conn.execute("DELETE FROM sync.synced_table WHERE name = 'opt_out'")
+    with pytest.raises(SyncRefused, match="caredesk sync --setup-server") as refused:
+        a.sync()
+    assert refused.value.code == "server-upgrade"
