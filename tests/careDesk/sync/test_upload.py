@@ -4,6 +4,7 @@ chunk is sent. Real vaults, a real PostgreSQL 15 server (tests/pg_fixtures.py)."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -271,6 +272,18 @@ def _patients(ws: Workstation, prefix: str, n: int) -> list[str]:
     ]
 
 
+def _after_upload(monkeypatch: Any, then: Callable[[str], None]) -> None:
+    """Run ``then(client id)`` once a sync's upload has finished, before its check and copy."""
+    real_run = upload.run
+
+    def run_then(*args: Any, **kwargs: Any) -> upload.Uploaded:
+        done = real_run(*args, **kwargs)
+        then(args[2])
+        return done
+
+    monkeypatch.setattr(upload, "run", run_then)
+
+
 def test_the_first_workstation_of_a_clinic_copies_nothing_back(make_workstation: Any) -> None:
     """The clinic's first workstation sends its whole vault and has all of it already: its
     first sync copies nothing back (27 s of a 50,000-patient clinic's), then it pulls what the
@@ -299,16 +312,13 @@ def test_a_change_another_desk_makes_during_the_upload_is_copied(
     assert b.sync().snapshot_rows == 0  # an empty clinic, an empty vault: nothing to copy
     a = make_workstation("anna")
     _patients(a, "G", 2)
-    real_run = upload.run
     meanwhile: list[str] = []
 
-    def run_and_then_ben_saves(*args: Any, **kwargs: Any) -> upload.Uploaded:
-        done = real_run(*args, **kwargs)
+    def ben_saves(_client: str) -> None:
         meanwhile.extend(_patients(b, "B", 1))
         b.sync()
-        return done
 
-    monkeypatch.setattr(upload, "run", run_and_then_ben_saves)
+    _after_upload(monkeypatch, ben_saves)
     assert a.sync().snapshot_rows > 0
     assert a.desk.patients.get(meanwhile[0]).mrn == "B-0"
 
@@ -321,19 +331,16 @@ def test_an_edit_made_under_this_workstation_s_name_elsewhere_is_copied(
     the counts agree, but the versions do not, so the clinic is copied with the edit."""
     a = make_workstation("anna")
     ids = _patients(a, "K", 2)
-    real_run = upload.run
 
-    def run_and_then_the_copy_edits(*args: Any, **kwargs: Any) -> upload.Uploaded:
-        done = real_run(*args, **kwargs)
+    def the_copy_edits(client: str) -> None:
         with admin.transaction():
-            admin.execute("SELECT set_config('sync.client', %s, true)", (args[2],))
+            admin.execute("SELECT set_config('sync.client', %s, true)", (client,))
             admin.execute(
                 "UPDATE sync.patient SET city = 'Elsewhere', version = version + 1 WHERE id = %s",
                 (ids[0],),
             )
-        return done
 
-    monkeypatch.setattr(upload, "run", run_and_then_the_copy_edits)
+    _after_upload(monkeypatch, the_copy_edits)
     assert a.sync().snapshot_rows > 0
     assert a.desk.patients.get(ids[0]).city == "Elsewhere"
 
