@@ -68,12 +68,15 @@ def older_server(pg: server.Cluster, ws: Workstation, *lacking: str) -> str:
 
 @pytest.fixture(scope="session")
 def pg() -> Iterator[server.Cluster]:
-    """One throwaway PostgreSQL 15 cluster with the sync schema, for the whole session."""
+    """One throwaway PostgreSQL 15 cluster with the sync schema, for the whole session (stopped
+    even when installing the schema fails: a server left running outlives the test run)."""
     cluster = server.start()
-    with psycopg.connect(cluster.admin_url()) as conn:
-        setup.install(conn)
-    yield cluster
-    cluster.stop()
+    try:
+        with psycopg.connect(cluster.admin_url()) as conn:
+            setup.install(conn)
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture
