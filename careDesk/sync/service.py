@@ -30,7 +30,7 @@ from careDesk.security.roles import Permission
 from careDesk.settings_secrets import service_secret
 from careDesk.store.engine import replayable
 from careDesk.store.migrate import SCHEMA_VERSION
-from careDesk.sync import anchor, apply, capture, snapshot, upload
+from careDesk.sync import anchor, apply, capture, own_clinic, snapshot, upload
 from careDesk.sync.conflicts import record as record_conflict
 from careDesk.sync.connection import (
     Connect,
@@ -231,7 +231,7 @@ class Sync:
             uploaded, since = upload.Uploaded(0, 0), 0
             if not self._state().bootstrapped:  # this vault's own rows first, then its outbox
                 state = self._state()
-                since = snapshot.horizon(conn)
+                since = own_clinic.horizon(conn)
                 uploaded = upload.run(
                     self.desk, conn, state.client_id, self.schema_version, self._progress
                 )
@@ -408,10 +408,10 @@ class Sync:
     def _bootstrap(self, conn: psycopg.Connection[Any], since: int, *, clean: bool) -> int:
         """A first sync's copy of the clinic (rows copied), unless the clinic is this vault's
         own: its first workstation, whose upload and push (``clean``: no conflict, no
-        duplicate) are all the server has (:func:`snapshot.ours`)."""
+        duplicate) are all the server has (:func:`own_clinic.ours`)."""
         state, ours = self._state(), None
         if clean:
-            ours = snapshot.ours(self.desk, conn, state.client_id, self.schema_version, since)
+            ours = own_clinic.ours(self.desk, conn, state.client_id, self.schema_version, since)
         if ours is None:
             return self._snapshot(conn, again=False)
         self._bootstrapped(ours, copied=False)
