@@ -96,7 +96,11 @@ class ImportDialog(QDialog):
             widget.setVisible(True)
         self.poll.start()
         self.ws.run(
-            lambda: interop.import_paths(files, progress), self._done, self._failed, background=True
+            lambda: interop.import_paths(files, progress),
+            self._done,
+            self._failed,
+            progress=progress,  # a lock or sign-out stops the import too, as Cancel does
+            dialog=False,  # the dialog shows it
         )
 
     def _show_progress(self) -> None:

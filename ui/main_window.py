@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from careDesk.security.roles import Permission
-from careDesk.sync.reports import SyncStatus
+from careDesk.sync.reports import INCOMPLETE, SyncStatus
 from ui.chart.referrals import ReferralsTab
 from ui.chart.timer import HeldTimer
 from ui.chart.view import ChartView
@@ -41,16 +42,27 @@ if TYPE_CHECKING:
 LOG_CALL_KEYS = "Ctrl+Shift+L"
 
 
+def _at(when: datetime) -> str:
+    local = when.astimezone()
+    today = local.date() == datetime.now().astimezone().date()
+    return f"{local:%H:%M}" if today else f"{local:%Y-%m-%d %H:%M}"
+
+
 def sync_note(status: SyncStatus) -> str:
-    """The status bar's word on sync: "Synced 14:02 · 3 waiting", "Offline · 3 waiting"."""
-    if status.offline:
+    """The status bar's word on sync: "Synced 14:02 · 3 waiting", "Offline · 3 waiting",
+    "Sync failed 14:05 · last synced 13:50", "First sync not finished"."""
+    if status.incomplete:
+        parts = ["First sync not finished"]
+    elif status.offline:
         parts = ["Offline"]
+    elif status.last_error is not None:  # refused, or one side needs an upgrade
+        failed = f"Sync failed {_at(status.last_attempt_at)}" if status.last_attempt_at else ""
+        synced = f"last synced {_at(status.last_sync_at)}" if status.last_sync_at else ""
+        parts = [p for p in (failed or "Sync failed", synced) if p]
     elif status.last_sync_at is None:
         parts = ["Not synced yet"]
     else:
-        when = status.last_sync_at.astimezone()
-        today = when.date() == datetime.now().astimezone().date()
-        parts = [f"Synced {when:%H:%M}" if today else f"Synced {when:%Y-%m-%d %H:%M}"]
+        parts = [f"Synced {_at(status.last_sync_at)}"]
     if status.pending:
         parts.append(f"{status.pending:,} waiting")
     if status.open_conflicts:
@@ -60,6 +72,9 @@ def sync_note(status: SyncStatus) -> str:
 
 class SyncIndicator(QLabel):
     """Sync at a glance in the status bar; hidden while this workstation does not sync."""
+
+    #: Each status read (a SyncStatus), for the window's banner.
+    read = Signal(object)
 
     def __init__(self, ws: Workspace) -> None:
         super().__init__()
@@ -82,10 +97,28 @@ class SyncIndicator(QLabel):
         self._asking = False
         if status is not None:
             self.setText(sync_note(status))
+            self.read.emit(status)
         self.setVisible(status is not None and status.enabled)
         if self._again:
             self._again = False
             self.refresh()
+
+
+class PartialClinicBanner(QLabel):
+    """Above every page while this workstation's first sync has not finished: a chart here
+    may lack records the clinic has (an allergy, a medicine), so nobody should read "none
+    recorded" as "none". Its link opens the Sync page."""
+
+    def __init__(self) -> None:
+        super().__init__(f"{INCOMPLETE} <a href='sync'>Finish it on the Sync page</a>.")
+        self.setObjectName("banner")
+        self.setAccessibleName("First sync not finished")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setVisible(False)
+
+    def show_status(self, status: SyncStatus) -> None:
+        self.setVisible(status.incomplete)
 
 
 class MainWindow(QMainWindow):
@@ -119,7 +152,15 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.nav)
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(1, 1)
-        self.setCentralWidget(self.splitter)
+        self.banner = PartialClinicBanner()
+        self.banner.linkActivated.connect(self.show_page)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)
+        column.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
         user = ws.user
         self.user_label = QLabel(f"Signed in as {user.display_name} ({user.login}, {user.role})")
         self.user_label.setAccessibleName("Signed-in user")
@@ -186,6 +227,7 @@ class MainWindow(QMainWindow):
 
     def _sync_indicator(self) -> None:
         self.sync_status = SyncIndicator(self.ws)
+        self.sync_status.read.connect(self.banner.show_status)
         self.statusBar().addPermanentWidget(self.sync_status)
         page = self.pages.get("sync")
         if isinstance(page, SyncPage):

@@ -37,6 +37,9 @@ class Op:
 
     ``background``: run as a background job (default: when it reports ``progress``).
     ``read``: it only reads and may run beside other work, out of order.
+    ``dialog``: a ``progress`` still running after ~0.5 s shows a progress dialog; off for a
+    screen that shows the progress itself. Either way the progress is how a sign-out, a lock or
+    the app's exit stops the job (the runner cancels it), so a long job always carries one.
     """
 
     fn: Callable[[], Any]
@@ -46,6 +49,7 @@ class Op:
     name: str = ""
     background: bool | None = None
     read: bool = False
+    dialog: bool = True
 
     def core(self) -> ops.Op[Any]:
         """The op as the core runner takes it (the function only: callbacks stay here)."""
@@ -91,7 +95,7 @@ class DbWorker(QObject):
         self._tickets += 1
         number = self._tickets
         self._ops[number] = op
-        if op.progress is not None:
+        if op.progress is not None and op.dialog:
             _DelayedProgress(op.progress, parent, self)
         ticket = self.runner.submit(op.core())
         ticket.add_done_callback(lambda t: self._finished.emit(number, t.value, t.error))

@@ -70,11 +70,14 @@ class Workspace(QObject):
         progress: Progress | None = None,
         parent: QWidget | None = None,
         background: bool | None = None,
+        dialog: bool = True,
     ) -> Op:
         """Run ``fn`` on the database worker; callbacks come back on the GUI thread.
 
         A long job (one with ``progress``, or ``background=True``) runs as background work, so
         the person's saves meanwhile go between its chunks instead of waiting for all of it.
+        Its ``progress`` is also how a sign-out, lock or exit stops it; a screen that shows the
+        progress itself passes ``dialog=False``.
 
         After :meth:`close` (sign-out or lock) nothing more runs and late answers are dropped:
         the desk is closed and the windows that asked are gone.
@@ -90,7 +93,7 @@ class Workspace(QObject):
             if not self.closed:
                 (on_error or self._unhandled)(error)
 
-        op = Op(fn, done, failed, progress=progress, background=background)
+        op = Op(fn, done, failed, progress=progress, background=background, dialog=dialog)
         return self.worker.submit(op, parent=parent)
 
     def _unhandled(self, error: CareDeskError) -> None:

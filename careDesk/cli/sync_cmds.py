@@ -11,6 +11,7 @@ from careDesk.cli.context import Context
 from careDesk.cli.terminal import progress_line
 from careDesk.errors import CareDeskError
 from careDesk.ops import Progress, job
+from careDesk.sync.reports import INCOMPLETE
 
 
 def register(sub: Any) -> None:
@@ -102,6 +103,8 @@ def cmd_sync(ctx: Context) -> int:
         f"last sync: {last}; waiting to send: {status.pending}; "
         f"conflicts to review: {status.open_conflicts}"
     )
+    if status.incomplete:
+        print(f"{INCOMPLETE} Finish it with: caredesk sync")
     return 0
 
 

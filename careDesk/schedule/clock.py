@@ -302,9 +302,12 @@ class ReminderClock:
         )
 
     def _syncing(self) -> bool:
-        """Background sync is on: this desk has synced before (checked first: it is cached, and
-        this runs after every write), the person may edit, and it is not switched off."""
-        if not self.desk.sync.capturing or not self.desk.can(Permission.EDIT):
+        """Background sync is on: this desk's first sync has finished (checked first: it is
+        cached, and this runs after every write), the person may edit, and it is not switched
+        off. A first sync stopped half-way is finished by a person, with its progress in sight
+        (the Sync page), never here unseen."""
+        sync = self.desk.sync
+        if not sync.capturing or not sync.joined or not self.desk.can(Permission.EDIT):
             return False
         settings = self.desk.settings
         return settings.get_int("sync.every_minutes") > 0 and bool(settings.get("sync.url"))

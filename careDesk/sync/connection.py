@@ -16,8 +16,8 @@ Connect = Callable[[str], "psycopg.Connection[Any]"]
 class SyncNotConfigured(CareDeskError):
     def __init__(self) -> None:
         super().__init__(
-            "No clinic server is set. Set sync.url, sync.user and sync.password "
-            "(caredesk config set ...)."
+            "No clinic server is set: a clinic admin sets it under Clinic server on the Sync "
+            "page (or caredesk config set sync.url, sync.user and sync.password)."
         )
 
 
@@ -32,8 +32,9 @@ class SyncOffline(CareDeskError):
 class SyncUpgradeRequired(CareDeskError):
     def __init__(self, needed: int) -> None:
         super().__init__(
-            f"The clinic server needs careDesk schema {needed} or newer. Update careDesk on "
-            "this workstation; your unsent changes are kept and sent after the update."
+            f"The clinic server needs a newer careDesk on this workstation (data schema {needed} "
+            "or newer). Update careDesk here; your unsent changes are kept and sent after the "
+            "update."
         )
 
 
@@ -53,14 +54,14 @@ def connect_error(exc: psycopg.OperationalError) -> CareDeskError:
     text = str(exc).lower()
     if "password authentication failed" in text or "no password supplied" in text:
         return SyncRefused(
-            "the login was not accepted (check sync.user and sync.password)", "refused-login"
+            "the login was not accepted (check the sync login and its password)", "refused-login"
         )
     # "SSL error: certificate verify failed", "... provider signature failure" (a server signed
     # by another authority); "SSL SYSCALL error" is a dropped link, not a certificate.
     if "certificate" in text or ("ssl error" in text and "syscall" not in text):
         return SyncRefused(
             "the server's TLS certificate could not be verified (check the certificate "
-            "authority file in sync.url)",
+            "authority file)",
             "refused-certificate",
         )
     if "does not exist" in text:
@@ -77,6 +78,12 @@ def refused_error(exc: psycopg.Error) -> SyncRefused:
             "its sync functions are older than this careDesk: an administrator upgrades them"
             " with caredesk sync --setup-server",
             "server-upgrade",
+        )
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return SyncRefused(
+            "this login may not sync here (it is no clinic's sync login on this server): ask a"
+            " clinic admin",
+            "refused-login",
         )
     return SyncRefused(type(exc).__name__)
 

@@ -14,6 +14,12 @@ SENDING = "Sending changes"
 COPYING = "Copying the clinic to this workstation"
 RECEIVING = "Receiving changes"
 STAGES = {"send": SENDING, "snapshot": COPYING, "receive": RECEIVING}
+# What every screen says while a first sync has not finished (SyncStatus.incomplete), before
+# how to finish it (the Sync page; ``caredesk sync``).
+INCOMPLETE = (
+    "This workstation's first sync has not finished: it may not have every record of the "
+    "clinic yet, so a patient's allergies, medicines or measurements can be missing here."
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,11 @@ class SyncStatus:
     open_conflicts: int
     client_id: str | None
     last_error: str | None = None  # offline, refused or upgrade, from the last attempt
+    last_attempt_at: datetime | None = None
+    # The first sync began (this vault captures its edits) and has not finished: the vault may
+    # hold only part of the clinic's records (a patient without the allergies, medicines or
+    # measurements the server has). Every screen says so until a sync finishes the copy.
+    incomplete: bool = False
 
 
 @dataclass(frozen=True)

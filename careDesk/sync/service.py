@@ -68,6 +68,7 @@ class Sync:
         self.desk = desk
         self.connect: Connect = default_connect  # tests swap in a switchable factory
         self._capturing: bool | None = None
+        self._joined = False  # True once read so: a first sync, once finished, stays finished
         self.schema_version = SCHEMA_VERSION
         self._progress = Progress()
         self._running = threading.Lock()  # the Sync button and the clock's background sync
@@ -81,6 +82,17 @@ class Sync:
             with self.desk.reading() as session:
                 self._capturing = session.get(SyncState, 1) is not None
         return self._capturing
+
+    @property
+    def joined(self) -> bool:
+        """Whether this vault's first sync has finished: it holds the whole clinic (it has
+        copied it, or the clinic was what it sent). Until then only a person starts a sync,
+        with its progress in sight: never the clock in the background."""
+        if not self._joined:
+            with self.desk.reading() as session:
+                state = session.get(SyncState, 1)
+            self._joined = state is not None and state.bootstrapped
+        return self._joined
 
     def watch(self, session: OrmSession) -> None:
         """Capture this write session's record changes into the outbox."""
@@ -102,6 +114,8 @@ class Sync:
             open_conflicts=open_conflicts,
             client_id=state.client_id if state else None,
             last_error=state.last_error if state else None,
+            last_attempt_at=state.last_attempt_at if state else None,
+            incomplete=state is not None and not state.bootstrapped,
         )
 
     def conflicts(self, *, include_resolved: bool = False) -> list[ConflictView]:
@@ -167,17 +181,27 @@ class Sync:
             self.desk.settings.set("sync.password", password)
 
     def check_connection(self) -> str:
-        """Connect once and log in (no data moves); returns the server's version, or raises
-        SyncOffline / SyncRefused / SyncNotConfigured."""
+        """Connect once, log in and ask the server whether this workstation may sync there
+        (nothing is written); returns the server's version, or raises what a sync would:
+        SyncOffline, SyncRefused (a server set up by an older careDesk, a login of no clinic),
+        SyncUpgradeRequired (this workstation too old) or SyncNotConfigured."""
         info = self._conninfo()
         try:
             with self.connect(info) as conn:
-                row = conn.execute("SHOW server_version").fetchone()
+                row = conn.execute(
+                    "SELECT current_setting('server_version'), sync.ready(%s)",
+                    (self.schema_version,),
+                ).fetchone()
         except psycopg.OperationalError as exc:
             raise connect_error(exc) from exc
         except psycopg.Error as exc:
             raise refused_error(exc) from exc
-        return str(row[0]) if row else ""
+        version, ready = (str(row[0]), dict(row[1])) if row else ("", {})
+        if ready.get("status") == "upgrade":
+            raise SyncUpgradeRequired(int(ready["min_schema"]))
+        if ready.get("status") != "ok":
+            raise refused_error(psycopg.errors.InsufficientPrivilege())
+        return version
 
     def first_sync_sends(self) -> tuple[int, int] | None:
         """Before this workstation's first sync: (patients, of them demo patients) that it would

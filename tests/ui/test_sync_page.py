@@ -6,6 +6,7 @@ the real database worker, and the tests wait on its signals, never on the clock.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from careDesk.store.vault import unlock
 from careDesk.sync import setup
 from careDesk.sync.connection import SyncOffline, SyncRefused
 from careDesk.sync.reports import COPYING, SyncReport
+from tests.conftest import PASSWORD
 from tests.pg_fixtures import Workstation
 from tests.ui.conftest import add_patient, wait_idle
 from ui.main_window import MainWindow
@@ -293,7 +295,15 @@ def test_a_refused_login_shows_from_the_kept_status_until_a_sync_gets_through(
     a.desk.settings.set("sync.password", "not the password")
     with pytest.raises(SyncRefused):
         a.sync()  # before the page was opened: the status keeps the outcome
-    page = _page(qtbot, Workspace(a.desk, worker))
+    window = MainWindow(Workspace(a.desk, worker))
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("sync")
+    page = window.pages["sync"]
+    assert isinstance(page, SyncPage)
+    wait_idle(qtbot, worker)
+    # The status bar, seen from every page, does not look healthy after a refusal
+    assert re.fullmatch(r"Sync failed \d\d:\d\d · last synced \d\d:\d\d", window.sync_status.text())
     assert page.connection.text() == LAST_ERROR["refused-login"]
     assert page.connection.text() == "The server refused the last sync: check the login."
     assert page.every.text() == "Syncs by itself every 2 minutes and soon after each edit."
@@ -306,12 +316,13 @@ def test_a_refused_login_shows_from_the_kept_status_until_a_sync_gets_through(
     _press_sync(qtbot, page)
     assert page.connection.text() == "Reached at the last sync."
     assert page.every.text() == "Syncs only when you press Sync now."
+    qtbot.waitUntil(lambda: window.sync_status.text().startswith("Synced "))
 
 
 def test_background_sync_in_words() -> None:
     assert every_text(2, True) == "Syncs by itself every 2 minutes and soon after each edit."
     assert every_text(1, True).startswith("Syncs by itself every minute ")
-    assert every_text(5, False).endswith(" once it has synced by hand.")
+    assert every_text(5, False).endswith(" once its first sync has finished.")
     assert every_text(0, True) == "Syncs only when you press Sync now."
 
 
@@ -396,7 +407,13 @@ def test_a_first_sync_stopped_half_way_carries_on_next_time(
         add_patient(a.desk, "Grace", f"Okafor{i}", f"ST-{i:02d}")
     a.sync()
     b = make_workstation("ben")
-    page = _page(qtbot, Workspace(b.desk, worker))
+    window = MainWindow(Workspace(b.desk, worker))
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("sync")
+    page = window.pages["sync"]
+    assert isinstance(page, SyncPage)
+    wait_idle(qtbot, worker)
     held, stopped, real_run = threading.Event(), threading.Event(), b.desk.sync.run
 
     def held_at_the_snapshot(progress: Progress | None = None) -> SyncReport:
@@ -436,7 +453,61 @@ def test_a_first_sync_stopped_half_way_carries_on_next_time(
     assert 0 < copied < 45  # the pages committed before Stop; the one under way rolled back
     assert not b.desk.sync.status().last_sync_at
     assert page.connection.text() != "Reached at the last sync."
+    # Every page says the clinic is not all here (a chart may lack an allergy the clinic has)
+    qtbot.waitUntil(window.banner.isVisible)
+    assert "may not have every record of the clinic" in window.banner.text()
+    assert window.sync_status.text() == "First sync not finished"
+    assert page.every.text().endswith(" once its first sync has finished.")
+    window.show_page("today")
+    window.banner.linkActivated.emit("sync")  # its link leads to the Sync page
+    assert window.current_key() == "sync"
 
     _press_sync(qtbot, page)
     assert "Copied" in page.result.text()
     assert len(b.desk.patients.search("Grace", limit=100)) == 45
+    qtbot.waitUntil(lambda: not window.banner.isVisible())
+    assert window.sync_status.text().startswith("Synced ")
+    assert page.every.text() == "Syncs by itself every 2 minutes and soon after each edit."
+
+
+def test_locking_the_app_stops_a_first_sync_at_once(
+    qtbot: QtBot, worker: DbWorker, make_workstation: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lock (or sign-out, or quit) mid-copy stops the sync at its next step, as Stop does,
+    instead of keeping the vault open until the whole clinic is in."""
+    a = make_workstation("anna")
+    for i in range(45):
+        add_patient(a.desk, "Grace", f"Okafor{i}", f"LK-{i:02d}")
+    a.sync()
+    b = make_workstation("ben")
+    ws = Workspace(b.desk, worker)
+    page = _page(qtbot, ws)
+    held, locked, real_run = threading.Event(), threading.Event(), b.desk.sync.run
+
+    def held_at_the_snapshot(progress: Progress | None = None) -> SyncReport:
+        def step(p: Progress) -> None:
+            if p.message == COPYING and p.done >= 10 and not locked.is_set():
+                held.set()
+                locked.wait(30)  # until the person has locked the app
+
+        assert progress is not None
+        progress.listen(step)
+        return real_run(progress)
+
+    from careDesk.sync import snapshot
+
+    monkeypatch.setattr(snapshot, "FETCH", 10)
+    monkeypatch.setattr(snapshot, "COMMIT_ROWS", 10)
+    monkeypatch.setattr(b.desk.sync, "run", held_at_the_snapshot)
+    page.sync_button.click()
+    qtbot.waitUntil(held.is_set, timeout=30_000)
+    closed = threading.Event()
+    ws.close("lock", lambda _result: closed.set())
+    locked.set()
+    qtbot.waitUntil(closed.is_set, timeout=30_000)
+    desk = unlock(b.desk.paths, "admin", PASSWORD)
+    try:
+        assert desk.sync.status().incomplete  # stopped: the rest waits for the next sync
+        assert len(desk.patients.search("Grace", limit=100)) < 45
+    finally:
+        desk.close()

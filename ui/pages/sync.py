@@ -228,7 +228,7 @@ class SyncPage(Page):
         self.pending.setText(f"{status.pending:,}")
         self.open_conflicts.setText(f"{status.open_conflicts:,}")
         self.connection.setText(self._connection_text(status, server))
-        self.every.setText(every_text(every, status.enabled))
+        self.every.setText(every_text(every, status.enabled and not status.incomplete))
         self.sync_button.setEnabled(self.configured and self.progress is None)
 
     def _connection_text(self, status: SyncStatus, server: ServerSettings) -> str:
@@ -295,7 +295,13 @@ class SyncPage(Page):
             widget.setVisible(True)
         self._show_progress()
         self.poll.start()
-        self.ws.run(lambda: sync.run(progress), self._synced, self._sync_failed, background=True)
+        self.ws.run(
+            lambda: sync.run(progress),
+            self._synced,
+            self._sync_failed,
+            progress=progress,  # a lock or sign-out stops the sync too, as Stop does
+            dialog=False,  # the page shows it
+        )
 
     def _show_progress(self) -> None:
         if self.progress is None:

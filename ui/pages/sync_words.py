@@ -54,12 +54,13 @@ def report_text(report: SyncReport) -> str:
     return line
 
 
-def every_text(minutes: int, enabled: bool) -> str:
-    """The background sync in words (``sync.every_minutes``; 0: only by hand)."""
+def every_text(minutes: int, joined: bool) -> str:
+    """The background sync in words (``sync.every_minutes``; 0: only by hand). ``joined``: the
+    first sync has finished (the clock never starts or finishes one)."""
     if minutes <= 0:
         return "Syncs only when you press Sync now."
     every = "every minute" if minutes == 1 else f"every {minutes:,} minutes"
-    after = "" if enabled else " once it has synced by hand"  # the clock never starts a first sync
+    after = "" if joined else " once its first sync has finished"
     return f"Syncs by itself {every} and soon after each edit{after}."
 
 

@@ -101,6 +101,37 @@ def test_a_stopped_first_sync_keeps_a_searchable_vault_with_every_index(
     assert _searchable(b.desk) == 30
 
 
+def test_a_first_sync_stopped_half_way_says_so_and_is_finished_by_a_person_only(
+    make_workstation: Any, small_steps: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped half-way, the vault holds part of the clinic: a patient may show no allergies
+    or medicines the server has. Its status says so until a sync finishes the copy, and the
+    clock does not finish it unseen in the background (the Sync page shows a first sync's
+    progress; the clock's sync has none)."""
+    from careDesk.schedule.clock import ReminderClock
+
+    a = _clinic(make_workstation, seed=12)
+    b = make_workstation("ben")
+    with monkeypatch.context() as m:
+        _stop_at(m, "patient", 3)
+        with pytest.raises(Stopped):
+            b.sync()
+    status = b.desk.sync.status()
+    assert status.enabled and status.incomplete and not b.desk.sync.joined
+    ReminderClock(b.desk).run_sync()  # the interval's job: nothing is copied or sent
+    assert _searchable(b.desk) == 20
+    assert b.desk.sync.status().last_sync_at is None
+
+    b.sync()  # a person presses Sync now
+    status = b.desk.sync.status()
+    assert not status.incomplete and status.last_sync_at is not None and b.desk.sync.joined
+    patient = str(_rows(a.desk, "patient")[0][0])
+    a.desk.patients.update(patient, city="Okafor Falls")
+    a.sync()
+    ReminderClock(b.desk).run_sync()  # from now on the clock's sync brings A's edit here
+    assert b.desk.patients.get(patient).city == "Okafor Falls"
+
+
 def test_indexes_a_killed_first_sync_left_dropped_come_back_at_the_next_sync(
     make_workstation: Any, small_steps: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,8 +12,9 @@ from careDesk.errors import CareDeskError, PermissionDenied
 from careDesk.paths import VaultPaths
 from careDesk.store.vault import unlock
 from careDesk.sync import setup
-from careDesk.sync.connection import SyncRefused
+from careDesk.sync.connection import SyncRefused, SyncUpgradeRequired
 from tests.careDesk.sync.conftest import Workstation
+from tests.pg_fixtures import older_server
 
 CARLA_PASSWORD = "her own long passphrase 7"
 
@@ -148,3 +149,31 @@ def test_a_persons_assignments_follow_them_to_another_workstation(
     a.sync()
     b.sync()
     assert [f.title for f in b.desk.followups.due(carla_b.id)] == ["Call about the home visit"]
+
+
+def test_test_connection_meets_what_a_sync_would_and_writes_nothing(
+    make_workstation: Any, pg: Any, admin: psycopg.Connection[Any]
+) -> None:
+    """The settings' Test connection says "Connected" only where a sync can go through: not
+    to a server whose sync functions are older than this careDesk, not when the server wants a
+    newer workstation, not with a login of no clinic."""
+    a, cleo = make_workstation("anna"), make_workstation("cleo")
+    assert a.desk.sync.check_connection().startswith("15")
+    admin.execute("UPDATE sync.meta SET min_client_schema = 99")
+    try:
+        with pytest.raises(SyncUpgradeRequired, match="data schema 99 or newer"):
+            a.desk.sync.check_connection()
+    finally:
+        admin.execute("UPDATE sync.meta SET min_client_schema = 1")
+    admin.execute("DELETE FROM sync.login WHERE role_name = %s", (cleo.login,))
+    with pytest.raises(SyncRefused, match="no clinic's sync login") as refused:
+        cleo.desk.sync.check_connection()
+    assert refused.value.code == "refused-login"
+    with pytest.raises(SyncRefused) as refused:  # and a sync says the same
+        cleo.sync()
+    assert "no clinic's sync login" in refused.value.message
+    older_server(pg, a, "ready(integer)")
+    with pytest.raises(SyncRefused, match="caredesk sync --setup-server") as refused:
+        a.desk.sync.check_connection()
+    assert refused.value.code == "server-upgrade"
+    assert a.desk.sync.status().enabled is False  # nothing written: this desk never synced
