@@ -7,10 +7,14 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from careDesk.model.patient import Patient
 from careDesk.model.schedule import FollowUp
 from careDesk.model.sync import SyncConflict
+from careDesk.sync.reports import ConflictView, conflict_view
+from careDesk.sync.tables import table
 
 if TYPE_CHECKING:
     from careDesk.desk import Tx
@@ -55,3 +59,38 @@ def record(tx: Tx, c: dict[str, Any]) -> None:
             origin="sync",
         )
         tx.add(review, kind="follow_up", patient_id=c["patient_id"])
+
+
+# The column that tells a person which of a patient's records a conflict is about, the first
+# a table has: a medicine's name, a condition's display, an allergy's substance…
+LABELS = ("name", "display", "substance", "title", "description", "instrument", "reason", "kind")
+LABEL_LENGTH = 60
+
+
+def views(session: Session, rows: list[SyncConflict]) -> list[ConflictView]:
+    """The conflicts as the review list shows them: each with its patient's name and MRN and a
+    word on which record it is (a record since deleted here has none)."""
+    ids = {r.patient_id for r in rows if r.patient_id}
+    names = {
+        p.id: f"{p.family_name}, {p.given_name} (MRN {p.mrn})"
+        for p in session.execute(select(Patient).where(col(Patient.id).in_(ids))).scalars()
+    }
+    records: dict[tuple[str, str], str] = {}
+    for name in {r.table_name for r in rows}:
+        try:
+            t = table(name)
+        except KeyError:
+            continue
+        label = next((t.c[c] for c in LABELS if c in t.c), None)
+        if label is None:
+            continue
+        wanted = [r.row_id for r in rows if r.table_name == name]
+        for row_id, value in session.execute(select(t.c.id, label).where(t.c.id.in_(wanted))):
+            text = str(value or "").strip()
+            records[(name, row_id)] = text if len(text) <= LABEL_LENGTH else text[:59] + "…"
+    return [
+        conflict_view(
+            r, names.get(r.patient_id or "", ""), records.get((r.table_name, r.row_id), "")
+        )
+        for r in rows
+    ]

@@ -85,10 +85,12 @@ class ConflictView:
     theirs: str | None
     clinical: bool
     at: datetime
+    patient: str = ""  # "Okafor, Grace (MRN S-1)"; empty when the record has no patient
+    record: str = ""  # which of the patient's records: "Metformin 500 mg oral tablet"
 
 
-def conflict_view(c: SyncConflict) -> ConflictView:
-    """A stored conflict as the review list shows it."""
+def conflict_view(c: SyncConflict, patient: str = "", record: str = "") -> ConflictView:
+    """A stored conflict as the review list shows it, with who and which record it is about."""
     return ConflictView(
         c.id,
         c.table_name,
@@ -100,4 +102,6 @@ def conflict_view(c: SyncConflict) -> ConflictView:
         c.theirs,
         c.clinical,
         c.at,
+        patient,
+        record,
     )

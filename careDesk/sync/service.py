@@ -32,6 +32,7 @@ from careDesk.store.engine import replayable
 from careDesk.store.migrate import SCHEMA_VERSION
 from careDesk.sync import anchor, apply, capture, own_clinic, snapshot, upload
 from careDesk.sync.conflicts import record as record_conflict
+from careDesk.sync.conflicts import views as conflict_views
 from careDesk.sync.connection import (
     Connect,
     SyncNotConfigured,
@@ -49,7 +50,6 @@ from careDesk.sync.reports import (
     ServerSettings,
     SyncReport,
     SyncStatus,
-    conflict_view,
 )
 from careDesk.sync.tables import synced_tables
 
@@ -125,7 +125,7 @@ class Sync:
         if not include_resolved:
             query = query.where(col(SyncConflict.resolved_at).is_(None))
         with self.desk.reading() as session:
-            return [conflict_view(c) for c in session.execute(query).scalars()]
+            return conflict_views(session, list(session.execute(query).scalars()))
 
     def resolve(self, conflict_id: str) -> None:
         """Mark a conflict reviewed."""

@@ -166,14 +166,22 @@ def test_a_same_field_conflict_is_listed_until_marked_reviewed(
     conflicts = page.conflicts
     qtbot.waitUntil(lambda: conflicts.model.rowCount() == 1)
     qtmodeltester.check(conflicts.model)
-    row = [conflicts.model.index(0, c).data() for c in range(1, 6)]
-    assert row == ["medication", "dose", "850 mg", "1000 mg", "yes"]
+    row = [conflicts.model.index(0, c).data() for c in range(1, 7)]
+    # who and which of their medicines, as well as what differs
+    assert row == [
+        "Okafor, Grace (MRN S-1)",
+        "medication: Metformin 500 mg",
+        "dose",
+        "850 mg",
+        "1000 mg",
+        "yes",
+    ]
     assert page.open_conflicts.text() == "1"
 
     conflicts.view.selectRow(0)
     with qtbot.waitSignal(ws.open_chart) as opened:
         conflicts.chart_button.click()
-    assert opened.args == [pid, ""]
+    assert opened.args == [pid, "clinical"]  # the tab with the medicines
     conflicts.review_button.click()
     qtbot.waitUntil(lambda: conflicts.model.rowCount() == 0)
     wait_idle(qtbot, worker)
@@ -340,15 +348,16 @@ def test_one_mrn_registered_on_two_workstations_is_listed_in_words(
     _press_sync(qtbot, page)
     conflicts = page.conflicts
     qtbot.waitUntil(lambda: conflicts.model.rowCount() == 1)
-    row = [conflicts.model.index(0, c).data() for c in range(1, 6)]
+    row = [conflicts.model.index(0, c).data() for c in range(1, 7)]
     assert row == [
+        "Okafor-Bell, Grace (MRN DUP-1)",  # this workstation's patient
         "patient",
         "MRN (same as another patient)",
         "DUP-1",
         "another patient's record",
         "yes",
     ]
-    tip = conflicts.model.index(0, 4).data(Qt.ItemDataRole.ToolTipRole)
+    tip = conflicts.model.index(0, 5).data(Qt.ItemDataRole.ToolTipRole)
     assert "Both records are kept" in tip and first not in tip
 
     conflicts.view.selectRow(0)

@@ -31,11 +31,13 @@ from careDesk.sync.reports import ConflictView, ServerSettings, SyncReport, Sync
 from ui.pages.base import Page
 from ui.pages.sync_server import ServerBox
 from ui.pages.sync_words import (
+    CHART_TAB,
     LAST_ERROR,
     count_text,
     every_text,
     field_text,
     mine,
+    record_text,
     report_text,
     stage_text,
     theirs,
@@ -60,7 +62,8 @@ class ConflictsBox(QGroupBox):
         self.model = RowModel(
             [
                 Column("When", lambda c: f"{c.at.astimezone():%Y-%m-%d %H:%M}"),
-                Column("Record", lambda c: c.table.replace("_", " ")),
+                Column("Patient", lambda c: c.patient),
+                Column("Record", record_text, record_text),
                 Column("Field", field_text, field_text),
                 # Values can be long (a whole record): the tooltip shows all of it.
                 Column("This workstation's value", mine, mine),
@@ -114,7 +117,7 @@ class ConflictsBox(QGroupBox):
     def open_chart(self) -> None:
         chosen = self.selected()
         if chosen is not None and chosen.patient_id:
-            self.ws.open_chart.emit(chosen.patient_id, "")
+            self.ws.open_chart.emit(chosen.patient_id, CHART_TAB.get(chosen.table, ""))
 
     def _activated(self, index: QModelIndex) -> None:
         self.view.selectRow(index.row())

@@ -88,6 +88,32 @@ def theirs_tip(conflict: ConflictView) -> str:
     return theirs(conflict)
 
 
+# The chart tab that shows a record of each kind: "Open chart" lands where the conflict is.
+CHART_TAB = {
+    "medication": "clinical",
+    "condition": "clinical",
+    "allergy": "clinical",
+    "care_plan": "plan",
+    "problem": "plan",
+    "goal": "plan",
+    "goal_progress": "plan",
+    "activity": "plan",
+    "care_team_member": "team",
+    "family_member": "story",
+    "observation": "measures",
+    "screener_result": "screeners",
+    "encounter": "timeline",
+    "timeline_entry": "timeline",
+    "referral": "referrals",
+}
+
+
+def record_text(conflict: ConflictView) -> str:
+    """Which record: "medication: Metformin 500 mg oral tablet", or the kind alone."""
+    kind = conflict.table.replace("_", " ")
+    return f"{kind}: {conflict.record}" if conflict.record else kind
+
+
 def field_text(conflict: ConflictView) -> str:
     if conflict.kind == DUPLICATE:
         return "MRN (same as another patient)"
