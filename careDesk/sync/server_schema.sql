@@ -344,18 +344,22 @@ BEGIN
 END $$;
 
 -- Whether a workstation of schema p_schema may sync here, writing nothing (the settings' Test
--- connection): 'ok', 'upgrade' (with min_schema: that workstation is too old) or 'no-clinic' (the
--- login belongs to no clinic). A server without this function was set up by an older careDesk.
+-- connection, and each sync first): 'ok' with the login's clinic (a vault that holds one clinic
+-- never pulls another's), 'upgrade' (with min_schema: that workstation is too old) or
+-- 'no-clinic' (the login belongs to no clinic). A server without this function was set up by an
+-- older careDesk.
 CREATE OR REPLACE FUNCTION sync.ready(p_schema int) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = sync, pg_temp AS $$
-DECLARE v_min int;
+DECLARE v_min int; v_clinic text := sync.my_clinic();
 BEGIN
     SELECT min_client_schema INTO v_min FROM sync.meta;
     IF p_schema < v_min THEN
         RETURN jsonb_build_object('status', 'upgrade', 'min_schema', v_min);
     END IF;
-    RETURN jsonb_build_object('status', CASE WHEN sync.my_clinic() IS NULL THEN 'no-clinic'
-                                             ELSE 'ok' END);
+    IF v_clinic IS NULL THEN
+        RETURN jsonb_build_object('status', 'no-clinic');
+    END IF;
+    RETURN jsonb_build_object('status', 'ok', 'clinic', v_clinic);
 END $$;
 
 CREATE OR REPLACE FUNCTION sync.register(p_client text, p_schema int) RETURNS text

@@ -25,6 +25,8 @@ LAST_ERROR = {
     "refused-login": "The server refused the last sync: check the login.",
     "refused-certificate": "The server's certificate could not be checked: check the CA file.",
     "refused-database": "The server has no such database or login: check the settings.",
+    "refused-clinic": "The login is another clinic's than this workstation's records: use one"
+    " of this clinic's.",
     "upgrade": "This workstation needs a newer careDesk.",
     "server-upgrade": "The clinic server needs upgrading (caredesk sync --setup-server).",
 }

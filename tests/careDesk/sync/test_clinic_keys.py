@@ -14,12 +14,14 @@ from typing import Any
 
 import psycopg
 import pytest
+from sqlalchemy import text
 
 from careDesk.model.base import new_id
 from careDesk.paths import VaultPaths
 from careDesk.store.restore import Credentials, restore_vault
 from careDesk.store.vault import unlock
 from careDesk.sync import setup
+from careDesk.sync.connection import SyncRefused
 from tests.pg_fixtures import PASSWORD
 
 
@@ -48,6 +50,17 @@ def test_a_copied_vault_syncs_in_another_clinic(
         copy.settings.set("sync.user", login)
         copy.settings.set("sync.password", "olga-pw")
         assert copy.sync.status().client_id == anna.desk.sync.status().client_id
+        # It holds the first clinic's records: another clinic's login is refused, nothing sent
+        with pytest.raises(SyncRefused, match="this login belongs to another clinic") as no:
+            copy.sync.run()
+        assert no.value.code == "refused-clinic"
+        assert admin.execute(
+            "SELECT count(*) FROM sync.patient WHERE clinic_id = %s", (other,)
+        ).fetchone() == (0,)
+        # A vault an older careDesk synced did not remember its clinic: the server still keys
+        # everything by clinic, so the same client id and mutations collide with nothing
+        with copy.writing(None) as tx:
+            tx.session.execute(text("DELETE FROM setting WHERE key = 'sync.clinic'"))
         copy.sync.run()
         pushed = admin.execute(
             "SELECT clinic_id, mrn FROM sync.patient WHERE clinic_id IN (%s, %s) ORDER BY 1",
@@ -123,3 +136,41 @@ def test_a_first_syncs_cursor_gives_a_login_its_own_clinics_rows_and_nothing_els
     mine = anna.desk.settings.get("sync.user")
     assert "K-1" in mrns(mine, f"pw-{mine}")
     assert mrns(login, "omar-pw") == []
+
+
+def test_a_workstation_given_another_clinics_login_pulls_nothing_of_that_clinic(
+    make_workstation: Any, pg: Any, admin: psycopg.Connection[Any], clinic: str
+) -> None:
+    """Found by trying it: a desk of one clinic switched to a login of another pulled the other
+    clinic's patients in beside its own, and sent its edits where no one had the rows. The
+    vault keeps the clinic it joined; another clinic's login is refused, by Test connection
+    too, and the right login syncs again."""
+    anna = make_workstation("anna")
+    anna.desk.patients.create(
+        mrn="K-1", given_name="Ana", family_name="Lee", birth_date=date(1950, 1, 2)
+    )
+    anna.sync()
+    other, login = "other-" + new_id()[-12:], "otto_" + new_id()[-12:]
+    with psycopg.connect(pg.admin_url()) as conn:
+        setup.add_login(conn, login, "otto-pw", other)
+    otto = make_workstation("otto")
+    otto.desk.settings.set("sync.user", login)
+    otto.desk.settings.set("sync.password", "otto-pw")
+    otto.desk.patients.create(
+        mrn="K-9", given_name="Oda", family_name="Berg", birth_date=date(1960, 3, 4)
+    )
+    otto.sync()  # the other clinic has a patient
+
+    mine = anna.desk.settings.get("sync.user")
+    anna.desk.settings.set("sync.user", login)
+    anna.desk.settings.set("sync.password", "otto-pw")
+    for attempt in (anna.sync, anna.desk.sync.check_connection):
+        with pytest.raises(SyncRefused, match=rf"another clinic \({other}\)") as refused:
+            attempt()
+        assert refused.value.code == "refused-clinic"
+    assert [p.mrn for p in anna.desk.patients.search("", limit=10)] == ["K-1"]
+    assert anna.desk.sync.status().last_error == "refused-clinic"
+    anna.desk.settings.set("sync.user", mine)
+    anna.desk.settings.set("sync.password", f"pw-{mine}")
+    anna.sync()
+    assert anna.desk.sync.status().last_error is None
