@@ -59,6 +59,10 @@ def register(sub: Any) -> None:
 
 def cmd_sync(ctx: Context) -> int:
     """Run a sync (or set up the server) and report."""
+    if ctx.args.add_login and not ctx.args.setup_server:
+        raise CareDeskError(
+            "--add-login works with --setup-server URL (an administrator's connection)."
+        )
     if ctx.args.setup_server:
         return _setup(ctx)
     if ctx.args.purge:
@@ -114,20 +118,30 @@ def _setup(ctx: Context) -> int:
     from careDesk.sync import setup
 
     try:
+        psycopg.conninfo.conninfo_to_dict(ctx.args.setup_server)
+    except psycopg.ProgrammingError as exc:
+        raise CareDeskError(
+            "That is not a server URL: use postgresql://administrator@host:port/database"
+        ) from exc
+    done = ""
+    try:
         with psycopg.connect(ctx.args.setup_server) as conn:
             setup.install(conn)
             if ctx.args.add_login:
                 password = os.environ.get("CAREDESK_SYNC_PASSWORD") or getpass.getpass(
                     f"Password for {ctx.args.add_login}: "
                 )
-                setup.add_login(conn, ctx.args.add_login, password, ctx.args.clinic)
+                done = setup.add_login(conn, ctx.args.add_login, password, ctx.args.clinic)
     except psycopg.OperationalError as exc:
-        raise CareDeskError("Could not connect to the server with that URL.") from exc
+        raise CareDeskError(
+            "Could not connect to the server with that URL (unreachable, or the administrator"
+            " login or password was not accepted)."
+        ) from exc
     except psycopg.Error as exc:
         raise CareDeskError(f"The server refused the setup ({type(exc).__name__}).") from exc
     print(
         "clinic server ready"
-        + (f"; login {ctx.args.add_login} added" if ctx.args.add_login else "")
+        + (f"; login {ctx.args.add_login} {done}" if ctx.args.add_login else "")
     )
     return 0
 

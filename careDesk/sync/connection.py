@@ -56,6 +56,10 @@ def connect_error(exc: psycopg.OperationalError) -> CareDeskError:
         return SyncRefused(
             "the login was not accepted (check the sync login and its password)", "refused-login"
         )
+    if "not permitted to log in" in text:  # ALTER ROLE … NOLOGIN: a login switched off
+        return SyncRefused(
+            "this login is switched off on the server: ask a clinic admin", "refused-login"
+        )
     # "SSL error: certificate verify failed", "... provider signature failure" (a server signed
     # by another authority); "SSL SYSCALL error" is a dropped link, not a certificate.
     if "certificate" in text or ("ssl error" in text and "syscall" not in text):
@@ -73,7 +77,13 @@ def refused_error(exc: psycopg.Error) -> SyncRefused:
     """What a server's refusal of a sync statement means: a function the server lacks is a
     server set up by an older careDesk; anything else is named by its class alone (the message
     may quote values)."""
-    if isinstance(exc, psycopg.errors.UndefinedFunction):
+    if isinstance(exc, psycopg.errors.InvalidSchemaName):  # no schema "sync" at all
+        return SyncRefused(
+            "this database has no careDesk sync set up: an administrator sets it up with"
+            " caredesk sync --setup-server",
+            "server-upgrade",
+        )
+    if _older_server(exc):
         return SyncRefused(
             "its sync functions are older than this careDesk: an administrator upgrades them"
             " with caredesk sync --setup-server",
@@ -86,6 +96,23 @@ def refused_error(exc: psycopg.Error) -> SyncRefused:
             "refused-login",
         )
     return SyncRefused(type(exc).__name__)
+
+
+def _older_server(exc: psycopg.Error) -> bool:
+    """Whether the server was set up by an older careDesk: a function, table or column of this
+    version missing, or a table or column it does not replicate (the server's own checks,
+    SQLSTATE 22023, in server_schema.sql and upload_schema.sql)."""
+    missing = (
+        psycopg.errors.UndefinedFunction,
+        psycopg.errors.UndefinedTable,
+        psycopg.errors.UndefinedColumn,
+    )
+    if isinstance(exc, missing):
+        return True
+    said = exc.diag.message_primary or ""
+    return isinstance(exc, psycopg.errors.InvalidParameterValue) and (
+        "not replicated" in said or "columns do not match" in said
+    )
 
 
 def conninfo(url: str, user: str, password: str) -> str:

@@ -345,7 +345,8 @@ END $$;
 
 -- Whether a workstation of schema p_schema may sync here, writing nothing (the settings' Test
 -- connection, and each sync first): 'ok' with the login's clinic (a vault that holds one clinic
--- never pulls another's), 'upgrade' (with min_schema: that workstation is too old) or
+-- never pulls another's) and the tables' columns, 'upgrade' (with min_schema: that workstation
+-- is too old) or
 -- 'no-clinic' (the login belongs to no clinic). A server without this function was set up by an
 -- older careDesk.
 CREATE OR REPLACE FUNCTION sync.ready(p_schema int) RETURNS jsonb
@@ -359,7 +360,14 @@ BEGIN
     IF v_clinic IS NULL THEN
         RETURN jsonb_build_object('status', 'no-clinic');
     END IF;
-    RETURN jsonb_build_object('status', 'ok', 'clinic', v_clinic);
+    -- and each replicated table's columns here: a workstation whose tables have a column this
+    -- server lacks is told the server needs its upgrade (a push would drop that value unseen)
+    RETURN jsonb_build_object('status', 'ok', 'clinic', v_clinic, 'tables', (
+        SELECT coalesce(jsonb_object_agg(t.name, (
+            SELECT jsonb_agg(a.attname) FROM pg_attribute a
+            WHERE a.attrelid = to_regclass(format('sync.%I', t.name))
+              AND a.attnum > 0 AND NOT a.attisdropped)), '{}')
+        FROM sync.synced_table t));
 END $$;
 
 CREATE OR REPLACE FUNCTION sync.register(p_client text, p_schema int) RETURNS text

@@ -10,7 +10,6 @@ decided by this workstation's clock.
 
 from __future__ import annotations
 
-import re
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +30,7 @@ from careDesk.security.roles import Permission
 from careDesk.settings_secrets import service_secret
 from careDesk.store.engine import replayable
 from careDesk.store.migrate import SCHEMA_VERSION
-from careDesk.sync import anchor, apply, capture, own_clinic, snapshot, upload
+from careDesk.sync import anchor, apply, capture, own_clinic, setup, snapshot, upload
 from careDesk.sync.conflicts import record as record_conflict
 from careDesk.sync.conflicts import views as conflict_views
 from careDesk.sync.connection import (
@@ -62,7 +61,16 @@ PULL_PAGE = 2000
 # The clinic this vault's records are from, as the server named it at its first sync (kept
 # here, not a setting anyone sets: careDesk/settings.py does not declare it).
 CLINIC_KEY = "sync.clinic"
-_ROLE = re.compile(r"[A-Za-z0-9_.\-]{1,63}")
+
+
+def lacking(server: dict[str, list[str] | None]) -> list[str]:
+    """The replicated tables and columns of this version a server lacks ("table.column";
+    ``server``: its columns per table, from ``sync.ready``)."""
+    out = []
+    for t in synced_tables():
+        have = set(server.get(t.name) or ())
+        out += [f"{t.name}.{c.name}" for c in t.columns if c.name not in have]
+    return out
 
 
 class Sync:
@@ -158,7 +166,7 @@ class Sync:
         """Give careDesk user ``login`` their own server login (admins for anyone, each person
         for themselves); an empty ``user`` removes it, so the workstation's login applies."""
         user = user.strip()
-        if user and not _ROLE.fullmatch(user):
+        if user and not setup.ROLE_NAME.fullmatch(user):
             raise CareDeskError(
                 "sync.user: use the login role the server administrator created "
                 "(letters, digits, '_', '-' or '.')"
@@ -222,6 +230,8 @@ class Sync:
             raise SyncUpgradeRequired(int(answer["min_schema"]))
         if answer.get("status") != "ok":
             raise refused_error(psycopg.errors.InsufficientPrivilege())
+        if lacking(answer.get("tables") or {}):
+            raise refused_error(psycopg.errors.UndefinedColumn())
         clinic = str(answer["clinic"])
         with self.desk.reading() as session:
             held = session.get(Setting, CLINIC_KEY)

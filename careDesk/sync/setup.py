@@ -9,15 +9,19 @@ verifiers computed on this machine, never as plain text.
 
 from __future__ import annotations
 
+import re
 from importlib.resources import files
 from typing import Any
 
 from psycopg import Connection, sql
 
+from careDesk.errors import CareDeskError
 from careDesk.store.migrate import SCHEMA_VERSION
 from careDesk.sync.ddl import all_statements, cursor_function, snapshot_function
 from careDesk.sync.tables import synced_tables
 
+# A login role's name: what careDesk makes and accepts (PostgreSQL allows more, quoted).
+ROLE_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,63}")
 OWNER = "caredesk_sync_owner"
 USERS = "caredesk_sync_user"
 CALLABLE = (
@@ -78,11 +82,44 @@ def install(conn: Connection[Any], *, min_client_schema: int = 1) -> None:
             )
 
 
-def add_login(conn: Connection[Any], role: str, password: str, clinic_id: str) -> None:
-    """Create (or re-key) one user's login role for ``clinic_id``."""
+def add_login(conn: Connection[Any], role: str, password: str, clinic_id: str) -> str:
+    """Create one user's login role for ``clinic_id``, or give a login of that clinic a new
+    password; returns "added" or "password changed".
+
+    Refused (:class:`~careDesk.errors.CareDeskError`, nothing changed): a name a login role of
+    ours cannot have; a role that exists and is not a careDesk sync login, or has powers no
+    sync login has (an administrator's, a superuser's: re-keying it would lock its owner out
+    and make it a sync login); a sync login of another clinic (a login syncs for one clinic,
+    and the vaults that joined with it hold that clinic's records)."""
+    if not ROLE_NAME.fullmatch(role):
+        raise CareDeskError(
+            f"{role!r} cannot be a login name: use letters, digits, '_', '-' or '.' (63 at most)"
+        )
+    if not clinic_id.strip():
+        raise CareDeskError("Name the clinic the login syncs for (--clinic).")
     verifier = conn.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256")
     with conn.transaction():
-        verb = "ALTER" if _role_exists(conn, role) else "CREATE"
+        found = conn.execute(
+            "SELECT r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolbypassrls"
+            " OR r.rolreplication, EXISTS (SELECT 1 FROM pg_auth_members m"
+            " JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid AND g.rolname = %s)"
+            " FROM pg_roles r WHERE r.rolname = %s",
+            (USERS, role),
+        ).fetchone()
+        if found is not None and (found[0] or not found[1]):
+            raise CareDeskError(
+                f"A role named {role} already exists on this server and is not a careDesk sync"
+                " login: choose another name."
+            )
+        held = conn.execute(
+            "SELECT clinic_id FROM sync.login WHERE role_name = %s", (role,)
+        ).fetchone()
+        if held is not None and held[0] != clinic_id:
+            raise CareDeskError(
+                f"The login {role} already syncs for clinic {held[0]}: a login syncs for one "
+                "clinic only, so choose another name."
+            )
+        verb = "ALTER" if found is not None else "CREATE"
         conn.execute(
             sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(
                 sql.Identifier(role), sql.Literal(verifier.decode())
@@ -91,6 +128,7 @@ def add_login(conn: Connection[Any], role: str, password: str, clinic_id: str) -
         conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(USERS), sql.Identifier(role)))
         conn.execute(
             "INSERT INTO sync.login (role_name, clinic_id) VALUES (%s, %s)"
-            " ON CONFLICT (role_name) DO UPDATE SET clinic_id = excluded.clinic_id",
+            " ON CONFLICT (role_name) DO NOTHING",
             (role, clinic_id),
         )
+    return "added" if held is None else "password changed"

@@ -58,10 +58,57 @@ def test_unreachable_server_is_one_line(
 
 def test_setup_with_a_bad_url_is_one_line(capsys: Any) -> None:
     assert main(["sync", "--setup-server", "postgresql://x:y@127.0.0.1:1/db"]) == 1
-    assert (
-        capsys.readouterr().err.strip()
-        == "caredesk: Could not connect to the server with that URL."
+    assert capsys.readouterr().err.strip() == (
+        "caredesk: Could not connect to the server with that URL (unreachable, or the"
+        " administrator login or password was not accepted)."
     )
+    assert main(["sync", "--setup-server", "clinic server please"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "caredesk: That is not a server URL: use postgresql://administrator@host:port/database"
+    )
+    assert main(["sync", "--add-login", "kim"]) == 1  # not silently ignored
+    assert "--add-login works with --setup-server" in capsys.readouterr().err
+
+
+def test_add_login_never_takes_over_a_role_it_did_not_make(
+    pg: Any, admin: Any, clinic: str, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """Found by trying it: --add-login with the name of an existing role re-keyed it (a
+    superuser's: its owner locked out) and made it a sync login, and moved a clinic's login to
+    another clinic while printing "added"."""
+    tag = clinic[-12:]
+    dba, app, kim = f"dba_{tag}", f"app_{tag}", f"kim_{tag}"
+    admin.execute(f"CREATE ROLE \"{dba}\" SUPERUSER LOGIN PASSWORD 'dba-own-pass'")
+    admin.execute(f"CREATE ROLE \"{app}\" LOGIN PASSWORD 'app-own-pass'")
+
+    def password_of(role: str) -> str:
+        row = admin.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (role,))
+        return str(row.fetchone()[0])
+
+    before = {r: password_of(r) for r in (dba, app)}
+    monkeypatch.setenv("CAREDESK_SYNC_PASSWORD", "kim-secret-1")
+    url = pg.admin_url()
+    for role in (dba, app):
+        assert main(["sync", "--setup-server", url, "--add-login", role, "--clinic", clinic]) == 1
+        assert f"A role named {role} already exists" in capsys.readouterr().err
+        assert password_of(role) == before[role]
+    assert not admin.execute(
+        "SELECT 1 FROM sync.login WHERE role_name IN (%s, %s)", (dba, app)
+    ).fetchall()
+
+    assert main(["sync", "--setup-server", url, "--add-login", kim, "--clinic", clinic]) == 0
+    assert f"login {kim} added" in capsys.readouterr().out
+    other = "other-" + tag
+    assert main(["sync", "--setup-server", url, "--add-login", kim, "--clinic", other]) == 1
+    assert f"already syncs for clinic {clinic}" in capsys.readouterr().err
+    monkeypatch.setenv("CAREDESK_SYNC_PASSWORD", "kim-secret-2")  # a new password: same clinic
+    assert main(["sync", "--setup-server", url, "--add-login", kim, "--clinic", clinic]) == 0
+    assert f"login {kim} password changed" in capsys.readouterr().out
+    row = admin.execute("SELECT clinic_id FROM sync.login WHERE role_name = %s", (kim,))
+    assert row.fetchone() == (clinic,)
+    bad = 'bad"; drop'
+    assert main(["sync", "--setup-server", url, "--add-login", bad, "--clinic", clinic]) == 1
+    assert "cannot be a login name" in capsys.readouterr().err
 
 
 def test_purge_from_the_command_line(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import psycopg
 import pytest
 
 from careDesk.errors import CareDeskError, PermissionDenied
+from careDesk.model.base import new_id
 from careDesk.paths import VaultPaths
 from careDesk.store.vault import unlock
 from careDesk.sync import setup
@@ -177,3 +179,43 @@ def test_test_connection_meets_what_a_sync_would_and_writes_nothing(
         a.desk.sync.check_connection()
     assert refused.value.code == "server-upgrade"
     assert a.desk.sync.status().enabled is False  # nothing written: this desk never synced
+
+
+def test_a_refusal_says_what_an_administrator_does(
+    make_workstation: Any, pg: Any, admin: psycopg.Connection[Any]
+) -> None:
+    """Found by trying it: a login switched off read as "cannot be reached", and a server
+    without the sync schema, or set up by a careDesk older than its tables, as PostgreSQL class
+    names (InvalidSchemaName, InvalidParameterValue, UndefinedColumn)."""
+    a, b = make_workstation("anna"), make_workstation("ben")
+    admin.execute(f'ALTER ROLE "{a.login}" NOLOGIN')
+    try:
+        with pytest.raises(SyncRefused, match="this login is switched off") as refused:
+            a.sync()
+        assert refused.value.code == "refused-login"
+    finally:
+        admin.execute(f'ALTER ROLE "{a.login}" LOGIN')
+
+    bare = "bare_" + new_id()[-8:]
+    admin.execute(f'CREATE DATABASE "{bare}"')
+    a.desk.settings.set("sync.url", pg.url(bare))
+    with pytest.raises(SyncRefused, match="no careDesk sync set up") as refused:
+        a.sync()
+    assert refused.value.code == "server-upgrade"
+
+    database = older_server(pg, b)  # its patient table as a careDesk without preferred names
+    with psycopg.connect(pg.admin_url(database)) as conn:
+        conn.execute("ALTER TABLE sync.patient DROP COLUMN preferred_name")
+        setup.add_login(conn, a.login, f"pw-{a.login}", "older-clinic")
+    b.desk.patients.create(
+        mrn="OLD-1",
+        given_name="Ida",
+        family_name="Berg",
+        preferred_name="Idy",
+        birth_date=date(1950, 1, 1),
+    )
+    a.desk.settings.set("sync.url", pg.url(database))
+    for ws in (b, a):  # the first workstation's upload; a new one's copy of the clinic
+        with pytest.raises(SyncRefused, match="caredesk sync --setup-server") as refused:
+            ws.sync()
+        assert refused.value.code == "server-upgrade", ws.login
