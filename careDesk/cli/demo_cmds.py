@@ -16,7 +16,7 @@ from careDesk.care.demo.generator import MAX_PATIENTS
 from careDesk.cli.context import Context, inline
 from careDesk.cli.terminal import progress_line
 from careDesk.desk import Desk
-from careDesk.errors import ValidationFailed
+from careDesk.errors import CareDeskError, ValidationFailed
 from careDesk.ops import Progress, job
 from careDesk.store.vault import create_vault, unlock
 
@@ -29,6 +29,12 @@ def register(sub: Any) -> None:
     p.add_argument("--patients", type=int, default=DEFAULT_PATIENTS, help="how many (default 200)")
     p.add_argument("--seed", type=int, default=1, help="the same seed gives the same patients")
     p.add_argument("--today", help="draw dates around this day (YYYY-MM-DD) instead of today")
+    p.add_argument(
+        "--to-clinic",
+        action="store_true",
+        help="into a vault that syncs: the demo patients then reach every workstation of the "
+        "clinic (a training clinic's server)",
+    )
     p.set_defaults(func=cmd_demo)
 
 
@@ -89,6 +95,12 @@ def cmd_demo(ctx: Context) -> int:
         raise ValidationFailed("--patients", f"must be between 1 and {MAX_PATIENTS:,}")
     desk, password = _open(ctx)
     try:
+        if desk.sync.capturing and not args.to_clinic:
+            raise CareDeskError(
+                "This vault syncs with the clinic server: its demo patients would reach every "
+                "workstation of the clinic. Make them in a vault of their own, or add "
+                "--to-clinic (a training clinic)."
+            )
         progress = Progress()
 
         def generate() -> DemoSummary:

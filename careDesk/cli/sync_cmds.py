@@ -11,7 +11,7 @@ from careDesk.cli.context import Context
 from careDesk.cli.terminal import progress_line
 from careDesk.errors import CareDeskError
 from careDesk.ops import Progress, job
-from careDesk.sync.reports import INCOMPLETE
+from careDesk.sync.reports import INCOMPLETE, LAST_ERROR
 
 
 def register(sub: Any) -> None:
@@ -107,6 +107,11 @@ def cmd_sync(ctx: Context) -> int:
         f"last sync: {last}; waiting to send: {status.pending}; "
         f"conflicts to review: {status.open_conflicts}"
     )
+    if status.last_error is not None:
+        when = (
+            status.last_attempt_at.isoformat(timespec="seconds") if status.last_attempt_at else ""
+        )
+        print(f"last attempt {when}: {LAST_ERROR.get(status.last_error, status.last_error)}")
     if status.incomplete:
         print(f"{INCOMPLETE} Finish it with: caredesk sync")
     return 0

@@ -21,6 +21,20 @@ INCOMPLETE = (
     "clinic yet, so a patient's allergies, medicines or measurements can be missing here."
 )
 
+# The last attempt's outcome as the core keeps it, so attempts made before this session or by
+# the background sync show too.
+LAST_ERROR = {
+    "offline": "Offline at the last attempt: changes wait here until the next sync.",
+    "refused": "The server refused the last sync (the reason is shown when you sync).",
+    "refused-login": "The server refused the last sync: check the login.",
+    "refused-certificate": "The server's certificate could not be checked: check the CA file.",
+    "refused-database": "The server has no such database or login: check the settings.",
+    "refused-clinic": "The login is another clinic's than this workstation's records: use one"
+    " of this clinic's.",
+    "upgrade": "This workstation needs a newer careDesk.",
+    "server-upgrade": "The clinic server needs upgrading (caredesk sync --setup-server).",
+}
+
 
 @dataclass(frozen=True)
 class SyncStatus:

@@ -11,6 +11,7 @@ decided by this workstation's clock.
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -81,6 +82,9 @@ class Sync:
         self.connect: Connect = default_connect  # tests swap in a switchable factory
         self._capturing: bool | None = None
         self._joined = False  # True once read so: a first sync, once finished, stays finished
+        # A first sync that could not start (no server, a refused login) leaves the vault as it
+        # was, not syncing: its outcome is kept here, for this session's screens, instead.
+        self._not_started: tuple[str | None, datetime | None] = (None, None)
         self.schema_version = SCHEMA_VERSION
         self._progress = Progress()
         self._running = threading.Lock()  # the Sync button and the clock's background sync
@@ -118,15 +122,16 @@ class Sync:
             pending = apply.outbox_count(session)
             q = select(col(SyncConflict.id)).where(col(SyncConflict.resolved_at).is_(None))
             open_conflicts = len(session.execute(q).all())
+        error, attempt = (state.last_error, state.last_attempt_at) if state else self._not_started
         return SyncStatus(
             enabled=state is not None,
             last_sync_at=state.last_sync_at if state else None,
             pending=pending,
-            offline=bool(state and state.last_error == "offline"),
+            offline=error == "offline",
             open_conflicts=open_conflicts,
             client_id=state.client_id if state else None,
-            last_error=state.last_error if state else None,
-            last_attempt_at=state.last_attempt_at if state else None,
+            last_error=error,
+            last_attempt_at=attempt,
             incomplete=state is not None and not state.bootstrapped,
         )
 
@@ -236,7 +241,7 @@ class Sync:
         with self.desk.reading() as session:
             held = session.get(Setting, CLINIC_KEY)
         if held is None:
-            if self.capturing:  # remembered from the first sync on (Test connection: not yet)
+            if ready is None:  # a sync: remembered from the first on (Test connection: not)
                 with self.desk.writing(None) as tx:
                     tx.session.add(Setting(key=CLINIC_KEY, value=clinic))
             return
@@ -274,7 +279,6 @@ class Sync:
         self.desk.require(Permission.EDIT)
         info = self._conninfo()
         with self._running:  # one sync at a time: a second caller waits, then syncs again
-            self._enable()
             snapshot.restore_indexes(self.desk)  # after a first sync killed mid-table
             self._progress = progress or Progress()
             return self._run(info)
@@ -302,6 +306,9 @@ class Sync:
         except SyncUpgradeRequired:
             self._note_attempt("upgrade")
             raise
+        # Capture starts once the server is known to take this workstation: a first sync that
+        # could not start leaves the vault as it was (its demo patients still asked about).
+        self._enable()
         arrived: set[Kind] = set()  # what the server's rows changed here
         listening = self.desk.on_changed(lambda changes: arrived.update(changes.kinds))
         try:
@@ -368,11 +375,12 @@ class Sync:
     def _note_attempt(self, error: str | None, *, synced: bool = False) -> None:
         with self.desk.writing(None) as tx:
             state = tx.session.get(SyncState, 1)
+            tx.changes.add("sync_state")  # the status bar and the Sync page show it
             if state is None:
+                self._not_started = (error, tx.now)
                 return
             state.last_attempt_at = tx.now
             state.last_error = error
-            tx.changes.add("sync_state")  # the status bar and the Sync page show it
             if synced:
                 state.last_sync_at = tx.now
             tx.session.add(state)

@@ -27,12 +27,17 @@ from PySide6.QtWidgets import (
 from careDesk.changes import Changes
 from careDesk.errors import CareDeskError
 from careDesk.security.roles import Permission
-from careDesk.sync.reports import ConflictView, ServerSettings, SyncReport, SyncStatus
+from careDesk.sync.reports import (
+    LAST_ERROR,
+    ConflictView,
+    ServerSettings,
+    SyncReport,
+    SyncStatus,
+)
 from ui.pages.base import Page
 from ui.pages.sync_server import ServerBox
 from ui.pages.sync_words import (
     CHART_TAB,
-    LAST_ERROR,
     count_text,
     every_text,
     field_text,

@@ -17,19 +17,6 @@ WHOLE_RECORD = {
 # Two workstations registered one MRN while apart: ``mine`` is the MRN, ``theirs`` the other
 # patient's id; both records are kept and a review follow-up asks a person to decide.
 DUPLICATE = "duplicate"
-# The last attempt's outcome as the core keeps it, so attempts made before this session or by
-# the background sync show too.
-LAST_ERROR = {
-    "offline": "Offline at the last attempt: changes wait here until the next sync.",
-    "refused": "The server refused the last sync (the reason is shown when you sync).",
-    "refused-login": "The server refused the last sync: check the login.",
-    "refused-certificate": "The server's certificate could not be checked: check the CA file.",
-    "refused-database": "The server has no such database or login: check the settings.",
-    "refused-clinic": "The login is another clinic's than this workstation's records: use one"
-    " of this clinic's.",
-    "upgrade": "This workstation needs a newer careDesk.",
-    "server-upgrade": "The clinic server needs upgrading (caredesk sync --setup-server).",
-}
 
 
 def stage_text(stage: str, done: int, total: int) -> str:

@@ -53,7 +53,8 @@ def test_unreachable_server_is_one_line(
     assert len(err) == 1 and "cannot be reached" in err[0]
     assert main(["sync", "--status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)["status"]
-    assert status["offline"] and status["pending"] == 0
+    # a first sync that never reached the server leaves the vault as it was: not yet syncing
+    assert not status["enabled"] and status["pending"] == 0
 
 
 def test_setup_with_a_bad_url_is_one_line(capsys: Any) -> None:
@@ -213,3 +214,42 @@ def test_a_first_sync_from_a_terminal_shows_each_stage_on_stderr(
     assert main(["--data-dir", folder, "sync"]) == 0
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out.startswith("sent 0 changes, received 0")
+
+
+def test_demo_patients_reach_the_clinic_only_when_asked_even_after_a_failed_first_sync(
+    make_workstation: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """Found by trying it: a first sync refused on a mistyped password turned capture on, so
+    demo patients made afterwards went to the clinic with no --send-demo; and `caredesk demo`
+    on a vault that syncs queued its patients for every workstation without a word."""
+    a = make_workstation("anna")
+    folder = str(a.desk.paths.root)
+    a.desk.settings.set("sync.password", "mistyped")
+    a.desk.close()
+    monkeypatch.setenv("CAREDESK_PASSWORD", PASSWORD)
+    monkeypatch.setenv("CAREDESK_USER", ADMIN)
+    assert main(["--data-dir", folder, "sync"]) == 1
+    assert "login was not accepted" in capsys.readouterr().err
+    demo = [
+        "--data-dir",
+        folder,
+        "demo",
+        "--patients",
+        "2",
+        "--seed",
+        "31",
+        "--today",
+        "2026-03-10",
+    ]
+    assert main(demo) == 0  # a vault that does not sync yet: demo patients as ever
+    capsys.readouterr()
+    assert main(["--data-dir", folder, "config", "set", "sync.password", f"pw-{a.login}"]) == 0
+    assert main(["--data-dir", folder, "sync"]) == 1
+    assert "2 demo patients" in capsys.readouterr().err  # still asked about
+    assert main(["--data-dir", folder, "sync", "--send-demo"]) == 0
+    capsys.readouterr()
+
+    assert main([*demo[:-4], "--seed", "32"]) == 1  # now it syncs: refused unless asked
+    assert "its demo patients would reach every workstation" in capsys.readouterr().err
+    assert main(["--data-dir", folder, "sync", "--status"]) == 0
+    assert "waiting to send: 0" in capsys.readouterr().out
