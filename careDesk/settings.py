@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from sqlmodel import select
 
@@ -144,7 +145,13 @@ _DECLARED = [
     Declared("backup.folder", str, "", "Folder for nightly backups (default: in the data folder)"),
     Declared("backup.keep_daily", int, "7", "Daily backups to keep"),
     Declared("backup.keep_weekly", int, "4", "Weekly backups to keep"),
-    Declared("sync.url", str, "", "Clinic PostgreSQL server (postgresql://host/db)"),
+    Declared(
+        "sync.url",
+        str,
+        "",
+        "Clinic PostgreSQL server (postgresql://host/db)",
+        check=lambda url: _server_url(url),
+    ),
     Declared("sync.user", str, "", "Sync login on the clinic server"),
     Declared("sync.password", str, "", "Sync password", secret=True),
     Declared("sync.every_minutes", int, "2", "Sync in the background this often (0: only by hand)"),
@@ -160,6 +167,15 @@ def _declared(key: str) -> Declared:
         return DECLARED[key]
     except KeyError:
         raise ValidationFailed("key", f"unknown setting {key!r}") from None
+
+
+def _server_url(url: str) -> str:
+    """The clinic server's address as careDesk connects to it (``careDesk/sync/connection.py``
+    reads the same shape): checked when it is set, not at the first sync."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
+        raise ValueError("must look like postgresql://host:port/database")
+    return url
 
 
 def _normalise(decl: Declared, value: str) -> str:

@@ -67,7 +67,8 @@ def cmd_sync(ctx: Context) -> int:
         return _setup(ctx)
     if ctx.args.purge:
         return _purge(ctx)
-    desk = ctx.desk()
+    # --status only reads: it works beside a sync running in the app or another terminal
+    desk = ctx.desk(readonly=bool(ctx.args.status and ctx.args.my_login is None))
     if ctx.args.my_login is not None:
         role = ctx.args.my_login.strip()
         password = None

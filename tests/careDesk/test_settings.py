@@ -16,6 +16,9 @@ from careDesk.errors import ValidationFailed
         ("clinic.phone", "call the front desk"),
         ("smtp.sender", "a@b.c"),
         ("clinic.timezone", "Mars/Base"),
+        # found by trying it: taken when set, refused only at the first sync
+        ("sync.url", "http://clinic-server.example/caredesk"),
+        ("sync.url", "clinic-server:5432"),
     ],
 )
 def test_a_value_the_form_rules_refuse_is_refused_naming_the_setting(
