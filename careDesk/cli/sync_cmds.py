@@ -11,6 +11,7 @@ from careDesk.cli.context import Context
 from careDesk.cli.terminal import progress_line
 from careDesk.errors import CareDeskError
 from careDesk.ops import Progress, job
+from careDesk.sync.conflict_words import field_text, mine, record_text, theirs
 from careDesk.sync.reports import INCOMPLETE, LAST_ERROR
 
 
@@ -44,6 +45,16 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--status", action="store_true", help="only show the sync status")
     p.add_argument(
+        "--conflicts",
+        action="store_true",
+        help="list the conflicts to review: whose record, which field, both values",
+    )
+    p.add_argument(
+        "--resolve",
+        metavar="ID",
+        help="mark a conflict reviewed (its id, or the first 8 characters --conflicts shows)",
+    )
+    p.add_argument(
         "--send-demo",
         action="store_true",
         help="first sync only: also send this vault's demo patients to the clinic server",
@@ -67,6 +78,8 @@ def cmd_sync(ctx: Context) -> int:
         return _setup(ctx)
     if ctx.args.purge:
         return _purge(ctx)
+    if ctx.args.conflicts or ctx.args.resolve:
+        return _conflicts(ctx)
     # --status only reads: it works beside a sync running in the app or another terminal
     desk = ctx.desk(readonly=bool(ctx.args.status and ctx.args.my_login is None))
     if ctx.args.my_login is not None:
@@ -115,6 +128,38 @@ def cmd_sync(ctx: Context) -> int:
         print(f"last attempt {when}: {LAST_ERROR.get(status.last_error, status.last_error)}")
     if status.incomplete:
         print(f"{INCOMPLETE} Finish it with: caredesk sync")
+    return 0
+
+
+def _conflicts(ctx: Context) -> int:
+    """List the conflicts to review, or mark one reviewed (--resolve)."""
+    desk = ctx.desk(readonly=not ctx.args.resolve)
+    open_ones = desk.sync.conflicts()
+    if ctx.args.resolve:
+        wanted = ctx.args.resolve.strip()
+        found = [
+            c for c in open_ones if c.id == wanted or (len(wanted) >= 8 and c.id.startswith(wanted))
+        ]
+        if len(found) != 1:
+            raise CareDeskError(
+                f"No open conflict {wanted!r}"
+                if not found
+                else f"{wanted!r} names several: give more of it"
+            )
+        desk.sync.resolve(found[0].id)
+        print(f"conflict {found[0].id[:8]} marked reviewed")
+        return 0
+    if ctx.args.json:
+        ctx.emit_json({"conflicts": [dataclasses.asdict(c) for c in open_ones]})
+        return 0
+    for c in open_ones:
+        flag = " (clinical)" if c.clinical else ""
+        who = c.patient or "no patient"
+        print(
+            f"{c.id[:8]}  {c.at.astimezone():%Y-%m-%d %H:%M}  {who}  {record_text(c)}{flag}\n"
+            f"          {field_text(c)}: here {mine(c)!r}, kept {theirs(c)!r}"
+        )
+    print(f"{len(open_ones)} conflicts to review" if open_ones else "no conflicts to review")
     return 0
 
 

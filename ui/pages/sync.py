@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from careDesk.changes import Changes
 from careDesk.errors import CareDeskError
 from careDesk.security.roles import Permission
+from careDesk.sync.conflict_words import field_text, mine, record_text, theirs
 from careDesk.sync.reports import (
     LAST_ERROR,
     ConflictView,
@@ -40,12 +41,8 @@ from ui.pages.sync_words import (
     CHART_TAB,
     count_text,
     every_text,
-    field_text,
-    mine,
-    record_text,
     report_text,
     stage_text,
-    theirs,
     theirs_tip,
 )
 from ui.tables import Column, RowModel

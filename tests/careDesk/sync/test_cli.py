@@ -253,3 +253,39 @@ def test_demo_patients_reach_the_clinic_only_when_asked_even_after_a_failed_firs
     assert "its demo patients would reach every workstation" in capsys.readouterr().err
     assert main(["--data-dir", folder, "sync", "--status"]) == 0
     assert "waiting to send: 0" in capsys.readouterr().out
+
+
+def test_conflicts_are_listed_and_marked_reviewed_from_the_command_line(
+    pair: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """Found by trying it: a sync printed "1 conflicts" and nothing on the command line showed
+    which, or let anyone mark it reviewed."""
+    a, b = pair
+    pid = str(
+        a.desk.patients.create(
+            mrn="CF-1", given_name="Grace", family_name="Okafor", birth_date=date(1950, 3, 2)
+        ).value.id
+    )
+    med = a.desk.clinical.add_medication(pid, name="Metformin 500 mg", dose="500 mg").value
+    a.sync()
+    b.sync()
+    a.desk.clinical.update_medication(med.id, dose="1000 mg")
+    b.desk.clinical.update_medication(med.id, dose="850 mg")
+    a.sync()
+    b.sync()
+    folder = str(b.desk.paths.root)
+    b.desk.close()
+    monkeypatch.setenv("CAREDESK_PASSWORD", PASSWORD)
+    monkeypatch.setenv("CAREDESK_USER", ADMIN)
+    assert main(["--data-dir", folder, "sync", "--conflicts"]) == 0
+    first, second, total = capsys.readouterr().out.strip().splitlines()
+    assert "Okafor, Grace (MRN CF-1)  medication: Metformin 500 mg (clinical)" in first
+    assert second.strip() == "dose: here '850 mg', kept '1000 mg'"
+    assert total == "1 conflicts to review"
+    short = first.split()[0]
+    assert main(["--data-dir", folder, "sync", "--resolve", short[:4]]) == 1  # too short to tell
+    assert "No open conflict" in capsys.readouterr().err
+    assert main(["--data-dir", folder, "sync", "--resolve", short]) == 0
+    assert f"conflict {short} marked reviewed" in capsys.readouterr().out
+    assert main(["--data-dir", folder, "sync", "--conflicts", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"conflicts": []}
