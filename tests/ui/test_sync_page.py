@@ -117,6 +117,9 @@ def test_a_first_sync_shows_the_copy_of_the_clinic_as_it_goes(
     total = int(page.stage.text().removeprefix(copying).replace(",", ""))
     assert page.bar.isVisible() and page.bar.maximum() == total > 0
     assert not page.sync_button.isEnabled()
+    assert page.pending.text() == "0"
+    add_patient(b.desk, "Lan", "Nguyen", "S-2")  # a save during the copy waits to be sent
+    qtbot.waitUntil(lambda: page.pending.text() == "1", timeout=10_000)
     with qtbot.waitSignal(page.synced, timeout=60_000):
         shown.set()
     assert f"Copied {total:,} records from the clinic." in page.result.text()

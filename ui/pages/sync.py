@@ -153,6 +153,12 @@ class SyncPage(Page):
         self.poll = QTimer(self)
         self.poll.setInterval(100)
         self.poll.timeout.connect(self._show_progress)
+        # During a sync an edit still changes "waiting to send": read it again, at most once a
+        # second (a burst of changes, a first sync's scores, asks once).
+        self.recount = QTimer(self)
+        self.recount.setSingleShot(True)
+        self.recount.setInterval(1000)
+        self.recount.timeout.connect(self._recount)
 
     def _status_box(self) -> QGroupBox:
         box = QGroupBox("This workstation")
@@ -218,10 +224,18 @@ class SyncPage(Page):
             self.server.load()
 
     def _changed(self, changes: Changes) -> None:
-        """Override Page._changed: every edit changes "waiting to send"; not mid-sync, though
-        (a sync reloads once it is done)."""
-        if changes and self.progress is None:
+        """Override Page._changed: every edit changes "waiting to send". Mid-sync only that
+        count, once a second at most (the page reloads once the sync is done)."""
+        if not changes:
+            return
+        if self.progress is None:
             self.refresh()
+        elif not self.recount.isActive():
+            self.recount.start()
+
+    def _recount(self) -> None:
+        sync = self.ws.desk.sync
+        self.ws.run(lambda: sync.status().pending, lambda n: self.pending.setText(f"{n:,}"))
 
     def _show_status(self, result: tuple[SyncStatus, ServerSettings, int]) -> None:
         status, server, every = result
