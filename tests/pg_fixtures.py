@@ -115,3 +115,16 @@ def make_workstation(
     yield make
     for desk in made:
         desk.close()
+
+
+def dose_conflict(a: Workstation, b: Workstation, patient_id: str) -> str:
+    """A medicine both workstations have, whose dose each then changes apart: "1000 mg" on
+    ``a``, sent; "850 mg" on ``b``, not yet. ``b``'s next sync meets a clinical conflict (the
+    server keeps a's). Returns the medicine's id."""
+    med = a.desk.clinical.add_medication(patient_id, name="Metformin 500 mg", dose="500 mg").value
+    a.sync()
+    b.sync()
+    a.desk.clinical.update_medication(med.id, dose="1000 mg")
+    b.desk.clinical.update_medication(med.id, dose="850 mg")
+    a.sync()
+    return str(med.id)

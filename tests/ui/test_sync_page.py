@@ -24,7 +24,7 @@ from careDesk.sync import setup
 from careDesk.sync.connection import SyncOffline, SyncRefused
 from careDesk.sync.reports import COPYING, SyncReport
 from tests.conftest import PASSWORD
-from tests.pg_fixtures import Workstation
+from tests.pg_fixtures import Workstation, dose_conflict
 from tests.ui.conftest import add_patient, wait_idle
 from ui.main_window import MainWindow
 from ui.pages.sync import LAST_ERROR, SyncPage, every_text, stage_text
@@ -41,6 +41,18 @@ def _page(qtbot: QtBot, ws: Workspace) -> SyncPage:
     page.show()
     wait_idle(qtbot, ws.worker)
     return page
+
+
+def _window_on_sync(qtbot: QtBot, ws: Workspace) -> tuple[MainWindow, SyncPage]:
+    """The main window on its Sync page (with the status bar and the banner)."""
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("sync")
+    page = window.pages["sync"]
+    assert isinstance(page, SyncPage)
+    wait_idle(qtbot, ws.worker)
+    return window, page
 
 
 def _as_coordinator(a: Workstation) -> Desk:
@@ -66,13 +78,7 @@ def test_sync_now_brings_the_other_workstations_patient(
     pid = add_patient(b.desk, "Grace", "Okafor", "S-1")
     b.sync()
     add_patient(a.desk, "Lan", "Nguyễn", "S-2")  # waits on this workstation
-    window = MainWindow(Workspace(a.desk, worker))
-    qtbot.addWidget(window)
-    window.show()
-    window.show_page("sync")
-    page = window.pages["sync"]
-    assert isinstance(page, SyncPage)
-    wait_idle(qtbot, worker)
+    window, page = _window_on_sync(qtbot, Workspace(a.desk, worker))
     assert page.pending.text() == "1"
     assert window.sync_status.isVisible() and "1 waiting" in window.sync_status.text()
 
@@ -156,12 +162,7 @@ def test_a_same_field_conflict_is_listed_until_marked_reviewed(
     a.sync()
     b.sync()
     pid = add_patient(a.desk, "Grace", "Okafor", "S-1")
-    med = a.desk.clinical.add_medication(pid, name="Metformin 500 mg", dose="500 mg").value
-    a.sync()
-    b.sync()
-    a.desk.clinical.update_medication(med.id, dose="1000 mg")
-    b.desk.clinical.update_medication(med.id, dose="850 mg")
-    a.sync()
+    dose_conflict(a, b, pid)
     ws = Workspace(b.desk, worker)
     page = _page(qtbot, ws)
     _press_sync(qtbot, page)
@@ -306,13 +307,7 @@ def test_a_refused_login_shows_from_the_kept_status_until_a_sync_gets_through(
     a.desk.settings.set("sync.password", "not the password")
     with pytest.raises(SyncRefused):
         a.sync()  # before the page was opened: the status keeps the outcome
-    window = MainWindow(Workspace(a.desk, worker))
-    qtbot.addWidget(window)
-    window.show()
-    window.show_page("sync")
-    page = window.pages["sync"]
-    assert isinstance(page, SyncPage)
-    wait_idle(qtbot, worker)
+    window, page = _window_on_sync(qtbot, Workspace(a.desk, worker))
     # The status bar, seen from every page, does not look healthy after a refusal
     assert re.fullmatch(r"Sync failed \d\d:\d\d · last synced \d\d:\d\d", window.sync_status.text())
     assert page.connection.text() == LAST_ERROR["refused-login"]
@@ -419,13 +414,7 @@ def test_a_first_sync_stopped_half_way_carries_on_next_time(
         add_patient(a.desk, "Grace", f"Okafor{i}", f"ST-{i:02d}")
     a.sync()
     b = make_workstation("ben")
-    window = MainWindow(Workspace(b.desk, worker))
-    qtbot.addWidget(window)
-    window.show()
-    window.show_page("sync")
-    page = window.pages["sync"]
-    assert isinstance(page, SyncPage)
-    wait_idle(qtbot, worker)
+    window, page = _window_on_sync(qtbot, Workspace(b.desk, worker))
     held, stopped, real_run = threading.Event(), threading.Event(), b.desk.sync.run
 
     def held_at_the_snapshot(progress: Progress | None = None) -> SyncReport:

@@ -11,6 +11,7 @@ import pytest
 from careDesk.cli.main import main
 from careDesk.desk import Desk
 from tests.conftest import ADMIN, PASSWORD
+from tests.pg_fixtures import dose_conflict
 
 
 def test_setup_then_sync_from_the_command_line(
@@ -266,12 +267,7 @@ def test_conflicts_are_listed_and_marked_reviewed_from_the_command_line(
             mrn="CF-1", given_name="Grace", family_name="Okafor", birth_date=date(1950, 3, 2)
         ).value.id
     )
-    med = a.desk.clinical.add_medication(pid, name="Metformin 500 mg", dose="500 mg").value
-    a.sync()
-    b.sync()
-    a.desk.clinical.update_medication(med.id, dose="1000 mg")
-    b.desk.clinical.update_medication(med.id, dose="850 mg")
-    a.sync()
+    dose_conflict(a, b, pid)
     b.sync()
     folder = str(b.desk.paths.root)
     b.desk.close()

@@ -11,6 +11,7 @@ from careDesk.model.patient import Patient
 from careDesk.model.schedule import FollowUp
 from careDesk.model.sync import SyncOutbox
 from tests.careDesk.sync.conftest import Workstation
+from tests.pg_fixtures import dose_conflict
 
 
 def reviews(session: Session) -> list[FollowUp]:
@@ -61,12 +62,7 @@ def test_edits_on_different_fields_merge(pair: Any) -> None:
 def test_same_clinical_field_makes_a_conflict_and_a_review_task(pair: Any) -> None:
     a, b = pair
     pid = new_patient(a)
-    med = a.desk.clinical.add_medication(pid, name="Metformin 500 mg", dose="500 mg").value
-    a.sync()
-    b.sync()
-    a.desk.clinical.update_medication(med.id, dose="1000 mg")
-    b.desk.clinical.update_medication(med.id, dose="850 mg")
-    a.sync()
+    dose_conflict(a, b, pid)
     report = b.sync()
     assert report.conflicts == 1
     [conflict] = b.desk.sync.conflicts()
