@@ -25,6 +25,15 @@ from careDesk.sync.connection import SyncRefused
 from tests.pg_fixtures import PASSWORD
 
 
+def _other_clinic(pg: Any, name: str) -> tuple[str, str]:
+    """A clinic of its own on the server, and a login ``name_…`` for it (password
+    ``name-pw``): (clinic, login)."""
+    other, login = "other-" + new_id()[-12:], f"{name}_" + new_id()[-12:]
+    with psycopg.connect(pg.admin_url()) as conn:
+        setup.add_login(conn, login, f"{name}-pw", other)
+    return other, login
+
+
 def test_a_copied_vault_syncs_in_another_clinic(
     make_workstation: Any, pg: Any, admin: psycopg.Connection[Any], clinic: str, tmp_path: Path
 ) -> None:
@@ -42,9 +51,7 @@ def test_a_copied_vault_syncs_in_another_clinic(
     restore_vault(archive, copy_paths, Credentials("admin", PASSWORD))  # same client id, outbox
     anna.sync()
 
-    other, login = "other-" + new_id()[-12:], "olga_" + new_id()[-12:]
-    with psycopg.connect(pg.admin_url()) as conn:
-        setup.add_login(conn, login, "olga-pw", other)
+    other, login = _other_clinic(pg, "olga")
     copy = unlock(copy_paths, "admin", PASSWORD)
     try:
         copy.settings.set("sync.user", login)
@@ -121,9 +128,7 @@ def test_a_first_syncs_cursor_gives_a_login_its_own_clinics_rows_and_nothing_els
         mrn="K-1", given_name="Ana", family_name="Kim", birth_date=date(1950, 1, 2)
     )
     anna.sync()
-    other, login = "other-" + new_id()[-12:], "omar_" + new_id()[-12:]
-    with psycopg.connect(pg.admin_url()) as conn:
-        setup.add_login(conn, login, "omar-pw", other)
+    _, login = _other_clinic(pg, "omar")
 
     def mrns(role: str, password: str) -> list[str]:
         with psycopg.connect(pg.url(), user=role, password=password) as conn:
@@ -150,9 +155,7 @@ def test_a_workstation_given_another_clinics_login_pulls_nothing_of_that_clinic(
         mrn="K-1", given_name="Ana", family_name="Lee", birth_date=date(1950, 1, 2)
     )
     anna.sync()
-    other, login = "other-" + new_id()[-12:], "otto_" + new_id()[-12:]
-    with psycopg.connect(pg.admin_url()) as conn:
-        setup.add_login(conn, login, "otto-pw", other)
+    other, login = _other_clinic(pg, "otto")
     otto = make_workstation("otto")
     otto.desk.settings.set("sync.user", login)
     otto.desk.settings.set("sync.password", "otto-pw")
