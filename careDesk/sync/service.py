@@ -24,14 +24,13 @@ from careDesk.care.urgent import raise_all_missing
 from careDesk.changes import Kind
 from careDesk.errors import CareDeskError
 from careDesk.model.patient import DEMO_SOURCE
-from careDesk.model.security import Setting
 from careDesk.model.sync import SyncConflict, SyncOutbox, SyncState
 from careDesk.ops import Progress
 from careDesk.security.roles import Permission
 from careDesk.settings_secrets import service_secret
 from careDesk.store.engine import replayable
 from careDesk.store.migrate import SCHEMA_VERSION
-from careDesk.sync import anchor, apply, capture, own_clinic, setup, snapshot, upload
+from careDesk.sync import anchor, apply, capture, own_clinic, ready, setup, snapshot, upload
 from careDesk.sync.conflicts import record as record_conflict
 from careDesk.sync.conflicts import views as conflict_views
 from careDesk.sync.connection import (
@@ -59,19 +58,6 @@ if TYPE_CHECKING:
 
 PUSH_BATCH = 2000
 PULL_PAGE = 2000
-# The clinic this vault's records are from, as the server named it at its first sync (kept
-# here, not a setting anyone sets: careDesk/settings.py does not declare it).
-CLINIC_KEY = "sync.clinic"
-
-
-def lacking(server: dict[str, list[str] | None]) -> list[str]:
-    """The replicated tables and columns of this version a server lacks ("table.column";
-    ``server``: its columns per table, from ``sync.ready``)."""
-    out = []
-    for t in synced_tables():
-        have = set(server.get(t.name) or ())
-        out += [f"{t.name}.{c.name}" for c in t.columns if c.name not in have]
-    return out
 
 
 class Sync:
@@ -206,52 +192,12 @@ class Sync:
         try:
             with self.connect(info) as conn:
                 row = conn.execute("SHOW server_version").fetchone()
-                self._same_clinic(conn, ready=conn.execute)
+                ready.check(self.desk, conn, self.schema_version, plainly=True)
         except psycopg.OperationalError as exc:
             raise connect_error(exc) from exc
         except psycopg.Error as exc:
             raise refused_error(exc) from exc
         return str(row[0]) if row else ""
-
-    def _same_clinic(self, conn: psycopg.Connection[Any], *, ready: Any = None) -> None:
-        """Ask the server whether this workstation may sync there (``sync.ready``, which writes
-        nothing): raises SyncUpgradeRequired for a too-old workstation, SyncRefused for a login
-        of no clinic, or of another clinic than the one this vault holds (it would pull that
-        clinic's records in beside its own, and send its edits where no one has the rows).
-        The first answer names the vault's clinic. ``ready``: how to run the question (Test
-        connection: plainly, so an older server lacking it is named; a sync: in a savepoint,
-        so an older server's sync goes on as before)."""
-        question = ("SELECT sync.ready(%s)", (self.schema_version,))
-        if ready is None:
-            try:
-                with conn.transaction():
-                    row = conn.execute(*question).fetchone()
-            except psycopg.errors.UndefinedFunction:
-                return
-        else:
-            row = ready(*question).fetchone()
-        answer: dict[str, Any] = dict(row[0]) if row else {}
-        if answer.get("status") == "upgrade":
-            raise SyncUpgradeRequired(int(answer["min_schema"]))
-        if answer.get("status") != "ok":
-            raise refused_error(psycopg.errors.InsufficientPrivilege())
-        if lacking(answer.get("tables") or {}):
-            raise refused_error(psycopg.errors.UndefinedColumn())
-        clinic = str(answer["clinic"])
-        with self.desk.reading() as session:
-            held = session.get(Setting, CLINIC_KEY)
-        if held is None:
-            if ready is None:  # a sync: remembered from the first on (Test connection: not)
-                with self.desk.writing(None) as tx:
-                    tx.session.add(Setting(key=CLINIC_KEY, value=clinic))
-            return
-        if held.value != clinic:
-            raise SyncRefused(
-                f"this login belongs to another clinic ({clinic}) than the one whose records "
-                f"this workstation holds ({held.value}). Use a login of that clinic, or join "
-                "the other clinic from a new vault",
-                "refused-clinic",
-            )
 
     def first_sync_sends(self) -> tuple[int, int] | None:
         """Before this workstation's first sync: (patients, of them demo patients) that it would
@@ -299,7 +245,7 @@ class Sync:
 
     def _exchange(self, conn: psycopg.Connection[Any]) -> SyncReport:
         try:
-            self._same_clinic(conn)
+            ready.check(self.desk, conn, self.schema_version)
         except SyncRefused as refused:  # kept, for the screens (Test connection keeps nothing)
             self._note_attempt(refused.code)
             raise
