@@ -53,7 +53,7 @@ from careDesk.sync.bulkload import (
 from careDesk.sync.connection import SyncUpgradeRequired
 from careDesk.sync.ddl import cursor_function, cursor_name
 from careDesk.sync.readahead import offer
-from careDesk.sync.reports import COPYING
+from careDesk.sync.reports import COPYING, INDEXING
 from careDesk.sync.tables import local_columns, synced_tables, table
 
 if TYPE_CHECKING:
@@ -272,7 +272,7 @@ class _Writer:
                 self.seen.update(str(r[0]) for r in part[:done])
             start += done
             self.written += done
-            self.progress.update(self.written, self.total)  # a stop ends the copy here
+            self.progress.update(self.written, self.total, COPYING)  # a stop ends it here
 
     def save_waits(self) -> bool:
         """Whether a save (an interactive transaction) waits for the lane now."""
@@ -327,6 +327,10 @@ class _Writer:
         with self.desk.reading() as session:
             raw = session.connection().connection.driver_connection
             statements = to_build(raw, name)
+        # Seconds for a large table: the bar says why it waits. Not on the way out of a stop
+        # (an update would raise it again instead of building what the table needs).
+        if statements and not self.progress.cancelled:
+            self.progress.update(self.written, self.total, INDEXING)
         for statement in statements:
             build_index(self.desk, statement, written_by(name))
         self.deferred.remove(name)
