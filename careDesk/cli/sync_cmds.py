@@ -52,7 +52,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--resolve",
         metavar="ID",
-        help="mark a conflict reviewed (its id, or the first 8 characters --conflicts shows)",
+        help="mark a conflict reviewed (its id, or the 8 characters --conflicts shows)",
     )
     p.add_argument(
         "--send-demo",
@@ -131,6 +131,12 @@ def cmd_sync(ctx: Context) -> int:
     return 0
 
 
+def _short(conflict_id: str) -> str:
+    """A conflict's id as --conflicts shows it: its last 8 characters, the random end of a
+    time-ordered id (the first 8 are the same for every conflict of one sync)."""
+    return conflict_id[-8:]
+
+
 def _conflicts(ctx: Context) -> int:
     """List the conflicts to review, or mark one reviewed (--resolve)."""
     desk = ctx.desk(readonly=not ctx.args.resolve)
@@ -138,7 +144,7 @@ def _conflicts(ctx: Context) -> int:
     if ctx.args.resolve:
         wanted = ctx.args.resolve.strip()
         found = [
-            c for c in open_ones if c.id == wanted or (len(wanted) >= 8 and c.id.startswith(wanted))
+            c for c in open_ones if c.id == wanted or (len(wanted) >= 8 and c.id.endswith(wanted))
         ]
         if len(found) != 1:
             raise CareDeskError(
@@ -147,7 +153,7 @@ def _conflicts(ctx: Context) -> int:
                 else f"{wanted!r} names several: give more of it"
             )
         desk.sync.resolve(found[0].id)
-        print(f"conflict {found[0].id[:8]} marked reviewed")
+        print(f"conflict {_short(found[0].id)} marked reviewed")
         return 0
     if ctx.args.json:
         ctx.emit_json({"conflicts": [dataclasses.asdict(c) for c in open_ones]})
@@ -156,7 +162,7 @@ def _conflicts(ctx: Context) -> int:
         flag = " (clinical)" if c.clinical else ""
         who = c.patient or "no patient"
         print(
-            f"{c.id[:8]}  {c.at.astimezone():%Y-%m-%d %H:%M}  {who}  {record_text(c)}{flag}\n"
+            f"{_short(c.id)}  {c.at.astimezone():%Y-%m-%d %H:%M}  {who}  {record_text(c)}{flag}\n"
             f"          {field_text(c)}: here {mine(c)!r}, kept {theirs(c)!r}"
         )
     print(f"{len(open_ones)} conflicts to review" if open_ones else "no conflicts to review")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from careDesk.model.security import Setting
+from careDesk.model.sync import SyncState
 from careDesk.sync.connection import SyncRefused, SyncUpgradeRequired, refused_error
 from careDesk.sync.tables import synced_tables
 
@@ -36,7 +37,10 @@ def check(desk: Desk, conn: psycopg.Connection[Any], schema: int, *, plainly: bo
     ``plainly`` (Test connection): the question is asked as it is, so a server without
     ``sync.ready`` is named as needing its upgrade, and nothing is remembered. A sync asks in a
     savepoint, so a server set up by an older careDesk syncs as before."""
-    question = ("SELECT sync.ready(%s)", (schema,))
+    with desk.reading() as session:
+        state = session.get(SyncState, 1)
+        held = session.get(Setting, CLINIC_KEY)
+    question = ("SELECT sync.ready(%s, %s)", (schema, state.client_id if state else ""))
     if plainly:
         row = conn.execute(*question).fetchone()
     else:
@@ -44,6 +48,10 @@ def check(desk: Desk, conn: psycopg.Connection[Any], schema: int, *, plainly: bo
             with conn.transaction():
                 row = conn.execute(*question).fetchone()
         except psycopg.errors.UndefinedFunction:
+            # A server set up by an older careDesk: its tables, from the catalog any login
+            # reads, still tell whether it lacks a column of ours.
+            if lacking(_catalog_columns(conn)):
+                raise refused_error(psycopg.errors.UndefinedColumn()) from None
             return
     answer: dict[str, Any] = dict(row[0]) if row else {}
     if answer.get("status") == "upgrade":
@@ -53,8 +61,10 @@ def check(desk: Desk, conn: psycopg.Connection[Any], schema: int, *, plainly: bo
     if lacking(answer.get("tables") or {}):
         raise refused_error(psycopg.errors.UndefinedColumn())
     clinic = str(answer["clinic"])
-    with desk.reading() as session:
-        held = session.get(Setting, CLINIC_KEY)
+    if held is None and state is not None and state.bootstrapped and not answer.get("known"):
+        # A vault that joined a clinic before careDesk remembered which: the clinic it joined
+        # knows its workstation id (sync.client), this login's does not.
+        held = Setting(key=CLINIC_KEY, value="the clinic it joined")
     if held is None:
         if not plainly:
             with desk.writing(None) as tx:
@@ -67,6 +77,18 @@ def check(desk: Desk, conn: psycopg.Connection[Any], schema: int, *, plainly: bo
             "the other clinic from a new vault",
             "refused-clinic",
         )
+
+
+def _catalog_columns(conn: psycopg.Connection[Any]) -> dict[str, list[str] | None]:
+    """The columns of each table in schema ``sync``, as PostgreSQL's catalog lists them."""
+    rows = conn.execute(
+        "SELECT c.relname, array_agg(a.attname::text) FROM pg_attribute a"
+        " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = 'sync' AND c.relkind IN ('r', 'p') AND a.attnum > 0"
+        " AND NOT a.attisdropped GROUP BY c.relname"
+    ).fetchall()
+    conn.commit()
+    return {str(name): list(columns) for name, columns in rows}
 
 
 def lacking(server: dict[str, list[str] | None]) -> list[str]:

@@ -343,13 +343,14 @@ BEGIN
     RETURN conflicts;
 END $$;
 
--- Whether a workstation of schema p_schema may sync here, writing nothing (the settings' Test
--- connection, and each sync first): 'ok' with the login's clinic (a vault that holds one clinic
--- never pulls another's) and the tables' columns, 'upgrade' (with min_schema: that workstation
--- is too old) or
--- 'no-clinic' (the login belongs to no clinic). A server without this function was set up by an
--- older careDesk.
-CREATE OR REPLACE FUNCTION sync.ready(p_schema int) RETURNS jsonb
+-- Whether workstation p_client, of schema p_schema, may sync here, writing nothing (the
+-- settings' Test connection, and each sync first): 'ok' with the login's clinic (a vault that
+-- holds one clinic never pulls another's), whether that clinic knows this workstation already,
+-- and the tables' columns; 'upgrade' (with min_schema: that workstation is too old) or
+-- 'no-clinic' (the login belongs to no clinic). A server without this function was set up by
+-- an older careDesk.
+DROP FUNCTION IF EXISTS sync.ready(int);  -- before p_client (never released)
+CREATE OR REPLACE FUNCTION sync.ready(p_schema int, p_client text) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = sync, pg_temp AS $$
 DECLARE v_min int; v_clinic text := sync.my_clinic();
 BEGIN
@@ -362,7 +363,10 @@ BEGIN
     END IF;
     -- and each replicated table's columns here: a workstation whose tables have a column this
     -- server lacks is told the server needs its upgrade (a push would drop that value unseen)
-    RETURN jsonb_build_object('status', 'ok', 'clinic', v_clinic, 'tables', (
+    RETURN jsonb_build_object('status', 'ok', 'clinic', v_clinic,
+        'known', EXISTS (SELECT 1 FROM sync.client
+                         WHERE clinic_id = v_clinic AND client_id = p_client),
+        'tables', (
         SELECT coalesce(jsonb_object_agg(t.name, (
             SELECT jsonb_agg(a.attname) FROM pg_attribute a
             WHERE a.attrelid = to_regclass(format('sync.%I', t.name))

@@ -35,7 +35,7 @@ CALLABLE = (
     "upload_apply(text, integer, text)",
     "upload_finish(text, integer)",
     "snapshot_ours(text, integer, xid8, jsonb)",
-    "ready(integer)",
+    "ready(integer, text)",
 )
 SCRIPTS = ("server_schema.sql", "anchor_schema.sql", "upload_schema.sql")
 

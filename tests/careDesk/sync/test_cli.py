@@ -268,20 +268,24 @@ def test_conflicts_are_listed_and_marked_reviewed_from_the_command_line(
         ).value.id
     )
     dose_conflict(a, b, pid)
+    dose_conflict(a, b, pid)  # two in one sync: their ids begin alike (time-ordered)
     b.sync()
     folder = str(b.desk.paths.root)
     b.desk.close()
     monkeypatch.setenv("CAREDESK_PASSWORD", PASSWORD)
     monkeypatch.setenv("CAREDESK_USER", ADMIN)
     assert main(["--data-dir", folder, "sync", "--conflicts"]) == 0
-    first, second, total = capsys.readouterr().out.strip().splitlines()
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1] == "2 conflicts to review"
+    first, second = lines[0], lines[1]
     assert "Okafor, Grace (MRN CF-1)  medication: Metformin 500 mg (clinical)" in first
     assert second.strip() == "dose: here '850 mg', kept '1000 mg'"
-    assert total == "1 conflicts to review"
-    short = first.split()[0]
-    assert main(["--data-dir", folder, "sync", "--resolve", short[:4]]) == 1  # too short to tell
+    shorts = [lines[0].split()[0], lines[2].split()[0]]
+    assert shorts[0] != shorts[1]  # each can be named
+    assert main(["--data-dir", folder, "sync", "--resolve", shorts[0][:4]]) == 1  # too short
     assert "No open conflict" in capsys.readouterr().err
-    assert main(["--data-dir", folder, "sync", "--resolve", short]) == 0
-    assert f"conflict {short} marked reviewed" in capsys.readouterr().out
+    assert main(["--data-dir", folder, "sync", "--resolve", shorts[0]]) == 0
+    assert f"conflict {shorts[0]} marked reviewed" in capsys.readouterr().out
     assert main(["--data-dir", folder, "sync", "--conflicts", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"conflicts": []}
+    [left] = json.loads(capsys.readouterr().out)["conflicts"]
+    assert left["id"].endswith(shorts[1])

@@ -174,7 +174,7 @@ def test_test_connection_meets_what_a_sync_would_and_writes_nothing(
     with pytest.raises(SyncRefused) as refused:  # and a sync says the same
         cleo.sync()
     assert "no clinic's sync login" in refused.value.message
-    older_server(pg, a, "ready(integer)")
+    older_server(pg, a, "ready(integer, text)")
     with pytest.raises(SyncRefused, match="caredesk sync --setup-server") as refused:
         a.desk.sync.check_connection()
     assert refused.value.code == "server-upgrade"
@@ -203,10 +203,11 @@ def test_a_refusal_says_what_an_administrator_does(
         a.sync()
     assert refused.value.code == "server-upgrade"
 
-    database = older_server(pg, b)  # its patient table as a careDesk without preferred names
-    with psycopg.connect(pg.admin_url(database)) as conn:
+    # A patient table as a careDesk without preferred names made it: a push there would drop
+    # the field. A server that answers sync.ready says so; on an older one, the catalog does.
+    older = older_server(pg, b)
+    with psycopg.connect(pg.admin_url(older)) as conn:
         conn.execute("ALTER TABLE sync.patient DROP COLUMN preferred_name")
-        setup.add_login(conn, a.login, f"pw-{a.login}", "older-clinic")
     b.desk.patients.create(
         mrn="OLD-1",
         given_name="Ida",
@@ -214,8 +215,22 @@ def test_a_refusal_says_what_an_administrator_does(
         preferred_name="Idy",
         birth_date=date(1950, 1, 1),
     )
-    a.desk.settings.set("sync.url", pg.url(database))
-    for ws in (b, a):  # the first workstation's upload; a new one's copy of the clinic
+    oldest = older_server(pg, a, "ready(integer, text)")
+    pid = str(
+        a.desk.patients.create(
+            mrn="OLD-2", given_name="Eva", family_name="Lund", birth_date=date(1951, 2, 3)
+        ).value.id
+    )
+    a.sync()  # joined while the server had every column
+    with psycopg.connect(pg.admin_url(oldest)) as conn:  # as that careDesk set it up
+        conn.execute("ALTER TABLE sync.patient DROP COLUMN preferred_name")
+        conn.execute(
+            "UPDATE sync.synced_table SET columns = replace(columns, ', \"preferred_name\"', '')"
+            " WHERE name = 'patient'"
+        )
+    a.desk.patients.update(pid, preferred_name="Evi")
+    for ws in (b, a):  # a first upload; an edit pushed
         with pytest.raises(SyncRefused, match="caredesk sync --setup-server") as refused:
             ws.sync()
         assert refused.value.code == "server-upgrade", ws.login
+    assert a.desk.sync.status().pending == 1  # kept, to go once the server is upgraded
