@@ -17,7 +17,7 @@ from psycopg import Connection, sql
 
 from careDesk.errors import CareDeskError
 from careDesk.store.migrate import SCHEMA_VERSION
-from careDesk.sync.ddl import all_statements, cursor_function, snapshot_function
+from careDesk.sync.ddl import all_statements, cursor_function, rows_function, snapshot_function
 from careDesk.sync.tables import synced_tables
 
 # A login role's name: what careDesk makes and accepts (PostgreSQL allows more, quoted).
@@ -71,9 +71,8 @@ def install(conn: Connection[Any], *, min_client_schema: int = 1) -> None:
         conn.execute("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sync FROM PUBLIC")
         conn.execute("RESET ROLE")
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA sync TO {}").format(sql.Identifier(USERS)))
-        streams = [
-            f"{f(t)}()" for t in synced_tables() for f in (snapshot_function, cursor_function)
-        ]
+        opening = (snapshot_function, cursor_function, rows_function)
+        streams = [f"{f(t)}()" for t in synced_tables() for f in opening]
         for signature in (*CALLABLE, *streams):
             conn.execute(
                 sql.SQL("GRANT EXECUTE ON FUNCTION sync.{} TO {}").format(

@@ -8,6 +8,7 @@ own. Real PostgreSQL 15 (tests/pg_fixtures.py), real vaults, a real backup and r
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -128,17 +129,25 @@ def test_a_first_syncs_cursor_gives_a_login_its_own_clinics_rows_and_nothing_els
     anna.sync()
     _, login = _other_clinic(pg, "omar")
 
-    def mrns(role: str, password: str) -> list[str]:
+    def mrns(role: str, password: str, json_rows: bool) -> list[str]:
+        # This version's cursor (each row as JSON), and the typed one of the version before.
+        function, cursor = (
+            ("snapshot_json_patient", "snapshot_json_patient")
+            if json_rows
+            else ("snapshot_cursor_patient", "snapshot_patient")
+        )
         with psycopg.connect(pg.url(), user=role, password=password) as conn:
-            conn.execute("SELECT sync.snapshot_cursor_patient()")
-            rows = conn.execute("FETCH ALL FROM snapshot_patient").fetchall()
+            conn.execute(f"SELECT sync.{function}()")
+            rows = conn.execute(f"FETCH ALL FROM {cursor}").fetchall()
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute("SELECT mrn FROM sync.patient")
-            return [str(r[6]) for r in rows]  # the columns in the vault's order: mrn is 7th
+            # The columns in the vault's order: mrn is the 7th.
+            return [str(json.loads(r[1])[6] if json_rows else r[6]) for r in rows]
 
     mine = anna.desk.settings.get("sync.user")
-    assert "K-1" in mrns(mine, f"pw-{mine}")
-    assert mrns(login, "omar-pw") == []
+    for json_rows in (True, False):
+        assert "K-1" in mrns(mine, f"pw-{mine}", json_rows)
+        assert mrns(login, "omar-pw", json_rows) == []
 
 
 def test_a_workstation_given_another_clinics_login_pulls_nothing_of_that_clinic(

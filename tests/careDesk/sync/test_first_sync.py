@@ -5,7 +5,7 @@ what it committed, finds every patient it has, and has (or gets back) all its in
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
@@ -18,7 +18,7 @@ from careDesk.ops import Cancelled, Progress, job, write
 from careDesk.sync import bulkload, setup, snapshot
 from careDesk.sync.connection import SyncOffline, SyncRefused
 from careDesk.sync.reports import COPYING, INDEXING
-from careDesk.sync.tables import synced_tables
+from careDesk.sync.tables import local_columns, synced_tables
 from tests.conftest import PASSWORD
 from tests.pg_fixtures import older_server
 
@@ -339,10 +339,10 @@ def test_a_server_set_up_by_an_older_careDesk_is_named_as_needing_its_upgrade(
     """A first sync reads through functions a server set up by an older careDesk lacks: the
     person is told what the administrator does, not a PostgreSQL error's class name."""
     b = make_workstation("ben")
-    # As before these versions: no streaming cursor, no check that the clinic is this
+    # As before these versions: no cursor of rows as JSON, no check that the clinic is this
     # workstation's own (without which a first sync copies the clinic).
     database = older_server(
-        pg, b, "snapshot_cursor_patient()", "snapshot_ours(text, integer, xid8, jsonb)"
+        pg, b, "snapshot_json_patient()", "snapshot_ours(text, integer, xid8, jsonb)"
     )
     with pytest.raises(SyncRefused, match="caredesk sync --setup-server") as refused:
         b.sync()
@@ -363,9 +363,54 @@ def test_the_first_workstation_still_names_a_server_that_lacks_a_table(
     a.desk.patients.create(
         mrn="T-1", given_name="Ada", family_name="Old", birth_date=date(1950, 1, 1)
     )
-    database = older_server(pg, a, "snapshot_cursor_opt_out()")
+    database = older_server(pg, a, "snapshot_json_opt_out()")
     with psycopg.connect(pg.admin_url(database)) as conn:
         conn.execute("DELETE FROM sync.synced_table WHERE name = 'opt_out'")
     with pytest.raises(SyncRefused, match="caredesk sync --setup-server") as refused:
         a.sync()
     assert refused.value.code == "server-upgrade"
+
+
+def test_a_first_sync_copies_every_value_exactly_as_the_clinic_has_it(
+    make_workstation: Any, pg: Any
+) -> None:
+    """Rows travel as JSON text (one array per row) and SQLite reads them back: every value of
+    every replicated table arrives with its type and its exact value, doubles to the last bit
+    and text with quotes, backslashes, line breaks and letters beyond ASCII."""
+    a = _clinic(make_workstation, seed=2027)
+    pid = a.desk.patients.create(
+        mrn="Q-1",
+        given_name='Zoë "Zee" O\'Brien \\ 李',
+        family_name="Ng 😀",
+        birth_date=date(1931, 2, 28),
+    ).value.id
+    note = 'Ate "peanut" oil \\ once,\nthen hives; 48 h later\twheeze — é'
+    a.desk.timeline.add_note(pid, summary="Allergy history", body=note)
+    when = datetime(2026, 1, 2, 9, 0, 0, 123456, tzinfo=UTC)
+    for value in (0.1 + 0.2, 1 / 3, 81.2, 1e-300, 2.5e15, -0.0, 120.0):
+        a.desk.clinical.add_observation(
+            pid, display="Weight", value=value, unit="kg", effective=when
+        )
+    a.sync()
+    b = make_workstation("ben")
+    b.sync()
+
+    def rows(desk: Desk, name: str, columns: list[str]) -> list[tuple[Any, ...]]:
+        typed = ", ".join(f'"{c}", typeof("{c}")' for c in columns)
+        with desk.reading() as session:
+            found = session.execute(text(f'SELECT {typed} FROM "{name}" ORDER BY id'))
+            return [tuple(r) for r in found]
+
+    for t in synced_tables():
+        columns = [c.name for c in t.columns if c.name not in local_columns(t.name)]
+        assert rows(b.desk, t.name, columns) == rows(a.desk, t.name, columns), t.name
+    weights = [o.value for o in b.desk.clinical.observations(pid) if o.effective == when]
+    assert sorted(weights, key=repr) == sorted(
+        [0.30000000000000004, 0.3333333333333333, 81.2, 1e-300, 2.5e15, -0.0, 120.0], key=repr
+    )
+    assert [p.id for p in b.desk.patients.search("Zoë")] == [pid]  # its search index too
+    assert b.desk.patients.get(pid).given_name == 'Zoë "Zee" O\'Brien \\ 李'
+    with b.desk.reading() as session:
+        body = text("SELECT body FROM timeline_entry WHERE patient_id = :p")
+        bodies = session.execute(body, {"p": pid})
+        assert list(bodies.scalars()) == [note]
