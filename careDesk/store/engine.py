@@ -174,6 +174,66 @@ def _folded_order(a: str, b: str) -> int:
 
 
 def _connect(path: Path, key: bytes | None, readonly: bool) -> Any:
+    """A configured connection to the vault at ``path``, keyed with ``key``, with its pages
+    read at the size the vault was made with (:func:`page_sizes`)."""
+    sizes = page_sizes(path)
+    try:
+        return _connect_at(path, key, readonly, sizes[0])
+    except sqlcipher3.DatabaseError as first:
+        if key is None or not _unreadable(first):
+            raise
+        for size in sizes[1:]:
+            try:
+                conn = _connect_at(path, key, readonly, size)
+            except sqlcipher3.DatabaseError as again:
+                if not _unreadable(again):
+                    raise
+                continue
+            _SIZE_SEEN[str(path)] = size
+            return conn
+        raise
+
+
+# An encrypted vault's page size is stored inside its encrypted header, so SQLCipher must be
+# told it before it reads the first page; the header of a plain file says it itself. Vaults
+# are made with PAGE_BYTES; those made before by careDesk have SQLCipher's default, 4,096.
+# Larger pages mean fewer pages to encrypt, authenticate and write for the same rows: writing
+# a 50,000-patient clinic into a new vault (benchmarks/sync_floor.py) took 13.8-14.6 s with
+# 16 KiB pages against 16.4-18.5 s with 4 KiB, in runs side by side.
+PAGE_BYTES = 16_384
+_OLDER_PAGE_BYTES = 4_096
+_SIZE_SEEN: dict[str, int] = {}  # the size a vault's pages turned out to have, by path
+
+
+def page_sizes(path: Path) -> tuple[int, ...]:
+    """The page sizes to read the vault at ``path`` with, most likely first: the size in the
+    header of a write-ahead log left beside it (plain text; never open a vault with a log of
+    another page size), else the size it had last time, else :data:`PAGE_BYTES` (a new file's)."""
+    first = _wal_page_size(path) or _SIZE_SEEN.get(str(path), PAGE_BYTES)
+    return (first, *(s for s in (PAGE_BYTES, _OLDER_PAGE_BYTES) if s != first))
+
+
+def _wal_page_size(path: Path) -> int | None:
+    """The page size a write-ahead log beside ``path`` records (bytes 8-11 of its header,
+    https://www.sqlite.org/fileformat2.html#walformat), if there is a log with a header."""
+    try:
+        with open(f"{path}-wal", "rb") as log:
+            header = log.read(32)
+    except OSError:
+        return None
+    if len(header) < 32:
+        return None
+    size = int.from_bytes(header[8:12], "big")
+    return size if size in (PAGE_BYTES, _OLDER_PAGE_BYTES) else None
+
+
+def _unreadable(exc: sqlcipher3.DatabaseError) -> bool:
+    """Whether SQLCipher could not authenticate the first page: a wrong key, a damaged file,
+    or pages of another size than it was told."""
+    return "file is not a database" in str(exc)
+
+
+def _connect_at(path: Path, key: bytes | None, readonly: bool, page_bytes: int) -> Any:
     # Read-only desks use query_only rather than a mode=ro file handle: a mode=ro connection
     # cannot remove the -wal/-shm files it creates, so a mere look would leave files behind.
     uri = f"file:{path.as_posix()}"
@@ -186,6 +246,9 @@ def _connect(path: Path, key: bytes | None, readonly: bool) -> Any:
         conn.execute("PRAGMA cipher_log_level = NONE")
         if key is not None:
             conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+            conn.execute(f"PRAGMA cipher_page_size = {page_bytes}")
+        else:
+            conn.execute(f"PRAGMA page_size = {page_bytes}")  # a new file's; else its own
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # Reading the schema first decrypts a page: a wrong key or damaged header fails here.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()

@@ -3,7 +3,7 @@
 ``python -m tests.reliability.storage_writer DATA_DIR`` signs in (user and password from the
 environment), then caps every file this process writes at the size the vault's database and
 write-ahead log have now plus 8 KiB (``RLIMIT_FSIZE``; SIGXFSZ ignored, so a write past it
-fails with EFBIG, which SQLite reports as ``SQLITE_IOERR_WRITE``), and adds 2,000 patients in
+fails with EFBIG, which SQLite reports as ``SQLITE_IOERR_WRITE``), and adds 4,000 patients in
 one transaction. Prints ``ok``, or the error's class and message on one line.
 """
 
@@ -31,7 +31,7 @@ def main(data_dir: str) -> int:
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
     status = 0
     try:
-        add_patients(desk, 2000, prefix="IOERR")
+        add_patients(desk, 4000, prefix="IOERR")
         print("ok", flush=True)
     except CareDeskError as exc:
         print(f"{type(exc).__name__}: {exc.message}", flush=True)

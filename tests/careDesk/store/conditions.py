@@ -15,6 +15,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.pool import Pool
 
 from careDesk.paths import VaultPaths
+from careDesk.store.engine import page_sizes
 
 
 def full(dbapi: Any, _record: Any) -> None:
@@ -47,6 +48,7 @@ def held(paths: VaultPaths, key: bytes, *, exclusive: bool = False) -> Iterator[
     """Another connection holding the vault's write lock (or, exclusive, the whole file)."""
     other = sqlcipher3.connect(str(paths.database), isolation_level=None)
     other.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    other.execute(f"PRAGMA cipher_page_size = {page_sizes(paths.database)[0]}")
     if exclusive:
         other.execute("PRAGMA locking_mode = EXCLUSIVE")
         other.execute("BEGIN EXCLUSIVE")
