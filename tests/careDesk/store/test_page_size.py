@@ -68,9 +68,7 @@ def test_a_vault_with_4_KiB_pages_opens_takes_writes_backs_up_and_restores(
     made, _ = create_vault(elsewhere, ADMIN, PASSWORD)
     made.close()
     engine._SIZE_SEEN.clear()  # a new process: nothing known of either vault
-    restore_vault(
-        archive, elsewhere, Credentials(ADMIN, PASSWORD), replace_with_other_vault=True
-    )
+    restore_vault(archive, elsewhere, Credentials(ADMIN, PASSWORD), replace_with_other_vault=True)
     restored = unlock(elsewhere, ADMIN, PASSWORD)
     try:
         assert _page_size(restored) == 4096
