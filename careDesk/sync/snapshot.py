@@ -101,6 +101,9 @@ def take(
     """
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     try:
+        # Doubles as text in shortest round-trip form (PostgreSQL's default, unless a server's
+        # configuration asks for fewer digits): every bit arrives (careDesk/sync/ddl.py).
+        conn.execute("SET LOCAL extra_float_digits = 1")
         row = conn.execute(
             "SELECT sync.snapshot_start(%s, %s)", (client_id, schema_version)
         ).fetchone()
