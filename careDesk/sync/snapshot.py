@@ -1,10 +1,11 @@
 """A workstation's first sync (or a re-bootstrap): the whole clinic, streamed table by table.
 
 The server hands every value over already in the form the vault stores it, through a cursor that
-``sync.snapshot_cursor_<table>()`` opens (generated in :mod:`careDesk.sync.ddl`), so rows go
-from psycopg's binary fetches straight into SQLite's ``executemany`` (one prepared statement)
-with no per-value work in Python. One thread reads from the server while the calling thread
-writes to the vault, so the two overlap. Writes commit in short chunks (sized by time,
+``sync.snapshot_json_<table>()`` opens (generated in :mod:`careDesk.sync.ddl`): each row as its
+id and one JSON array of its values. A step of rows goes to SQLite as one text, which it parses
+in C (``INSERT … SELECT … FROM jsonb_each(?)``), so no value becomes a Python object on the
+way. One thread reads from the server while the calling thread writes to the vault, so the two
+overlap. Writes commit in short chunks (sized by time,
 ``careDesk/ops/chunks.py``, at most :data:`COMMIT_ROWS` rows) through the vault's write lane, so
 a save made on this workstation meanwhile waits for part of one chunk, not for the copy: a chunk
 looks at the lane every :data:`STEP_ROWS` rows and commits what it has as soon as a save waits
