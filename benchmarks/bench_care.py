@@ -106,12 +106,15 @@ def _busy_patient(desk: Desk) -> str:
 
 
 def _plain_copy(folder: Path, key: bytes) -> None:
-    """An unencrypted copy of the vault database (SQLCipher's ``sqlcipher_export``)."""
+    """An unencrypted copy of the vault database (SQLCipher's ``sqlcipher_export``), with the
+    vault's page size: the ratio compares encryption, not page sizes."""
     plain = folder / "plain" / "vault.db"
     plain.parent.mkdir(exist_ok=True)
     conn = raw_connect(folder / "vault" / "vault.db", key)
     try:
+        size = int(conn.execute("PRAGMA page_size").fetchone()[0])
         conn.execute(f"ATTACH DATABASE '{plain.as_posix()}' AS plaintext KEY ''")
+        conn.execute(f"PRAGMA plaintext.page_size = {size}")
         conn.execute("SELECT sqlcipher_export('plaintext')")
         conn.execute("DETACH DATABASE plaintext")
     finally:

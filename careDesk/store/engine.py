@@ -197,10 +197,13 @@ def _connect(path: Path, key: bytes | None, readonly: bool) -> Any:
 # An encrypted vault's page size is stored inside its encrypted header, so SQLCipher must be
 # told it before it reads the first page; the header of a plain file says it itself. Vaults
 # are made with PAGE_BYTES; those made before by careDesk have SQLCipher's default, 4,096.
-# Larger pages mean fewer pages to encrypt, authenticate and write for the same rows: writing
-# a 50,000-patient clinic into a new vault (benchmarks/sync_floor.py) took 13.8-14.6 s with
-# 16 KiB pages against 16.4-18.5 s with 4 KiB, in runs side by side.
-PAGE_BYTES = 16_384
+# Larger pages mean fewer pages to encrypt, authenticate and write for a bulk load: writing a
+# 50,000-patient clinic into a new vault (benchmarks/sync_floor.py) took 14.6 s with 8 KiB
+# pages, 13.8-14.6 s with 16 KiB and 16.4-18.5 s with 4 KiB, in runs side by side. But a
+# write that changes a few rows here and there writes whole pages: generating the
+# 50,000-patient demo clinic took 170 s with 8 KiB, 187-211 s with 16 KiB (over its 180 s
+# budget) and 145 s with 4 KiB; a first sync took 0.6-0.9 s longer with 8 KiB than 16.
+PAGE_BYTES = 8_192
 _OLDER_PAGE_BYTES = 4_096
 _SIZE_SEEN: dict[str, int] = {}  # the size a vault's pages turned out to have, by path
 

@@ -1,4 +1,4 @@
-"""New vaults have 16 KiB pages; vaults an older careDesk made have SQLCipher's 4 KiB and keep
+"""New vaults have 8 KiB pages; vaults an older careDesk made have SQLCipher's 4 KiB and keep
 working: they open, take writes, back up and restore, also with a write-ahead log a crash left.
 
 An encrypted vault's page size sits inside its encrypted header, so the app must name it before
@@ -48,8 +48,8 @@ def older(tmp_path: Path, fast_kdf: None, monkeypatch: pytest.MonkeyPatch) -> It
     engine._SIZE_SEEN.clear()
 
 
-def test_a_new_vault_has_16_KiB_pages(desk: Desk) -> None:
-    assert _page_size(desk) == 16_384
+def test_a_new_vault_has_8_KiB_pages(desk: Desk) -> None:
+    assert _page_size(desk) == 8192
 
 
 def test_a_vault_with_4_KiB_pages_opens_takes_writes_backs_up_and_restores(
