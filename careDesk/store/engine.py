@@ -202,7 +202,7 @@ def _connect(path: Path, key: bytes | None, readonly: bool) -> Any:
 # pages, 13.8-14.6 s with 16 KiB and 16.4-18.5 s with 4 KiB, in runs side by side. But a
 # write that changes a few rows here and there writes whole pages: generating the
 # 50,000-patient demo clinic took 170 s with 8 KiB, 187-211 s with 16 KiB (over its 180 s
-# budget) and 145 s with 4 KiB; a first sync took 0.6-0.9 s longer with 8 KiB than 16.
+# budget) and 145 s with 4 KiB; a first sync took 0.4-0.9 s longer with 8 KiB than 16.
 PAGE_BYTES = 8_192
 _OLDER_PAGE_BYTES = 4_096
 _SIZE_SEEN: dict[str, int] = {}  # the size a vault's pages turned out to have, by path
