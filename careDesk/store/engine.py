@@ -176,22 +176,19 @@ def _folded_order(a: str, b: str) -> int:
 def _connect(path: Path, key: bytes | None, readonly: bool) -> Any:
     """A configured connection to the vault at ``path``, keyed with ``key``, with its pages
     read at the size the vault was made with (:func:`page_sizes`)."""
-    sizes = page_sizes(path)
-    try:
-        return _connect_at(path, key, readonly, sizes[0])
-    except sqlcipher3.DatabaseError as first:
-        if key is None or not _unreadable(first):
-            raise
-        for size in sizes[1:]:
-            try:
-                conn = _connect_at(path, key, readonly, size)
-            except sqlcipher3.DatabaseError as again:
-                if not _unreadable(again):
-                    raise
-                continue
-            _SIZE_SEEN[str(path)] = size
-            return conn
-        raise
+    first: sqlcipher3.DatabaseError | None = None
+    for size in page_sizes(path):
+        try:
+            conn = _connect_at(path, key, readonly, size)
+        except sqlcipher3.DatabaseError as exc:
+            if key is None or not _unreadable(exc):
+                raise
+            first = first or exc  # a file unreadable at every size is reported as at the first
+            continue
+        _SIZE_SEEN[str(path)] = size
+        return conn
+    assert first is not None
+    raise first
 
 
 # An encrypted vault's page size is stored inside its encrypted header, so SQLCipher must be
