@@ -113,9 +113,11 @@ def _snapshot(paths: VaultPaths, key: bytes, staging: Path, target: Path) -> tup
     try:
         dst.execute("PRAGMA cipher_log_level = NONE")
         dst.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-        # Page by page: the copy's pages must have the vault's size (careDesk/store/engine.py).
+        # Page by page: the copy's pages must have the vault's format (careDesk/store/engine.py).
         size = int(src.execute("PRAGMA page_size").fetchone()[0])
+        hmac_name = str(src.execute("PRAGMA cipher_hmac_algorithm").fetchone()[0])
         dst.execute(f"PRAGMA cipher_page_size = {size}")
+        dst.execute(f"PRAGMA cipher_hmac_algorithm = {hmac_name}")
         src.backup(dst)
         dst.execute("PRAGMA journal_mode = DELETE")
         schema = int(dst.execute("PRAGMA user_version").fetchone()[0])

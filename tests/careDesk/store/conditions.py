@@ -15,7 +15,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.pool import Pool
 
 from careDesk.paths import VaultPaths
-from careDesk.store.engine import page_sizes
+from careDesk.store.engine import formats
 
 
 def full(dbapi: Any, _record: Any) -> None:
@@ -48,7 +48,9 @@ def held(paths: VaultPaths, key: bytes, *, exclusive: bool = False) -> Iterator[
     """Another connection holding the vault's write lock (or, exclusive, the whole file)."""
     other = sqlcipher3.connect(str(paths.database), isolation_level=None)
     other.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-    other.execute(f"PRAGMA cipher_page_size = {page_sizes(paths.database)[0]}")
+    shape = formats(paths.database)[0]
+    other.execute(f"PRAGMA cipher_page_size = {shape.size}")
+    other.execute(f"PRAGMA cipher_hmac_algorithm = {shape.hmac}")
     if exclusive:
         other.execute("PRAGMA locking_mode = EXCLUSIVE")
         other.execute("BEGIN EXCLUSIVE")

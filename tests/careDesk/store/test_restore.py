@@ -21,7 +21,7 @@ from careDesk.errors import BackupInvalid, PermissionDenied, WrongPassword
 from careDesk.model.patient import Patient
 from careDesk.paths import VaultPaths
 from careDesk.store.backup import seal
-from careDesk.store.engine import PAGE_BYTES
+from careDesk.store.engine import FORMAT
 from careDesk.store.restore import BackupSignInNeeded, Credentials, OtherVault, restore_vault
 from careDesk.store.vault import create_vault, unlock
 from tests.careDesk.store.files import add_patients
@@ -254,7 +254,7 @@ def test_damaged_pages_are_caught_before_the_swap(
     desk.close()
     with zipfile.ZipFile(archive) as zf:
         db = bytearray(zf.read("vault.db"))
-    page = PAGE_BYTES * 2 + 100  # inside the third page (a copy's pages are the vault's size)
+    page = FORMAT.size * 2 + 100  # inside the third page (a copy's pages are the vault's size)
     db[page : page + 16] = bytes(b ^ 0xFF for b in db[page : page + 16])
     manifest = _manifest(archive)
     manifest["sha256"] = {**_sums(manifest), "vault.db": hashlib.sha256(db).hexdigest()}
