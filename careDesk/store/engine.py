@@ -228,9 +228,7 @@ def formats(path: Path) -> tuple[PageFormat, ...]:
     every = (FORMAT, *OLDER_FORMATS)
     seen = _SEEN.get(str(path))
     logged = _wal_page_size(path)
-    return tuple(
-        sorted(every, key=lambda f: (logged is not None and f.size != logged, f != seen))
-    )
+    return tuple(sorted(every, key=lambda f: (logged is not None and f.size != logged, f != seen)))
 
 
 def _wal_page_size(path: Path) -> int | None:
