@@ -430,9 +430,8 @@ class Sync:
             ScoresAlongside(self.desk, self._progress) as scores,
             self.desk.risk.copying(),
         ):
-            start = None if again else scores.start
             args = (self.desk, conn, client, version, self._progress)
-            taken = snapshot.take(*args, again=again, scores_start=start)
+            taken = snapshot.take(*args, again=again, scores=None if again else scores)
         self._bootstrapped(taken.txid, copied=True)
         return taken.rows
 

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import psycopg
 from psycopg import sql
@@ -76,6 +76,14 @@ LOCK_TURN = 0.0005
 Page = tuple[str, list[tuple[Any, ...]] | None]  # (table, rows); None rows: the table ended
 
 
+class Alongside(Protocol):
+    """The risk scores computed alongside the copy (``careDesk/care/risk/alongside.py``)."""
+
+    def expect(self, patients: int) -> None: ...
+
+    def start(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """Where the change stream continues after the snapshot, and how many rows came."""
@@ -92,13 +100,14 @@ def take(
     progress: Progress,
     *,
     again: bool,
-    scores_start: Callable[[], None] | None = None,
+    scores: Alongside | None = None,
 ) -> Snapshot:
     """Copy the clinic's rows into the vault from one consistent server snapshot.
 
     ``again``: a re-bootstrap over existing rows; local rows the server no longer has (purged
-    after a delete) are tombstoned. ``scores_start`` is called once the tables a risk score is
-    read from are in with their indexes, while the others are still to come.
+    after a delete) are tombstoned. ``scores`` hears how many patients the clinic has as the
+    copy begins, and is started once the tables a risk score is read from are in with their
+    indexes, while the others are still to come.
     """
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     try:
@@ -122,8 +131,9 @@ def take(
         reader.start()
         try:
             writer = _Writer(desk, total, progress, again=again)
-            if scores_start is not None:
-                writer.when_in(needed(READS), scores_start)
+            if scores is not None:
+                scores.expect(int(start["counts"].get("patient", 0)))
+                writer.when_in(needed(READS), scores.start)
             written = _write(writer, _pages(pages))
         finally:
             stop.set()

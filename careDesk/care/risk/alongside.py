@@ -49,10 +49,18 @@ class ScoresAlongside:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if kind is None:
-            self.finish()
-        else:
-            self.abandon()
+        try:
+            if kind is None:
+                self.finish()
+            else:
+                self.abandon()
+        finally:
+            self.desk.risk.drop_ahead()  # started for a refresh that never came
+
+    def expect(self, patients: int) -> None:
+        """The copy knows the clinic's size: start the scoring worker processes now, if the
+        refresh will use any, so their start-up is done when :meth:`start` is called."""
+        self.desk.risk.start_ahead(patients)
 
     def start(self) -> None:
         """Every table a score reads is in: score everyone on a thread of its own, under the

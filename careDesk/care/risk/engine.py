@@ -10,6 +10,7 @@ docs/architecture.md#scheduling-the-reminder-clock). The bulk refresh commits in
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +35,8 @@ from careDesk.ops import ChunkSizer, Progress, settled
 from careDesk.security.roles import Permission
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from careDesk.desk import Desk, Tx
     from careDesk.ops import WriteLane
 
@@ -287,6 +290,9 @@ class RiskEngine:
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
         self._copying = 0  # first syncs copying the clinic now (careDesk/sync/service.py)
+        # Workers started for the next refresh of everyone: (how many, their pool).
+        self._ahead: tuple[int, ProcessPoolExecutor | None] | None = None
+        self._ahead_lock = threading.Lock()
 
     @property
     def copying_clinic(self) -> bool:
@@ -317,6 +323,35 @@ class RiskEngine:
             count = refresh(tx.session, patient_ids, now or tx.now)
             tx.changes.add(RISK_KIND)
         return Outcome(count, tx.changes)
+
+    def start_ahead(self, patients: int) -> None:
+        """Start the worker processes the next refresh of everyone will use for ``patients``
+        patients, if it will use any (a first sync, once it knows the clinic's size): their
+        start-up is done by the time the refresh begins. :meth:`drop_ahead` ends them unused."""
+        from careDesk.care.risk import parallel  # it builds on this module
+
+        workers = parallel.workers_for(patients)
+        with self._ahead_lock:
+            if workers > 1 and self._ahead is None:
+                self._ahead = (workers, parallel.start_workers(self.desk, workers))
+
+    def drop_ahead(self) -> None:
+        """End workers :meth:`start_ahead` started that no refresh took."""
+        with self._ahead_lock:
+            ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[1] is not None:
+            ahead[1].shutdown(wait=False, cancel_futures=True)
+
+    def _take_ahead(self, workers: int) -> ProcessPoolExecutor | None:
+        """The workers started ahead, if they are as many as ``workers`` (else they end)."""
+        with self._ahead_lock:
+            ahead, self._ahead = self._ahead, None
+        if ahead is None or ahead[1] is None:
+            return None
+        if ahead[0] != workers:  # started for a clinic of another size
+            ahead[1].shutdown(wait=False, cancel_futures=True)
+            return None
+        return ahead[1]
 
     def refresh_outdated(
         self, now: datetime | None = None, progress: Progress | None = None
@@ -352,7 +387,10 @@ class RiskEngine:
             step.update(0, len(ids), REFRESHING)
             if everyone and (workers := parallel.workers_for(len(ids))) > 1:
                 changes.add(RISK_KIND)  # a large clinic: on every core
-                count, done = parallel.refresh_in_workers(self.desk, ids, when, step, workers)
+                ahead = self._take_ahead(workers)
+                count, done = parallel.refresh_in_workers(
+                    self.desk, ids, when, step, workers, ahead
+                )
             while done < len(ids):
                 chunk = ids[done : done + sizer.size]
                 if everyone:

@@ -166,15 +166,15 @@ def _pieces(scored: Scored, ids: list[str]) -> list[tuple[str, Scored]]:
     return [(start, Scored(*part)) for start, part in zip(starts, parts, strict=True)]
 
 
-def refresh_in_workers(
-    desk: Desk, ids: list[str], when: datetime, step: Progress, workers: int
-) -> tuple[int, int]:
-    """Score ``ids`` (sorted; every patient) in ``workers`` processes and store the rows here.
-    Returns (patients scored, ids done); ids done falls short of ``len(ids)`` only when the
-    workers failed, leaving the rest to the caller."""
-    sizer = ChunkSizer(FIRST_CHUNK, low=MIN_CHUNK, high=CHUNK)
-    handed: deque[tuple[Handed, Future[Scored]]] = deque()
-    given = done = count = own = 0
+def _ready() -> None:
+    """In a worker: nothing; asked of each worker to start it (:func:`start_workers`)."""
+
+
+def start_workers(desk: Desk, workers: int) -> ProcessPoolExecutor | None:
+    """``workers`` worker processes on ``desk``'s vault, each starting now (about a second of
+    imports, at the workers' priority), or None when they cannot start. A first sync starts
+    them as its copy begins, while the second core waits on the server anyway, so they are
+    ready when the tables a score reads are in (careDesk/care/risk/alongside.py)."""
     try:
         pool = ProcessPoolExecutor(
             workers,
@@ -182,8 +182,31 @@ def refresh_in_workers(
             initializer=_open,
             initargs=(str(desk.paths.database), desk.key),
         )
+        for _ in range(workers):  # a worker is spawned for each task while none is idle
+            pool.submit(_ready)
     except OSError as exc:
         log.warning("risk scoring workers did not start (%s): one process", type(exc).__name__)
+        return None
+    return pool
+
+
+def refresh_in_workers(
+    desk: Desk,
+    ids: list[str],
+    when: datetime,
+    step: Progress,
+    workers: int,
+    ahead: ProcessPoolExecutor | None = None,
+) -> tuple[int, int]:
+    """Score ``ids`` (sorted; every patient) in ``workers`` processes (``ahead``: already
+    started with :func:`start_workers`) and store the rows here; the workers end with it.
+    Returns (patients scored, ids done); ids done falls short of ``len(ids)`` only when the
+    workers failed, leaving the rest to the caller."""
+    sizer = ChunkSizer(FIRST_CHUNK, low=MIN_CHUNK, high=CHUNK)
+    handed: deque[tuple[Handed, Future[Scored]]] = deque()
+    given = done = count = own = 0
+    pool = ahead or start_workers(desk, workers)
+    if pool is None:
         return 0, 0
     try:
         while done < len(ids):

@@ -9,6 +9,7 @@ import multiprocessing
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
+from multiprocessing import connection
 from typing import Any
 
 import pytest
@@ -274,3 +275,59 @@ def test_a_store_that_holds_the_lane_past_its_limit_commits_at_the_next_piece(
         count, took = parallel.store_range(clinic, handed, marked, own=0, when=NOW)
     assert (count, took, len(log.holds)) == (60, 6, 6)
     assert {clinic.risk.score(pid).priority for pid in ids} == {-1.0}  # type: ignore[union-attr]
+
+
+def _recording_starts(monkeypatch: pytest.MonkeyPatch) -> list[ProcessPoolExecutor | None]:
+    """Every pool of workers started from here on."""
+    made: list[ProcessPoolExecutor | None] = []
+    start = parallel.start_workers
+
+    def recorded(desk: Desk, workers: int) -> ProcessPoolExecutor | None:
+        made.append(start(desk, workers))
+        return made[-1]
+
+    monkeypatch.setattr(parallel, "start_workers", recorded)
+    return made
+
+
+def test_workers_started_ahead_are_the_ones_the_refresh_of_everyone_uses(
+    clinic: Desk, small_ranges: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first sync starts the workers as its copy begins (careDesk/care/risk/alongside.py);
+    the refresh that follows scores with them instead of starting others."""
+    made = _recording_starts(monkeypatch)
+    before = set(multiprocessing.active_children())
+    clinic.risk.start_ahead(60)
+    assert len(made) == 1 and made[0] is not None
+    assert len(set(multiprocessing.active_children()) - before) == 2  # started, not waiting
+    _forget_scores(clinic)
+    outcome = clinic.risk.refresh_all(now=NOW)
+    assert outcome.value == 60 and len(_stored(clinic)[0]) == 60
+    assert len(made) == 1  # no second start
+
+
+def test_workers_started_ahead_and_not_used_end(
+    clinic: Desk, small_ranges: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = _recording_starts(monkeypatch)
+    before = set(multiprocessing.active_children())
+    clinic.risk.start_ahead(60)
+    started = set(multiprocessing.active_children()) - before
+    assert len(started) == 2
+    clinic.risk.drop_ahead()
+    # A process's sentinel is ready once it has ended (the pool reaps it: no join here).
+    pending = {p.sentinel for p in started}
+    while pending and (ended := connection.wait(list(pending), timeout=60)):
+        pending -= set(ended)
+    assert not pending
+    _forget_scores(clinic)
+    assert clinic.risk.refresh_all(now=NOW).value == 60
+    assert len(made) == 2  # the refresh started its own
+
+
+def test_no_workers_start_ahead_for_a_clinic_one_process_scores(
+    clinic: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = _recording_starts(monkeypatch)
+    clinic.risk.start_ahead(parallel.FROM_PATIENTS - 1)
+    assert made == []

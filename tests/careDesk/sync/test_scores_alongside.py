@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from careDesk.care.demo import generate_demo
-from careDesk.care.risk import engine
+from careDesk.care.risk import engine, parallel
 from careDesk.care.risk.alongside import ScoresAlongside
 from careDesk.care.risk.engine import READS, RiskEngine
 from careDesk.desk import Desk
@@ -187,3 +187,27 @@ def test_scores_that_fail_during_the_copy_are_computed_after_it(
     assert _unranked(b.desk) == 0 and len(_scores(b.desk)) == 30
     assert "risk scores during the copy failed (RuntimeError)" in caplog.text
     assert b.desk.sync.status().last_sync_at is not None
+
+
+def test_a_large_clinic_s_scoring_workers_start_as_the_copy_begins_and_score_it(
+    make_workstation: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Their start-up (about a second each) is done while the copy runs, not after the tables
+    a score reads are in; the refresh that follows scores with them, starting no others."""
+    _clinic(make_workstation, seed=44)
+    b = make_workstation("ben")
+    monkeypatch.setattr(parallel, "workers_for", lambda patients: 2)  # as for a large clinic
+    started: list[int] = []
+    real = parallel.start_workers
+
+    def start(desk: Desk, workers: int) -> Any:
+        started.append(workers)
+        return real(desk, workers)
+
+    monkeypatch.setattr(parallel, "start_workers", start)
+    at_first_rows: list[int] = []
+    _on_page(monkeypatch, "patient", lambda: at_first_rows.append(len(started)))
+    b.desk.sync.run(Progress())
+    assert at_first_rows == [1], "the workers started before the first rows were written"
+    assert started == [2], "the scores used them"
+    assert _unranked(b.desk) == 0 and len(_scores(b.desk)) == 30
