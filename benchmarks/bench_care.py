@@ -40,7 +40,7 @@ from careDesk.model.base import new_id, utcnow
 from careDesk.model.timeline import TimelineEntry
 from careDesk.paths import VaultPaths
 from careDesk.store import keyslots
-from careDesk.store.engine import build_engine, raw_connect
+from careDesk.store.engine import FORMAT, build_engine, raw_connect
 from careDesk.store.vault import create_vault, unlock
 
 Report = Callable[..., None]
@@ -65,6 +65,7 @@ SHAPING = (
 
 def _code_version() -> str:
     digest = hashlib.sha256()
+    digest.update(repr(FORMAT).encode())  # a vault's page size and HMAC shape its file
     for name in SHAPING:
         base = ROOT / name
         files = sorted(base.rglob("*")) if base.is_dir() else [base]
