@@ -66,6 +66,11 @@ HOLD_LIMIT = TOO_LONG
 # screen, a save, the writes storing the scores) would share the CPU with them as equals; at
 # niceness 10 they go first, and the workers take what is left.
 WORKER_NICENESS = 10
+# Objects a worker allocates between two passes of the cycle collector over the young ones
+# (Python's default is 700). Scoring a range makes hundreds of thousands of small objects that
+# die with it, nearly none in cycles; collecting every 700 took 8-10 % of the scoring's CPU
+# (10,000 patients of the 50,000-patient clinic: 2.02-2.04 s against 1.81-1.89 s at 50,000).
+WORKER_GC_YOUNG = 50_000
 
 log = logging.getLogger("careDesk.risk")
 _engine: Any = None  # in a worker process: its read-only engine on the vault
@@ -92,6 +97,7 @@ def _open(database: str, key: bytes) -> None:
     global _engine
     _engine = build_engine(Path(database), key, readonly=True)
     gc.freeze()  # what a worker keeps for good stays out of its full collections (ops/heap.py)
+    gc.set_threshold(WORKER_GC_YOUNG, *gc.get_threshold()[1:])
 
 
 def _score(low: str, high: str, when: datetime) -> Scored:

@@ -5,6 +5,7 @@ published rules in test_risk.py, test_charlson.py and test_lace.py."""
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -145,6 +146,20 @@ def test_workers_score_at_a_lower_cpu_priority_than_the_app(clinic: Desk) -> Non
     with pool:
         theirs = pool.submit(os.nice, 0).result(timeout=60)
     assert theirs == min(os.nice(0) + parallel.WORKER_NICENESS, 19)
+
+
+def test_workers_collect_young_objects_less_often_than_the_app(clinic: Desk) -> None:
+    """Scoring makes many short-lived objects; a worker's collector passes over them every
+    WORKER_GC_YOUNG allocations, the app keeps Python's default for its screens."""
+    pool = ProcessPoolExecutor(
+        1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=parallel._open,
+        initargs=(str(clinic.paths.database), clinic.key),
+    )
+    with pool:
+        theirs = pool.submit(gc.get_threshold).result(timeout=60)
+    assert theirs[0] == parallel.WORKER_GC_YOUNG > gc.get_threshold()[0]
 
 
 def _fall(patient: str) -> Alert:
