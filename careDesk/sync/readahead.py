@@ -1,7 +1,7 @@
 """Reading ahead on a thread: hand items to a bounded queue until the reader is told to stop.
 
-The first upload reads the vault a chunk ahead of the server, and the first sync reads the
-server a page ahead of the vault; both stop their reading thread the same way.
+The first upload reads the vault a chunk ahead of the server. (The first sync reads the
+server ahead of the vault by a budget of characters: ``careDesk/sync/snapshot.py``.)
 """
 
 from __future__ import annotations

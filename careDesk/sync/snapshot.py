@@ -5,7 +5,8 @@ The server hands every value over already in the form the vault stores it, throu
 id and one JSON array of its values. A step of rows goes to SQLite as one text, which it parses
 in C (``INSERT … SELECT … FROM jsonb_each(?)``), so no value becomes a Python object on the
 way. One thread reads from the server while the calling thread writes to the vault, so the two
-overlap. Writes commit in short chunks (sized by time,
+overlap: it joins each :data:`STEP_ROWS` rows into the text SQLite parses and runs ahead by at
+most :data:`AHEAD_CHARS` characters. Writes commit in short chunks (sized by time,
 ``careDesk/ops/chunks.py``, at most :data:`COMMIT_ROWS` rows) through the vault's write lane, so
 a save made on this workstation meanwhile waits for part of one chunk, not for the copy: a chunk
 looks at the lane every :data:`STEP_ROWS` rows and commits what it has as soon as a save waits
@@ -33,7 +34,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import psycopg
 from psycopg import sql
@@ -53,7 +54,6 @@ from careDesk.sync.bulkload import (
 )
 from careDesk.sync.connection import SyncUpgradeRequired
 from careDesk.sync.ddl import rows_function
-from careDesk.sync.readahead import offer
 from careDesk.sync.reports import COPYING, INDEXING
 from careDesk.sync.tables import local_columns, synced_tables, table
 
@@ -69,11 +69,28 @@ FIRST_ROWS, MIN_ROWS, COMMIT_ROWS = 500, 200, 50_000
 # this many rows, and by itself once it has held the lane for HOLD_LIMIT seconds.
 STEP_ROWS = 250
 HOLD_LIMIT = TOO_LONG
-_QUEUED = 8  # pages held between the reading and the writing thread
+# How far the reading thread may run ahead of the writing one, in characters of JSON (some
+# 60,000 rows; a 50,000-patient clinic's 2.9 million rows come to about 830 million). A page
+# is held as the texts the writer hands to SQLite, joined on the reading thread: no Python
+# object per row. Reading far ahead would have the server serve the clinic while the second
+# core idles (it does until the tables a score reads are in): with 256 MiB, first syncs took
+# 24.8-26.2 s against 26.1-26.6 s and the scores' tail after the copy 1.5 s against 2.8-3.1 s,
+# but the process held 703-760 MiB at its peak against 336-370, over the app's 400 MB.
+AHEAD_CHARS = 16 * 1024 * 1024
 # The interpreter's switch interval while a first sync runs (Python's default is 5 ms).
 LOCK_TURN = 0.0005
 
-Page = tuple[str, list[tuple[Any, ...]] | None]  # (table, rows); None rows: the table ended
+
+class Piece(NamedTuple):
+    """Up to :data:`STEP_ROWS` rows of one table as one JSON array of rows (each an array of
+    its values in column order): one statement's parameter (``_values``)."""
+
+    rows: int
+    text: str
+    ids: list[str] | None  # the rows' ids, for a re-bootstrap (which tombstones the rest)
+
+
+Page = tuple[str, list[Piece] | None]  # (table, pieces); None: the table ended
 
 
 class Alongside(Protocol):
@@ -122,11 +139,14 @@ def take(
             raise SyncUpgradeRequired(int(start["min_schema"]))
         total = sum(int(n) for n in start["counts"].values())
         progress.update(0, total, COPYING)
-        pages: queue.Queue[Page | BaseException | None] = queue.Queue(maxsize=_QUEUED)
+        pages = _Ahead(AHEAD_CHARS)
         stop = threading.Event()
         order = copy_order(READS)
         reader = threading.Thread(
-            target=_read, args=(conn, order, pages, stop), name="sync-snapshot", daemon=True
+            target=_read,
+            args=(conn, order, pages, stop, again),
+            name="sync-snapshot",
+            daemon=True,
         )
         reader.start()
         try:
@@ -134,7 +154,7 @@ def take(
             if scores is not None:
                 scores.expect(int(start["counts"].get("patient", 0)))
                 writer.when_in(needed(READS), scores.start)
-            written = _write(writer, _pages(pages))
+            written = _write(writer, pages.pages())
         finally:
             stop.set()
             reader.join()
@@ -197,17 +217,51 @@ def copy_order(first: frozenset[str]) -> tuple[Table, ...]:
     )
 
 
+class _Ahead:
+    """The pages between the reading and the writing thread: the reader waits once they hold
+    ``limit`` characters (a page larger than that still passes, alone)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.held = limit, 0
+        self.items: queue.SimpleQueue[tuple[Page | BaseException | None, int]] = queue.SimpleQueue()
+        self.room = threading.Condition()
+
+    def put(self, item: Page | BaseException | None, size: int, stop: threading.Event) -> bool:
+        """Hand ``item`` over once there is room; False (nothing handed) once ``stop`` is set."""
+        with self.room:
+            while self.held and self.held + size > self.limit:
+                if stop.is_set():
+                    return False
+                self.room.wait(0.2)
+            if stop.is_set():
+                return False
+            self.held += size
+        self.items.put((item, size))
+        return True
+
+    def pages(self) -> Iterator[Page]:
+        """The pages in order, until the reader's end; its error is raised here."""
+        while True:
+            item, size = self.items.get()
+            with self.room:
+                self.held -= size
+                self.room.notify()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+
 def _read(
     conn: psycopg.Connection[Any],
     order: tuple[Table, ...],
-    pages: queue.Queue[Page | BaseException | None],
+    pages: _Ahead,
     stop: threading.Event,
+    again: bool,
 ) -> None:
-    """The reading thread: every replicated table in ``order``."""
-
-    def put(item: Page | BaseException | None) -> bool:
-        return offer(pages, item, stop)
-
+    """The reading thread: every replicated table in ``order``, each page of rows as the
+    pieces the writer hands to SQLite (:class:`Piece`)."""
     try:
         for t in order:
             # The server opens the cursor (its rows stream: careDesk/sync/ddl.py); we fetch.
@@ -217,21 +271,23 @@ def _read(
             fetch = sql.SQL("FETCH {} FROM {}").format(sql.Literal(FETCH), name)
             with conn.cursor(binary=True) as cursor:
                 while rows := cursor.execute(fetch, binary=True).fetchall():
-                    if not put((t.name, rows)):
+                    pieces = [
+                        _piece(rows[i : i + STEP_ROWS], again)
+                        for i in range(0, len(rows), STEP_ROWS)
+                    ]
+                    if not pages.put((t.name, pieces), sum(len(p.text) for p in pieces), stop):
                         return
             conn.execute(sql.SQL("CLOSE {}").format(name))
-            if not put((t.name, None)):
+            if not pages.put((t.name, None), 0, stop):
                 return
-        put(None)
+        pages.put(None, 0, stop)
     except BaseException as exc:  # handed to the writing thread, which raises it
-        put(exc)
+        pages.put(exc, 0, stop)
 
 
-def _pages(pages: queue.Queue[Page | BaseException | None]) -> Iterator[Page]:
-    while (item := pages.get()) is not None:
-        if isinstance(item, BaseException):
-            raise item
-        yield item
+def _piece(rows: list[tuple[Any, ...]], again: bool) -> Piece:
+    text = "[" + ",".join([r[1] for r in rows]) + "]"
+    return Piece(len(rows), text, [str(r[0]) for r in rows] if again else None)
 
 
 def _write(writer: _Writer, pages: Iterator[Page]) -> int:
@@ -273,30 +329,37 @@ class _Writer:
         """Call ``then`` once ``tables`` are all in, their indexes built."""
         self.waiting, self.then = set(tables), then
 
-    def page(self, name: str, rows: list[tuple[Any, ...]]) -> None:
+    def page(self, name: str, pieces: list[Piece]) -> None:
         if name not in self.fresh:  # a new table: its rows may be wider, start small again
             self.sizer.size = min(self.sizer.size, FIRST_ROWS)
         start = 0
-        while start < len(rows):
-            part = rows[start : start + self.sizer.size]
+        while start < len(pieces):
+            part: list[Piece] = []  # pieces up to the chunk's size in rows, at least one
+            rows = 0
+            for piece in pieces[start:]:
+                if part and rows + piece.rows > self.sizer.size:
+                    break
+                part.append(piece)
+                rows += piece.rows
             began = time.perf_counter()
             with self.desk.writing(None) as tx:
                 done = self._chunk(tx, name, part)
-            self.sizer.took(time.perf_counter() - began, done)
+            written = sum(p.rows for p in part[:done])
+            self.sizer.took(time.perf_counter() - began, written)
             if self.again:
-                self.seen.update(str(r[0]) for r in part[:done])
+                self.seen.update(i for p in part[:done] for i in p.ids or ())
             start += done
-            self.written += done
+            self.written += written
             self.progress.update(self.written, self.total, COPYING)  # a stop ends it here
 
     def save_waits(self) -> bool:
         """Whether a save (an interactive transaction) waits for the lane now."""
         return self.desk.write_lane.interactive_waiting
 
-    def _chunk(self, tx: Tx, name: str, part: list[tuple[Any, ...]]) -> int:
-        """One chunk's rows, in the caller's write transaction, :data:`STEP_ROWS` at a time:
-        when a save waits, or the chunk has held the lane for :data:`HOLD_LIMIT`, the rows
-        written so far are the chunk. Returns how many."""
+    def _chunk(self, tx: Tx, name: str, part: list[Piece]) -> int:
+        """One chunk's pieces, in the caller's write transaction, one statement each: when a
+        save waits, or the chunk has held the lane for :data:`HOLD_LIMIT`, the pieces written
+        so far are the chunk. Returns how many pieces."""
         began = time.perf_counter()
         tx.tables = written_by(name)  # a score read from none of them still stands
         raw = tx.session.connection().connection.driver_connection
@@ -313,12 +376,11 @@ class _Writer:
         search.finish()
         return done
 
-    def _steps(self, raw: Any, statement: str, part: list[tuple[Any, ...]], began: float) -> int:
+    def _steps(self, raw: Any, statement: str, part: list[Piece], began: float) -> int:
         done = 0
-        while done < len(part):
-            step = part[done : done + STEP_ROWS]
-            raw.execute(statement, ("[" + ",".join([r[1] for r in step]) + "]",))
-            done += len(step)
+        for piece in part:
+            raw.execute(statement, (piece.text,))
+            done += 1
             if self.save_waits() or time.perf_counter() - began > HOLD_LIMIT:
                 break
         return done

@@ -43,7 +43,7 @@ def _stop_at(monkeypatch: pytest.MonkeyPatch, name: str, page: int) -> None:
     button does, from the progress report)."""
     real, seen = snapshot._Writer.page, [0]
 
-    def page_then_stop(self: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
+    def page_then_stop(self: Any, table: str, rows: list[snapshot.Piece]) -> None:
         if table == name:
             seen[0] += 1
             if seen[0] == page:
@@ -263,9 +263,9 @@ def test_a_save_that_comes_while_a_chunk_is_written_ends_that_chunk_early(
     lane, chunks, saving = b.desk.write_lane, [], []
     real_chunk, real_waits = snapshot._Writer._chunk, snapshot._Writer.save_waits
 
-    def chunk(self: Any, tx: Any, name: str, part: list[tuple[Any, ...]]) -> int:
-        done = real_chunk(self, tx, name, part)
-        chunks.append((name, len(part), done))
+    def chunk(self: Any, tx: Any, name: str, part: list[snapshot.Piece]) -> int:
+        done = real_chunk(self, tx, name, part)  # in pieces of STEP_ROWS rows: count rows
+        chunks.append((name, sum(p.rows for p in part), sum(p.rows for p in part[:done])))
         return done
 
     def save_waits(self: Any) -> bool:
@@ -317,9 +317,9 @@ def test_a_chunk_stretched_past_its_hold_limit_ends_at_the_next_step(
     chunks: list[tuple[str, int, int]] = []
     real_chunk = snapshot._Writer._chunk
 
-    def chunk(self: Any, tx: Any, name: str, part: list[tuple[Any, ...]]) -> int:
-        done = real_chunk(self, tx, name, part)
-        chunks.append((name, len(part), done))
+    def chunk(self: Any, tx: Any, name: str, part: list[snapshot.Piece]) -> int:
+        done = real_chunk(self, tx, name, part)  # in pieces of STEP_ROWS rows: count rows
+        chunks.append((name, sum(p.rows for p in part), sum(p.rows for p in part[:done])))
         return done
 
     monkeypatch.setattr(snapshot._Writer, "_chunk", chunk)
@@ -418,3 +418,74 @@ def test_a_first_sync_copies_every_value_exactly_as_the_clinic_has_it(
         body = text("SELECT body FROM timeline_entry WHERE patient_id = :p")
         bodies = session.execute(body, {"p": pid})
         assert list(bodies.scalars()) == [note]
+
+
+def _same_rows(a: Any, b: Any) -> None:
+    with a.desk.reading() as theirs, b.desk.reading() as mine:
+        for t in synced_tables():
+            ids = text(f'SELECT id FROM "{t.name}"')
+            assert set(theirs.execute(ids).scalars()) == set(mine.execute(ids).scalars()), t.name
+
+
+def test_the_server_is_read_to_the_end_while_the_vault_still_writes_the_first_table(
+    make_workstation: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reading thread runs ahead of the writing one (within AHEAD_CHARS), so the server
+    serves the whole clinic while the second core would otherwise idle: here the writer does
+    not start on the first table until the reader has read every table."""
+    a = _clinic(make_workstation, seed=12)
+    b = make_workstation("ben")
+    monkeypatch.setattr(snapshot, "FETCH", 7)  # many small pages
+    read_all, pages = threading.Event(), [0]
+    real_put, real_page = snapshot._Ahead.put, snapshot._Writer.page
+
+    def put(self: Any, item: Any, size: int, stop: threading.Event) -> bool:
+        pages[0] += 1
+        if item is None:
+            read_all.set()
+        return bool(real_put(self, item, size, stop))
+
+    def page(self: Any, table: str, pieces: list[snapshot.Piece]) -> None:
+        assert read_all.wait(60), "the reader stopped ahead of the writer"
+        real_page(self, table, pieces)
+
+    monkeypatch.setattr(snapshot._Ahead, "put", put)
+    monkeypatch.setattr(snapshot._Writer, "page", page)
+    b.sync()
+    assert pages[0] > 100  # far more than a few pages were held at once
+    _same_rows(a, b)
+    assert _searchable(b.desk) == 30 and _missing(b.desk) == []
+
+
+def test_the_reader_holds_no_more_than_its_budget_ahead(
+    make_workstation: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a budget smaller than any page, the reader hands one page over at a time: a page
+    that comes while another is held waits for the writer to take it. The clinic still
+    arrives whole."""
+    a = _clinic(make_workstation, seed=13)
+    b = make_workstation("ben")
+    monkeypatch.setattr(snapshot, "FETCH", 7)
+    monkeypatch.setattr(snapshot, "AHEAD_CHARS", 1)
+    came_while_held = threading.Event()
+    after: list[tuple[int, int]] = []  # (characters held once a page was handed, its size)
+    real_put, real_page = snapshot._Ahead.put, snapshot._Writer.page
+
+    def put(self: Any, item: Any, size: int, stop: threading.Event) -> bool:
+        if self.held:
+            came_while_held.set()
+        handed = bool(real_put(self, item, size, stop))
+        after.append((self.held, size))
+        return handed
+
+    def page(self: Any, table: str, pieces: list[snapshot.Piece]) -> None:
+        assert came_while_held.wait(60)  # the writer waits until the reader must wait
+        real_page(self, table, pieces)
+
+    monkeypatch.setattr(snapshot._Ahead, "put", put)
+    monkeypatch.setattr(snapshot._Writer, "page", page)
+    b.sync()
+    pages = [(held, size) for held, size in after if size]
+    assert len(pages) > 100
+    assert all(held <= size for held, size in pages)  # never a page beside another
+    _same_rows(a, b)

@@ -42,7 +42,7 @@ def _on_page(monkeypatch: pytest.MonkeyPatch, name: str, then: Any) -> None:
     """Call ``then()`` as the first page of table ``name`` arrives at the writer."""
     real, seen = snapshot._Writer.page, [False]
 
-    def page(self: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
+    def page(self: Any, table: str, rows: list[snapshot.Piece]) -> None:
         if table == name and not seen[0]:
             seen[0] = True
             then()
