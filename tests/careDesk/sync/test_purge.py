@@ -178,15 +178,20 @@ def test_two_clinics_may_have_a_row_with_the_same_name_based_id(
 def test_a_server_keyed_by_id_alone_is_rekeyed_by_clinic_on_upgrade(
     admin: psycopg.Connection[Any], pg: Any
 ) -> None:
+    """On a database of its own: the shared one may hold two clinics' rows with one id (as
+    it should), which a key by id alone cannot take."""
     from careDesk.sync import setup
 
-    admin.execute("ALTER TABLE sync.goal DROP CONSTRAINT goal_pkey, ADD PRIMARY KEY (id)")
-    with psycopg.connect(pg.admin_url()) as conn:
-        setup.install(conn)
-    key = admin.execute(
-        "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
-        " WHERE conrelid = 'sync.goal'::regclass AND contype = 'p'"
-    ).fetchone()
+    database = "keyed_" + new_id()[-8:]
+    admin.execute(f'CREATE DATABASE "{database}"')
+    with psycopg.connect(pg.admin_url(database), autocommit=True) as own:
+        setup.install(own)
+        own.execute("ALTER TABLE sync.goal DROP CONSTRAINT goal_pkey, ADD PRIMARY KEY (id)")
+        setup.install(own)
+        key = own.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = 'sync.goal'::regclass AND contype = 'p'"
+        ).fetchone()
     assert key == ("PRIMARY KEY (clinic_id, id)",)
 
 
