@@ -433,7 +433,7 @@ def test_the_server_is_read_to_the_end_while_the_vault_still_writes_the_first_ta
     """The reading thread runs ahead of the writing one (within AHEAD_CHARS), so the server
     serves the whole clinic while the second core would otherwise idle: here the writer does
     not start on the first table until the reader has read every table."""
-    a = _clinic(make_workstation, seed=12)
+    a = _clinic(make_workstation, seed=16)
     b = make_workstation("ben")
     monkeypatch.setattr(snapshot, "FETCH", 7)  # many small pages
     read_all, pages = threading.Event(), [0]
@@ -463,7 +463,7 @@ def test_the_reader_holds_no_more_than_its_budget_ahead(
     """With a budget smaller than any page, the reader hands one page over at a time: a page
     that comes while another is held waits for the writer to take it. The clinic still
     arrives whole."""
-    a = _clinic(make_workstation, seed=13)
+    a = _clinic(make_workstation, seed=17)
     b = make_workstation("ben")
     monkeypatch.setattr(snapshot, "FETCH", 7)
     monkeypatch.setattr(snapshot, "AHEAD_CHARS", 1)
