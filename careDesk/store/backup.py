@@ -42,7 +42,7 @@ from careDesk.model.base import utcnow
 from careDesk.paths import VaultPaths, open_private, private_dir
 from careDesk.security import anchors
 from careDesk.security.roles import Permission
-from careDesk.store.engine import raw_connect
+from careDesk.store.engine import format_of, raw_connect, use_format
 from careDesk.store.keyslots import KeySlotFile
 
 if TYPE_CHECKING:
@@ -114,10 +114,7 @@ def _snapshot(paths: VaultPaths, key: bytes, staging: Path, target: Path) -> tup
         dst.execute("PRAGMA cipher_log_level = NONE")
         dst.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         # Page by page: the copy's pages must have the vault's format (careDesk/store/engine.py).
-        size = int(src.execute("PRAGMA page_size").fetchone()[0])
-        hmac_name = str(src.execute("PRAGMA cipher_hmac_algorithm").fetchone()[0])
-        dst.execute(f"PRAGMA cipher_page_size = {size}")
-        dst.execute(f"PRAGMA cipher_hmac_algorithm = {hmac_name}")
+        use_format(dst, format_of(src))
         src.backup(dst)
         dst.execute("PRAGMA journal_mode = DELETE")
         schema = int(dst.execute("PRAGMA user_version").fetchone()[0])

@@ -231,6 +231,18 @@ def formats(path: Path) -> tuple[PageFormat, ...]:
     return tuple(sorted(every, key=lambda f: (logged is not None and f.size != logged, f != seen)))
 
 
+def use_format(conn: Any, shape: PageFormat) -> None:
+    """Tell a keyed connection, before its first read, the format of its pages."""
+    conn.execute(f"PRAGMA cipher_page_size = {shape.size}")
+    conn.execute(f"PRAGMA cipher_hmac_algorithm = {shape.hmac}")
+
+
+def format_of(conn: Any) -> PageFormat:
+    """The format of an open, keyed connection's pages."""
+    size = int(conn.execute("PRAGMA page_size").fetchone()[0])
+    return PageFormat(size, str(conn.execute("PRAGMA cipher_hmac_algorithm").fetchone()[0]))
+
+
 def _wal_page_size(path: Path) -> int | None:
     """The page size a write-ahead log beside ``path`` records (bytes 8-11 of its header,
     https://www.sqlite.org/fileformat2.html#walformat), if there is a log with a header."""
@@ -264,8 +276,7 @@ def _connect_at(path: Path, key: bytes | None, readonly: bool, shape: PageFormat
         conn.execute("PRAGMA cipher_log_level = NONE")
         if key is not None:
             conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-            conn.execute(f"PRAGMA cipher_page_size = {shape.size}")
-            conn.execute(f"PRAGMA cipher_hmac_algorithm = {shape.hmac}")
+            use_format(conn, shape)
         else:
             conn.execute(f"PRAGMA page_size = {shape.size}")  # a new file's; else its own
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -26,7 +26,6 @@ write declares the tables it wrote (``Tx.tables``) so those scores stand.
 
 from __future__ import annotations
 
-import queue
 import sys
 import threading
 import time
@@ -54,6 +53,7 @@ from careDesk.sync.bulkload import (
 )
 from careDesk.sync.connection import SyncUpgradeRequired
 from careDesk.sync.ddl import rows_function
+from careDesk.sync.readahead import Ahead
 from careDesk.sync.reports import COPYING, INDEXING
 from careDesk.sync.tables import local_columns, synced_tables, table
 
@@ -139,7 +139,7 @@ def take(
             raise SyncUpgradeRequired(int(start["min_schema"]))
         total = sum(int(n) for n in start["counts"].values())
         progress.update(0, total, COPYING)
-        pages = _Ahead(AHEAD_CHARS)
+        pages: Ahead[Page] = Ahead(AHEAD_CHARS)
         stop = threading.Event()
         order = copy_order(READS)
         reader = threading.Thread(
@@ -154,7 +154,7 @@ def take(
             if scores is not None:
                 scores.expect(int(start["counts"].get("patient", 0)))
                 writer.when_in(needed(READS), scores.start)
-            written = _write(writer, pages.pages())
+            written = _write(writer, pages.items())
         finally:
             stop.set()
             reader.join()
@@ -217,46 +217,10 @@ def copy_order(first: frozenset[str]) -> tuple[Table, ...]:
     )
 
 
-class _Ahead:
-    """The pages between the reading and the writing thread: the reader waits once they hold
-    ``limit`` characters (a page larger than that still passes, alone)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit, self.held = limit, 0
-        self.items: queue.SimpleQueue[tuple[Page | BaseException | None, int]] = queue.SimpleQueue()
-        self.room = threading.Condition()
-
-    def put(self, item: Page | BaseException | None, size: int, stop: threading.Event) -> bool:
-        """Hand ``item`` over once there is room; False (nothing handed) once ``stop`` is set."""
-        with self.room:
-            while self.held and self.held + size > self.limit:
-                if stop.is_set():
-                    return False
-                self.room.wait(0.2)
-            if stop.is_set():
-                return False
-            self.held += size
-        self.items.put((item, size))
-        return True
-
-    def pages(self) -> Iterator[Page]:
-        """The pages in order, until the reader's end; its error is raised here."""
-        while True:
-            item, size = self.items.get()
-            with self.room:
-                self.held -= size
-                self.room.notify()
-            if item is None:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-
 def _read(
     conn: psycopg.Connection[Any],
     order: tuple[Table, ...],
-    pages: _Ahead,
+    pages: Ahead[Page],
     stop: threading.Event,
     again: bool,
 ) -> None:

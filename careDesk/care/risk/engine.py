@@ -291,7 +291,7 @@ class RiskEngine:
         self.desk = desk
         self._copying = 0  # first syncs copying the clinic now (careDesk/sync/service.py)
         # Workers started for the next refresh of everyone: (how many, their pool).
-        self._ahead: tuple[int, ProcessPoolExecutor | None] | None = None
+        self._ahead: tuple[int, ProcessPoolExecutor] | None = None
         self._ahead_lock = threading.Lock()
 
     @property
@@ -333,25 +333,24 @@ class RiskEngine:
         workers = parallel.workers_for(patients)
         with self._ahead_lock:
             if workers > 1 and self._ahead is None:
-                self._ahead = (workers, parallel.start_workers(self.desk, workers))
+                pool = parallel.start_workers(self.desk, workers)
+                self._ahead = None if pool is None else (workers, pool)
 
     def drop_ahead(self) -> None:
         """End workers :meth:`start_ahead` started that no refresh took."""
-        with self._ahead_lock:
-            ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead[1] is not None:
-            ahead[1].shutdown(wait=False, cancel_futures=True)
+        self._take_ahead(None)
 
-    def _take_ahead(self, workers: int) -> ProcessPoolExecutor | None:
-        """The workers started ahead, if they are as many as ``workers`` (else they end)."""
+    def _take_ahead(self, workers: int | None) -> ProcessPoolExecutor | None:
+        """The workers started ahead, if they are ``workers`` many; any others end."""
         with self._ahead_lock:
             ahead, self._ahead = self._ahead, None
-        if ahead is None or ahead[1] is None:
+        if ahead is None:
             return None
-        if ahead[0] != workers:  # started for a clinic of another size
-            ahead[1].shutdown(wait=False, cancel_futures=True)
-            return None
-        return ahead[1]
+        count, pool = ahead
+        if count == workers:
+            return pool
+        pool.shutdown(wait=False, cancel_futures=True)
+        return None
 
     def refresh_outdated(
         self, now: datetime | None = None, progress: Progress | None = None

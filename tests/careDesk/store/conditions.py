@@ -15,7 +15,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.pool import Pool
 
 from careDesk.paths import VaultPaths
-from careDesk.store.engine import formats
+from careDesk.store.engine import formats, use_format
 
 
 def full(dbapi: Any, _record: Any) -> None:
@@ -48,9 +48,7 @@ def held(paths: VaultPaths, key: bytes, *, exclusive: bool = False) -> Iterator[
     """Another connection holding the vault's write lock (or, exclusive, the whole file)."""
     other = sqlcipher3.connect(str(paths.database), isolation_level=None)
     other.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-    shape = formats(paths.database)[0]
-    other.execute(f"PRAGMA cipher_page_size = {shape.size}")
-    other.execute(f"PRAGMA cipher_hmac_algorithm = {shape.hmac}")
+    use_format(other, formats(paths.database)[0])
     if exclusive:
         other.execute("PRAGMA locking_mode = EXCLUSIVE")
         other.execute("BEGIN EXCLUSIVE")

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from careDesk.care.demo import generate_demo
 from careDesk.desk import Desk
 from careDesk.ops import Cancelled, Progress, job, write
-from careDesk.sync import bulkload, setup, snapshot
+from careDesk.sync import bulkload, readahead, setup, snapshot
 from careDesk.sync.connection import SyncOffline, SyncRefused
 from careDesk.sync.reports import COPYING, INDEXING
 from careDesk.sync.tables import local_columns, synced_tables
@@ -437,7 +437,7 @@ def test_the_server_is_read_to_the_end_while_the_vault_still_writes_the_first_ta
     b = make_workstation("ben")
     monkeypatch.setattr(snapshot, "FETCH", 7)  # many small pages
     read_all, pages = threading.Event(), [0]
-    real_put, real_page = snapshot._Ahead.put, snapshot._Writer.page
+    real_put, real_page = readahead.Ahead.put, snapshot._Writer.page
 
     def put(self: Any, item: Any, size: int, stop: threading.Event) -> bool:
         pages[0] += 1
@@ -449,7 +449,7 @@ def test_the_server_is_read_to_the_end_while_the_vault_still_writes_the_first_ta
         assert read_all.wait(60), "the reader stopped ahead of the writer"
         real_page(self, table, pieces)
 
-    monkeypatch.setattr(snapshot._Ahead, "put", put)
+    monkeypatch.setattr(readahead.Ahead, "put", put)
     monkeypatch.setattr(snapshot._Writer, "page", page)
     b.sync()
     assert pages[0] > 100  # far more than a few pages were held at once
@@ -469,7 +469,7 @@ def test_the_reader_holds_no_more_than_its_budget_ahead(
     monkeypatch.setattr(snapshot, "AHEAD_CHARS", 1)
     came_while_held = threading.Event()
     after: list[tuple[int, int]] = []  # (characters held once a page was handed, its size)
-    real_put, real_page = snapshot._Ahead.put, snapshot._Writer.page
+    real_put, real_page = readahead.Ahead.put, snapshot._Writer.page
 
     def put(self: Any, item: Any, size: int, stop: threading.Event) -> bool:
         if self.held:
@@ -482,7 +482,7 @@ def test_the_reader_holds_no_more_than_its_budget_ahead(
         assert came_while_held.wait(60)  # the writer waits until the reader must wait
         real_page(self, table, pieces)
 
-    monkeypatch.setattr(snapshot._Ahead, "put", put)
+    monkeypatch.setattr(readahead.Ahead, "put", put)
     monkeypatch.setattr(snapshot._Writer, "page", page)
     b.sync()
     pages = [(held, size) for held, size in after if size]
